@@ -1,0 +1,1 @@
+//! Benchmarks live in `benches/benches/`; this crate keeps criterion out of the root package.

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    stackforge::cli::run(stackforge::App::new())
+}

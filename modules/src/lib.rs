@@ -1,0 +1,1 @@
+//! Secure-by-default patterns built on the public API of `stackforge`.

@@ -1,0 +1,2 @@
+//! Typed CloudFormation resources, generated from the registry schemas (placeholder until
+//! the generator has run).

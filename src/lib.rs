@@ -1,0 +1,39 @@
+//! # stackforge
+//!
+//! Infrastructure as code for AWS, written as ordinary Rust. Describe stacks with typed
+//! resources ([`cfn`]) and typed values ([`Val`]); references between resources build a
+//! dependency graph; [`App::synth`] produces deterministic CloudFormation JSON.
+//!
+//! ```
+//! use stackforge::{App, Output, Raw, value::fns};
+//!
+//! let mut app = App::new();
+//! let mut stack = app.stack("demo");
+//! let topic = stack.add_raw("Alerts", Raw::new("AWS::SNS::Topic").prop("TopicName", fns::sub(["alerts-".into(), stackforge::value::pseudo::region().into()])));
+//! stack.output("TopicArn", Output::new(topic.reference()).export());
+//! let assembly = app.synth().expect("no errors");
+//! let t = &assembly.stacks[0].template;
+//! assert_eq!(t["Resources"]["Alerts"]["Type"], "AWS::SNS::Topic");
+//! assert_eq!(t["Outputs"]["TopicArn"]["Export"]["Name"], "demo:TopicArn");
+//! ```
+//!
+//! See `ARCHITECTURE.md` for the contract between the core, the generated types and the
+//! patterns.
+
+pub mod cfn;
+pub mod cli;
+pub mod diag;
+pub mod diff;
+pub mod graph;
+pub mod resource;
+pub mod stack;
+pub mod synth;
+pub mod testing;
+pub mod validate;
+pub mod value;
+
+pub use diag::{Code, DiagPath, Diagnostic, Severity, SynthError};
+pub use resource::{Handle, Props, Raw, Resource, Tag, ToExpr};
+pub use stack::{App, Condition, Mapping, Output, Parameter, Policy, Requirement, Scope, Stack};
+pub use synth::{Assembly, StackArtifact};
+pub use value::{dynamic, fns, pseudo, CfnEnum, Expr, Json, List, Val};

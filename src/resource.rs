@@ -1,0 +1,309 @@
+//! The contract between the core and every resource type, generated or hand-written.
+//!
+//! A resource type is a plain struct of [`Val`]s and nested structs. It implements
+//! [`Resource`]: the CloudFormation type name, the validation [`Shape`] generated from the
+//! schema, and a conversion into [`Props`]. Nested property structs implement [`ToExpr`].
+//! Adding a resource to a scope ([`crate::Scope::add`]) returns a [`Handle`].
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use crate::value::{Expr, Json, List, RefTarget, ResourceId, Val};
+
+/// A CloudFormation resource type.
+pub trait Resource {
+    /// The CloudFormation type name, e.g. `AWS::EC2::VPC`.
+    const TYPE: &'static str;
+    /// Validation rules generated from the schema (lengths, ranges, patterns, item counts).
+    fn shape() -> Option<&'static Shape> {
+        None
+    }
+    /// The `Properties` object.
+    fn into_props(self) -> Props;
+}
+
+/// Converts a property value (a [`Val`], a nested struct, a list or map of them) into an
+/// [`Expr`].
+pub trait ToExpr {
+    /// The expression CloudFormation will see.
+    fn to_expr(self) -> Expr;
+}
+
+impl<T> ToExpr for Val<T> {
+    fn to_expr(self) -> Expr {
+        self.into_expr()
+    }
+}
+impl<T: ToExpr> ToExpr for Vec<T> {
+    fn to_expr(self) -> Expr {
+        Expr::List(self.into_iter().map(ToExpr::to_expr).collect())
+    }
+}
+impl<T: ToExpr> ToExpr for Box<T> {
+    fn to_expr(self) -> Expr {
+        (*self).to_expr()
+    }
+}
+impl<T: ToExpr> ToExpr for BTreeMap<String, T> {
+    fn to_expr(self) -> Expr {
+        Expr::Map(self.into_iter().map(|(k, v)| (k, v.to_expr())).collect())
+    }
+}
+impl ToExpr for Expr {
+    fn to_expr(self) -> Expr {
+        self
+    }
+}
+impl ToExpr for serde_json::Value {
+    fn to_expr(self) -> Expr {
+        Expr::Json(self)
+    }
+}
+
+/// An object of properties under construction. Keys are kept sorted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Props(BTreeMap<String, Expr>);
+
+impl Props {
+    /// An empty object.
+    pub fn new() -> Self {
+        Props(BTreeMap::new())
+    }
+    /// Sets a property.
+    pub fn set(&mut self, key: &str, v: impl ToExpr) -> &mut Self {
+        self.0.insert(key.to_owned(), v.to_expr());
+        self
+    }
+    /// Sets a property if it is `Some`.
+    pub fn set_opt(&mut self, key: &str, v: Option<impl ToExpr>) -> &mut Self {
+        if let Some(v) = v {
+            self.0.insert(key.to_owned(), v.to_expr());
+        }
+        self
+    }
+    /// Builder-style [`Props::set`].
+    pub fn with(mut self, key: &str, v: impl ToExpr) -> Self {
+        self.set(key, v);
+        self
+    }
+    /// The keys set so far, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+    /// The object as an expression.
+    pub fn into_expr(self) -> Expr {
+        Expr::Map(self.0)
+    }
+}
+
+impl ToExpr for Props {
+    fn to_expr(self) -> Expr {
+        self.into_expr()
+    }
+}
+
+/// The Key/Value tag shared by most resource types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tag {
+    /// Tag key (1 to 128 characters).
+    pub key: Val<String>,
+    /// Tag value (0 to 256 characters).
+    pub value: Val<String>,
+}
+
+impl Tag {
+    /// A tag.
+    pub fn new(key: impl Into<Val<String>>, value: impl Into<Val<String>>) -> Self {
+        Tag {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl ToExpr for Tag {
+    fn to_expr(self) -> Expr {
+        let mut p = Props::new();
+        p.set("Key", self.key).set("Value", self.value);
+        p.into_expr()
+    }
+}
+
+/// Validation rules for one object (a resource's properties or a nested definition),
+/// generated from the schema. `fields` is sorted by name.
+#[derive(Debug)]
+pub struct Shape {
+    /// `(property name, rule)` sorted by name; properties without rules are absent.
+    pub fields: &'static [(&'static str, Rule)],
+}
+
+impl Shape {
+    /// The rule for a property, if it has one.
+    pub fn rule(&self, name: &str) -> Option<&'static Rule> {
+        self.fields
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| &self.fields[i].1)
+    }
+}
+
+/// How a schema `pattern` is checked.
+#[derive(Debug, Clone, Copy)]
+pub enum Pattern {
+    /// Compiled with the `regex` crate (JSON-Schema semantics: a search, not a full match).
+    Regex(&'static str),
+    /// The `regex` crate cannot compile this pattern (look-around or back-references); it is
+    /// not checked at synth. The generator lists every such pattern.
+    Unsupported(&'static str),
+}
+
+/// Constraints on one property. Absent constraints are `None`.
+#[derive(Debug)]
+pub struct Rule {
+    /// `minLength` in characters (code points).
+    pub min_len: Option<u32>,
+    /// `maxLength` in characters (code points).
+    pub max_len: Option<u32>,
+    /// `minimum`.
+    pub min: Option<f64>,
+    /// `maximum`.
+    pub max: Option<f64>,
+    /// `pattern`.
+    pub pattern: Option<Pattern>,
+    /// Allowed values for string properties typed as plain strings (`enum` on a `Val<String>`).
+    pub one_of: &'static [&'static str],
+    /// `minItems`.
+    pub min_items: Option<u32>,
+    /// `maxItems`.
+    pub max_items: Option<u32>,
+    /// The rule for each item of a list.
+    pub items: Option<&'static Rule>,
+    /// The shape of a nested object.
+    pub shape: Option<&'static Shape>,
+}
+
+impl Rule {
+    /// A rule with no constraints, for struct-update syntax in generated statics.
+    pub const NONE: Rule = Rule {
+        min_len: None,
+        max_len: None,
+        min: None,
+        max: None,
+        pattern: None,
+        one_of: &[],
+        min_items: None,
+        max_items: None,
+        items: None,
+        shape: None,
+    };
+}
+
+/// A small `Copy` handle to a resource in a stack: an index into the stack's graph, tagged
+/// with its app and stack. It never borrows the stack.
+///
+/// `R` is the resource type; generated code adds typed attribute accessors
+/// (`attr_endpoint_address()`) to `Handle<ThatType>`.
+pub struct Handle<R> {
+    id: ResourceId,
+    _r: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Handle<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for Handle<R> {}
+impl<R> PartialEq for Handle<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+impl<R> Eq for Handle<R> {}
+impl<R> Hash for Handle<R> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state)
+    }
+}
+impl<R> fmt::Debug for Handle<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Handle").field(&self.id).finish()
+    }
+}
+
+impl<R> Handle<R> {
+    pub(crate) fn new(id: ResourceId) -> Self {
+        Handle {
+            id,
+            _r: PhantomData,
+        }
+    }
+    /// The untyped id of the resource.
+    pub fn id(self) -> ResourceId {
+        self.id
+    }
+    /// `Ref` to the resource. What it returns depends on the type; the generated type's docs
+    /// say which (an ID, a name or an ARN).
+    pub fn reference(self) -> Val<String> {
+        Val::from_expr(Expr::Ref(RefTarget::Resource(self.id)))
+    }
+    /// `Fn::GetAtt`, for generated accessors. Prefer the typed `attr_*` methods.
+    #[doc(hidden)]
+    pub fn __get_att<T>(self, attribute: &'static str) -> Val<T> {
+        Val::from_expr(Expr::GetAtt(self.id, Cow::Borrowed(attribute)))
+    }
+    /// Forgets the type, e.g. to store handles of different types together.
+    pub fn erase(self) -> Handle<Raw> {
+        Handle::new(self.id)
+    }
+}
+
+impl<R> From<Handle<R>> for Val<String> {
+    /// `Ref` to the resource.
+    fn from(h: Handle<R>) -> Self {
+        h.reference()
+    }
+}
+
+/// A resource of any type, given as a type name and properties: the escape hatch for types
+/// that are not generated (third-party or private registry types).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Raw {
+    /// The CloudFormation type name.
+    pub type_name: String,
+    /// The `Properties` object.
+    pub properties: Props,
+}
+
+impl Raw {
+    /// A raw resource with no properties yet.
+    pub fn new(type_name: impl Into<String>) -> Self {
+        Raw {
+            type_name: type_name.into(),
+            properties: Props::new(),
+        }
+    }
+    /// Sets one property.
+    pub fn prop(mut self, key: &str, v: impl ToExpr) -> Self {
+        self.properties.set(key, v);
+        self
+    }
+}
+
+impl Handle<Raw> {
+    /// `Fn::GetAtt` by name, unchecked. Typed handles have `attr_*` accessors instead.
+    pub fn get_att<T>(self, attribute: impl Into<Cow<'static, str>>) -> Val<T> {
+        Val::from_expr(Expr::GetAtt(self.id, attribute.into()))
+    }
+    /// A list attribute by name, unchecked.
+    pub fn get_att_list(self, attribute: impl Into<Cow<'static, str>>) -> Val<List<String>> {
+        self.get_att(attribute)
+    }
+    /// A JSON attribute by name, unchecked.
+    pub fn get_att_json(self, attribute: impl Into<Cow<'static, str>>) -> Val<Json> {
+        self.get_att(attribute)
+    }
+}

@@ -1,0 +1,681 @@
+//! Synthesis: from an [`App`] to deterministic CloudFormation JSON.
+//!
+//! Order is stable by construction: every JSON object is sorted by key (`serde_json`'s
+//! default map is a `BTreeMap`), so resources appear sorted by logical ID and template
+//! sections alphabetically; lists keep the order the program gave. Templates are pretty
+//! printed with two-space indentation and end with a newline. Stacks are listed in deploy
+//! order (dependencies first, ties in creation order).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::{json, Map, Value as Json};
+
+use crate::diag::{codes, DiagPath, Diagnostic, SynthError};
+use crate::graph::{dependency_order, find_cycle};
+use crate::stack::{App, EdgeReason, Requirement, Stack};
+use crate::value::{Expr, ItemId, ItemKind, RefTarget, ResourceId, SubPart};
+
+/// CloudFormation's quota of resources per stack.
+pub const MAX_RESOURCES: usize = 500;
+/// Parameters per stack.
+pub const MAX_PARAMETERS: usize = 200;
+/// Outputs per stack.
+pub const MAX_OUTPUTS: usize = 200;
+/// Mappings per stack.
+pub const MAX_MAPPINGS: usize = 200;
+/// Largest template body that can be sent inline (bytes of the minified JSON).
+pub const MAX_INLINE_TEMPLATE: usize = 51_200;
+/// Largest template CloudFormation accepts from S3 (bytes of the minified JSON).
+pub const MAX_TEMPLATE: usize = 1_000_000;
+/// Longest logical ID.
+pub const MAX_LOGICAL_ID: usize = 255;
+
+/// The result of a successful synth: one artifact per stack, in deploy order.
+#[derive(Debug, Clone)]
+pub struct Assembly {
+    /// Stacks in deploy order (dependencies first).
+    pub stacks: Vec<StackArtifact>,
+    /// Warnings (errors make synth fail instead).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// One synthesized stack.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StackArtifact {
+    /// The full stack name.
+    pub name: String,
+    /// The template.
+    pub template: Json,
+    /// The template as written to disk: pretty JSON with a trailing newline.
+    pub pretty: String,
+    /// The size of the minified template that deploy sends.
+    pub minified_bytes: usize,
+    /// Number of resources.
+    pub resource_count: usize,
+    /// Stacks this one depends on (by full name), sorted.
+    pub dependencies: Vec<String>,
+    /// Stack tags.
+    pub tags: BTreeMap<String, String>,
+    /// Pinned account, if any.
+    pub account: Option<String>,
+    /// Pinned region, if any.
+    pub region: Option<String>,
+    /// Checks to run before deploying.
+    pub requirements: Vec<Requirement>,
+    /// Resource logical IDs in dependency order (dependencies first).
+    pub resource_order: Vec<String>,
+    /// Resource dependency edges `(from, to, reason)` by logical ID, sorted.
+    pub resource_edges: Vec<(String, String, String)>,
+}
+
+impl StackArtifact {
+    /// The file name the template is written to.
+    pub fn file_name(&self) -> String {
+        format!("{}.template.json", self.name)
+    }
+    /// The minified JSON that deploy sends.
+    pub fn minified(&self) -> String {
+        self.template.to_string()
+    }
+}
+
+/// A cross-stack reference: the consumer imports `(producer, resource, attribute)`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ExportKey {
+    stack: u32,
+    node: u32,
+    attr: Option<String>,
+}
+
+struct Ctx<'a> {
+    app: &'a App,
+    stack: u32,
+    exports: &'a BTreeMap<ExportKey, (String, String)>,
+}
+
+impl App {
+    /// Runs every check without writing anything: all errors and warnings, sorted.
+    pub fn validate(&self) -> Vec<Diagnostic> {
+        match self.synth() {
+            Ok(a) => a.warnings,
+            Err(e) => e.diagnostics().to_vec(),
+        }
+    }
+
+    /// Synthesizes every stack. Fails with every error at once.
+    pub fn synth(&self) -> Result<Assembly, SynthError> {
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        for s in &self.stacks {
+            diags.extend(s.diags.iter().cloned());
+        }
+        if self.stacks.is_empty() {
+            diags.push(Diagnostic::error(codes::EMPTY_STACK, DiagPath::default(), "the app has no stacks", "add one with `app.stack(\"name\")`"));
+        }
+
+        // 1. References: foreign apps, wrong-stack items, cross-stack imports.
+        let mut exports: BTreeMap<ExportKey, (String, String)> = BTreeMap::new();
+        let mut stack_graph: DiGraph<(), String> = DiGraph::new();
+        for _ in &self.stacks {
+            stack_graph.add_node(());
+        }
+        let mut stack_edges: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for s in &self.stacks {
+            let mut visit = |owner: &str, e: &Expr, diags: &mut Vec<Diagnostic>| {
+                e.visit_refs(&mut |id, attr| {
+                    if id.app != self.id {
+                        diags.push(path_err(codes::FOREIGN_APP, &s.name, owner, "the value references a resource of another App", "build every stack that references each other in the same App"));
+                        return;
+                    }
+                    if id.stack != s.index {
+                        let Some(producer) = self.stacks.get(id.stack as usize) else { return };
+                        let Some(node) = producer.graph.node_weight(id.node) else { return };
+                        let key = ExportKey { stack: id.stack, node: id.node.index() as u32, attr: attr.map(str::to_owned) };
+                        exports.entry(key).or_insert_with(|| export_names(producer, &node.logical_id, attr));
+                        if stack_edges.insert((s.index, id.stack)) {
+                            stack_graph.add_edge(NodeIndex::new(s.index as usize), NodeIndex::new(id.stack as usize), format!("{owner} references {}", node.logical_id));
+                        }
+                    }
+                });
+                e.visit_items(&mut |kind, item| check_item(self, s, owner, kind, item, diags));
+            };
+            for n in s.graph.node_weights() {
+                visit(&n.logical_id, &n.props, &mut diags);
+                for (_, v) in &n.overrides {
+                    if let Some(v) = v {
+                        visit(&n.logical_id, v, &mut diags);
+                    }
+                }
+                if let Some(c) = &n.condition {
+                    check_item(self, s, &n.logical_id, ItemKind::Condition, c, &mut diags);
+                }
+            }
+            for (name, o) in &s.outputs {
+                visit(name, &o.value, &mut diags);
+                if let Some(c) = &o.condition {
+                    check_item(self, s, name, ItemKind::Condition, c, &mut diags);
+                }
+            }
+            for (name, c) in &s.conditions {
+                visit(name, c, &mut diags);
+            }
+            for e in &s.kept_exports {
+                e.visit_refs(&mut |id, attr| {
+                    if let Some(node) = s.graph.node_weight(id.node) {
+                        let key = ExportKey { stack: id.stack, node: id.node.index() as u32, attr: attr.map(str::to_owned) };
+                        exports.entry(key).or_insert_with(|| export_names(s, &node.logical_id, attr));
+                    }
+                });
+            }
+        }
+
+        // 2. Stack cycles.
+        if let Some((cycle, reasons)) = find_cycle(&stack_graph) {
+            let names: Vec<&str> = cycle.iter().map(|i| self.stacks[i.index()].name.as_str()).collect();
+            diags.push(Diagnostic::error(
+                codes::STACK_CYCLE,
+                DiagPath { stack: Some(names[0].to_owned()), ..DiagPath::default() },
+                format!("stacks reference each other in a cycle: {} ({})", names.join(" -> "), reasons.join("; ")),
+                "move the shared resources into one stack, or pass one value as a parameter instead of a reference",
+            ));
+        }
+        let stack_order = dependency_order(&stack_graph).unwrap_or_else(|| (0..self.stacks.len()).map(NodeIndex::new).collect());
+
+        // Export names must be unique across the app.
+        let mut seen_exports: BTreeMap<String, String> = BTreeMap::new();
+        for s in &self.stacks {
+            for (id, o) in &s.outputs {
+                if let Some(name) = &o.export {
+                    if let Some(prev) = seen_exports.insert(name.clone(), format!("{}/{}", s.name, id)) {
+                        diags.push(path_err(codes::INVALID_EXPORT, &s.name, id, &format!("export name `{name}` is also used by {prev}"), "export names are global to an account and region; use Output::export() to derive unique names"));
+                    }
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-') {
+                        diags.push(path_err(codes::INVALID_EXPORT, &s.name, id, &format!("export name `{name}` may contain only letters, digits, `:` and `-`"), "rename the export"));
+                    }
+                }
+            }
+        }
+
+        // 3. Per stack: graph, cycles, quotas, template.
+        let mut artifacts: Vec<Option<StackArtifact>> = vec![None; self.stacks.len()];
+        for s in &self.stacks {
+            let deps: Vec<String> = stack_edges
+                .iter()
+                .filter(|(from, _)| *from == s.index)
+                .map(|(_, to)| self.stacks[*to as usize].name.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if let Some(a) = self.synth_stack(s, &exports, deps, &mut diags) {
+                artifacts[s.index as usize] = Some(a);
+            }
+        }
+
+        diags.sort_by(|a, b| (a.severity, &a.path, a.code).cmp(&(b.severity, &b.path, b.code)));
+        diags.dedup();
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(SynthError::Invalid(diags));
+        }
+        let stacks = stack_order.into_iter().filter_map(|i| artifacts[i.index()].take()).collect();
+        Ok(Assembly { stacks, warnings: diags })
+    }
+
+    fn synth_stack(&self, s: &Stack, exports: &BTreeMap<ExportKey, (String, String)>, dependencies: Vec<String>, diags: &mut Vec<Diagnostic>) -> Option<StackArtifact> {
+        let name = &s.name;
+        // Logical IDs.
+        for n in s.graph.node_weights() {
+            if n.logical_id.len() > MAX_LOGICAL_ID {
+                diags.push(path_err(codes::INVALID_LOGICAL_ID, name, &n.logical_id, &format!("logical ID has {} characters, the limit is {MAX_LOGICAL_ID}", n.logical_id.len()), "use shorter scope and resource ids"));
+            }
+        }
+        if s.graph.node_count() == 0 {
+            diags.push(Diagnostic::error(codes::EMPTY_STACK, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, "the stack has no resources", "CloudFormation requires at least one resource; add one or remove the stack"));
+        }
+
+        // Resource graph: edges from references and explicit DependsOn.
+        let mut g: DiGraph<(), EdgeReason> = DiGraph::with_capacity(s.graph.node_count(), s.graph.node_count() * 2);
+        for _ in 0..s.graph.node_count() {
+            g.add_node(());
+        }
+        let mut referenced: Vec<BTreeSet<NodeIndex>> = vec![BTreeSet::new(); s.graph.node_count()];
+        for (i, n) in s.graph.node_weights().enumerate() {
+            let from = NodeIndex::new(i);
+            let mut seen: BTreeSet<(NodeIndex, Option<String>)> = BTreeSet::new();
+            collect_refs(&n.props, "Properties", &mut |id, attr, at| {
+                if id.app == self.id && id.stack == s.index && seen.insert((id.node, attr.map(str::to_owned))) {
+                    referenced[i].insert(id.node);
+                    let reason = match attr {
+                        Some(a) => EdgeReason::GetAtt(a.to_owned(), at.to_owned()),
+                        None => EdgeReason::Ref(at.to_owned()),
+                    };
+                    g.add_edge(from, id.node, reason);
+                }
+            });
+            for (path, v) in &n.overrides {
+                if let Some(v) = v {
+                    let at = format!("Properties.{}", path.join("."));
+                    collect_refs(v, &at, &mut |id, attr, at| {
+                        if id.app == self.id && id.stack == s.index && seen.insert((id.node, attr.map(str::to_owned))) {
+                            referenced[i].insert(id.node);
+                            let reason = match attr {
+                                Some(a) => EdgeReason::GetAtt(a.to_owned(), at.to_owned()),
+                                None => EdgeReason::Ref(at.to_owned()),
+                            };
+                            g.add_edge(from, id.node, reason);
+                        }
+                    });
+                }
+            }
+            for d in &n.depends_on {
+                if !referenced[i].contains(&d.node) {
+                    g.add_edge(from, d.node, EdgeReason::DependsOn);
+                }
+            }
+        }
+        let mut ok = true;
+        if let Some((cycle, reasons)) = find_cycle(&g) {
+            ok = false;
+            let ids: Vec<&str> = cycle.iter().map(|i| s.graph[*i].logical_id.as_str()).collect();
+            let detail: Vec<String> = ids.windows(2).zip(&reasons).map(|(w, r)| format!("{} -> {} ({r})", w[0], w[1])).collect();
+            diags.push(Diagnostic::error(
+                codes::RESOURCE_CYCLE,
+                DiagPath { stack: Some(name.clone()), logical_id: Some(ids[0].to_owned()), property: None },
+                format!("resources reference each other in a cycle: {}\n  edges: {}", ids.join(" -> "), detail.join("; ")),
+                "break one edge: move a rule or policy into its own resource (e.g. AWS::EC2::SecurityGroupIngress, AWS::IAM::Policy) that references both sides",
+            ));
+        }
+        let order = dependency_order(&g).unwrap_or_default();
+
+        // Render.
+        let cx = Ctx { app: self, stack: s.index, exports };
+        let mut resources = Map::new();
+        for (i, n) in s.graph.node_weights().enumerate() {
+            let mut r = Map::new();
+            r.insert("Type".into(), Json::String(n.type_name.to_string()));
+            let mut props = cx.render(&n.props);
+            for (path, v) in &n.overrides {
+                apply_override(&mut props, path, v.as_ref().map(|v| cx.render(v)));
+            }
+            if props.as_object().is_some_and(|o| !o.is_empty()) {
+                r.insert("Properties".into(), props);
+            }
+            let explicit: BTreeSet<&str> = n
+                .depends_on
+                .iter()
+                .filter(|d| !referenced[i].contains(&d.node))
+                .filter_map(|d| s.graph.node_weight(d.node).map(|x| x.logical_id.as_str()))
+                .collect();
+            if !explicit.is_empty() {
+                r.insert("DependsOn".into(), Json::Array(explicit.into_iter().map(|x| Json::String(x.to_owned())).collect()));
+            }
+            if let Some(p) = n.deletion_policy {
+                r.insert("DeletionPolicy".into(), p.as_str().into());
+            }
+            if let Some(p) = n.update_replace_policy {
+                r.insert("UpdateReplacePolicy".into(), p.as_str().into());
+            }
+            if let Some(c) = &n.condition {
+                r.insert("Condition".into(), c.name.clone().into());
+            }
+            if !n.metadata.is_empty() {
+                r.insert("Metadata".into(), Json::Object(n.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
+            }
+            resources.insert(n.logical_id.clone(), Json::Object(r));
+        }
+
+        let mut outputs = Map::new();
+        for (id, o) in &s.outputs {
+            let mut m = Map::new();
+            m.insert("Value".into(), cx.render(&o.value));
+            if let Some(d) = &o.description {
+                m.insert("Description".into(), d.clone().into());
+            }
+            if let Some(e) = &o.export {
+                m.insert("Export".into(), json!({ "Name": e }));
+            }
+            if let Some(c) = &o.condition {
+                m.insert("Condition".into(), c.name.clone().into());
+            }
+            outputs.insert(id.clone(), Json::Object(m));
+        }
+        for (key, (output_id, export_name)) in exports.range(ExportKey { stack: s.index, node: 0, attr: None }..) {
+            if key.stack != s.index {
+                break;
+            }
+            let node = &s.graph[NodeIndex::new(key.node as usize)];
+            let value = match &key.attr {
+                Some(a) => json!({ "Fn::GetAtt": [node.logical_id, a] }),
+                None => json!({ "Ref": node.logical_id }),
+            };
+            if outputs.contains_key(output_id) {
+                diags.push(path_err(codes::DUPLICATE_LOGICAL_ID, name, output_id, "an output has the id reserved for a generated export", "rename the output"));
+                continue;
+            }
+            outputs.insert(output_id.clone(), json!({ "Value": value, "Export": { "Name": export_name }, "Description": format!("Exported for other stacks of this app ({})", node.logical_id) }));
+        }
+
+        let mut t = Map::new();
+        t.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());
+        t.insert("Description".into(), s.description.clone().unwrap_or_else(|| format!("{name} (synthesized by stackforge {})", env!("CARGO_PKG_VERSION"))).into());
+        t.insert("Resources".into(), Json::Object(resources));
+        if !s.params.is_empty() {
+            t.insert("Parameters".into(), Json::Object(s.params.iter().map(|(k, p)| (k.clone(), p.to_json())).collect()));
+        }
+        if !outputs.is_empty() {
+            t.insert("Outputs".into(), Json::Object(outputs));
+        }
+        if !s.conditions.is_empty() {
+            t.insert("Conditions".into(), Json::Object(s.conditions.iter().map(|(k, c)| (k.clone(), cx.render(c))).collect()));
+        }
+        if !s.mappings.is_empty() {
+            t.insert("Mappings".into(), Json::Object(s.mappings.iter().map(|(k, m)| (k.clone(), m.clone())).collect()));
+        }
+        let template = Json::Object(t);
+
+        // Quotas.
+        let count = |key: &str| template.get(key).and_then(Json::as_object).map_or(0, Map::len);
+        for (key, max, code) in [
+            ("Resources", MAX_RESOURCES, codes::TOO_MANY_RESOURCES),
+            ("Parameters", MAX_PARAMETERS, codes::TOO_MANY_PARAMETERS),
+            ("Outputs", MAX_OUTPUTS, codes::TOO_MANY_OUTPUTS),
+            ("Mappings", MAX_MAPPINGS, codes::TOO_MANY_MAPPINGS),
+        ] {
+            let n = count(key);
+            if n > max {
+                diags.push(Diagnostic::error(code, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("{n} {}, CloudFormation allows at most {max} per stack", key.to_lowercase()), "split the app into more stacks; references between them become exports and imports automatically"));
+            }
+        }
+        let minified_bytes = template.to_string().len();
+        if minified_bytes > MAX_TEMPLATE {
+            diags.push(Diagnostic::error(codes::TEMPLATE_TOO_LARGE, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, CloudFormation accepts at most {MAX_TEMPLATE}"), "split the stack"));
+        } else if minified_bytes > MAX_INLINE_TEMPLATE {
+            diags.push(Diagnostic::warning(codes::TEMPLATE_NEEDS_S3, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, over the {MAX_INLINE_TEMPLATE}-byte inline limit"), "deploy with `--bucket NAME` so the template is uploaded to S3 first"));
+        }
+        if !ok {
+            return None;
+        }
+        let mut pretty = serde_json::to_string_pretty(&template).unwrap_or_default();
+        pretty.push('\n');
+        let mut edges: Vec<(String, String, String)> = g
+            .raw_edges()
+            .iter()
+            .map(|e| (s.graph[e.source()].logical_id.clone(), s.graph[e.target()].logical_id.clone(), e.weight.to_string()))
+            .collect();
+        edges.sort();
+        Some(StackArtifact {
+            name: name.clone(),
+            resource_count: s.graph.node_count(),
+            minified_bytes,
+            template,
+            pretty,
+            dependencies,
+            tags: s.tags.clone(),
+            account: s.account.clone(),
+            region: s.region.clone(),
+            requirements: s.requirements.clone(),
+            resource_order: order.iter().map(|i| s.graph[*i].logical_id.clone()).collect(),
+            resource_edges: edges,
+        })
+    }
+}
+
+fn path_err(code: crate::diag::Code, stack: &str, id: &str, msg: &str, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        code,
+        DiagPath { stack: Some(stack.to_owned()), logical_id: Some(id.to_owned()).filter(|s| !s.is_empty()), property: None },
+        msg,
+        help,
+    )
+}
+
+fn check_item(app: &App, s: &Stack, owner: &str, kind: ItemKind, item: &ItemId, diags: &mut Vec<Diagnostic>) {
+    let what = match kind {
+        ItemKind::Parameter => "parameter",
+        ItemKind::Condition => "condition",
+        ItemKind::Mapping => "mapping",
+    };
+    if item.app != app.id {
+        diags.push(path_err(codes::FOREIGN_APP, &s.name, owner, &format!("the {what} `{}` belongs to another App", item.name), "define it in this app"));
+    } else if item.stack != s.index {
+        diags.push(path_err(codes::WRONG_STACK, &s.name, owner, &format!("the {what} `{}` belongs to another stack", item.name), &format!("{what}s are local to a stack; define it in this stack too")));
+    }
+}
+
+/// Output logical ID and export name for a cross-stack reference.
+fn export_names(producer: &Stack, logical_id: &str, attr: Option<&str>) -> (String, String) {
+    match attr {
+        None => (format!("Export{logical_id}Ref"), format!("{}:{logical_id}", producer.name)),
+        Some(a) => {
+            let clean: String = a.chars().filter(char::is_ascii_alphanumeric).collect();
+            let dashed: String = a.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            (format!("Export{logical_id}{clean}"), format!("{}:{logical_id}:{dashed}", producer.name))
+        }
+    }
+}
+
+fn collect_refs(e: &Expr, at: &str, f: &mut dyn FnMut(ResourceId, Option<&str>, &str)) {
+    match e {
+        Expr::Map(m) => {
+            for (k, v) in m {
+                collect_refs(v, &format!("{at}.{k}"), f);
+            }
+        }
+        Expr::List(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_refs(v, &format!("{at}[{i}]"), f);
+            }
+        }
+        other => other.visit_refs(&mut |id, attr| f(id, attr, at)),
+    }
+}
+
+fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) {
+    if !target.is_object() {
+        *target = Json::Object(Map::new());
+    }
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut cur = target;
+    for k in parents {
+        let Some(obj) = cur.as_object_mut() else { return };
+        let next = obj.entry(k.clone()).or_insert_with(|| Json::Object(Map::new()));
+        if !next.is_object() {
+            *next = Json::Object(Map::new());
+        }
+        cur = next;
+    }
+    if let Some(obj) = cur.as_object_mut() {
+        match value {
+            Some(v) => {
+                obj.insert(last.clone(), v);
+            }
+            None => {
+                obj.remove(last);
+            }
+        }
+    }
+}
+
+/// A JSON number from an `f64`: integral values print without a fraction.
+pub(crate) fn number(n: f64) -> Json {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Json::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+    }
+}
+
+impl Ctx<'_> {
+    fn logical_id(&self, id: ResourceId) -> String {
+        self.app
+            .stacks
+            .get(id.stack as usize)
+            .and_then(|s| s.graph.node_weight(id.node))
+            .map_or_else(|| "Unknown".to_owned(), |n| n.logical_id.clone())
+    }
+
+    fn import(&self, id: ResourceId, attr: Option<&str>) -> Json {
+        let key = ExportKey { stack: id.stack, node: id.node.index() as u32, attr: attr.map(str::to_owned) };
+        let name = self.exports.get(&key).map(|(_, n)| n.clone()).unwrap_or_default();
+        json!({ "Fn::ImportValue": name })
+    }
+
+    fn local(&self, id: ResourceId) -> bool {
+        id.app == self.app.id && id.stack == self.stack
+    }
+
+    fn render(&self, e: &Expr) -> Json {
+        match e {
+            Expr::Null => Json::Null,
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(n) => Json::from(*n),
+            Expr::Num(n) => number(*n),
+            Expr::Str(s) => Json::String(s.clone()),
+            Expr::List(items) => Json::Array(items.iter().map(|i| self.render(i)).collect()),
+            Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), self.render(v))).collect()),
+            Expr::Json(v) => v.clone(),
+            Expr::Ref(RefTarget::Resource(id)) => {
+                if self.local(*id) {
+                    json!({ "Ref": self.logical_id(*id) })
+                } else {
+                    self.import(*id, None)
+                }
+            }
+            Expr::Ref(RefTarget::Parameter(p)) => json!({ "Ref": p.name }),
+            Expr::Ref(RefTarget::Pseudo(p)) => json!({ "Ref": p.name() }),
+            Expr::GetAtt(id, attr) => {
+                if self.local(*id) {
+                    json!({ "Fn::GetAtt": [self.logical_id(*id), attr] })
+                } else {
+                    self.import(*id, Some(attr))
+                }
+            }
+            Expr::Sub(parts) => self.render_sub(parts),
+            Expr::Join(d, l) => json!({ "Fn::Join": [d, self.render(l)] }),
+            Expr::Select(i, l) => json!({ "Fn::Select": [self.render(i), self.render(l)] }),
+            Expr::Split(d, s) => json!({ "Fn::Split": [d, self.render(s)] }),
+            Expr::GetAzs(r) => json!({ "Fn::GetAZs": self.render(r) }),
+            Expr::ImportValue(n) => json!({ "Fn::ImportValue": self.render(n) }),
+            Expr::If(c, a, b) => json!({ "Fn::If": [c.name, self.render(a), self.render(b)] }),
+            Expr::Equals(a, b) => json!({ "Fn::Equals": [self.render(a), self.render(b)] }),
+            Expr::And(items) => json!({ "Fn::And": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() }),
+            Expr::Or(items) => json!({ "Fn::Or": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() }),
+            Expr::Not(c) => json!({ "Fn::Not": [self.render(c)] }),
+            Expr::Condition(c) => json!({ "Condition": c.name }),
+            Expr::FindInMap(m, a, b) => json!({ "Fn::FindInMap": [m.name, self.render(a), self.render(b)] }),
+            Expr::Base64(v) => json!({ "Fn::Base64": self.render(v) }),
+            Expr::Cidr(a, b, c) => json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] }),
+        }
+    }
+
+    fn render_sub(&self, parts: &[SubPart]) -> Json {
+        let mut s = String::new();
+        let mut vars = Map::new();
+        for p in parts {
+            match p {
+                SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
+                SubPart::Expr(e) => match e {
+                    Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
+                        s.push_str(&format!("${{{}}}", self.logical_id(*id)));
+                    }
+                    Expr::GetAtt(id, attr) if self.local(*id) => {
+                        s.push_str(&format!("${{{}.{}}}", self.logical_id(*id), attr));
+                    }
+                    Expr::Ref(RefTarget::Parameter(p)) => s.push_str(&format!("${{{}}}", p.name)),
+                    Expr::Ref(RefTarget::Pseudo(p)) => s.push_str(&format!("${{{}}}", p.name())),
+                    Expr::Str(l) => s.push_str(&l.replace("${", "${!")),
+                    other => {
+                        let name = format!("Var{}", vars.len());
+                        s.push_str(&format!("${{{name}}}"));
+                        vars.insert(name, self.render(other));
+                    }
+                },
+            }
+        }
+        if vars.is_empty() {
+            json!({ "Fn::Sub": s })
+        } else {
+            json!({ "Fn::Sub": [s, vars] })
+        }
+    }
+}
+
+impl Assembly {
+    /// The artifact of a stack, by full name.
+    pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
+        self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// The manifest: stacks in dependency order with their dependencies, parameters,
+    /// outputs, tags, environment and pre-deploy requirements.
+    pub fn manifest(&self) -> Json {
+        let stacks: Vec<Json> = self
+            .stacks
+            .iter()
+            .map(|s| {
+                let keys = |k: &str| -> Vec<String> { s.template.get(k).and_then(Json::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default() };
+                let reqs: Vec<Json> = s
+                    .requirements
+                    .iter()
+                    .map(|r| match r {
+                        Requirement::ImageExists { repository, tag, producer } => json!({"kind": "image-exists", "repository": repository, "tag": tag, "producer": producer}),
+                    })
+                    .collect();
+                json!({
+                    "name": s.name,
+                    "template": s.file_name(),
+                    "dependencies": s.dependencies,
+                    "parameters": keys("Parameters"),
+                    "outputs": keys("Outputs"),
+                    "resources": s.resource_count,
+                    "minified_bytes": s.minified_bytes,
+                    "tags": s.tags,
+                    "account": s.account,
+                    "region": s.region,
+                    "requirements": reqs,
+                })
+            })
+            .collect();
+        json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks })
+    }
+
+    /// Writes `<Stack>.template.json` for each stack and `manifest.json` into `dir`.
+    ///
+    /// Each file is written to a temporary file in the same directory, then renamed, so a
+    /// failed synth never leaves a half-written template behind. Returns the written paths.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, SynthError> {
+        fs::create_dir_all(dir).map_err(|source| SynthError::Io { path: dir.to_owned(), source })?;
+        let mut written = Vec::new();
+        for s in &self.stacks {
+            let path = dir.join(s.file_name());
+            write_atomic(&path, s.pretty.as_bytes())?;
+            written.push(path);
+        }
+        let mut manifest = serde_json::to_string_pretty(&self.manifest()).unwrap_or_default();
+        manifest.push('\n');
+        let path = dir.join("manifest.json");
+        write_atomic(&path, manifest.as_bytes())?;
+        written.push(path);
+        Ok(written)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
+    let io = |source| SynthError::Io { path: path.to_owned(), source };
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

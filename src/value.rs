@@ -1,0 +1,652 @@
+//! Typed values: a [`Val<T>`] is either a literal or a CloudFormation intrinsic.
+//!
+//! Every property of every resource is a `Val<T>` (or a nested struct of them), so a field
+//! accepts `"literal".into()` as readily as `vpc.reference()` or `db.attr_endpoint_address()`.
+//! The type parameter is a *marker* that says what CloudFormation will see once the value is
+//! resolved: [`String`], [`i64`], [`f64`], [`bool`], [`Json`] or [`List<T>`].
+//!
+//! Underneath, every value is an untyped [`Expr`] tree. References to resources
+//! ([`Expr::Ref`], [`Expr::GetAtt`]) carry the resource's [`ResourceId`], which is how using a
+//! handle inside a value records a dependency edge: synth walks the tree.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use petgraph::graph::NodeIndex;
+
+/// Identifies one resource: its app, its stack and its node in that stack's graph.
+///
+/// Handles ([`crate::Handle`]) wrap this; an id never borrows the stack.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct ResourceId {
+    pub(crate) app: u32,
+    pub(crate) stack: u32,
+    pub(crate) node: NodeIndex<u32>,
+}
+
+/// Identifies a stack-level item (parameter, condition, mapping) by its app, stack and name.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct ItemId {
+    pub(crate) app: u32,
+    pub(crate) stack: u32,
+    pub(crate) name: String,
+}
+
+/// The pseudo parameters CloudFormation resolves at deploy time.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[non_exhaustive]
+pub enum Pseudo {
+    /// `AWS::AccountId`
+    AccountId,
+    /// `AWS::Region`
+    Region,
+    /// `AWS::Partition`
+    Partition,
+    /// `AWS::StackName`
+    StackName,
+    /// `AWS::StackId`
+    StackId,
+    /// `AWS::URLSuffix`
+    UrlSuffix,
+    /// `AWS::NotificationARNs`
+    NotificationArns,
+    /// `AWS::NoValue`: removes the property it is assigned to.
+    NoValue,
+}
+
+impl Pseudo {
+    /// The name CloudFormation uses in `Ref` and `Fn::Sub`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pseudo::AccountId => "AWS::AccountId",
+            Pseudo::Region => "AWS::Region",
+            Pseudo::Partition => "AWS::Partition",
+            Pseudo::StackName => "AWS::StackName",
+            Pseudo::StackId => "AWS::StackId",
+            Pseudo::UrlSuffix => "AWS::URLSuffix",
+            Pseudo::NotificationArns => "AWS::NotificationARNs",
+            Pseudo::NoValue => "AWS::NoValue",
+        }
+    }
+}
+
+/// What a `Ref` points at.
+#[derive(Clone, PartialEq, Debug)]
+#[non_exhaustive]
+pub enum RefTarget {
+    /// A resource in some stack of some app.
+    Resource(ResourceId),
+    /// A template parameter.
+    Parameter(ItemId),
+    /// A pseudo parameter.
+    Pseudo(Pseudo),
+}
+
+/// One piece of an `Fn::Sub` string: literal text or an embedded value.
+#[derive(Clone, PartialEq, Debug)]
+pub enum SubPart {
+    /// Literal text; `${` is escaped on output.
+    Lit(String),
+    /// An embedded value, rendered as `${LogicalId}`, `${LogicalId.Attr}` or a Sub variable.
+    Expr(Expr),
+}
+
+impl From<&str> for SubPart {
+    fn from(s: &str) -> Self {
+        SubPart::Lit(s.to_owned())
+    }
+}
+impl From<String> for SubPart {
+    fn from(s: String) -> Self {
+        SubPart::Lit(s)
+    }
+}
+impl<T> From<Val<T>> for SubPart {
+    fn from(v: Val<T>) -> Self {
+        match v.expr {
+            Expr::Str(s) => SubPart::Lit(s),
+            e => SubPart::Expr(e),
+        }
+    }
+}
+impl<T> From<&Val<T>> for SubPart {
+    fn from(v: &Val<T>) -> Self {
+        SubPart::from(v.clone())
+    }
+}
+
+/// The untyped expression tree behind every value.
+///
+/// Maps are ordered (`BTreeMap`), so rendering is deterministic.
+#[derive(Clone, PartialEq, Debug)]
+#[non_exhaustive]
+pub enum Expr {
+    /// JSON `null`.
+    Null,
+    /// A boolean literal.
+    Bool(bool),
+    /// An integer literal.
+    Int(i64),
+    /// A floating-point literal.
+    Num(f64),
+    /// A string literal.
+    Str(String),
+    /// A list whose items may be intrinsics.
+    List(Vec<Expr>),
+    /// An object whose values may be intrinsics.
+    Map(BTreeMap<String, Expr>),
+    /// Free-form JSON, emitted as is.
+    Json(serde_json::Value),
+    /// `Ref`.
+    Ref(RefTarget),
+    /// `Fn::GetAtt` on a resource, with the attribute name (`Endpoint.Address`).
+    GetAtt(ResourceId, Cow<'static, str>),
+    /// `Fn::Sub`.
+    Sub(Vec<SubPart>),
+    /// `Fn::Join` with a delimiter.
+    Join(String, Box<Expr>),
+    /// `Fn::Select` with an index.
+    Select(Box<Expr>, Box<Expr>),
+    /// `Fn::Split` with a delimiter.
+    Split(String, Box<Expr>),
+    /// `Fn::GetAZs` for a region (empty string means the stack's region).
+    GetAzs(Box<Expr>),
+    /// `Fn::ImportValue`.
+    ImportValue(Box<Expr>),
+    /// `Fn::If`.
+    If(ItemId, Box<Expr>, Box<Expr>),
+    /// `Fn::Equals`.
+    Equals(Box<Expr>, Box<Expr>),
+    /// `Fn::And`.
+    And(Vec<Expr>),
+    /// `Fn::Or`.
+    Or(Vec<Expr>),
+    /// `Fn::Not`.
+    Not(Box<Expr>),
+    /// `{"Condition": name}` inside a condition expression.
+    Condition(ItemId),
+    /// `Fn::FindInMap`.
+    FindInMap(ItemId, Box<Expr>, Box<Expr>),
+    /// `Fn::Base64`.
+    Base64(Box<Expr>),
+    /// `Fn::Cidr` (ip block, count, cidr bits).
+    Cidr(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    /// Calls `f` on every resource reference in the tree, with the attribute for `GetAtt`.
+    pub fn visit_refs(&self, f: &mut dyn FnMut(ResourceId, Option<&str>)) {
+        match self {
+            Expr::Null
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Num(_)
+            | Expr::Str(_)
+            | Expr::Json(_) => {}
+            Expr::Ref(RefTarget::Resource(id)) => f(*id, None),
+            Expr::Ref(_) | Expr::Condition(_) => {}
+            Expr::GetAtt(id, attr) => f(*id, Some(attr)),
+            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(|e| e.visit_refs(f))
+            }
+            Expr::Map(m) => m.values().for_each(|e| e.visit_refs(f)),
+            Expr::Sub(parts) => parts.iter().for_each(|p| {
+                if let SubPart::Expr(e) = p {
+                    e.visit_refs(f)
+                }
+            }),
+            Expr::Join(_, e)
+            | Expr::Split(_, e)
+            | Expr::GetAzs(e)
+            | Expr::ImportValue(e)
+            | Expr::Not(e)
+            | Expr::Base64(e) => e.visit_refs(f),
+            Expr::Select(a, b) | Expr::Equals(a, b) | Expr::If(_, a, b) => {
+                a.visit_refs(f);
+                b.visit_refs(f)
+            }
+            Expr::FindInMap(_, a, b) => {
+                a.visit_refs(f);
+                b.visit_refs(f)
+            }
+            Expr::Cidr(a, b, c) => {
+                a.visit_refs(f);
+                b.visit_refs(f);
+                c.visit_refs(f)
+            }
+        }
+    }
+
+    /// Calls `f` on every parameter, condition and mapping the tree names.
+    pub(crate) fn visit_items(&self, f: &mut dyn FnMut(ItemKind, &ItemId)) {
+        match self {
+            Expr::Ref(RefTarget::Parameter(p)) => f(ItemKind::Parameter, p),
+            Expr::Condition(c) => f(ItemKind::Condition, c),
+            Expr::If(c, a, b) => {
+                f(ItemKind::Condition, c);
+                a.visit_items(f);
+                b.visit_items(f)
+            }
+            Expr::FindInMap(m, a, b) => {
+                f(ItemKind::Mapping, m);
+                a.visit_items(f);
+                b.visit_items(f)
+            }
+            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(|e| e.visit_items(f))
+            }
+            Expr::Map(m) => m.values().for_each(|e| e.visit_items(f)),
+            Expr::Sub(parts) => parts.iter().for_each(|p| {
+                if let SubPart::Expr(e) = p {
+                    e.visit_items(f)
+                }
+            }),
+            Expr::Join(_, e)
+            | Expr::Split(_, e)
+            | Expr::GetAzs(e)
+            | Expr::ImportValue(e)
+            | Expr::Not(e)
+            | Expr::Base64(e) => e.visit_items(f),
+            Expr::Select(a, b) | Expr::Equals(a, b) => {
+                a.visit_items(f);
+                b.visit_items(f)
+            }
+            Expr::Cidr(a, b, c) => {
+                a.visit_items(f);
+                b.visit_items(f);
+                c.visit_items(f)
+            }
+            _ => {}
+        }
+    }
+
+    /// The literal string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Expr::Str(s) => Some(s),
+            Expr::Json(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for literals (including lists and maps made only of literals).
+    pub fn is_literal(&self) -> bool {
+        match self {
+            Expr::Null
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Num(_)
+            | Expr::Str(_)
+            | Expr::Json(_) => true,
+            Expr::List(items) => items.iter().all(Expr::is_literal),
+            Expr::Map(m) => m.values().all(Expr::is_literal),
+            _ => false,
+        }
+    }
+}
+
+/// Which kind of stack-level item an [`ItemId`] names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ItemKind {
+    Parameter,
+    Condition,
+    Mapping,
+}
+
+impl From<serde_json::Value> for Expr {
+    fn from(v: serde_json::Value) -> Self {
+        Expr::Json(v)
+    }
+}
+impl<T> From<Val<T>> for Expr {
+    fn from(v: Val<T>) -> Self {
+        v.expr
+    }
+}
+
+/// Marker for free-form JSON values (policy documents, `Json` schema types).
+pub type Json = serde_json::Value;
+
+/// Marker for a list value: `Val<List<String>>` is a list of strings, which may itself be an
+/// intrinsic (`Fn::GetAZs`, `Fn::Split`, a `List<…>` parameter) or a literal list whose
+/// items are values.
+pub struct List<T>(PhantomData<fn() -> T>);
+
+/// A typed CloudFormation value: a literal or an intrinsic that resolves to a `T`.
+pub struct Val<T> {
+    expr: Expr,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Val<T> {
+    fn clone(&self) -> Self {
+        Val::from_expr(self.expr.clone())
+    }
+}
+impl<T> PartialEq for Val<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.expr == other.expr
+    }
+}
+impl<T> fmt::Debug for Val<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expr.fmt(f)
+    }
+}
+
+impl<T> Val<T> {
+    /// Wraps an expression. The caller vouches that it resolves to a `T`.
+    pub fn from_expr(expr: Expr) -> Self {
+        Val {
+            expr,
+            _t: PhantomData,
+        }
+    }
+    /// The expression behind the value.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+    /// Unwraps the expression.
+    pub fn into_expr(self) -> Expr {
+        self.expr
+    }
+    /// `AWS::NoValue`: the property is removed (useful inside [`fns::if_`]).
+    pub fn no_value() -> Self {
+        Val::from_expr(Expr::Ref(RefTarget::Pseudo(Pseudo::NoValue)))
+    }
+    /// True if the value is a literal, not an intrinsic.
+    pub fn is_literal(&self) -> bool {
+        self.expr.is_literal()
+    }
+}
+
+impl Val<String> {
+    /// The literal string, if this value is one.
+    pub fn as_literal(&self) -> Option<&str> {
+        self.expr.as_str()
+    }
+}
+
+impl From<&str> for Val<String> {
+    fn from(s: &str) -> Self {
+        Val::from_expr(Expr::Str(s.to_owned()))
+    }
+}
+impl From<String> for Val<String> {
+    fn from(s: String) -> Self {
+        Val::from_expr(Expr::Str(s))
+    }
+}
+impl From<&String> for Val<String> {
+    fn from(s: &String) -> Self {
+        Val::from_expr(Expr::Str(s.clone()))
+    }
+}
+impl From<&Val<String>> for Val<String> {
+    fn from(v: &Val<String>) -> Self {
+        v.clone()
+    }
+}
+macro_rules! int_val {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Val<i64> {
+            fn from(n: $t) -> Self { Val::from_expr(Expr::Int(n as i64)) }
+        }
+    )*};
+}
+int_val!(i64, i32, u32, u16, u8);
+impl From<f64> for Val<f64> {
+    fn from(n: f64) -> Self {
+        Val::from_expr(Expr::Num(n))
+    }
+}
+impl From<i64> for Val<f64> {
+    fn from(n: i64) -> Self {
+        Val::from_expr(Expr::Int(n))
+    }
+}
+impl From<i32> for Val<f64> {
+    fn from(n: i32) -> Self {
+        Val::from_expr(Expr::Int(i64::from(n)))
+    }
+}
+impl From<bool> for Val<bool> {
+    fn from(b: bool) -> Self {
+        Val::from_expr(Expr::Bool(b))
+    }
+}
+impl From<serde_json::Value> for Val<Json> {
+    fn from(v: serde_json::Value) -> Self {
+        Val::from_expr(Expr::Json(v))
+    }
+}
+impl<T, X: Into<Val<T>>> From<Vec<X>> for Val<List<T>> {
+    fn from(items: Vec<X>) -> Self {
+        Val::from_expr(Expr::List(
+            items.into_iter().map(|x| x.into().expr).collect(),
+        ))
+    }
+}
+impl<T, X: Into<Val<T>>, const N: usize> From<[X; N]> for Val<List<T>> {
+    fn from(items: [X; N]) -> Self {
+        Val::from_expr(Expr::List(
+            items.into_iter().map(|x| x.into().expr).collect(),
+        ))
+    }
+}
+
+/// Enumerations generated from the schemas implement this, so they convert into values.
+pub trait CfnEnum: Copy {
+    /// The exact spelling the schema uses.
+    fn as_str(self) -> &'static str;
+}
+impl<E: CfnEnum> From<E> for Val<E> {
+    fn from(e: E) -> Self {
+        Val::from_expr(Expr::Str(e.as_str().to_owned()))
+    }
+}
+
+/// Pseudo parameters as typed values.
+pub mod pseudo {
+    use super::{Expr, List, Pseudo, RefTarget, Val};
+
+    fn p<T>(p: Pseudo) -> Val<T> {
+        Val::from_expr(Expr::Ref(RefTarget::Pseudo(p)))
+    }
+    /// `AWS::AccountId`
+    pub fn account_id() -> Val<String> {
+        p(Pseudo::AccountId)
+    }
+    /// `AWS::Region`
+    pub fn region() -> Val<String> {
+        p(Pseudo::Region)
+    }
+    /// `AWS::Partition`
+    pub fn partition() -> Val<String> {
+        p(Pseudo::Partition)
+    }
+    /// `AWS::StackName`
+    pub fn stack_name() -> Val<String> {
+        p(Pseudo::StackName)
+    }
+    /// `AWS::StackId`
+    pub fn stack_id() -> Val<String> {
+        p(Pseudo::StackId)
+    }
+    /// `AWS::URLSuffix`
+    pub fn url_suffix() -> Val<String> {
+        p(Pseudo::UrlSuffix)
+    }
+    /// `AWS::NotificationARNs`
+    pub fn notification_arns() -> Val<List<String>> {
+        p(Pseudo::NotificationArns)
+    }
+    /// `AWS::NoValue`
+    pub fn no_value<T>() -> Val<T> {
+        p(Pseudo::NoValue)
+    }
+}
+
+/// A condition expression (`Fn::Equals`, `Fn::And`, …), registered with
+/// [`crate::Scope::condition`] and used through the returned [`crate::Condition`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CondExpr(pub(crate) Expr);
+
+/// Intrinsic functions as typed constructors.
+pub mod fns {
+    use super::{CondExpr, Expr, Json, List, SubPart, Val};
+    use crate::stack::{Condition, Mapping};
+
+    /// `Fn::Sub` built from literal text and values; see also the [`crate::sub!`] macro.
+    ///
+    /// References to resources and parameters render as `${LogicalId}` / `${Id.Attr}`;
+    /// other intrinsics become Sub variables. A Sub made only of literals renders as a plain
+    /// string.
+    pub fn sub(parts: impl IntoIterator<Item = SubPart>) -> Val<String> {
+        let parts: Vec<SubPart> = parts.into_iter().collect();
+        if parts.iter().all(|p| matches!(p, SubPart::Lit(_))) {
+            let mut s = String::new();
+            for p in parts {
+                if let SubPart::Lit(l) = p {
+                    s.push_str(&l);
+                }
+            }
+            return Val::from_expr(Expr::Str(s));
+        }
+        Val::from_expr(Expr::Sub(parts))
+    }
+    /// `Fn::Join`.
+    pub fn join(delimiter: &str, items: impl Into<Val<List<String>>>) -> Val<String> {
+        Val::from_expr(Expr::Join(
+            delimiter.to_owned(),
+            Box::new(items.into().into_expr()),
+        ))
+    }
+    /// `Fn::Select`.
+    pub fn select<T>(index: u32, list: impl Into<Val<List<T>>>) -> Val<T> {
+        Val::from_expr(Expr::Select(
+            Box::new(Expr::Int(i64::from(index))),
+            Box::new(list.into().into_expr()),
+        ))
+    }
+    /// `Fn::Split`.
+    pub fn split(delimiter: &str, source: impl Into<Val<String>>) -> Val<List<String>> {
+        Val::from_expr(Expr::Split(
+            delimiter.to_owned(),
+            Box::new(source.into().into_expr()),
+        ))
+    }
+    /// `Fn::GetAZs` for the stack's own region.
+    pub fn get_azs() -> Val<List<String>> {
+        Val::from_expr(Expr::GetAzs(Box::new(Expr::Str(String::new()))))
+    }
+    /// `Fn::ImportValue` of an export created outside this app.
+    ///
+    /// Cross-stack references inside one app need no import: use the handle directly.
+    pub fn import_value<T>(export_name: impl Into<Val<String>>) -> Val<T> {
+        Val::from_expr(Expr::ImportValue(Box::new(export_name.into().into_expr())))
+    }
+    /// `Fn::If`.
+    pub fn if_<T>(cond: &Condition, then: impl Into<Val<T>>, otherwise: impl Into<Val<T>>) -> Val<T> {
+        Val::from_expr(Expr::If(
+            cond.id.clone(),
+            Box::new(then.into().into_expr()),
+            Box::new(otherwise.into().into_expr()),
+        ))
+    }
+    /// `Fn::Equals`.
+    pub fn equals<A>(a: impl Into<Val<A>>, b: impl Into<Val<A>>) -> CondExpr {
+        CondExpr(Expr::Equals(
+            Box::new(a.into().into_expr()),
+            Box::new(b.into().into_expr()),
+        ))
+    }
+    /// `Fn::And`.
+    pub fn and(items: impl IntoIterator<Item = CondExpr>) -> CondExpr {
+        CondExpr(Expr::And(items.into_iter().map(|c| c.0).collect()))
+    }
+    /// `Fn::Or`.
+    pub fn or(items: impl IntoIterator<Item = CondExpr>) -> CondExpr {
+        CondExpr(Expr::Or(items.into_iter().map(|c| c.0).collect()))
+    }
+    /// `Fn::Not`.
+    pub fn not(item: CondExpr) -> CondExpr {
+        CondExpr(Expr::Not(Box::new(item.0)))
+    }
+    /// `Fn::FindInMap`.
+    pub fn find_in_map<T>(
+        map: &Mapping,
+        top: impl Into<Val<String>>,
+        second: impl Into<Val<String>>,
+    ) -> Val<T> {
+        Val::from_expr(Expr::FindInMap(
+            map.id.clone(),
+            Box::new(top.into().into_expr()),
+            Box::new(second.into().into_expr()),
+        ))
+    }
+    /// `Fn::Base64`.
+    pub fn base64(v: impl Into<Val<String>>) -> Val<String> {
+        Val::from_expr(Expr::Base64(Box::new(v.into().into_expr())))
+    }
+    /// `Fn::Cidr`. Prefer computing CIDRs in Rust (see `stackforge-modules`' network):
+    /// literal CIDRs are validated at synth.
+    pub fn cidr(
+        ip_block: impl Into<Val<String>>,
+        count: u32,
+        cidr_bits: u32,
+    ) -> Val<List<String>> {
+        Val::from_expr(Expr::Cidr(
+            Box::new(ip_block.into().into_expr()),
+            Box::new(Expr::Int(i64::from(count))),
+            Box::new(Expr::Int(i64::from(cidr_bits))),
+        ))
+    }
+    /// A free-form JSON value.
+    pub fn json(v: serde_json::Value) -> Val<Json> {
+        Val::from_expr(Expr::Json(v))
+    }
+}
+
+/// Dynamic references: `{{resolve:…}}` strings that CloudFormation resolves at deploy time,
+/// so no secret value ever appears in a template.
+pub mod dynamic {
+    use super::{fns, SubPart, Val};
+
+    /// `{{resolve:secretsmanager:<secret>:SecretString[:<json_key>]}}`.
+    ///
+    /// `secret` is a secret's ARN or name, literal or a reference (`secret.reference()`).
+    pub fn secrets_manager(secret: impl Into<Val<String>>, json_key: Option<&str>) -> Val<String> {
+        let tail = match json_key {
+            Some(k) => format!(":SecretString:{k}}}}}"),
+            None => ":SecretString}}".to_owned(),
+        };
+        fns::sub([
+            SubPart::from("{{resolve:secretsmanager:"),
+            SubPart::from(secret.into()),
+            SubPart::Lit(tail),
+        ])
+    }
+    /// `{{resolve:ssm:<name>}}`: a plain SSM parameter (public AMI ids, for example).
+    pub fn ssm(parameter: &str) -> Val<String> {
+        Val::from(format!("{{{{resolve:ssm:{parameter}}}}}"))
+    }
+    /// `{{resolve:ssm-secure:<name>[:<version>]}}`: a SecureString parameter.
+    pub fn ssm_secure(parameter: &str, version: Option<u32>) -> Val<String> {
+        match version {
+            Some(v) => Val::from(format!("{{{{resolve:ssm-secure:{parameter}:{v}}}}}")),
+            None => Val::from(format!("{{{{resolve:ssm-secure:{parameter}}}}}")),
+        }
+    }
+}
+
+/// Builds an `Fn::Sub` from literal pieces and values:
+/// `sub!("arn:", pseudo::partition(), ":s3:::", bucket.reference(), "/*")`.
+#[macro_export]
+macro_rules! sub {
+    ($($part:expr),* $(,)?) => {
+        $crate::value::fns::sub([$($crate::value::SubPart::from($part)),*])
+    };
+}
