@@ -235,26 +235,45 @@ pub fn run_from<O: Args>(
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let program = args
         .first()
-        .map(|a| Path::new(a).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
+        .map(|a| {
+            Path::new(a)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
         .unwrap_or_default();
     let cli = match Cli::<O>::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
-            let _ = if e.use_stderr() { write!(err, "{}", e.render()) } else { write!(out, "{}", e.render()) };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = if e.use_stderr() {
+                write!(err, "{}", e.render())
+            } else {
+                write!(out, "{}", e.render())
+            };
             return code;
         }
     };
     let started = Instant::now();
     let app = build(&cli.options);
-    let cx = Context { program: &program, global: &cli.global, started };
+    let cx = Context {
+        program: &program,
+        global: &cli.global,
+        started,
+    };
     match cli.command.unwrap_or(Command::Synth) {
         Command::Synth => synth(&app, &cx, out, err),
         Command::List => list(&app, &cx, out, err),
         Command::Graph { format } => graph(&app, &cx, format, out, err),
         Command::Validate => validate(&app, &cx, out, err),
         Command::Diff(args) if args.against.is_some() => offline_diff(&app, &cx, &args, out, err),
-        cmd @ (Command::Diff(_) | Command::Deploy(_) | Command::Destroy(_)) => online(&app, &cx, cmd, out, err),
+        cmd @ (Command::Diff(_) | Command::Deploy(_) | Command::Destroy(_)) => {
+            online(&app, &cx, cmd, out, err)
+        }
     }
 }
 
@@ -274,7 +293,10 @@ impl Context<'_> {
         if self.program.is_empty() {
             format!("cargo run --features deploy -- {sub}")
         } else {
-            format!("cargo run --example {} --features deploy -- {sub}", self.program)
+            format!(
+                "cargo run --example {} --features deploy -- {sub}",
+                self.program
+            )
         }
     }
 }
@@ -296,19 +318,37 @@ pub fn synthesize(app: &App, cx: &Context<'_>, err: &mut dyn Write) -> Result<As
             if e.diagnostics().is_empty() {
                 let _ = writeln!(err, "error: {e}");
             }
-            let _ = writeln!(err, "synth failed: {} error(s)", e.diagnostics().iter().filter(|d| d.is_error()).count());
+            let _ = writeln!(
+                err,
+                "synth failed: {} error(s)",
+                e.diagnostics().iter().filter(|d| d.is_error()).count()
+            );
             Err(exit::INVALID)
         }
     }
 }
 
 fn select(a: &Assembly, cx: &Context<'_>, err: &mut dyn Write) -> Result<(), i32> {
-    let unknown: Vec<&String> = cx.global.stacks.iter().filter(|n| a.stack(n).is_none()).collect();
+    let unknown: Vec<&String> = cx
+        .global
+        .stacks
+        .iter()
+        .filter(|n| a.stack(n).is_none())
+        .collect();
     if unknown.is_empty() {
         return Ok(());
     }
     let names: Vec<&str> = a.stacks.iter().map(|s| s.name.as_str()).collect();
-    let _ = writeln!(err, "error: unknown stack(s) {}; this app has: {}", unknown.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "), names.join(", "));
+    let _ = writeln!(
+        err,
+        "error: unknown stack(s) {}; this app has: {}",
+        unknown
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        names.join(", ")
+    );
     Err(exit::USAGE)
 }
 
@@ -341,13 +381,30 @@ fn synth(app: &App, cx: &Context<'_>, out: &mut dyn Write, err: &mut dyn Write) 
             .iter()
             .map(|s| json!({"name": s.name, "resources": s.resource_count, "bytes": s.minified_bytes, "path": cx.global.out.join(s.file_name())}))
             .collect();
-        let _ = writeln!(out, "{}", json!({"stacks": list, "elapsed_ms": elapsed.as_secs_f64() * 1000.0, "warnings": a.warnings.len()}));
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"stacks": list, "elapsed_ms": elapsed.as_secs_f64() * 1000.0, "warnings": a.warnings.len()})
+        );
     } else if !cx.global.quiet {
         let width = stacks.iter().map(|s| s.name.len()).max().unwrap_or(0);
         for s in &stacks {
-            let _ = writeln!(out, "{:width$}  {:>4} resources  {:>7} bytes  {}", s.name, s.resource_count, s.minified_bytes, cx.global.out.join(s.file_name()).display());
+            let _ = writeln!(
+                out,
+                "{:width$}  {:>4} resources  {:>7} bytes  {}",
+                s.name,
+                s.resource_count,
+                s.minified_bytes,
+                cx.global.out.join(s.file_name()).display()
+            );
         }
-        let _ = writeln!(out, "synthesized {} stack(s) in {:.1} ms -> {}/", stacks.len(), elapsed.as_secs_f64() * 1000.0, cx.global.out.display());
+        let _ = writeln!(
+            out,
+            "synthesized {} stack(s) in {:.1} ms -> {}/",
+            stacks.len(),
+            elapsed.as_secs_f64() * 1000.0,
+            cx.global.out.display()
+        );
         let _ = writeln!(out, "deploy: {}", cx.deploy_hint("deploy"));
     }
     exit::OK
@@ -364,14 +421,24 @@ fn list(app: &App, cx: &Context<'_>, out: &mut dyn Write, err: &mut dyn Write) -
         let _ = writeln!(out, "{}", json!({ "stacks": list }));
     } else {
         for (i, s) in stacks.iter().enumerate() {
-            let deps = if s.dependencies.is_empty() { String::new() } else { format!("  (after {})", s.dependencies.join(", ")) };
+            let deps = if s.dependencies.is_empty() {
+                String::new()
+            } else {
+                format!("  (after {})", s.dependencies.join(", "))
+            };
             let _ = writeln!(out, "{}. {}{deps}", i + 1, s.name);
         }
     }
     exit::OK
 }
 
-fn graph(app: &App, cx: &Context<'_>, format: GraphFormat, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn graph(
+    app: &App,
+    cx: &Context<'_>,
+    format: GraphFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let a = match synthesize(app, cx, err) {
         Ok(a) => a,
         Err(c) => return c,
@@ -383,14 +450,25 @@ fn graph(app: &App, cx: &Context<'_>, format: GraphFormat, out: &mut dyn Write, 
         GraphFormat::Dot => {
             s.push_str("digraph stackforge {\n  rankdir=LR;\n");
             for (i, st) in stacks.iter().enumerate() {
-                s.push_str(&format!("  subgraph cluster_{i} {{\n    label=\"{}\";\n", st.name));
+                s.push_str(&format!(
+                    "  subgraph cluster_{i} {{\n    label=\"{}\";\n",
+                    st.name
+                ));
                 for r in &st.resource_order {
                     let ty = st.template["Resources"][r]["Type"].as_str().unwrap_or("");
-                    s.push_str(&format!("    {} [label=\"{r}\\n{ty}\"];\n", node(&st.name, r)));
+                    s.push_str(&format!(
+                        "    {} [label=\"{r}\\n{ty}\"];\n",
+                        node(&st.name, r)
+                    ));
                 }
                 s.push_str("  }\n");
                 for (from, to, why) in &st.resource_edges {
-                    s.push_str(&format!("  {} -> {} [label=\"{}\"];\n", node(&st.name, from), node(&st.name, to), why.replace('"', "'")));
+                    s.push_str(&format!(
+                        "  {} -> {} [label=\"{}\"];\n",
+                        node(&st.name, from),
+                        node(&st.name, to),
+                        why.replace('"', "'")
+                    ));
                 }
             }
             for st in &stacks {
@@ -403,18 +481,31 @@ fn graph(app: &App, cx: &Context<'_>, format: GraphFormat, out: &mut dyn Write, 
         GraphFormat::Mermaid => {
             s.push_str("flowchart LR\n");
             for st in &stacks {
-                s.push_str(&format!("  subgraph {}[\"{}\"]\n", st.name.replace('-', "_"), st.name));
+                s.push_str(&format!(
+                    "  subgraph {}[\"{}\"]\n",
+                    st.name.replace('-', "_"),
+                    st.name
+                ));
                 for r in &st.resource_order {
                     s.push_str(&format!("    {}[\"{r}\"]\n", node(&st.name, r)));
                 }
                 s.push_str("  end\n");
                 for (from, to, why) in &st.resource_edges {
-                    s.push_str(&format!("  {} -->|\"{}\"| {}\n", node(&st.name, from), why.replace('"', "'"), node(&st.name, to)));
+                    s.push_str(&format!(
+                        "  {} -->|\"{}\"| {}\n",
+                        node(&st.name, from),
+                        why.replace('"', "'"),
+                        node(&st.name, to)
+                    ));
                 }
             }
             for st in &stacks {
                 for d in &st.dependencies {
-                    s.push_str(&format!("  {} -.-> {}\n", st.name.replace('-', "_"), d.replace('-', "_")));
+                    s.push_str(&format!(
+                        "  {} -.-> {}\n",
+                        st.name.replace('-', "_"),
+                        d.replace('-', "_")
+                    ));
                 }
             }
         }
@@ -431,11 +522,19 @@ fn validate(app: &App, cx: &Context<'_>, out: &mut dyn Write, err: &mut dyn Writ
             .iter()
             .map(|d| json!({"code": d.code.as_str(), "severity": if d.is_error() {"error"} else {"warning"}, "stack": d.path.stack, "logical_id": d.path.logical_id, "property": d.path.property, "message": d.message, "help": d.help}))
             .collect();
-        let _ = writeln!(out, "{}", json!({"errors": errors, "warnings": diags.len() - errors, "diagnostics": list}));
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"errors": errors, "warnings": diags.len() - errors, "diagnostics": list})
+        );
     } else {
         print_diags(&diags, err);
         if !cx.global.quiet {
-            let _ = writeln!(out, "{errors} error(s), {} warning(s)", diags.len() - errors);
+            let _ = writeln!(
+                out,
+                "{errors} error(s), {} warning(s)",
+                diags.len() - errors
+            );
         }
     }
     if errors > 0 {
@@ -445,7 +544,13 @@ fn validate(app: &App, cx: &Context<'_>, out: &mut dyn Write, err: &mut dyn Writ
     }
 }
 
-fn offline_diff(app: &App, cx: &Context<'_>, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn offline_diff(
+    app: &App,
+    cx: &Context<'_>,
+    args: &DiffArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let a = match synthesize(app, cx, err) {
         Ok(a) => a,
         Err(c) => return c,
@@ -478,7 +583,13 @@ fn offline_diff(app: &App, cx: &Context<'_>, args: &DiffArgs, out: &mut dyn Writ
 }
 
 #[cfg(not(feature = "deploy"))]
-fn online(_app: &App, cx: &Context<'_>, cmd: Command, _out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn online(
+    _app: &App,
+    cx: &Context<'_>,
+    cmd: Command,
+    _out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let sub = match cmd {
         Command::Diff(_) => "diff",
         Command::Destroy(_) => "destroy",
@@ -493,7 +604,13 @@ fn online(_app: &App, cx: &Context<'_>, cmd: Command, _out: &mut dyn Write, err:
 }
 
 #[cfg(feature = "deploy")]
-fn online(app: &App, cx: &Context<'_>, cmd: Command, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn online(
+    app: &App,
+    cx: &Context<'_>,
+    cmd: Command,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let a = match synthesize(app, cx, err) {
         Ok(a) => a,
         Err(c) => return c,

@@ -139,7 +139,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error.
-    pub fn error(code: Code, path: DiagPath, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn error(
+        code: Code,
+        path: DiagPath,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -149,7 +154,12 @@ impl Diagnostic {
         }
     }
     /// A warning.
-    pub fn warning(code: Code, path: DiagPath, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn warning(
+        code: Code,
+        path: DiagPath,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, path, message, help)

@@ -96,8 +96,14 @@ pub fn create_only(type_name: &str) -> Vec<String> {
 /// Compares two templates. `old` may be `Null` (a stack that does not exist yet).
 pub fn diff_templates(old: &Json, new: &Json) -> TemplateDiff {
     let empty = serde_json::Map::new();
-    let old_r = old.get("Resources").and_then(Json::as_object).unwrap_or(&empty);
-    let new_r = new.get("Resources").and_then(Json::as_object).unwrap_or(&empty);
+    let old_r = old
+        .get("Resources")
+        .and_then(Json::as_object)
+        .unwrap_or(&empty);
+    let new_r = new
+        .get("Resources")
+        .and_then(Json::as_object)
+        .unwrap_or(&empty);
     let ids: BTreeSet<&String> = old_r.keys().chain(new_r.keys()).collect();
     let mut resources = Vec::new();
     for id in ids {
@@ -105,7 +111,12 @@ pub fn diff_templates(old: &Json, new: &Json) -> TemplateDiff {
         if o == n {
             continue;
         }
-        let type_name = n.or(o).and_then(|r| r.get("Type")).and_then(Json::as_str).unwrap_or("").to_owned();
+        let type_name = n
+            .or(o)
+            .and_then(|r| r.get("Type"))
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_owned();
         let action = match (o, n) {
             (None, Some(_)) => Action::Add,
             (Some(_), None) => Action::Remove,
@@ -114,8 +125,14 @@ pub fn diff_templates(old: &Json, new: &Json) -> TemplateDiff {
         let mut changed = Vec::new();
         let mut replacement = Vec::new();
         if action == Action::Modify {
-            let po = o.and_then(|r| r.get("Properties")).and_then(Json::as_object).unwrap_or(&empty);
-            let pn = n.and_then(|r| r.get("Properties")).and_then(Json::as_object).unwrap_or(&empty);
+            let po = o
+                .and_then(|r| r.get("Properties"))
+                .and_then(Json::as_object)
+                .unwrap_or(&empty);
+            let pn = n
+                .and_then(|r| r.get("Properties"))
+                .and_then(Json::as_object)
+                .unwrap_or(&empty);
             let keys: BTreeSet<&String> = po.keys().chain(pn.keys()).collect();
             let create_only = create_only(&type_name);
             for k in keys {
@@ -143,12 +160,22 @@ pub fn diff_templates(old: &Json, new: &Json) -> TemplateDiff {
         });
     }
     let mut other_sections = Vec::new();
-    for section in ["Parameters", "Outputs", "Conditions", "Mappings", "Description", "Rules"] {
+    for section in [
+        "Parameters",
+        "Outputs",
+        "Conditions",
+        "Mappings",
+        "Description",
+        "Rules",
+    ] {
         if old.get(section) != new.get(section) && !(old.is_null() && new.get(section).is_none()) {
             other_sections.push(section.to_owned());
         }
     }
-    TemplateDiff { resources, other_sections }
+    TemplateDiff {
+        resources,
+        other_sections,
+    }
 }
 
 /// Renders a diff for people: one header per resource, then a unified line diff of its
@@ -164,7 +191,10 @@ pub fn render(stack: &str, d: &TemplateDiff, color: bool) -> String {
         s.push_str(&format!("{bold}{stack}{reset}: no changes\n"));
         return s;
     }
-    s.push_str(&format!("{bold}{stack}{reset}: {} resource change(s)\n", d.resources.len()));
+    s.push_str(&format!(
+        "{bold}{stack}{reset}: {} resource change(s)\n",
+        d.resources.len()
+    ));
     for c in &d.resources {
         let (sym, col) = match c.action {
             Action::Add => ("[+]", green),
@@ -174,12 +204,26 @@ pub fn render(stack: &str, d: &TemplateDiff, color: bool) -> String {
         };
         let mut notes = Vec::new();
         if !c.replacement.is_empty() {
-            notes.push(format!("REPLACEMENT (changes {})", c.replacement.join(", ")));
+            notes.push(format!(
+                "REPLACEMENT (changes {})",
+                c.replacement.join(", ")
+            ));
         }
         if c.stateful && (c.action == Action::Remove || !c.replacement.is_empty()) {
-            notes.push("STATEFUL: data will be lost unless a snapshot or retain policy applies".to_owned());
+            notes.push(
+                "STATEFUL: data will be lost unless a snapshot or retain policy applies".to_owned(),
+            );
         }
-        s.push_str(&format!("{col}{sym} {} {}{reset}{}\n", c.type_name, c.logical_id, if notes.is_empty() { String::new() } else { format!("  {bold}{}{reset}", notes.join("; ")) }));
+        s.push_str(&format!(
+            "{col}{sym} {} {}{reset}{}\n",
+            c.type_name,
+            c.logical_id,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  {bold}{}{reset}", notes.join("; "))
+            }
+        ));
         if c.action == Action::Modify {
             let a = serde_json::to_string_pretty(&c.old).unwrap_or_default();
             let b = serde_json::to_string_pretty(&c.new).unwrap_or_default();

@@ -93,7 +93,8 @@ pub fn dependency_order<N, E>(g: &DiGraph<N, E>) -> Option<Vec<NodeIndex>> {
     let mut order = Vec::with_capacity(n);
     while let Some(next) = ready.pop_first() {
         order.push(next);
-        let dependents: BTreeSet<NodeIndex> = g.neighbors_directed(next, Direction::Incoming).collect();
+        let dependents: BTreeSet<NodeIndex> =
+            g.neighbors_directed(next, Direction::Incoming).collect();
         for d in dependents {
             remaining[d.index()] -= 1;
             if remaining[d.index()] == 0 {

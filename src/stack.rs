@@ -122,12 +122,18 @@ pub fn check_stack_name(name: &str) -> Result<(), String> {
         return Err("the name is empty".into());
     }
     if name.len() > MAX_STACK_NAME {
-        return Err(format!("{} characters, the limit is {MAX_STACK_NAME}", name.len()));
+        return Err(format!(
+            "{} characters, the limit is {MAX_STACK_NAME}",
+            name.len()
+        ));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return Err(format!("`{name}` does not start with a letter"));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
         return Err(format!("`{name}` contains `{c}`"));
     }
     Ok(())
@@ -595,15 +601,33 @@ impl Scope<'_> {
 
     /// Reports a problem at this scope. `id` is the logical ID (relative to the scope) the
     /// problem is about, `property` the property path. Patterns use this for their own codes.
-    pub fn error(&mut self, code: Code, id: &str, property: Option<&str>, message: impl Into<String>, help: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        code: Code,
+        id: &str,
+        property: Option<&str>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let path = self.diag_path(id, property);
-        self.stack.diags.push(Diagnostic::error(code, path, message, help));
+        self.stack
+            .diags
+            .push(Diagnostic::error(code, path, message, help));
     }
 
     /// Reports a warning at this scope.
-    pub fn warning(&mut self, code: Code, id: &str, property: Option<&str>, message: impl Into<String>, help: impl Into<String>) {
+    pub fn warning(
+        &mut self,
+        code: Code,
+        id: &str,
+        property: Option<&str>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let path = self.diag_path(id, property);
-        self.stack.diags.push(Diagnostic::warning(code, path, message, help));
+        self.stack
+            .diags
+            .push(Diagnostic::warning(code, path, message, help));
     }
 
     fn diag_path(&self, id: &str, property: Option<&str>) -> DiagPath {
@@ -625,7 +649,14 @@ impl Scope<'_> {
             id,
             None,
             format!("{what} `{id}` must be non-empty and contain only ASCII letters and digits"),
-            format!("rename it, e.g. `{}`", if cleaned.is_empty() { "Resource" } else { &cleaned }),
+            format!(
+                "rename it, e.g. `{}`",
+                if cleaned.is_empty() {
+                    "Resource"
+                } else {
+                    &cleaned
+                }
+            ),
         );
         if cleaned.is_empty() {
             "Invalid".to_owned()
@@ -643,10 +674,21 @@ impl Scope<'_> {
 
     /// Adds an untyped resource (the escape hatch for types that are not generated).
     pub fn add_raw(&mut self, id: &str, raw: Raw) -> Handle<Raw> {
-        Handle::new(self.add_node(id, Cow::Owned(raw.type_name), raw.properties.into_expr(), None))
+        Handle::new(self.add_node(
+            id,
+            Cow::Owned(raw.type_name),
+            raw.properties.into_expr(),
+            None,
+        ))
     }
 
-    fn add_node(&mut self, id: &str, type_name: Cow<'static, str>, props: Expr, shape: Option<&'static Shape>) -> ResourceId {
+    fn add_node(
+        &mut self,
+        id: &str,
+        type_name: Cow<'static, str>,
+        props: Expr,
+        shape: Option<&'static Shape>,
+    ) -> ResourceId {
         let id = self.check_id(id, "logical ID");
         let logical_id = format!("{}{}", self.prefix, id);
         if let Some(shape) = shape {
@@ -694,12 +736,19 @@ impl Scope<'_> {
 
     fn node_mut(&mut self, id: ResourceId, what: &str) -> Option<&mut ResourceNode> {
         if id.app != self.app || id.stack != self.stack.index {
-            let code = if id.app != self.app { codes::FOREIGN_APP } else { codes::WRONG_STACK };
+            let code = if id.app != self.app {
+                codes::FOREIGN_APP
+            } else {
+                codes::WRONG_STACK
+            };
             self.error(
                 code,
                 "",
                 None,
-                format!("{what}: the handle belongs to another {}", if id.app != self.app { "app" } else { "stack" }),
+                format!(
+                    "{what}: the handle belongs to another {}",
+                    if id.app != self.app { "app" } else { "stack" }
+                ),
                 "set resource options through a scope of the stack that owns the resource",
             );
             return None;
@@ -752,7 +801,13 @@ impl Scope<'_> {
     pub fn set_condition<R>(&mut self, h: Handle<R>, c: &Condition) {
         let id = c.id.clone();
         if id.app != self.app || id.stack != self.stack.index {
-            self.error(codes::WRONG_STACK, "", None, "a resource condition must belong to the same stack", "define the condition in this stack");
+            self.error(
+                codes::WRONG_STACK,
+                "",
+                None,
+                "a resource condition must belong to the same stack",
+                "define the condition in this stack",
+            );
             return;
         }
         if let Some(n) = self.node_mut(h.id(), "Condition") {
@@ -775,7 +830,10 @@ impl Scope<'_> {
                 .metadata
                 .entry("cfn-lint".to_owned())
                 .or_insert_with(|| serde_json::json!({"config": {"ignore_checks": []}}));
-            if let Some(list) = entry.pointer_mut("/config/ignore_checks").and_then(Json::as_array_mut) {
+            if let Some(list) = entry
+                .pointer_mut("/config/ignore_checks")
+                .and_then(Json::as_array_mut)
+            {
                 list.push(rule.into());
             }
             let reasons = n
@@ -815,11 +873,18 @@ impl Scope<'_> {
 
     fn push_override(&mut self, id: ResourceId, path: &[&str], value: Option<Expr>) {
         if path.is_empty() || path.iter().any(|k| k.is_empty()) {
-            self.error(codes::INVALID_OVERRIDE, "", None, "an override path must be a non-empty list of non-empty keys", "pass the keys below Properties, e.g. [\"Parameters\", \"rds.force_ssl\"]");
+            self.error(
+                codes::INVALID_OVERRIDE,
+                "",
+                None,
+                "an override path must be a non-empty list of non-empty keys",
+                "pass the keys below Properties, e.g. [\"Parameters\", \"rds.force_ssl\"]",
+            );
             return;
         }
         if let Some(n) = self.node_mut(id, "override") {
-            n.overrides.push((path.iter().map(|s| (*s).to_owned()).collect(), value));
+            n.overrides
+                .push((path.iter().map(|s| (*s).to_owned()).collect(), value));
         }
     }
 
@@ -829,21 +894,45 @@ impl Scope<'_> {
         let name = self.logical_id_for(&id);
         if let Some(d) = &p.default {
             if !p.allowed_values.is_empty() && !p.allowed_values.contains(d) {
-                self.error(codes::INVALID_PARAMETER, &id, Some("Default"), format!("default `{d}` is not one of the allowed values"), "add it to AllowedValues or change the default");
+                self.error(
+                    codes::INVALID_PARAMETER,
+                    &id,
+                    Some("Default"),
+                    format!("default `{d}` is not one of the allowed values"),
+                    "add it to AllowedValues or change the default",
+                );
             }
         }
         if let (Some(a), Some(b)) = (p.min_length, p.max_length) {
             if a > b {
-                self.error(codes::INVALID_PARAMETER, &id, Some("MinLength"), format!("MinLength {a} is above MaxLength {b}"), "swap or fix the bounds");
+                self.error(
+                    codes::INVALID_PARAMETER,
+                    &id,
+                    Some("MinLength"),
+                    format!("MinLength {a} is above MaxLength {b}"),
+                    "swap or fix the bounds",
+                );
             }
         }
         if let (Some(a), Some(b)) = (p.min_value, p.max_value) {
             if a > b {
-                self.error(codes::INVALID_PARAMETER, &id, Some("MinValue"), format!("MinValue {a} is above MaxValue {b}"), "swap or fix the bounds");
+                self.error(
+                    codes::INVALID_PARAMETER,
+                    &id,
+                    Some("MinValue"),
+                    format!("MinValue {a} is above MaxValue {b}"),
+                    "swap or fix the bounds",
+                );
             }
         }
         if self.stack.params.contains_key(&name) || self.stack.ids.contains_key(&name) {
-            self.error(codes::DUPLICATE_LOGICAL_ID, &id, None, format!("`{name}` is already a parameter or resource of this stack"), "parameters and resources share one namespace; rename one");
+            self.error(
+                codes::DUPLICATE_LOGICAL_ID,
+                &id,
+                None,
+                format!("`{name}` is already a parameter or resource of this stack"),
+                "parameters and resources share one namespace; rename one",
+            );
         }
         self.stack.params.insert(
             name.clone(),
@@ -882,7 +971,13 @@ impl Scope<'_> {
             ExportName::Named(n) => Some(n),
         };
         if self.stack.outputs.contains_key(&name) {
-            self.error(codes::DUPLICATE_LOGICAL_ID, &id, None, format!("output `{name}` is defined twice"), "give each output its own id");
+            self.error(
+                codes::DUPLICATE_LOGICAL_ID,
+                &id,
+                None,
+                format!("output `{name}` is defined twice"),
+                "give each output its own id",
+            );
         }
         self.stack.outputs.insert(
             name,
@@ -900,9 +995,17 @@ impl Scope<'_> {
         let id = self.check_id(id, "condition id");
         let name = self.logical_id_for(&id);
         if self.stack.conditions.insert(name.clone(), c.0).is_some() {
-            self.error(codes::DUPLICATE_LOGICAL_ID, &id, None, format!("condition `{name}` is defined twice"), "give each condition its own id");
+            self.error(
+                codes::DUPLICATE_LOGICAL_ID,
+                &id,
+                None,
+                format!("condition `{name}` is defined twice"),
+                "give each condition its own id",
+            );
         }
-        Condition { id: self.item(name) }
+        Condition {
+            id: self.item(name),
+        }
     }
 
     /// Defines a mapping (`{top: {second: value}}`) for `Fn::FindInMap`.
@@ -910,9 +1013,17 @@ impl Scope<'_> {
         let id = self.check_id(id, "mapping id");
         let name = self.logical_id_for(&id);
         if self.stack.mappings.insert(name.clone(), map).is_some() {
-            self.error(codes::DUPLICATE_LOGICAL_ID, &id, None, format!("mapping `{name}` is defined twice"), "give each mapping its own id");
+            self.error(
+                codes::DUPLICATE_LOGICAL_ID,
+                &id,
+                None,
+                format!("mapping `{name}` is defined twice"),
+                "give each mapping its own id",
+            );
         }
-        Mapping { id: self.item(name) }
+        Mapping {
+            id: self.item(name),
+        }
     }
 
     /// The template's `Description`.
@@ -929,13 +1040,27 @@ impl Scope<'_> {
     /// Pins the stack to an account and region; deploy refuses any other caller identity.
     pub fn pin_environment(&mut self, account: &str, region: &str) {
         if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-            self.error(codes::INVALID_ENVIRONMENT, "", None, format!("account `{account}` is not 12 digits"), "use the 12-digit AWS account ID");
+            self.error(
+                codes::INVALID_ENVIRONMENT,
+                "",
+                None,
+                format!("account `{account}` is not 12 digits"),
+                "use the 12-digit AWS account ID",
+            );
         }
         let region_ok = !region.is_empty()
             && region.split('-').count() >= 3
-            && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !region_ok {
-            self.error(codes::INVALID_ENVIRONMENT, "", None, format!("region `{region}` is not a region code"), "use a code such as eu-west-1");
+            self.error(
+                codes::INVALID_ENVIRONMENT,
+                "",
+                None,
+                format!("region `{region}` is not a region code"),
+                "use a code such as eu-west-1",
+            );
         }
         self.stack.account = Some(account.to_owned());
         self.stack.region = Some(region.to_owned());
@@ -947,11 +1072,19 @@ impl Scope<'_> {
     pub fn export_value<T>(&mut self, value: &Val<T>) {
         let e = value.expr().clone();
         let own = match &e {
-            Expr::Ref(RefTarget::Resource(id)) | Expr::GetAtt(id, _) => id.app == self.app && id.stack == self.stack.index,
+            Expr::Ref(RefTarget::Resource(id)) | Expr::GetAtt(id, _) => {
+                id.app == self.app && id.stack == self.stack.index
+            }
             _ => false,
         };
         if !own {
-            self.error(codes::INVALID_EXPORT, "", None, "export_value takes a Ref or GetAtt of a resource of this stack", "pass e.g. `bucket.attr_arn()` in the producer stack's scope");
+            self.error(
+                codes::INVALID_EXPORT,
+                "",
+                None,
+                "export_value takes a Ref or GetAtt of a resource of this stack",
+                "pass e.g. `bucket.attr_arn()` in the producer stack's scope",
+            );
             return;
         }
         if !self.stack.kept_exports.contains(&e) {

@@ -114,7 +114,12 @@ impl App {
             diags.extend(s.diags.iter().cloned());
         }
         if self.stacks.is_empty() {
-            diags.push(Diagnostic::error(codes::EMPTY_STACK, DiagPath::default(), "the app has no stacks", "add one with `app.stack(\"name\")`"));
+            diags.push(Diagnostic::error(
+                codes::EMPTY_STACK,
+                DiagPath::default(),
+                "the app has no stacks",
+                "add one with `app.stack(\"name\")`",
+            ));
         }
 
         // 1. References: foreign apps, wrong-stack items, cross-stack imports.
@@ -128,16 +133,36 @@ impl App {
             let mut visit = |owner: &str, e: &Expr, diags: &mut Vec<Diagnostic>| {
                 e.visit_refs(&mut |id, attr| {
                     if id.app != self.id {
-                        diags.push(path_err(codes::FOREIGN_APP, &s.name, owner, "the value references a resource of another App", "build every stack that references each other in the same App"));
+                        diags.push(path_err(
+                            codes::FOREIGN_APP,
+                            &s.name,
+                            owner,
+                            "the value references a resource of another App",
+                            "build every stack that references each other in the same App",
+                        ));
                         return;
                     }
                     if id.stack != s.index {
-                        let Some(producer) = self.stacks.get(id.stack as usize) else { return };
-                        let Some(node) = producer.graph.node_weight(id.node) else { return };
-                        let key = ExportKey { stack: id.stack, node: id.node.index() as u32, attr: attr.map(str::to_owned) };
-                        exports.entry(key).or_insert_with(|| export_names(producer, &node.logical_id, attr));
+                        let Some(producer) = self.stacks.get(id.stack as usize) else {
+                            return;
+                        };
+                        let Some(node) = producer.graph.node_weight(id.node) else {
+                            return;
+                        };
+                        let key = ExportKey {
+                            stack: id.stack,
+                            node: id.node.index() as u32,
+                            attr: attr.map(str::to_owned),
+                        };
+                        exports
+                            .entry(key)
+                            .or_insert_with(|| export_names(producer, &node.logical_id, attr));
                         if stack_edges.insert((s.index, id.stack)) {
-                            stack_graph.add_edge(NodeIndex::new(s.index as usize), NodeIndex::new(id.stack as usize), format!("{owner} references {}", node.logical_id));
+                            stack_graph.add_edge(
+                                NodeIndex::new(s.index as usize),
+                                NodeIndex::new(id.stack as usize),
+                                format!("{owner} references {}", node.logical_id),
+                            );
                         }
                     }
                 });
@@ -166,8 +191,14 @@ impl App {
             for e in &s.kept_exports {
                 e.visit_refs(&mut |id, attr| {
                     if let Some(node) = s.graph.node_weight(id.node) {
-                        let key = ExportKey { stack: id.stack, node: id.node.index() as u32, attr: attr.map(str::to_owned) };
-                        exports.entry(key).or_insert_with(|| export_names(s, &node.logical_id, attr));
+                        let key = ExportKey {
+                            stack: id.stack,
+                            node: id.node.index() as u32,
+                            attr: attr.map(str::to_owned),
+                        };
+                        exports
+                            .entry(key)
+                            .or_insert_with(|| export_names(s, &node.logical_id, attr));
                     }
                 });
             }
@@ -175,7 +206,10 @@ impl App {
 
         // 2. Stack cycles.
         if let Some((cycle, reasons)) = find_cycle(&stack_graph) {
-            let names: Vec<&str> = cycle.iter().map(|i| self.stacks[i.index()].name.as_str()).collect();
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|i| self.stacks[i.index()].name.as_str())
+                .collect();
             diags.push(Diagnostic::error(
                 codes::STACK_CYCLE,
                 DiagPath { stack: Some(names[0].to_owned()), ..DiagPath::default() },
@@ -183,17 +217,24 @@ impl App {
                 "move the shared resources into one stack, or pass one value as a parameter instead of a reference",
             ));
         }
-        let stack_order = dependency_order(&stack_graph).unwrap_or_else(|| (0..self.stacks.len()).map(NodeIndex::new).collect());
+        let stack_order = dependency_order(&stack_graph)
+            .unwrap_or_else(|| (0..self.stacks.len()).map(NodeIndex::new).collect());
 
         // Export names must be unique across the app.
         let mut seen_exports: BTreeMap<String, String> = BTreeMap::new();
         for s in &self.stacks {
             for (id, o) in &s.outputs {
                 if let Some(name) = &o.export {
-                    if let Some(prev) = seen_exports.insert(name.clone(), format!("{}/{}", s.name, id)) {
+                    if let Some(prev) =
+                        seen_exports.insert(name.clone(), format!("{}/{}", s.name, id))
+                    {
                         diags.push(path_err(codes::INVALID_EXPORT, &s.name, id, &format!("export name `{name}` is also used by {prev}"), "export names are global to an account and region; use Output::export() to derive unique names"));
                     }
-                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-') {
+                    if name.is_empty()
+                        || !name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == ':' || c == '-')
+                    {
                         diags.push(path_err(codes::INVALID_EXPORT, &s.name, id, &format!("export name `{name}` may contain only letters, digits, `:` and `-`"), "rename the export"));
                     }
                 }
@@ -220,24 +261,54 @@ impl App {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(SynthError::Invalid(diags));
         }
-        let stacks = stack_order.into_iter().filter_map(|i| artifacts[i.index()].take()).collect();
-        Ok(Assembly { stacks, warnings: diags })
+        let stacks = stack_order
+            .into_iter()
+            .filter_map(|i| artifacts[i.index()].take())
+            .collect();
+        Ok(Assembly {
+            stacks,
+            warnings: diags,
+        })
     }
 
-    fn synth_stack(&self, s: &Stack, exports: &BTreeMap<ExportKey, (String, String)>, dependencies: Vec<String>, diags: &mut Vec<Diagnostic>) -> Option<StackArtifact> {
+    fn synth_stack(
+        &self,
+        s: &Stack,
+        exports: &BTreeMap<ExportKey, (String, String)>,
+        dependencies: Vec<String>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<StackArtifact> {
         let name = &s.name;
         // Logical IDs.
         for n in s.graph.node_weights() {
             if n.logical_id.len() > MAX_LOGICAL_ID {
-                diags.push(path_err(codes::INVALID_LOGICAL_ID, name, &n.logical_id, &format!("logical ID has {} characters, the limit is {MAX_LOGICAL_ID}", n.logical_id.len()), "use shorter scope and resource ids"));
+                diags.push(path_err(
+                    codes::INVALID_LOGICAL_ID,
+                    name,
+                    &n.logical_id,
+                    &format!(
+                        "logical ID has {} characters, the limit is {MAX_LOGICAL_ID}",
+                        n.logical_id.len()
+                    ),
+                    "use shorter scope and resource ids",
+                ));
             }
         }
         if s.graph.node_count() == 0 {
-            diags.push(Diagnostic::error(codes::EMPTY_STACK, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, "the stack has no resources", "CloudFormation requires at least one resource; add one or remove the stack"));
+            diags.push(Diagnostic::error(
+                codes::EMPTY_STACK,
+                DiagPath {
+                    stack: Some(name.clone()),
+                    ..DiagPath::default()
+                },
+                "the stack has no resources",
+                "CloudFormation requires at least one resource; add one or remove the stack",
+            ));
         }
 
         // Resource graph: edges from references and explicit DependsOn.
-        let mut g: DiGraph<(), EdgeReason> = DiGraph::with_capacity(s.graph.node_count(), s.graph.node_count() * 2);
+        let mut g: DiGraph<(), EdgeReason> =
+            DiGraph::with_capacity(s.graph.node_count(), s.graph.node_count() * 2);
         for _ in 0..s.graph.node_count() {
             g.add_node(());
         }
@@ -246,7 +317,10 @@ impl App {
             let from = NodeIndex::new(i);
             let mut seen: BTreeSet<(NodeIndex, Option<String>)> = BTreeSet::new();
             collect_refs(&n.props, "Properties", &mut |id, attr, at| {
-                if id.app == self.id && id.stack == s.index && seen.insert((id.node, attr.map(str::to_owned))) {
+                if id.app == self.id
+                    && id.stack == s.index
+                    && seen.insert((id.node, attr.map(str::to_owned)))
+                {
                     referenced[i].insert(id.node);
                     let reason = match attr {
                         Some(a) => EdgeReason::GetAtt(a.to_owned(), at.to_owned()),
@@ -259,7 +333,10 @@ impl App {
                 if let Some(v) = v {
                     let at = format!("Properties.{}", path.join("."));
                     collect_refs(v, &at, &mut |id, attr, at| {
-                        if id.app == self.id && id.stack == s.index && seen.insert((id.node, attr.map(str::to_owned))) {
+                        if id.app == self.id
+                            && id.stack == s.index
+                            && seen.insert((id.node, attr.map(str::to_owned)))
+                        {
                             referenced[i].insert(id.node);
                             let reason = match attr {
                                 Some(a) => EdgeReason::GetAtt(a.to_owned(), at.to_owned()),
@@ -279,8 +356,15 @@ impl App {
         let mut ok = true;
         if let Some((cycle, reasons)) = find_cycle(&g) {
             ok = false;
-            let ids: Vec<&str> = cycle.iter().map(|i| s.graph[*i].logical_id.as_str()).collect();
-            let detail: Vec<String> = ids.windows(2).zip(&reasons).map(|(w, r)| format!("{} -> {} ({r})", w[0], w[1])).collect();
+            let ids: Vec<&str> = cycle
+                .iter()
+                .map(|i| s.graph[*i].logical_id.as_str())
+                .collect();
+            let detail: Vec<String> = ids
+                .windows(2)
+                .zip(&reasons)
+                .map(|(w, r)| format!("{} -> {} ({r})", w[0], w[1]))
+                .collect();
             diags.push(Diagnostic::error(
                 codes::RESOURCE_CYCLE,
                 DiagPath { stack: Some(name.clone()), logical_id: Some(ids[0].to_owned()), property: None },
@@ -291,7 +375,11 @@ impl App {
         let order = dependency_order(&g).unwrap_or_default();
 
         // Render.
-        let cx = Ctx { app: self, stack: s.index, exports };
+        let cx = Ctx {
+            app: self,
+            stack: s.index,
+            exports,
+        };
         let mut resources = Map::new();
         for (i, n) in s.graph.node_weights().enumerate() {
             let mut r = Map::new();
@@ -310,7 +398,15 @@ impl App {
                 .filter_map(|d| s.graph.node_weight(d.node).map(|x| x.logical_id.as_str()))
                 .collect();
             if !explicit.is_empty() {
-                r.insert("DependsOn".into(), Json::Array(explicit.into_iter().map(|x| Json::String(x.to_owned())).collect()));
+                r.insert(
+                    "DependsOn".into(),
+                    Json::Array(
+                        explicit
+                            .into_iter()
+                            .map(|x| Json::String(x.to_owned()))
+                            .collect(),
+                    ),
+                );
             }
             if let Some(p) = n.deletion_policy {
                 r.insert("DeletionPolicy".into(), p.as_str().into());
@@ -322,7 +418,15 @@ impl App {
                 r.insert("Condition".into(), c.name.clone().into());
             }
             if !n.metadata.is_empty() {
-                r.insert("Metadata".into(), Json::Object(n.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
+                r.insert(
+                    "Metadata".into(),
+                    Json::Object(
+                        n.metadata
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    ),
+                );
             }
             resources.insert(n.logical_id.clone(), Json::Object(r));
         }
@@ -342,7 +446,13 @@ impl App {
             }
             outputs.insert(id.clone(), Json::Object(m));
         }
-        for (key, (output_id, export_name)) in exports.range(ExportKey { stack: s.index, node: 0, attr: None }..) {
+        for (key, (output_id, export_name)) in exports.range(
+            ExportKey {
+                stack: s.index,
+                node: 0,
+                attr: None,
+            }..,
+        ) {
             if key.stack != s.index {
                 break;
             }
@@ -352,7 +462,13 @@ impl App {
                 None => json!({ "Ref": node.logical_id }),
             };
             if outputs.contains_key(output_id) {
-                diags.push(path_err(codes::DUPLICATE_LOGICAL_ID, name, output_id, "an output has the id reserved for a generated export", "rename the output"));
+                diags.push(path_err(
+                    codes::DUPLICATE_LOGICAL_ID,
+                    name,
+                    output_id,
+                    "an output has the id reserved for a generated export",
+                    "rename the output",
+                ));
                 continue;
             }
             outputs.insert(output_id.clone(), json!({ "Value": value, "Export": { "Name": export_name }, "Description": format!("Exported for other stacks of this app ({})", node.logical_id) }));
@@ -360,24 +476,64 @@ impl App {
 
         let mut t = Map::new();
         t.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());
-        t.insert("Description".into(), s.description.clone().unwrap_or_else(|| format!("{name} (synthesized by stackforge {})", env!("CARGO_PKG_VERSION"))).into());
+        t.insert(
+            "Description".into(),
+            s.description
+                .clone()
+                .unwrap_or_else(|| {
+                    format!(
+                        "{name} (synthesized by stackforge {})",
+                        env!("CARGO_PKG_VERSION")
+                    )
+                })
+                .into(),
+        );
         t.insert("Resources".into(), Json::Object(resources));
         if !s.params.is_empty() {
-            t.insert("Parameters".into(), Json::Object(s.params.iter().map(|(k, p)| (k.clone(), p.to_json())).collect()));
+            t.insert(
+                "Parameters".into(),
+                Json::Object(
+                    s.params
+                        .iter()
+                        .map(|(k, p)| (k.clone(), p.to_json()))
+                        .collect(),
+                ),
+            );
         }
         if !outputs.is_empty() {
             t.insert("Outputs".into(), Json::Object(outputs));
         }
         if !s.conditions.is_empty() {
-            t.insert("Conditions".into(), Json::Object(s.conditions.iter().map(|(k, c)| (k.clone(), cx.render(c))).collect()));
+            t.insert(
+                "Conditions".into(),
+                Json::Object(
+                    s.conditions
+                        .iter()
+                        .map(|(k, c)| (k.clone(), cx.render(c)))
+                        .collect(),
+                ),
+            );
         }
         if !s.mappings.is_empty() {
-            t.insert("Mappings".into(), Json::Object(s.mappings.iter().map(|(k, m)| (k.clone(), m.clone())).collect()));
+            t.insert(
+                "Mappings".into(),
+                Json::Object(
+                    s.mappings
+                        .iter()
+                        .map(|(k, m)| (k.clone(), m.clone()))
+                        .collect(),
+                ),
+            );
         }
         let template = Json::Object(t);
 
         // Quotas.
-        let count = |key: &str| template.get(key).and_then(Json::as_object).map_or(0, Map::len);
+        let count = |key: &str| {
+            template
+                .get(key)
+                .and_then(Json::as_object)
+                .map_or(0, Map::len)
+        };
         for (key, max, code) in [
             ("Resources", MAX_RESOURCES, codes::TOO_MANY_RESOURCES),
             ("Parameters", MAX_PARAMETERS, codes::TOO_MANY_PARAMETERS),
@@ -403,7 +559,13 @@ impl App {
         let mut edges: Vec<(String, String, String)> = g
             .raw_edges()
             .iter()
-            .map(|e| (s.graph[e.source()].logical_id.clone(), s.graph[e.target()].logical_id.clone(), e.weight.to_string()))
+            .map(|e| {
+                (
+                    s.graph[e.source()].logical_id.clone(),
+                    s.graph[e.target()].logical_id.clone(),
+                    e.weight.to_string(),
+                )
+            })
             .collect();
         edges.sort();
         Some(StackArtifact {
@@ -417,7 +579,10 @@ impl App {
             account: s.account.clone(),
             region: s.region.clone(),
             requirements: s.requirements.clone(),
-            resource_order: order.iter().map(|i| s.graph[*i].logical_id.clone()).collect(),
+            resource_order: order
+                .iter()
+                .map(|i| s.graph[*i].logical_id.clone())
+                .collect(),
             resource_edges: edges,
         })
     }
@@ -426,33 +591,65 @@ impl App {
 fn path_err(code: crate::diag::Code, stack: &str, id: &str, msg: &str, help: &str) -> Diagnostic {
     Diagnostic::error(
         code,
-        DiagPath { stack: Some(stack.to_owned()), logical_id: Some(id.to_owned()).filter(|s| !s.is_empty()), property: None },
+        DiagPath {
+            stack: Some(stack.to_owned()),
+            logical_id: Some(id.to_owned()).filter(|s| !s.is_empty()),
+            property: None,
+        },
         msg,
         help,
     )
 }
 
-fn check_item(app: &App, s: &Stack, owner: &str, kind: ItemKind, item: &ItemId, diags: &mut Vec<Diagnostic>) {
+fn check_item(
+    app: &App,
+    s: &Stack,
+    owner: &str,
+    kind: ItemKind,
+    item: &ItemId,
+    diags: &mut Vec<Diagnostic>,
+) {
     let what = match kind {
         ItemKind::Parameter => "parameter",
         ItemKind::Condition => "condition",
         ItemKind::Mapping => "mapping",
     };
     if item.app != app.id {
-        diags.push(path_err(codes::FOREIGN_APP, &s.name, owner, &format!("the {what} `{}` belongs to another App", item.name), "define it in this app"));
+        diags.push(path_err(
+            codes::FOREIGN_APP,
+            &s.name,
+            owner,
+            &format!("the {what} `{}` belongs to another App", item.name),
+            "define it in this app",
+        ));
     } else if item.stack != s.index {
-        diags.push(path_err(codes::WRONG_STACK, &s.name, owner, &format!("the {what} `{}` belongs to another stack", item.name), &format!("{what}s are local to a stack; define it in this stack too")));
+        diags.push(path_err(
+            codes::WRONG_STACK,
+            &s.name,
+            owner,
+            &format!("the {what} `{}` belongs to another stack", item.name),
+            &format!("{what}s are local to a stack; define it in this stack too"),
+        ));
     }
 }
 
 /// Output logical ID and export name for a cross-stack reference.
 fn export_names(producer: &Stack, logical_id: &str, attr: Option<&str>) -> (String, String) {
     match attr {
-        None => (format!("Export{logical_id}Ref"), format!("{}:{logical_id}", producer.name)),
+        None => (
+            format!("Export{logical_id}Ref"),
+            format!("{}:{logical_id}", producer.name),
+        ),
         Some(a) => {
             let clean: String = a.chars().filter(char::is_ascii_alphanumeric).collect();
-            let dashed: String = a.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-            (format!("Export{logical_id}{clean}"), format!("{}:{logical_id}:{dashed}", producer.name))
+            let dashed: String = a
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            (
+                format!("Export{logical_id}{clean}"),
+                format!("{}:{logical_id}:{dashed}", producer.name),
+            )
         }
     }
 }
@@ -477,11 +674,17 @@ fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) {
     if !target.is_object() {
         *target = Json::Object(Map::new());
     }
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut cur = target;
     for k in parents {
-        let Some(obj) = cur.as_object_mut() else { return };
-        let next = obj.entry(k.clone()).or_insert_with(|| Json::Object(Map::new()));
+        let Some(obj) = cur.as_object_mut() else {
+            return;
+        };
+        let next = obj
+            .entry(k.clone())
+            .or_insert_with(|| Json::Object(Map::new()));
         if !next.is_object() {
             *next = Json::Object(Map::new());
         }
@@ -518,8 +721,16 @@ impl Ctx<'_> {
     }
 
     fn import(&self, id: ResourceId, attr: Option<&str>) -> Json {
-        let key = ExportKey { stack: id.stack, node: id.node.index() as u32, attr: attr.map(str::to_owned) };
-        let name = self.exports.get(&key).map(|(_, n)| n.clone()).unwrap_or_default();
+        let key = ExportKey {
+            stack: id.stack,
+            node: id.node.index() as u32,
+            attr: attr.map(str::to_owned),
+        };
+        let name = self
+            .exports
+            .get(&key)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
         json!({ "Fn::ImportValue": name })
     }
 
@@ -535,7 +746,9 @@ impl Ctx<'_> {
             Expr::Num(n) => number(*n),
             Expr::Str(s) => Json::String(s.clone()),
             Expr::List(items) => Json::Array(items.iter().map(|i| self.render(i)).collect()),
-            Expr::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), self.render(v))).collect()),
+            Expr::Map(m) => {
+                Json::Object(m.iter().map(|(k, v)| (k.clone(), self.render(v))).collect())
+            }
             Expr::Json(v) => v.clone(),
             Expr::Ref(RefTarget::Resource(id)) => {
                 if self.local(*id) {
@@ -561,13 +774,21 @@ impl Ctx<'_> {
             Expr::ImportValue(n) => json!({ "Fn::ImportValue": self.render(n) }),
             Expr::If(c, a, b) => json!({ "Fn::If": [c.name, self.render(a), self.render(b)] }),
             Expr::Equals(a, b) => json!({ "Fn::Equals": [self.render(a), self.render(b)] }),
-            Expr::And(items) => json!({ "Fn::And": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() }),
-            Expr::Or(items) => json!({ "Fn::Or": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() }),
+            Expr::And(items) => {
+                json!({ "Fn::And": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+            }
+            Expr::Or(items) => {
+                json!({ "Fn::Or": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+            }
             Expr::Not(c) => json!({ "Fn::Not": [self.render(c)] }),
             Expr::Condition(c) => json!({ "Condition": c.name }),
-            Expr::FindInMap(m, a, b) => json!({ "Fn::FindInMap": [m.name, self.render(a), self.render(b)] }),
+            Expr::FindInMap(m, a, b) => {
+                json!({ "Fn::FindInMap": [m.name, self.render(a), self.render(b)] })
+            }
             Expr::Base64(v) => json!({ "Fn::Base64": self.render(v) }),
-            Expr::Cidr(a, b, c) => json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] }),
+            Expr::Cidr(a, b, c) => {
+                json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] })
+            }
         }
     }
 
@@ -647,7 +868,10 @@ impl Assembly {
     /// Each file is written to a temporary file in the same directory, then renamed, so a
     /// failed synth never leaves a half-written template behind. Returns the written paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, SynthError> {
-        fs::create_dir_all(dir).map_err(|source| SynthError::Io { path: dir.to_owned(), source })?;
+        fs::create_dir_all(dir).map_err(|source| SynthError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
         let mut written = Vec::new();
         for s in &self.stacks {
             let path = dir.join(s.file_name());
@@ -665,7 +889,10 @@ impl Assembly {
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let io = |source| SynthError::Io { path: path.to_owned(), source };
+    let io = |source| SynthError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {

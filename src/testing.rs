@@ -38,7 +38,16 @@ impl Template {
         let a = app.synth().map_err(|e| e.to_string())?;
         a.stack(stack)
             .map(|s| Template::from_json(s.template.clone()))
-            .ok_or_else(|| format!("no stack `{stack}`; the app has {}", a.stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "no stack `{stack}`; the app has {}",
+                    a.stacks
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
     }
 
     /// The template JSON.
@@ -71,13 +80,21 @@ impl Template {
         if found.len() == n {
             Ok(())
         } else {
-            Err(format!("expected {n} resource(s) of type {type_name}, found {}: {}", found.len(), found.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")))
+            Err(format!(
+                "expected {n} resource(s) of type {type_name}, found {}: {}",
+                found.len(),
+                found.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            ))
         }
     }
 
     /// Some resource of the type has `Properties` matching `expected`; returns its logical ID.
     /// The error names the closest resource and every difference.
-    pub fn has_resource_properties(&self, type_name: &str, expected: Json) -> Result<String, String> {
+    pub fn has_resource_properties(
+        &self,
+        type_name: &str,
+        expected: Json,
+    ) -> Result<String, String> {
         self.matching(type_name, &serde_json::json!({ "Properties": expected }))
     }
 
@@ -112,7 +129,10 @@ impl Template {
             }
         }
         let (id, m) = best.unwrap_or_default();
-        Err(format!("no {type_name} matches; the closest is {id}, which differs at:\n  {}", m.join("\n  ")))
+        Err(format!(
+            "no {type_name} matches; the closest is {id}, which differs at:\n  {}",
+            m.join("\n  ")
+        ))
     }
 
     /// The output with an id matches `expected` (`{"Value": …, "Export": …}`).
@@ -151,7 +171,10 @@ pub fn mismatches(expected: &Json, actual: &Json, path: &str) -> Vec<String> {
         Json::Object(e) if e.contains_key("$any") => Vec::new(),
         Json::Object(e) if e.contains_key("$arrayWith") => {
             let Some(items) = actual.as_array() else {
-                return vec![format!("{here}: expected an array, found {}", short(actual))];
+                return vec![format!(
+                    "{here}: expected an array, found {}",
+                    short(actual)
+                )];
             };
             let wanted = e["$arrayWith"].as_array().cloned().unwrap_or_default();
             wanted
@@ -162,7 +185,10 @@ pub fn mismatches(expected: &Json, actual: &Json, path: &str) -> Vec<String> {
         }
         Json::Object(e) => {
             let Some(a) = actual.as_object() else {
-                return vec![format!("{here}: expected an object, found {}", short(actual))];
+                return vec![format!(
+                    "{here}: expected an object, found {}",
+                    short(actual)
+                )];
             };
             let mut out = Vec::new();
             for (k, ev) in e {
@@ -170,7 +196,9 @@ pub fn mismatches(expected: &Json, actual: &Json, path: &str) -> Vec<String> {
                 let absent = ev.get("$absent").is_some();
                 match (a.get(k), absent) {
                     (None, true) => {}
-                    (Some(v), true) => out.push(format!("{p}: expected absent, found {}", short(v))),
+                    (Some(v), true) => {
+                        out.push(format!("{p}: expected absent, found {}", short(v)))
+                    }
                     (None, false) => out.push(format!("{p}: missing (expected {})", short(ev))),
                     (Some(v), false) => out.extend(mismatches(ev, v, &p)),
                 }
@@ -179,18 +207,34 @@ pub fn mismatches(expected: &Json, actual: &Json, path: &str) -> Vec<String> {
         }
         Json::Array(e) => {
             let Some(a) = actual.as_array() else {
-                return vec![format!("{here}: expected an array, found {}", short(actual))];
+                return vec![format!(
+                    "{here}: expected an array, found {}",
+                    short(actual)
+                )];
             };
             if a.len() != e.len() {
-                return vec![format!("{here}: expected {} item(s), found {}: {}", e.len(), a.len(), short(actual))];
+                return vec![format!(
+                    "{here}: expected {} item(s), found {}: {}",
+                    e.len(),
+                    a.len(),
+                    short(actual)
+                )];
             }
-            e.iter().zip(a).enumerate().flat_map(|(i, (ev, av))| mismatches(ev, av, &format!("{path}[{i}]"))).collect()
+            e.iter()
+                .zip(a)
+                .enumerate()
+                .flat_map(|(i, (ev, av))| mismatches(ev, av, &format!("{path}[{i}]")))
+                .collect()
         }
         _ => {
             if expected == actual {
                 Vec::new()
             } else {
-                vec![format!("{here}: expected {}, found {}", short(expected), short(actual))]
+                vec![format!(
+                    "{here}: expected {}, found {}",
+                    short(expected),
+                    short(actual)
+                )]
             }
         }
     }

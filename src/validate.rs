@@ -19,7 +19,13 @@ pub fn check_props(props: &Expr, shape: &Shape, base: &DiagPath, out: &mut Vec<D
     check_object(props, shape, &mut path, base, out);
 }
 
-fn check_object(e: &Expr, shape: &Shape, path: &mut String, base: &DiagPath, out: &mut Vec<Diagnostic>) {
+fn check_object(
+    e: &Expr,
+    shape: &Shape,
+    path: &mut String,
+    base: &DiagPath,
+    out: &mut Vec<Diagnostic>,
+) {
     let Expr::Map(m) = e else { return };
     for (k, v) in m {
         if let Some(rule) = shape.rule(k) {
@@ -32,7 +38,13 @@ fn check_object(e: &Expr, shape: &Shape, path: &mut String, base: &DiagPath, out
     }
 }
 
-fn diag(base: &DiagPath, path: &str, code: crate::diag::Code, msg: String, help: String) -> Diagnostic {
+fn diag(
+    base: &DiagPath,
+    path: &str,
+    code: crate::diag::Code,
+    msg: String,
+    help: String,
+) -> Diagnostic {
     Diagnostic::error(
         code,
         DiagPath {
@@ -54,12 +66,24 @@ fn check(e: &Expr, rule: &Rule, path: &mut String, base: &DiagPath, out: &mut Ve
             let n = items.len() as u32;
             if let Some(min) = rule.min_items {
                 if n < min {
-                    out.push(diag(base, path, codes::ITEM_COUNT, format!("{n} item(s), at least {min} required"), format!("give at least {min}")));
+                    out.push(diag(
+                        base,
+                        path,
+                        codes::ITEM_COUNT,
+                        format!("{n} item(s), at least {min} required"),
+                        format!("give at least {min}"),
+                    ));
                 }
             }
             if let Some(max) = rule.max_items {
                 if n > max {
-                    out.push(diag(base, path, codes::ITEM_COUNT, format!("{n} items, at most {max} allowed"), format!("remove {} item(s)", n - max)));
+                    out.push(diag(
+                        base,
+                        path,
+                        codes::ITEM_COUNT,
+                        format!("{n} items, at most {max} allowed"),
+                        format!("remove {} item(s)", n - max),
+                    ));
                 }
             }
             if let Some(item) = rule.items {
@@ -85,23 +109,51 @@ fn check_str(s: &str, rule: &Rule, path: &str, base: &DiagPath, out: &mut Vec<Di
         let n = s.chars().count() as u32;
         if let Some(min) = rule.min_len {
             if n < min {
-                out.push(diag(base, path, codes::STRING_LENGTH, format!("{n} character(s), at least {min} required"), format!("use a value of {min} or more characters")));
+                out.push(diag(
+                    base,
+                    path,
+                    codes::STRING_LENGTH,
+                    format!("{n} character(s), at least {min} required"),
+                    format!("use a value of {min} or more characters"),
+                ));
             }
         }
         if let Some(max) = rule.max_len {
             if n > max {
-                out.push(diag(base, path, codes::STRING_LENGTH, format!("{n} characters, at most {max} allowed"), format!("shorten the value to {max} characters")));
+                out.push(diag(
+                    base,
+                    path,
+                    codes::STRING_LENGTH,
+                    format!("{n} characters, at most {max} allowed"),
+                    format!("shorten the value to {max} characters"),
+                ));
             }
         }
     }
     if !rule.one_of.is_empty() && !rule.one_of.contains(&s) {
         let shown: Vec<&str> = rule.one_of.iter().take(12).copied().collect();
-        out.push(diag(base, path, codes::NOT_ALLOWED_VALUE, format!("`{s}` is not an allowed value"), format!("use one of: {}{}", shown.join(", "), if rule.one_of.len() > 12 { ", …" } else { "" })));
+        out.push(diag(
+            base,
+            path,
+            codes::NOT_ALLOWED_VALUE,
+            format!("`{s}` is not an allowed value"),
+            format!(
+                "use one of: {}{}",
+                shown.join(", "),
+                if rule.one_of.len() > 12 { ", …" } else { "" }
+            ),
+        ));
     }
     if let Some(Pattern::Regex(p)) = rule.pattern {
         if let Some(re) = compiled(p) {
             if !re.is_match(s) {
-                out.push(diag(base, path, codes::PATTERN_MISMATCH, format!("`{s}` does not match the pattern `{p}`"), "change the value so it matches the schema's pattern".to_owned()));
+                out.push(diag(
+                    base,
+                    path,
+                    codes::PATTERN_MISMATCH,
+                    format!("`{s}` does not match the pattern `{p}`"),
+                    "change the value so it matches the schema's pattern".to_owned(),
+                ));
             }
         }
     }
@@ -110,12 +162,27 @@ fn check_str(s: &str, rule: &Rule, path: &str, base: &DiagPath, out: &mut Vec<Di
 fn check_num(n: f64, rule: &Rule, path: &str, base: &DiagPath, out: &mut Vec<Diagnostic>) {
     if let Some(min) = rule.min {
         if n < min {
-            out.push(diag(base, path, codes::NUMBER_RANGE, format!("{n} is below the minimum {min}"), format!("use a value from {min}{}", rule.max.map(|m| format!(" to {m}")).unwrap_or_default())));
+            out.push(diag(
+                base,
+                path,
+                codes::NUMBER_RANGE,
+                format!("{n} is below the minimum {min}"),
+                format!(
+                    "use a value from {min}{}",
+                    rule.max.map(|m| format!(" to {m}")).unwrap_or_default()
+                ),
+            ));
         }
     }
     if let Some(max) = rule.max {
         if n > max {
-            out.push(diag(base, path, codes::NUMBER_RANGE, format!("{n} is above the maximum {max}"), format!("use a value up to {max}")));
+            out.push(diag(
+                base,
+                path,
+                codes::NUMBER_RANGE,
+                format!("{n} is above the maximum {max}"),
+                format!("use a value up to {max}"),
+            ));
         }
     }
 }

@@ -549,7 +549,11 @@ pub mod fns {
         Val::from_expr(Expr::ImportValue(Box::new(export_name.into().into_expr())))
     }
     /// `Fn::If`.
-    pub fn if_<T>(cond: &Condition, then: impl Into<Val<T>>, otherwise: impl Into<Val<T>>) -> Val<T> {
+    pub fn if_<T>(
+        cond: &Condition,
+        then: impl Into<Val<T>>,
+        otherwise: impl Into<Val<T>>,
+    ) -> Val<T> {
         Val::from_expr(Expr::If(
             cond.id.clone(),
             Box::new(then.into().into_expr()),
@@ -593,11 +597,7 @@ pub mod fns {
     }
     /// `Fn::Cidr`. Prefer computing CIDRs in Rust (see `stackforge-modules`' network):
     /// literal CIDRs are validated at synth.
-    pub fn cidr(
-        ip_block: impl Into<Val<String>>,
-        count: u32,
-        cidr_bits: u32,
-    ) -> Val<List<String>> {
+    pub fn cidr(ip_block: impl Into<Val<String>>, count: u32, cidr_bits: u32) -> Val<List<String>> {
         Val::from_expr(Expr::Cidr(
             Box::new(ip_block.into().into_expr()),
             Box::new(Expr::Int(i64::from(count))),
