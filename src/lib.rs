@@ -37,3 +37,8 @@ pub use resource::{Handle, Props, Raw, Resource, Tag, ToExpr};
 pub use stack::{App, Condition, Mapping, Output, Parameter, Policy, Requirement, Scope, Stack};
 pub use synth::{Assembly, StackArtifact};
 pub use value::{dynamic, fns, pseudo, CfnEnum, Expr, Json, List, Val};
+
+/// The README's code blocks, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
