@@ -655,18 +655,52 @@ fn export_names(producer: &Stack, logical_id: &str, attr: Option<&str>) -> (Stri
 }
 
 fn collect_refs(e: &Expr, at: &str, f: &mut dyn FnMut(ResourceId, Option<&str>, &str)) {
+    let mut path: Vec<PathSeg<'_>> = Vec::new();
+    walk_refs(e, at, &mut path, f);
+}
+
+/// One step of a property path, rendered only when a reference is found.
+enum PathSeg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn walk_refs<'a>(
+    e: &'a Expr,
+    root: &str,
+    path: &mut Vec<PathSeg<'a>>,
+    f: &mut dyn FnMut(ResourceId, Option<&str>, &str),
+) {
     match e {
         Expr::Map(m) => {
             for (k, v) in m {
-                collect_refs(v, &format!("{at}.{k}"), f);
+                path.push(PathSeg::Key(k));
+                walk_refs(v, root, path, f);
+                path.pop();
             }
         }
         Expr::List(items) => {
             for (i, v) in items.iter().enumerate() {
-                collect_refs(v, &format!("{at}[{i}]"), f);
+                path.push(PathSeg::Index(i));
+                walk_refs(v, root, path, f);
+                path.pop();
             }
         }
-        other => other.visit_refs(&mut |id, attr| f(id, attr, at)),
+        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Num(_) | Expr::Str(_) | Expr::Json(_) => {
+        }
+        other => other.visit_refs(&mut |id, attr| {
+            let mut at = root.to_owned();
+            for seg in path.iter() {
+                match seg {
+                    PathSeg::Key(k) => {
+                        at.push('.');
+                        at.push_str(k);
+                    }
+                    PathSeg::Index(i) => at.push_str(&format!("[{i}]")),
+                }
+            }
+            f(id, attr, &at)
+        }),
     }
 }
 

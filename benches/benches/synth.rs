@@ -1,5 +1,8 @@
 //! Synth benchmarks: build + synthesize in process. Numbers go to BENCHMARKS.md.
 
+// criterion_group!/criterion_main! generate functions that cannot carry docs.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use stackforge_benches::{many_stacks, single_stack};
 
