@@ -1,3 +1,4 @@
+//! `fargate-app`, the flagship: see `stackforge_examples::fargate_app` and docs/fargate-app.md.
 fn main() -> std::process::ExitCode {
-    stackforge::cli::run(stackforge::App::new())
+    stackforge::cli::run_with(stackforge_examples::fargate_app::build)
 }

@@ -87,10 +87,43 @@ impl TemplateDiff {
     }
 }
 
-/// The createOnly properties of a type (top-level names), from the generated metadata.
+/// The createOnly properties of a type (top-level names), from the generated metadata
+/// ([`crate::cfn::meta`]). Unknown types have none.
 pub fn create_only(type_name: &str) -> Vec<String> {
-    let _ = type_name;
-    Vec::new()
+    let mut names: Vec<String> = crate::cfn::meta::lookup(type_name)
+        .map(|m| {
+            m.create_only
+                .iter()
+                .map(|p| p.split('.').next().unwrap_or(p).to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// True if a change of top-level property `key` touches one of the type's createOnly
+/// paths (`Endpoint.Port`; `*` marks list items, compared as a whole list).
+fn replaces(type_name: &str, key: &str, old: Option<&Json>, new: Option<&Json>) -> bool {
+    let Some(meta) = crate::cfn::meta::lookup(type_name) else {
+        return false;
+    };
+    meta.create_only.iter().any(|path| {
+        let mut parts = path.split('.');
+        if parts.next() != Some(key) {
+            return false;
+        }
+        let (mut o, mut n) = (old, new);
+        for part in parts {
+            if part == "*" {
+                break;
+            }
+            o = o.and_then(|v| v.get(part));
+            n = n.and_then(|v| v.get(part));
+        }
+        o != n
+    })
 }
 
 /// Compares two templates. `old` may be `Null` (a stack that does not exist yet).
@@ -134,11 +167,10 @@ pub fn diff_templates(old: &Json, new: &Json) -> TemplateDiff {
                 .and_then(Json::as_object)
                 .unwrap_or(&empty);
             let keys: BTreeSet<&String> = po.keys().chain(pn.keys()).collect();
-            let create_only = create_only(&type_name);
             for k in keys {
                 if po.get(k) != pn.get(k) {
                     changed.push(k.clone());
-                    if create_only.iter().any(|c| c == k) {
+                    if replaces(&type_name, k, po.get(k), pn.get(k)) {
                         replacement.push(k.clone());
                     }
                 }
@@ -249,4 +281,51 @@ pub fn render(stack: &str, d: &TemplateDiff, color: bool) -> String {
         s.push_str(&format!("{yellow}[~] {sec}{reset}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(ty: &str, old: Json, new: Json) -> ResourceChange {
+        let t = |p: Json| json!({"Resources": {"R": {"Type": ty, "Properties": p}}});
+        let d = diff_templates(&t(old), &t(new));
+        assert_eq!(d.resources.len(), 1);
+        d.resources[0].clone()
+    }
+
+    #[test]
+    fn replacement_is_predicted_from_create_only_properties() {
+        let c = one(
+            "AWS::SQS::Queue",
+            json!({"QueueName": "a"}),
+            json!({"QueueName": "b"}),
+        );
+        assert_eq!(c.replacement, ["QueueName"]);
+        let c = one(
+            "AWS::SQS::Queue",
+            json!({"VisibilityTimeout": 30}),
+            json!({"VisibilityTimeout": 60}),
+        );
+        assert_eq!(c.changed_properties, ["VisibilityTimeout"]);
+        assert!(c.replacement.is_empty());
+    }
+
+    #[test]
+    fn nested_create_only_paths_compare_only_their_part() {
+        let ty = "AWS::BCMDataExports::Export";
+        let c = one(
+            ty,
+            json!({"Export": {"Name": "a"}}),
+            json!({"Export": {"Name": "b"}}),
+        );
+        assert_eq!(c.replacement, ["Export"]);
+        let c = one(
+            ty,
+            json!({"Export": {"Name": "a", "Other": 1}}),
+            json!({"Export": {"Name": "a", "Other": 2}}),
+        );
+        assert!(c.replacement.is_empty(), "{c:?}");
+    }
 }

@@ -22,6 +22,8 @@
 
 pub mod cfn;
 pub mod cli;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod diag;
 pub mod diff;
 pub mod graph;

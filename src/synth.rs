@@ -928,7 +928,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
         source,
     };
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    // Unique per process and per call, so concurrent writers (threads, test cases) never
+    // share a temporary file.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;

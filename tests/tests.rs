@@ -2,5 +2,9 @@
 
 mod cli;
 mod common;
+mod examples;
+mod fargate_app;
 mod model;
+mod modules;
+mod patterns_seed;
 mod synth_output;

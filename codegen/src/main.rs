@@ -1,2 +1,702 @@
-//! placeholder
-fn main() {}
+//! stackforge-codegen: generates `src/cfn/` (typed CloudFormation resources) from the
+//! registry schemas that ship inside the pinned cfn-lint.
+//!
+//! ```text
+//! cargo run -p stackforge-codegen               # regenerate into the workspace
+//! cargo run -p stackforge-codegen -- --check    # regenerate into a temp dir, fail on any diff
+//! ```
+//! Schemas are found via `--schemas DIR`, `STACKFORGE_SCHEMAS`, or the project venv
+//! (`.venv/tools/bin/python -c 'import cfnlint'`).
+
+mod emit;
+mod features;
+mod fixups;
+mod model;
+mod names;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde_json::Value;
+
+const REGION: &str = "us-east-1";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("codegen/ has a parent")
+        .to_path_buf()
+}
+
+fn find_schemas(root: &Path, arg: Option<String>) -> Result<PathBuf, String> {
+    if let Some(a) = arg.or_else(|| std::env::var("STACKFORGE_SCHEMAS").ok()) {
+        return Ok(PathBuf::from(a));
+    }
+    let py = root.join(".venv/tools/bin/python");
+    let out = std::process::Command::new(&py)
+        .args([
+            "-c",
+            "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))",
+        ])
+        .output()
+        .map_err(|e| {
+            format!(
+                "cannot run {} ({e}); run scripts/setup-tools or pass --schemas DIR",
+                py.display()
+            )
+        })?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} cannot import cfnlint; run scripts/setup-tools",
+            py.display()
+        ));
+    }
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    Ok(Path::new(&dir).join("data/schemas"))
+}
+
+/// The cfn-lint version: from the wheel's dist-info next to the schemas.
+fn cfn_lint_version(schemas: &Path) -> String {
+    let site = schemas
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent);
+    if let Some(site) = site {
+        if let Ok(rd) = std::fs::read_dir(site) {
+            let mut names: Vec<String> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("cfn_lint-") && n.ends_with(".dist-info"))
+                .collect();
+            names.sort();
+            if let Some(n) = names.last() {
+                return n
+                    .trim_start_matches("cfn_lint-")
+                    .trim_end_matches(".dist-info")
+                    .to_owned();
+            }
+        }
+    }
+    "unknown".to_owned()
+}
+
+fn read_json(p: &Path) -> Result<Value, String> {
+    let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    serde_json::from_str(&s).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn service_of(type_name: &str) -> String {
+    let parts: Vec<&str> = type_name.split("::").collect();
+    if parts[0] == "AWS" {
+        parts[1].to_owned()
+    } else {
+        format!("{}::{}", parts[0], parts[1])
+    }
+}
+
+fn run() -> Result<ExitCode, String> {
+    let mut check = false;
+    let mut schemas_arg = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--check" => check = true,
+            "--schemas" => schemas_arg = Some(args.next().ok_or("--schemas needs a directory")?),
+            "-h" | "--help" => {
+                println!("usage: stackforge-codegen [--check] [--schemas DIR]");
+                return Ok(ExitCode::SUCCESS);
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    let start = Instant::now();
+    let root = workspace_root();
+    let schemas = find_schemas(&root, schemas_arg)?;
+    let version = read_json(&schemas.join("version.json"))?;
+    let schema_date = version["schema_date"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_owned();
+    let cfn_lint_version = cfn_lint_version(&schemas);
+    let providers = read_json(&schemas.join(format!("providers/{REGION}.json")))?;
+    let providers: BTreeMap<String, String> = providers
+        .as_object()
+        .ok_or("providers file is not an object")?
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+
+    let mut stats = model::Stats::default();
+    let mut applied = Vec::new();
+    let mut by_service: BTreeMap<String, Vec<model::TypeModel>> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (type_name, hash) in &providers {
+        let mut schema = read_json(&schemas.join(format!("resources/{hash}.json")))?;
+        fixups::apply(type_name, &mut schema, &mut applied);
+        let service = service_of(type_name);
+        if let Err(e) = features::feature(&service) {
+            if !errors.contains(&e) {
+                errors.push(e);
+            }
+            continue;
+        }
+        let m = model::build(type_name, &schema, &mut stats);
+        by_service.entry(service).or_default().push(m);
+    }
+    errors.extend(fixups::stale(&applied));
+    // Type names must be unique within a service module.
+    for (svc, types) in &by_service {
+        let mut seen = BTreeMap::new();
+        for t in types {
+            if let Some(other) = seen.insert(t.rust_name.clone(), t.type_name.clone()) {
+                errors.push(format!(
+                    "{svc}: {} and {other} both map to `{}`: add a rename",
+                    t.type_name, t.rust_name
+                ));
+            }
+            if seen.contains_key(&t.submodule) {
+                errors.push(format!("{svc}: submodule name `{}` collides", t.submodule));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+
+    let mut env = emit::Env {
+        schema_date: schema_date.clone(),
+        cfn_lint_version: cfn_lint_version.clone(),
+        unsupported: vec![],
+        supported_count: 0,
+        checked: HashMap::new(),
+        too_big: Default::default(),
+        types: HashMap::new(),
+    };
+    for (svc, types) in &by_service {
+        for t in types {
+            let ref_id = t.ref_property.clone();
+            let attrs = t
+                .attrs
+                .iter()
+                .map(|a| (a.name.clone(), a.method.clone()))
+                .collect();
+            let path = format!("crate::cfn::{}::{}", features::module(svc), t.rust_name);
+            env.types.insert(t.type_name.clone(), (path, ref_id, attrs));
+        }
+    }
+    let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let header = env.header();
+    let mut n_structs = 0;
+    let mut n_enums = 0;
+    let mut n_attrs = 0;
+    let mut test_index = 0;
+    let mut test_mods = String::new();
+    let mut mod_rs = String::new();
+    let mut meta_rows: Vec<(String, String)> = Vec::new();
+    for (svc, types) in &by_service {
+        let module = features::module(svc);
+        let feature = features::feature(svc)?;
+        let mut out = header.clone();
+        let _ = writeln!(
+            out,
+            "\n//! `{}` resource types ({} types). Feature `{feature}`.\n",
+            if svc.contains("::") {
+                svc.clone()
+            } else {
+                format!("AWS::{svc}")
+            },
+            types.len()
+        );
+        let mut tests = header.clone();
+        let _ = writeln!(tests, "\n//! Table test for `{svc}`.\n");
+        for t in types {
+            let tc = emit::TypeCtx {
+                m: t,
+                svc: module.clone(),
+            };
+            tc.emit(&mut out, &mut env);
+            tc.emit_test(&mut tests, test_index);
+            test_index += 1;
+            n_structs += 1 + t.structs.iter().filter(|s| !s.tag_only).count();
+            n_enums += t.enums.len();
+            n_attrs += t.attrs.len();
+            meta_rows.push((t.type_name.clone(), meta_row(t, &feature)));
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        while tests.ends_with("\n\n") {
+            tests.pop();
+        }
+        files.insert(PathBuf::from(format!("src/cfn/{module}.rs")), out);
+        files.insert(PathBuf::from(format!("src/cfn/tests/{module}.rs")), tests);
+        let _ = writeln!(
+            mod_rs,
+            "#[cfg(feature = \"{feature}\")]\n#[rustfmt::skip]\npub mod {module};"
+        );
+        let _ = writeln!(test_mods, "#[cfg(feature = \"{feature}\")]\nmod {module};");
+    }
+    files.insert(PathBuf::from("src/cfn/mod.rs"), mod_file(&header, &mod_rs));
+    files.insert(
+        PathBuf::from("src/cfn/tests/mod.rs"),
+        tests_mod_file(&header, &test_mods),
+    );
+    meta_rows.sort();
+    files.insert(
+        PathBuf::from("src/cfn/meta.rs"),
+        meta_file(&header, &schema_date, &cfn_lint_version, &meta_rows),
+    );
+    files.insert(
+        PathBuf::from("codegen/UNSUPPORTED_PATTERNS.md"),
+        unsupported_file(&env),
+    );
+    let cargo_toml_path = root.join("Cargo.toml");
+    let cargo_toml = std::fs::read_to_string(&cargo_toml_path).map_err(|e| e.to_string())?;
+    let new_cargo = cargo_features(&cargo_toml, &by_service, &schema_date, &cfn_lint_version)?;
+    files.insert(PathBuf::from("Cargo.toml"), new_cargo);
+
+    let distinct_unsupported: std::collections::BTreeSet<&String> =
+        env.unsupported.iter().map(|(p, _)| p).collect();
+    let n_types: usize = by_service.values().map(Vec::len).sum();
+    eprintln!(
+        "stackforge-codegen: {n_types} types in {} services; {n_structs} structs, {n_enums} enums, {n_attrs} attributes",
+        by_service.len()
+    );
+    eprintln!(
+        "  patterns: {} distinct compile with `regex`; {} distinct ({} uses) cannot be compiled and are NOT checked at synth (listed in codegen/UNSUPPORTED_PATTERNS.md)",
+        env.supported_count,
+        distinct_unsupported.len(),
+        env.unsupported.len()
+    );
+    eprintln!("  fallbacks: {stats:?}");
+
+    if check {
+        let mut diffs = Vec::new();
+        for (rel, content) in &files {
+            let current = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
+            if &current != content {
+                diffs.push(rel.display().to_string());
+            }
+        }
+        for stale in stale_files(&root, &files) {
+            diffs.push(format!("{stale} (not generated any more)"));
+        }
+        if diffs.is_empty() {
+            eprintln!(
+                "  check: generated code is up to date ({:.1} s)",
+                start.elapsed().as_secs_f64()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("error: generated code is out of date; run scripts/codegen. Differences:");
+        for d in diffs.iter().take(50) {
+            eprintln!("  {d}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    for stale in stale_files(&root, &files) {
+        std::fs::remove_file(root.join(&stale)).map_err(|e| format!("{stale}: {e}"))?;
+    }
+    for (rel, content) in &files {
+        let p = root.join(rel);
+        if std::fs::read_to_string(&p).ok().as_deref() == Some(content.as_str()) {
+            continue;
+        }
+        std::fs::create_dir_all(p.parent().expect("has parent")).map_err(|e| e.to_string())?;
+        std::fs::write(&p, content).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    eprintln!(
+        "  wrote {} files in {:.1} s",
+        files.len(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generated files under `src/cfn/` that the current run did not produce.
+fn stale_files(root: &Path, files: &BTreeMap<PathBuf, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["src/cfn", "src/cfn/tests"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            for e in rd.flatten() {
+                let rel = PathBuf::from(dir).join(e.file_name());
+                if rel.extension().is_some_and(|x| x == "rs") && !files.contains_key(&rel) {
+                    out.push(rel.display().to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn mod_file(header: &str, mods: &str) -> String {
+    format!(
+        "{header}
+//! Typed CloudFormation resources, generated from the registry schemas: one module per
+//! service, each behind a cargo feature (see the README, \"Features\"), plus [`meta`], the
+//! per-type metadata table, which is always compiled.
+//!
+//! Naming: `AWS::EC2::VPC` is [`ec2::Vpc`](crate::cfn) (UpperCamelCase words, acronyms
+//! capitalised once); its nested definitions and enums live in `ec2::vpc`; fields are
+//! snake_case (`cidr_block`), Rust keywords get a trailing `_` (`type_`); attributes are
+//! `Handle<Vpc>::attr_*` methods (`attr_cidr_block_associations`).
+//!
+//! Lints the generated code cannot satisfy are allowed here, in one place:
+//! - `deprecated`: the serializers read deprecated properties;
+//! - `clippy::too_many_arguments`: `new()` takes every required property;
+//! - `clippy::large_enum_variant`, `clippy::module_inception`, `clippy::doc_markdown`,
+//!   `clippy::doc_lazy_continuation`, `clippy::tabs_in_doc_comments`,
+//!   `clippy::empty_docs`, `clippy::too_long_first_doc_paragraph`: schema descriptions are
+//!   copied verbatim (trimmed);
+//! - `clippy::type_complexity`: field types are spelled with absolute paths;
+//! - `non_camel_case_types`: enum variants derived from values such as `V1_0`;
+//! - rustdoc's `bare_urls`, `broken_intra_doc_links`, `invalid_html_tags`,
+//!   `invalid_rust_codeblocks`: schema descriptions are Markdown/HTML of mixed quality.
+#![allow(
+    deprecated,
+    non_camel_case_types,
+    clippy::too_many_arguments,
+    clippy::large_enum_variant,
+    clippy::module_inception,
+    clippy::doc_markdown,
+    clippy::doc_lazy_continuation,
+    clippy::doc_overindented_list_items,
+    clippy::tabs_in_doc_comments,
+    clippy::empty_docs,
+    clippy::too_long_first_doc_paragraph,
+    clippy::needless_update,
+    clippy::type_complexity,
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags,
+    rustdoc::invalid_rust_codeblocks
+)]
+
+#[rustfmt::skip]
+pub mod meta;
+
+{mods}
+#[cfg(test)]
+#[rustfmt::skip]
+mod tests;
+"
+    )
+}
+
+fn tests_mod_file(header: &str, mods: &str) -> String {
+    format!(
+        "{header}
+//! The generated table test: for every type, a value with every field set must serialize
+//! to exactly the schema's (writable) property names, for the resource and every nested
+//! struct. Run with `--features full` to cover every type.
+
+use crate::value::{{Expr, Val}};
+
+/// A placeholder value of any type.
+pub(crate) fn v<T>() -> Val<T> {{
+    Val::from_expr(Expr::Null)
+}}
+
+/// Runs `f` on a thread with a large stack: debug builds of the biggest types (QuickSight)
+/// need more than the default test thread's stack.
+pub(crate) fn with_big_stack(f: impl FnOnce() + Send + 'static) {{
+    std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(f)
+        .expect(\"spawn test thread\")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}}
+
+pub(crate) fn check_props(what: &str, props: crate::resource::Props, expected: &[&str]) {{
+    let mut want: Vec<&str> = expected.to_vec();
+    want.sort_unstable();
+    let got: Vec<&str> = props.keys().collect();
+    assert_eq!(got, want, \"{{what}}: serialized keys differ from the schema\");
+}}
+
+pub(crate) fn check_expr(what: &str, e: Expr, expected: &[&str]) {{
+    let mut want: Vec<&str> = expected.to_vec();
+    want.sort_unstable();
+    match e {{
+        Expr::Map(m) => {{
+            let got: Vec<&str> = m.keys().map(String::as_str).collect();
+            assert_eq!(got, want, \"{{what}}: serialized keys differ from the schema\");
+        }}
+        other => panic!(\"{{what}}: expected an object, got {{other:?}}\"),
+    }}
+}}
+
+{mods}"
+    )
+}
+
+fn strs(v: &[String]) -> String {
+    v.iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn meta_row(t: &model::TypeModel, feature: &str) -> String {
+    format!(
+        "    TypeMeta {{\n        type_name: {:?},\n        feature: {:?},\n        create_only: &[{}],\n        write_only: &[{}],\n        read_only: &[{}],\n        primary_identifier: &[{}],\n        ref_returns: {},\n        taggable: {},\n        tag_property: {},\n        tag_shape: TagShape::{},\n        lifecycle: {},\n        deprecated_properties: &[{}],\n    }},\n",
+        t.type_name,
+        feature,
+        strs(&t.create_only),
+        strs(&t.write_only),
+        strs(&t.read_only),
+        strs(&t.primary_identifier),
+        t.ref_property
+            .as_ref()
+            .map(|p| format!("Some({p:?})"))
+            .unwrap_or_else(|| "None".into()),
+        t.taggable,
+        t.tag_property.as_ref().map(|p| format!("Some({p:?})")).unwrap_or_else(|| "None".into()),
+        t.tag_shape,
+        t.sunset.as_ref().map(|p| format!("Some({p:?})")).unwrap_or_else(|| "None".into()),
+        strs(&t.deprecated_props),
+    )
+}
+
+fn meta_file(header: &str, date: &str, version: &str, rows: &[(String, String)]) -> String {
+    let mut out = format!(
+        "{header}
+//! Metadata for every CloudFormation type of the schemas, compiled whatever features are
+//! on: what `diff` and deploy need (replacement on createOnly changes, write-only
+//! properties, identifiers, tagging).
+
+/// The `schema_date` of the schemas the types were generated from.
+pub const SCHEMA_DATE: &str = {date:?};
+/// The cfn-lint release whose schemas were used.
+pub const CFN_LINT_VERSION: &str = {version:?};
+
+/// How a type takes tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagShape {{
+    /// Not taggable.
+    None,
+    /// A list of the shared Key/Value [`crate::resource::Tag`].
+    KeyValueList,
+    /// A string map (`{{\"key\": \"value\"}}`), e.g. `AWS::SSM::Parameter`.
+    Map,
+    /// Free-form JSON.
+    Json,
+    /// Another shape (extra fields such as `PropagateAtLaunch`, or nested tag lists).
+    Other,
+}}
+
+/// Metadata of one type. Property paths are dotted (`Endpoint.Address`); `*` marks list items.
+#[derive(Debug)]
+pub struct TypeMeta {{
+    /// `AWS::EC2::VPC`.
+    pub type_name: &'static str,
+    /// The cargo feature that enables the type's module.
+    pub feature: &'static str,
+    /// Properties whose change replaces the resource.
+    pub create_only: &'static [&'static str],
+    /// Properties CloudFormation never returns (secrets and the like).
+    pub write_only: &'static [&'static str],
+    /// Properties that are outputs only (the `Fn::GetAtt` attributes).
+    pub read_only: &'static [&'static str],
+    /// The primary identifier (what `Ref` returns when it has one part).
+    pub primary_identifier: &'static [&'static str],
+    /// The property `Ref` returns (the single primary identifier or a documented override);
+    /// `None` when `Ref` returns an opaque or composite identifier.
+    pub ref_returns: Option<&'static str>,
+    /// Whether the type takes tags.
+    pub taggable: bool,
+    /// The tag property, if any.
+    pub tag_property: Option<&'static str>,
+    /// The shape of the tag property.
+    pub tag_shape: TagShape,
+    /// The lifecycle status and date (`sunset on 2026-09-30`), if the schema has one.
+    pub lifecycle: Option<&'static str>,
+    /// Deprecated properties.
+    pub deprecated_properties: &'static [&'static str],
+}}
+
+/// Looks a type up by name.
+pub fn lookup(type_name: &str) -> Option<&'static TypeMeta> {{
+    TYPES
+        .binary_search_by(|t| t.type_name.cmp(type_name))
+        .ok()
+        .map(|i| &TYPES[i])
+}}
+
+/// Every type, sorted by name.
+pub static TYPES: &[TypeMeta] = &[
+"
+    );
+    for (_, r) in rows {
+        out.push_str(r);
+    }
+    out.push_str("];\n");
+    out
+}
+
+fn unsupported_file(env: &emit::Env) -> String {
+    let mut by_pattern: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (p, site) in &env.unsupported {
+        by_pattern.entry(p).or_default().push(site);
+    }
+    let mut out = format!(
+        "<!-- @generated by stackforge-codegen (cfn-lint {}, schema date {}). DO NOT EDIT. -->\n\
+         # Patterns the `regex` crate cannot compile\n\n\
+         The `regex` crate rejects these schema patterns. They are emitted as\n\
+         `Pattern::Unsupported` and are **not checked** at synth (cfn-lint still checks them).\n\
+         Python's `\\Z` is already rewritten to `\\z` before this list is made.\n\n\
+         {} distinct patterns, {} uses: {} use look-ahead, {} look-behind, {} exceed the\n\
+         default compiled-size limit (marked *too big*: Unicode classes under long repetitions),\n\
+         {} are other dialect differences (`\\p{{Graph}}`, surrogate `\\uD800` ranges, `[\\w-.]`).\n\n",
+        env.cfn_lint_version,
+        env.schema_date,
+        by_pattern.len(),
+        env.unsupported.len(),
+        by_pattern
+            .keys()
+            .filter(|p| p.contains("(?=") || p.contains("(?!"))
+            .count(),
+        by_pattern
+            .keys()
+            .filter(|p| !(p.contains("(?=") || p.contains("(?!"))
+                && (p.contains("(?<=") || p.contains("(?<!")))
+            .count(),
+        env.too_big.len(),
+        by_pattern
+            .keys()
+            .filter(|p| !(p.contains("(?=")
+                || p.contains("(?!")
+                || p.contains("(?<=")
+                || p.contains("(?<!")))
+            .count()
+            - env.too_big.len(),
+    );
+    for (p, sites) in by_pattern {
+        let mut sites = sites.clone();
+        sites.sort_unstable();
+        sites.dedup();
+        let _ = writeln!(
+            out,
+            "- `{}`{} ({} uses): {}",
+            p.replace('`', "\\`"),
+            if env.too_big.contains(p) {
+                " *too big*"
+            } else {
+                ""
+            },
+            sites.len(),
+            sites
+                .iter()
+                .take(5)
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out
+}
+
+fn cargo_features(
+    current: &str,
+    by_service: &BTreeMap<String, Vec<model::TypeModel>>,
+    date: &str,
+    version: &str,
+) -> Result<String, String> {
+    const START: &str = "# --- generated service features (codegen owns the block below) ---\n";
+    const END: &str = "# --- end of generated service features ---\n";
+    let (a, rest) = current
+        .split_once(START)
+        .ok_or("Cargo.toml: start marker missing")?;
+    let (_, b) = rest
+        .split_once(END)
+        .ok_or("Cargo.toml: end marker missing")?;
+    let mut own: Vec<(String, String, usize)> = Vec::new();
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (svc, types) in by_service {
+        let f = features::feature(svc)?;
+        if features::OWN.contains(&svc.as_str()) {
+            own.push((f, svc.clone(), types.len()));
+        } else {
+            groups.entry(f).or_default().push(svc.clone());
+        }
+    }
+    let mut block = String::from(START);
+    let _ = writeln!(
+        block,
+        "# Schemas: cfn-lint {version}, schema date {date}. One feature per common service, named"
+    );
+    let _ = writeln!(
+        block,
+        "# after its module; the long tail is grouped by topic (`group-*`). `full` enables all."
+    );
+    let all: Vec<String> = own
+        .iter()
+        .map(|(f, _, _)| f.clone())
+        .chain(groups.keys().cloned())
+        .collect();
+    let _ = writeln!(
+        block,
+        "full = [\n{}\n]",
+        all.chunks(8)
+            .map(|c| format!(
+                "    {},",
+                c.iter()
+                    .map(|f| format!("{f:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    for (f, svc, n) in &own {
+        let _ = writeln!(block, "# AWS::{svc} ({n} types)\n{f} = []");
+    }
+    for (f, svcs) in &groups {
+        let doc = features::GROUPS
+            .iter()
+            .find(|g| g.0 == f)
+            .map(|g| g.1)
+            .unwrap_or("");
+        let _ = writeln!(block, "# {doc}: {}", svcs.join(", "));
+        let _ = writeln!(block, "{f} = []");
+    }
+    block.push_str(END);
+    let default_line = format!(
+        "default-services = [{}]",
+        features::DEFAULT
+            .iter()
+            .map(|s| format!("{:?}", features::module(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut head = String::new();
+    let mut found = false;
+    for line in a.split_inclusive('\n') {
+        if line.starts_with("default-services = ") {
+            head.push_str(&default_line);
+            head.push('\n');
+            found = true;
+        } else {
+            head.push_str(line);
+        }
+    }
+    if !found {
+        return Err("Cargo.toml: `default-services = [...]` line missing".into());
+    }
+    Ok(format!("{head}{block}{b}"))
+}

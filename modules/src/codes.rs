@@ -1,0 +1,33 @@
+//! The stable diagnostic codes of the network, database and Fargate patterns (`SFM0xx`).
+//!
+//! Tests match these codes, never message text. A code is never reused for another meaning.
+
+use stackforge::Code;
+
+/// `SFM001`: a Fargate task's CPU/memory pair is not one Fargate offers.
+pub const INVALID_FARGATE_SIZE: Code = Code::new("SFM001");
+/// `SFM002`: a load-balanced service has no (or a malformed) health-check path.
+pub const MISSING_HEALTH_CHECK_PATH: Code = Code::new("SFM002");
+/// `SFM003`: the target group's port differs from the container port (or a port is 0).
+pub const PORT_MISMATCH: Code = Code::new("SFM003");
+/// `SFM004`: a secret is passed as a plain environment value (a `{{resolve:secretsmanager…}}`
+/// or `{{resolve:ssm-secure…}}` reference, or a literal value under a secret-looking name).
+pub const SECRET_IN_ENVIRONMENT: Code = Code::new("SFM004");
+/// `SFM005`: a VPC or subnet CIDR is malformed, subnets overlap, or a subnet is outside the
+/// VPC (or the VPC is too small for the subnets asked for).
+pub const INVALID_CIDR: Code = Code::new("SFM005");
+/// `SFM006`: the database engine version is unknown or deprecated.
+pub const UNKNOWN_ENGINE_VERSION: Code = Code::new("SFM006");
+/// `SFM007`: the desired count is outside the autoscaling min..=max (or min > max).
+pub const INVALID_CAPACITY: Code = Code::new("SFM007");
+/// `SFM008`: a network shape is invalid (AZ count out of range, no subnets of a kind, …).
+pub const INVALID_NETWORK: Code = Code::new("SFM008");
+/// `SFM009`: a container or environment variable definition is invalid (empty image or
+/// name, duplicate variable, an empty command).
+pub const INVALID_CONTAINER: Code = Code::new("SFM009");
+/// `SFM010`: a database setting is out of range (storage, backup days, names).
+pub const INVALID_DATABASE: Code = Code::new("SFM010");
+/// `SFM011`: an imported resource's name, ARN or ID is malformed.
+pub const INVALID_IMPORT: Code = Code::new("SFM011");
+/// `SFM012`: a scaling target percentage is outside 1..=100.
+pub const INVALID_SCALING_TARGET: Code = Code::new("SFM012");

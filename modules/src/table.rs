@@ -1,0 +1,330 @@
+//! [`Table`]: a DynamoDB table with on-demand billing, point-in-time recovery, encryption,
+//! deletion protection and a `Retain` policy.
+//!
+//! The key schema is typed: the partition and sort keys are [`Attribute`]s (a name *and* a
+//! type), so the table's own key cannot be left undeclared. Index keys name attributes; a
+//! name that is not declared is an error (`SFM105`) with the index's path.
+//! [`Table::grant_read_write`] gives a service (or any role:
+//! [`Table::grant_read_write_to_role`]) least-privilege access to exactly this table and its
+//! indexes.
+//!
+//! ```
+//! use stackforge::App;
+//! use stackforge_modules::table::{Attribute, Table, TableProps};
+//!
+//! let mut app = App::new();
+//! let mut s = app.stack("data");
+//! let t = Table::new(&mut s, "Orders", TableProps {
+//!     partition_key: Attribute::string("orderId"),
+//!     ..Default::default()
+//! });
+//! let tpl = &app.synth().unwrap().stacks[0].template;
+//! assert_eq!(tpl["Resources"]["OrdersTable"]["Properties"]["BillingMode"], "PAY_PER_REQUEST");
+//! # let _ = t;
+//! ```
+
+use stackforge::cfn::dynamodb::{self, table};
+use stackforge::cfn::iam;
+use stackforge::{sub, Code, Handle, Policy, Scope, Val};
+
+use crate::connections::Connectable;
+use crate::container_repository::{policy_document, statement};
+use crate::fargate::LoadBalancedFargateService;
+
+/// `SFM105`: an index key names an attribute that is not declared.
+pub const UNDECLARED_KEY: Code = Code::new("SFM105");
+/// `SFM106`: an attribute is declared twice with different types, or an index name repeats.
+pub const CONFLICTING_ATTRIBUTE: Code = Code::new("SFM106");
+
+/// The type of a key attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttributeType {
+    /// `S`
+    String,
+    /// `N`
+    Number,
+    /// `B`
+    Binary,
+}
+
+impl AttributeType {
+    fn cfn(self) -> table::AttributeType {
+        match self {
+            AttributeType::String => table::AttributeType::S,
+            AttributeType::Number => table::AttributeType::N,
+            AttributeType::Binary => table::AttributeType::B,
+        }
+    }
+}
+
+/// A key attribute: a name and a type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    /// The attribute name.
+    pub name: String,
+    /// Its type.
+    pub ty: AttributeType,
+}
+
+impl Attribute {
+    /// A string attribute.
+    pub fn string(name: impl Into<String>) -> Self {
+        Attribute {
+            name: name.into(),
+            ty: AttributeType::String,
+        }
+    }
+    /// A number attribute.
+    pub fn number(name: impl Into<String>) -> Self {
+        Attribute {
+            name: name.into(),
+            ty: AttributeType::Number,
+        }
+    }
+    /// A binary attribute.
+    pub fn binary(name: impl Into<String>) -> Self {
+        Attribute {
+            name: name.into(),
+            ty: AttributeType::Binary,
+        }
+    }
+}
+
+/// A global secondary index whose keys name declared attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalIndex {
+    /// The index name.
+    pub name: String,
+    /// The partition key: the name of an attribute in [`TableProps::attributes`] (or a key
+    /// of the table).
+    pub partition_key: String,
+    /// The sort key, likewise.
+    pub sort_key: Option<String>,
+}
+
+/// Options of [`Table`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableProps {
+    /// The partition (hash) key.
+    /// Default: `id`, a string.
+    pub partition_key: Attribute,
+    /// The sort (range) key.
+    /// Default: none.
+    pub sort_key: Option<Attribute>,
+    /// Further attributes, used as index keys.
+    /// Default: none.
+    pub attributes: Vec<Attribute>,
+    /// Global secondary indexes (projecting all attributes).
+    /// Default: none.
+    pub global_indexes: Vec<GlobalIndex>,
+    /// The table name.
+    /// Default: none (CloudFormation generates one, so a replacement never collides).
+    pub table_name: Option<String>,
+    /// A customer-managed KMS key (ARN).
+    /// Default: none (the AWS-managed key `aws/dynamodb`).
+    pub kms_key_arn: Option<Val<String>>,
+    /// Deletion protection (DynamoDB refuses `DeleteTable` while it is on).
+    /// Default: `true`.
+    pub deletion_protection: bool,
+    /// `DeletionPolicy` and `UpdateReplacePolicy`.
+    /// Default: [`Policy::Retain`] (the data outlives the stack).
+    pub removal_policy: Policy,
+}
+
+impl Default for TableProps {
+    fn default() -> Self {
+        TableProps {
+            partition_key: Attribute::string("id"),
+            sort_key: None,
+            attributes: Vec::new(),
+            global_indexes: Vec::new(),
+            table_name: None,
+            kms_key_arn: None,
+            deletion_protection: true,
+            removal_policy: Policy::Retain,
+        }
+    }
+}
+
+/// A DynamoDB table.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The `AWS::DynamoDB::Table` (id `<id>Table`).
+    pub table: Handle<dynamodb::Table>,
+    /// The pattern's logical-ID path, used in the ids of grants.
+    pub name: String,
+}
+
+fn key(name: &str, hash: bool) -> table::KeySchemaItem {
+    table::KeySchemaItem::new(name, if hash { "HASH" } else { "RANGE" })
+}
+
+impl Table {
+    /// Creates the table under `id`.
+    pub fn new(scope: &mut Scope<'_>, id: &str, props: TableProps) -> Self {
+        let name = scope.logical_id_for(id);
+        let mut s = scope.child(id);
+        // Every declared attribute, keys first; a name declared twice must keep its type.
+        let mut declared: Vec<Attribute> = Vec::new();
+        let all = std::iter::once(&props.partition_key)
+            .chain(props.sort_key.as_ref())
+            .chain(&props.attributes);
+        for a in all {
+            match declared.iter().find(|d| d.name == a.name) {
+                Some(d) if d.ty != a.ty => s.error(
+                    CONFLICTING_ATTRIBUTE,
+                    "Table",
+                    Some("Properties.AttributeDefinitions"),
+                    format!(
+                        "attribute `{}` is declared as {:?} and as {:?}",
+                        a.name, d.ty, a.ty
+                    ),
+                    "declare each attribute once, with one type",
+                ),
+                Some(_) => {}
+                None => declared.push(a.clone()),
+            }
+        }
+        let mut indexes = Vec::new();
+        let mut used: Vec<&str> = vec![props.partition_key.name.as_str()];
+        used.extend(props.sort_key.as_ref().map(|k| k.name.as_str()));
+        for (i, gi) in props.global_indexes.iter().enumerate() {
+            if props.global_indexes[..i].iter().any(|o| o.name == gi.name) {
+                s.error(
+                    CONFLICTING_ATTRIBUTE,
+                    "Table",
+                    Some(&format!("Properties.GlobalSecondaryIndexes[{i}].IndexName")),
+                    format!("index `{}` is defined twice", gi.name),
+                    "give each index its own name",
+                );
+            }
+            let mut schema = Vec::new();
+            for (k, hash, field) in [
+                (Some(&gi.partition_key), true, 0),
+                (gi.sort_key.as_ref(), false, 1),
+            ] {
+                let Some(k) = k else { continue };
+                if !declared.iter().any(|d| &d.name == k) {
+                    s.error(
+                        UNDECLARED_KEY,
+                        "Table",
+                        Some(&format!(
+                            "Properties.GlobalSecondaryIndexes[{i}].KeySchema[{field}].AttributeName"
+                        )),
+                        format!(
+                            "index `{}` uses key `{k}`, which is not a declared attribute (declared: {})",
+                            gi.name,
+                            declared.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                        format!("add `Attribute::string(\"{k}\")` (or number/binary) to TableProps::attributes"),
+                    );
+                }
+                used.push(k.as_str());
+                schema.push(table::GlobalSecondaryIndexKeySchema::new(
+                    k.clone(),
+                    if hash { "HASH" } else { "RANGE" },
+                ));
+            }
+            let projection = table::Projection {
+                projection_type: Some(table::ProjectionType::All.into()),
+                ..Default::default()
+            };
+            indexes.push(table::GlobalSecondaryIndex::new(
+                gi.name.clone(),
+                schema,
+                projection,
+            ));
+        }
+        // DynamoDB rejects attribute definitions that no key uses.
+        let definitions: Vec<table::AttributeDefinition> = declared
+            .iter()
+            .filter(|d| used.contains(&d.name.as_str()))
+            .map(|d| table::AttributeDefinition::new(d.name.clone(), d.ty.cfn()))
+            .collect();
+        let mut key_schema = vec![key(&props.partition_key.name, true)];
+        key_schema.extend(props.sort_key.as_ref().map(|k| key(&k.name, false)));
+
+        let mut sse = table::SseSpecification::new(true);
+        if let Some(k) = &props.kms_key_arn {
+            sse.sse_type = Some(table::SseType::Kms.into());
+            sse.kms_master_key_id = Some(k.clone());
+        }
+        let mut t = dynamodb::Table::new(key_schema);
+        t.attribute_definitions = Some(definitions);
+        t.billing_mode = Some(table::BillingMode::PayPerRequest.into());
+        t.point_in_time_recovery_specification = Some(table::PointInTimeRecoverySpecification {
+            point_in_time_recovery_enabled: Some(true.into()),
+            ..Default::default()
+        });
+        t.sse_specification = Some(sse);
+        t.deletion_protection_enabled = Some(props.deletion_protection.into());
+        t.table_name = props.table_name.as_deref().map(Val::from);
+        if !indexes.is_empty() {
+            t.global_secondary_indexes = Some(indexes);
+        }
+        let table = s.add("Table", t);
+        s.set_policies(table, props.removal_policy);
+        if props.kms_key_arn.is_none() {
+            s.skip_checkov(
+                table,
+                "CKV_AWS_119",
+                "encrypted at rest with the AWS-managed key aws/dynamodb by default; set TableProps::kms_key_arn for a customer-managed key",
+            );
+        }
+        Table { table, name }
+    }
+
+    /// The table name (`Ref`).
+    pub fn table_name(&self) -> Val<String> {
+        self.table.reference()
+    }
+
+    /// The table ARN.
+    pub fn arn(&self) -> Val<String> {
+        self.table.attr_arn()
+    }
+
+    /// Gives a service's task role read and write access to exactly this table and its
+    /// indexes (`<table id>ReadWrite<service id>`, see [`Table::grant_read_write_to_role`]).
+    pub fn grant_read_write(
+        &self,
+        scope: &mut Scope<'_>,
+        service: &LoadBalancedFargateService,
+    ) -> Handle<iam::RolePolicy> {
+        let id = format!("{}ReadWrite{}", self.name, service.connection_name());
+        self.grant_read_write_to_role(scope, &id, service.task_role)
+    }
+
+    /// Gives `role` read and write access to exactly this table and its indexes: item
+    /// reads, writes, queries and scans, no table management. The policy is added in
+    /// `scope` (the role's stack).
+    pub fn grant_read_write_to_role(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        role: Handle<iam::Role>,
+    ) -> Handle<iam::RolePolicy> {
+        let document = policy_document(vec![statement(
+            "ReadWriteThisTable",
+            &[
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+            ],
+            vec![
+                self.arn().into_expr(),
+                sub!(self.arn(), "/index/*").into_expr(),
+            ],
+        )]);
+        let mut policy = iam::RolePolicy::new(format!("{id}-dynamodb"), role.reference());
+        policy.policy_document = Some(document);
+        scope.add(id, policy)
+    }
+}
