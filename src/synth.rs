@@ -316,7 +316,7 @@ impl App {
         for (i, n) in s.graph.node_weights().enumerate() {
             let from = NodeIndex::new(i);
             let mut seen: BTreeSet<(NodeIndex, Option<String>)> = BTreeSet::new();
-            collect_refs(&n.props, "Properties", &mut |id, attr, at| {
+            let mut edge = |id: ResourceId, attr: Option<&str>, at: &str| {
                 if id.app == self.id
                     && id.stack == s.index
                     && seen.insert((id.node, attr.map(str::to_owned)))
@@ -328,23 +328,11 @@ impl App {
                     };
                     g.add_edge(from, id.node, reason);
                 }
-            });
+            };
+            collect_refs(&n.props, "Properties", &mut edge);
             for (path, v) in &n.overrides {
                 if let Some(v) = v {
-                    let at = format!("Properties.{}", path.join("."));
-                    collect_refs(v, &at, &mut |id, attr, at| {
-                        if id.app == self.id
-                            && id.stack == s.index
-                            && seen.insert((id.node, attr.map(str::to_owned)))
-                        {
-                            referenced[i].insert(id.node);
-                            let reason = match attr {
-                                Some(a) => EdgeReason::GetAtt(a.to_owned(), at.to_owned()),
-                                None => EdgeReason::Ref(at.to_owned()),
-                            };
-                            g.add_edge(from, id.node, reason);
-                        }
-                    });
+                    collect_refs(v, &format!("Properties.{}", path.join(".")), &mut edge);
                 }
             }
             for d in &n.depends_on {

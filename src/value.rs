@@ -176,25 +176,23 @@ pub enum Expr {
 }
 
 impl Expr {
-    /// Calls `f` on every resource reference in the tree, with the attribute for `GetAtt`.
-    pub fn visit_refs(&self, f: &mut dyn FnMut(ResourceId, Option<&str>)) {
+    /// Calls `f` on each direct child expression (not on deeper descendants).
+    pub fn for_each_child(&self, f: &mut dyn FnMut(&Expr)) {
         match self {
             Expr::Null
             | Expr::Bool(_)
             | Expr::Int(_)
             | Expr::Num(_)
             | Expr::Str(_)
-            | Expr::Json(_) => {}
-            Expr::Ref(RefTarget::Resource(id)) => f(*id, None),
-            Expr::Ref(_) | Expr::Condition(_) => {}
-            Expr::GetAtt(id, attr) => f(*id, Some(attr)),
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
-                items.iter().for_each(|e| e.visit_refs(f))
-            }
-            Expr::Map(m) => m.values().for_each(|e| e.visit_refs(f)),
+            | Expr::Json(_)
+            | Expr::Ref(_)
+            | Expr::GetAtt(..)
+            | Expr::Condition(_) => {}
+            Expr::List(items) | Expr::And(items) | Expr::Or(items) => items.iter().for_each(f),
+            Expr::Map(m) => m.values().for_each(f),
             Expr::Sub(parts) => parts.iter().for_each(|p| {
                 if let SubPart::Expr(e) = p {
-                    e.visit_refs(f)
+                    f(e)
                 }
             }),
             Expr::Join(_, e)
@@ -202,20 +200,28 @@ impl Expr {
             | Expr::GetAzs(e)
             | Expr::ImportValue(e)
             | Expr::Not(e)
-            | Expr::Base64(e) => e.visit_refs(f),
-            Expr::Select(a, b) | Expr::Equals(a, b) | Expr::If(_, a, b) => {
-                a.visit_refs(f);
-                b.visit_refs(f)
-            }
-            Expr::FindInMap(_, a, b) => {
-                a.visit_refs(f);
-                b.visit_refs(f)
+            | Expr::Base64(e) => f(e),
+            Expr::Select(a, b)
+            | Expr::Equals(a, b)
+            | Expr::If(_, a, b)
+            | Expr::FindInMap(_, a, b) => {
+                f(a);
+                f(b)
             }
             Expr::Cidr(a, b, c) => {
-                a.visit_refs(f);
-                b.visit_refs(f);
-                c.visit_refs(f)
+                f(a);
+                f(b);
+                f(c)
             }
+        }
+    }
+
+    /// Calls `f` on every resource reference in the tree, with the attribute for `GetAtt`.
+    pub fn visit_refs(&self, f: &mut dyn FnMut(ResourceId, Option<&str>)) {
+        match self {
+            Expr::Ref(RefTarget::Resource(id)) => f(*id, None),
+            Expr::GetAtt(id, attr) => f(*id, Some(attr)),
+            _ => self.for_each_child(&mut |e| e.visit_refs(f)),
         }
     }
 
@@ -224,42 +230,11 @@ impl Expr {
         match self {
             Expr::Ref(RefTarget::Parameter(p)) => f(ItemKind::Parameter, p),
             Expr::Condition(c) => f(ItemKind::Condition, c),
-            Expr::If(c, a, b) => {
-                f(ItemKind::Condition, c);
-                a.visit_items(f);
-                b.visit_items(f)
-            }
-            Expr::FindInMap(m, a, b) => {
-                f(ItemKind::Mapping, m);
-                a.visit_items(f);
-                b.visit_items(f)
-            }
-            Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
-                items.iter().for_each(|e| e.visit_items(f))
-            }
-            Expr::Map(m) => m.values().for_each(|e| e.visit_items(f)),
-            Expr::Sub(parts) => parts.iter().for_each(|p| {
-                if let SubPart::Expr(e) = p {
-                    e.visit_items(f)
-                }
-            }),
-            Expr::Join(_, e)
-            | Expr::Split(_, e)
-            | Expr::GetAzs(e)
-            | Expr::ImportValue(e)
-            | Expr::Not(e)
-            | Expr::Base64(e) => e.visit_items(f),
-            Expr::Select(a, b) | Expr::Equals(a, b) => {
-                a.visit_items(f);
-                b.visit_items(f)
-            }
-            Expr::Cidr(a, b, c) => {
-                a.visit_items(f);
-                b.visit_items(f);
-                c.visit_items(f)
-            }
+            Expr::If(c, ..) => f(ItemKind::Condition, c),
+            Expr::FindInMap(m, ..) => f(ItemKind::Mapping, m),
             _ => {}
         }
+        self.for_each_child(&mut |e| e.visit_items(f));
     }
 
     /// The literal string, if this is one.
