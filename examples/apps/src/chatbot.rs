@@ -6,7 +6,6 @@
 //! reaches the container as an ECS secret and never appears in the template.
 
 use stackforge::{App, Output};
-use stackforge_modules::container_repository::{ContainerRepository, ContainerRepositoryProps};
 use stackforge_modules::existing::SecretRef;
 use stackforge_modules::fargate::{Cluster, LoadBalancedFargateService, ServiceProps};
 use stackforge_modules::network::{Network, NetworkProps};
@@ -49,24 +48,13 @@ impl Default for Options {
 pub fn build(opts: &Options) -> App {
     let mut app = App::new();
     // The repository has its own stack, so the image can be pushed before anything runs it.
-    let repo = {
-        let mut r = app.stack("chatbot-registry");
-        r.set_description("chatbot registry: the ECR repository (seed 000)");
-        let repo = ContainerRepository::new(
-            &mut r,
-            "Images",
-            ContainerRepositoryProps {
-                repository_name: Some("chatbot".into()),
-                empty_on_delete: true,
-                ..Default::default()
-            },
-        );
-        r.output(
-            "RepositoryUri",
-            Output::new(repo.uri()).description("docker push <this>:<tag>"),
-        );
-        repo
-    };
+    let repo = crate::registry_stack(
+        &mut app,
+        "chatbot-registry",
+        "chatbot registry: the ECR repository (seed 000)",
+        "Images",
+        "chatbot",
+    );
     let mut s = app.stack("chatbot");
     s.set_description(
         "chatbot: Flask + HTMX chatbot calling the OpenAI API, on Fargate behind an ALB (seed 000)",

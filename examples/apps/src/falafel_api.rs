@@ -7,7 +7,7 @@
 //! deploy engine checks with `ecr:DescribeImages`.
 
 use stackforge::{App, Output};
-use stackforge_modules::container_repository::{ContainerRepository, ContainerRepositoryProps};
+use stackforge_modules::container_repository::ContainerRepository;
 use stackforge_modules::fargate::{Cluster, LoadBalancedFargateService, ServiceProps};
 use stackforge_modules::network::{Network, NetworkProps};
 use stackforge_modules::table::{Attribute, Table, TableProps};
@@ -61,26 +61,13 @@ pub fn build(opts: &Options) -> App {
 pub fn build_parts(opts: &Options) -> (App, Parts) {
     let mut app = App::new();
 
-    let repo = {
-        let mut registry = app.stack("registry");
-        registry.set_description(
-            "falafel-api registry: the ECR repository the app's image is pushed to (seed 003)",
-        );
-        let repo = ContainerRepository::new(
-            &mut registry,
-            "Api",
-            ContainerRepositoryProps {
-                repository_name: Some(REPOSITORY_NAME.into()),
-                empty_on_delete: true,
-                ..Default::default()
-            },
-        );
-        registry.output(
-            "RepositoryUri",
-            Output::new(repo.uri()).description("docker push <this>:<tag>"),
-        );
-        repo
-    };
+    let repo = crate::registry_stack(
+        &mut app,
+        "registry",
+        "falafel-api registry: the ECR repository the app's image is pushed to (seed 003)",
+        "Api",
+        REPOSITORY_NAME,
+    );
 
     let mut s = app.stack("app");
     s.set_description(

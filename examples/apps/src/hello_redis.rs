@@ -9,7 +9,6 @@
 
 use serde_json::json;
 use stackforge::{App, Expr, Output, Props, Scope, Val};
-use stackforge_modules::container_repository::{ContainerRepository, ContainerRepositoryProps};
 use stackforge_modules::ec2_capacity_cluster::{Ec2CapacityCluster, Ec2CapacityClusterProps};
 use stackforge_modules::fargate::{Cluster, LoadBalancedFargateService, ServiceProps};
 use stackforge_modules::network::{Network, NetworkProps};
@@ -48,24 +47,13 @@ impl Default for Options {
 /// The app: `hello-redis-registry`, then `hello-redis`.
 pub fn build(opts: &Options) -> App {
     let mut app = App::new();
-    let repo = {
-        let mut r = app.stack("hello-redis-registry");
-        r.set_description("hello-redis registry: the ECR repository (seed 001)");
-        let repo = ContainerRepository::new(
-            &mut r,
-            "Images",
-            ContainerRepositoryProps {
-                repository_name: Some("hello-redis".into()),
-                empty_on_delete: true,
-                ..Default::default()
-            },
-        );
-        r.output(
-            "RepositoryUri",
-            Output::new(repo.uri()).description("docker push <this>:<tag>"),
-        );
-        repo
-    };
+    let repo = crate::registry_stack(
+        &mut app,
+        "hello-redis-registry",
+        "hello-redis registry: the ECR repository (seed 001)",
+        "Images",
+        "hello-redis",
+    );
 
     let mut s = app.stack("hello-redis");
     s.set_description(if opts.ec2 {
