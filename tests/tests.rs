@@ -8,3 +8,4 @@ mod model;
 mod modules;
 mod patterns_seed;
 mod synth_output;
+mod typed;
