@@ -95,10 +95,14 @@ mod tests {
             10_000
         );
         assert_eq!(a.stacks[24].dependencies, ["stack-23"]);
+        assert_eq!(
+            super::flagship().synth().unwrap().stacks[0].resource_count,
+            49
+        );
     }
 }
 
 /// The flagship example's app, with its default options.
 pub fn flagship() -> App {
-    App::new()
+    stackforge_examples::fargate_app::build(&stackforge_examples::fargate_app::Options::default())
 }
