@@ -74,6 +74,7 @@ fn https_and_single_nat_variants_synthesize_cleanly() {
         certificate_arn: Some(CERT.into()),
         desired_count: 3,
         single_nat: true,
+        ..Options::default()
     };
     // WHEN the app is synthesized
     let (_, t) = synth(&opts, Some("fargate-app-https-single-nat"));
@@ -634,4 +635,30 @@ fn every_checkov_skip_has_a_written_reason_listed_in_security_md() {
             );
         }
     }
+}
+
+#[test]
+fn allow_destroy_turns_deletion_protection_off_but_keeps_the_final_snapshot() {
+    // GIVEN the default THEN the database and the load balancer are protected
+    let t = default_template();
+    ok(t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        json!({"LoadBalancerAttributes": {"$arrayWith": [{"Key": "deletion_protection.enabled", "Value": "true"}]}}),
+    ));
+    // GIVEN --allow-destroy THEN both can be deleted, and the database still snapshots
+    let (_, t) = synth(
+        &Options {
+            allow_destroy: true,
+            ..Options::default()
+        },
+        None,
+    );
+    ok(t.has_resource(
+        "AWS::RDS::DBInstance",
+        json!({"DeletionPolicy": "Snapshot", "Properties": {"DeletionProtection": false}}),
+    ));
+    ok(t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        json!({"LoadBalancerAttributes": {"$arrayWith": [{"Key": "deletion_protection.enabled", "Value": "false"}]}}),
+    ));
 }

@@ -176,6 +176,11 @@ pub enum Protected {
         /// Logical ID.
         logical_id: String,
     },
+    /// Application or network load balancer with `deletion_protection.enabled` = `true`.
+    LoadBalancer {
+        /// Logical ID.
+        logical_id: String,
+    },
     /// A bucket that CloudFormation deletes (no Retain policy): it must be empty.
     Bucket {
         /// Logical ID.
@@ -216,6 +221,21 @@ pub fn protected(t: &Json) -> Vec<Protected> {
                     logical_id: id.clone(),
                 })
             }
+            "AWS::ElasticLoadBalancingV2::LoadBalancer"
+                if p.get("LoadBalancerAttributes")
+                    .and_then(Json::as_array)
+                    .is_some_and(|attrs| {
+                        attrs.iter().any(|a| {
+                            a.get("Key").and_then(Json::as_str)
+                                == Some("deletion_protection.enabled")
+                                && a.get("Value").and_then(Json::as_str) == Some("true")
+                        })
+                    }) =>
+            {
+                out.push(Protected::LoadBalancer {
+                    logical_id: id.clone(),
+                })
+            }
             "AWS::S3::Bucket" if !retained => out.push(Protected::Bucket {
                 logical_id: id.clone(),
             }),
@@ -234,6 +254,18 @@ pub fn protected(t: &Json) -> Vec<Protected> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn load_balancer_deletion_protection_blocks_destroy() {
+        let lb = |v: &str| json!({"Resources": {"Lb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"LoadBalancerAttributes": [{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}, {"Key": "deletion_protection.enabled", "Value": v}]}}}});
+        assert_eq!(
+            protected(&lb("true")),
+            vec![Protected::LoadBalancer {
+                logical_id: "Lb".into()
+            }]
+        );
+        assert!(protected(&lb("false")).is_empty());
+    }
 
     #[test]
     fn named_iam_needs_the_named_capability() {

@@ -1514,6 +1514,13 @@ impl<'u, 'w> Engine<'u, 'w> {
                         .unwrap_or_else(|| "<table>".to_owned());
                     steps.push(format!("{logical_id} (AWS::DynamoDB::Table) has deletion protection on. Turn it off in code, deploy once, then destroy; or: aws dynamodb update-table --table-name {pid} --no-deletion-protection-enabled"));
                 }
+                analysis::Protected::LoadBalancer { logical_id } => {
+                    let pid = physical
+                        .get(&logical_id)
+                        .cloned()
+                        .unwrap_or_else(|| "<load-balancer-arn>".to_owned());
+                    steps.push(format!("{logical_id} (AWS::ElasticLoadBalancingV2::LoadBalancer) has deletion protection on. Turn it off in code, deploy once, then destroy; or: aws elbv2 modify-load-balancer-attributes --load-balancer-arn {pid} --attributes Key=deletion_protection.enabled,Value=false"));
+                }
                 analysis::Protected::Bucket { logical_id } => {
                     let (Some(s3), Some(bucket)) =
                         (self.clients.s3.clone(), physical.get(&logical_id).cloned())

@@ -52,6 +52,11 @@ pub struct Options {
     /// One NAT gateway instead of one per AZ: cheaper, less available.
     #[arg(long, env = "FARGATE_APP_SINGLE_NAT", global = true)]
     pub single_nat: bool,
+    /// Turn deletion protection off on the database and the load balancer, so `destroy` can
+    /// delete them: deploy once with this flag, then destroy. The database still leaves a
+    /// final snapshot.
+    #[arg(long, env = "FARGATE_APP_ALLOW_DESTROY", global = true)]
+    pub allow_destroy: bool,
 }
 
 impl Default for Options {
@@ -60,6 +65,7 @@ impl Default for Options {
             certificate_arn: None,
             desired_count: 2,
             single_nat: false,
+            allow_destroy: false,
         }
     }
 }
@@ -90,6 +96,7 @@ pub fn build(opts: &Options) -> App {
             force_ssl: ForceSsl::Off {
                 reason: FORCE_SSL_REASON.into(),
             },
+            deletion_protection: !opts.allow_destroy,
             ..Default::default()
         },
     );
@@ -126,6 +133,7 @@ pub fn build(opts: &Options) -> App {
             cpu_target_percent: 70,
             memory_target_percent: 80,
             certificate,
+            load_balancer_deletion_protection: !opts.allow_destroy,
             ..Default::default()
         },
     );
