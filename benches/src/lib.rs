@@ -83,6 +83,11 @@ fn add_resources(
     out
 }
 
+/// The flagship example's app, with its default options.
+pub fn flagship() -> App {
+    stackforge_examples::fargate_app::build(&stackforge_examples::fargate_app::Options::default())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -100,9 +105,4 @@ mod tests {
             49
         );
     }
-}
-
-/// The flagship example's app, with its default options.
-pub fn flagship() -> App {
-    stackforge_examples::fargate_app::build(&stackforge_examples::fargate_app::Options::default())
 }

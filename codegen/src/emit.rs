@@ -542,7 +542,7 @@ impl TypeCtx<'_> {
             "#[test]\nfn t{ti}_{}() {{\n    super::with_big_stack(|| {{",
             m.submodule
         );
-        let _ = writeln!(out, "    let d = 1u32;");
+        let _ = writeln!(out, "    let d = 1u32;\n    let _ = d;");
         let _ = writeln!(out, "    let r = {{");
         self.literal(
             out,

@@ -687,11 +687,13 @@ impl<'u, 'w> Engine<'u, 'w> {
                     return Err(DeployError::RequirementUnmet {
                         stack: s.name.clone(),
                         message: format!(
-                            "image {repository}:{tag} is not in ECR ({}). Push it, then deploy again: \
-                             aws ecr get-login-password | docker login --username AWS --password-stdin <account>.dkr.ecr.{region}.amazonaws.com && \
-                             docker push <account>.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}",
+                            "image {repository}:{tag} is not in ECR ({}). Push it, then deploy `{stack}`:\n  \
+                             aws ecr get-login-password | docker login --username AWS --password-stdin <account>.dkr.ecr.{region}.amazonaws.com\n  \
+                             docker push <account>.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}\n  \
+                             deploy --stack {stack}",
                             e.code.as_deref().unwrap_or(""),
-                            region = self.clients.region
+                            region = self.clients.region,
+                            stack = s.name
                         ),
                     })
                 }

@@ -81,6 +81,7 @@ fn b14_9(d: u32) -> crate::cfn::accessanalyzer::analyzer::Filter {
 fn t14_analyzer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::accessanalyzer::Analyzer {
         analyzer_configuration: Some(b14_0(d)),
@@ -117,6 +118,7 @@ fn b15_0(d: u32) -> crate::cfn::accessanalyzer::archive_rule::FilterValue {
 fn t15_archive_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::accessanalyzer::ArchiveRule {
         analyzer_name: super::v(),

@@ -23,6 +23,7 @@ fn b16_1(d: u32) -> crate::cfn::accountaccess::application::IdentityCenter {
 fn t16_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::accountaccess::Application {
         identity_source: b16_0(d),
@@ -70,6 +71,7 @@ fn b17_3(d: u32) -> crate::cfn::accountaccess::entitlement::IdentityCenterPrinci
 fn t17_entitlement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::accountaccess::Entitlement {
         application_arn: super::v(),

@@ -149,6 +149,7 @@ fn b0_13(d: u32) -> crate::cfn::acmpca::certificate::Validity {
 fn t0_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::acmpca::Certificate {
         api_passthrough: Some(b0_0(d)),
@@ -317,6 +318,7 @@ fn b1_12(d: u32) -> crate::cfn::acmpca::certificate_authority::OcspConfiguration
 fn t1_certificate_authority() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::acmpca::CertificateAuthority {
         csr_extensions: Some(b1_0(d)),
@@ -351,6 +353,7 @@ fn t1_certificate_authority() {
 fn t2_certificate_authority_activation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::acmpca::CertificateAuthorityActivation {
         certificate: super::v(),
@@ -367,6 +370,7 @@ fn t2_certificate_authority_activation() {
 fn t3_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::acmpca::Permission {
         actions: super::v(),

@@ -88,6 +88,7 @@ fn b18_9(d: u32) -> crate::cfn::agentregistry::registry::EncryptionConfiguration
 fn t18_registry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::agentregistry::Registry {
         approval_configuration: Some(b18_0(d)),
@@ -290,6 +291,7 @@ fn b19_20(d: u32) -> crate::cfn::agentregistry::registry_record::McpToolsDescrip
 fn t19_registry_record() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::agentregistry::RegistryRecord {
         custom_metadata: Some(super::v()),

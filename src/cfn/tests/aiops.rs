@@ -31,6 +31,7 @@ fn b4_2(d: u32) -> crate::cfn::aiops::investigation_group::EncryptionConfigMap {
 fn t4_investigation_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::aiops::InvestigationGroup {
         chatbot_notification_channels: Some(vec![b4_0(d)]),

@@ -35,6 +35,7 @@ fn b20_2(d: u32) -> crate::cfn::alexa_ask::skill::Overrides {
 fn t20_skill() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::alexa_ask::Skill {
         authentication_configuration: b20_0(d),

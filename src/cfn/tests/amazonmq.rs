@@ -69,6 +69,7 @@ fn b21_6(d: u32) -> crate::cfn::amazonmq::broker::User {
 fn t21_broker() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amazonmq::Broker {
         authentication_strategy: Some(super::v()),
@@ -109,6 +110,7 @@ fn t21_broker() {
 fn t22_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amazonmq::Configuration {
         authentication_strategy: Some(super::v()),
@@ -136,6 +138,7 @@ fn b23_0(d: u32) -> crate::cfn::amazonmq::configuration_association::Configurati
 fn t23_configuration_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amazonmq::ConfigurationAssociation {
         broker: super::v(),

@@ -66,6 +66,7 @@ fn b24_5(d: u32) -> crate::cfn::amplify::app::JobConfig {
 fn t24_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplify::App {
         access_token: Some(super::v()),
@@ -126,6 +127,7 @@ fn b25_2(d: u32) -> crate::cfn::amplify::branch::EnvironmentVariable {
 fn t25_branch() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplify::Branch {
         app_id: super::v(),
@@ -173,6 +175,7 @@ fn b26_1(d: u32) -> crate::cfn::amplify::domain::SubDomainSetting {
 fn t26_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplify::Domain {
         app_id: super::v(),
@@ -194,6 +197,7 @@ fn t26_domain() {
 fn t27_webhook() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplify::Webhook {
         app_id: Some(super::v()),

@@ -164,6 +164,7 @@ fn b28_13(d: u32) -> crate::cfn::amplifyuibuilder::component::ComponentVariant {
 fn t28_component() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplifyuibuilder::Component {
         app_id: Some(super::v()),
@@ -372,6 +373,7 @@ fn b29_16(d: u32) -> crate::cfn::amplifyuibuilder::form::FormStyleConfig {
 fn t29_form() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplifyuibuilder::Form {
         app_id: Some(super::v()),
@@ -429,6 +431,7 @@ fn b30_1(d: u32) -> crate::cfn::amplifyuibuilder::theme::ThemeValue {
 fn t30_theme() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::amplifyuibuilder::Theme {
         app_id: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t31_account() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Account {
         cloud_watch_role_arn: Some(super::v()),
@@ -29,6 +30,7 @@ fn b32_0(d: u32) -> crate::cfn::apigateway::api_key::StageKey {
 fn t32_api_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::ApiKey {
         customer_id: Some(super::v()),
@@ -50,6 +52,7 @@ fn t32_api_key() {
 fn t33_authorizer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Authorizer {
         auth_type: Some(super::v()),
@@ -72,6 +75,7 @@ fn t33_authorizer() {
 fn t34_base_path_mapping() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::BasePathMapping {
         base_path: Some(super::v()),
@@ -88,6 +92,7 @@ fn t34_base_path_mapping() {
 fn t35_base_path_mapping_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::BasePathMappingV2 {
         base_path: Some(super::v()),
@@ -104,6 +109,7 @@ fn t35_base_path_mapping_v2() {
 fn t36_client_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::ClientCertificate {
         description: Some(super::v()),
@@ -185,6 +191,7 @@ fn b37_4(d: u32) -> crate::cfn::apigateway::deployment::MethodSetting {
 fn t37_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Deployment {
         deployment_canary_settings: Some(b37_0(d)),
@@ -218,6 +225,7 @@ fn b38_0(d: u32) -> crate::cfn::apigateway::documentation_part::Location {
 fn t38_documentation_part() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::DocumentationPart {
         location: b38_0(d),
@@ -234,6 +242,7 @@ fn t38_documentation_part() {
 fn t39_documentation_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::DocumentationVersion {
         description: Some(super::v()),
@@ -265,6 +274,7 @@ fn b40_1(d: u32) -> crate::cfn::apigateway::domain_name::MutualTlsAuthentication
 fn t40_domain_name() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::DomainName {
         certificate_arn: Some(super::v()),
@@ -289,6 +299,7 @@ fn t40_domain_name() {
 fn t41_domain_name_access_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::DomainNameAccessAssociation {
         access_association_source: super::v(),
@@ -313,6 +324,7 @@ fn b42_0(d: u32) -> crate::cfn::apigateway::domain_name_v2::EndpointConfiguratio
 fn t42_domain_name_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::DomainNameV2 {
         certificate_arn: Some(super::v()),
@@ -334,6 +346,7 @@ fn t42_domain_name_v2() {
 fn t43_gateway_response() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::GatewayResponse {
         response_parameters: Some(::std::collections::BTreeMap::new()),
@@ -393,6 +406,7 @@ fn b44_2(d: u32) -> crate::cfn::apigateway::method::MethodResponse {
 fn t44_method() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Method {
         api_key_required: Some(super::v()),
@@ -421,6 +435,7 @@ fn t44_method() {
 fn t45_model() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Model {
         content_type: Some(super::v()),
@@ -438,6 +453,7 @@ fn t45_model() {
 fn t46_request_validator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::RequestValidator {
         name: Some(super::v()),
@@ -454,6 +470,7 @@ fn t46_request_validator() {
 fn t47_resource() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Resource {
         parent_id: super::v(),
@@ -488,6 +505,7 @@ fn b48_1(d: u32) -> crate::cfn::apigateway::rest_api::EndpointConfiguration {
 fn t48_rest_api() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::RestApi {
         api_key_source_type: Some(super::v()),
@@ -554,6 +572,7 @@ fn b49_2(d: u32) -> crate::cfn::apigateway::stage::MethodSetting {
 fn t49_stage() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::Stage {
         access_log_setting: Some(b49_0(d)),
@@ -609,6 +628,7 @@ fn b50_2(d: u32) -> crate::cfn::apigateway::usage_plan::QuotaSettings {
 fn t50_usage_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::UsagePlan {
         api_stages: Some(vec![b50_0(d)]),
@@ -630,6 +650,7 @@ fn t50_usage_plan() {
 fn t51_usage_plan_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::UsagePlanKey {
         key_id: super::v(),
@@ -645,6 +666,7 @@ fn t51_usage_plan_key() {
 fn t52_vpc_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigateway::VpcLink {
         description: Some(super::v()),

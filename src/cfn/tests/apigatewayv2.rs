@@ -30,6 +30,7 @@ fn b53_1(d: u32) -> crate::cfn::apigatewayv2::api::Cors {
 fn t53_api() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Api {
         api_key_selection_expression: Some(super::v()),
@@ -112,6 +113,7 @@ fn b54_4(d: u32) -> crate::cfn::apigatewayv2::api_gateway_managed_overrides::Rou
 fn t54_api_gateway_managed_overrides() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::ApiGatewayManagedOverrides {
         api_id: super::v(),
@@ -133,6 +135,7 @@ fn t54_api_gateway_managed_overrides() {
 fn t55_api_mapping() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::ApiMapping {
         api_id: super::v(),
@@ -157,6 +160,7 @@ fn b56_0(d: u32) -> crate::cfn::apigatewayv2::authorizer::JwtConfiguration {
 fn t56_authorizer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Authorizer {
         api_id: super::v(),
@@ -181,6 +185,7 @@ fn t56_authorizer() {
 fn t57_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Deployment {
         api_id: super::v(),
@@ -216,6 +221,7 @@ fn b58_1(d: u32) -> crate::cfn::apigatewayv2::domain_name::MutualTlsAuthenticati
 fn t58_domain_name() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::DomainName {
         domain_name: super::v(),
@@ -257,6 +263,7 @@ fn b59_2(d: u32) -> crate::cfn::apigatewayv2::integration::TlsConfig {
 fn t59_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Integration {
         api_id: super::v(),
@@ -290,6 +297,7 @@ fn t59_integration() {
 fn t60_integration_response() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::IntegrationResponse {
         api_id: super::v(),
@@ -309,6 +317,7 @@ fn t60_integration_response() {
 fn t61_model() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Model {
         api_id: super::v(),
@@ -326,6 +335,7 @@ fn t61_model() {
 fn t62_portal_product() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::PortalProduct {
         description: Some(super::v()),
@@ -341,6 +351,7 @@ fn t62_portal_product() {
 fn t63_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Route {
         api_id: super::v(),
@@ -372,6 +383,7 @@ fn b64_0(d: u32) -> crate::cfn::apigatewayv2::route_response::ParameterConstrain
 fn t64_route_response() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::RouteResponse {
         api_id: super::v(),
@@ -437,6 +449,7 @@ fn b65_5(d: u32) -> crate::cfn::apigatewayv2::routing_rule::MatchHeaderValue {
 fn t65_routing_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::RoutingRule {
         actions: vec![b65_0(d)],
@@ -478,6 +491,7 @@ fn b66_1(d: u32) -> crate::cfn::apigatewayv2::stage::RouteSettings {
 fn t66_stage() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::Stage {
         access_log_settings: Some(b66_0(d)),
@@ -503,6 +517,7 @@ fn t66_stage() {
 fn t67_vpc_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apigatewayv2::VpcLink {
         name: super::v(),

@@ -8,6 +8,7 @@
 fn t68_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::Application {
         description: Some(super::v()),
@@ -31,6 +32,7 @@ fn b69_1(d: u32) -> crate::cfn::appconfig::configuration_profile::Validators {
 fn t69_configuration_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::ConfigurationProfile {
         application_id: super::v(),
@@ -63,6 +65,7 @@ fn b70_0(d: u32) -> crate::cfn::appconfig::deployment::DynamicExtensionParameter
 fn t70_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::Deployment {
         application_id: super::v(),
@@ -85,6 +88,7 @@ fn t70_deployment() {
 fn t71_deployment_strategy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::DeploymentStrategy {
         deployment_duration_in_minutes: super::v(),
@@ -113,6 +117,7 @@ fn b72_0(d: u32) -> crate::cfn::appconfig::environment::Monitor {
 fn t72_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::Environment {
         application_id: super::v(),
@@ -154,6 +159,7 @@ fn b73_1(d: u32) -> crate::cfn::appconfig::experiment_definition::AttributeValue
 fn t73_experiment_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::ExperimentDefinition {
         application_identifier: super::v(),
@@ -187,6 +193,7 @@ fn b74_1(d: u32) -> crate::cfn::appconfig::experiment_run::TreatmentOverrides {
 fn t74_experiment_run() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::ExperimentRun {
         application_identifier: super::v(),
@@ -225,6 +232,7 @@ fn b75_1(d: u32) -> crate::cfn::appconfig::extension::Parameter {
 fn t75_extension() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::Extension {
         actions: ::std::collections::BTreeMap::new(),
@@ -245,6 +253,7 @@ fn t75_extension() {
 fn t76_extension_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::ExtensionAssociation {
         extension_identifier: Some(super::v()),
@@ -262,6 +271,7 @@ fn t76_extension_association() {
 fn t77_hosted_configuration_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appconfig::HostedConfigurationVersion {
         application_id: super::v(),

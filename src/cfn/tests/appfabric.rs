@@ -39,6 +39,7 @@ fn b78_4(d: u32) -> crate::cfn::appfabric::app_authorization::Tenant {
 fn t78_app_authorization() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appfabric::AppAuthorization {
         app: super::v(),
@@ -113,6 +114,7 @@ fn b79_6(d: u32) -> crate::cfn::appfabric::ingestion_destination::AuditLogProces
 fn t79_ingestion_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appfabric::IngestionDestination {
         app_bundle_arn: super::v(),

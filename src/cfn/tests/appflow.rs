@@ -22,6 +22,7 @@ fn b80_1(d: u32) -> crate::cfn::appflow::connector::LambdaConnectorProvisioningC
 fn t80_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appflow::Connector {
         connector_label: Some(super::v()),
@@ -450,6 +451,7 @@ fn b81_42(d: u32) -> crate::cfn::appflow::connector_profile::ZendeskConnectorPro
 fn t81_connector_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appflow::ConnectorProfile {
         connection_mode: super::v(),
@@ -977,6 +979,7 @@ fn b82_50(d: u32) -> crate::cfn::appflow::flow::ScheduledTriggerProperties {
 fn t82_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appflow::Flow {
         description: Some(super::v()),

@@ -45,6 +45,7 @@ fn b83_4(d: u32) -> crate::cfn::appintegrations::application::IframeConfig {
 fn t83_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appintegrations::Application {
         application_config: Some(b83_0(d)),
@@ -90,6 +91,7 @@ fn b84_1(d: u32) -> crate::cfn::appintegrations::data_integration::ScheduleConfi
 fn t84_data_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appintegrations::DataIntegration {
         description: Some(super::v()),
@@ -119,6 +121,7 @@ fn b85_0(d: u32) -> crate::cfn::appintegrations::event_integration::EventFilter 
 fn t85_event_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appintegrations::EventIntegration {
         description: Some(super::v()),

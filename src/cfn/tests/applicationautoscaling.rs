@@ -37,6 +37,7 @@ fn b125_2(d: u32) -> crate::cfn::applicationautoscaling::scalable_target::Suspen
 fn t125_scalable_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationautoscaling::ScalableTarget {
         max_capacity: super::v(),
@@ -264,6 +265,7 @@ fn b126_21(d: u32) -> crate::cfn::applicationautoscaling::scaling_policy::Predef
 fn t126_scaling_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationautoscaling::ScalingPolicy {
         policy_name: super::v(),

@@ -175,6 +175,7 @@ fn b127_17(d: u32) -> crate::cfn::applicationinsights::application::LogPattern {
 fn t127_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationinsights::Application {
         attach_missing_permission: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t128_discovery() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationsignals::Discovery {
     }
@@ -29,6 +30,7 @@ fn b129_0(d: u32) -> crate::cfn::applicationsignals::grouping_configuration::Gro
 fn t129_grouping_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationsignals::GroupingConfiguration {
         grouping_attribute_definitions: vec![b129_0(d)],
@@ -94,6 +96,7 @@ fn b130_4(d: u32) -> crate::cfn::applicationsignals::instrumentation_config::Cod
 fn t130_instrumentation_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationsignals::InstrumentationConfig {
         attribute_filters: Some(Vec::new()),
@@ -321,6 +324,7 @@ fn b131_21(d: u32) -> crate::cfn::applicationsignals::service_level_objective::S
 fn t131_service_level_objective() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::applicationsignals::ServiceLevelObjective {
         burn_rate_configurations: Some(vec![b131_0(d)]),

@@ -205,6 +205,7 @@ fn b86_22(d: u32) -> crate::cfn::appmesh::gateway_route::HttpQueryParameterMatch
 fn t86_gateway_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::GatewayRoute {
         gateway_route_name: Some(super::v()),
@@ -268,6 +269,7 @@ fn b87_2(d: u32) -> crate::cfn::appmesh::mesh::MeshServiceDiscovery {
 fn t87_mesh() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::Mesh {
         mesh_name: Some(super::v()),
@@ -509,6 +511,7 @@ fn b88_24(d: u32) -> crate::cfn::appmesh::route::TcpTimeout {
 fn t88_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::Route {
         mesh_name: super::v(),
@@ -793,6 +796,7 @@ fn b89_29(d: u32) -> crate::cfn::appmesh::virtual_gateway::LoggingFormat {
 fn t89_virtual_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::VirtualGateway {
         mesh_name: super::v(),
@@ -1186,6 +1190,7 @@ fn b90_43(d: u32) -> crate::cfn::appmesh::virtual_node::DnsServiceDiscovery {
 fn t90_virtual_node() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::VirtualNode {
         mesh_name: super::v(),
@@ -1267,6 +1272,7 @@ fn b91_2(d: u32) -> crate::cfn::appmesh::virtual_router::PortMapping {
 fn t91_virtual_router() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::VirtualRouter {
         mesh_name: super::v(),
@@ -1316,6 +1322,7 @@ fn b92_3(d: u32) -> crate::cfn::appmesh::virtual_service::VirtualRouterServicePr
 fn t92_virtual_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appmesh::VirtualService {
         mesh_name: super::v(),

@@ -8,6 +8,7 @@
 fn t93_auto_scaling_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apprunner::AutoScalingConfiguration {
         auto_scaling_configuration_name: Some(super::v()),
@@ -32,6 +33,7 @@ fn b94_1(d: u32) -> crate::cfn::apprunner::observability_configuration::TraceCon
 fn t94_observability_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apprunner::ObservabilityConfiguration {
         observability_configuration_name: Some(super::v()),
@@ -191,6 +193,7 @@ fn b95_15(d: u32) -> crate::cfn::apprunner::service::ImageConfiguration {
 fn t95_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apprunner::Service {
         auto_scaling_configuration_arn: Some(super::v()),
@@ -228,6 +231,7 @@ fn t95_service() {
 fn t96_vpc_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apprunner::VpcConnector {
         security_groups: Some(super::v()),
@@ -252,6 +256,7 @@ fn b97_0(d: u32) -> crate::cfn::apprunner::vpc_ingress_connection::IngressVpcCon
 fn t97_vpc_ingress_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apprunner::VpcIngressConnection {
         ingress_vpc_configuration: b97_0(d),

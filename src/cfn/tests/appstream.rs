@@ -36,6 +36,7 @@ fn b98_2(d: u32) -> crate::cfn::appstream::app_block::Tag {
 fn t98_app_block() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::AppBlock {
         description: Some(super::v()),
@@ -75,6 +76,7 @@ fn b99_2(d: u32) -> crate::cfn::appstream::app_block_builder::VpcConfig {
 fn t99_app_block_builder() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::AppBlockBuilder {
         access_endpoints: Some(vec![b99_0(d)]),
@@ -119,6 +121,7 @@ fn b100_1(d: u32) -> crate::cfn::appstream::application::Tag {
 fn t100_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::Application {
         app_block_arn: super::v(),
@@ -145,6 +148,7 @@ fn t100_application() {
 fn t101_application_entitlement_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::ApplicationEntitlementAssociation {
         application_identifier: super::v(),
@@ -160,6 +164,7 @@ fn t101_application_entitlement_association() {
 fn t102_application_fleet_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::ApplicationFleetAssociation {
         application_arn: super::v(),
@@ -190,6 +195,7 @@ fn b103_1(d: u32) -> crate::cfn::appstream::directory_config::ServiceAccountCred
 fn t103_directory_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::DirectoryConfig {
         certificate_based_auth_properties: Some(b103_0(d)),
@@ -216,6 +222,7 @@ fn b104_0(d: u32) -> crate::cfn::appstream::entitlement::Attribute {
 fn t104_entitlement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::Entitlement {
         app_visibility: super::v(),
@@ -273,6 +280,7 @@ fn b105_5(d: u32) -> crate::cfn::appstream::fleet::VpcConfig {
 fn t105_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::Fleet {
         attributes_to_delete: Some(super::v()),
@@ -346,6 +354,7 @@ fn b106_4(d: u32) -> crate::cfn::appstream::image_builder::VpcConfig {
 fn t106_image_builder() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::ImageBuilder {
         access_endpoints: Some(vec![b106_0(d)]),
@@ -456,6 +465,7 @@ fn b107_9(d: u32) -> crate::cfn::appstream::stack::UserSetting {
 fn t107_stack() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::Stack {
         access_endpoints: Some(vec![b107_0(d)]),
@@ -493,6 +503,7 @@ fn t107_stack() {
 fn t108_stack_fleet_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::StackFleetAssociation {
         fleet_name: super::v(),
@@ -507,6 +518,7 @@ fn t108_stack_fleet_association() {
 fn t109_stack_user_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::StackUserAssociation {
         authentication_type: super::v(),
@@ -523,6 +535,7 @@ fn t109_stack_user_association() {
 fn t110_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appstream::User {
         authentication_type: super::v(),

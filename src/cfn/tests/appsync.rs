@@ -72,6 +72,7 @@ fn b111_6(d: u32) -> crate::cfn::appsync::api::EventLogConfig {
 fn t111_api() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::Api {
         event_config: Some(b111_0(d)),
@@ -95,6 +96,7 @@ fn t111_api() {
 fn t112_api_cache() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::ApiCache {
         api_caching_behavior: super::v(),
@@ -114,6 +116,7 @@ fn t112_api_cache() {
 fn t113_api_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::ApiKey {
         api_id: super::v(),
@@ -167,6 +170,7 @@ fn b114_4(d: u32) -> crate::cfn::appsync::channel_namespace::AuthMode {
 fn t114_channel_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::ChannelNamespace {
         api_id: super::v(),
@@ -285,6 +289,7 @@ fn b115_10(d: u32) -> crate::cfn::appsync::data_source::RdsHttpEndpointConfig {
 fn t115_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::DataSource {
         api_id: super::v(),
@@ -321,6 +326,7 @@ fn t115_data_source() {
 fn t116_domain_name() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::DomainName {
         certificate_arn: super::v(),
@@ -337,6 +343,7 @@ fn t116_domain_name() {
 fn t117_domain_name_api_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::DomainNameApiAssociation {
         api_id: super::v(),
@@ -375,6 +382,7 @@ fn b118_2(d: u32) -> crate::cfn::appsync::function_configuration::LambdaConflict
 fn t118_function_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::FunctionConfiguration {
         api_id: super::v(),
@@ -470,6 +478,7 @@ fn b119_7(d: u32) -> crate::cfn::appsync::graph_ql_api::UserPoolConfig {
 fn t119_graph_ql_api() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::GraphQlApi {
         additional_authentication_providers: Some(vec![b119_0(d)]),
@@ -507,6 +516,7 @@ fn t119_graph_ql_api() {
 fn t120_graph_ql_schema() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::GraphQlSchema {
         api_id: super::v(),
@@ -561,6 +571,7 @@ fn b121_4(d: u32) -> crate::cfn::appsync::resolver::LambdaConflictHandlerConfig 
 fn t121_resolver() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::Resolver {
         api_id: super::v(),
@@ -602,6 +613,7 @@ fn b122_0(d: u32) -> crate::cfn::appsync::source_api_association::SourceApiAssoc
 fn t122_source_api_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::SourceApiAssociation {
         description: Some(super::v()),
@@ -619,6 +631,7 @@ fn t122_source_api_association() {
 fn t123_type_() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::appsync::Type {
         api_id: super::v(),

@@ -198,6 +198,7 @@ fn b124_22(d: u32) -> crate::cfn::apptest::test_case::M2NonManagedApplicationAct
 fn t124_test_case() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::apptest::TestCase {
         description: Some(super::v()),

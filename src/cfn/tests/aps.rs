@@ -42,6 +42,7 @@ fn b5_4(d: u32) -> crate::cfn::aps::anomaly_detector::MissingDataAction {
 fn t5_anomaly_detector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::aps::AnomalyDetector {
         alias: super::v(),
@@ -65,6 +66,7 @@ fn t5_anomaly_detector() {
 fn t6_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::aps::ResourcePolicy {
         policy_document: super::v(),
@@ -79,6 +81,7 @@ fn t6_resource_policy() {
 fn t7_rule_groups_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::aps::RuleGroupsNamespace {
         data: super::v(),
@@ -194,6 +197,7 @@ fn b8_12(d: u32) -> crate::cfn::aps::scraper::VpcConfiguration {
 fn t8_scraper() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::aps::Scraper {
         alias: Some(super::v()),
@@ -295,6 +299,7 @@ fn b9_9(d: u32) -> crate::cfn::aps::workspace::LimitsPerLabelSetEntry {
 fn t9_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::aps::Workspace {
         alert_manager_definition: Some(super::v()),

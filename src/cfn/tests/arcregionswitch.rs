@@ -482,6 +482,7 @@ fn b10_48(d: u32) -> crate::cfn::arcregionswitch::plan::SsmSendCommandUngraceful
 fn t10_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::arcregionswitch::Plan {
         associated_alarms: Some(::std::collections::BTreeMap::new()),

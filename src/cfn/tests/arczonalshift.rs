@@ -8,6 +8,7 @@
 fn t11_autoshift_observer_notification_status() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::arczonalshift::AutoshiftObserverNotificationStatus {
         status: super::v(),
@@ -39,6 +40,7 @@ fn b12_1(d: u32) -> crate::cfn::arczonalshift::zonal_autoshift_configuration::Co
 fn t12_zonal_autoshift_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::arczonalshift::ZonalAutoshiftConfiguration {
         practice_run_configuration: Some(b12_0(d)),

@@ -22,6 +22,7 @@ fn b132_1(d: u32) -> crate::cfn::athena::capacity_reservation::CapacityAssignmen
 fn t132_capacity_reservation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::athena::CapacityReservation {
         capacity_assignment_configuration: Some(b132_0(d)),
@@ -40,6 +41,7 @@ fn t132_capacity_reservation() {
 fn t133_data_catalog() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::athena::DataCatalog {
         connection_type: Some(super::v()),
@@ -60,6 +62,7 @@ fn t133_data_catalog() {
 fn t134_named_query() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::athena::NamedQuery {
         database: super::v(),
@@ -77,6 +80,7 @@ fn t134_named_query() {
 fn t135_prepared_statement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::athena::PreparedStatement {
         description: Some(super::v()),
@@ -256,6 +260,7 @@ fn b136_16(d: u32) -> crate::cfn::athena::work_group::ResultConfigurationUpdates
 fn t136_work_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::athena::WorkGroup {
         description: Some(super::v()),

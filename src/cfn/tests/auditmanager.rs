@@ -65,6 +65,7 @@ fn b137_5(d: u32) -> crate::cfn::auditmanager::assessment::AwsService {
 fn t137_assessment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::auditmanager::Assessment {
         assessment_reports_destination: Some(b137_0(d)),
@@ -108,6 +109,7 @@ fn b138_1(d: u32) -> crate::cfn::auditmanager::assessment_framework::ControlSetC
 fn t138_assessment_framework() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::auditmanager::AssessmentFramework {
         compliance_type: Some(super::v()),

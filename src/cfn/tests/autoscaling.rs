@@ -287,6 +287,7 @@ fn b139_30(d: u32) -> crate::cfn::autoscaling::auto_scaling_group::TrafficSource
 fn t139_auto_scaling_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscaling::AutoScalingGroup {
         auto_scaling_group_name: Some(super::v()),
@@ -400,6 +401,7 @@ fn b140_2(d: u32) -> crate::cfn::autoscaling::launch_configuration::MetadataOpti
 fn t140_launch_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscaling::LaunchConfiguration {
         associate_public_ip_address: Some(super::v()),
@@ -434,6 +436,7 @@ fn t140_launch_configuration() {
 fn t141_lifecycle_hook() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscaling::LifecycleHook {
         auto_scaling_group_name: super::v(),
@@ -622,6 +625,7 @@ fn b142_17(d: u32) -> crate::cfn::autoscaling::scaling_policy::PredefinedMetricS
 fn t142_scaling_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscaling::ScalingPolicy {
         adjustment_type: Some(super::v()),
@@ -663,6 +667,7 @@ fn t142_scaling_policy() {
 fn t143_scheduled_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscaling::ScheduledAction {
         auto_scaling_group_name: super::v(),
@@ -690,6 +695,7 @@ fn b144_0(d: u32) -> crate::cfn::autoscaling::warm_pool::InstanceReusePolicy {
 fn t144_warm_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscaling::WarmPool {
         auto_scaling_group_name: super::v(),

@@ -103,6 +103,7 @@ fn b145_8(d: u32) -> crate::cfn::autoscalingplans::scaling_plan::PredefinedScali
 fn t145_scaling_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::autoscalingplans::ScalingPlan {
         application_source: b145_0(d),

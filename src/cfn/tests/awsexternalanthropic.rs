@@ -17,6 +17,7 @@ fn b13_0(d: u32) -> crate::cfn::awsexternalanthropic::workspace::DataResidency {
 fn t13_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::awsexternalanthropic::Workspace {
         data_residency: Some(b13_0(d)),

@@ -49,6 +49,7 @@ fn b146_4(d: u32) -> crate::cfn::b2bi::capability::X12Details {
 fn t146_capability() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::b2bi::Capability {
         configuration: b146_0(d),
@@ -177,6 +178,7 @@ fn b147_11(d: u32) -> crate::cfn::b2bi::partnership::WrapOptions {
 fn t147_partnership() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::b2bi::Partnership {
         capabilities: super::v(),
@@ -208,6 +210,7 @@ fn t147_partnership() {
 fn t148_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::b2bi::Profile {
         business_name: super::v(),
@@ -354,6 +357,7 @@ fn b149_15(d: u32) -> crate::cfn::b2bi::transformer::SampleDocumentKeys {
 fn t149_transformer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::b2bi::Transformer {
         edi_type: Some(b149_0(d)),

@@ -86,6 +86,7 @@ fn b153_7(d: u32) -> crate::cfn::backup::backup_plan::ScanSettingResourceType {
 fn t153_backup_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::BackupPlan {
         backup_plan: b153_0(d),
@@ -147,6 +148,7 @@ fn b154_3(d: u32) -> crate::cfn::backup::backup_selection::ConditionResourceType
 fn t154_backup_selection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::BackupSelection {
         backup_plan_id: super::v(),
@@ -182,6 +184,7 @@ fn b155_1(d: u32) -> crate::cfn::backup::backup_vault::NotificationObjectType {
 fn t155_backup_vault() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::BackupVault {
         access_policy: Some(super::v()),
@@ -228,6 +231,7 @@ fn b156_2(d: u32) -> crate::cfn::backup::framework::ControlScope {
 fn t156_framework() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::Framework {
         framework_controls: vec![b156_0(d)],
@@ -264,6 +268,7 @@ fn b157_1(d: u32) -> crate::cfn::backup::legal_hold::DateRange {
 fn t157_legal_hold() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::LegalHold {
         description: super::v(),
@@ -290,6 +295,7 @@ fn b158_0(d: u32) -> crate::cfn::backup::logically_air_gapped_backup_vault::Noti
 fn t158_logically_air_gapped_backup_vault() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::LogicallyAirGappedBackupVault {
         access_policy: Some(super::v()),
@@ -331,6 +337,7 @@ fn b159_2(d: u32) -> crate::cfn::backup::report_plan::ReportSetting {
 fn t159_report_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::ReportPlan {
         report_delivery_channel: b159_0(d),
@@ -361,6 +368,7 @@ fn b160_0(d: u32) -> crate::cfn::backup::restore_testing_plan::RestoreTestingRec
 fn t160_restore_testing_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::RestoreTestingPlan {
         recovery_point_selection: b160_0(d),
@@ -388,6 +396,7 @@ fn b161_0(d: u32) -> crate::cfn::backup::restore_testing_selection::ProtectedRes
 fn t161_restore_testing_selection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::RestoreTestingSelection {
         iam_role_arn: super::v(),
@@ -418,6 +427,7 @@ fn b162_0(d: u32) -> crate::cfn::backup::tiering_configuration::ResourceSelectio
 fn t162_tiering_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backup::TieringConfiguration {
         backup_vault_name: super::v(),

@@ -8,6 +8,7 @@
 fn t163_hypervisor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::backupgateway::Hypervisor {
         host: Some(super::v()),

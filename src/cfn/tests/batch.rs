@@ -176,6 +176,7 @@ fn b164_16(d: u32) -> crate::cfn::batch::compute_environment::UpdatePolicy {
 fn t164_compute_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::ComputeEnvironment {
         compute_environment_name: Some(super::v()),
@@ -217,6 +218,7 @@ fn t164_compute_environment() {
 fn t165_consumable_resource() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::ConsumableResource {
         consumable_resource_name: Some(super::v()),
@@ -740,6 +742,7 @@ fn b166_49(d: u32) -> crate::cfn::batch::job_definition::JobTimeout {
 fn t166_job_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::JobDefinition {
         consumable_resource_properties: Some(b166_0(d)),
@@ -843,6 +846,7 @@ fn b167_2(d: u32) -> crate::cfn::batch::job_queue::ServiceEnvironmentOrder {
 fn t167_job_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::JobQueue {
         compute_environment_order: Some(vec![b167_0(d)]),
@@ -890,6 +894,7 @@ fn b168_2(d: u32) -> crate::cfn::batch::quota_share::QuotaShareResourceSharingCo
 fn t168_quota_share() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::QuotaShare {
         capacity_limits: vec![b168_0(d)],
@@ -936,6 +941,7 @@ fn b169_2(d: u32) -> crate::cfn::batch::scheduling_policy::QuotaSharePolicy {
 fn t169_scheduling_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::SchedulingPolicy {
         fairshare_policy: Some(b169_0(d)),
@@ -963,6 +969,7 @@ fn b170_0(d: u32) -> crate::cfn::batch::service_environment::CapacityLimit {
 fn t170_service_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::batch::ServiceEnvironment {
         capacity_limits: vec![b170_0(d)],

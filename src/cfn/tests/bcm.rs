@@ -180,6 +180,7 @@ fn b150_18(d: u32) -> crate::cfn::bcm::dashboard::SavingsPlansUtilizationQuery {
 fn t150_dashboard() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bcm::Dashboard {
         description: Some(super::v()),
@@ -248,6 +249,7 @@ fn b151_4(d: u32) -> crate::cfn::bcm::scheduled_report::DateTimeValue {
 fn t151_scheduled_report() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bcm::ScheduledReport {
         dashboard_arn: super::v(),

@@ -63,6 +63,7 @@ fn b152_5(d: u32) -> crate::cfn::bcmdataexports::export::RefreshCadence {
 fn t152_export() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bcmdataexports::Export {
         export: b152_0(d),

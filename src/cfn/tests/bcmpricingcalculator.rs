@@ -8,6 +8,7 @@
 fn t171_bill_estimate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bcmpricingcalculator::BillEstimate {
         bill_scenario_id: Some(super::v()),
@@ -24,6 +25,7 @@ fn t171_bill_estimate() {
 fn t172_bill_scenario() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bcmpricingcalculator::BillScenario {
         cost_category_group_sharing_preference_arn: Some(super::v()),
@@ -41,6 +43,7 @@ fn t172_bill_scenario() {
 fn t173_workload_estimate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bcmpricingcalculator::WorkloadEstimate {
         expires_at: Some(super::v()),

@@ -169,6 +169,7 @@ fn b174_17(d: u32) -> crate::cfn::bedrock::agent::InferenceConfiguration {
 fn t174_agent() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::Agent {
         action_groups: Some(vec![b174_0(d)]),
@@ -226,6 +227,7 @@ fn b175_0(d: u32) -> crate::cfn::bedrock::agent_alias::AgentAliasRoutingConfigur
 fn t175_agent_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::AgentAlias {
         agent_alias_name: super::v(),
@@ -251,6 +253,7 @@ fn b176_0(d: u32) -> crate::cfn::bedrock::application_inference_profile::Inferen
 fn t176_application_inference_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::ApplicationInferenceProfile {
         description: Some(super::v()),
@@ -313,6 +316,7 @@ fn b177_4(d: u32) -> crate::cfn::bedrock::automated_reasoning_policy::PolicyDefi
 fn t177_automated_reasoning_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::AutomatedReasoningPolicy {
         description: Some(super::v()),
@@ -336,6 +340,7 @@ fn t177_automated_reasoning_policy() {
 fn t178_automated_reasoning_policy_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::AutomatedReasoningPolicyVersion {
         last_updated_definition_hash: Some(super::v()),
@@ -351,6 +356,7 @@ fn t178_automated_reasoning_policy_version() {
 fn t179_blueprint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::Blueprint {
         blueprint_name: super::v(),
@@ -377,6 +383,7 @@ fn b180_0(d: u32) -> crate::cfn::bedrock::data_automation_library::EncryptionCon
 fn t180_data_automation_library() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::DataAutomationLibrary {
         encryption_configuration: Some(b180_0(d)),
@@ -714,6 +721,7 @@ fn b181_39(d: u32) -> crate::cfn::bedrock::data_automation_project::VideoStandar
 fn t181_data_automation_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::DataAutomationProject {
         custom_output_configuration: Some(b181_0(d)),
@@ -1183,6 +1191,7 @@ fn b182_49(d: u32) -> crate::cfn::bedrock::data_source::ParsingPrompt {
 fn t182_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::DataSource {
         data_deletion_policy: Some(super::v()),
@@ -1268,6 +1277,7 @@ fn b183_1(d: u32) -> crate::cfn::bedrock::enforced_guardrail_configuration::Sele
 fn t183_enforced_guardrail_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::EnforcedGuardrailConfiguration {
         guardrail_identifier: super::v(),
@@ -1656,6 +1666,7 @@ fn b184_43(d: u32) -> crate::cfn::bedrock::flow::S3Location {
 fn t184_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::Flow {
         customer_encryption_key_arn: Some(super::v()),
@@ -1737,6 +1748,7 @@ fn b185_1(d: u32) -> crate::cfn::bedrock::flow_alias::FlowAliasRoutingConfigurat
 fn t185_flow_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::FlowAlias {
         concurrency_configuration: Some(b185_0(d)),
@@ -1757,6 +1769,7 @@ fn t185_flow_alias() {
 fn t186_flow_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::FlowVersion {
         description: Some(super::v()),
@@ -1926,6 +1939,7 @@ fn b187_16(d: u32) -> crate::cfn::bedrock::guardrail::WordConfig {
 fn t187_guardrail() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::Guardrail {
         automated_reasoning_policy_config: Some(b187_0(d)),
@@ -1967,6 +1981,7 @@ fn t187_guardrail() {
 fn t188_guardrail_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::GuardrailVersion {
         description: Some(super::v()),
@@ -1995,6 +2010,7 @@ fn b189_1(d: u32) -> crate::cfn::bedrock::intelligent_prompt_router::RoutingCrit
 fn t189_intelligent_prompt_router() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::IntelligentPromptRouter {
         description: Some(super::v()),
@@ -2392,6 +2408,7 @@ fn b190_42(d: u32) -> crate::cfn::bedrock::knowledge_base::S3VectorsConfiguratio
 fn t190_knowledge_base() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::KnowledgeBase {
         description: Some(super::v()),
@@ -2453,6 +2470,7 @@ fn t190_knowledge_base() {
 fn t191_knowledge_base_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::KnowledgeBasePolicy {
         knowledge_base_id: super::v(),
@@ -2643,6 +2661,7 @@ fn b192_20(d: u32) -> crate::cfn::bedrock::prompt::TextS3Location {
 fn t192_prompt() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::Prompt {
         customer_encryption_key_arn: Some(super::v()),
@@ -2682,6 +2701,7 @@ fn t192_prompt() {
 fn t193_prompt_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::PromptVersion {
         description: Some(super::v()),
@@ -2697,6 +2717,7 @@ fn t193_prompt_version() {
 fn t194_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::ResourcePolicy {
         policy_document: super::v(),
@@ -2721,6 +2742,7 @@ fn b195_0(d: u32) -> crate::cfn::bedrock::retrieval_instruction::Instruction {
 fn t195_retrieval_instruction() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::RetrievalInstruction {
         customer_encryption_key_arn: Some(super::v()),
@@ -2739,6 +2761,7 @@ fn t195_retrieval_instruction() {
 fn t196_session() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrock::Session {
         encryption_key_arn: Some(super::v()),

@@ -16,6 +16,7 @@ fn b197_0(d: u32) -> crate::cfn::bedrockagentcore::api_key_credential_provider::
 fn t197_api_key_credential_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::ApiKeyCredentialProvider {
         api_key: Some(super::v()),
@@ -95,6 +96,7 @@ fn b198_7(d: u32) -> crate::cfn::bedrockagentcore::browser_custom::RecordingConf
 fn t198_browser_custom() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::BrowserCustom {
         browser_signing: Some(b198_0(d)),
@@ -124,6 +126,7 @@ fn t198_browser_custom() {
 fn t199_browser_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::BrowserProfile {
         description: Some(super::v()),
@@ -289,6 +292,7 @@ fn b200_15(d: u32) -> crate::cfn::bedrockagentcore::capacity_provider::Permissio
 fn t200_capacity_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::CapacityProvider {
         compute_configuration: b200_0(d),
@@ -352,6 +356,7 @@ fn b201_3(d: u32) -> crate::cfn::bedrockagentcore::code_interpreter_custom::VpcC
 fn t201_code_interpreter_custom() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::CodeInterpreterCustom {
         certificates: Some(vec![b201_0(d)]),
@@ -389,6 +394,7 @@ fn b202_1(d: u32) -> crate::cfn::bedrockagentcore::configuration_bundle::Version
 fn t202_configuration_bundle() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::ConfigurationBundle {
         branch_name: Some(super::v()),
@@ -428,6 +434,7 @@ fn b203_1(d: u32) -> crate::cfn::bedrockagentcore::consent_portal::ConsentPortal
 fn t203_consent_portal() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::ConsentPortal {
         description: Some(super::v()),
@@ -470,6 +477,7 @@ fn b204_2(d: u32) -> crate::cfn::bedrockagentcore::dataset::S3Source {
 fn t204_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Dataset {
         dataset_name: super::v(),
@@ -620,6 +628,7 @@ fn b205_14(d: u32) -> crate::cfn::bedrockagentcore::evaluator::NumericalScaleDef
 fn t205_evaluator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Evaluator {
         description: Some(super::v()),
@@ -817,6 +826,7 @@ fn b206_19(d: u32) -> crate::cfn::bedrockagentcore::gateway::WafConfiguration {
 fn t206_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Gateway {
         authorizer_configuration: Some(b206_0(d)),
@@ -880,6 +890,7 @@ fn b207_1(d: u32) -> crate::cfn::bedrockagentcore::gateway_rate_limit::RateConfi
 fn t207_gateway_rate_limit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::GatewayRateLimit {
         description: Some(super::v()),
@@ -1019,6 +1030,7 @@ fn b208_14(d: u32) -> crate::cfn::bedrockagentcore::gateway_rule::IamPrincipal {
 fn t208_gateway_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::GatewayRule {
         actions: vec![b208_0(d)],
@@ -1415,6 +1427,7 @@ fn b209_41(d: u32) -> crate::cfn::bedrockagentcore::gateway_target::McpToolSchem
 fn t209_gateway_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::GatewayTarget {
         credential_provider_configurations: Some(vec![b209_0(d)]),
@@ -1978,6 +1991,7 @@ fn b210_57(d: u32) -> crate::cfn::bedrockagentcore::harness::HarnessSummarizatio
 fn t210_harness() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Harness {
         allowed_tools: Some(super::v()),
@@ -2065,6 +2079,7 @@ fn t210_harness() {
 fn t211_harness_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::HarnessEndpoint {
         description: Some(super::v()),
@@ -2477,6 +2492,7 @@ fn b212_41(d: u32) -> crate::cfn::bedrockagentcore::memory::ContentConfiguration
 fn t212_memory() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Memory {
         description: Some(super::v()),
@@ -2757,6 +2773,7 @@ fn b213_21(d: u32) -> crate::cfn::bedrockagentcore::oauth2_credential_provider::
 fn t213_oauth2_credential_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Oauth2CredentialProvider {
         credential_provider_vendor: super::v(),
@@ -2889,6 +2906,7 @@ fn b214_11(d: u32) -> crate::cfn::bedrockagentcore::online_evaluation_config::Se
 fn t214_online_evaluation_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::OnlineEvaluationConfig {
         clustering_config: Some(b214_0(d)),
@@ -2939,6 +2957,7 @@ fn b215_1(d: u32) -> crate::cfn::bedrockagentcore::payment_connector::PaymentCre
 fn t215_payment_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::PaymentConnector {
         connector_name: super::v(),
@@ -3002,6 +3021,7 @@ fn b216_3(d: u32) -> crate::cfn::bedrockagentcore::payment_credential_provider::
 fn t216_payment_credential_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::PaymentCredentialProvider {
         credential_provider_vendor: super::v(),
@@ -3065,6 +3085,7 @@ fn b217_4(d: u32) -> crate::cfn::bedrockagentcore::payment_manager::ClaimMatchVa
 fn t217_payment_manager() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::PaymentManager {
         authorizer_configuration: Some(b217_0(d)),
@@ -3110,6 +3131,7 @@ fn b218_2(d: u32) -> crate::cfn::bedrockagentcore::policy::PolicyStatement {
 fn t218_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Policy {
         definition: b218_0(d),
@@ -3131,6 +3153,7 @@ fn t218_policy() {
 fn t219_policy_engine() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::PolicyEngine {
         description: Some(super::v()),
@@ -3147,6 +3170,7 @@ fn t219_policy_engine() {
 fn t220_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::ResourcePolicy {
         policy: super::v(),
@@ -3376,6 +3400,7 @@ fn b221_25(d: u32) -> crate::cfn::bedrockagentcore::runtime::RequestHeaderConfig
 fn t221_runtime() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::Runtime {
         agent_runtime_artifact: b221_0(d),
@@ -3428,6 +3453,7 @@ fn t221_runtime() {
 fn t222_runtime_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::RuntimeEndpoint {
         agent_runtime_id: super::v(),
@@ -3445,6 +3471,7 @@ fn t222_runtime_endpoint() {
 fn t223_workload_identity() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockagentcore::WorkloadIdentity {
         allowed_resource_oauth2_return_urls: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t224_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::bedrockmantle::Project {
         name: super::v(),

@@ -41,6 +41,7 @@ fn b225_3(d: u32) -> crate::cfn::billing::billing_view::TimeRange {
 fn t225_billing_view() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::billing::BillingView {
         data_filter_expression: Some(b225_0(d)),

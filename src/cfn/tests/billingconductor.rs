@@ -24,6 +24,7 @@ fn b226_1(d: u32) -> crate::cfn::billingconductor::billing_group::ComputationPre
 fn t226_billing_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::billingconductor::BillingGroup {
         account_grouping: b226_0(d),
@@ -94,6 +95,7 @@ fn b227_5(d: u32) -> crate::cfn::billingconductor::custom_line_item::Presentatio
 fn t227_custom_line_item() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::billingconductor::CustomLineItem {
         account_id: Some(super::v()),
@@ -121,6 +123,7 @@ fn t227_custom_line_item() {
 fn t228_pricing_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::billingconductor::PricingPlan {
         description: Some(super::v()),
@@ -161,6 +164,7 @@ fn b229_3(d: u32) -> crate::cfn::billingconductor::pricing_rule::FreeTier {
 fn t229_pricing_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::billingconductor::PricingRule {
         billing_entity: Some(super::v()),

@@ -16,6 +16,7 @@ fn b230_1(d: u32) -> crate::cfn::braket::spending_limit::TimePeriod {
 fn t230_spending_limit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::braket::SpendingLimit {
         device_arn: super::v(),

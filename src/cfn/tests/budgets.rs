@@ -139,6 +139,7 @@ fn b231_12(d: u32) -> crate::cfn::budgets::budget::Subscriber {
 fn t231_budget() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::budgets::Budget {
         budget: b231_0(d),
@@ -219,6 +220,7 @@ fn b232_6(d: u32) -> crate::cfn::budgets::budgets_action::Subscriber {
 fn t232_budgets_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::budgets::BudgetsAction {
         action_threshold: b232_0(d),

@@ -8,6 +8,7 @@
 fn t238_case() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::Case {
         customer_id: super::v(),
@@ -83,6 +84,7 @@ fn b239_6(d: u32) -> crate::cfn::cases::case_rule::RequiredCaseRule {
 fn t239_case_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::CaseRule {
         description: Some(super::v()),
@@ -107,6 +109,7 @@ fn t239_case_rule() {
 fn t240_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::Domain {
         name: super::v(),
@@ -135,6 +138,7 @@ fn b241_1(d: u32) -> crate::cfn::cases::field::TextAttributes {
 fn t241_field() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::Field {
         attributes: Some(b241_0(d)),
@@ -199,6 +203,7 @@ fn b242_5(d: u32) -> crate::cfn::cases::layout::FieldItem {
 fn t242_layout() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::Layout {
         content: b242_0(d),
@@ -236,6 +241,7 @@ fn b243_1(d: u32) -> crate::cfn::cases::related_item::CommentContent {
 fn t243_related_item() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::RelatedItem {
         case_id: super::v(),
@@ -277,6 +283,7 @@ fn b244_2(d: u32) -> crate::cfn::cases::template::TemplateRule {
 fn t244_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cases::Template {
         description: Some(super::v()),

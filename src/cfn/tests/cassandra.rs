@@ -16,6 +16,7 @@ fn b245_0(d: u32) -> crate::cfn::cassandra::keyspace::ReplicationSpecification {
 fn t245_keyspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cassandra::Keyspace {
         client_side_timestamps_enabled: Some(super::v()),
@@ -134,6 +135,7 @@ fn b246_12(d: u32) -> crate::cfn::cassandra::table::WarmThroughput {
 fn t246_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cassandra::Table {
         auto_scaling_specifications: Some(b246_0(d)),
@@ -181,6 +183,7 @@ fn b247_0(d: u32) -> crate::cfn::cassandra::type_::Field {
 fn t247_type_() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cassandra::Type {
         fields: vec![b247_0(d)],

@@ -8,6 +8,7 @@
 fn t233_metadata() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cdk::Metadata {
         analytics: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t234_anomaly_monitor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ce::AnomalyMonitor {
         monitor_dimension: Some(super::v()),
@@ -34,6 +35,7 @@ fn b235_1(d: u32) -> crate::cfn::ce::anomaly_subscription::Subscriber {
 fn t235_anomaly_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ce::AnomalySubscription {
         frequency: super::v(),
@@ -54,6 +56,7 @@ fn t235_anomaly_subscription() {
 fn t236_cost_category() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ce::CostCategory {
         default_value: Some(super::v()),

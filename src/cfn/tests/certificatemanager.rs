@@ -15,6 +15,7 @@ fn b248_0(d: u32) -> crate::cfn::certificatemanager::account::ExpiryEventsConfig
 fn t248_account() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::certificatemanager::Account {
         expiry_events_configuration: b248_0(d),
@@ -53,6 +54,7 @@ fn b249_2(d: u32) -> crate::cfn::certificatemanager::acme_domain_validation::Dom
 fn t249_acme_domain_validation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::certificatemanager::AcmeDomainValidation {
         acme_endpoint_arn: super::v(),
@@ -86,6 +88,7 @@ fn b250_1(d: u32) -> crate::cfn::certificatemanager::acme_endpoint::PublicCertif
 fn t250_acme_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::certificatemanager::AcmeEndpoint {
         authorization_behavior: super::v(),
@@ -113,6 +116,7 @@ fn b251_0(d: u32) -> crate::cfn::certificatemanager::acme_external_account_bindi
 fn t251_acme_external_account_binding() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::certificatemanager::AcmeExternalAccountBinding {
         acme_endpoint_arn: super::v(),
@@ -139,6 +143,7 @@ fn b252_0(d: u32) -> crate::cfn::certificatemanager::certificate::DomainValidati
 fn t252_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::certificatemanager::Certificate {
         certificate_authority_arn: Some(super::v()),

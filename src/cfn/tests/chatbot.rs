@@ -34,6 +34,7 @@ fn b253_2(d: u32) -> crate::cfn::chatbot::custom_action::CustomActionDefinition 
 fn t253_custom_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chatbot::CustomAction {
         action_name: super::v(),
@@ -54,6 +55,7 @@ fn t253_custom_action() {
 fn t254_microsoft_teams_channel_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chatbot::MicrosoftTeamsChannelConfiguration {
         configuration_name: super::v(),
@@ -78,6 +80,7 @@ fn t254_microsoft_teams_channel_configuration() {
 fn t255_slack_channel_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chatbot::SlackChannelConfiguration {
         configuration_name: super::v(),

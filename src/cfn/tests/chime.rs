@@ -8,6 +8,7 @@
 fn t256_app_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::AppInstance {
         metadata: Some(super::v()),
@@ -49,6 +50,7 @@ fn b257_2(d: u32) -> crate::cfn::chime::app_instance_bot::InvokedBy {
 fn t257_app_instance_bot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::AppInstanceBot {
         app_instance_arn: super::v(),
@@ -77,6 +79,7 @@ fn b258_0(d: u32) -> crate::cfn::chime::app_instance_user::ExpirationSettings {
 fn t258_app_instance_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::AppInstanceUser {
         app_instance_arn: super::v(),
@@ -113,6 +116,7 @@ fn b259_1(d: u32) -> crate::cfn::chime::channel::ExpirationSettings {
 fn t259_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::Channel {
         app_instance_arn: super::v(),
@@ -164,6 +168,7 @@ fn b260_2(d: u32) -> crate::cfn::chime::channel_flow::LambdaConfiguration {
 fn t260_channel_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::ChannelFlow {
         app_instance_arn: super::v(),
@@ -305,6 +310,7 @@ fn b261_10(d: u32) -> crate::cfn::chime::media_insights_pipeline_configuration::
 fn t261_media_insights_pipeline_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::MediaInsightsPipelineConfiguration {
         elements: vec![b261_0(d)],
@@ -341,6 +347,7 @@ fn b262_0(d: u32) -> crate::cfn::chime::media_pipeline_kinesis_video_stream_pool
 fn t262_media_pipeline_kinesis_video_stream_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::MediaPipelineKinesisVideoStreamPool {
         pool_name: super::v(),
@@ -364,6 +371,7 @@ fn b263_0(d: u32) -> crate::cfn::chime::sip_media_application::SipMediaApplicati
 fn t263_sip_media_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::SipMediaApplication {
         aws_region: super::v(),
@@ -381,6 +389,7 @@ fn t263_sip_media_application() {
 fn t264_voice_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::chime::VoiceConnector {
         aws_region: Some(super::v()),

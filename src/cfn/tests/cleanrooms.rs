@@ -117,6 +117,7 @@ fn b265_13(d: u32) -> crate::cfn::cleanrooms::analysis_template::SyntheticDataCo
 fn t265_analysis_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::AnalysisTemplate {
         analysis_parameters: Some(vec![b265_0(d)]),
@@ -235,6 +236,7 @@ fn b266_9(d: u32) -> crate::cfn::cleanrooms::collaboration::MemberSpecification 
 fn t266_collaboration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::Collaboration {
         allowed_result_regions: Some(super::v()),
@@ -448,6 +450,7 @@ fn b267_18(d: u32) -> crate::cfn::cleanrooms::configured_table::SnowflakeTableSc
 fn t267_configured_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::ConfiguredTable {
         allowed_columns: super::v(),
@@ -535,6 +538,7 @@ fn b268_5(d: u32) -> crate::cfn::cleanrooms::configured_table_association::Confi
 fn t268_configured_table_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::ConfiguredTableAssociation {
         configured_table_association_analysis_rules: Some(vec![b268_0(d)]),
@@ -568,6 +572,7 @@ fn b269_0(d: u32) -> crate::cfn::cleanrooms::id_mapping_table::IdMappingTableInp
 fn t269_id_mapping_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::IdMappingTable {
         description: Some(super::v()),
@@ -602,6 +607,7 @@ fn b270_1(d: u32) -> crate::cfn::cleanrooms::id_namespace_association::IdNamespa
 fn t270_id_namespace_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::IdNamespaceAssociation {
         description: Some(super::v()),
@@ -714,6 +720,7 @@ fn b271_10(d: u32) -> crate::cfn::cleanrooms::intermediate_table::PopulationAnal
 fn t271_intermediate_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::IntermediateTable {
         analysis_rules: Some(vec![b271_0(d)]),
@@ -845,6 +852,7 @@ fn b272_12(d: u32) -> crate::cfn::cleanrooms::membership::MembershipQueryCompute
 fn t272_membership() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::Membership {
         collaboration_identifier: super::v(),
@@ -897,6 +905,7 @@ fn b273_1(d: u32) -> crate::cfn::cleanrooms::privacy_budget_template::BudgetPara
 fn t273_privacy_budget_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanrooms::PrivacyBudgetTemplate {
         auto_refresh: super::v(),

@@ -33,6 +33,7 @@ fn b274_3(d: u32) -> crate::cfn::cleanroomsml::configured_model_algorithm::Metri
 fn t274_configured_model_algorithm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanroomsml::ConfiguredModelAlgorithm {
         description: Some(super::v()),
@@ -152,6 +153,7 @@ fn b275_11(d: u32) -> crate::cfn::cleanroomsml::configured_model_algorithm_assoc
 fn t275_configured_model_algorithm_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanroomsml::ConfiguredModelAlgorithmAssociation {
         configured_model_algorithm_arn: super::v(),
@@ -222,6 +224,7 @@ fn b276_5(d: u32) -> crate::cfn::cleanroomsml::training_dataset::ColumnSchema {
 fn t276_training_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cleanroomsml::TrainingDataset {
         description: Some(super::v()),

@@ -16,6 +16,7 @@ fn b277_0(d: u32) -> crate::cfn::cloud9::environment_ec2::Repository {
 fn t277_environment_ec2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloud9::EnvironmentEc2 {
         automatic_stop_time_minutes: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t278_change_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::ChangeSet {
         capabilities: Some(super::v()),
@@ -35,6 +36,7 @@ fn t278_change_set() {
 fn t279_custom_resource() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::CustomResource {
         service_timeout: Some(super::v()),
@@ -57,6 +59,7 @@ fn b280_0(d: u32) -> crate::cfn::cloudformation::generated_template::TemplateCon
 fn t280_generated_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::GeneratedTemplate {
         generated_template_name: super::v(),
@@ -131,6 +134,7 @@ fn b281_6(d: u32) -> crate::cfn::cloudformation::guard_hook::HookTarget {
 fn t281_guard_hook() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::GuardHook {
         alias: super::v(),
@@ -160,6 +164,7 @@ fn t281_guard_hook() {
 fn t282_hook_default_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::HookDefaultVersion {
         type_name: Some(super::v()),
@@ -175,6 +180,7 @@ fn t282_hook_default_version() {
 fn t283_hook_type_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::HookTypeConfig {
         configuration: Some(super::v()),
@@ -199,6 +205,7 @@ fn b284_0(d: u32) -> crate::cfn::cloudformation::hook_version::LoggingConfig {
 fn t284_hook_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::HookVersion {
         execution_role_arn: Some(super::v()),
@@ -268,6 +275,7 @@ fn b285_5(d: u32) -> crate::cfn::cloudformation::lambda_hook::HookTarget {
 fn t285_lambda_hook() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::LambdaHook {
         alias: super::v(),
@@ -296,6 +304,7 @@ fn t285_lambda_hook() {
 fn t286_macro_() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::Macro {
         description: Some(super::v()),
@@ -313,6 +322,7 @@ fn t286_macro_() {
 fn t287_module_default_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::ModuleDefaultVersion {
         arn: Some(super::v()),
@@ -328,6 +338,7 @@ fn t287_module_default_version() {
 fn t288_module_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::ModuleVersion {
         module_name: super::v(),
@@ -342,6 +353,7 @@ fn t288_module_version() {
 fn t289_public_type_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::PublicTypeVersion {
         arn: Some(super::v()),
@@ -359,6 +371,7 @@ fn t289_public_type_version() {
 fn t290_publisher() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::Publisher {
         accept_terms_and_conditions: super::v(),
@@ -373,6 +386,7 @@ fn t290_publisher() {
 fn t291_resource_default_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::ResourceDefaultVersion {
         type_name: Some(super::v()),
@@ -396,6 +410,7 @@ fn b292_0(d: u32) -> crate::cfn::cloudformation::resource_version::LoggingConfig
 fn t292_resource_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::ResourceVersion {
         execution_role_arn: Some(super::v()),
@@ -413,6 +428,7 @@ fn t292_resource_version() {
 fn t293_stack() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::Stack {
         notification_arns: Some(super::v()),
@@ -486,6 +502,7 @@ fn b294_5(d: u32) -> crate::cfn::cloudformation::stack_set::DeploymentTargets {
 fn t294_stack_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::StackSet {
         administration_role_arn: Some(super::v()),
@@ -527,6 +544,7 @@ fn b295_0(d: u32) -> crate::cfn::cloudformation::type_activation::LoggingConfig 
 fn t295_type_activation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::TypeActivation {
         auto_update: Some(super::v()),
@@ -550,6 +568,7 @@ fn t295_type_activation() {
 fn t296_wait_condition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::WaitCondition {
         count: Some(super::v()),
@@ -565,6 +584,7 @@ fn t296_wait_condition() {
 fn t297_wait_condition_handle() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudformation::WaitConditionHandle {
     }

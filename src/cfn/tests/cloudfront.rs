@@ -23,6 +23,7 @@ fn b298_1(d: u32) -> crate::cfn::cloudfront::anycast_ip_list::Tags {
 fn t298_anycast_ip_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::AnycastIpList {
         ip_address_type: Some(super::v()),
@@ -89,6 +90,7 @@ fn b299_4(d: u32) -> crate::cfn::cloudfront::cache_policy::QueryStringsConfig {
 fn t299_cache_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::CachePolicy {
         cache_policy_config: b299_0(d),
@@ -114,6 +116,7 @@ fn b300_0(d: u32) -> crate::cfn::cloudfront::cloud_front_origin_access_identity:
 fn t300_cloud_front_origin_access_identity() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::CloudFrontOriginAccessIdentity {
         cloud_front_origin_access_identity_config: b300_0(d),
@@ -144,6 +147,7 @@ fn b301_1(d: u32) -> crate::cfn::cloudfront::connection_function::KeyValueStoreA
 fn t301_connection_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::ConnectionFunction {
         auto_publish: Some(super::v()),
@@ -163,6 +167,7 @@ fn t301_connection_function() {
 fn t302_connection_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::ConnectionGroup {
         anycast_ip_list_id: Some(super::v()),
@@ -241,6 +246,7 @@ fn b303_6(d: u32) -> crate::cfn::cloudfront::continuous_deployment_policy::Singl
 fn t303_continuous_deployment_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::ContinuousDeploymentPolicy {
         continuous_deployment_policy_config: b303_0(d),
@@ -636,6 +642,7 @@ fn b304_35(d: u32) -> crate::cfn::cloudfront::distribution::TrustStoreConfig {
 fn t304_distribution() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::Distribution {
         distribution_config: b304_0(d),
@@ -735,6 +742,7 @@ fn b305_5(d: u32) -> crate::cfn::cloudfront::distribution_tenant::Parameter {
 fn t305_distribution_tenant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::DistributionTenant {
         connection_group_id: Some(super::v()),
@@ -795,6 +803,7 @@ fn b306_3(d: u32) -> crate::cfn::cloudfront::field_level_encryption_config::Quer
 fn t306_field_level_encryption_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::FieldLevelEncryptionConfig {
         caller_reference: super::v(),
@@ -834,6 +843,7 @@ fn b307_1(d: u32) -> crate::cfn::cloudfront::field_level_encryption_profile::Enc
 fn t307_field_level_encryption_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::FieldLevelEncryptionProfile {
         field_level_encryption_profile_config: b307_0(d),
@@ -865,6 +875,7 @@ fn b308_1(d: u32) -> crate::cfn::cloudfront::function::KeyValueStoreAssociation 
 fn t308_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::Function {
         auto_publish: Some(super::v()),
@@ -893,6 +904,7 @@ fn b309_0(d: u32) -> crate::cfn::cloudfront::key_group::KeyGroupConfig {
 fn t309_key_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::KeyGroup {
         key_group_config: b309_0(d),
@@ -915,6 +927,7 @@ fn b310_0(d: u32) -> crate::cfn::cloudfront::key_value_store::ImportSource {
 fn t310_key_value_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::KeyValueStore {
         comment: Some(super::v()),
@@ -946,6 +959,7 @@ fn b311_1(d: u32) -> crate::cfn::cloudfront::monitoring_subscription::RealtimeMe
 fn t311_monitoring_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::MonitoringSubscription {
         distribution_id: super::v(),
@@ -973,6 +987,7 @@ fn b312_0(d: u32) -> crate::cfn::cloudfront::origin_access_control::OriginAccess
 fn t312_origin_access_control() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::OriginAccessControl {
         origin_access_control_config: b312_0(d),
@@ -1022,6 +1037,7 @@ fn b313_3(d: u32) -> crate::cfn::cloudfront::origin_request_policy::QueryStrings
 fn t313_origin_request_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::OriginRequestPolicy {
         origin_request_policy_config: b313_0(d),
@@ -1049,6 +1065,7 @@ fn b314_0(d: u32) -> crate::cfn::cloudfront::public_key::PublicKeyConfig {
 fn t314_public_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::PublicKey {
         public_key_config: b314_0(d),
@@ -1079,6 +1096,7 @@ fn b315_1(d: u32) -> crate::cfn::cloudfront::realtime_log_config::KinesisStreamC
 fn t315_realtime_log_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::RealtimeLogConfig {
         end_points: vec![b315_0(d)],
@@ -1252,6 +1270,7 @@ fn b316_17(d: u32) -> crate::cfn::cloudfront::response_headers_policy::ServerTim
 fn t316_response_headers_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::ResponseHeadersPolicy {
         response_headers_policy_config: b316_0(d),
@@ -1321,6 +1340,7 @@ fn b317_3(d: u32) -> crate::cfn::cloudfront::streaming_distribution::TrustedSign
 fn t317_streaming_distribution() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::StreamingDistribution {
         streaming_distribution_config: b317_0(d),
@@ -1356,6 +1376,7 @@ fn b318_1(d: u32) -> crate::cfn::cloudfront::trust_store::CaCertificatesBundleS3
 fn t318_trust_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::TrustStore {
         ca_certificates_bundle_source: Some(b318_0(d)),
@@ -1387,6 +1408,7 @@ fn b319_1(d: u32) -> crate::cfn::cloudfront::vpc_origin::VpcOriginEndpointConfig
 fn t319_vpc_origin() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudfront::VpcOrigin {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),

@@ -16,6 +16,7 @@ fn b320_0(d: u32) -> crate::cfn::cloudhsm::cluster::BackupRetentionPolicy {
 fn t320_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudhsm::Cluster {
         backup_retention_policy: Some(b320_0(d)),

@@ -16,6 +16,7 @@ fn b321_0(d: u32) -> crate::cfn::cloudtrail::channel::Destination {
 fn t321_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudtrail::Channel {
         destinations: Some(vec![b321_0(d)]),
@@ -59,6 +60,7 @@ fn b322_3(d: u32) -> crate::cfn::cloudtrail::dashboard::Widget {
 fn t322_dashboard() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudtrail::Dashboard {
         name: Some(super::v()),
@@ -115,6 +117,7 @@ fn b323_3(d: u32) -> crate::cfn::cloudtrail::event_data_store::InsightSelector {
 fn t323_event_data_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudtrail::EventDataStore {
         advanced_event_selectors: Some(vec![b323_0(d)]),
@@ -147,6 +150,7 @@ fn t323_event_data_store() {
 fn t324_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudtrail::ResourcePolicy {
         resource_arn: super::v(),
@@ -216,6 +220,7 @@ fn b325_5(d: u32) -> crate::cfn::cloudtrail::trail::InsightSelector {
 fn t325_trail() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudtrail::Trail {
         advanced_event_selectors: Some(vec![b325_0(d)]),

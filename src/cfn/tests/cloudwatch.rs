@@ -103,6 +103,7 @@ fn b326_11(d: u32) -> crate::cfn::cloudwatch::alarm::WarmUpConfiguration {
 fn t326_alarm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::Alarm {
         action_configuration: Some(b326_0(d)),
@@ -176,6 +177,7 @@ fn b327_2(d: u32) -> crate::cfn::cloudwatch::alarm_mute_rule::Schedule {
 fn t327_alarm_mute_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::AlarmMuteRule {
         description: Some(super::v()),
@@ -279,6 +281,7 @@ fn b328_8(d: u32) -> crate::cfn::cloudwatch::anomaly_detector::SingleMetricAnoma
 fn t328_anomaly_detector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::AnomalyDetector {
         configuration: Some(b328_0(d)),
@@ -324,6 +327,7 @@ fn b329_1(d: u32) -> crate::cfn::cloudwatch::composite_alarm::AlarmTagsPropagati
 fn t329_composite_alarm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::CompositeAlarm {
         action_configuration: Some(b329_0(d)),
@@ -350,6 +354,7 @@ fn t329_composite_alarm() {
 fn t330_dashboard() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::Dashboard {
         dashboard_body: super::v(),
@@ -365,6 +370,7 @@ fn t330_dashboard() {
 fn t331_insight_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::InsightRule {
         apply_on_transformed_logs: Some(super::v()),
@@ -396,6 +402,7 @@ fn b332_1(d: u32) -> crate::cfn::cloudwatch::integration::ApiKeyCredential {
 fn t332_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::Integration {
         credential: Some(b332_0(d)),
@@ -461,6 +468,7 @@ fn b333_5(d: u32) -> crate::cfn::cloudwatch::log_alarm::WarmUpConfiguration {
 fn t333_log_alarm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::LogAlarm {
         action_configuration: Some(b333_0(d)),
@@ -519,6 +527,7 @@ fn b334_2(d: u32) -> crate::cfn::cloudwatch::metric_stream::MetricStreamStatisti
 fn t334_metric_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::MetricStream {
         exclude_filters: Some(vec![b334_0(d)]),
@@ -551,6 +560,7 @@ fn b335_0(d: u32) -> crate::cfn::cloudwatch::o_tel_enrichment::OTelEnrichmentMet
 fn t335_o_tel_enrichment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::OTelEnrichment {
         exclude_filters: Some(vec![b335_0(d)]),
@@ -573,6 +583,7 @@ fn b336_0(d: u32) -> crate::cfn::cloudwatch::resource_metrics_configuration::Res
 fn t336_resource_metrics_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::ResourceMetricsConfiguration {
         metric_selections: Some(vec![b336_0(d)]),
@@ -588,6 +599,7 @@ fn t336_resource_metrics_configuration() {
 fn t337_view() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cloudwatch::View {
         definition: super::v(),

@@ -8,6 +8,7 @@
 fn t338_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codeartifact::Domain {
         domain_name: super::v(),
@@ -47,6 +48,7 @@ fn b339_2(d: u32) -> crate::cfn::codeartifact::package_group::RestrictionType {
 fn t339_package_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codeartifact::PackageGroup {
         contact_info: Some(super::v()),
@@ -69,6 +71,7 @@ fn t339_package_group() {
 fn t340_repository() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codeartifact::Repository {
         description: Some(super::v()),

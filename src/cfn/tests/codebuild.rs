@@ -62,6 +62,7 @@ fn b341_5(d: u32) -> crate::cfn::codebuild::fleet::TargetTrackingScalingConfigur
 fn t341_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codebuild::Fleet {
         base_capacity: Some(super::v()),
@@ -306,6 +307,7 @@ fn b342_22(d: u32) -> crate::cfn::codebuild::project::VpcConfig {
 fn t342_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codebuild::Project {
         artifacts: b342_0(d),
@@ -385,6 +387,7 @@ fn b343_1(d: u32) -> crate::cfn::codebuild::report_group::S3ReportExportConfig {
 fn t343_report_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codebuild::ReportGroup {
         delete_reports: Some(super::v()),
@@ -404,6 +407,7 @@ fn t343_report_group() {
 fn t344_source_credential() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codebuild::SourceCredential {
         auth_type: super::v(),

@@ -36,6 +36,7 @@ fn b345_3(d: u32) -> crate::cfn::codecommit::repository::RepositoryTrigger {
 fn t345_repository() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codecommit::Repository {
         code: Some(b345_0(d)),

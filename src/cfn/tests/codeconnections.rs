@@ -8,6 +8,7 @@
 fn t346_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codeconnections::Connection {
         connection_name: super::v(),
@@ -34,6 +35,7 @@ fn b347_1(d: u32) -> crate::cfn::codeconnections::host::VpcConfiguration {
 fn t347_host() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codeconnections::Host {
         name: super::v(),

@@ -8,6 +8,7 @@
 fn t348_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codedeploy::Application {
         application_name: Some(super::v()),
@@ -73,6 +74,7 @@ fn b349_5(d: u32) -> crate::cfn::codedeploy::deployment_config::MinimumHealthyHo
 fn t349_deployment_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codedeploy::DeploymentConfig {
         compute_platform: Some(super::v()),
@@ -299,6 +301,7 @@ fn b350_25(d: u32) -> crate::cfn::codedeploy::deployment_group::TriggerConfig {
 fn t350_deployment_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codedeploy::DeploymentGroup {
         alarm_configuration: Some(b350_0(d)),

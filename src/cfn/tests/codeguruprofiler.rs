@@ -23,6 +23,7 @@ fn b351_1(d: u32) -> crate::cfn::codeguruprofiler::profiling_group::Channel {
 fn t351_profiling_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codeguruprofiler::ProfilingGroup {
         agent_permissions: Some(b351_0(d)),

@@ -8,6 +8,7 @@
 fn t352_repository_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codegurureviewer::RepositoryAssociation {
         bucket_name: Some(super::v()),

@@ -39,6 +39,7 @@ fn b353_2(d: u32) -> crate::cfn::codepipeline::custom_action_type::Settings {
 fn t353_custom_action_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codepipeline::CustomActionType {
         category: super::v(),
@@ -297,6 +298,7 @@ fn b354_26(d: u32) -> crate::cfn::codepipeline::pipeline::VariableDeclaration {
 fn t354_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codepipeline::Pipeline {
         artifact_store: Some(b354_0(d)),
@@ -363,6 +365,7 @@ fn b355_1(d: u32) -> crate::cfn::codepipeline::webhook::WebhookFilterRule {
 fn t355_webhook() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codepipeline::Webhook {
         authentication: super::v(),

@@ -24,6 +24,7 @@ fn b356_1(d: u32) -> crate::cfn::codestar::git_hub_repository::S3 {
 fn t356_git_hub_repository() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codestar::GitHubRepository {
         code: Some(b356_0(d)),

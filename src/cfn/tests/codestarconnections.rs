@@ -8,6 +8,7 @@
 fn t357_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codestarconnections::Connection {
         connection_name: super::v(),
@@ -24,6 +25,7 @@ fn t357_connection() {
 fn t358_repository_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codestarconnections::RepositoryLink {
         connection_arn: super::v(),
@@ -41,6 +43,7 @@ fn t358_repository_link() {
 fn t359_sync_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codestarconnections::SyncConfiguration {
         branch: super::v(),

@@ -16,6 +16,7 @@ fn b360_0(d: u32) -> crate::cfn::codestarnotifications::notification_rule::Targe
 fn t360_notification_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::codestarnotifications::NotificationRule {
         created_by: Some(super::v()),

@@ -34,6 +34,7 @@ fn b361_3(d: u32) -> crate::cfn::cognito::identity_pool::PushSync {
 fn t361_identity_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::IdentityPool {
         allow_classic_flow: Some(super::v()),
@@ -61,6 +62,7 @@ fn t361_identity_pool() {
 fn t362_identity_pool_principal_tag() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::IdentityPoolPrincipalTag {
         identity_pool_id: super::v(),
@@ -104,6 +106,7 @@ fn b363_2(d: u32) -> crate::cfn::cognito::identity_pool_role_attachment::Mapping
 fn t363_identity_pool_role_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::IdentityPoolRoleAttachment {
         identity_pool_id: super::v(),
@@ -154,6 +157,7 @@ fn b364_3(d: u32) -> crate::cfn::cognito::log_delivery_configuration::S3Configur
 fn t364_log_delivery_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::LogDeliveryConfiguration {
         log_configurations: Some(vec![b364_0(d)]),
@@ -183,6 +187,7 @@ fn b365_0(d: u32) -> crate::cfn::cognito::managed_login_branding::AssetType {
 fn t365_managed_login_branding() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::ManagedLoginBranding {
         assets: Some(vec![b365_0(d)]),
@@ -202,6 +207,7 @@ fn t365_managed_login_branding() {
 fn t366_terms() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::Terms {
         client_id: Some(super::v()),
@@ -461,6 +467,7 @@ fn b367_25(d: u32) -> crate::cfn::cognito::user_pool::VerificationMessageTemplat
 fn t367_user_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPool {
         account_recovery_setting: Some(b367_0(d)),
@@ -559,6 +566,7 @@ fn b368_2(d: u32) -> crate::cfn::cognito::user_pool_client::TokenValidityUnits {
 fn t368_user_pool_client() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolClient {
         access_token_validity: Some(super::v()),
@@ -620,6 +628,7 @@ fn b369_2(d: u32) -> crate::cfn::cognito::user_pool_domain::FailoverType {
 fn t369_user_pool_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolDomain {
         custom_domain_config: Some(b369_0(d)),
@@ -640,6 +649,7 @@ fn t369_user_pool_domain() {
 fn t370_user_pool_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolGroup {
         description: Some(super::v()),
@@ -657,6 +667,7 @@ fn t370_user_pool_group() {
 fn t371_user_pool_identity_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolIdentityProvider {
         attribute_mapping: Some(::std::collections::BTreeMap::new()),
@@ -762,6 +773,7 @@ fn b372_7(d: u32) -> crate::cfn::cognito::user_pool_regional_configuration_attac
 fn t372_user_pool_regional_configuration_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolRegionalConfigurationAttachment {
         email_configuration: Some(b372_0(d)),
@@ -788,6 +800,7 @@ fn t372_user_pool_regional_configuration_attachment() {
 fn t373_user_pool_replica() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolReplica {
         region_name: super::v(),
@@ -811,6 +824,7 @@ fn b374_0(d: u32) -> crate::cfn::cognito::user_pool_resource_server::ResourceSer
 fn t374_user_pool_resource_server() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolResourceServer {
         identifier: super::v(),
@@ -897,6 +911,7 @@ fn b375_7(d: u32) -> crate::cfn::cognito::user_pool_risk_configuration_attachmen
 fn t375_user_pool_risk_configuration_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolRiskConfigurationAttachment {
         account_takeover_risk_configuration: Some(b375_0(d)),
@@ -922,6 +937,7 @@ fn t375_user_pool_risk_configuration_attachment() {
 fn t376_user_pool_ui_customization_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolUiCustomizationAttachment {
         css: Some(super::v()),
@@ -945,6 +961,7 @@ fn b377_0(d: u32) -> crate::cfn::cognito::user_pool_user::AttributeType {
 fn t377_user_pool_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolUser {
         client_metadata: Some(::std::collections::BTreeMap::new()),
@@ -966,6 +983,7 @@ fn t377_user_pool_user() {
 fn t378_user_pool_user_to_group_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cognito::UserPoolUserToGroupAttachment {
         group_name: super::v(),

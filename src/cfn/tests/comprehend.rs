@@ -64,6 +64,7 @@ fn b379_6(d: u32) -> crate::cfn::comprehend::document_classifier::VpcConfig {
 fn t379_document_classifier() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::comprehend::DocumentClassifier {
         data_access_role_arn: super::v(),
@@ -94,6 +95,7 @@ fn t379_document_classifier() {
 fn t380_document_classifier_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::comprehend::DocumentClassifierEndpoint {
         desired_inference_units: super::v(),
@@ -173,6 +175,7 @@ fn b381_7(d: u32) -> crate::cfn::comprehend::entity_recognizer::VpcConfig {
 fn t381_entity_recognizer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::comprehend::EntityRecognizer {
         data_access_role_arn: super::v(),
@@ -202,6 +205,7 @@ fn t381_entity_recognizer() {
 fn t382_entity_recognizer_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::comprehend::EntityRecognizerEndpoint {
         data_access_role_arn: Some(super::v()),
@@ -269,6 +273,7 @@ fn b383_6(d: u32) -> crate::cfn::comprehend::flywheel::EntityTypesListItem {
 fn t383_flywheel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::comprehend::Flywheel {
         active_model_arn: Some(super::v()),

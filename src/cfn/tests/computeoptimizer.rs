@@ -72,6 +72,7 @@ fn b384_6(d: u32) -> crate::cfn::computeoptimizer::automation_rule::Schedule {
 fn t384_automation_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::computeoptimizer::AutomationRule {
         criteria: Some(b384_0(d)),

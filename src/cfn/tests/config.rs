@@ -8,6 +8,7 @@
 fn t385_aggregation_authorization() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::AggregationAuthorization {
         authorized_account_id: super::v(),
@@ -68,6 +69,7 @@ fn b386_4(d: u32) -> crate::cfn::config::config_rule::SourceDetail {
 fn t386_config_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::ConfigRule {
         config_rule_name: Some(super::v()),
@@ -110,6 +112,7 @@ fn b387_1(d: u32) -> crate::cfn::config::configuration_aggregator::OrganizationA
 fn t387_configuration_aggregator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::ConfigurationAggregator {
         account_aggregation_sources: Some(vec![b387_0(d)]),
@@ -170,6 +173,7 @@ fn b388_4(d: u32) -> crate::cfn::config::configuration_recorder::RecordingModeOv
 fn t388_configuration_recorder() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::ConfigurationRecorder {
         name: Some(super::v()),
@@ -208,6 +212,7 @@ fn b389_2(d: u32) -> crate::cfn::config::conformance_pack::TemplateSsmDocumentDe
 fn t389_conformance_pack() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::ConformancePack {
         conformance_pack_input_parameters: Some(vec![b389_0(d)]),
@@ -245,6 +250,7 @@ fn b390_1(d: u32) -> crate::cfn::config::connector::AzureConnectorConfiguration 
 fn t390_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::Connector {
         connector_configuration: b390_0(d),
@@ -268,6 +274,7 @@ fn b391_0(d: u32) -> crate::cfn::config::delivery_channel::ConfigSnapshotDeliver
 fn t391_delivery_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::DeliveryChannel {
         config_snapshot_delivery_properties: Some(b391_0(d)),
@@ -332,6 +339,7 @@ fn b392_2(d: u32) -> crate::cfn::config::organization_config_rule::OrganizationM
 fn t392_organization_config_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::OrganizationConfigRule {
         excluded_accounts: Some(super::v()),
@@ -360,6 +368,7 @@ fn b393_0(d: u32) -> crate::cfn::config::organization_conformance_pack::Conforma
 fn t393_organization_conformance_pack() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::OrganizationConformancePack {
         conformance_pack_input_parameters: Some(vec![b393_0(d)]),
@@ -396,6 +405,7 @@ fn b394_1(d: u32) -> crate::cfn::config::remediation_configuration::SsmControls 
 fn t394_remediation_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::RemediationConfiguration {
         automatic: Some(super::v()),
@@ -420,6 +430,7 @@ fn t394_remediation_configuration() {
 fn t395_stored_query() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::config::StoredQuery {
         query_description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t396_agent_status() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::AgentStatus {
         description: Some(super::v()),
@@ -28,6 +29,7 @@ fn t396_agent_status() {
 fn t397_approved_origin() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ApprovedOrigin {
         instance_id: super::v(),
@@ -42,6 +44,7 @@ fn t397_approved_origin() {
 fn t398_contact_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ContactFlow {
         content: super::v(),
@@ -68,6 +71,7 @@ fn b399_0(d: u32) -> crate::cfn::connect::contact_flow_module::ExternalInvocatio
 fn t399_contact_flow_module() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ContactFlowModule {
         content: super::v(),
@@ -89,6 +93,7 @@ fn t399_contact_flow_module() {
 fn t400_contact_flow_module_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ContactFlowModuleAlias {
         contact_flow_module_id: super::v(),
@@ -105,6 +110,7 @@ fn t400_contact_flow_module_alias() {
 fn t401_contact_flow_module_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ContactFlowModuleVersion {
         contact_flow_module_id: super::v(),
@@ -119,6 +125,7 @@ fn t401_contact_flow_module_version() {
 fn t402_contact_flow_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ContactFlowVersion {
         contact_flow_id: super::v(),
@@ -133,6 +140,7 @@ fn t402_contact_flow_version() {
 fn t403_data_lake_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::DataLakeAssociation {
         data_set_id: super::v(),
@@ -148,6 +156,7 @@ fn t403_data_lake_association() {
 fn t404_data_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::DataTable {
         description: Some(super::v()),
@@ -191,6 +200,7 @@ fn b405_1(d: u32) -> crate::cfn::connect::data_table_attribute::Enum {
 fn t405_data_table_attribute() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::DataTableAttribute {
         data_table_arn: super::v(),
@@ -228,6 +238,7 @@ fn b406_1(d: u32) -> crate::cfn::connect::data_table_record::Value {
 fn t406_data_table_record() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::DataTableRecord {
         data_table_arn: super::v(),
@@ -252,6 +263,7 @@ fn b407_0(d: u32) -> crate::cfn::connect::email_address::AliasConfiguration {
 fn t407_email_address() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::EmailAddress {
         alias_configurations: Some(vec![b407_0(d)]),
@@ -627,6 +639,7 @@ fn b408_41(d: u32) -> crate::cfn::connect::evaluation_form::EvaluationFormTarget
 fn t408_evaluation_form() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::EvaluationForm {
         ai_version: Some(super::v()),
@@ -766,6 +779,7 @@ fn b409_7(d: u32) -> crate::cfn::connect::hours_of_operation::RecurrencePattern 
 fn t409_hours_of_operation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::HoursOfOperation {
         child_hours_of_operations: Some(vec![b409_0(d)]),
@@ -815,6 +829,7 @@ fn b410_0(d: u32) -> crate::cfn::connect::instance::Attributes {
 fn t410_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Instance {
         attributes: b410_0(d),
@@ -873,6 +888,7 @@ fn b411_4(d: u32) -> crate::cfn::connect::instance_storage_config::S3Config {
 fn t411_instance_storage_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::InstanceStorageConfig {
         instance_arn: super::v(),
@@ -897,6 +913,7 @@ fn t411_instance_storage_config() {
 fn t412_integration_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::IntegrationAssociation {
         instance_id: super::v(),
@@ -968,6 +985,7 @@ fn b413_5(d: u32) -> crate::cfn::connect::metric::MetricFilterStringCondition {
 fn t413_metric() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Metric {
         description: Some(super::v()),
@@ -1011,6 +1029,7 @@ fn b414_0(d: u32) -> crate::cfn::connect::notification::NotificationContent {
 fn t414_notification() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Notification {
         content: b414_0(d),
@@ -1030,6 +1049,7 @@ fn t414_notification() {
 fn t415_phone_number() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::PhoneNumber {
         country_code: Some(super::v()),
@@ -1064,6 +1084,7 @@ fn b416_1(d: u32) -> crate::cfn::connect::predefined_attribute::Values {
 fn t416_predefined_attribute() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::PredefinedAttribute {
         attribute_configuration: Some(b416_0(d)),
@@ -1083,6 +1104,7 @@ fn t416_predefined_attribute() {
 fn t417_prompt() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Prompt {
         description: Some(super::v()),
@@ -1131,6 +1153,7 @@ fn b418_3(d: u32) -> crate::cfn::connect::queue::Tag {
 fn t418_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Queue {
         additional_email_addresses: Some(vec![b418_0(d)]),
@@ -1199,6 +1222,7 @@ fn b419_4(d: u32) -> crate::cfn::connect::quick_connect::UserQuickConnectConfig 
 fn t419_quick_connect() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::QuickConnect {
         description: Some(super::v()),
@@ -1261,6 +1285,7 @@ fn b420_4(d: u32) -> crate::cfn::connect::routing_profile::RoutingProfileQueueCo
 fn t420_routing_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::RoutingProfile {
         agent_availability_timer: Some(super::v()),
@@ -1457,6 +1482,7 @@ fn b421_18(d: u32) -> crate::cfn::connect::rule::RuleTriggerEventSource {
 fn t421_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Rule {
         actions: b421_0(d),
@@ -1494,6 +1520,7 @@ fn t421_rule() {
 fn t422_security_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::SecurityKey {
         instance_id: super::v(),
@@ -1555,6 +1582,7 @@ fn b423_6(d: u32) -> crate::cfn::connect::security_profile::PrimaryAttributeValu
 fn t423_security_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::SecurityProfile {
         allowed_access_control_hierarchy_group_id: Some(super::v()),
@@ -1640,6 +1668,7 @@ fn b424_6(d: u32) -> crate::cfn::connect::task_template::Field {
 fn t424_task_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::TaskTemplate {
         client_token: Some(super::v()),
@@ -1695,6 +1724,7 @@ fn b425_2(d: u32) -> crate::cfn::connect::test_case::VoiceCallEntryPointParamete
 fn t425_test_case() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::TestCase {
         content: super::v(),
@@ -1718,6 +1748,7 @@ fn t425_test_case() {
 fn t426_traffic_distribution_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::TrafficDistributionGroup {
         description: Some(super::v()),
@@ -1734,6 +1765,7 @@ fn t426_traffic_distribution_group() {
 fn t427_use_case() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::UseCase {
         instance_id: super::v(),
@@ -1832,6 +1864,7 @@ fn b428_9(d: u32) -> crate::cfn::connect::user::VoiceEnhancementConfig {
 fn t428_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::User {
         after_contact_work_configs: Some(vec![b428_0(d)]),
@@ -1869,6 +1902,7 @@ fn t428_user() {
 fn t429_user_hierarchy_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::UserHierarchyGroup {
         instance_arn: super::v(),
@@ -1941,6 +1975,7 @@ fn b430_5(d: u32) -> crate::cfn::connect::user_hierarchy_structure::LevelTwo {
 fn t430_user_hierarchy_structure() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::UserHierarchyStructure {
         instance_arn: super::v(),
@@ -1961,6 +1996,7 @@ fn t430_user_hierarchy_structure() {
 fn t431_view() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::View {
         actions: super::v(),
@@ -1979,6 +2015,7 @@ fn t431_view() {
 fn t432_view_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::ViewVersion {
         version_description: Some(super::v()),
@@ -1994,6 +2031,7 @@ fn t432_view_version() {
 fn t433_vocabulary() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Vocabulary {
         content: super::v(),
@@ -2110,6 +2148,7 @@ fn b434_11(d: u32) -> crate::cfn::connect::workspace::FontFamily {
 fn t434_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connect::Workspace {
         associations: Some(super::v()),

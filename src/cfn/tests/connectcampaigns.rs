@@ -58,6 +58,7 @@ fn b435_5(d: u32) -> crate::cfn::connectcampaigns::campaign::AnswerMachineDetect
 fn t435_campaign() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connectcampaigns::Campaign {
         connect_instance_arn: super::v(),

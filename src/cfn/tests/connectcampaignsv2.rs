@@ -282,6 +282,7 @@ fn b436_32(d: u32) -> crate::cfn::connectcampaignsv2::campaign::EventTrigger {
 fn t436_campaign() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::connectcampaignsv2::Campaign {
         channel_subtype_config: Some(b436_0(d)),

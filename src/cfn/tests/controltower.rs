@@ -16,6 +16,7 @@ fn b437_0(d: u32) -> crate::cfn::controltower::enabled_baseline::Parameter {
 fn t437_enabled_baseline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::controltower::EnabledBaseline {
         baseline_identifier: super::v(),
@@ -42,6 +43,7 @@ fn b438_0(d: u32) -> crate::cfn::controltower::enabled_control::EnabledControlPa
 fn t438_enabled_control() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::controltower::EnabledControl {
         control_identifier: super::v(),
@@ -59,6 +61,7 @@ fn t438_enabled_control() {
 fn t439_landing_zone() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::controltower::LandingZone {
         manifest: super::v(),

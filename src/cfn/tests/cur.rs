@@ -8,6 +8,7 @@
 fn t237_report_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::cur::ReportDefinition {
         additional_artifacts: Some(super::v()),

@@ -59,6 +59,7 @@ fn b440_5(d: u32) -> crate::cfn::customerprofiles::calculated_attribute_definiti
 fn t440_calculated_attribute_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::CalculatedAttributeDefinition {
         attribute_details: b440_0(d),
@@ -191,6 +192,7 @@ fn b441_11(d: u32) -> crate::cfn::customerprofiles::domain::MatchingRule {
 fn t441_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::Domain {
         data_store: Some(b441_0(d)),
@@ -233,6 +235,7 @@ fn b442_0(d: u32) -> crate::cfn::customerprofiles::domain_object_type::DomainObj
 fn t442_domain_object_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::DomainObjectType {
         description: Some(super::v()),
@@ -252,6 +255,7 @@ fn t442_domain_object_type() {
 fn t443_event_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::EventStream {
         domain_name: super::v(),
@@ -311,6 +315,7 @@ fn b444_4(d: u32) -> crate::cfn::customerprofiles::event_trigger::Period {
 fn t444_event_trigger() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::EventTrigger {
         description: Some(super::v()),
@@ -472,6 +477,7 @@ fn b445_14(d: u32) -> crate::cfn::customerprofiles::integration::ScheduledTrigge
 fn t445_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::Integration {
         domain_name: super::v(),
@@ -540,6 +546,7 @@ fn b446_3(d: u32) -> crate::cfn::customerprofiles::object_type::ObjectTypeKey {
 fn t446_object_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::ObjectType {
         allow_profile_creation: Some(super::v()),
@@ -591,6 +598,7 @@ fn b447_2(d: u32) -> crate::cfn::customerprofiles::recommender::EventParameters 
 fn t447_recommender() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::Recommender {
         description: Some(super::v()),
@@ -612,6 +620,7 @@ fn t447_recommender() {
 fn t448_recommender_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::RecommenderFilter {
         description: Some(super::v()),
@@ -639,6 +648,7 @@ fn b449_0(d: u32) -> crate::cfn::customerprofiles::recommender_schema::Recommend
 fn t449_recommender_schema() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::RecommenderSchema {
         domain_name: super::v(),
@@ -811,6 +821,7 @@ fn b450_15(d: u32) -> crate::cfn::customerprofiles::segment_definition::SortAttr
 fn t450_segment_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::customerprofiles::SegmentDefinition {
         description: Some(super::v()),

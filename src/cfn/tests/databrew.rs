@@ -149,6 +149,7 @@ fn b471_15(d: u32) -> crate::cfn::databrew::dataset::DatetimeOptions {
 fn t471_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::databrew::Dataset {
         format: Some(super::v()),
@@ -346,6 +347,7 @@ fn b472_19(d: u32) -> crate::cfn::databrew::job::ValidationConfiguration {
 fn t472_job() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::databrew::Job {
         data_catalog_outputs: Some(vec![b472_0(d)]),
@@ -405,6 +407,7 @@ fn b473_0(d: u32) -> crate::cfn::databrew::project::Sample {
 fn t473_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::databrew::Project {
         dataset_name: super::v(),
@@ -449,6 +452,7 @@ fn b474_2(d: u32) -> crate::cfn::databrew::recipe::ConditionExpression {
 fn t474_recipe() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::databrew::Recipe {
         description: Some(super::v()),
@@ -505,6 +509,7 @@ fn b475_3(d: u32) -> crate::cfn::databrew::ruleset::Threshold {
 fn t475_ruleset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::databrew::Ruleset {
         description: Some(super::v()),
@@ -526,6 +531,7 @@ fn t475_ruleset() {
 fn t476_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::databrew::Schedule {
         cron_expression: super::v(),

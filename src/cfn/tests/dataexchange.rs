@@ -8,6 +8,7 @@
 fn t477_data_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dataexchange::DataSet {
         asset_type: super::v(),
@@ -69,6 +70,7 @@ fn b478_5(d: u32) -> crate::cfn::dataexchange::event_action::RevisionPublished {
 fn t478_event_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dataexchange::EventAction {
         action: b478_0(d),

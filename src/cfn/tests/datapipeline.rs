@@ -50,6 +50,7 @@ fn b479_4(d: u32) -> crate::cfn::datapipeline::pipeline::Field {
 fn t479_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datapipeline::Pipeline {
         activate: Some(super::v()),

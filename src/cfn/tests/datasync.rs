@@ -8,6 +8,7 @@
 fn t480_agent() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::Agent {
         activation_key: Some(super::v()),
@@ -65,6 +66,7 @@ fn b481_4(d: u32) -> crate::cfn::datasync::location_azure_blob::AzureOidcConfig 
 fn t481_location_azure_blob() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationAzureBlob {
         agent_arns: Some(super::v()),
@@ -101,6 +103,7 @@ fn b482_0(d: u32) -> crate::cfn::datasync::location_efs::Ec2Config {
 fn t482_location_efs() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationEfs {
         access_point_arn: Some(super::v()),
@@ -121,6 +124,7 @@ fn t482_location_efs() {
 fn t483_location_f_sx_lustre() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationFSxLustre {
         fsx_filesystem_arn: Some(super::v()),
@@ -202,6 +206,7 @@ fn b484_7(d: u32) -> crate::cfn::datasync::location_f_sx_ontap::SmbMountOptions 
 fn t484_location_f_sx_ontap() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationFSxOntap {
         protocol: Some(b484_0(d)),
@@ -248,6 +253,7 @@ fn b485_2(d: u32) -> crate::cfn::datasync::location_f_sx_open_zfs::MountOptions 
 fn t485_location_f_sx_open_zfs() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationFSxOpenZfs {
         fsx_filesystem_arn: Some(super::v()),
@@ -284,6 +290,7 @@ fn b486_1(d: u32) -> crate::cfn::datasync::location_f_sx_windows::CustomSecretCo
 fn t486_location_f_sx_windows() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationFSxWindows {
         cmk_secret_config: Some(b486_0(d)),
@@ -339,6 +346,7 @@ fn b487_3(d: u32) -> crate::cfn::datasync::location_hdfs::QopConfiguration {
 fn t487_location_hdfs() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationHdfs {
         agent_arns: super::v(),
@@ -384,6 +392,7 @@ fn b488_1(d: u32) -> crate::cfn::datasync::location_nfs::OnPremConfig {
 fn t488_location_nfs() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationNfs {
         mount_options: Some(b488_0(d)),
@@ -444,6 +453,7 @@ fn b489_4(d: u32) -> crate::cfn::datasync::location_object_storage::GoogleOidcCo
 fn t489_location_object_storage() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationObjectStorage {
         access_key: Some(super::v()),
@@ -481,6 +491,7 @@ fn b490_0(d: u32) -> crate::cfn::datasync::location_s3::S3Config {
 fn t490_location_s3() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationS3 {
         s3_bucket_arn: Some(super::v()),
@@ -522,6 +533,7 @@ fn b491_2(d: u32) -> crate::cfn::datasync::location_smb::MountOptions {
 fn t491_location_smb() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::LocationSmb {
         agent_arns: super::v(),
@@ -681,6 +693,7 @@ fn b492_14(d: u32) -> crate::cfn::datasync::task::Verified {
 fn t492_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datasync::Task {
         cloud_watch_log_group_arn: Some(super::v()),

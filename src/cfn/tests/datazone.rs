@@ -285,6 +285,7 @@ fn b493_28(d: u32) -> crate::cfn::datazone::connection::WorkflowsMwaaPropertiesI
 fn t493_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::Connection {
         aws_location: Some(b493_0(d)),
@@ -443,6 +444,7 @@ fn b494_12(d: u32) -> crate::cfn::datazone::data_source::ScheduleConfiguration {
 fn t494_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::DataSource {
         asset_forms_input: Some(vec![b494_0(d)]),
@@ -490,6 +492,7 @@ fn b495_0(d: u32) -> crate::cfn::datazone::domain::SingleSignOn {
 fn t495_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::Domain {
         description: Some(super::v()),
@@ -511,6 +514,7 @@ fn t495_domain() {
 fn t496_domain_unit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::DomainUnit {
         description: Some(super::v()),
@@ -535,6 +539,7 @@ fn b497_0(d: u32) -> crate::cfn::datazone::environment::EnvironmentParameter {
 fn t497_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::Environment {
         deployment_order: Some(super::v()),
@@ -568,6 +573,7 @@ fn b498_0(d: u32) -> crate::cfn::datazone::environment_actions::AwsConsoleLinkPa
 fn t498_environment_actions() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::EnvironmentActions {
         description: Some(super::v()),
@@ -610,6 +616,7 @@ fn b499_2(d: u32) -> crate::cfn::datazone::environment_blueprint_configuration::
 fn t499_environment_blueprint_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::EnvironmentBlueprintConfiguration {
         domain_identifier: super::v(),
@@ -642,6 +649,7 @@ fn b500_0(d: u32) -> crate::cfn::datazone::environment_profile::EnvironmentParam
 fn t500_environment_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::EnvironmentProfile {
         aws_account_id: super::v(),
@@ -670,6 +678,7 @@ fn b501_0(d: u32) -> crate::cfn::datazone::form_type::Model {
 fn t501_form_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::FormType {
         description: Some(super::v()),
@@ -689,6 +698,7 @@ fn t501_form_type() {
 fn t502_group_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::GroupProfile {
         domain_identifier: super::v(),
@@ -728,6 +738,7 @@ fn b503_2(d: u32) -> crate::cfn::datazone::owner::OwnerUserProperties {
 fn t503_owner() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::Owner {
         domain_identifier: super::v(),
@@ -902,6 +913,7 @@ fn b504_18(d: u32) -> crate::cfn::datazone::policy_grant::UserPolicyGrantPrincip
 fn t504_policy_grant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::PolicyGrant {
         detail: b504_0(d),
@@ -972,6 +984,7 @@ fn b505_4(d: u32) -> crate::cfn::datazone::project::EnvironmentParameter {
 fn t505_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::Project {
         description: Some(super::v()),
@@ -1008,6 +1021,7 @@ fn b506_0(d: u32) -> crate::cfn::datazone::project_membership::Member {
 fn t506_project_membership() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::ProjectMembership {
         designation: super::v(),
@@ -1081,6 +1095,7 @@ fn b507_5(d: u32) -> crate::cfn::datazone::project_profile::ResourceTagParameter
 fn t507_project_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::ProjectProfile {
         allow_custom_project_resource_tags: Some(super::v()),
@@ -1117,6 +1132,7 @@ fn b508_0(d: u32) -> crate::cfn::datazone::subscription_target::SubscriptionTarg
 fn t508_subscription_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::SubscriptionTarget {
         applicable_asset_types: super::v(),
@@ -1139,6 +1155,7 @@ fn t508_subscription_target() {
 fn t509_user_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::datazone::UserProfile {
         domain_identifier: super::v(),

@@ -15,6 +15,7 @@ fn b451_0(d: u32) -> crate::cfn::dax::cluster::SseSpecification {
 fn t451_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dax::Cluster {
         availability_zones: Some(super::v()),
@@ -43,6 +44,7 @@ fn t451_cluster() {
 fn t452_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dax::ParameterGroup {
         description: Some(super::v()),
@@ -58,6 +60,7 @@ fn t452_parameter_group() {
 fn t453_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dax::SubnetGroup {
         description: Some(super::v()),

@@ -39,6 +39,7 @@ fn b510_4(d: u32) -> crate::cfn::deadline::budget::UsageTrackingResource {
 fn t510_budget() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Budget {
         actions: vec![b510_0(d)],
@@ -63,6 +64,7 @@ fn t510_budget() {
 fn t511_farm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Farm {
         cost_scale_factor: Some(super::v()),
@@ -275,6 +277,7 @@ fn b512_20(d: u32) -> crate::cfn::deadline::fleet::HostConfiguration {
 fn t512_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Fleet {
         configuration: b512_0(d),
@@ -317,6 +320,7 @@ fn t512_fleet() {
 fn t513_license_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::LicenseEndpoint {
         security_group_ids: super::v(),
@@ -333,6 +337,7 @@ fn t513_license_endpoint() {
 fn t514_limit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Limit {
         amount_requirement_name: super::v(),
@@ -350,6 +355,7 @@ fn t514_limit() {
 fn t515_metered_product() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::MeteredProduct {
         license_endpoint_id: Some(super::v()),
@@ -364,6 +370,7 @@ fn t515_metered_product() {
 fn t516_monitor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Monitor {
         display_name: super::v(),
@@ -458,6 +465,7 @@ fn b517_8(d: u32) -> crate::cfn::deadline::queue::SchedulingMinPriorityOverride 
 fn t517_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Queue {
         allowed_storage_profile_ids: Some(super::v()),
@@ -490,6 +498,7 @@ fn t517_queue() {
 fn t518_queue_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::QueueEnvironment {
         farm_id: super::v(),
@@ -507,6 +516,7 @@ fn t518_queue_environment() {
 fn t519_queue_fleet_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::QueueFleetAssociation {
         farm_id: super::v(),
@@ -522,6 +532,7 @@ fn t519_queue_fleet_association() {
 fn t520_queue_limit_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::QueueLimitAssociation {
         farm_id: super::v(),
@@ -546,6 +557,7 @@ fn b521_0(d: u32) -> crate::cfn::deadline::storage_profile::FileSystemLocation {
 fn t521_storage_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::StorageProfile {
         display_name: super::v(),
@@ -579,6 +591,7 @@ fn b522_1(d: u32) -> crate::cfn::deadline::worker::IpAddresses {
 fn t522_worker() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::deadline::Worker {
         farm_id: super::v(),

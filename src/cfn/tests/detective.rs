@@ -8,6 +8,7 @@
 fn t523_graph() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::detective::Graph {
         auto_enable_members: Some(super::v()),
@@ -22,6 +23,7 @@ fn t523_graph() {
 fn t524_member_invitation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::detective::MemberInvitation {
         disable_email_notification: Some(super::v()),
@@ -39,6 +41,7 @@ fn t524_member_invitation() {
 fn t525_organization_admin() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::detective::OrganizationAdmin {
         account_id: super::v(),

@@ -58,6 +58,7 @@ fn b526_4(d: u32) -> crate::cfn::devopsagent::agent_space::Preferences {
 fn t526_agent_space() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsagent::AgentSpace {
         description: Some(super::v()),
@@ -92,6 +93,7 @@ fn b527_0(d: u32) -> crate::cfn::devopsagent::asset::AssetFile {
 fn t527_asset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsagent::Asset {
         agent_space_id: super::v(),
@@ -315,6 +317,7 @@ fn b528_21(d: u32) -> crate::cfn::devopsagent::association::SourceAwsConfigurati
 fn t528_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsagent::Association {
         agent_space_id: super::v(),
@@ -381,6 +384,7 @@ fn b529_2(d: u32) -> crate::cfn::devopsagent::private_connection::ServiceManaged
 fn t529_private_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsagent::PrivateConnection {
         certificate: Some(super::v()),
@@ -649,6 +653,7 @@ fn b530_26(d: u32) -> crate::cfn::devopsagent::service::ServiceNowAuthorizationC
 fn t530_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsagent::Service {
         exchange_url_private_connection_name: Some(super::v()),
@@ -710,6 +715,7 @@ fn b531_1(d: u32) -> crate::cfn::devopsagent::trigger::Schedule {
 fn t531_trigger() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsagent::Trigger {
         action: super::v(),

@@ -8,6 +8,7 @@
 fn t532_log_anomaly_detection_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsguru::LogAnomalyDetectionIntegration {
     }
@@ -43,6 +44,7 @@ fn b533_2(d: u32) -> crate::cfn::devopsguru::notification_channel::SnsChannelCon
 fn t533_notification_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsguru::NotificationChannel {
         config: b533_0(d),
@@ -82,6 +84,7 @@ fn b534_2(d: u32) -> crate::cfn::devopsguru::resource_collection::TagCollection 
 fn t534_resource_collection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::devopsguru::ResourceCollection {
         resource_collection_filter: b534_0(d),

@@ -8,6 +8,7 @@
 fn t535_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::Connection {
         bandwidth: super::v(),
@@ -27,6 +28,7 @@ fn t535_connection() {
 fn t536_direct_connect_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::DirectConnectGateway {
         amazon_side_asn: Some(super::v()),
@@ -42,6 +44,7 @@ fn t536_direct_connect_gateway() {
 fn t537_direct_connect_gateway_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::DirectConnectGatewayAssociation {
         accept_direct_connect_gateway_association_proposal_role_arn: Some(super::v()),
@@ -58,6 +61,7 @@ fn t537_direct_connect_gateway_association() {
 fn t538_lag() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::Lag {
         connections_bandwidth: super::v(),
@@ -89,6 +93,7 @@ fn b539_0(d: u32) -> crate::cfn::directconnect::private_virtual_interface::BgpPe
 fn t539_private_virtual_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::PrivateVirtualInterface {
         allocate_private_virtual_interface_role_arn: Some(super::v()),
@@ -125,6 +130,7 @@ fn b540_0(d: u32) -> crate::cfn::directconnect::public_virtual_interface::BgpPee
 fn t540_public_virtual_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::PublicVirtualInterface {
         allocate_public_virtual_interface_role_arn: Some(super::v()),
@@ -158,6 +164,7 @@ fn b541_0(d: u32) -> crate::cfn::directconnect::transit_virtual_interface::BgpPe
 fn t541_transit_virtual_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directconnect::TransitVirtualInterface {
         allocate_transit_virtual_interface_role_arn: Some(super::v()),

@@ -16,6 +16,7 @@ fn b542_0(d: u32) -> crate::cfn::directoryservice::microsoft_ad::VpcSettings {
 fn t542_microsoft_ad() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directoryservice::MicrosoftAd {
         create_alias: Some(super::v()),
@@ -44,6 +45,7 @@ fn b543_1(d: u32) -> crate::cfn::directoryservice::simple_ad::VpcSettings {
 fn t543_simple_ad() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::directoryservice::SimpleAd {
         create_alias: Some(super::v()),

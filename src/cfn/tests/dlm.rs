@@ -228,6 +228,7 @@ fn b454_22(d: u32) -> crate::cfn::dlm::lifecycle_policy::ShareRule {
 fn t454_lifecycle_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dlm::LifecyclePolicy {
         copy_tags: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t455_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::Certificate {
         certificate_identifier: Some(super::v()),
@@ -42,6 +43,7 @@ fn b456_1(d: u32) -> crate::cfn::dms::data_migration::SourceDataSettings {
 fn t456_data_migration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::DataMigration {
         data_migration_identifier: Some(super::v()),
@@ -211,6 +213,7 @@ fn b457_11(d: u32) -> crate::cfn::dms::data_provider::SybaseAseSettings {
 fn t457_data_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::DataProvider {
         data_provider_identifier: Some(super::v()),
@@ -578,6 +581,7 @@ fn b458_16(d: u32) -> crate::cfn::dms::endpoint::SybaseSettings {
 fn t458_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::Endpoint {
         certificate_arn: Some(super::v()),
@@ -638,6 +642,7 @@ fn t458_endpoint() {
 fn t459_event_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::EventSubscription {
         enabled: Some(super::v()),
@@ -657,6 +662,7 @@ fn t459_event_subscription() {
 fn t460_instance_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::InstanceProfile {
         availability_zone: Some(super::v()),
@@ -698,6 +704,7 @@ fn b461_1(d: u32) -> crate::cfn::dms::migration_project::DataProviderDescriptor 
 fn t461_migration_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::MigrationProject {
         description: Some(super::v()),
@@ -736,6 +743,7 @@ fn b462_0(d: u32) -> crate::cfn::dms::replication_config::ComputeConfig {
 fn t462_replication_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::ReplicationConfig {
         compute_config: b462_0(d),
@@ -759,6 +767,7 @@ fn t462_replication_config() {
 fn t463_replication_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::ReplicationInstance {
         allocated_storage: Some(super::v()),
@@ -788,6 +797,7 @@ fn t463_replication_instance() {
 fn t464_replication_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::ReplicationSubnetGroup {
         replication_subnet_group_description: super::v(),
@@ -804,6 +814,7 @@ fn t464_replication_subnet_group() {
 fn t465_replication_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dms::ReplicationTask {
         cdc_start_position: Some(super::v()),

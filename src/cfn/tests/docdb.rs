@@ -16,6 +16,7 @@ fn b544_0(d: u32) -> crate::cfn::docdb::db_cluster::ServerlessV2ScalingConfigura
 fn t544_db_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdb::DbCluster {
         availability_zones: Some(super::v()),
@@ -59,6 +60,7 @@ fn t544_db_cluster() {
 fn t545_db_cluster_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdb::DbClusterParameterGroup {
         description: super::v(),
@@ -76,6 +78,7 @@ fn t545_db_cluster_parameter_group() {
 fn t546_db_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdb::DbInstance {
         auto_minor_version_upgrade: Some(super::v()),
@@ -98,6 +101,7 @@ fn t546_db_instance() {
 fn t547_db_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdb::DbSubnetGroup {
         db_subnet_group_description: super::v(),
@@ -114,6 +118,7 @@ fn t547_db_subnet_group() {
 fn t548_event_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdb::EventSubscription {
         enabled: Some(super::v()),
@@ -132,6 +137,7 @@ fn t548_event_subscription() {
 fn t549_global_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdb::GlobalCluster {
         deletion_protection: Some(super::v()),

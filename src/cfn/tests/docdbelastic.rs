@@ -8,6 +8,7 @@
 fn t550_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdbelastic::Cluster {
         admin_user_name: super::v(),
@@ -34,6 +35,7 @@ fn t550_cluster() {
 fn t551_cluster_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::docdbelastic::ClusterSnapshot {
         cluster_arn: super::v(),

@@ -15,6 +15,7 @@ fn b466_0(d: u32) -> crate::cfn::drs::launch_configuration_template::Licensing {
 fn t466_launch_configuration_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::drs::LaunchConfigurationTemplate {
         copy_private_ip: Some(super::v()),
@@ -37,6 +38,7 @@ fn t466_launch_configuration_template() {
 fn t467_recovery_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::drs::RecoveryPlan {
         description: Some(super::v()),
@@ -63,6 +65,7 @@ fn b468_0(d: u32) -> crate::cfn::drs::replication_configuration_template::PitPol
 fn t468_replication_configuration_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::drs::ReplicationConfigurationTemplate {
         associate_default_security_group: Some(super::v()),
@@ -92,6 +95,7 @@ fn t468_replication_configuration_template() {
 fn t469_source_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::drs::SourceNetwork {
         origin_account_id: super::v(),

@@ -16,6 +16,7 @@ fn b470_0(d: u32) -> crate::cfn::dsql::cluster::MultiRegionProperties {
 fn t470_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dsql::Cluster {
         deletion_protection_enabled: Some(super::v()),

@@ -261,6 +261,7 @@ fn b552_29(d: u32) -> crate::cfn::dynamodb::global_table::VectorAttribute {
 fn t552_global_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dynamodb::GlobalTable {
         attribute_definitions: Some(vec![b552_0(d)]),
@@ -518,6 +519,7 @@ fn b553_23(d: u32) -> crate::cfn::dynamodb::table::VectorAttribute {
 fn t553_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::dynamodb::Table {
         attribute_definitions: Some(vec![b553_0(d)]),

@@ -32,6 +32,7 @@ fn b554_2(d: u32) -> crate::cfn::ec2::application_status_check::HealthCheckPathS
 fn t554_application_status_check() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::ApplicationStatusCheck {
         aggregation: Some(super::v()),
@@ -62,6 +63,7 @@ fn t554_application_status_check() {
 fn t555_capacity_manager_data_export() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::CapacityManagerDataExport {
         output_format: super::v(),
@@ -87,6 +89,7 @@ fn b556_0(d: u32) -> crate::cfn::ec2::capacity_reservation::TagSpecification {
 fn t556_capacity_reservation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::CapacityReservation {
         availability_zone: Some(super::v()),
@@ -136,6 +139,7 @@ fn b557_1(d: u32) -> crate::cfn::ec2::capacity_reservation_fleet::TagSpecificati
 fn t557_capacity_reservation_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::CapacityReservationFleet {
         allocation_strategy: Some(super::v()),
@@ -159,6 +163,7 @@ fn t557_capacity_reservation_fleet() {
 fn t558_carrier_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::CarrierGateway {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -173,6 +178,7 @@ fn t558_carrier_gateway() {
 fn t559_client_vpn_authorization_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::ClientVpnAuthorizationRule {
         access_group_id: Some(super::v()),
@@ -298,6 +304,7 @@ fn b560_13(d: u32) -> crate::cfn::ec2::client_vpn_endpoint::TransitGatewayConfig
 fn t560_client_vpn_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::ClientVpnEndpoint {
         authentication_options: vec![b560_0(d)],
@@ -346,6 +353,7 @@ fn t560_client_vpn_endpoint() {
 fn t561_client_vpn_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::ClientVpnRoute {
         client_vpn_endpoint_id: super::v(),
@@ -362,6 +370,7 @@ fn t561_client_vpn_route() {
 fn t562_client_vpn_target_network_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::ClientVpnTargetNetworkAssociation {
         availability_zone: Some(super::v()),
@@ -378,6 +387,7 @@ fn t562_client_vpn_target_network_association() {
 fn t563_customer_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::CustomerGateway {
         bgp_asn: Some(super::v()),
@@ -397,6 +407,7 @@ fn t563_customer_gateway() {
 fn t564_dhcp_options() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::DhcpOptions {
         domain_name: Some(super::v()),
@@ -777,6 +788,7 @@ fn b565_36(d: u32) -> crate::cfn::ec2::ec2_fleet::TargetCapacitySpecificationReq
 fn t565_ec2_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Ec2Fleet {
         context: Some(super::v()),
@@ -838,6 +850,7 @@ fn t565_ec2_fleet() {
 fn t566_eip() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Eip {
         address: Some(super::v()),
@@ -858,6 +871,7 @@ fn t566_eip() {
 fn t567_eip_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::EipAssociation {
         allocation_id: Some(super::v()),
@@ -875,6 +889,7 @@ fn t567_eip_association() {
 fn t568_egress_only_internet_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::EgressOnlyInternetGateway {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -889,6 +904,7 @@ fn t568_egress_only_internet_gateway() {
 fn t569_enclave_certificate_iam_role_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::EnclaveCertificateIamRoleAssociation {
         certificate_arn: super::v(),
@@ -920,6 +936,7 @@ fn b570_1(d: u32) -> crate::cfn::ec2::flow_log::TagFieldSpecification {
 fn t570_flow_log() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::FlowLog {
         deliver_cross_account_role: Some(super::v()),
@@ -955,6 +972,7 @@ fn b571_0(d: u32) -> crate::cfn::ec2::fpga_image::StorageLocation {
 fn t571_fpga_image() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::FpgaImage {
         description: Some(super::v()),
@@ -973,6 +991,7 @@ fn t571_fpga_image() {
 fn t572_gateway_route_table_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::GatewayRouteTableAssociation {
         gateway_id: super::v(),
@@ -987,6 +1006,7 @@ fn t572_gateway_route_table_association() {
 fn t573_host() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Host {
         asset_id: Some(super::v()),
@@ -1022,6 +1042,7 @@ fn b574_1(d: u32) -> crate::cfn::ec2::ipam::IpamOperatingRegion {
 fn t574_ipam() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Ipam {
         default_resource_discovery_organizational_unit_exclusions: Some(vec![b574_0(d)]),
@@ -1043,6 +1064,7 @@ fn t574_ipam() {
 fn t575_ipam_allocation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamAllocation {
         cidr: Some(super::v()),
@@ -1076,6 +1098,7 @@ fn b576_2(d: u32) -> crate::cfn::ec2::ipam_pool::SourceResource {
 fn t576_ipam_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamPool {
         address_family: super::v(),
@@ -1106,6 +1129,7 @@ fn t576_ipam_pool() {
 fn t577_ipam_pool_cidr() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamPoolCidr {
         cidr: Some(super::v()),
@@ -1145,6 +1169,7 @@ fn b578_1(d: u32) -> crate::cfn::ec2::ipam_prefix_list_resolver::IpamPrefixListR
 fn t578_ipam_prefix_list_resolver() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamPrefixListResolver {
         address_family: super::v(),
@@ -1164,6 +1189,7 @@ fn t578_ipam_prefix_list_resolver() {
 fn t579_ipam_prefix_list_resolver_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamPrefixListResolverTarget {
         desired_version: Some(super::v()),
@@ -1196,6 +1222,7 @@ fn b580_1(d: u32) -> crate::cfn::ec2::ipam_resource_discovery::IpamResourceDisco
 fn t580_ipam_resource_discovery() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamResourceDiscovery {
         description: Some(super::v()),
@@ -1214,6 +1241,7 @@ fn t580_ipam_resource_discovery() {
 fn t581_ipam_resource_discovery_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamResourceDiscoveryAssociation {
         ipam_id: super::v(),
@@ -1237,6 +1265,7 @@ fn b582_0(d: u32) -> crate::cfn::ec2::ipam_scope::IpamScopeExternalAuthorityConf
 fn t582_ipam_scope() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamScope {
         description: Some(super::v()),
@@ -1254,6 +1283,7 @@ fn t582_ipam_scope() {
 fn t583_ipv4_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Ipv4Pool {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -1444,6 +1474,7 @@ fn b584_20(d: u32) -> crate::cfn::ec2::instance::Volume {
 fn t584_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Instance {
         additional_info: Some(super::v()),
@@ -1517,6 +1548,7 @@ fn t584_instance() {
 fn t585_instance_connect_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::InstanceConnectEndpoint {
         client_token: Some(super::v()),
@@ -1544,6 +1576,7 @@ fn b586_1(d: u32) -> crate::cfn::ec2::instance_event_window::TimeRange {
 fn t586_instance_event_window() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::InstanceEventWindow {
         cron_expression: Some(super::v()),
@@ -1561,6 +1594,7 @@ fn t586_instance_event_window() {
 fn t587_internet_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::InternetGateway {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -1574,6 +1608,7 @@ fn t587_internet_gateway() {
 fn t588_ip_pool_route_table_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpPoolRouteTableAssociation {
         public_ipv4_pool: super::v(),
@@ -1588,6 +1623,7 @@ fn t588_ip_pool_route_table_association() {
 fn t589_ipam_external_resource_verification_token() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamExternalResourceVerificationToken {
         ipam_id: super::v(),
@@ -1602,6 +1638,7 @@ fn t589_ipam_external_resource_verification_token() {
 fn t590_ipam_internet_registry_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::IpamInternetRegistryAssociation {
         description: Some(super::v()),
@@ -1619,6 +1656,7 @@ fn t590_ipam_internet_registry_association() {
 fn t591_key_pair() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::KeyPair {
         key_format: Some(super::v()),
@@ -2057,6 +2095,7 @@ fn b592_42(d: u32) -> crate::cfn::ec2::launch_template::LaunchTemplateTagSpecifi
 fn t592_launch_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LaunchTemplate {
         launch_template_data: b592_0(d),
@@ -2115,6 +2154,7 @@ fn t592_launch_template() {
 fn t593_local_gateway_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LocalGatewayRoute {
         destination_cidr_block: Some(super::v()),
@@ -2131,6 +2171,7 @@ fn t593_local_gateway_route() {
 fn t594_local_gateway_route_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LocalGatewayRouteTable {
         local_gateway_id: super::v(),
@@ -2146,6 +2187,7 @@ fn t594_local_gateway_route_table() {
 fn t595_local_gateway_route_table_vp_cassociation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LocalGatewayRouteTableVpCassociation {
         local_gateway_route_table_id: super::v(),
@@ -2161,6 +2203,7 @@ fn t595_local_gateway_route_table_vp_cassociation() {
 fn t596_local_gateway_route_table_virtual_interface_group_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
         local_gateway_route_table_id: super::v(),
@@ -2176,6 +2219,7 @@ fn t596_local_gateway_route_table_virtual_interface_group_association() {
 fn t597_local_gateway_virtual_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LocalGatewayVirtualInterface {
         local_address: super::v(),
@@ -2196,6 +2240,7 @@ fn t597_local_gateway_virtual_interface() {
 fn t598_local_gateway_virtual_interface_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::LocalGatewayVirtualInterfaceGroup {
         local_bgp_asn: Some(super::v()),
@@ -2221,6 +2266,7 @@ fn b599_0(d: u32) -> crate::cfn::ec2::nat_gateway::AvailabilityZoneAddress {
 fn t599_nat_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NatGateway {
         allocation_id: Some(super::v()),
@@ -2246,6 +2292,7 @@ fn t599_nat_gateway() {
 fn t600_network_acl() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkAcl {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -2276,6 +2323,7 @@ fn b601_1(d: u32) -> crate::cfn::ec2::network_acl_entry::PortRange {
 fn t601_network_acl_entry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkAclEntry {
         cidr_block: Some(super::v()),
@@ -2344,6 +2392,7 @@ fn b602_4(d: u32) -> crate::cfn::ec2::network_insights_access_scope::ThroughReso
 fn t602_network_insights_access_scope() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInsightsAccessScope {
         exclude_paths: Some(vec![b602_0(d)]),
@@ -2364,6 +2413,7 @@ fn t602_network_insights_access_scope() {
 fn t603_network_insights_access_scope_analysis() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInsightsAccessScopeAnalysis {
         network_insights_access_scope_id: super::v(),
@@ -2378,6 +2428,7 @@ fn t603_network_insights_access_scope_analysis() {
 fn t604_network_insights_analysis() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInsightsAnalysis {
         additional_accounts: Some(super::v()),
@@ -2413,6 +2464,7 @@ fn b605_1(d: u32) -> crate::cfn::ec2::network_insights_path::FilterPortRange {
 fn t605_network_insights_path() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInsightsPath {
         destination: Some(super::v()),
@@ -2474,6 +2526,7 @@ fn b606_4(d: u32) -> crate::cfn::ec2::network_interface::PrivateIpAddressSpecifi
 fn t606_network_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInterface {
         connection_tracking_specification: Some(b606_0(d)),
@@ -2524,6 +2577,7 @@ fn b607_1(d: u32) -> crate::cfn::ec2::network_interface_attachment::EnaSrdUdpSpe
 fn t607_network_interface_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInterfaceAttachment {
         delete_on_termination: Some(super::v()),
@@ -2544,6 +2598,7 @@ fn t607_network_interface_attachment() {
 fn t608_network_interface_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkInterfacePermission {
         aws_account_id: super::v(),
@@ -2559,6 +2614,7 @@ fn t608_network_interface_permission() {
 fn t609_network_performance_metric_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::NetworkPerformanceMetricSubscription {
         destination: super::v(),
@@ -2575,6 +2631,7 @@ fn t609_network_performance_metric_subscription() {
 fn t610_placement_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::PlacementGroup {
         parent_group_id: Some(super::v()),
@@ -2600,6 +2657,7 @@ fn b611_0(d: u32) -> crate::cfn::ec2::prefix_list::Entry {
 fn t611_prefix_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::PrefixList {
         address_family: super::v(),
@@ -2618,6 +2676,7 @@ fn t611_prefix_list() {
 fn t612_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Route {
         carrier_gateway_id: Some(super::v()),
@@ -2646,6 +2705,7 @@ fn t612_route() {
 fn t613_route_server() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::RouteServer {
         amazon_side_asn: super::v(),
@@ -2663,6 +2723,7 @@ fn t613_route_server() {
 fn t614_route_server_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::RouteServerAssociation {
         route_server_id: super::v(),
@@ -2677,6 +2738,7 @@ fn t614_route_server_association() {
 fn t615_route_server_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::RouteServerEndpoint {
         route_server_id: super::v(),
@@ -2700,6 +2762,7 @@ fn b616_0(d: u32) -> crate::cfn::ec2::route_server_peer::BgpOptions {
 fn t616_route_server_peer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::RouteServerPeer {
         bgp_options: b616_0(d),
@@ -2717,6 +2780,7 @@ fn t616_route_server_peer() {
 fn t617_route_server_propagation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::RouteServerPropagation {
         route_server_id: super::v(),
@@ -2731,6 +2795,7 @@ fn t617_route_server_propagation() {
 fn t618_route_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::RouteTable {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -2745,6 +2810,7 @@ fn t618_route_table() {
 fn t619_secondary_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SecondaryNetwork {
         ipv4_cidr_block: super::v(),
@@ -2790,6 +2856,7 @@ fn b620_1(d: u32) -> crate::cfn::ec2::security_group::Ingress {
 fn t620_security_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SecurityGroup {
         group_description: super::v(),
@@ -2810,6 +2877,7 @@ fn t620_security_group() {
 fn t621_security_group_egress() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SecurityGroupEgress {
         cidr_ip: Some(super::v()),
@@ -2831,6 +2899,7 @@ fn t621_security_group_egress() {
 fn t622_security_group_ingress() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SecurityGroupIngress {
         cidr_ip: Some(super::v()),
@@ -2855,6 +2924,7 @@ fn t622_security_group_ingress() {
 fn t623_security_group_vpc_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SecurityGroupVpcAssociation {
         group_id: super::v(),
@@ -2869,6 +2939,7 @@ fn t623_security_group_vpc_association() {
 fn t624_snapshot_block_public_access() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SnapshotBlockPublicAccess {
         state: super::v(),
@@ -3235,6 +3306,7 @@ fn b625_35(d: u32) -> crate::cfn::ec2::spot_fleet::SpotCapacityRebalance {
 fn t625_spot_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SpotFleet {
         spot_fleet_request_config_data: b625_0(d),
@@ -3284,6 +3356,7 @@ fn t625_spot_fleet() {
 fn t626_sql_ha_standby_detected_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SqlHaStandbyDetectedInstance {
         instance_id: super::v(),
@@ -3307,6 +3380,7 @@ fn b627_0(d: u32) -> crate::cfn::ec2::subnet::PrivateDnsNameOptionsOnLaunch {
 fn t627_subnet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Subnet {
         assign_ipv6_address_on_creation: Some(super::v()),
@@ -3337,6 +3411,7 @@ fn t627_subnet() {
 fn t628_subnet_cidr_block() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SubnetCidrBlock {
         ipv6_cidr_block: Some(super::v()),
@@ -3353,6 +3428,7 @@ fn t628_subnet_cidr_block() {
 fn t629_subnet_cidr_reservation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SubnetCidrReservation {
         cidr: super::v(),
@@ -3370,6 +3446,7 @@ fn t629_subnet_cidr_reservation() {
 fn t630_subnet_network_acl_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SubnetNetworkAclAssociation {
         network_acl_id: super::v(),
@@ -3384,6 +3461,7 @@ fn t630_subnet_network_acl_association() {
 fn t631_subnet_route_table_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::SubnetRouteTableAssociation {
         route_table_id: super::v(),
@@ -3398,6 +3476,7 @@ fn t631_subnet_route_table_association() {
 fn t632_traffic_mirror_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TrafficMirrorFilter {
         description: Some(super::v()),
@@ -3421,6 +3500,7 @@ fn b633_0(d: u32) -> crate::cfn::ec2::traffic_mirror_filter_rule::TrafficMirrorP
 fn t633_traffic_mirror_filter_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TrafficMirrorFilterRule {
         description: Some(super::v()),
@@ -3445,6 +3525,7 @@ fn t633_traffic_mirror_filter_rule() {
 fn t634_traffic_mirror_session() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TrafficMirrorSession {
         description: Some(super::v()),
@@ -3466,6 +3547,7 @@ fn t634_traffic_mirror_session() {
 fn t635_traffic_mirror_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TrafficMirrorTarget {
         description: Some(super::v()),
@@ -3483,6 +3565,7 @@ fn t635_traffic_mirror_target() {
 fn t636_transit_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGateway {
         amazon_side_asn: Some(super::v()),
@@ -3519,6 +3602,7 @@ fn b637_0(d: u32) -> crate::cfn::ec2::transit_gateway_attachment::Options {
 fn t637_transit_gateway_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayAttachment {
         options: Some(b637_0(d)),
@@ -3544,6 +3628,7 @@ fn b638_0(d: u32) -> crate::cfn::ec2::transit_gateway_connect::TransitGatewayCon
 fn t638_transit_gateway_connect() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayConnect {
         options: b638_0(d),
@@ -3582,6 +3667,7 @@ fn b639_1(d: u32) -> crate::cfn::ec2::transit_gateway_connect_peer::TransitGatew
 fn t639_transit_gateway_connect_peer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayConnectPeer {
         connect_peer_configuration: b639_0(d),
@@ -3599,6 +3685,7 @@ fn t639_transit_gateway_connect_peer() {
 fn t640_transit_gateway_metering_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayMeteringPolicy {
         middlebox_attachment_ids: Some(super::v()),
@@ -3614,6 +3701,7 @@ fn t640_transit_gateway_metering_policy() {
 fn t641_transit_gateway_metering_policy_entry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayMeteringPolicyEntry {
         destination_cidr_block: Some(super::v()),
@@ -3647,6 +3735,7 @@ fn b642_0(d: u32) -> crate::cfn::ec2::transit_gateway_multicast_domain::Options 
 fn t642_transit_gateway_multicast_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayMulticastDomain {
         options: Some(b642_0(d)),
@@ -3663,6 +3752,7 @@ fn t642_transit_gateway_multicast_domain() {
 fn t643_transit_gateway_multicast_domain_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayMulticastDomainAssociation {
         subnet_id: super::v(),
@@ -3678,6 +3768,7 @@ fn t643_transit_gateway_multicast_domain_association() {
 fn t644_transit_gateway_multicast_group_member() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayMulticastGroupMember {
         group_ip_address: super::v(),
@@ -3693,6 +3784,7 @@ fn t644_transit_gateway_multicast_group_member() {
 fn t645_transit_gateway_multicast_group_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayMulticastGroupSource {
         group_ip_address: super::v(),
@@ -3708,6 +3800,7 @@ fn t645_transit_gateway_multicast_group_source() {
 fn t646_transit_gateway_peering_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayPeeringAttachment {
         peer_account_id: super::v(),
@@ -3725,6 +3818,7 @@ fn t646_transit_gateway_peering_attachment() {
 fn t647_transit_gateway_policy_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayPolicyTable {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -3739,6 +3833,7 @@ fn t647_transit_gateway_policy_table() {
 fn t648_transit_gateway_policy_table_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayPolicyTableAssociation {
         transit_gateway_attachment_id: super::v(),
@@ -3764,6 +3859,7 @@ fn b649_0(d: u32) -> crate::cfn::ec2::transit_gateway_policy_table_entry::Transi
 fn t649_transit_gateway_policy_table_entry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayPolicyTableEntry {
         policy_rule: b649_0(d),
@@ -3781,6 +3877,7 @@ fn t649_transit_gateway_policy_table_entry() {
 fn t650_transit_gateway_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayRoute {
         blackhole: Some(super::v()),
@@ -3797,6 +3894,7 @@ fn t650_transit_gateway_route() {
 fn t651_transit_gateway_route_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayRouteTable {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -3811,6 +3909,7 @@ fn t651_transit_gateway_route_table() {
 fn t652_transit_gateway_route_table_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayRouteTableAssociation {
         transit_gateway_attachment_id: super::v(),
@@ -3825,6 +3924,7 @@ fn t652_transit_gateway_route_table_association() {
 fn t653_transit_gateway_route_table_propagation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayRouteTablePropagation {
         transit_gateway_attachment_id: super::v(),
@@ -3849,6 +3949,7 @@ fn b654_0(d: u32) -> crate::cfn::ec2::transit_gateway_vpc_attachment::Options {
 fn t654_transit_gateway_vpc_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::TransitGatewayVpcAttachment {
         add_subnet_ids: Some(super::v()),
@@ -3911,6 +4012,7 @@ fn b655_3(d: u32) -> crate::cfn::ec2::vpc::VpcEncryptionControlExclusion {
 fn t655_vpc() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Vpc {
         cidr_block: Some(super::v()),
@@ -3934,6 +4036,7 @@ fn t655_vpc() {
 fn t656_vpc_block_public_access_exclusion() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcBlockPublicAccessExclusion {
         internet_gateway_exclusion_mode: super::v(),
@@ -3950,6 +4053,7 @@ fn t656_vpc_block_public_access_exclusion() {
 fn t657_vpc_block_public_access_options() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcBlockPublicAccessOptions {
         internet_gateway_block_mode: super::v(),
@@ -3963,6 +4067,7 @@ fn t657_vpc_block_public_access_options() {
 fn t658_vpc_cidr_block() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcCidrBlock {
         amazon_provided_ipv6_cidr_block: Some(super::v()),
@@ -3985,6 +4090,7 @@ fn t658_vpc_cidr_block() {
 fn t659_vpcdhcp_options_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcdhcpOptionsAssociation {
         dhcp_options_id: super::v(),
@@ -3999,6 +4105,7 @@ fn t659_vpcdhcp_options_association() {
 fn t660_vpc_encryption_control() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcEncryptionControl {
         egress_only_internet_gateway_exclusion_input: Some(super::v()),
@@ -4032,6 +4139,7 @@ fn b661_0(d: u32) -> crate::cfn::ec2::vpc_endpoint::DnsOptionsSpecification {
 fn t661_vpc_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcEndpoint {
         dns_options: Some(b661_0(d)),
@@ -4059,6 +4167,7 @@ fn t661_vpc_endpoint() {
 fn t662_vpc_endpoint_connection_notification() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcEndpointConnectionNotification {
         connection_events: super::v(),
@@ -4075,6 +4184,7 @@ fn t662_vpc_endpoint_connection_notification() {
 fn t663_vpc_endpoint_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcEndpointService {
         acceptance_required: Some(super::v()),
@@ -4096,6 +4206,7 @@ fn t663_vpc_endpoint_service() {
 fn t664_vpc_endpoint_service_permissions() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcEndpointServicePermissions {
         allowed_principals: Some(super::v()),
@@ -4110,6 +4221,7 @@ fn t664_vpc_endpoint_service_permissions() {
 fn t665_vpc_gateway_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcGatewayAttachment {
         internet_gateway_id: Some(super::v()),
@@ -4125,6 +4237,7 @@ fn t665_vpc_gateway_attachment() {
 fn t666_vpc_peering_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpcPeeringConnection {
         assume_role_region: Some(super::v()),
@@ -4144,6 +4257,7 @@ fn t666_vpc_peering_connection() {
 fn t667_vpn_concentrator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpnConcentrator {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -4253,6 +4367,7 @@ fn b668_10(d: u32) -> crate::cfn::ec2::vpn_connection::Phase2IntegrityAlgorithms
 fn t668_vpn_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpnConnection {
         customer_gateway_id: super::v(),
@@ -4293,6 +4408,7 @@ fn t668_vpn_connection() {
 fn t669_vpn_connection_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpnConnectionRoute {
         destination_cidr_block: super::v(),
@@ -4307,6 +4423,7 @@ fn t669_vpn_connection_route() {
 fn t670_vpn_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpnGateway {
         amazon_side_asn: Some(super::v()),
@@ -4322,6 +4439,7 @@ fn t670_vpn_gateway() {
 fn t671_vpn_gateway_route_propagation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VpnGatewayRoutePropagation {
         route_table_ids: super::v(),
@@ -4396,6 +4514,7 @@ fn b672_5(d: u32) -> crate::cfn::ec2::verified_access_endpoint::SseSpecification
 fn t672_verified_access_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VerifiedAccessEndpoint {
         application_domain: Some(super::v()),
@@ -4438,6 +4557,7 @@ fn b673_0(d: u32) -> crate::cfn::ec2::verified_access_group::SseSpecification {
 fn t673_verified_access_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VerifiedAccessGroup {
         description: Some(super::v()),
@@ -4505,6 +4625,7 @@ fn b674_5(d: u32) -> crate::cfn::ec2::verified_access_instance::VerifiedAccessTr
 fn t674_verified_access_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VerifiedAccessInstance {
         cidr_endpoints_custom_sub_domain: Some(super::v()),
@@ -4572,6 +4693,7 @@ fn b675_3(d: u32) -> crate::cfn::ec2::verified_access_trust_provider::VerifiedAc
 fn t675_verified_access_trust_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VerifiedAccessTrustProvider {
         description: Some(super::v()),
@@ -4598,6 +4720,7 @@ fn t675_verified_access_trust_provider() {
 fn t676_volume() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::Volume {
         auto_enable_io: Some(super::v()),
@@ -4625,6 +4748,7 @@ fn t676_volume() {
 fn t677_volume_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ec2::VolumeAttachment {
         device: Some(super::v()),

@@ -19,6 +19,7 @@ fn b678_0(d: u32) -> crate::cfn::ecr::public_repository::RepositoryCatalogData {
 fn t678_public_repository() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::PublicRepository {
         repository_catalog_data: Some(b678_0(d)),
@@ -36,6 +37,7 @@ fn t678_public_repository() {
 fn t679_pull_through_cache_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::PullThroughCacheRule {
         credential_arn: Some(super::v()),
@@ -54,6 +56,7 @@ fn t679_pull_through_cache_rule() {
 fn t680_pull_time_update_exclusion() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::PullTimeUpdateExclusion {
         principal_arn: super::v(),
@@ -67,6 +70,7 @@ fn t680_pull_time_update_exclusion() {
 fn t681_registry_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::RegistryPolicy {
         policy_text: super::v(),
@@ -96,6 +100,7 @@ fn b682_1(d: u32) -> crate::cfn::ecr::registry_scanning_configuration::Repositor
 fn t682_registry_scanning_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::RegistryScanningConfiguration {
         rules: vec![b682_0(d)],
@@ -143,6 +148,7 @@ fn b683_3(d: u32) -> crate::cfn::ecr::replication_configuration::RepositoryFilte
 fn t683_replication_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::ReplicationConfiguration {
         replication_configuration: b683_0(d),
@@ -191,6 +197,7 @@ fn b684_3(d: u32) -> crate::cfn::ecr::repository::LifecyclePolicy {
 fn t684_repository() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::Repository {
         empty_on_delete: Some(super::v()),
@@ -232,6 +239,7 @@ fn b685_1(d: u32) -> crate::cfn::ecr::repository_creation_template::ImageTagMuta
 fn t685_repository_creation_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::RepositoryCreationTemplate {
         applied_for: super::v(),
@@ -272,6 +280,7 @@ fn b686_1(d: u32) -> crate::cfn::ecr::signing_configuration::RepositoryFilter {
 fn t686_signing_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecr::SigningConfiguration {
         rules: vec![b686_0(d)],

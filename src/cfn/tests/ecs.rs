@@ -202,6 +202,7 @@ fn b687_19(d: u32) -> crate::cfn::ecs::capacity_provider::ManagedInstancesStorag
 fn t687_capacity_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::CapacityProvider {
         auto_scaling_group_provider: Some(b687_0(d)),
@@ -299,6 +300,7 @@ fn b688_6(d: u32) -> crate::cfn::ecs::cluster::ServiceConnectDefaults {
 fn t688_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::Cluster {
         capacity_providers: Some(super::v()),
@@ -334,6 +336,7 @@ fn b689_0(d: u32) -> crate::cfn::ecs::cluster_capacity_provider_associations::Ca
 fn t689_cluster_capacity_provider_associations() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::ClusterCapacityProviderAssociations {
         capacity_providers: Some(super::v()),
@@ -367,6 +370,7 @@ fn b690_1(d: u32) -> crate::cfn::ecs::daemon::DaemonAlarmConfiguration {
 fn t690_daemon() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::Daemon {
         capacity_provider_arns: Some(super::v()),
@@ -579,6 +583,7 @@ fn b691_19(d: u32) -> crate::cfn::ecs::daemon_task_definition::HostVolumePropert
 fn t691_daemon_task_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::DaemonTaskDefinition {
         container_definitions: Some(vec![b691_0(d)]),
@@ -682,6 +687,7 @@ fn b692_6(d: u32) -> crate::cfn::ecs::express_gateway_service::ExpressGatewaySca
 fn t692_express_gateway_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::ExpressGatewayService {
         cluster: Some(super::v()),
@@ -783,6 +789,7 @@ fn b693_7(d: u32) -> crate::cfn::ecs::gateway::GatewayTestTrafficHeader {
 fn t693_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::Gateway {
         configuration: b693_0(d),
@@ -809,6 +816,7 @@ fn t693_gateway() {
 fn t694_gateway_cluster_associations() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::GatewayClusterAssociations {
         cluster: super::v(),
@@ -823,6 +831,7 @@ fn t694_gateway_cluster_associations() {
 fn t695_primary_task_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::PrimaryTaskSet {
         cluster: super::v(),
@@ -1230,6 +1239,7 @@ fn b696_43(d: u32) -> crate::cfn::ecs::service::VpcLatticeAdvancedConfiguration 
 fn t696_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::Service {
         availability_zone_rebalancing: Some(super::v()),
@@ -1671,6 +1681,7 @@ fn b697_36(d: u32) -> crate::cfn::ecs::task_definition::S3FilesVolumeConfigurati
 fn t697_task_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::TaskDefinition {
         container_definitions: Some(vec![b697_0(d)]),
@@ -1789,6 +1800,7 @@ fn b698_5(d: u32) -> crate::cfn::ecs::task_set::ServiceRegistry {
 fn t698_task_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ecs::TaskSet {
         capacity_provider_strategy: Some(vec![b698_0(d)]),

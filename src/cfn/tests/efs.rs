@@ -34,6 +34,7 @@ fn b699_3(d: u32) -> crate::cfn::efs::access_point::CreationInfo {
 fn t699_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::efs::AccessPoint {
         access_point_tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -97,6 +98,7 @@ fn b700_5(d: u32) -> crate::cfn::efs::file_system::ReplicationDestination {
 fn t700_file_system() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::efs::FileSystem {
         availability_zone_name: Some(super::v()),
@@ -127,6 +129,7 @@ fn t700_file_system() {
 fn t701_mount_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::efs::MountTarget {
         file_system_id: super::v(),

@@ -24,6 +24,7 @@ fn b702_1(d: u32) -> crate::cfn::eks::access_entry::AccessScope {
 fn t702_access_entry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::AccessEntry {
         access_policies: Some(vec![b702_0(d)]),
@@ -60,6 +61,7 @@ fn b703_1(d: u32) -> crate::cfn::eks::addon::PodIdentityAssociation {
 fn t703_addon() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::Addon {
         addon_name: super::v(),
@@ -144,6 +146,7 @@ fn b704_6(d: u32) -> crate::cfn::eks::capability::SsoIdentity {
 fn t704_capability() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::Capability {
         capability_name: super::v(),
@@ -170,6 +173,7 @@ fn t704_capability() {
 fn t705_certificate_authority() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::CertificateAuthority {
         cluster_name: super::v(),
@@ -439,6 +443,7 @@ fn b706_33(d: u32) -> crate::cfn::eks::cluster::ZonalShiftConfig {
 fn t706_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::Cluster {
         access_config: Some(b706_0(d)),
@@ -517,6 +522,7 @@ fn b707_0(d: u32) -> crate::cfn::eks::fargate_profile::Selector {
 fn t707_fargate_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::FargateProfile {
         cluster_name: super::v(),
@@ -549,6 +555,7 @@ fn b708_0(d: u32) -> crate::cfn::eks::identity_provider_config::OidcIdentityProv
 fn t708_identity_provider_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::IdentityProviderConfig {
         cluster_name: super::v(),
@@ -644,6 +651,7 @@ fn b709_7(d: u32) -> crate::cfn::eks::nodegroup::WarmPoolConfig {
 fn t709_nodegroup() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::Nodegroup {
         ami_type: Some(super::v()),
@@ -684,6 +692,7 @@ fn t709_nodegroup() {
 fn t710_pod_identity_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eks::PodIdentityAssociation {
         cluster_name: super::v(),

@@ -40,6 +40,7 @@ fn b725_3(d: u32) -> crate::cfn::elasticache::cache_cluster::KinesisFirehoseDest
 fn t725_cache_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::CacheCluster {
         az_mode: Some(super::v()),
@@ -107,6 +108,7 @@ fn b726_2(d: u32) -> crate::cfn::elasticache::global_replication_group::Reshardi
 fn t726_global_replication_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::GlobalReplicationGroup {
         automatic_failover_enabled: Some(super::v()),
@@ -133,6 +135,7 @@ fn t726_global_replication_group() {
 fn t727_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::ParameterGroup {
         cache_parameter_group_family: super::v(),
@@ -192,6 +195,7 @@ fn b728_4(d: u32) -> crate::cfn::elasticache::replication_group::NodeGroupConfig
 fn t728_replication_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::ReplicationGroup {
         at_rest_encryption_enabled: Some(super::v()),
@@ -249,6 +253,7 @@ fn t728_replication_group() {
 fn t729_security_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::SecurityGroup {
         description: super::v(),
@@ -263,6 +268,7 @@ fn t729_security_group() {
 fn t730_security_group_ingress() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::SecurityGroupIngress {
         cache_security_group_name: super::v(),
@@ -303,6 +309,7 @@ fn b731_2(d: u32) -> crate::cfn::elasticache::serverless_cache::EcpuPerSecond {
 fn t731_serverless_cache() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::ServerlessCache {
         cache_usage_limits: Some(b731_0(d)),
@@ -334,6 +341,7 @@ fn t731_serverless_cache() {
 fn t732_serverless_cache_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::ServerlessCacheSnapshot {
         kms_key_id: Some(super::v()),
@@ -350,6 +358,7 @@ fn t732_serverless_cache_snapshot() {
 fn t733_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::Snapshot {
         cache_cluster_id: Some(super::v()),
@@ -367,6 +376,7 @@ fn t733_snapshot() {
 fn t734_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::SubnetGroup {
         cache_subnet_group_name: Some(super::v()),
@@ -391,6 +401,7 @@ fn b735_0(d: u32) -> crate::cfn::elasticache::user::AuthenticationMode {
 fn t735_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::User {
         access_string: Some(super::v()),
@@ -412,6 +423,7 @@ fn t735_user() {
 fn t736_user_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticache::UserGroup {
         engine: super::v(),

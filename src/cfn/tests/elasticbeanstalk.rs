@@ -42,6 +42,7 @@ fn b737_3(d: u32) -> crate::cfn::elasticbeanstalk::application::MaxCountRule {
 fn t737_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticbeanstalk::Application {
         application_name: Some(super::v()),
@@ -108,6 +109,7 @@ fn b738_4(d: u32) -> crate::cfn::elasticbeanstalk::application_version::SourceBu
 fn t738_application_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticbeanstalk::ApplicationVersion {
         application_name: super::v(),
@@ -149,6 +151,7 @@ fn b739_1(d: u32) -> crate::cfn::elasticbeanstalk::configuration_template::Sourc
 fn t739_configuration_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticbeanstalk::ConfigurationTemplate {
         application_name: super::v(),
@@ -189,6 +192,7 @@ fn b740_2(d: u32) -> crate::cfn::elasticbeanstalk::environment::Tier {
 fn t740_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticbeanstalk::Environment {
         application_name: super::v(),

@@ -91,6 +91,7 @@ fn b741_8(d: u32) -> crate::cfn::elasticloadbalancing::load_balancer::PolicyItem
 fn t741_load_balancer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancing::LoadBalancer {
         access_logging_policy: Some(b741_0(d)),

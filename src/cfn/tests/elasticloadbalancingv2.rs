@@ -135,6 +135,7 @@ fn b742_12(d: u32) -> crate::cfn::elasticloadbalancingv2::listener::MutualAuthen
 fn t742_listener() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::Listener {
         alpn_policy: Some(super::v()),
@@ -176,6 +177,7 @@ fn b743_0(d: u32) -> crate::cfn::elasticloadbalancingv2::listener_certificate::C
 fn t743_listener_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::ListenerCertificate {
         certificates: vec![b743_0(d)],
@@ -387,6 +389,7 @@ fn b744_21(d: u32) -> crate::cfn::elasticloadbalancingv2::listener_rule::Rewrite
 fn t744_listener_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::ListenerRule {
         actions: vec![b744_0(d)],
@@ -443,6 +446,7 @@ fn b745_2(d: u32) -> crate::cfn::elasticloadbalancingv2::load_balancer::SubnetMa
 fn t745_load_balancer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::LoadBalancer {
         enable_capacity_reservation_provision_stabilize: Some(super::v()),
@@ -489,6 +493,7 @@ fn b746_3(d: u32) -> crate::cfn::elasticloadbalancingv2::target_group::TargetDes
 fn t746_target_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::TargetGroup {
         health_check_enabled: Some(super::v()),
@@ -523,6 +528,7 @@ fn t746_target_group() {
 fn t747_trust_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::TrustStore {
         ca_certificates_bundle_s3_bucket: Some(super::v()),
@@ -550,6 +556,7 @@ fn b748_0(d: u32) -> crate::cfn::elasticloadbalancingv2::trust_store_revocation:
 fn t748_trust_store_revocation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticloadbalancingv2::TrustStoreRevocation {
         revocation_contents: Some(vec![b748_0(d)]),

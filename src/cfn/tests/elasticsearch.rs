@@ -127,6 +127,7 @@ fn b749_13(d: u32) -> crate::cfn::elasticsearch::domain::VpcOptions {
 fn t749_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elasticsearch::Domain {
         access_policies: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t750_dictionary() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elementalinference::Dictionary {
         entries: Some(super::v()),
@@ -91,6 +92,7 @@ fn b751_7(d: u32) -> crate::cfn::elementalinference::feed::AspectRatio {
 fn t751_feed() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::elementalinference::Feed {
         access_role_arn: Some(super::v()),

@@ -332,6 +332,7 @@ fn b711_33(d: u32) -> crate::cfn::emr::cluster::HadoopJarStepConfig {
 fn t711_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::Cluster {
         additional_info: Some(super::v()),
@@ -513,6 +514,7 @@ fn b712_11(d: u32) -> crate::cfn::emr::instance_fleet_config::SpotResizingSpecif
 fn t712_instance_fleet_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::InstanceFleetConfig {
         cluster_id: super::v(),
@@ -645,6 +647,7 @@ fn b713_11(d: u32) -> crate::cfn::emr::instance_group_config::VolumeSpecificatio
 fn t713_instance_group_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::InstanceGroupConfig {
         auto_scaling_policy: Some(b713_0(d)),
@@ -679,6 +682,7 @@ fn t713_instance_group_config() {
 fn t714_security_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::SecurityConfiguration {
         name: Some(super::v()),
@@ -703,6 +707,7 @@ fn b715_0(d: u32) -> crate::cfn::emr::step::HadoopJarStepConfig {
 fn t715_step() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::Step {
         action_on_failure: super::v(),
@@ -722,6 +727,7 @@ fn t715_step() {
 fn t716_studio() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::Studio {
         auth_mode: super::v(),
@@ -751,6 +757,7 @@ fn t716_studio() {
 fn t717_studio_session_mapping() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::StudioSessionMapping {
         identity_name: super::v(),
@@ -767,6 +774,7 @@ fn t717_studio_session_mapping() {
 fn t718_wal_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emr::WalWorkspace {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),

@@ -58,6 +58,7 @@ fn b719_5(d: u32) -> crate::cfn::emrcontainers::endpoint::S3MonitoringConfigurat
 fn t719_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emrcontainers::Endpoint {
         configuration_overrides: Some(b719_0(d)),
@@ -170,6 +171,7 @@ fn b720_9(d: u32) -> crate::cfn::emrcontainers::job_template::TemplateParameterC
 fn t720_job_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emrcontainers::JobTemplate {
         job_template_data: b720_0(d),
@@ -324,6 +326,7 @@ fn b721_15(d: u32) -> crate::cfn::emrcontainers::security_configuration::TlsCert
 fn t721_security_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emrcontainers::SecurityConfiguration {
         container_provider: Some(b721_0(d)),
@@ -379,6 +382,7 @@ fn b722_2(d: u32) -> crate::cfn::emrcontainers::virtual_cluster::EksInfo {
 fn t722_virtual_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emrcontainers::VirtualCluster {
         container_provider: b722_0(d),

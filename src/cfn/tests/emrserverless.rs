@@ -165,6 +165,7 @@ fn b723_19(d: u32) -> crate::cfn::emrserverless::application::WorkerTypeSpecific
 fn t723_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::emrserverless::Application {
         architecture: Some(super::v()),

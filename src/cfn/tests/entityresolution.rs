@@ -76,6 +76,7 @@ fn b752_7(d: u32) -> crate::cfn::entityresolution::id_mapping_workflow::IdMappin
 fn t752_id_mapping_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::entityresolution::IdMappingWorkflow {
         description: Some(super::v()),
@@ -147,6 +148,7 @@ fn b753_4(d: u32) -> crate::cfn::entityresolution::id_namespace::IdNamespaceInpu
 fn t753_id_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::entityresolution::IdNamespace {
         description: Some(super::v()),
@@ -281,6 +283,7 @@ fn b754_12(d: u32) -> crate::cfn::entityresolution::matching_workflow::RuleCondi
 fn t754_matching_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::entityresolution::MatchingWorkflow {
         description: Some(super::v()),
@@ -314,6 +317,7 @@ fn t754_matching_workflow() {
 fn t755_policy_statement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::entityresolution::PolicyStatement {
         action: Some(super::v()),
@@ -344,6 +348,7 @@ fn b756_0(d: u32) -> crate::cfn::entityresolution::schema_mapping::SchemaInputAt
 fn t756_schema_mapping() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::entityresolution::SchemaMapping {
         description: Some(super::v()),

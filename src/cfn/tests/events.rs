@@ -8,6 +8,7 @@
 fn t761_api_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::ApiDestination {
         connection_arn: super::v(),
@@ -26,6 +27,7 @@ fn t761_api_destination() {
 fn t762_archive() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::Archive {
         archive_name: Some(super::v()),
@@ -129,6 +131,7 @@ fn b763_9(d: u32) -> crate::cfn::events::connection::InvocationConnectivityParam
 fn t763_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::Connection {
         auth_parameters: Some(b763_0(d)),
@@ -200,6 +203,7 @@ fn b764_5(d: u32) -> crate::cfn::events::endpoint::Secondary {
 fn t764_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::Endpoint {
         description: Some(super::v()),
@@ -239,6 +243,7 @@ fn b765_1(d: u32) -> crate::cfn::events::event_bus::LogConfig {
 fn t765_event_bus() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::EventBus {
         dead_letter_config: Some(b765_0(d)),
@@ -270,6 +275,7 @@ fn b766_0(d: u32) -> crate::cfn::events::event_bus_policy::Condition {
 fn t766_event_bus_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::EventBusPolicy {
         action: Some(super::v()),
@@ -493,6 +499,7 @@ fn b767_22(d: u32) -> crate::cfn::events::rule::SqsParameters {
 fn t767_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::events::Rule {
         description: Some(super::v()),

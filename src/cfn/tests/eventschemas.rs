@@ -8,6 +8,7 @@
 fn t757_discoverer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventschemas::Discoverer {
         cross_account: Some(super::v()),
@@ -24,6 +25,7 @@ fn t757_discoverer() {
 fn t758_registry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventschemas::Registry {
         description: Some(super::v()),
@@ -39,6 +41,7 @@ fn t758_registry() {
 fn t759_registry_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventschemas::RegistryPolicy {
         policy: super::v(),
@@ -54,6 +57,7 @@ fn t759_registry_policy() {
 fn t760_schema() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventschemas::Schema {
         content: super::v(),

@@ -22,6 +22,7 @@ fn b768_1(d: u32) -> crate::cfn::eventsv2::event_bus::StorageConfiguration {
 fn t768_event_bus() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventsv2::EventBus {
         description: Some(super::v()),
@@ -75,6 +76,7 @@ fn b769_3(d: u32) -> crate::cfn::eventsv2::event_source::PartnerEventsConfigurat
 fn t769_event_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventsv2::EventSource {
         configuration: b769_0(d),
@@ -96,6 +98,7 @@ fn t769_event_source() {
 fn t770_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventsv2::ResourcePolicy {
         event_bus_arn: super::v(),
@@ -300,6 +303,7 @@ fn b771_21(d: u32) -> crate::cfn::eventsv2::subscriber::JsonataConfiguration {
 fn t771_subscriber() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::eventsv2::Subscriber {
         batch_configuration: Some(b771_0(d)),

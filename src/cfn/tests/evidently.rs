@@ -56,6 +56,7 @@ fn b772_5(d: u32) -> crate::cfn::evidently::experiment::TreatmentObject {
 fn t772_experiment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::evidently::Experiment {
         description: Some(super::v()),
@@ -104,6 +105,7 @@ fn b773_2(d: u32) -> crate::cfn::evidently::feature::VariationObject {
 fn t773_feature() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::evidently::Feature {
         default_variation: Some(super::v()),
@@ -182,6 +184,7 @@ fn b774_5(d: u32) -> crate::cfn::evidently::launch::SegmentOverride {
 fn t774_launch() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::evidently::Launch {
         description: Some(super::v()),
@@ -233,6 +236,7 @@ fn b775_2(d: u32) -> crate::cfn::evidently::project::S3Destination {
 fn t775_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::evidently::Project {
         app_config_resource: Some(b775_0(d)),
@@ -253,6 +257,7 @@ fn t775_project() {
 fn t776_segment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::evidently::Segment {
         description: Some(super::v()),

@@ -81,6 +81,7 @@ fn b724_7(d: u32) -> crate::cfn::evs::environment::VcfHostnames {
 fn t724_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::evs::Environment {
         connectivity_info: Some(b724_0(d)),

@@ -29,6 +29,7 @@ fn b792_2(d: u32) -> crate::cfn::finspace::environment::SuperuserParameters {
 fn t792_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::finspace::Environment {
         data_bundles: Some(super::v()),

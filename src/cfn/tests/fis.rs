@@ -118,6 +118,7 @@ fn b777_12(d: u32) -> crate::cfn::fis::experiment_template::ExperimentTemplateTa
 fn t777_experiment_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fis::ExperimentTemplate {
         actions: Some(::std::collections::BTreeMap::new()),
@@ -152,6 +153,7 @@ fn t777_experiment_template() {
 fn t778_target_account_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fis::TargetAccountConfiguration {
         account_id: super::v(),

@@ -17,6 +17,7 @@ fn b779_0(d: u32) -> crate::cfn::fms::applications_list::App {
 fn t779_applications_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fms::ApplicationsList {
         apps_list: vec![b779_0(d)],
@@ -33,6 +34,7 @@ fn t779_applications_list() {
 fn t780_notification_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fms::NotificationChannel {
         sns_role_name: super::v(),
@@ -133,6 +135,7 @@ fn b781_10(d: u32) -> crate::cfn::fms::policy::ThirdPartyFirewallPolicy {
 fn t781_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fms::Policy {
         delete_all_policy_resources: Some(super::v()),
@@ -170,6 +173,7 @@ fn t781_policy() {
 fn t782_protocols_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fms::ProtocolsList {
         list_name: super::v(),
@@ -185,6 +189,7 @@ fn t782_protocols_list() {
 fn t783_resource_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fms::ResourceSet {
         description: Some(super::v()),

@@ -39,6 +39,7 @@ fn b793_3(d: u32) -> crate::cfn::forecast::dataset::Tags {
 fn t793_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::forecast::Dataset {
         data_frequency: Some(super::v()),
@@ -62,6 +63,7 @@ fn t793_dataset() {
 fn t794_dataset_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::forecast::DatasetGroup {
         dataset_arns: Some(super::v()),

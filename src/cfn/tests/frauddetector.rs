@@ -104,6 +104,7 @@ fn b795_7(d: u32) -> crate::cfn::frauddetector::detector::Outcome {
 fn t795_detector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::Detector {
         associated_models: Some(vec![b795_0(d)]),
@@ -131,6 +132,7 @@ fn t795_detector() {
 fn t796_entity_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::EntityType {
         description: Some(super::v()),
@@ -189,6 +191,7 @@ fn b797_3(d: u32) -> crate::cfn::frauddetector::event_type::Label {
 fn t797_event_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::EventType {
         description: Some(super::v()),
@@ -210,6 +213,7 @@ fn t797_event_type() {
 fn t798_label() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::Label {
         description: Some(super::v()),
@@ -225,6 +229,7 @@ fn t798_label() {
 fn t799_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::List {
         description: Some(super::v()),
@@ -242,6 +247,7 @@ fn t799_list() {
 fn t800_outcome() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::Outcome {
         description: Some(super::v()),
@@ -257,6 +263,7 @@ fn t800_outcome() {
 fn t801_variable() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::frauddetector::Variable {
         data_source: super::v(),

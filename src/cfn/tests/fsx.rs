@@ -8,6 +8,7 @@
 fn t784_backup() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::Backup {
         file_system_id: super::v(),
@@ -44,6 +45,7 @@ fn b785_2(d: u32) -> crate::cfn::fsx::data_repository_association::AutoImportPol
 fn t785_data_repository_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::DataRepositoryAssociation {
         batch_import_meta_data_on_create: Some(super::v()),
@@ -101,6 +103,7 @@ fn b786_3(d: u32) -> crate::cfn::fsx::file_cache::MetadataConfiguration {
 fn t786_file_cache() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::FileCache {
         copy_tags_to_data_repository_associations: Some(super::v()),
@@ -315,6 +318,7 @@ fn b787_16(d: u32) -> crate::cfn::fsx::file_system::SelfManagedActiveDirectoryCo
 fn t787_file_system() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::FileSystem {
         backup_id: Some(super::v()),
@@ -437,6 +441,7 @@ fn b788_9(d: u32) -> crate::cfn::fsx::s3_access_point_attachment::S3AccessPointV
 fn t788_s3_access_point_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::S3AccessPointAttachment {
         name: super::v(),
@@ -464,6 +469,7 @@ fn t788_s3_access_point_attachment() {
 fn t789_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::Snapshot {
         name: super::v(),
@@ -500,6 +506,7 @@ fn b790_1(d: u32) -> crate::cfn::fsx::storage_virtual_machine::SelfManagedActive
 fn t790_storage_virtual_machine() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::StorageVirtualMachine {
         active_directory_configuration: Some(b790_0(d)),
@@ -641,6 +648,7 @@ fn b791_11(d: u32) -> crate::cfn::fsx::volume::UserAndGroupQuotas {
 fn t791_volume() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::fsx::Volume {
         backup_id: Some(super::v()),

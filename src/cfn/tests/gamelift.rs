@@ -17,6 +17,7 @@ fn b802_0(d: u32) -> crate::cfn::gamelift::alias::RoutingStrategy {
 fn t802_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::Alias {
         description: Some(super::v()),
@@ -44,6 +45,7 @@ fn b803_0(d: u32) -> crate::cfn::gamelift::build::StorageLocation {
 fn t803_build() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::Build {
         name: Some(super::v()),
@@ -157,6 +159,7 @@ fn b804_9(d: u32) -> crate::cfn::gamelift::container_fleet::TargetConfiguration 
 fn t804_container_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::ContainerFleet {
         billing_type: Some(super::v()),
@@ -290,6 +293,7 @@ fn b805_8(d: u32) -> crate::cfn::gamelift::container_group_definition::Container
 fn t805_container_group_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::ContainerGroupDefinition {
         container_group_type: Some(super::v()),
@@ -430,6 +434,7 @@ fn b806_11(d: u32) -> crate::cfn::gamelift::fleet::TargetConfiguration {
 fn t806_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::Fleet {
         anywhere_configuration: Some(b806_0(d)),
@@ -516,6 +521,7 @@ fn b807_3(d: u32) -> crate::cfn::gamelift::game_server_group::LaunchTemplate {
 fn t807_game_server_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::GameServerGroup {
         auto_scaling_policy: Some(b807_0(d)),
@@ -574,6 +580,7 @@ fn b808_3(d: u32) -> crate::cfn::gamelift::game_session_queue::PriorityConfigura
 fn t808_game_session_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::GameSessionQueue {
         custom_event_data: Some(super::v()),
@@ -599,6 +606,7 @@ fn t808_game_session_queue() {
 fn t809_location() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::Location {
         location_name: super::v(),
@@ -613,6 +621,7 @@ fn t809_location() {
 fn t810_matchmaking_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::MatchmakingConfiguration {
         acceptance_required: super::v(),
@@ -642,6 +651,7 @@ fn t810_matchmaking_configuration() {
 fn t811_matchmaking_rule_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::MatchmakingRuleSet {
         name: super::v(),
@@ -667,6 +677,7 @@ fn b812_0(d: u32) -> crate::cfn::gamelift::script::S3Location {
 fn t812_script() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::gamelift::Script {
         name: Some(super::v()),

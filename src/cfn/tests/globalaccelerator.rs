@@ -8,6 +8,7 @@
 fn t813_accelerator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::globalaccelerator::Accelerator {
         enabled: Some(super::v()),
@@ -37,6 +38,7 @@ fn b814_0(d: u32) -> crate::cfn::globalaccelerator::cross_account_attachment::Re
 fn t814_cross_account_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::globalaccelerator::CrossAccountAttachment {
         name: super::v(),
@@ -72,6 +74,7 @@ fn b815_1(d: u32) -> crate::cfn::globalaccelerator::endpoint_group::PortOverride
 fn t815_endpoint_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::globalaccelerator::EndpointGroup {
         endpoint_configurations: Some(vec![b815_0(d)]),
@@ -104,6 +107,7 @@ fn b816_0(d: u32) -> crate::cfn::globalaccelerator::listener::PortRange {
 fn t816_listener() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::globalaccelerator::Listener {
         accelerator_arn: super::v(),

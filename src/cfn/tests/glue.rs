@@ -8,6 +8,7 @@
 fn t817_blueprint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Blueprint {
         blueprint_location: super::v(),
@@ -76,6 +77,7 @@ fn b818_6(d: u32) -> crate::cfn::glue::catalog::TargetRedshiftCatalog {
 fn t818_catalog() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Catalog {
         allow_full_table_external_data_access: Some(super::v()),
@@ -147,6 +149,7 @@ fn b819_3(d: u32) -> crate::cfn::glue::classifier::XmlClassifier {
 fn t819_classifier() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Classifier {
         csv_classifier: Some(b819_0(d)),
@@ -252,6 +255,7 @@ fn b820_7(d: u32) -> crate::cfn::glue::connection::PhysicalConnectionRequirement
 fn t820_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Connection {
         catalog_id: super::v(),
@@ -524,6 +528,7 @@ fn b821_24(d: u32) -> crate::cfn::glue::connection_type::ValidationEndpointConfi
 fn t821_connection_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::ConnectionType {
         connection_properties: Some(b821_0(d)),
@@ -692,6 +697,7 @@ fn b822_12(d: u32) -> crate::cfn::glue::crawler::S3Target {
 fn t822_crawler() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Crawler {
         classifiers: Some(super::v()),
@@ -731,6 +737,7 @@ fn t822_crawler() {
 fn t823_custom_entity_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::CustomEntityType {
         context_words: Some(super::v()),
@@ -772,6 +779,7 @@ fn b824_2(d: u32) -> crate::cfn::glue::data_catalog_encryption_settings::Encrypt
 fn t824_data_catalog_encryption_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::DataCatalogEncryptionSettings {
         catalog_id: super::v(),
@@ -797,6 +805,7 @@ fn b825_0(d: u32) -> crate::cfn::glue::data_quality_ruleset::DataQualityTargetTa
 fn t825_data_quality_ruleset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::DataQualityRuleset {
         client_token: Some(super::v()),
@@ -861,6 +870,7 @@ fn b826_4(d: u32) -> crate::cfn::glue::database::DatabaseIdentifier {
 fn t826_database() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Database {
         catalog_id: super::v(),
@@ -881,6 +891,7 @@ fn t826_database() {
 fn t827_dev_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::DevEndpoint {
         arguments: Some(super::v()),
@@ -908,6 +919,7 @@ fn t827_dev_endpoint() {
 fn t828_identity_center_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::IdentityCenterConfiguration {
         instance_arn: super::v(),
@@ -932,6 +944,7 @@ fn b829_0(d: u32) -> crate::cfn::glue::integration::IntegrationConfig {
 fn t829_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Integration {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -971,6 +984,7 @@ fn b830_2(d: u32) -> crate::cfn::glue::integration_resource_property::TargetProc
 fn t830_integration_resource_property() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::IntegrationResourceProperty {
         resource_arn: super::v(),
@@ -1020,6 +1034,7 @@ fn b831_3(d: u32) -> crate::cfn::glue::job::NotificationProperty {
 fn t831_job() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Job {
         allocated_capacity: Some(super::v()),
@@ -1110,6 +1125,7 @@ fn b832_5(d: u32) -> crate::cfn::glue::ml_transform::FindMatchesParameters {
 fn t832_ml_transform() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::MlTransform {
         description: Some(super::v()),
@@ -1222,6 +1238,7 @@ fn b833_7(d: u32) -> crate::cfn::glue::partition::Order {
 fn t833_partition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Partition {
         catalog_id: super::v(),
@@ -1246,6 +1263,7 @@ fn t833_partition() {
 fn t834_registry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Registry {
         description: Some(super::v()),
@@ -1277,6 +1295,7 @@ fn b835_1(d: u32) -> crate::cfn::glue::schema::Registry {
 fn t835_schema() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Schema {
         checkpoint_version: Some(b835_0(d)),
@@ -1308,6 +1327,7 @@ fn b836_0(d: u32) -> crate::cfn::glue::schema_version::Schema {
 fn t836_schema_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::SchemaVersion {
         schema: b836_0(d),
@@ -1323,6 +1343,7 @@ fn t836_schema_version() {
 fn t837_schema_version_metadata() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::SchemaVersionMetadata {
         key: super::v(),
@@ -1371,6 +1392,7 @@ fn b838_3(d: u32) -> crate::cfn::glue::security_configuration::S3Encryption {
 fn t838_security_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::SecurityConfiguration {
         encryption_configuration: b838_0(d),
@@ -1404,6 +1426,7 @@ fn b839_1(d: u32) -> crate::cfn::glue::session::ConnectionsList {
 fn t839_session() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Session {
         command: b839_0(d),
@@ -1638,6 +1661,7 @@ fn b840_19(d: u32) -> crate::cfn::glue::table::ViewRepresentation {
 fn t840_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Table {
         catalog_id: super::v(),
@@ -1741,6 +1765,7 @@ fn b841_7(d: u32) -> crate::cfn::glue::table_optimizer::VpcConfiguration {
 fn t841_table_optimizer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::TableOptimizer {
         catalog_id: super::v(),
@@ -1812,6 +1837,7 @@ fn b842_4(d: u32) -> crate::cfn::glue::trigger::Condition {
 fn t842_trigger() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Trigger {
         actions: vec![b842_0(d)],
@@ -1857,6 +1883,7 @@ fn b843_1(d: u32) -> crate::cfn::glue::usage_profile::ConfigurationObject {
 fn t843_usage_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::UsageProfile {
         configuration: Some(b843_0(d)),
@@ -1883,6 +1910,7 @@ fn b844_0(d: u32) -> crate::cfn::glue::user_defined_function::ResourceUri {
 fn t844_user_defined_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::UserDefinedFunction {
         class_name: Some(super::v()),
@@ -1903,6 +1931,7 @@ fn t844_user_defined_function() {
 fn t845_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::glue::Workflow {
         default_run_properties: Some(super::v()),

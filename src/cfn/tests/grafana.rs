@@ -63,6 +63,7 @@ fn b846_6(d: u32) -> crate::cfn::grafana::workspace::VpcConfiguration {
 fn t846_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::grafana::Workspace {
         account_access_type: super::v(),

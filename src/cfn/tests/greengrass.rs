@@ -24,6 +24,7 @@ fn b847_1(d: u32) -> crate::cfn::greengrass::connector_definition::Connector {
 fn t847_connector_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::ConnectorDefinition {
         initial_version: Some(b847_0(d)),
@@ -50,6 +51,7 @@ fn b848_0(d: u32) -> crate::cfn::greengrass::connector_definition_version::Conne
 fn t848_connector_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::ConnectorDefinitionVersion {
         connector_definition_id: super::v(),
@@ -82,6 +84,7 @@ fn b849_1(d: u32) -> crate::cfn::greengrass::core_definition::Core {
 fn t849_core_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::CoreDefinition {
         initial_version: Some(b849_0(d)),
@@ -109,6 +112,7 @@ fn b850_0(d: u32) -> crate::cfn::greengrass::core_definition_version::Core {
 fn t850_core_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::CoreDefinitionVersion {
         core_definition_id: super::v(),
@@ -141,6 +145,7 @@ fn b851_1(d: u32) -> crate::cfn::greengrass::device_definition::Device {
 fn t851_device_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::DeviceDefinition {
         initial_version: Some(b851_0(d)),
@@ -168,6 +173,7 @@ fn b852_0(d: u32) -> crate::cfn::greengrass::device_definition_version::Device {
 fn t852_device_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::DeviceDefinitionVersion {
         device_definition_id: super::v(),
@@ -254,6 +260,7 @@ fn b853_7(d: u32) -> crate::cfn::greengrass::function_definition::ResourceAccess
 fn t853_function_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::FunctionDefinition {
         initial_version: Some(b853_0(d)),
@@ -340,6 +347,7 @@ fn b854_6(d: u32) -> crate::cfn::greengrass::function_definition_version::Resour
 fn t854_function_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::FunctionDefinitionVersion {
         default_config: Some(b854_0(d)),
@@ -375,6 +383,7 @@ fn b855_0(d: u32) -> crate::cfn::greengrass::group::GroupVersion {
 fn t855_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::Group {
         initial_version: Some(b855_0(d)),
@@ -392,6 +401,7 @@ fn t855_group() {
 fn t856_group_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::GroupVersion {
         connector_definition_version_arn: Some(super::v()),
@@ -430,6 +440,7 @@ fn b857_1(d: u32) -> crate::cfn::greengrass::logger_definition::Logger {
 fn t857_logger_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::LoggerDefinition {
         initial_version: Some(b857_0(d)),
@@ -458,6 +469,7 @@ fn b858_0(d: u32) -> crate::cfn::greengrass::logger_definition_version::Logger {
 fn t858_logger_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::LoggerDefinitionVersion {
         logger_definition_id: super::v(),
@@ -559,6 +571,7 @@ fn b859_9(d: u32) -> crate::cfn::greengrass::resource_definition::SecretsManager
 fn t859_resource_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::ResourceDefinition {
         initial_version: Some(b859_0(d)),
@@ -663,6 +676,7 @@ fn b860_8(d: u32) -> crate::cfn::greengrass::resource_definition_version::Secret
 fn t860_resource_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::ResourceDefinitionVersion {
         resource_definition_id: super::v(),
@@ -703,6 +717,7 @@ fn b861_1(d: u32) -> crate::cfn::greengrass::subscription_definition::Subscripti
 fn t861_subscription_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::SubscriptionDefinition {
         initial_version: Some(b861_0(d)),
@@ -730,6 +745,7 @@ fn b862_0(d: u32) -> crate::cfn::greengrass::subscription_definition_version::Su
 fn t862_subscription_definition_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrass::SubscriptionDefinitionVersion {
         subscription_definition_id: super::v(),

@@ -98,6 +98,7 @@ fn b863_8(d: u32) -> crate::cfn::greengrassv2::component_version::ComponentPlatf
 fn t863_component_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrassv2::ComponentVersion {
         inline_recipe: Some(super::v()),
@@ -238,6 +239,7 @@ fn b864_13(d: u32) -> crate::cfn::greengrassv2::deployment::IoTJobTimeoutConfig 
 fn t864_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::greengrassv2::Deployment {
         components: Some(::std::collections::BTreeMap::new()),

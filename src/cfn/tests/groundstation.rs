@@ -157,6 +157,7 @@ fn b865_17(d: u32) -> crate::cfn::groundstation::config::UplinkEchoConfig {
 fn t865_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::groundstation::Config {
         config_data: b865_0(d),
@@ -268,6 +269,7 @@ fn b866_8(d: u32) -> crate::cfn::groundstation::dataflow_endpoint_group::Securit
 fn t866_dataflow_endpoint_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::groundstation::DataflowEndpointGroup {
         contact_post_pass_duration_seconds: Some(super::v()),
@@ -387,6 +389,7 @@ fn b867_11(d: u32) -> crate::cfn::groundstation::dataflow_endpoint_group_v2::Upl
 fn t867_dataflow_endpoint_group_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::groundstation::DataflowEndpointGroupV2 {
         contact_post_pass_duration_seconds: Some(super::v()),
@@ -432,6 +435,7 @@ fn b868_1(d: u32) -> crate::cfn::groundstation::mission_profile::StreamsKmsKey {
 fn t868_mission_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::groundstation::MissionProfile {
         contact_post_pass_duration_seconds: Some(super::v()),

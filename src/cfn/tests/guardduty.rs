@@ -8,6 +8,7 @@
 fn t869_custom_detection_rule_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::CustomDetectionRuleAssociation {
         mode: super::v(),
@@ -84,6 +85,7 @@ fn b870_7(d: u32) -> crate::cfn::guardduty::detector::CfnFeatureAdditionalConfig
 fn t870_detector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::Detector {
         data_sources: Some(b870_0(d)),
@@ -136,6 +138,7 @@ fn b871_1(d: u32) -> crate::cfn::guardduty::filter::Condition {
 fn t871_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::Filter {
         action: Some(super::v()),
@@ -157,6 +160,7 @@ fn t871_filter() {
 fn t872_ip_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::IpSet {
         activate: Some(super::v()),
@@ -205,6 +209,7 @@ fn b873_3(d: u32) -> crate::cfn::guardduty::malware_protection_plan::S3Bucket {
 fn t873_malware_protection_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::MalwareProtectionPlan {
         actions: Some(b873_0(d)),
@@ -225,6 +230,7 @@ fn t873_malware_protection_plan() {
 fn t874_master() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::Master {
         detector_id: super::v(),
@@ -240,6 +246,7 @@ fn t874_master() {
 fn t875_member() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::Member {
         detector_id: Some(super::v()),
@@ -266,6 +273,7 @@ fn b876_0(d: u32) -> crate::cfn::guardduty::publishing_destination::CfnDestinati
 fn t876_publishing_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::PublishingDestination {
         destination_properties: b876_0(d),
@@ -283,6 +291,7 @@ fn t876_publishing_destination() {
 fn t877_threat_entity_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::ThreatEntitySet {
         activate: Some(super::v()),
@@ -302,6 +311,7 @@ fn t877_threat_entity_set() {
 fn t878_threat_intel_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::ThreatIntelSet {
         activate: Some(super::v()),
@@ -321,6 +331,7 @@ fn t878_threat_intel_set() {
 fn t879_trusted_entity_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::guardduty::TrustedEntitySet {
         activate: Some(super::v()),

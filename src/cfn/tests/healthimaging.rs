@@ -8,6 +8,7 @@
 fn t881_datastore() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::healthimaging::Datastore {
         datastore_name: Some(super::v()),

@@ -39,6 +39,7 @@ fn b882_3(d: u32) -> crate::cfn::healthlake::data_transformation_profile::Starte
 fn t882_data_transformation_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::healthlake::DataTransformationProfile {
         kms_key_id: Some(super::v()),
@@ -114,6 +115,7 @@ fn b883_6(d: u32) -> crate::cfn::healthlake::fhir_datastore::KmsEncryptionConfig
 fn t883_fhir_datastore() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::healthlake::FhirDatastore {
         analytics_configuration: Some(b883_0(d)),

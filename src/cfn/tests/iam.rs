@@ -8,6 +8,7 @@
 fn t884_access_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::AccessKey {
         serial: Some(super::v()),
@@ -31,6 +32,7 @@ fn b885_0(d: u32) -> crate::cfn::iam::group::Policy {
 fn t885_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::Group {
         group_name: Some(super::v()),
@@ -48,6 +50,7 @@ fn t885_group() {
 fn t886_group_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::GroupPolicy {
         group_name: super::v(),
@@ -63,6 +66,7 @@ fn t886_group_policy() {
 fn t887_instance_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::InstanceProfile {
         instance_profile_name: Some(super::v()),
@@ -78,6 +82,7 @@ fn t887_instance_profile() {
 fn t888_managed_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::ManagedPolicy {
         description: Some(super::v()),
@@ -97,6 +102,7 @@ fn t888_managed_policy() {
 fn t889_oidc_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::OidcProvider {
         client_id_list: Some(super::v()),
@@ -113,6 +119,7 @@ fn t889_oidc_provider() {
 fn t890_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::Policy {
         groups: Some(super::v()),
@@ -138,6 +145,7 @@ fn b891_0(d: u32) -> crate::cfn::iam::role::Policy {
 fn t891_role() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::Role {
         assume_role_policy_document: super::v(),
@@ -160,6 +168,7 @@ fn t891_role() {
 fn t892_role_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::RolePolicy {
         policy_document: Some(super::v()),
@@ -183,6 +192,7 @@ fn b893_0(d: u32) -> crate::cfn::iam::saml_provider::SamlPrivateKey {
 fn t893_saml_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::SamlProvider {
         add_private_key: Some(super::v()),
@@ -203,6 +213,7 @@ fn t893_saml_provider() {
 fn t894_server_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::ServerCertificate {
         certificate_body: Some(super::v()),
@@ -221,6 +232,7 @@ fn t894_server_certificate() {
 fn t895_service_linked_role() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::ServiceLinkedRole {
         aws_service_name: Some(super::v()),
@@ -252,6 +264,7 @@ fn b896_1(d: u32) -> crate::cfn::iam::user::Policy {
 fn t896_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::User {
         groups: Some(super::v()),
@@ -274,6 +287,7 @@ fn t896_user() {
 fn t897_user_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::UserPolicy {
         policy_document: Some(super::v()),
@@ -289,6 +303,7 @@ fn t897_user_policy() {
 fn t898_user_to_group_addition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::UserToGroupAddition {
         group_name: super::v(),
@@ -303,6 +318,7 @@ fn t898_user_to_group_addition() {
 fn t899_virtual_mfa_device() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iam::VirtualMfaDevice {
         path: Some(super::v()),

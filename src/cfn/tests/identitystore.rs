@@ -8,6 +8,7 @@
 fn t913_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::identitystore::Group {
         description: Some(super::v()),
@@ -30,6 +31,7 @@ fn b914_0(d: u32) -> crate::cfn::identitystore::group_membership::MemberId {
 fn t914_group_membership() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::identitystore::GroupMembership {
         group_id: super::v(),
@@ -109,6 +111,7 @@ fn b915_5(d: u32) -> crate::cfn::identitystore::user::Roles {
 fn t915_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::identitystore::User {
         addresses: Some(vec![b915_0(d)]),

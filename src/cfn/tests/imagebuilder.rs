@@ -8,6 +8,7 @@
 fn t916_component() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::Component {
         change_description: Some(super::v()),
@@ -86,6 +87,7 @@ fn b917_5(d: u32) -> crate::cfn::imagebuilder::container_recipe::TargetContainer
 fn t917_container_recipe() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::ContainerRecipe {
         components: Some(vec![b917_0(d)]),
@@ -216,6 +218,7 @@ fn b918_9(d: u32) -> crate::cfn::imagebuilder::distribution_configuration::SsmPa
 fn t918_distribution_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::DistributionConfiguration {
         description: Some(super::v()),
@@ -306,6 +309,7 @@ fn b919_7(d: u32) -> crate::cfn::imagebuilder::image::WorkflowParameter {
 fn t919_image() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::Image {
         container_recipe_arn: Some(super::v()),
@@ -406,6 +410,7 @@ fn b920_7(d: u32) -> crate::cfn::imagebuilder::image_pipeline::WorkflowParameter
 fn t920_image_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::ImagePipeline {
         container_recipe_arn: Some(super::v()),
@@ -497,6 +502,7 @@ fn b921_5(d: u32) -> crate::cfn::imagebuilder::image_recipe::ComponentParameter 
 fn t921_image_recipe() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::ImageRecipe {
         additional_instance_configuration: Some(b921_0(d)),
@@ -574,6 +580,7 @@ fn b922_5(d: u32) -> crate::cfn::imagebuilder::infrastructure_configuration::Pla
 fn t922_infrastructure_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::InfrastructureConfiguration {
         description: Some(super::v()),
@@ -687,6 +694,7 @@ fn b923_8(d: u32) -> crate::cfn::imagebuilder::lifecycle_policy::RecipeSelection
 fn t923_lifecycle_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::LifecyclePolicy {
         description: Some(super::v()),
@@ -716,6 +724,7 @@ fn t923_lifecycle_policy() {
 fn t924_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::imagebuilder::Workflow {
         change_description: Some(super::v()),

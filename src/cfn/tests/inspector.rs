@@ -8,6 +8,7 @@
 fn t925_assessment_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspector::AssessmentTarget {
         assessment_target_name: Some(super::v()),
@@ -22,6 +23,7 @@ fn t925_assessment_target() {
 fn t926_assessment_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspector::AssessmentTemplate {
         assessment_target_arn: super::v(),
@@ -39,6 +41,7 @@ fn t926_assessment_template() {
 fn t927_resource_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspector::ResourceGroup {
         resource_group_tags: vec![crate::resource::Tag::new("k", "v")],

@@ -57,6 +57,7 @@ fn b928_5(d: u32) -> crate::cfn::inspectorv2::cis_scan_configuration::CisTargets
 fn t928_cis_scan_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspectorv2::CisScanConfiguration {
         scan_name: super::v(),
@@ -118,6 +119,7 @@ fn b929_4(d: u32) -> crate::cfn::inspectorv2::code_security_integration::UpdateG
 fn t929_code_security_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspectorv2::CodeSecurityIntegration {
         create_integration_details: Some(b929_0(d)),
@@ -171,6 +173,7 @@ fn b930_3(d: u32) -> crate::cfn::inspectorv2::code_security_scan_configuration::
 fn t930_code_security_scan_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspectorv2::CodeSecurityScanConfiguration {
         configuration: Some(b930_0(d)),
@@ -228,6 +231,7 @@ fn b931_3(d: u32) -> crate::cfn::inspectorv2::connector::ScopeConfiguration {
 fn t931_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspectorv2::Connector {
         description: Some(super::v()),
@@ -353,6 +357,7 @@ fn b932_6(d: u32) -> crate::cfn::inspectorv2::filter::PackageFilter {
 fn t932_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::inspectorv2::Filter {
         description: Some(super::v()),

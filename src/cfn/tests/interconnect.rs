@@ -23,6 +23,7 @@ fn b933_1(d: u32) -> crate::cfn::interconnect::connection::RemoteAccount {
 fn t933_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::interconnect::Connection {
         activation_key: Some(super::v()),

@@ -43,6 +43,7 @@ fn b934_3(d: u32) -> crate::cfn::internetmonitor::monitor::S3Config {
 fn t934_monitor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::internetmonitor::Monitor {
         health_events_config: Some(b934_0(d)),

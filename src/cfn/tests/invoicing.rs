@@ -15,6 +15,7 @@ fn b935_1(d: u32) -> crate::cfn::invoicing::invoice_unit::Rule {
 fn t935_invoice_unit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::invoicing::InvoiceUnit {
         description: Some(super::v()),
@@ -81,6 +82,7 @@ fn b936_5(d: u32) -> crate::cfn::invoicing::procurement_portal_preference::TestE
 fn t936_procurement_portal_preference() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::invoicing::ProcurementPortalPreference {
         buyer_domain: super::v(),

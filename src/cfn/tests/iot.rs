@@ -84,6 +84,7 @@ fn b937_7(d: u32) -> crate::cfn::iot::account_audit_configuration::AuditNotifica
 fn t937_account_audit_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::AccountAuditConfiguration {
         account_id: super::v(),
@@ -108,6 +109,7 @@ fn t937_account_audit_configuration() {
 fn t938_authorizer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Authorizer {
         authorizer_function_arn: super::v(),
@@ -135,6 +137,7 @@ fn b939_0(d: u32) -> crate::cfn::iot::billing_group::BillingGroupProperties {
 fn t939_billing_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::BillingGroup {
         billing_group_name: Some(super::v()),
@@ -160,6 +163,7 @@ fn b940_0(d: u32) -> crate::cfn::iot::ca_certificate::RegistrationConfig {
 fn t940_ca_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::CaCertificate {
         auto_registration_status: Some(super::v()),
@@ -181,6 +185,7 @@ fn t940_ca_certificate() {
 fn t941_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Certificate {
         ca_certificate_pem: Some(super::v()),
@@ -198,6 +203,7 @@ fn t941_certificate() {
 fn t942_certificate_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::CertificateProvider {
         account_default_for_operations: super::v(),
@@ -288,6 +294,7 @@ fn b943_7(d: u32) -> crate::cfn::iot::command::AwsJsonSubstitutionCommandPreproc
 fn t943_command() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Command {
         command_id: super::v(),
@@ -322,6 +329,7 @@ fn t943_command() {
 fn t944_custom_metric() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::CustomMetric {
         display_name: Some(super::v()),
@@ -338,6 +346,7 @@ fn t944_custom_metric() {
 fn t945_dimension() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Dimension {
         name: Some(super::v()),
@@ -385,6 +394,7 @@ fn b946_4(d: u32) -> crate::cfn::iot::domain_configuration::TlsConfig {
 fn t946_domain_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::DomainConfiguration {
         application_protocol: Some(super::v()),
@@ -414,6 +424,7 @@ fn t946_domain_configuration() {
 fn t947_encryption_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::EncryptionConfiguration {
         encryption_type: super::v(),
@@ -437,6 +448,7 @@ fn b948_0(d: u32) -> crate::cfn::iot::fleet_metric::AggregationType {
 fn t948_fleet_metric() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::FleetMetric {
         aggregation_field: Some(super::v()),
@@ -550,6 +562,7 @@ fn b949_11(d: u32) -> crate::cfn::iot::job::TimeoutConfig {
 fn t949_job() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Job {
         abort_config: Some(b949_0(d)),
@@ -669,6 +682,7 @@ fn b950_10(d: u32) -> crate::cfn::iot::job_template::TimeoutConfig {
 fn t950_job_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::JobTemplate {
         abort_config: Some(b950_0(d)),
@@ -713,6 +727,7 @@ fn b951_0(d: u32) -> crate::cfn::iot::logging::EventConfiguration {
 fn t951_logging() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Logging {
         account_id: super::v(),
@@ -786,6 +801,7 @@ fn b952_6(d: u32) -> crate::cfn::iot::mitigation_action::UpdateDeviceCertificate
 fn t952_mitigation_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::MitigationAction {
         action_name: Some(super::v()),
@@ -809,6 +825,7 @@ fn t952_mitigation_action() {
 fn t953_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Policy {
         policy_document: super::v(),
@@ -824,6 +841,7 @@ fn t953_policy() {
 fn t954_policy_principal_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::PolicyPrincipalAttachment {
         policy_name: super::v(),
@@ -846,6 +864,7 @@ fn b955_0(d: u32) -> crate::cfn::iot::provisioning_template::ProvisioningHook {
 fn t955_provisioning_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::ProvisioningTemplate {
         description: Some(super::v()),
@@ -867,6 +886,7 @@ fn t955_provisioning_template() {
 fn t956_resource_specific_logging() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::ResourceSpecificLogging {
         log_level: super::v(),
@@ -882,6 +902,7 @@ fn t956_resource_specific_logging() {
 fn t957_role_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::RoleAlias {
         credential_duration_seconds: Some(super::v()),
@@ -898,6 +919,7 @@ fn t957_role_alias() {
 fn t958_scheduled_audit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::ScheduledAudit {
         day_of_month: Some(super::v()),
@@ -1000,6 +1022,7 @@ fn b959_8(d: u32) -> crate::cfn::iot::security_profile::MetricsExportConfig {
 fn t959_security_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::SecurityProfile {
         additional_metrics_to_retain_v2: Some(vec![b959_0(d)]),
@@ -1029,6 +1052,7 @@ fn t959_security_profile() {
 fn t960_software_package() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::SoftwarePackage {
         description: Some(super::v()),
@@ -1067,6 +1091,7 @@ fn b961_2(d: u32) -> crate::cfn::iot::software_package_version::Sbom {
 fn t961_software_package_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::SoftwarePackageVersion {
         artifact: Some(b961_0(d)),
@@ -1107,6 +1132,7 @@ fn b962_1(d: u32) -> crate::cfn::iot::stream::S3Location {
 fn t962_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Stream {
         description: Some(super::v()),
@@ -1133,6 +1159,7 @@ fn b963_0(d: u32) -> crate::cfn::iot::thing::AttributePayload {
 fn t963_thing() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::Thing {
         attribute_payload: Some(b963_0(d)),
@@ -1163,6 +1190,7 @@ fn b964_2(d: u32) -> crate::cfn::iot::thing_group::AttributePayload {
 fn t964_thing_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::ThingGroup {
         parent_group_name: Some(super::v()),
@@ -1182,6 +1210,7 @@ fn t964_thing_group() {
 fn t965_thing_principal_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::ThingPrincipalAttachment {
         principal: super::v(),
@@ -1222,6 +1251,7 @@ fn b966_3(d: u32) -> crate::cfn::iot::thing_type::PropagatingAttribute {
 fn t966_thing_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::ThingType {
         deprecate_thing_type: Some(super::v()),
@@ -1636,6 +1666,7 @@ fn b967_41(d: u32) -> crate::cfn::iot::topic_rule::TimestreamTimestamp {
 fn t967_topic_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::TopicRule {
         rule_name: Some(super::v()),
@@ -1717,6 +1748,7 @@ fn b968_2(d: u32) -> crate::cfn::iot::topic_rule_destination::VpcDestinationProp
 fn t968_topic_rule_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iot::TopicRuleDestination {
         http_url_properties: Some(b968_0(d)),

@@ -33,6 +33,7 @@ fn b969_2(d: u32) -> crate::cfn::iotanalytics::channel::RetentionPeriod {
 fn t969_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotanalytics::Channel {
         channel_name: Some(super::v()),
@@ -229,6 +230,7 @@ fn b970_22(d: u32) -> crate::cfn::iotanalytics::dataset::VersioningConfiguration
 fn t970_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotanalytics::Dataset {
         actions: vec![b970_0(d)],
@@ -372,6 +374,7 @@ fn b971_12(d: u32) -> crate::cfn::iotanalytics::datastore::RetentionPeriod {
 fn t971_datastore() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotanalytics::Datastore {
         datastore_name: Some(super::v()),
@@ -514,6 +517,7 @@ fn b972_10(d: u32) -> crate::cfn::iotanalytics::pipeline::SelectAttributes {
 fn t972_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotanalytics::Pipeline {
         pipeline_activities: vec![b972_0(d)],

@@ -27,6 +27,7 @@ fn b973_1(d: u32) -> crate::cfn::iotcoredeviceadvisor::suite_definition::DeviceU
 fn t973_suite_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotcoredeviceadvisor::SuiteDefinition {
         suite_definition_configuration: b973_0(d),

@@ -153,6 +153,7 @@ fn b974_16(d: u32) -> crate::cfn::iotfleetwise::campaign::TimeBasedSignalFetchCo
 fn t974_campaign() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::Campaign {
         action: Some(super::v()),
@@ -201,6 +202,7 @@ fn t974_campaign() {
 fn t975_decoder_manifest() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::DecoderManifest {
         default_for_unmapped_signals: Some(super::v()),
@@ -221,6 +223,7 @@ fn t975_decoder_manifest() {
 fn t976_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::Fleet {
         description: Some(super::v()),
@@ -237,6 +240,7 @@ fn t976_fleet() {
 fn t977_model_manifest() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::ModelManifest {
         description: Some(super::v()),
@@ -315,6 +319,7 @@ fn b978_4(d: u32) -> crate::cfn::iotfleetwise::signal_catalog::Sensor {
 fn t978_signal_catalog() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::SignalCatalog {
         description: Some(super::v()),
@@ -336,6 +341,7 @@ fn t978_signal_catalog() {
 fn t979_state_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::StateTemplate {
         data_extra_dimensions: Some(super::v()),
@@ -386,6 +392,7 @@ fn b980_3(d: u32) -> crate::cfn::iotfleetwise::vehicle::TimePeriod {
 fn t980_vehicle() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotfleetwise::Vehicle {
         association_behavior: Some(super::v()),

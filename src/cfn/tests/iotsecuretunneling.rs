@@ -23,6 +23,7 @@ fn b981_2(d: u32) -> crate::cfn::iotsecuretunneling::tunnel::TimeoutConfig {
 fn t981_tunnel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsecuretunneling::Tunnel {
         description: Some(super::v()),

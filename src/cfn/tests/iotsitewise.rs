@@ -60,6 +60,7 @@ fn b982_6(d: u32) -> crate::cfn::iotsitewise::access_policy::Project {
 fn t982_access_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::AccessPolicy {
         access_policy_identity: b982_0(d),
@@ -82,6 +83,7 @@ fn t982_access_policy() {
 fn t983_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Application {
         description: Some(super::v()),
@@ -121,6 +123,7 @@ fn b984_1(d: u32) -> crate::cfn::iotsitewise::asset::AssetProperty {
 fn t984_asset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Asset {
         asset_description: Some(super::v()),
@@ -276,6 +279,7 @@ fn b985_13(d: u32) -> crate::cfn::iotsitewise::asset_model::EnforcedAssetModelIn
 fn t985_asset_model() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::AssetModel {
         asset_model_composite_models: Some(vec![b985_0(d)]),
@@ -351,6 +355,7 @@ fn b986_4(d: u32) -> crate::cfn::iotsitewise::computation_model::AssetPropertyBi
 fn t986_computation_model() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::ComputationModel {
         computation_model_configuration: b986_0(d),
@@ -373,6 +378,7 @@ fn t986_computation_model() {
 fn t987_dashboard() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Dashboard {
         dashboard_definition: super::v(),
@@ -429,6 +435,7 @@ fn b988_4(d: u32) -> crate::cfn::iotsitewise::dataset::KendraSourceDetail {
 fn t988_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Dataset {
         dataset_config: Some(b988_0(d)),
@@ -484,6 +491,7 @@ fn b989_3(d: u32) -> crate::cfn::iotsitewise::gateway::SiemensIe {
 fn t989_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Gateway {
         gateway_capability_summaries: Some(vec![b989_0(d)]),
@@ -515,6 +523,7 @@ fn b990_0(d: u32) -> crate::cfn::iotsitewise::pipeline::ComputeNode {
 fn t990_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Pipeline {
         computations: vec![b990_0(d)],
@@ -549,6 +558,7 @@ fn b991_1(d: u32) -> crate::cfn::iotsitewise::portal::PortalTypeEntry {
 fn t991_portal() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Portal {
         alarms: Some(b991_0(d)),
@@ -573,6 +583,7 @@ fn t991_portal() {
 fn t992_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Project {
         asset_ids: Some(super::v()),
@@ -645,6 +656,7 @@ fn b993_6(d: u32) -> crate::cfn::iotsitewise::task::S3AccessPointSource {
 fn t993_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Task {
         description: Some(super::v()),
@@ -675,6 +687,7 @@ fn b994_0(d: u32) -> crate::cfn::iotsitewise::workspace::EncryptionConfiguration
 fn t994_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotsitewise::Workspace {
         encryption_configuration: b994_0(d),

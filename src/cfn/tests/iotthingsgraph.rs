@@ -16,6 +16,7 @@ fn b995_0(d: u32) -> crate::cfn::iotthingsgraph::flow_template::DefinitionDocume
 fn t995_flow_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotthingsgraph::FlowTemplate {
         compatible_namespace_version: Some(super::v()),

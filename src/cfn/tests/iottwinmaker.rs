@@ -102,6 +102,7 @@ fn b996_9(d: u32) -> crate::cfn::iottwinmaker::component_type::PropertyGroup {
 fn t996_component_type() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iottwinmaker::ComponentType {
         component_type_id: super::v(),
@@ -250,6 +251,7 @@ fn b997_10(d: u32) -> crate::cfn::iottwinmaker::entity::CompositeComponent {
 fn t997_entity() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iottwinmaker::Entity {
         components: Some(::std::collections::BTreeMap::new()),
@@ -281,6 +283,7 @@ fn t997_entity() {
 fn t998_scene() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iottwinmaker::Scene {
         capabilities: Some(super::v()),
@@ -300,6 +303,7 @@ fn t998_scene() {
 fn t999_sync_job() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iottwinmaker::SyncJob {
         sync_role: super::v(),
@@ -316,6 +320,7 @@ fn t999_sync_job() {
 fn t1000_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iottwinmaker::Workspace {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1001_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::Destination {
         description: Some(super::v()),
@@ -51,6 +52,7 @@ fn b1002_0(d: u32) -> crate::cfn::iotwireless::device_profile::LoRaWanDeviceProf
 fn t1002_device_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::DeviceProfile {
         lo_ra_wan: Some(b1002_0(d)),
@@ -75,6 +77,7 @@ fn b1003_0(d: u32) -> crate::cfn::iotwireless::fuota_task::LoRaWan {
 fn t1003_fuota_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::FuotaTask {
         associate_multicast_group: Some(super::v()),
@@ -108,6 +111,7 @@ fn b1004_0(d: u32) -> crate::cfn::iotwireless::multicast_group::LoRaWan {
 fn t1004_multicast_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::MulticastGroup {
         associate_wireless_device: Some(super::v()),
@@ -135,6 +139,7 @@ fn b1005_1(d: u32) -> crate::cfn::iotwireless::network_analyzer_configuration::T
 fn t1005_network_analyzer_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::NetworkAnalyzerConfiguration {
         description: Some(super::v()),
@@ -177,6 +182,7 @@ fn b1006_2(d: u32) -> crate::cfn::iotwireless::partner_account::SidewalkUpdateAc
 fn t1006_partner_account() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::PartnerAccount {
         account_linked: Some(super::v()),
@@ -224,6 +230,7 @@ fn b1007_0(d: u32) -> crate::cfn::iotwireless::service_profile::LoRaWanServicePr
 fn t1007_service_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::ServiceProfile {
         lo_ra_wan: Some(b1007_0(d)),
@@ -276,6 +283,7 @@ fn b1008_4(d: u32) -> crate::cfn::iotwireless::task_definition::LoRaWanUpdateGat
 fn t1008_task_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::TaskDefinition {
         auto_create_tasks: super::v(),
@@ -379,6 +387,7 @@ fn b1009_8(d: u32) -> crate::cfn::iotwireless::wireless_device::OtaaV11 {
 fn t1009_wireless_device() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::WirelessDevice {
         description: Some(super::v()),
@@ -419,6 +428,7 @@ fn b1010_0(d: u32) -> crate::cfn::iotwireless::wireless_device_import_task::Side
 fn t1010_wireless_device_import_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::WirelessDeviceImportTask {
         destination_name: super::v(),
@@ -443,6 +453,7 @@ fn b1011_0(d: u32) -> crate::cfn::iotwireless::wireless_gateway::LoRaWanGateway 
 fn t1011_wireless_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::iotwireless::WirelessGateway {
         description: Some(super::v()),

@@ -23,6 +23,7 @@ fn b900_1(d: u32) -> crate::cfn::ivs::ad_configuration::PostRollConfiguration {
 fn t900_ad_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::AdConfiguration {
         media_tailor_playback_configurations: vec![b900_0(d)],
@@ -50,6 +51,7 @@ fn b901_0(d: u32) -> crate::cfn::ivs::channel::MultitrackInputConfiguration {
 fn t901_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::Channel {
         authorized: Some(super::v()),
@@ -83,6 +85,7 @@ fn b902_1(d: u32) -> crate::cfn::ivs::encoder_configuration::Video {
 fn t902_encoder_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::EncoderConfiguration {
         name: Some(super::v()),
@@ -99,6 +102,7 @@ fn t902_encoder_configuration() {
 fn t903_ingest_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::IngestConfiguration {
         ingest_protocol: Some(super::v()),
@@ -117,6 +121,7 @@ fn t903_ingest_configuration() {
 fn t904_playback_key_pair() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::PlaybackKeyPair {
         name: Some(super::v()),
@@ -132,6 +137,7 @@ fn t904_playback_key_pair() {
 fn t905_playback_restriction_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::PlaybackRestrictionPolicy {
         allowed_countries: Some(super::v()),
@@ -149,6 +155,7 @@ fn t905_playback_restriction_policy() {
 fn t906_public_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::PublicKey {
         name: Some(super::v()),
@@ -196,6 +203,7 @@ fn b907_4(d: u32) -> crate::cfn::ivs::recording_configuration::ThumbnailConfigur
 fn t907_recording_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::RecordingConfiguration {
         destination_configuration: b907_0(d),
@@ -259,6 +267,7 @@ fn b908_4(d: u32) -> crate::cfn::ivs::stage::ParticipantThumbnailConfiguration {
 fn t908_stage() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::Stage {
         auto_participant_recording_configuration: Some(b908_0(d)),
@@ -286,6 +295,7 @@ fn b909_0(d: u32) -> crate::cfn::ivs::storage_configuration::S3StorageConfigurat
 fn t909_storage_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::StorageConfiguration {
         name: Some(super::v()),
@@ -302,6 +312,7 @@ fn t909_storage_configuration() {
 fn t910_stream_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivs::StreamKey {
         channel_arn: super::v(),

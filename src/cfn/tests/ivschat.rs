@@ -38,6 +38,7 @@ fn b911_3(d: u32) -> crate::cfn::ivschat::logging_configuration::S3DestinationCo
 fn t911_logging_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivschat::LoggingConfiguration {
         destination_configuration: b911_0(d),
@@ -65,6 +66,7 @@ fn b912_0(d: u32) -> crate::cfn::ivschat::room::MessageReviewHandler {
 fn t912_room() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ivschat::Room {
         logging_configuration_identifiers: Some(super::v()),

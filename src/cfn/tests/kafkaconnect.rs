@@ -151,6 +151,7 @@ fn b1015_18(d: u32) -> crate::cfn::kafkaconnect::connector::WorkerConfiguration 
 fn t1015_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kafkaconnect::Connector {
         capacity: b1015_0(d),
@@ -211,6 +212,7 @@ fn b1016_1(d: u32) -> crate::cfn::kafkaconnect::custom_plugin::S3Location {
 fn t1016_custom_plugin() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kafkaconnect::CustomPlugin {
         content_type: super::v(),
@@ -230,6 +232,7 @@ fn t1016_custom_plugin() {
 fn t1017_worker_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kafkaconnect::WorkerConfiguration {
         description: Some(super::v()),

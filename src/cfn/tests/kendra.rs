@@ -507,6 +507,7 @@ fn b1018_49(d: u32) -> crate::cfn::kendra::data_source::WorkDocsConfiguration {
 fn t1018_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendra::DataSource {
         custom_document_enrichment_configuration: Some(b1018_0(d)),
@@ -587,6 +588,7 @@ fn b1019_0(d: u32) -> crate::cfn::kendra::faq::S3Path {
 fn t1019_faq() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendra::Faq {
         description: Some(super::v()),
@@ -615,6 +617,7 @@ fn b1020_0(d: u32) -> crate::cfn::kendra::featured_results_set::FeaturedDocument
 fn t1020_featured_results_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendra::FeaturedResultsSet {
         description: Some(super::v()),
@@ -718,6 +721,7 @@ fn b1021_9(d: u32) -> crate::cfn::kendra::index::JwtTokenTypeConfiguration {
 fn t1021_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendra::Index {
         capacity_units: Some(b1021_0(d)),
@@ -757,6 +761,7 @@ fn b1022_0(d: u32) -> crate::cfn::kendra::query_suggestions_block_list::S3Path {
 fn t1022_query_suggestions_block_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendra::QuerySuggestionsBlockList {
         description: Some(super::v()),
@@ -784,6 +789,7 @@ fn b1023_0(d: u32) -> crate::cfn::kendra::thesaurus::S3Path {
 fn t1023_thesaurus() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendra::Thesaurus {
         description: Some(super::v()),

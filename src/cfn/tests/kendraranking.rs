@@ -15,6 +15,7 @@ fn b1024_0(d: u32) -> crate::cfn::kendraranking::execution_plan::CapacityUnitsCo
 fn t1024_execution_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kendraranking::ExecutionPlan {
         capacity_units: Some(b1024_0(d)),

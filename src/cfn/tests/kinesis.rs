@@ -112,6 +112,7 @@ fn b1025_11(d: u32) -> crate::cfn::kinesis::channel::RecordConfiguration {
 fn t1025_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesis::Channel {
         channel_name: super::v(),
@@ -144,6 +145,7 @@ fn t1025_channel() {
 fn t1026_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesis::ResourcePolicy {
         resource_arn: super::v(),
@@ -173,6 +175,7 @@ fn b1027_1(d: u32) -> crate::cfn::kinesis::stream::StreamModeDetails {
 fn t1027_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesis::Stream {
         desired_shard_level_metrics: Some(super::v()),
@@ -197,6 +200,7 @@ fn t1027_stream() {
 fn t1028_stream_consumer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesis::StreamConsumer {
         consumer_name: super::v(),

@@ -107,6 +107,7 @@ fn b1029_11(d: u32) -> crate::cfn::kinesisanalytics::application::KinesisStreams
 fn t1029_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalytics::Application {
         application_code: Some(super::v()),
@@ -177,6 +178,7 @@ fn b1030_4(d: u32) -> crate::cfn::kinesisanalytics::application_output::LambdaOu
 fn t1030_application_output() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalytics::ApplicationOutput {
         application_name: super::v(),
@@ -263,6 +265,7 @@ fn b1031_7(d: u32) -> crate::cfn::kinesisanalytics::application_reference_data_s
 fn t1031_application_reference_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalytics::ApplicationReferenceDataSource {
         application_name: super::v(),

@@ -329,6 +329,7 @@ fn b1032_38(d: u32) -> crate::cfn::kinesisanalyticsv2::application::FlinkRunConf
 fn t1032_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalyticsv2::Application {
         application_configuration: Some(b1032_0(d)),
@@ -396,6 +397,7 @@ fn b1033_0(d: u32) -> crate::cfn::kinesisanalyticsv2::application_cloud_watch_lo
 fn t1033_application_cloud_watch_logging_option() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalyticsv2::ApplicationCloudWatchLoggingOption {
         application_name: super::v(),
@@ -450,6 +452,7 @@ fn b1034_4(d: u32) -> crate::cfn::kinesisanalyticsv2::application_output::Lambda
 fn t1034_application_output() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalyticsv2::ApplicationOutput {
         application_name: super::v(),
@@ -535,6 +538,7 @@ fn b1035_7(d: u32) -> crate::cfn::kinesisanalyticsv2::application_reference_data
 fn t1035_application_reference_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisanalyticsv2::ApplicationReferenceDataSource {
         application_name: super::v(),

@@ -662,6 +662,7 @@ fn b1036_65(d: u32) -> crate::cfn::kinesisfirehose::delivery_stream::SplunkRetry
 fn t1036_delivery_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisfirehose::DeliveryStream {
         amazon_open_search_serverless_destination_configuration: Some(b1036_0(d)),

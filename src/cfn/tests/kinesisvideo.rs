@@ -8,6 +8,7 @@
 fn t1037_signaling_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisvideo::SignalingChannel {
         message_ttl_seconds: Some(super::v()),
@@ -31,6 +32,7 @@ fn b1038_0(d: u32) -> crate::cfn::kinesisvideo::stream::StreamStorageConfigurati
 fn t1038_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kinesisvideo::Stream {
         data_retention_in_hours: Some(super::v()),

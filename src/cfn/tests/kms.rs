@@ -8,6 +8,7 @@
 fn t1012_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kms::Alias {
         alias_name: super::v(),
@@ -22,6 +23,7 @@ fn t1012_alias() {
 fn t1013_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kms::Key {
         bypass_policy_lockout_safety_check: Some(super::v()),
@@ -46,6 +48,7 @@ fn t1013_key() {
 fn t1014_replica_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::kms::ReplicaKey {
         description: Some(super::v()),

@@ -23,6 +23,7 @@ fn b1039_1(d: u32) -> crate::cfn::lakeformation::data_cells_filter::RowFilter {
 fn t1039_data_cells_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::DataCellsFilter {
         column_names: Some(super::v()),
@@ -59,6 +60,7 @@ fn b1040_1(d: u32) -> crate::cfn::lakeformation::data_lake_settings::PrincipalPe
 fn t1040_data_lake_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::DataLakeSettings {
         admins: Some(vec![b1040_0(d)]),
@@ -145,6 +147,7 @@ fn b1041_6(d: u32) -> crate::cfn::lakeformation::permissions::ColumnWildcard {
 fn t1041_permissions() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::Permissions {
         data_lake_principal: b1041_0(d),
@@ -269,6 +272,7 @@ fn b1042_10(d: u32) -> crate::cfn::lakeformation::principal_permissions::ColumnW
 fn t1042_principal_permissions() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::PrincipalPermissions {
         catalog: Some(super::v()),
@@ -297,6 +301,7 @@ fn t1042_principal_permissions() {
 fn t1043_resource() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::Resource {
         hybrid_access_enabled: Some(super::v()),
@@ -314,6 +319,7 @@ fn t1043_resource() {
 fn t1044_tag() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::Tag {
         catalog_id: Some(super::v()),
@@ -376,6 +382,7 @@ fn b1045_4(d: u32) -> crate::cfn::lakeformation::tag_association::TableWithColum
 fn t1045_tag_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lakeformation::TagAssociation {
         lf_tags: vec![b1045_0(d)],

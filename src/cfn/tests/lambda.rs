@@ -30,6 +30,7 @@ fn b1046_2(d: u32) -> crate::cfn::lambda::alias::VersionWeight {
 fn t1046_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::Alias {
         description: Some(super::v()),
@@ -115,6 +116,7 @@ fn b1047_8(d: u32) -> crate::cfn::lambda::capacity_provider::CapacityProviderVpc
 fn t1047_capacity_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::CapacityProvider {
         capacity_provider_name: Some(super::v()),
@@ -158,6 +160,7 @@ fn b1048_1(d: u32) -> crate::cfn::lambda::code_signing_config::CodeSigningPolici
 fn t1048_code_signing_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::CodeSigningConfig {
         allowed_publishers: b1048_0(d),
@@ -198,6 +201,7 @@ fn b1049_2(d: u32) -> crate::cfn::lambda::event_invoke_config::OnSuccess {
 fn t1049_event_invoke_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::EventInvokeConfig {
         destination_config: Some(b1049_0(d)),
@@ -349,6 +353,7 @@ fn b1050_16(d: u32) -> crate::cfn::lambda::event_source_mapping::SourceAccessCon
 fn t1050_event_source_mapping() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::EventSourceMapping {
         amazon_managed_kafka_event_source_config: Some(b1050_0(d)),
@@ -546,6 +551,7 @@ fn b1051_17(d: u32) -> crate::cfn::lambda::function::VpcConfig {
 fn t1051_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::Function {
         architectures: Some(super::v()),
@@ -616,6 +622,7 @@ fn b1052_0(d: u32) -> crate::cfn::lambda::layer_version::Content {
 fn t1052_layer_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::LayerVersion {
         compatible_architectures: Some(super::v()),
@@ -635,6 +642,7 @@ fn t1052_layer_version() {
 fn t1053_layer_version_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::LayerVersionPermission {
         action: super::v(),
@@ -721,6 +729,7 @@ fn b1054_8(d: u32) -> crate::cfn::lambda::microvm_image::Resources {
 fn t1054_microvm_image() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::MicrovmImage {
         additional_os_capabilities: super::v(),
@@ -772,6 +781,7 @@ fn b1055_1(d: u32) -> crate::cfn::lambda::network_connector::VpcEgressConfigurat
 fn t1055_network_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::NetworkConnector {
         configuration: b1055_0(d),
@@ -790,6 +800,7 @@ fn t1055_network_connector() {
 fn t1056_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::Permission {
         action: super::v(),
@@ -811,6 +822,7 @@ fn t1056_permission() {
 fn t1057_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::ResourcePolicy {
         policy_document: super::v(),
@@ -837,6 +849,7 @@ fn b1058_0(d: u32) -> crate::cfn::lambda::url::Cors {
 fn t1058_url() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::Url {
         auth_type: super::v(),
@@ -878,6 +891,7 @@ fn b1059_2(d: u32) -> crate::cfn::lambda::version::RuntimePolicy {
 fn t1059_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::Version {
         code_sha256: Some(super::v()),
@@ -899,6 +913,7 @@ fn t1059_version() {
 fn t1060_web_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::WebFunction {
         function_name: super::v(),
@@ -935,6 +950,7 @@ fn b1061_2(d: u32) -> crate::cfn::lambda::web_function_endpoint::ThrottleConfig 
 fn t1061_web_function_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::WebFunctionEndpoint {
         auth_type: super::v(),
@@ -1018,6 +1034,7 @@ fn b1062_6(d: u32) -> crate::cfn::lambda::web_function_revision::LoggingConfig {
 fn t1062_web_function_revision() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lambda::WebFunctionRevision {
         build_config: b1062_0(d),

@@ -8,6 +8,7 @@
 fn t1063_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::launchwizard::Deployment {
         deployment_pattern_name: super::v(),

@@ -1039,6 +1039,7 @@ fn b1064_117(d: u32) -> crate::cfn::lex::bot::SentimentAnalysisSettings {
 fn t1064_bot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lex::Bot {
         auto_build_bot_locales: Some(super::v()),
@@ -1275,6 +1276,7 @@ fn b1065_12(d: u32) -> crate::cfn::lex::bot_alias::SentimentAnalysisSettings {
 fn t1065_bot_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lex::BotAlias {
         bot_alias_locale_settings: Some(vec![b1065_0(d)]),
@@ -1322,6 +1324,7 @@ fn b1066_1(d: u32) -> crate::cfn::lex::bot_version::BotVersionLocaleDetails {
 fn t1066_bot_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lex::BotVersion {
         bot_id: super::v(),
@@ -1339,6 +1342,7 @@ fn t1066_bot_version() {
 fn t1067_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lex::ResourcePolicy {
         policy: super::v(),

@@ -8,6 +8,7 @@
 fn t1068_grant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanager::Grant {
         allowed_operations: Some(super::v()),
@@ -87,6 +88,7 @@ fn b1069_7(d: u32) -> crate::cfn::licensemanager::license::ValidityDateFormat {
 fn t1069_license() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanager::License {
         beneficiary: super::v(),
@@ -125,6 +127,7 @@ fn b1070_0(d: u32) -> crate::cfn::licensemanager::license_asset_group::LicenseAs
 fn t1070_license_asset_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanager::LicenseAssetGroup {
         associated_license_asset_ruleset_arns: super::v(),
@@ -210,6 +213,7 @@ fn b1071_7(d: u32) -> crate::cfn::licensemanager::license_asset_rule_set::Licens
 fn t1071_license_asset_rule_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanager::LicenseAssetRuleSet {
         description: Some(super::v()),
@@ -251,6 +255,7 @@ fn b1072_1(d: u32) -> crate::cfn::licensemanager::license_configuration::Product
 fn t1072_license_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanager::LicenseConfiguration {
         description: Some(super::v()),
@@ -293,6 +298,7 @@ fn b1073_1(d: u32) -> crate::cfn::licensemanager::report_generator::ReportFreque
 fn t1073_report_generator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanager::ReportGenerator {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1074_subscription_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanagerlinuxsubscriptions::SubscriptionProvider {
         secret_arn: super::v(),

@@ -44,6 +44,7 @@ fn b1075_4(d: u32) -> crate::cfn::licensemanagerusersubscriptions::license_serve
 fn t1075_license_server_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::licensemanagerusersubscriptions::LicenseServerEndpoint {
         identity_provider_arn: super::v(),

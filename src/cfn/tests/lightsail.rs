@@ -8,6 +8,7 @@
 fn t1076_alarm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Alarm {
         alarm_name: super::v(),
@@ -39,6 +40,7 @@ fn b1077_0(d: u32) -> crate::cfn::lightsail::bucket::AccessRules {
 fn t1077_bucket() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Bucket {
         access_rules: Some(b1077_0(d)),
@@ -59,6 +61,7 @@ fn t1077_bucket() {
 fn t1078_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Certificate {
         certificate_name: super::v(),
@@ -75,6 +78,7 @@ fn t1078_certificate() {
 fn t1079_contact_method() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::ContactMethod {
         contact_endpoint: super::v(),
@@ -168,6 +172,7 @@ fn b1080_8(d: u32) -> crate::cfn::lightsail::container::PublicDomainName {
 fn t1080_container() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Container {
         container_service_deployment: Some(b1080_0(d)),
@@ -211,6 +216,7 @@ fn b1081_0(d: u32) -> crate::cfn::lightsail::database::RelationalDatabaseParamet
 fn t1081_database() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Database {
         availability_zone: Some(super::v()),
@@ -239,6 +245,7 @@ fn t1081_database() {
 fn t1082_database_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::DatabaseSnapshot {
         relational_database_name: super::v(),
@@ -270,6 +277,7 @@ fn b1083_1(d: u32) -> crate::cfn::lightsail::disk::AutoSnapshotAddOn {
 fn t1083_disk() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Disk {
         add_ons: Some(vec![b1083_0(d)]),
@@ -289,6 +297,7 @@ fn t1083_disk() {
 fn t1084_disk_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::DiskSnapshot {
         disk_name: super::v(),
@@ -366,6 +375,7 @@ fn b1085_6(d: u32) -> crate::cfn::lightsail::distribution::InputOrigin {
 fn t1085_distribution() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Distribution {
         bundle_id: super::v(),
@@ -406,6 +416,7 @@ fn b1086_0(d: u32) -> crate::cfn::lightsail::domain::DomainEntry {
 fn t1086_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Domain {
         domain_entries: Some(vec![b1086_0(d)]),
@@ -491,6 +502,7 @@ fn b1087_6(d: u32) -> crate::cfn::lightsail::instance::Port {
 fn t1087_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::Instance {
         add_ons: Some(vec![b1087_0(d)]),
@@ -520,6 +532,7 @@ fn t1087_instance() {
 fn t1088_instance_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::InstanceSnapshot {
         instance_name: super::v(),
@@ -535,6 +548,7 @@ fn t1088_instance_snapshot() {
 fn t1089_key_pair() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::KeyPair {
         key_pair_name: super::v(),
@@ -549,6 +563,7 @@ fn t1089_key_pair() {
 fn t1090_load_balancer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::LoadBalancer {
         attached_instances: Some(super::v()),
@@ -570,6 +585,7 @@ fn t1090_load_balancer() {
 fn t1091_load_balancer_tls_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::LoadBalancerTlsCertificate {
         certificate_alternative_names: Some(super::v()),
@@ -588,6 +604,7 @@ fn t1091_load_balancer_tls_certificate() {
 fn t1092_static_ip() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lightsail::StaticIp {
         attached_to: Some(super::v()),

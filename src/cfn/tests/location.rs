@@ -34,6 +34,7 @@ fn b1093_2(d: u32) -> crate::cfn::location::api_key::AppleApp {
 fn t1093_api_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::ApiKey {
         description: Some(super::v()),
@@ -57,6 +58,7 @@ fn t1093_api_key() {
 fn t1094_geofence_collection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::GeofenceCollection {
         collection_name: super::v(),
@@ -84,6 +86,7 @@ fn b1095_0(d: u32) -> crate::cfn::location::map::MapConfiguration {
 fn t1095_map() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::Map {
         configuration: b1095_0(d),
@@ -109,6 +112,7 @@ fn b1096_0(d: u32) -> crate::cfn::location::place_index::DataSourceConfiguration
 fn t1096_place_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::PlaceIndex {
         data_source: super::v(),
@@ -128,6 +132,7 @@ fn t1096_place_index() {
 fn t1097_route_calculator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::RouteCalculator {
         calculator_name: super::v(),
@@ -145,6 +150,7 @@ fn t1097_route_calculator() {
 fn t1098_tracker() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::Tracker {
         description: Some(super::v()),
@@ -166,6 +172,7 @@ fn t1098_tracker() {
 fn t1099_tracker_consumer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::location::TrackerConsumer {
         consumer_arn: super::v(),

@@ -8,6 +8,7 @@
 fn t1100_account_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::AccountPolicy {
         policy_document: super::v(),
@@ -25,6 +26,7 @@ fn t1100_account_policy() {
 fn t1101_delivery() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::Delivery {
         delivery_destination_arn: super::v(),
@@ -52,6 +54,7 @@ fn b1102_0(d: u32) -> crate::cfn::logs::delivery_destination::DestinationPolicy 
 fn t1102_delivery_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::DeliveryDestination {
         delivery_destination_policy: Some(b1102_0(d)),
@@ -71,6 +74,7 @@ fn t1102_delivery_destination() {
 fn t1103_delivery_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::DeliverySource {
         delivery_source_configuration: Some(::std::collections::BTreeMap::new()),
@@ -88,6 +92,7 @@ fn t1103_delivery_source() {
 fn t1104_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::Destination {
         destination_name: super::v(),
@@ -123,6 +128,7 @@ fn b1105_1(d: u32) -> crate::cfn::logs::integration::OpenSearchResourceConfig {
 fn t1105_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::Integration {
         integration_name: super::v(),
@@ -140,6 +146,7 @@ fn t1105_integration() {
 fn t1106_log_anomaly_detector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::LogAnomalyDetector {
         account_id: Some(super::v()),
@@ -159,6 +166,7 @@ fn t1106_log_anomaly_detector() {
 fn t1107_log_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::LogGroup {
         bearer_token_authentication_enabled: Some(super::v()),
@@ -181,6 +189,7 @@ fn t1107_log_group() {
 fn t1108_log_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::LogStream {
         log_group_name: super::v(),
@@ -207,6 +216,7 @@ fn b1109_0(d: u32) -> crate::cfn::logs::metric_filter::MetricTransformation {
 fn t1109_metric_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::MetricFilter {
         apply_on_transformed_logs: Some(super::v()),
@@ -236,6 +246,7 @@ fn b1110_0(d: u32) -> crate::cfn::logs::query_definition::QueryParameter {
 fn t1110_query_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::QueryDefinition {
         log_group_names: Some(super::v()),
@@ -254,6 +265,7 @@ fn t1110_query_definition() {
 fn t1111_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::ResourcePolicy {
         policy_document: super::v(),
@@ -283,6 +295,7 @@ fn b1112_1(d: u32) -> crate::cfn::logs::scheduled_query::S3Configuration {
 fn t1112_scheduled_query() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::ScheduledQuery {
         description: Some(super::v()),
@@ -311,6 +324,7 @@ fn t1112_scheduled_query() {
 fn t1113_storage_tier_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::StorageTierPolicy {
         storage_tier: super::v(),
@@ -324,6 +338,7 @@ fn t1113_storage_tier_policy() {
 fn t1114_subscription_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::SubscriptionFilter {
         apply_on_transformed_logs: Some(super::v()),
@@ -621,6 +636,7 @@ fn b1115_30(d: u32) -> crate::cfn::logs::transformer::UpperCaseString {
 fn t1115_transformer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::logs::Transformer {
         log_group_identifier: super::v(),

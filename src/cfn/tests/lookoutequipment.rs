@@ -49,6 +49,7 @@ fn b1116_4(d: u32) -> crate::cfn::lookoutequipment::inference_scheduler::S3Outpu
 fn t1116_inference_scheduler() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lookoutequipment::InferenceScheduler {
         data_delay_offset_in_minutes: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1117_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::lookoutvision::Project {
         project_name: super::v(),

@@ -16,6 +16,7 @@ fn b1118_0(d: u32) -> crate::cfn::m2::application::Definition {
 fn t1118_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::m2::Application {
         definition: Some(b1118_0(d)),
@@ -36,6 +37,7 @@ fn t1118_application() {
 fn t1119_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::m2::Deployment {
         application_id: super::v(),
@@ -82,6 +84,7 @@ fn b1120_3(d: u32) -> crate::cfn::m2::environment::FsxStorageConfiguration {
 fn t1120_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::m2::Environment {
         description: Some(super::v()),

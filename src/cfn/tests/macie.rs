@@ -24,6 +24,7 @@ fn b1137_1(d: u32) -> crate::cfn::macie::allow_list::S3WordsList {
 fn t1137_allow_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::macie::AllowList {
         criteria: b1137_0(d),
@@ -42,6 +43,7 @@ fn t1137_allow_list() {
 fn t1138_custom_data_identifier() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::macie::CustomDataIdentifier {
         description: Some(super::v()),
@@ -80,6 +82,7 @@ fn b1139_1(d: u32) -> crate::cfn::macie::findings_filter::CriterionAdditionalPro
 fn t1139_findings_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::macie::FindingsFilter {
         action: Some(super::v()),
@@ -100,6 +103,7 @@ fn t1139_findings_filter() {
 fn t1140_member() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::macie::Member {
         account_id: super::v(),
@@ -115,6 +119,7 @@ fn t1140_member() {
 fn t1141_session() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::macie::Session {
         finding_publishing_frequency: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1142_accessor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::managedblockchain::Accessor {
         accessor_type: super::v(),
@@ -89,6 +90,7 @@ fn b1143_7(d: u32) -> crate::cfn::managedblockchain::member::ApprovalThresholdPo
 fn t1143_member() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::managedblockchain::Member {
         invitation_id: Some(super::v()),
@@ -121,6 +123,7 @@ fn b1144_0(d: u32) -> crate::cfn::managedblockchain::node::NodeConfiguration {
 fn t1144_node() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::managedblockchain::Node {
         member_id: Some(super::v()),

@@ -101,6 +101,7 @@ fn b1145_10(d: u32) -> crate::cfn::mediaconnect::bridge::MulticastSourceSettings
 fn t1145_bridge() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::Bridge {
         egress_gateway_bridge: Some(b1145_0(d)),
@@ -142,6 +143,7 @@ fn b1146_0(d: u32) -> crate::cfn::mediaconnect::bridge_output::BridgeNetworkOutp
 fn t1146_bridge_output() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::BridgeOutput {
         bridge_arn: super::v(),
@@ -191,6 +193,7 @@ fn b1147_3(d: u32) -> crate::cfn::mediaconnect::bridge_source::MulticastSourceSe
 fn t1147_bridge_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::BridgeSource {
         bridge_arn: super::v(),
@@ -478,6 +481,7 @@ fn b1148_27(d: u32) -> crate::cfn::mediaconnect::flow::VpcInterface {
 fn t1148_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::Flow {
         availability_zone: Some(super::v()),
@@ -544,6 +548,7 @@ fn b1149_0(d: u32) -> crate::cfn::mediaconnect::flow_entitlement::Encryption {
 fn t1149_flow_entitlement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::FlowEntitlement {
         data_transfer_subscriber_fee_percent: Some(super::v()),
@@ -586,6 +591,7 @@ fn b1150_1(d: u32) -> crate::cfn::mediaconnect::flow_media_stream::Fmtp {
 fn t1150_flow_media_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::FlowMediaStream {
         attributes: Some(b1150_0(d)),
@@ -684,6 +690,7 @@ fn b1151_9(d: u32) -> crate::cfn::mediaconnect::flow_output::VpcInterfaceAttachm
 fn t1151_flow_output() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::FlowOutput {
         cidr_allow_list: Some(super::v()),
@@ -758,6 +765,7 @@ fn b1152_2(d: u32) -> crate::cfn::mediaconnect::flow_source::VpcInterfaceAttachm
 fn t1152_flow_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::FlowSource {
         decryption: Some(b1152_0(d)),
@@ -792,6 +800,7 @@ fn t1152_flow_source() {
 fn t1153_flow_vpc_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::FlowVpcInterface {
         flow_arn: super::v(),
@@ -818,6 +827,7 @@ fn b1154_0(d: u32) -> crate::cfn::mediaconnect::gateway::GatewayNetwork {
 fn t1154_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::Gateway {
         egress_cidr_blocks: super::v(),
@@ -1075,6 +1085,7 @@ fn b1155_28(d: u32) -> crate::cfn::mediaconnect::router_input::RouterInputTransi
 fn t1155_router_input() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::RouterInput {
         availability_zone: Some(super::v()),
@@ -1156,6 +1167,7 @@ fn b1156_3(d: u32) -> crate::cfn::mediaconnect::router_network_interface::VpcRou
 fn t1156_router_network_interface() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::RouterNetworkInterface {
         configuration: b1156_0(d),
@@ -1356,6 +1368,7 @@ fn b1157_20(d: u32) -> crate::cfn::mediaconnect::router_output::PreferredDayTime
 fn t1157_router_output() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconnect::RouterOutput {
         availability_zone: Some(super::v()),

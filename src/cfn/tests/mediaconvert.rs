@@ -8,6 +8,7 @@
 fn t1158_certificate_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconvert::CertificateAssociation {
         arn: super::v(),
@@ -37,6 +38,7 @@ fn b1159_1(d: u32) -> crate::cfn::mediaconvert::job_template::HopDestination {
 fn t1159_job_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconvert::JobTemplate {
         acceleration_settings: Some(b1159_0(d)),
@@ -61,6 +63,7 @@ fn t1159_job_template() {
 fn t1160_preset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconvert::Preset {
         category: Some(super::v()),
@@ -78,6 +81,7 @@ fn t1160_preset() {
 fn t1161_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediaconvert::Queue {
         concurrent_jobs: Some(super::v()),

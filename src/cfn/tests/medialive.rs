@@ -1896,6 +1896,7 @@ fn b1162_169(d: u32) -> crate::cfn::medialive::channel::VpcOutputSettings {
 fn t1162_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Channel {
         anywhere_settings: Some(b1162_0(d)),
@@ -2096,6 +2097,7 @@ fn t1162_channel() {
 fn t1163_channel_placement_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::ChannelPlacementGroup {
         cluster_id: Some(super::v()),
@@ -2112,6 +2114,7 @@ fn t1163_channel_placement_group() {
 fn t1164_cloud_watch_alarm_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::CloudWatchAlarmTemplate {
         comparison_operator: super::v(),
@@ -2137,6 +2140,7 @@ fn t1164_cloud_watch_alarm_template() {
 fn t1165_cloud_watch_alarm_template_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::CloudWatchAlarmTemplateGroup {
         description: Some(super::v()),
@@ -2168,6 +2172,7 @@ fn b1166_1(d: u32) -> crate::cfn::medialive::cluster::InterfaceMapping {
 fn t1166_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Cluster {
         cluster_type: Some(super::v()),
@@ -2194,6 +2199,7 @@ fn b1167_0(d: u32) -> crate::cfn::medialive::event_bridge_rule_template::EventBr
 fn t1167_event_bridge_rule_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::EventBridgeRuleTemplate {
         description: Some(super::v()),
@@ -2213,6 +2219,7 @@ fn t1167_event_bridge_rule_template() {
 fn t1168_event_bridge_rule_template_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::EventBridgeRuleTemplateGroup {
         description: Some(super::v()),
@@ -2396,6 +2403,7 @@ fn b1169_19(d: u32) -> crate::cfn::medialive::input::InputVpcRequest {
 fn t1169_input() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Input {
         destinations: Some(vec![b1169_0(d)]),
@@ -2451,6 +2459,7 @@ fn b1170_0(d: u32) -> crate::cfn::medialive::input_security_group::InputWhitelis
 fn t1170_input_security_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::InputSecurityGroup {
         tags: Some(super::v()),
@@ -2490,6 +2499,7 @@ fn b1171_2(d: u32) -> crate::cfn::medialive::multiplex::MultiplexSettings {
 fn t1171_multiplex() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Multiplex {
         availability_zones: super::v(),
@@ -2572,6 +2582,7 @@ fn b1172_5(d: u32) -> crate::cfn::medialive::multiplexprogram::MultiplexProgramP
 fn t1172_multiplexprogram() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Multiplexprogram {
         multiplex_id: Some(super::v()),
@@ -2611,6 +2622,7 @@ fn b1173_1(d: u32) -> crate::cfn::medialive::network::Route {
 fn t1173_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Network {
         ip_pools: vec![b1173_0(d)],
@@ -2647,6 +2659,7 @@ fn b1174_1(d: u32) -> crate::cfn::medialive::node::SdiSourceMapping {
 fn t1174_node() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::Node {
         cluster_id: super::v(),
@@ -2667,6 +2680,7 @@ fn t1174_node() {
 fn t1175_sdi_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::SdiSource {
         mode: Some(super::v()),
@@ -2683,6 +2697,7 @@ fn t1175_sdi_source() {
 fn t1176_signal_map() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::medialive::SignalMap {
         cloud_watch_alarm_template_group_identifiers: Some(super::v()),

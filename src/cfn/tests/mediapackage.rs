@@ -16,6 +16,7 @@ fn b1177_0(d: u32) -> crate::cfn::mediapackage::asset::EgressEndpoint {
 fn t1177_asset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackage::Asset {
         egress_endpoints: Some(vec![b1177_0(d)]),
@@ -60,6 +61,7 @@ fn b1178_2(d: u32) -> crate::cfn::mediapackage::channel::IngestEndpoint {
 fn t1178_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackage::Channel {
         description: Some(super::v()),
@@ -231,6 +233,7 @@ fn b1179_12(d: u32) -> crate::cfn::mediapackage::origin_endpoint::MssEncryption 
 fn t1179_origin_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackage::OriginEndpoint {
         authorization: Some(b1179_0(d)),
@@ -402,6 +405,7 @@ fn b1180_13(d: u32) -> crate::cfn::mediapackage::packaging_configuration::MssMan
 fn t1180_packaging_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackage::PackagingConfiguration {
         cmaf_package: Some(b1180_0(d)),
@@ -450,6 +454,7 @@ fn b1181_1(d: u32) -> crate::cfn::mediapackage::packaging_group::LogConfiguratio
 fn t1181_packaging_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackage::PackagingGroup {
         authorization: Some(b1181_0(d)),

@@ -31,6 +31,7 @@ fn b1182_2(d: u32) -> crate::cfn::mediapackagev2::channel::OutputHeaderConfigura
 fn t1182_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackagev2::Channel {
         channel_group_name: super::v(),
@@ -55,6 +56,7 @@ fn t1182_channel() {
 fn t1183_channel_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackagev2::ChannelGroup {
         channel_group_name: super::v(),
@@ -70,6 +72,7 @@ fn t1183_channel_group() {
 fn t1184_channel_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackagev2::ChannelPolicy {
         channel_group_name: super::v(),
@@ -376,6 +379,7 @@ fn b1185_27(d: u32) -> crate::cfn::mediapackagev2::origin_endpoint::Scte {
 fn t1185_origin_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackagev2::OriginEndpoint {
         channel_group_name: super::v(),
@@ -439,6 +443,7 @@ fn b1186_0(d: u32) -> crate::cfn::mediapackagev2::origin_endpoint_policy::CdnAut
 fn t1186_origin_endpoint_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediapackagev2::OriginEndpointPolicy {
         cdn_auth_configuration: Some(b1186_0(d)),

@@ -35,6 +35,7 @@ fn b1187_2(d: u32) -> crate::cfn::mediastore::container::MetricPolicyRule {
 fn t1187_container() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediastore::Container {
         access_logging_enabled: Some(super::v()),

@@ -58,6 +58,7 @@ fn b1188_6(d: u32) -> crate::cfn::mediatailor::channel::TimeShiftConfiguration {
 fn t1188_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::Channel {
         audiences: Some(super::v()),
@@ -85,6 +86,7 @@ fn t1188_channel() {
 fn t1189_channel_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::ChannelPolicy {
         channel_name: super::v(),
@@ -178,6 +180,7 @@ fn b1190_7(d: u32) -> crate::cfn::mediatailor::function::VastRequestConfiguratio
 fn t1190_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::Function {
         aws_service_request_configuration: Some(b1190_0(d)),
@@ -216,6 +219,7 @@ fn b1191_0(d: u32) -> crate::cfn::mediatailor::live_source::HttpPackageConfigura
 fn t1191_live_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::LiveSource {
         http_package_configurations: vec![b1191_0(d)],
@@ -395,6 +399,7 @@ fn b1192_19(d: u32) -> crate::cfn::mediatailor::playback_configuration::AdMarker
 fn t1192_playback_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::PlaybackConfiguration {
         ad_conditioning_configuration: Some(b1192_0(d)),
@@ -522,6 +527,7 @@ fn b1193_7(d: u32) -> crate::cfn::mediatailor::prefetch_schedule::PrefetchRetrie
 fn t1193_prefetch_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::PrefetchSchedule {
         consumption: Some(b1193_0(d)),
@@ -649,6 +655,7 @@ fn b1194_10(d: u32) -> crate::cfn::mediatailor::program::Transition {
 fn t1194_program() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::Program {
         ad_breaks: Some(vec![b1194_0(d)]),
@@ -718,6 +725,7 @@ fn b1195_4(d: u32) -> crate::cfn::mediatailor::source_location::SegmentDeliveryC
 fn t1195_source_location() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::SourceLocation {
         access_configuration: Some(b1195_0(d)),
@@ -750,6 +758,7 @@ fn b1196_0(d: u32) -> crate::cfn::mediatailor::vod_source::HttpPackageConfigurat
 fn t1196_vod_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mediatailor::VodSource {
         http_package_configurations: vec![b1196_0(d)],

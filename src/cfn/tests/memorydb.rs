@@ -8,6 +8,7 @@
 fn t1197_acl() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::Acl {
         acl_name: super::v(),
@@ -23,6 +24,7 @@ fn t1197_acl() {
 fn t1198_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::Cluster {
         acl_name: super::v(),
@@ -63,6 +65,7 @@ fn t1198_cluster() {
 fn t1199_multi_region_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::MultiRegionCluster {
         description: Some(super::v()),
@@ -85,6 +88,7 @@ fn t1199_multi_region_cluster() {
 fn t1200_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::ParameterGroup {
         description: Some(super::v()),
@@ -102,6 +106,7 @@ fn t1200_parameter_group() {
 fn t1201_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::Snapshot {
         cluster_name: super::v(),
@@ -118,6 +123,7 @@ fn t1201_snapshot() {
 fn t1202_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::SubnetGroup {
         description: Some(super::v()),
@@ -142,6 +148,7 @@ fn b1203_0(d: u32) -> crate::cfn::memorydb::user::AuthenticationMode {
 fn t1203_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::memorydb::User {
         access_string: Some(super::v()),

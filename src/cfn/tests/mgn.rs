@@ -18,6 +18,7 @@ fn b1121_0(d: u32) -> crate::cfn::mgn::connector::ConnectorSsmCommandConfig {
 fn t1121_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mgn::Connector {
         name: super::v(),
@@ -89,6 +90,7 @@ fn b1122_5(d: u32) -> crate::cfn::mgn::launch_configuration_template::SsmParamet
 fn t1122_launch_configuration_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mgn::LaunchConfigurationTemplate {
         associate_public_ip_address: Some(super::v()),
@@ -158,6 +160,7 @@ fn b1123_4(d: u32) -> crate::cfn::mgn::network_migration_definition::TargetS3Con
 fn t1123_network_migration_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mgn::NetworkMigrationDefinition {
         description: Some(super::v()),

@@ -40,6 +40,7 @@ fn b1124_3(d: u32) -> crate::cfn::mpa::approval_team::Policy {
 fn t1124_approval_team() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mpa::ApprovalTeam {
         approval_strategy: b1124_0(d),
@@ -78,6 +79,7 @@ fn b1125_1(d: u32) -> crate::cfn::mpa::identity_source::IamIdentityCenter {
 fn t1125_identity_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mpa::IdentitySource {
         identity_source_parameters: b1125_0(d),

@@ -8,6 +8,7 @@
 fn t1126_batch_scram_secret() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::BatchScramSecret {
         cluster_arn: super::v(),
@@ -178,6 +179,7 @@ fn b1127_17(d: u32) -> crate::cfn::msk::channel::RecordSchema {
 fn t1127_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::Channel {
         channel_name: super::v(),
@@ -482,6 +484,7 @@ fn b1128_33(d: u32) -> crate::cfn::msk::cluster::ZookeeperAccess {
 fn t1128_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::Cluster {
         broker_node_group_info: b1128_0(d),
@@ -542,6 +545,7 @@ fn t1128_cluster() {
 fn t1129_cluster_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::ClusterPolicy {
         cluster_arn: super::v(),
@@ -556,6 +560,7 @@ fn t1129_cluster_policy() {
 fn t1130_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::Configuration {
         description: Some(super::v()),
@@ -768,6 +773,7 @@ fn b1131_21(d: u32) -> crate::cfn::msk::replicator::ReplicationTopicNameConfigur
 fn t1131_replicator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::Replicator {
         description: Some(super::v()),
@@ -838,6 +844,7 @@ fn b1132_3(d: u32) -> crate::cfn::msk::serverless_cluster::VpcConfig {
 fn t1132_serverless_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::ServerlessCluster {
         client_authentication: b1132_0(d),
@@ -858,6 +865,7 @@ fn t1132_serverless_cluster() {
 fn t1133_topic() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::Topic {
         cluster_arn: super::v(),
@@ -875,6 +883,7 @@ fn t1133_topic() {
 fn t1134_vpc_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::msk::VpcConnection {
         authentication: super::v(),

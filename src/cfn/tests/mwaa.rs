@@ -36,6 +36,7 @@ fn b1135_2(d: u32) -> crate::cfn::mwaa::environment::NetworkConfiguration {
 fn t1135_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mwaa::Environment {
         airflow_configuration_options: Some(super::v()),

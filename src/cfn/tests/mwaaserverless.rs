@@ -56,6 +56,7 @@ fn b1136_5(d: u32) -> crate::cfn::mwaaserverless::workflow::NetworkConfiguration
 fn t1136_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::mwaaserverless::Workflow {
         code: Some(b1136_0(d)),

@@ -24,6 +24,7 @@ fn b1204_1(d: u32) -> crate::cfn::neptune::db_cluster::ServerlessScalingConfigur
 fn t1204_db_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::DbCluster {
         associated_roles: Some(vec![b1204_0(d)]),
@@ -65,6 +66,7 @@ fn t1204_db_cluster() {
 fn t1205_db_cluster_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::DbClusterParameterGroup {
         description: super::v(),
@@ -82,6 +84,7 @@ fn t1205_db_cluster_parameter_group() {
 fn t1206_db_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::DbInstance {
         allow_major_version_upgrade: Some(super::v()),
@@ -106,6 +109,7 @@ fn t1206_db_instance() {
 fn t1207_db_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::DbParameterGroup {
         description: super::v(),
@@ -123,6 +127,7 @@ fn t1207_db_parameter_group() {
 fn t1208_db_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::DbSubnetGroup {
         db_subnet_group_description: super::v(),
@@ -139,6 +144,7 @@ fn t1208_db_subnet_group() {
 fn t1209_event_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::EventSubscription {
         enabled: Some(super::v()),
@@ -158,6 +164,7 @@ fn t1209_event_subscription() {
 fn t1210_global_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptune::GlobalCluster {
         deletion_protection: Some(super::v()),

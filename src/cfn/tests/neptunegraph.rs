@@ -47,6 +47,7 @@ fn b1211_4(d: u32) -> crate::cfn::neptunegraph::graph::VectorSearchConfiguration
 fn t1211_graph() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptunegraph::Graph {
         deletion_protection: Some(super::v()),
@@ -72,6 +73,7 @@ fn t1211_graph() {
 fn t1212_graph_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptunegraph::GraphSnapshot {
         graph_identifier: super::v(),
@@ -87,6 +89,7 @@ fn t1212_graph_snapshot() {
 fn t1213_private_graph_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::neptunegraph::PrivateGraphEndpoint {
         graph_identifier: super::v(),

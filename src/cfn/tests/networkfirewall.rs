@@ -16,6 +16,7 @@ fn b1214_0(d: u32) -> crate::cfn::networkfirewall::container_association::Contai
 fn t1214_container_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::ContainerAssociation {
         container_association_name: super::v(),
@@ -79,6 +80,7 @@ fn b1215_6(d: u32) -> crate::cfn::networkfirewall::firewall::VpcEndpoint {
 fn t1215_firewall() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::Firewall {
         availability_zone_change_protection: Some(super::v()),
@@ -214,6 +216,7 @@ fn b1216_11(d: u32) -> crate::cfn::networkfirewall::firewall_policy::StatelessRu
 fn t1216_firewall_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::FirewallPolicy {
         description: Some(super::v()),
@@ -258,6 +261,7 @@ fn b1217_1(d: u32) -> crate::cfn::networkfirewall::logging_configuration::LogDes
 fn t1217_logging_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::LoggingConfiguration {
         enable_monitoring_dashboard: Some(super::v()),
@@ -472,6 +476,7 @@ fn b1218_23(d: u32) -> crate::cfn::networkfirewall::rule_group::SummaryConfigura
 fn t1218_rule_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::RuleGroup {
         capacity: super::v(),
@@ -573,6 +578,7 @@ fn b1219_6(d: u32) -> crate::cfn::networkfirewall::tls_inspection_configuration:
 fn t1219_tls_inspection_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::TlsInspectionConfiguration {
         description: Some(super::v()),
@@ -604,6 +610,7 @@ fn b1220_0(d: u32) -> crate::cfn::networkfirewall::vpc_endpoint_association::Sub
 fn t1220_vpc_endpoint_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkfirewall::VpcEndpointAssociation {
         description: Some(super::v()),

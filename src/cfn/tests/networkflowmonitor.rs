@@ -24,6 +24,7 @@ fn b1221_1(d: u32) -> crate::cfn::networkflowmonitor::monitor::MonitorRemoteReso
 fn t1221_monitor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkflowmonitor::Monitor {
         local_resources: vec![b1221_0(d)],
@@ -66,6 +67,7 @@ fn b1222_3(d: u32) -> crate::cfn::networkflowmonitor::scope::TargetId {
 fn t1222_scope() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkflowmonitor::Scope {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),

@@ -15,6 +15,7 @@ fn b1223_0(d: u32) -> crate::cfn::networkmanager::connect_attachment::ConnectAtt
 fn t1223_connect_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::ConnectAttachment {
         core_network_id: super::v(),
@@ -42,6 +43,7 @@ fn b1224_0(d: u32) -> crate::cfn::networkmanager::connect_peer::BgpOptions {
 fn t1224_connect_peer() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::ConnectPeer {
         bgp_options: Some(b1224_0(d)),
@@ -62,6 +64,7 @@ fn t1224_connect_peer() {
 fn t1225_core_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::CoreNetwork {
         description: Some(super::v()),
@@ -78,6 +81,7 @@ fn t1225_core_network() {
 fn t1226_core_network_prefix_list_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::CoreNetworkPrefixListAssociation {
         core_network_id: super::v(),
@@ -93,6 +97,7 @@ fn t1226_core_network_prefix_list_association() {
 fn t1227_customer_gateway_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::CustomerGatewayAssociation {
         customer_gateway_arn: super::v(),
@@ -126,6 +131,7 @@ fn b1228_1(d: u32) -> crate::cfn::networkmanager::device::Location {
 fn t1228_device() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::Device {
         aws_location: Some(b1228_0(d)),
@@ -150,6 +156,7 @@ fn t1228_device() {
 fn t1229_direct_connect_gateway_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::DirectConnectGatewayAttachment {
         core_network_id: super::v(),
@@ -167,6 +174,7 @@ fn t1229_direct_connect_gateway_attachment() {
 fn t1230_global_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::GlobalNetwork {
         created_at: Some(super::v()),
@@ -191,6 +199,7 @@ fn b1231_0(d: u32) -> crate::cfn::networkmanager::link::Bandwidth {
 fn t1231_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::Link {
         bandwidth: b1231_0(d),
@@ -211,6 +220,7 @@ fn t1231_link() {
 fn t1232_link_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::LinkAssociation {
         device_id: super::v(),
@@ -235,6 +245,7 @@ fn b1233_0(d: u32) -> crate::cfn::networkmanager::site::Location {
 fn t1233_site() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::Site {
         description: Some(super::v()),
@@ -252,6 +263,7 @@ fn t1233_site() {
 fn t1234_site_to_site_vpn_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::SiteToSiteVpnAttachment {
         core_network_id: super::v(),
@@ -269,6 +281,7 @@ fn t1234_site_to_site_vpn_attachment() {
 fn t1235_transit_gateway_peering() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::TransitGatewayPeering {
         core_network_id: super::v(),
@@ -284,6 +297,7 @@ fn t1235_transit_gateway_peering() {
 fn t1236_transit_gateway_registration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::TransitGatewayRegistration {
         global_network_id: super::v(),
@@ -298,6 +312,7 @@ fn t1236_transit_gateway_registration() {
 fn t1237_transit_gateway_route_table_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::TransitGatewayRouteTableAttachment {
         network_function_group_name: Some(super::v()),
@@ -325,6 +340,7 @@ fn b1238_0(d: u32) -> crate::cfn::networkmanager::vpc_attachment::VpcOptions {
 fn t1238_vpc_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmanager::VpcAttachment {
         core_network_id: super::v(),

@@ -8,6 +8,7 @@
 fn t1239_monitor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networkmonitor::Monitor {
         aggregation_period: Some(super::v()),

@@ -29,6 +29,7 @@ fn b1240_2(d: u32) -> crate::cfn::networksecuritymanager::deployment::Deployment
 fn t1240_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networksecuritymanager::Deployment {
         associated_policy_list: Some(vec![b1240_0(d)]),
@@ -75,6 +76,7 @@ fn b1241_2(d: u32) -> crate::cfn::networksecuritymanager::policy::WafConfig {
 fn t1241_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networksecuritymanager::Policy {
         associated_template_and_rule_list: Some(vec![b1241_0(d)]),
@@ -97,6 +99,7 @@ fn t1241_policy() {
 fn t1242_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networksecuritymanager::Rule {
         configuration: Some(super::v()),
@@ -115,6 +118,7 @@ fn t1242_rule() {
 fn t1243_scope() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networksecuritymanager::Scope {
         scope_configuration: Some(super::v()),
@@ -138,6 +142,7 @@ fn b1244_0(d: u32) -> crate::cfn::networksecuritymanager::template::AssociatedRu
 fn t1244_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::networksecuritymanager::Template {
         associated_rule_list: Some(vec![b1244_0(d)]),

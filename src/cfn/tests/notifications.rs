@@ -8,6 +8,7 @@
 fn t1245_channel_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::ChannelAssociation {
         arn: super::v(),
@@ -22,6 +23,7 @@ fn t1245_channel_association() {
 fn t1246_event_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::EventRule {
         event_pattern: Some(super::v()),
@@ -39,6 +41,7 @@ fn t1246_event_rule() {
 fn t1247_managed_notification_account_contact_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::ManagedNotificationAccountContactAssociation {
         contact_identifier: super::v(),
@@ -54,6 +57,7 @@ fn t1247_managed_notification_account_contact_association() {
 fn t1248_managed_notification_additional_channel_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::ManagedNotificationAdditionalChannelAssociation {
         channel_arn: super::v(),
@@ -69,6 +73,7 @@ fn t1248_managed_notification_additional_channel_association() {
 fn t1249_notification_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::NotificationConfiguration {
         aggregation_duration: Some(super::v()),
@@ -85,6 +90,7 @@ fn t1249_notification_configuration() {
 fn t1250_notification_hub() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::NotificationHub {
         region: super::v(),
@@ -98,6 +104,7 @@ fn t1250_notification_hub() {
 fn t1251_organizational_unit_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notifications::OrganizationalUnitAssociation {
         notification_configuration_arn: super::v(),

@@ -8,6 +8,7 @@
 fn t1252_email_contact() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::notificationscontacts::EmailContact {
         email_address: super::v(),

@@ -16,6 +16,7 @@ fn b1253_0(d: u32) -> crate::cfn::novaact::workflow_definition::WorkflowExportCo
 fn t1253_workflow_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::novaact::WorkflowDefinition {
         description: Some(super::v()),

@@ -23,6 +23,7 @@ fn b1260_1(d: u32) -> crate::cfn::oam::link::LinkFilter {
 fn t1260_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::oam::Link {
         label_template: Some(super::v()),
@@ -42,6 +43,7 @@ fn t1260_link() {
 fn t1261_sink() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::oam::Sink {
         name: super::v(),

@@ -8,6 +8,7 @@
 fn t1262_dataset_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::DatasetIntegration {
         role_arn: super::v(),
@@ -123,6 +124,7 @@ fn b1263_11(d: u32) -> crate::cfn::observabilityadmin::organization_centralizati
 fn t1263_organization_centralization_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::OrganizationCentralizationRule {
         rule: b1263_0(d),
@@ -305,6 +307,7 @@ fn b1264_16(d: u32) -> crate::cfn::observabilityadmin::organization_telemetry_ru
 fn t1264_organization_telemetry_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::OrganizationTelemetryRule {
         rule: b1264_0(d),
@@ -354,6 +357,7 @@ fn b1265_1(d: u32) -> crate::cfn::observabilityadmin::s3_table_integration::LogS
 fn t1265_s3_table_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::S3TableIntegration {
         encryption: b1265_0(d),
@@ -372,6 +376,7 @@ fn t1265_s3_table_integration() {
 fn t1266_telemetry_enrichment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::TelemetryEnrichment {
         scope: super::v(),
@@ -392,6 +397,7 @@ fn b1267_0(d: u32) -> crate::cfn::observabilityadmin::telemetry_pipelines::Telem
 fn t1267_telemetry_pipelines() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::TelemetryPipelines {
         configuration: b1267_0(d),
@@ -562,6 +568,7 @@ fn b1268_16(d: u32) -> crate::cfn::observabilityadmin::telemetry_rule::SingleHea
 fn t1268_telemetry_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::observabilityadmin::TelemetryRule {
         rule: b1268_0(d),

@@ -29,6 +29,7 @@ fn b1254_1(d: u32) -> crate::cfn::odb::cloud_autonomous_vm_cluster::MaintenanceW
 fn t1254_cloud_autonomous_vm_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::odb::CloudAutonomousVmCluster {
         autonomous_data_storage_size_in_t_bs: Some(super::v()),
@@ -82,6 +83,7 @@ fn b1255_1(d: u32) -> crate::cfn::odb::cloud_exadata_infrastructure::Maintenance
 fn t1255_cloud_exadata_infrastructure() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::odb::CloudExadataInfrastructure {
         availability_zone: Some(super::v()),
@@ -147,6 +149,7 @@ fn b1256_3(d: u32) -> crate::cfn::odb::cloud_vm_cluster::IamRole {
 fn t1256_cloud_vm_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::odb::CloudVmCluster {
         cloud_exadata_infrastructure_id: Some(super::v()),
@@ -184,6 +187,7 @@ fn t1256_cloud_vm_cluster() {
 fn t1257_odb_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::odb::OdbNetwork {
         availability_zone: Some(super::v()),
@@ -213,6 +217,7 @@ fn t1257_odb_network() {
 fn t1258_odb_peering_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::odb::OdbPeeringConnection {
         additional_peer_network_cidrs: Some(super::v()),

@@ -39,6 +39,7 @@ fn b1269_3(d: u32) -> crate::cfn::omics::annotation_store::TsvStoreOptions {
 fn t1269_annotation_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::AnnotationStore {
         description: Some(super::v()),
@@ -77,6 +78,7 @@ fn b1270_1(d: u32) -> crate::cfn::omics::configuration::VpcConfig {
 fn t1270_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::Configuration {
         description: Some(super::v()),
@@ -103,6 +105,7 @@ fn b1271_0(d: u32) -> crate::cfn::omics::reference_store::SseConfig {
 fn t1271_reference_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::ReferenceStore {
         description: Some(super::v()),
@@ -120,6 +123,7 @@ fn t1271_reference_store() {
 fn t1272_run_cache() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::RunCache {
         cache_behavior: Some(super::v()),
@@ -138,6 +142,7 @@ fn t1272_run_cache() {
 fn t1273_run_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::RunGroup {
         max_cpus: Some(super::v()),
@@ -164,6 +169,7 @@ fn b1274_0(d: u32) -> crate::cfn::omics::sequence_store::SseConfig {
 fn t1274_sequence_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::SequenceStore {
         access_log_location: Some(super::v()),
@@ -201,6 +207,7 @@ fn b1275_1(d: u32) -> crate::cfn::omics::variant_store::SseConfig {
 fn t1275_variant_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::VariantStore {
         description: Some(super::v()),
@@ -272,6 +279,7 @@ fn b1276_5(d: u32) -> crate::cfn::omics::workflow::WorkflowParameter {
 fn t1276_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::Workflow {
         accelerators: Some(super::v()),
@@ -360,6 +368,7 @@ fn b1277_5(d: u32) -> crate::cfn::omics::workflow_version::WorkflowParameter {
 fn t1277_workflow_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::omics::WorkflowVersion {
         accelerators: Some(super::v()),

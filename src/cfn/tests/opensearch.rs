@@ -22,6 +22,7 @@ fn b1278_1(d: u32) -> crate::cfn::opensearch::data_source::S3GlueDataCatalog {
 fn t1278_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearch::DataSource {
         data_source_type: b1278_0(d),

@@ -8,6 +8,7 @@
 fn t1279_access_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::AccessPolicy {
         description: Some(super::v()),
@@ -39,6 +40,7 @@ fn b1280_2(d: u32) -> crate::cfn::opensearchserverless::collection::VectorOption
 fn t1280_collection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::Collection {
         collection_group_name: Some(super::v()),
@@ -72,6 +74,7 @@ fn b1281_0(d: u32) -> crate::cfn::opensearchserverless::collection_group::Capaci
 fn t1281_collection_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::CollectionGroup {
         capacity_limits: Some(b1281_0(d)),
@@ -91,6 +94,7 @@ fn t1281_collection_group() {
 fn t1282_collection_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::CollectionIndex {
         id: super::v(),
@@ -181,6 +185,7 @@ fn b1283_7(d: u32) -> crate::cfn::opensearchserverless::index::Index {
 fn t1283_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::Index {
         collection_endpoint: super::v(),
@@ -205,6 +210,7 @@ fn t1283_index() {
 fn t1284_lifecycle_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::LifecyclePolicy {
         description: Some(super::v()),
@@ -252,6 +258,7 @@ fn b1285_2(d: u32) -> crate::cfn::opensearchserverless::security_config::SamlCon
 fn t1285_security_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::SecurityConfig {
         description: Some(super::v()),
@@ -273,6 +280,7 @@ fn t1285_security_config() {
 fn t1286_security_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::SecurityPolicy {
         description: Some(super::v()),
@@ -289,6 +297,7 @@ fn t1286_security_policy() {
 fn t1287_vpc_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchserverless::VpcEndpoint {
         name: super::v(),

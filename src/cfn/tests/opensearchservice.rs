@@ -33,6 +33,7 @@ fn b1288_2(d: u32) -> crate::cfn::opensearchservice::application::IamIdentityCen
 fn t1288_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchservice::Application {
         app_configs: Some(vec![b1288_0(d)]),
@@ -320,6 +321,7 @@ fn b1289_29(d: u32) -> crate::cfn::opensearchservice::domain::VpcOptions {
 fn t1289_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::opensearchservice::Domain {
         aiml_options: Some(b1289_0(d)),

@@ -8,6 +8,7 @@
 fn t1290_account() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::organizations::Account {
         account_name: super::v(),
@@ -25,6 +26,7 @@ fn t1290_account() {
 fn t1291_organization() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::organizations::Organization {
         feature_set: Some(super::v()),
@@ -38,6 +40,7 @@ fn t1291_organization() {
 fn t1292_organizational_unit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::organizations::OrganizationalUnit {
         name: super::v(),
@@ -53,6 +56,7 @@ fn t1292_organizational_unit() {
 fn t1293_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::organizations::Policy {
         content: super::v(),
@@ -71,6 +75,7 @@ fn t1293_policy() {
 fn t1294_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::organizations::ResourcePolicy {
         content: super::v(),

@@ -62,6 +62,7 @@ fn b1259_7(d: u32) -> crate::cfn::osis::pipeline::VpcAttachmentOptions {
 fn t1259_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::osis::Pipeline {
         buffer_options: Some(b1259_0(d)),

@@ -8,6 +8,7 @@
 fn t1295_outpost() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::outposts::Outpost {
         availability_zone: Some(super::v()),
@@ -59,6 +60,7 @@ fn b1296_1(d: u32) -> crate::cfn::outposts::site::RackPhysicalProperties {
 fn t1296_site() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::outposts::Site {
         description: Some(super::v()),

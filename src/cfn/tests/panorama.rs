@@ -22,6 +22,7 @@ fn b1308_1(d: u32) -> crate::cfn::panorama::application_instance::ManifestPayloa
 fn t1308_application_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::panorama::ApplicationInstance {
         application_instance_id_to_replace: Some(super::v()),
@@ -44,6 +45,7 @@ fn t1308_application_instance() {
 fn t1309_package() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::panorama::Package {
         package_name: super::v(),
@@ -58,6 +60,7 @@ fn t1309_package() {
 fn t1310_package_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::panorama::PackageVersion {
         mark_latest: Some(super::v()),

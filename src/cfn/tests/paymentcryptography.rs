@@ -8,6 +8,7 @@
 fn t1311_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::paymentcryptography::Alias {
         alias_name: super::v(),
@@ -47,6 +48,7 @@ fn b1312_1(d: u32) -> crate::cfn::paymentcryptography::key::KeyModesOfUse {
 fn t1312_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::paymentcryptography::Key {
         derive_key_usage: Some(super::v()),

@@ -16,6 +16,7 @@ fn b1297_0(d: u32) -> crate::cfn::pcaconnectorad::connector::VpcInformation {
 fn t1297_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorad::Connector {
         certificate_authority_arn: super::v(),
@@ -33,6 +34,7 @@ fn t1297_connector() {
 fn t1298_directory_registration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorad::DirectoryRegistration {
         directory_id: super::v(),
@@ -47,6 +49,7 @@ fn t1298_directory_registration() {
 fn t1299_service_principal_name() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorad::ServicePrincipalName {
         connector_arn: super::v(),
@@ -373,6 +376,7 @@ fn b1300_29(d: u32) -> crate::cfn::pcaconnectorad::template::SubjectNameFlagsV4 
 fn t1300_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorad::Template {
         connector_arn: super::v(),
@@ -428,6 +432,7 @@ fn b1301_0(d: u32) -> crate::cfn::pcaconnectorad::template_group_access_control_
 fn t1301_template_group_access_control_entry() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorad::TemplateGroupAccessControlEntry {
         access_rights: b1301_0(d),

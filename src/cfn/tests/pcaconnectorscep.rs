@@ -8,6 +8,7 @@
 fn t1302_challenge() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorscep::Challenge {
         connector_arn: super::v(),
@@ -37,6 +38,7 @@ fn b1303_1(d: u32) -> crate::cfn::pcaconnectorscep::connector::IntuneConfigurati
 fn t1303_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcaconnectorscep::Connector {
         certificate_authority_arn: super::v(),

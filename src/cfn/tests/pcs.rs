@@ -101,6 +101,7 @@ fn b1304_10(d: u32) -> crate::cfn::pcs::cluster::SlurmdbdCustomSetting {
 fn t1304_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcs::Cluster {
         name: Some(super::v()),
@@ -213,6 +214,7 @@ fn b1305_9(d: u32) -> crate::cfn::pcs::compute_node_group::SpotOptions {
 fn t1305_compute_node_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcs::ComputeNodeGroup {
         ami_id: Some(super::v()),
@@ -270,6 +272,7 @@ fn b1306_2(d: u32) -> crate::cfn::pcs::queue::SlurmCustomSetting {
 fn t1306_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pcs::Queue {
         cluster_id: super::v(),

@@ -18,6 +18,7 @@ fn b1313_0(d: u32) -> crate::cfn::personalize::campaign::CampaignConfig {
 fn t1313_campaign() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::Campaign {
         campaign_config: Some(b1313_0(d)),
@@ -54,6 +55,7 @@ fn b1314_1(d: u32) -> crate::cfn::personalize::dataset::DataSource {
 fn t1314_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::Dataset {
         dataset_group_arn: super::v(),
@@ -74,6 +76,7 @@ fn t1314_dataset() {
 fn t1315_dataset_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::DatasetGroup {
         domain: Some(super::v()),
@@ -91,6 +94,7 @@ fn t1315_dataset_group() {
 fn t1316_event_tracker() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::EventTracker {
         dataset_group_arn: super::v(),
@@ -106,6 +110,7 @@ fn t1316_event_tracker() {
 fn t1317_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::Filter {
         dataset_group_arn: super::v(),
@@ -147,6 +152,7 @@ fn b1318_2(d: u32) -> crate::cfn::personalize::metric_attribution::S3DataDestina
 fn t1318_metric_attribution() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::MetricAttribution {
         dataset_group_arn: super::v(),
@@ -166,6 +172,7 @@ fn t1318_metric_attribution() {
 fn t1319_schema() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::Schema {
         domain: Some(super::v()),
@@ -262,6 +269,7 @@ fn b1320_8(d: u32) -> crate::cfn::personalize::solution::HpoResourceConfig {
 fn t1320_solution() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::personalize::Solution {
         dataset_group_arn: super::v(),

@@ -8,6 +8,7 @@
 fn t1307_perf_reports() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pi::PerfReports {
         end_time: super::v(),

@@ -8,6 +8,7 @@
 fn t1321_adm_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::AdmChannel {
         application_id: super::v(),
@@ -24,6 +25,7 @@ fn t1321_adm_channel() {
 fn t1322_apns_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::ApnsChannel {
         application_id: super::v(),
@@ -45,6 +47,7 @@ fn t1322_apns_channel() {
 fn t1323_apns_sandbox_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::ApnsSandboxChannel {
         application_id: super::v(),
@@ -66,6 +69,7 @@ fn t1323_apns_sandbox_channel() {
 fn t1324_apns_voip_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::ApnsVoipChannel {
         application_id: super::v(),
@@ -87,6 +91,7 @@ fn t1324_apns_voip_channel() {
 fn t1325_apns_voip_sandbox_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::ApnsVoipSandboxChannel {
         application_id: super::v(),
@@ -108,6 +113,7 @@ fn t1325_apns_voip_sandbox_channel() {
 fn t1326_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::App {
         name: super::v(),
@@ -149,6 +155,7 @@ fn b1327_2(d: u32) -> crate::cfn::pinpoint::application_settings::QuietTime {
 fn t1327_application_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::ApplicationSettings {
         application_id: super::v(),
@@ -169,6 +176,7 @@ fn t1327_application_settings() {
 fn t1328_baidu_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::BaiduChannel {
         api_key: super::v(),
@@ -421,6 +429,7 @@ fn b1329_22(d: u32) -> crate::cfn::pinpoint::campaign::Limits {
 fn t1329_campaign() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::Campaign {
         additional_treatments: Some(vec![b1329_0(d)]),
@@ -474,6 +483,7 @@ fn t1329_campaign() {
 fn t1330_email_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::EmailChannel {
         application_id: super::v(),
@@ -493,6 +503,7 @@ fn t1330_email_channel() {
 fn t1331_email_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::EmailTemplate {
         default_substitutions: Some(super::v()),
@@ -512,6 +523,7 @@ fn t1331_email_template() {
 fn t1332_event_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::EventStream {
         application_id: super::v(),
@@ -527,6 +539,7 @@ fn t1332_event_stream() {
 fn t1333_gcm_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::GcmChannel {
         api_key: Some(super::v()),
@@ -604,6 +617,7 @@ fn b1334_5(d: u32) -> crate::cfn::pinpoint::in_app_template::DefaultButtonConfig
 fn t1334_in_app_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::InAppTemplate {
         content: Some(vec![b1334_0(d)]),
@@ -665,6 +679,7 @@ fn b1335_2(d: u32) -> crate::cfn::pinpoint::push_template::DefaultPushNotificati
 fn t1335_push_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::PushTemplate {
         adm: Some(b1335_0(d)),
@@ -689,6 +704,7 @@ fn t1335_push_template() {
 fn t1336_sms_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::SmsChannel {
         application_id: super::v(),
@@ -802,6 +818,7 @@ fn b1337_10(d: u32) -> crate::cfn::pinpoint::segment::SourceSegments {
 fn t1337_segment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::Segment {
         application_id: super::v(),
@@ -830,6 +847,7 @@ fn t1337_segment() {
 fn t1338_sms_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::SmsTemplate {
         body: super::v(),
@@ -847,6 +865,7 @@ fn t1338_sms_template() {
 fn t1339_voice_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpoint::VoiceChannel {
         application_id: super::v(),

@@ -36,6 +36,7 @@ fn b1340_4(d: u32) -> crate::cfn::pinpointemail::configuration_set::TrackingOpti
 fn t1340_configuration_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpointemail::ConfigurationSet {
         delivery_options: Some(b1340_0(d)),
@@ -108,6 +109,7 @@ fn b1341_5(d: u32) -> crate::cfn::pinpointemail::configuration_set_event_destina
 fn t1341_configuration_set_event_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpointemail::ConfigurationSetEventDestination {
         configuration_set_name: super::v(),
@@ -129,6 +131,7 @@ fn t1341_configuration_set_event_destination() {
 fn t1342_dedicated_ip_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpointemail::DedicatedIpPool {
         pool_name: Some(super::v()),
@@ -151,6 +154,7 @@ fn b1343_0(d: u32) -> crate::cfn::pinpointemail::identity::MailFromAttributes {
 fn t1343_identity() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pinpointemail::Identity {
         dkim_signing_enabled: Some(super::v()),

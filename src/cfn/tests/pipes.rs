@@ -554,6 +554,7 @@ fn b1344_57(d: u32) -> crate::cfn::pipes::pipe::SingleMeasureMapping {
 fn t1344_pipe() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pipes::Pipe {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1345_lexicon() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::polly::Lexicon {
         content: super::v(),

@@ -8,6 +8,7 @@
 fn t1346_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::pricingplanmanager::Subscription {
         plan_family: super::v(),

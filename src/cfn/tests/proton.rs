@@ -8,6 +8,7 @@
 fn t1347_environment_account_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::proton::EnvironmentAccountConnection {
         codebuild_role_arn: Some(super::v()),
@@ -27,6 +28,7 @@ fn t1347_environment_account_connection() {
 fn t1348_environment_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::proton::EnvironmentTemplate {
         description: Some(super::v()),
@@ -45,6 +47,7 @@ fn t1348_environment_template() {
 fn t1349_service_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::proton::ServiceTemplate {
         description: Some(super::v()),

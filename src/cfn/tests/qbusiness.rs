@@ -51,6 +51,7 @@ fn b1350_5(d: u32) -> crate::cfn::qbusiness::application::QuickSightConfiguratio
 fn t1350_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::Application {
         attachments_configuration: Some(b1350_0(d)),
@@ -155,6 +156,7 @@ fn b1351_7(d: u32) -> crate::cfn::qbusiness::data_accessor::DataAccessorIdcTrust
 fn t1351_data_accessor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::DataAccessor {
         action_configurations: vec![b1351_0(d)],
@@ -275,6 +277,7 @@ fn b1352_11(d: u32) -> crate::cfn::qbusiness::data_source::DataSourceVpcConfigur
 fn t1352_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::DataSource {
         application_id: super::v(),
@@ -325,6 +328,7 @@ fn b1353_1(d: u32) -> crate::cfn::qbusiness::index::DocumentAttributeConfigurati
 fn t1353_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::Index {
         application_id: super::v(),
@@ -355,6 +359,7 @@ fn b1354_0(d: u32) -> crate::cfn::qbusiness::permission::Condition {
 fn t1354_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::Permission {
         actions: super::v(),
@@ -425,6 +430,7 @@ fn b1355_5(d: u32) -> crate::cfn::qbusiness::plugin::S3 {
 fn t1355_plugin() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::Plugin {
         application_id: Some(super::v()),
@@ -473,6 +479,7 @@ fn b1356_2(d: u32) -> crate::cfn::qbusiness::retriever::NativeIndexConfiguration
 fn t1356_retriever() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::Retriever {
         application_id: super::v(),
@@ -534,6 +541,7 @@ fn b1357_4(d: u32) -> crate::cfn::qbusiness::web_experience::SamlProviderConfigu
 fn t1357_web_experience() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qbusiness::WebExperience {
         application_id: super::v(),

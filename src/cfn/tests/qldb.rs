@@ -8,6 +8,7 @@
 fn t1358_ledger() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qldb::Ledger {
         deletion_protection: Some(super::v()),
@@ -33,6 +34,7 @@ fn b1359_0(d: u32) -> crate::cfn::qldb::stream::KinesisConfiguration {
 fn t1359_stream() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::qldb::Stream {
         exclusive_end_time: Some(super::v()),

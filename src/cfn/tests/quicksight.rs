@@ -120,6 +120,7 @@ fn b1360_12(d: u32) -> crate::cfn::quicksight::action_connector::ResourcePermiss
 fn t1360_action_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::ActionConnector {
         action_connector_id: super::v(),
@@ -182,6 +183,7 @@ fn b1361_2(d: u32) -> crate::cfn::quicksight::agent::CustomPromptInputParameters
 fn t1361_agent() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Agent {
         action_connectors: Some(super::v()),
@@ -5576,6 +5578,7 @@ fn b1362_575(d: u32) -> crate::cfn::quicksight::analysis::ValidationStrategy {
 fn t1362_analysis() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Analysis {
         analysis_id: super::v(),
@@ -6185,6 +6188,7 @@ fn b1363_0(d: u32) -> crate::cfn::quicksight::approval_policy::ApplicableTo {
 fn t1363_approval_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::ApprovalPolicy {
         actions: super::v(),
@@ -6205,6 +6209,7 @@ fn t1363_approval_policy() {
 fn t1364_assignment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Assignment {
         assignment_name: super::v(),
@@ -6277,6 +6282,7 @@ fn b1365_5(d: u32) -> crate::cfn::quicksight::brand::NavbarStyle {
 fn t1365_brand() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Brand {
         brand_definition: Some(b1365_0(d)),
@@ -6530,6 +6536,7 @@ fn b1366_0(d: u32) -> crate::cfn::quicksight::custom_permissions::Capabilities {
 fn t1366_custom_permissions() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::CustomPermissions {
         aws_account_id: super::v(),
@@ -6547,6 +6554,7 @@ fn t1366_custom_permissions() {
 fn t1367_customization() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Customization {
         default_theme: super::v(),
@@ -6594,6 +6602,7 @@ fn b1368_3(d: u32) -> crate::cfn::quicksight::dlp_setting::LabelActionMapping {
 fn t1368_dlp_setting() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::DlpSetting {
         aws_account_id: Some(super::v()),
@@ -12095,6 +12104,7 @@ fn b1369_589(d: u32) -> crate::cfn::quicksight::dashboard::ValidationStrategy {
 fn t1369_dashboard() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Dashboard {
         aws_account_id: super::v(),
@@ -13648,6 +13658,7 @@ fn b1370_107(d: u32) -> crate::cfn::quicksight::data_set::ColumnSemanticType {
 fn t1370_data_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::DataSet {
         aws_account_id: Some(super::v()),
@@ -14115,6 +14126,7 @@ fn b1371_33(d: u32) -> crate::cfn::quicksight::data_source::SslProperties {
 fn t1371_data_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::DataSource {
         alternate_data_source_parameters: Some(vec![b1371_0(d)]),
@@ -14182,6 +14194,7 @@ fn b1372_0(d: u32) -> crate::cfn::quicksight::flow::Permission {
 fn t1372_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Flow {
         aws_account_id: super::v(),
@@ -14208,6 +14221,7 @@ fn b1373_0(d: u32) -> crate::cfn::quicksight::folder::ResourcePermission {
 fn t1373_folder() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Folder {
         aws_account_id: Some(super::v()),
@@ -14229,6 +14243,7 @@ fn t1373_folder() {
 fn t1374_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Group {
         description: Some(super::v()),
@@ -14305,6 +14320,7 @@ fn b1375_7(d: u32) -> crate::cfn::quicksight::knowledge_base::ResourcePermission
 fn t1375_knowledge_base() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::KnowledgeBase {
         access_control_configuration: Some(b1375_0(d)),
@@ -14345,6 +14361,7 @@ fn b1376_0(d: u32) -> crate::cfn::quicksight::limits_profile::ProfileLimitValue 
 fn t1376_limits_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::LimitsProfile {
         account_id: super::v(),
@@ -14369,6 +14386,7 @@ fn b1377_0(d: u32) -> crate::cfn::quicksight::oauth_client_application::Identity
 fn t1377_oauth_client_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::OauthClientApplication {
         client_id: Some(super::v()),
@@ -14421,6 +14439,7 @@ fn b1378_2(d: u32) -> crate::cfn::quicksight::refresh_schedule::RefreshOnDay {
 fn t1378_refresh_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::RefreshSchedule {
         aws_account_id: Some(super::v()),
@@ -14455,6 +14474,7 @@ fn b1379_1(d: u32) -> crate::cfn::quicksight::space::SpaceResource {
 fn t1379_space() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Space {
         aws_account_id: super::v(),
@@ -19815,6 +19835,7 @@ fn b1380_572(d: u32) -> crate::cfn::quicksight::template::ValidationStrategy {
 fn t1380_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Template {
         aws_account_id: super::v(),
@@ -20580,6 +20601,7 @@ fn b1381_17(d: u32) -> crate::cfn::quicksight::theme::ResourcePermission {
 fn t1381_theme() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Theme {
         aws_account_id: super::v(),
@@ -20904,6 +20926,7 @@ fn b1382_26(d: u32) -> crate::cfn::quicksight::topic::SemanticEntityType {
 fn t1382_topic() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::Topic {
         aws_account_id: Some(super::v()),
@@ -20992,6 +21015,7 @@ fn b1383_4(d: u32) -> crate::cfn::quicksight::topic_v2::ResourcePermission {
 fn t1383_topic_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::TopicV2 {
         aws_account_id: Some(super::v()),
@@ -21019,6 +21043,7 @@ fn t1383_topic_v2() {
 fn t1384_vpc_connection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::quicksight::VpcConnection {
         availability_status: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1385_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ram::Permission {
         name: super::v(),
@@ -24,6 +25,7 @@ fn t1385_permission() {
 fn t1386_permission_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ram::PermissionAssociation {
         permission_arn: super::v(),
@@ -39,6 +41,7 @@ fn t1386_permission_association() {
 fn t1387_principal_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ram::PrincipalAssociation {
         principal: super::v(),
@@ -53,6 +56,7 @@ fn t1387_principal_association() {
 fn t1388_resource_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ram::ResourceAssociation {
         resource_arn: super::v(),
@@ -75,6 +79,7 @@ fn b1389_0(d: u32) -> crate::cfn::ram::resource_share::ResourceShareConfiguratio
 fn t1389_resource_share() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ram::ResourceShare {
         allow_external_principals: Some(super::v()),
@@ -96,6 +101,7 @@ fn t1389_resource_share() {
 fn t1390_source_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ram::SourceAssociation {
         resource_share_arn: super::v(),

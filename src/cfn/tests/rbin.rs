@@ -32,6 +32,7 @@ fn b1418_2(d: u32) -> crate::cfn::rbin::rule::RetentionPeriod {
 fn t1418_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rbin::Rule {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1391_cluster_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::ClusterSnapshot {
         db_cluster_identifier: super::v(),
@@ -23,6 +24,7 @@ fn t1391_cluster_snapshot() {
 fn t1392_custom_db_engine_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::CustomDbEngineVersion {
         database_installation_files: Some(super::v()),
@@ -85,6 +87,7 @@ fn b1393_3(d: u32) -> crate::cfn::rds::db_cluster::ServerlessV2ScalingConfigurat
 fn t1393_db_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbCluster {
         allocated_storage: Some(super::v()),
@@ -162,6 +165,7 @@ fn t1393_db_cluster() {
 fn t1394_db_cluster_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbClusterEndpoint {
         custom_endpoint_type: super::v(),
@@ -180,6 +184,7 @@ fn t1394_db_cluster_endpoint() {
 fn t1395_db_cluster_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbClusterParameterGroup {
         db_cluster_parameter_group_name: Some(super::v()),
@@ -235,6 +240,7 @@ fn b1396_3(d: u32) -> crate::cfn::rds::db_instance::ProcessorFeature {
 fn t1396_db_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbInstance {
         additional_storage_volumes: Some(vec![b1396_0(d)]),
@@ -334,6 +340,7 @@ fn t1396_db_instance() {
 fn t1397_db_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbParameterGroup {
         db_parameter_group_name: Some(super::v()),
@@ -362,6 +369,7 @@ fn b1398_0(d: u32) -> crate::cfn::rds::db_proxy::AuthFormat {
 fn t1398_db_proxy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbProxy {
         auth: Some(vec![b1398_0(d)]),
@@ -388,6 +396,7 @@ fn t1398_db_proxy() {
 fn t1399_db_proxy_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbProxyEndpoint {
         db_proxy_endpoint_name: super::v(),
@@ -418,6 +427,7 @@ fn b1400_0(d: u32) -> crate::cfn::rds::db_proxy_target_group::ConnectionPoolConf
 fn t1400_db_proxy_target_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbProxyTargetGroup {
         connection_pool_configuration_info: Some(b1400_0(d)),
@@ -447,6 +457,7 @@ fn b1401_0(d: u32) -> crate::cfn::rds::db_security_group::Ingress {
 fn t1401_db_security_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbSecurityGroup {
         db_security_group_ingress: vec![b1401_0(d)],
@@ -464,6 +475,7 @@ fn t1401_db_security_group() {
 fn t1402_db_security_group_ingress() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbSecurityGroupIngress {
         cidrip: Some(super::v()),
@@ -481,6 +493,7 @@ fn t1402_db_security_group_ingress() {
 fn t1403_db_shard_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbShardGroup {
         compute_redundancy: Some(super::v()),
@@ -500,6 +513,7 @@ fn t1403_db_shard_group() {
 fn t1404_db_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbSnapshot {
         db_instance_identifier: super::v(),
@@ -515,6 +529,7 @@ fn t1404_db_snapshot() {
 fn t1405_db_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::DbSubnetGroup {
         db_subnet_group_description: super::v(),
@@ -531,6 +546,7 @@ fn t1405_db_subnet_group() {
 fn t1406_deployment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::Deployment {
         blue_green_deployment_name: super::v(),
@@ -555,6 +571,7 @@ fn t1406_deployment() {
 fn t1407_event_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::EventSubscription {
         enabled: Some(super::v()),
@@ -574,6 +591,7 @@ fn t1407_event_subscription() {
 fn t1408_global_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::GlobalCluster {
         deletion_protection: Some(super::v()),
@@ -594,6 +612,7 @@ fn t1408_global_cluster() {
 fn t1409_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::Integration {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -634,6 +653,7 @@ fn b1410_1(d: u32) -> crate::cfn::rds::option_group::OptionSetting {
 fn t1410_option_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rds::OptionGroup {
         engine_name: super::v(),

@@ -18,6 +18,7 @@ fn b1419_0(d: u32) -> crate::cfn::redshift::cluster::LoggingProperties {
 fn t1419_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::Cluster {
         allow_version_upgrade: Some(super::v()),
@@ -90,6 +91,7 @@ fn b1420_0(d: u32) -> crate::cfn::redshift::cluster_parameter_group::Parameter {
 fn t1420_cluster_parameter_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::ClusterParameterGroup {
         description: super::v(),
@@ -108,6 +110,7 @@ fn t1420_cluster_parameter_group() {
 fn t1421_cluster_security_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::ClusterSecurityGroup {
         description: super::v(),
@@ -122,6 +125,7 @@ fn t1421_cluster_security_group() {
 fn t1422_cluster_security_group_ingress() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::ClusterSecurityGroupIngress {
         cidrip: Some(super::v()),
@@ -138,6 +142,7 @@ fn t1422_cluster_security_group_ingress() {
 fn t1423_cluster_subnet_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::ClusterSubnetGroup {
         description: super::v(),
@@ -153,6 +158,7 @@ fn t1423_cluster_subnet_group() {
 fn t1424_endpoint_access() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::EndpointAccess {
         cluster_identifier: super::v(),
@@ -170,6 +176,7 @@ fn t1424_endpoint_access() {
 fn t1425_endpoint_authorization() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::EndpointAuthorization {
         account: super::v(),
@@ -186,6 +193,7 @@ fn t1425_endpoint_authorization() {
 fn t1426_event_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::EventSubscription {
         enabled: Some(super::v()),
@@ -206,6 +214,7 @@ fn t1426_event_subscription() {
 fn t1427_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::Integration {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -224,6 +233,7 @@ fn t1427_integration() {
 fn t1428_qev2_idc_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::Qev2IdcApplication {
         idc_display_name: super::v(),
@@ -299,6 +309,7 @@ fn b1429_7(d: u32) -> crate::cfn::redshift::redshift_idc_application::ReadWriteA
 fn t1429_redshift_idc_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::RedshiftIdcApplication {
         application_type: Some(super::v()),
@@ -363,6 +374,7 @@ fn b1430_3(d: u32) -> crate::cfn::redshift::scheduled_action::ResumeClusterMessa
 fn t1430_scheduled_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::ScheduledAction {
         enable: Some(super::v()),
@@ -387,6 +399,7 @@ fn t1430_scheduled_action() {
 fn t1431_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::Snapshot {
         cluster_identifier: super::v(),
@@ -403,6 +416,7 @@ fn t1431_snapshot() {
 fn t1432_snapshot_copy_grant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::SnapshotCopyGrant {
         kms_key_id: Some(super::v()),
@@ -418,6 +432,7 @@ fn t1432_snapshot_copy_grant() {
 fn t1433_snapshot_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::SnapshotSchedule {
         schedule_definitions: super::v(),
@@ -434,6 +449,7 @@ fn t1433_snapshot_schedule() {
 fn t1434_usage_limit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshift::UsageLimit {
         amount: super::v(),

@@ -17,6 +17,7 @@ fn b1435_0(d: u32) -> crate::cfn::redshiftserverless::namespace::SnapshotCopyCon
 fn t1435_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshiftserverless::Namespace {
         admin_password_secret_kms_key_id: Some(super::v()),
@@ -46,6 +47,7 @@ fn t1435_namespace() {
 fn t1436_snapshot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshiftserverless::Snapshot {
         namespace_name: Some(super::v()),
@@ -128,6 +130,7 @@ fn b1437_6(d: u32) -> crate::cfn::redshiftserverless::workgroup::NetworkInterfac
 fn t1437_workgroup() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::redshiftserverless::Workgroup {
         base_capacity: Some(super::v()),

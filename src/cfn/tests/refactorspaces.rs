@@ -16,6 +16,7 @@ fn b1438_0(d: u32) -> crate::cfn::refactorspaces::application::ApiGatewayProxyIn
 fn t1438_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::refactorspaces::Application {
         api_gateway_proxy: Some(b1438_0(d)),
@@ -35,6 +36,7 @@ fn t1438_application() {
 fn t1439_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::refactorspaces::Environment {
         description: Some(super::v()),
@@ -69,6 +71,7 @@ fn b1440_2(d: u32) -> crate::cfn::refactorspaces::route::UriPathRouteInput {
 fn t1440_route() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::refactorspaces::Route {
         application_identifier: super::v(),
@@ -105,6 +108,7 @@ fn b1441_2(d: u32) -> crate::cfn::refactorspaces::service::UrlEndpointInput {
 fn t1441_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::refactorspaces::Service {
         application_identifier: super::v(),

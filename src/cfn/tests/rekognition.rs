@@ -8,6 +8,7 @@
 fn t1442_collection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rekognition::Collection {
         collection_id: super::v(),
@@ -22,6 +23,7 @@ fn t1442_collection() {
 fn t1443_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rekognition::Dataset {
         dataset_type: super::v(),
@@ -37,6 +39,7 @@ fn t1443_dataset() {
 fn t1444_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rekognition::Project {
         project_name: super::v(),
@@ -121,6 +124,7 @@ fn b1445_8(d: u32) -> crate::cfn::rekognition::stream_processor::S3Destination {
 fn t1445_stream_processor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rekognition::StreamProcessor {
         bounding_box_regions_of_interest: Some(vec![b1445_0(d)]),

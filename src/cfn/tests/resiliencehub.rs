@@ -48,6 +48,7 @@ fn b1446_3(d: u32) -> crate::cfn::resiliencehub::app::PhysicalResourceId {
 fn t1446_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehub::App {
         app_assessment_schedule: Some(super::v()),
@@ -91,6 +92,7 @@ fn b1447_1(d: u32) -> crate::cfn::resiliencehub::resiliency_policy::FailurePolic
 fn t1447_resiliency_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehub::ResiliencyPolicy {
         data_location_constraint: Some(super::v()),

@@ -40,6 +40,7 @@ fn b1448_3(d: u32) -> crate::cfn::resiliencehubv2::policy::MultiRegionTargets {
 fn t1448_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehubv2::Policy {
         availability_slo: Some(b1448_0(d)),
@@ -177,6 +178,7 @@ fn b1449_13(d: u32) -> crate::cfn::resiliencehubv2::service::S3ReportOutputConfi
 fn t1449_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehubv2::Service {
         assertions: Some(vec![b1449_0(d)]),
@@ -216,6 +218,7 @@ fn t1449_service() {
 fn t1450_service_function() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehubv2::ServiceFunction {
         criticality: super::v(),
@@ -232,6 +235,7 @@ fn t1450_service_function() {
 fn t1451_system() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehubv2::System {
         description: Some(super::v()),
@@ -249,6 +253,7 @@ fn t1451_system() {
 fn t1452_user_journey() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resiliencehubv2::UserJourney {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1453_default_view_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resourceexplorer2::DefaultViewAssociation {
         view_arn: super::v(),
@@ -21,6 +22,7 @@ fn t1453_default_view_association() {
 fn t1454_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resourceexplorer2::Index {
         tags: Some(::std::collections::BTreeMap::new()),
@@ -49,6 +51,7 @@ fn b1455_1(d: u32) -> crate::cfn::resourceexplorer2::view::IncludedProperty {
 fn t1455_view() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resourceexplorer2::View {
         filters: Some(b1455_0(d)),

@@ -49,6 +49,7 @@ fn b1456_4(d: u32) -> crate::cfn::resourcegroups::group::TagFilter {
 fn t1456_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resourcegroups::Group {
         configuration: Some(vec![b1456_0(d)]),
@@ -72,6 +73,7 @@ fn t1456_group() {
 fn t1457_tag_sync_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::resourcegroups::TagSyncTask {
         group: super::v(),

@@ -8,6 +8,7 @@
 fn t1458_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::robomaker::Fleet {
         name: Some(super::v()),
@@ -22,6 +23,7 @@ fn t1458_fleet() {
 fn t1459_robot() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::robomaker::Robot {
         architecture: super::v(),
@@ -56,6 +58,7 @@ fn b1460_1(d: u32) -> crate::cfn::robomaker::robot_application::SourceConfig {
 fn t1460_robot_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::robomaker::RobotApplication {
         current_revision_id: Some(super::v()),
@@ -76,6 +79,7 @@ fn t1460_robot_application() {
 fn t1461_robot_application_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::robomaker::RobotApplicationVersion {
         application: super::v(),
@@ -123,6 +127,7 @@ fn b1462_3(d: u32) -> crate::cfn::robomaker::simulation_application::SourceConfi
 fn t1462_simulation_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::robomaker::SimulationApplication {
         current_revision_id: Some(super::v()),
@@ -147,6 +152,7 @@ fn t1462_simulation_application() {
 fn t1463_simulation_application_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::robomaker::SimulationApplicationVersion {
         application: super::v(),

@@ -8,6 +8,7 @@
 fn t1464_crl() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rolesanywhere::Crl {
         crl_data: super::v(),
@@ -40,6 +41,7 @@ fn b1465_1(d: u32) -> crate::cfn::rolesanywhere::profile::MappingRule {
 fn t1465_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rolesanywhere::Profile {
         accept_role_session_name: Some(super::v()),
@@ -90,6 +92,7 @@ fn b1466_2(d: u32) -> crate::cfn::rolesanywhere::trust_anchor::SourceData {
 fn t1466_trust_anchor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rolesanywhere::TrustAnchor {
         enabled: Some(super::v()),

@@ -16,6 +16,7 @@ fn b1467_0(d: u32) -> crate::cfn::route53::cidr_collection::Location {
 fn t1467_cidr_collection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::CidrCollection {
         locations: Some(vec![b1467_0(d)]),
@@ -31,6 +32,7 @@ fn t1467_cidr_collection() {
 fn t1468_dnssec() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::Dnssec {
         hosted_zone_id: super::v(),
@@ -44,6 +46,7 @@ fn t1468_dnssec() {
 fn t1469_delegation_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::DelegationSet {
     }
@@ -87,6 +90,7 @@ fn b1470_1(d: u32) -> crate::cfn::route53::health_check::AlarmIdentifier {
 fn t1470_health_check() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::HealthCheck {
         health_check_config: b1470_0(d),
@@ -132,6 +136,7 @@ fn b1471_4(d: u32) -> crate::cfn::route53::hosted_zone::Vpc {
 fn t1471_hosted_zone() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::HostedZone {
         delegation_set_id: Some(super::v()),
@@ -155,6 +160,7 @@ fn t1471_hosted_zone() {
 fn t1472_key_signing_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::KeySigningKey {
         hosted_zone_id: super::v(),
@@ -171,6 +177,7 @@ fn t1472_key_signing_key() {
 fn t1473_query_logging_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::QueryLoggingConfig {
         cloud_watch_logs_log_group_arn: super::v(),
@@ -229,6 +236,7 @@ fn b1474_4(d: u32) -> crate::cfn::route53::record_set::Coordinates {
 fn t1474_record_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::RecordSet {
         alias_target: Some(b1474_0(d)),
@@ -329,6 +337,7 @@ fn b1475_5(d: u32) -> crate::cfn::route53::record_set_group::Coordinates {
 fn t1475_record_set_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::RecordSetGroup {
         comment: Some(super::v()),
@@ -351,6 +360,7 @@ fn t1475_record_set_group() {
 fn t1476_traffic_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::TrafficPolicy {
         comment: Some(super::v()),
@@ -366,6 +376,7 @@ fn t1476_traffic_policy() {
 fn t1477_traffic_policy_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53::TrafficPolicyInstance {
         hosted_zone_id: super::v(),

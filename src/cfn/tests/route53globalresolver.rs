@@ -8,6 +8,7 @@
 fn t1478_access_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::AccessSource {
         cidr: super::v(),
@@ -27,6 +28,7 @@ fn t1478_access_source() {
 fn t1479_access_token() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::AccessToken {
         client_token: Some(super::v()),
@@ -44,6 +46,7 @@ fn t1479_access_token() {
 fn t1480_dns_view() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::DnsView {
         client_token: Some(super::v()),
@@ -64,6 +67,7 @@ fn t1480_dns_view() {
 fn t1481_firewall_domain_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::FirewallDomainList {
         client_token: Some(super::v()),
@@ -83,6 +87,7 @@ fn t1481_firewall_domain_list() {
 fn t1482_firewall_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::FirewallRule {
         action: super::v(),
@@ -109,6 +114,7 @@ fn t1482_firewall_rule() {
 fn t1483_global_resolver() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::GlobalResolver {
         client_token: Some(super::v()),
@@ -128,6 +134,7 @@ fn t1483_global_resolver() {
 fn t1484_hosted_zone_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53globalresolver::HostedZoneAssociation {
         hosted_zone_id: super::v(),

@@ -8,6 +8,7 @@
 fn t1485_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53profiles::Profile {
         name: super::v(),
@@ -22,6 +23,7 @@ fn t1485_profile() {
 fn t1486_profile_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53profiles::ProfileAssociation {
         arn: Some(super::v()),
@@ -39,6 +41,7 @@ fn t1486_profile_association() {
 fn t1487_profile_resource_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53profiles::ProfileResourceAssociation {
         name: super::v(),

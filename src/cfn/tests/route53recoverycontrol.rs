@@ -8,6 +8,7 @@
 fn t1488_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoverycontrol::Cluster {
         name: super::v(),
@@ -23,6 +24,7 @@ fn t1488_cluster() {
 fn t1489_control_panel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoverycontrol::ControlPanel {
         cluster_arn: Some(super::v()),
@@ -38,6 +40,7 @@ fn t1489_control_panel() {
 fn t1490_routing_control() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoverycontrol::RoutingControl {
         cluster_arn: Some(super::v()),
@@ -79,6 +82,7 @@ fn b1491_2(d: u32) -> crate::cfn::route53recoverycontrol::safety_rule::RuleConfi
 fn t1491_safety_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoverycontrol::SafetyRule {
         assertion_rule: Some(b1491_0(d)),

@@ -8,6 +8,7 @@
 fn t1492_cell() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoveryreadiness::Cell {
         cell_name: Some(super::v()),
@@ -23,6 +24,7 @@ fn t1492_cell() {
 fn t1493_readiness_check() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoveryreadiness::ReadinessCheck {
         readiness_check_name: Some(super::v()),
@@ -38,6 +40,7 @@ fn t1493_readiness_check() {
 fn t1494_recovery_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoveryreadiness::RecoveryGroup {
         cells: Some(super::v()),
@@ -97,6 +100,7 @@ fn b1495_4(d: u32) -> crate::cfn::route53recoveryreadiness::resource_set::R53Res
 fn t1495_resource_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53recoveryreadiness::ResourceSet {
         resource_set_name: Some(super::v()),

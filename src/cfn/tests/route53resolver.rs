@@ -8,6 +8,7 @@
 fn t1496_firewall_domain_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::FirewallDomainList {
         domain_file_url: Some(super::v()),
@@ -74,6 +75,7 @@ fn b1497_4(d: u32) -> crate::cfn::route53resolver::firewall_rule_group::PartnerT
 fn t1497_firewall_rule_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::FirewallRuleGroup {
         firewall_rules: Some(vec![b1497_0(d)]),
@@ -94,6 +96,7 @@ fn t1497_firewall_rule_group() {
 fn t1498_firewall_rule_group_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::FirewallRuleGroupAssociation {
         firewall_rule_group_id: super::v(),
@@ -112,6 +115,7 @@ fn t1498_firewall_rule_group_association() {
 fn t1499_outpost_resolver() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::OutpostResolver {
         instance_count: Some(super::v()),
@@ -129,6 +133,7 @@ fn t1499_outpost_resolver() {
 fn t1500_resolver_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverConfig {
         autodefined_reverse_flag: super::v(),
@@ -143,6 +148,7 @@ fn t1500_resolver_config() {
 fn t1501_resolver_dnssec_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverDnssecConfig {
         resource_id: Some(super::v()),
@@ -165,6 +171,7 @@ fn b1502_0(d: u32) -> crate::cfn::route53resolver::resolver_endpoint::IpAddressR
 fn t1502_resolver_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverEndpoint {
         direction: super::v(),
@@ -191,6 +198,7 @@ fn t1502_resolver_endpoint() {
 fn t1503_resolver_query_logging_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverQueryLoggingConfig {
         destination_arn: Some(super::v()),
@@ -206,6 +214,7 @@ fn t1503_resolver_query_logging_config() {
 fn t1504_resolver_query_logging_config_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverQueryLoggingConfigAssociation {
         resolver_query_log_config_id: Some(super::v()),
@@ -231,6 +240,7 @@ fn b1505_1(d: u32) -> crate::cfn::route53resolver::resolver_rule::TargetAddress 
 fn t1505_resolver_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverRule {
         delegation_record: Some(super::v()),
@@ -251,6 +261,7 @@ fn t1505_resolver_rule() {
 fn t1506_resolver_rule_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::route53resolver::ResolverRuleAssociation {
         name: Some(super::v()),

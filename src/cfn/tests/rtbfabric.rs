@@ -48,6 +48,7 @@ fn b1411_4(d: u32) -> crate::cfn::rtbfabric::inbound_external_link::LinkApplicat
 fn t1411_inbound_external_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rtbfabric::InboundExternalLink {
         gateway_id: super::v(),
@@ -184,6 +185,7 @@ fn b1412_13(d: u32) -> crate::cfn::rtbfabric::link::FilterCriterion {
 fn t1412_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rtbfabric::Link {
         gateway_id: super::v(),
@@ -229,6 +231,7 @@ fn b1413_0(d: u32) -> crate::cfn::rtbfabric::link_routing_rule::RuleCondition {
 fn t1413_link_routing_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rtbfabric::LinkRoutingRule {
         conditions: b1413_0(d),
@@ -287,6 +290,7 @@ fn b1414_4(d: u32) -> crate::cfn::rtbfabric::outbound_external_link::LinkApplica
 fn t1414_outbound_external_link() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rtbfabric::OutboundExternalLink {
         gateway_id: super::v(),
@@ -309,6 +313,7 @@ fn t1414_outbound_external_link() {
 fn t1415_requester_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rtbfabric::RequesterGateway {
         description: Some(super::v()),
@@ -383,6 +388,7 @@ fn b1416_6(d: u32) -> crate::cfn::rtbfabric::responder_gateway::TrustStoreConfig
 fn t1416_responder_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rtbfabric::ResponderGateway {
         acm_certificate_arn: Some(super::v()),

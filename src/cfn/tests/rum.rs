@@ -76,6 +76,7 @@ fn b1417_6(d: u32) -> crate::cfn::rum::app_monitor::ResourcePolicy {
 fn t1417_app_monitor() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::rum::AppMonitor {
         app_monitor_configuration: Some(b1417_0(d)),

@@ -23,6 +23,7 @@ fn b1507_1(d: u32) -> crate::cfn::s3::access_grant::Grantee {
 fn t1507_access_grant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::AccessGrant {
         access_grants_location_configuration: Some(b1507_0(d)),
@@ -44,6 +45,7 @@ fn t1507_access_grant() {
 fn t1508_access_grants_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::AccessGrantsInstance {
         identity_center_arn: Some(super::v()),
@@ -58,6 +60,7 @@ fn t1508_access_grants_instance() {
 fn t1509_access_grants_location() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::AccessGrantsLocation {
         iam_role_arn: super::v(),
@@ -90,6 +93,7 @@ fn b1510_2(d: u32) -> crate::cfn::s3::access_point::VpcConfiguration {
 fn t1510_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::AccessPoint {
         bucket: super::v(),
@@ -708,6 +712,7 @@ fn b1511_69(d: u32) -> crate::cfn::s3::bucket::RoutingRuleCondition {
 fn t1511_bucket() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::Bucket {
         abac_status: Some(super::v()),
@@ -813,6 +818,7 @@ fn t1511_bucket() {
 fn t1512_bucket_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::BucketPolicy {
         bucket: super::v(),
@@ -845,6 +851,7 @@ fn b1513_1(d: u32) -> crate::cfn::s3::multi_region_access_point::Region {
 fn t1513_multi_region_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::MultiRegionAccessPoint {
         name: Some(super::v()),
@@ -862,6 +869,7 @@ fn t1513_multi_region_access_point() {
 fn t1514_multi_region_access_point_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::MultiRegionAccessPointPolicy {
         mrap_name: super::v(),
@@ -1065,6 +1073,7 @@ fn b1515_21(d: u32) -> crate::cfn::s3::storage_lens::StorageLensExpandedPrefixes
 fn t1515_storage_lens() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::StorageLens {
         storage_lens_configuration: b1515_0(d),
@@ -1152,6 +1161,7 @@ fn b1516_5(d: u32) -> crate::cfn::s3::storage_lens_group::Or {
 fn t1516_storage_lens_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3::StorageLensGroup {
         filter: b1516_0(d),

@@ -33,6 +33,7 @@ fn b1517_3(d: u32) -> crate::cfn::s3express::access_point::VpcConfiguration {
 fn t1517_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3express::AccessPoint {
         bucket: super::v(),
@@ -56,6 +57,7 @@ fn t1517_access_point() {
 fn t1518_bucket_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3express::BucketPolicy {
         bucket: super::v(),
@@ -152,6 +154,7 @@ fn b1519_8(d: u32) -> crate::cfn::s3express::directory_bucket::MetricsConfigurat
 fn t1519_directory_bucket() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3express::DirectoryBucket {
         bucket_encryption: Some(b1519_0(d)),

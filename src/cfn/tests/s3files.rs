@@ -34,6 +34,7 @@ fn b1520_2(d: u32) -> crate::cfn::s3files::access_point::CreationPermissions {
 fn t1520_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3files::AccessPoint {
         client_token: Some(super::v()),
@@ -79,6 +80,7 @@ fn b1521_2(d: u32) -> crate::cfn::s3files::file_system::ImportDataRule {
 fn t1521_file_system() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3files::FileSystem {
         accept_bucket_warning: Some(super::v()),
@@ -102,6 +104,7 @@ fn t1521_file_system() {
 fn t1522_file_system_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3files::FileSystemPolicy {
         file_system_id: super::v(),
@@ -116,6 +119,7 @@ fn t1522_file_system_policy() {
 fn t1523_mount_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3files::MountTarget {
         file_system_id: super::v(),

@@ -41,6 +41,7 @@ fn b1524_3(d: u32) -> crate::cfn::s3objectlambda::access_point::AwsLambda {
 fn t1524_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3objectlambda::AccessPoint {
         name: Some(super::v()),
@@ -59,6 +60,7 @@ fn t1524_access_point() {
 fn t1525_access_point_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3objectlambda::AccessPointPolicy {
         object_lambda_access_point: super::v(),

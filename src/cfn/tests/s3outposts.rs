@@ -15,6 +15,7 @@ fn b1526_0(d: u32) -> crate::cfn::s3outposts::access_point::VpcConfiguration {
 fn t1526_access_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3outposts::AccessPoint {
         bucket: super::v(),
@@ -75,6 +76,7 @@ fn b1527_4(d: u32) -> crate::cfn::s3outposts::bucket::FilterAndOperator {
 fn t1527_bucket() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3outposts::Bucket {
         bucket_name: super::v(),
@@ -96,6 +98,7 @@ fn t1527_bucket() {
 fn t1528_bucket_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3outposts::BucketPolicy {
         bucket: super::v(),
@@ -118,6 +121,7 @@ fn b1529_0(d: u32) -> crate::cfn::s3outposts::endpoint::FailedReason {
 fn t1529_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3outposts::Endpoint {
         access_type: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1530_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3tables::Namespace {
         namespace: super::v(),
@@ -131,6 +132,7 @@ fn b1531_11(d: u32) -> crate::cfn::s3tables::table::StorageClassConfiguration {
 fn t1531_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3tables::Table {
         compaction: Some(b1531_0(d)),
@@ -218,6 +220,7 @@ fn b1532_7(d: u32) -> crate::cfn::s3tables::table_bucket::UnreferencedFileRemova
 fn t1532_table_bucket() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3tables::TableBucket {
         encryption_configuration: Some(b1532_0(d)),
@@ -244,6 +247,7 @@ fn t1532_table_bucket() {
 fn t1533_table_bucket_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3tables::TableBucketPolicy {
         resource_policy: super::v(),
@@ -258,6 +262,7 @@ fn t1533_table_bucket_policy() {
 fn t1534_table_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3tables::TablePolicy {
         resource_policy: super::v(),

@@ -23,6 +23,7 @@ fn b1535_1(d: u32) -> crate::cfn::s3vectors::index::MetadataConfiguration {
 fn t1535_index() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3vectors::Index {
         data_type: super::v(),
@@ -54,6 +55,7 @@ fn b1536_0(d: u32) -> crate::cfn::s3vectors::vector_bucket::EncryptionConfigurat
 fn t1536_vector_bucket() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3vectors::VectorBucket {
         encryption_configuration: Some(b1536_0(d)),
@@ -70,6 +72,7 @@ fn t1536_vector_bucket() {
 fn t1537_vector_bucket_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::s3vectors::VectorBucketPolicy {
         policy: super::v(),

@@ -51,6 +51,7 @@ fn b1611_5(d: u32) -> crate::cfn::sagemaker::ai_workload_config::AiWorkloadS3Dat
 fn t1611_ai_workload_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::AiWorkloadConfig {
         ai_workload_config_name: super::v(),
@@ -92,6 +93,7 @@ fn b1612_1(d: u32) -> crate::cfn::sagemaker::action::ActionSource {
 fn t1612_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Action {
         action_name: super::v(),
@@ -234,6 +236,7 @@ fn b1613_12(d: u32) -> crate::cfn::sagemaker::algorithm::ChannelSpecification {
 fn t1613_algorithm() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Algorithm {
         algorithm_description: Some(super::v()),
@@ -274,6 +277,7 @@ fn b1614_0(d: u32) -> crate::cfn::sagemaker::app::ResourceSpec {
 fn t1614_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::App {
         app_name: super::v(),
@@ -342,6 +346,7 @@ fn b1615_6(d: u32) -> crate::cfn::sagemaker::app_image_config::KernelSpec {
 fn t1615_app_image_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::AppImageConfig {
         app_image_config_name: super::v(),
@@ -391,6 +396,7 @@ fn b1616_2(d: u32) -> crate::cfn::sagemaker::artifact::ArtifactSourceType {
 fn t1616_artifact() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Artifact {
         artifact_name: Some(super::v()),
@@ -690,6 +696,7 @@ fn b1617_31(d: u32) -> crate::cfn::sagemaker::cluster::TieredStorageConfig {
 fn t1617_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Cluster {
         auto_scaling: Some(b1617_0(d)),
@@ -762,6 +769,7 @@ fn b1618_1(d: u32) -> crate::cfn::sagemaker::cluster_scheduler_config::PriorityC
 fn t1618_cluster_scheduler_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ClusterSchedulerConfig {
         cluster_arn: super::v(),
@@ -790,6 +798,7 @@ fn b1619_0(d: u32) -> crate::cfn::sagemaker::code_repository::GitConfig {
 fn t1619_code_repository() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::CodeRepository {
         code_repository_name: Some(super::v()),
@@ -852,6 +861,7 @@ fn b1620_4(d: u32) -> crate::cfn::sagemaker::compute_quota::ComputeQuotaTarget {
 fn t1620_compute_quota() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ComputeQuota {
         activation_state: Some(super::v()),
@@ -885,6 +895,7 @@ fn b1621_0(d: u32) -> crate::cfn::sagemaker::context::Source {
 fn t1621_context() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Context {
         context_name: super::v(),
@@ -1058,6 +1069,7 @@ fn b1622_17(d: u32) -> crate::cfn::sagemaker::data_quality_job_definition::Stopp
 fn t1622_data_quality_job_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::DataQualityJobDefinition {
         data_quality_app_specification: b1622_0(d),
@@ -1108,6 +1120,7 @@ fn b1623_0(d: u32) -> crate::cfn::sagemaker::device::Device {
 fn t1623_device() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Device {
         device: Some(b1623_0(d)),
@@ -1132,6 +1145,7 @@ fn b1624_0(d: u32) -> crate::cfn::sagemaker::device_fleet::EdgeOutputConfig {
 fn t1624_device_fleet() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::DeviceFleet {
         description: Some(super::v()),
@@ -1412,6 +1426,7 @@ fn b1625_26(d: u32) -> crate::cfn::sagemaker::domain::UnifiedStudioSettings {
 fn t1625_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Domain {
         app_network_access_type: Some(super::v()),
@@ -1531,6 +1546,7 @@ fn b1626_7(d: u32) -> crate::cfn::sagemaker::endpoint::VariantProperty {
 fn t1626_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Endpoint {
         deployment_config: Some(b1626_0(d)),
@@ -1789,6 +1805,7 @@ fn b1627_24(d: u32) -> crate::cfn::sagemaker::endpoint_config::VpcConfig {
 fn t1627_endpoint_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::EndpointConfig {
         async_inference_config: Some(b1627_0(d)),
@@ -1837,6 +1854,7 @@ fn t1627_endpoint_config() {
 fn t1628_experiment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Experiment {
         description: Some(super::v()),
@@ -1871,6 +1889,7 @@ fn b1629_1(d: u32) -> crate::cfn::sagemaker::experiment_trial_component::Status 
 fn t1629_experiment_trial_component() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ExperimentTrialComponent {
         display_name: Some(super::v()),
@@ -1961,6 +1980,7 @@ fn b1630_8(d: u32) -> crate::cfn::sagemaker::feature_group::ThroughputConfig {
 fn t1630_feature_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::FeatureGroup {
         description: Some(super::v()),
@@ -1998,6 +2018,7 @@ fn b1631_0(d: u32) -> crate::cfn::sagemaker::hub::S3StorageConfig {
 fn t1631_hub() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Hub {
         hub_description: super::v(),
@@ -2024,6 +2045,7 @@ fn b1632_1(d: u32) -> crate::cfn::sagemaker::human_task_ui::UiTemplate {
 fn t1632_human_task_ui() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::HumanTaskUi {
         human_task_ui_name: super::v(),
@@ -2040,6 +2062,7 @@ fn t1632_human_task_ui() {
 fn t1633_image() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Image {
         image_description: Some(super::v()),
@@ -2057,6 +2080,7 @@ fn t1633_image() {
 fn t1634_image_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ImageVersion {
         alias: Some(super::v()),
@@ -2252,6 +2276,7 @@ fn b1635_18(d: u32) -> crate::cfn::sagemaker::inference_component::InferenceComp
 fn t1635_inference_component() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::InferenceComponent {
         deployment_config: Some(b1635_0(d)),
@@ -2358,6 +2383,7 @@ fn b1636_7(d: u32) -> crate::cfn::sagemaker::inference_experiment::ShadowModelVa
 fn t1636_inference_experiment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::InferenceExperiment {
         data_storage_config: Some(b1636_0(d)),
@@ -2391,6 +2417,7 @@ fn t1636_inference_experiment() {
 fn t1637_mlflow_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::MlflowApp {
         artifact_store_uri: super::v(),
@@ -2409,6 +2436,7 @@ fn t1637_mlflow_app() {
 fn t1638_mlflow_tracking_server() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::MlflowTrackingServer {
         artifact_store_uri: super::v(),
@@ -2514,6 +2542,7 @@ fn b1639_10(d: u32) -> crate::cfn::sagemaker::model::VpcConfig {
 fn t1639_model() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Model {
         containers: Some(vec![b1639_0(d)]),
@@ -2705,6 +2734,7 @@ fn b1640_17(d: u32) -> crate::cfn::sagemaker::model_bias_job_definition::Stoppin
 fn t1640_model_bias_job_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ModelBiasJobDefinition {
         endpoint_name: Some(super::v()),
@@ -2951,6 +2981,7 @@ fn b1641_20(d: u32) -> crate::cfn::sagemaker::model_card::SecurityConfig {
 fn t1641_model_card() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ModelCard {
         content: b1641_0(d),
@@ -3136,6 +3167,7 @@ fn b1642_16(d: u32) -> crate::cfn::sagemaker::model_explainability_job_definitio
 fn t1642_model_explainability_job_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ModelExplainabilityJobDefinition {
         endpoint_name: Some(super::v()),
@@ -3479,6 +3511,7 @@ fn b1643_34(d: u32) -> crate::cfn::sagemaker::model_package::TransformResources 
 fn t1643_model_package() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ModelPackage {
         additional_inference_specifications: Some(vec![b1643_0(d)]),
@@ -3551,6 +3584,7 @@ fn t1643_model_package() {
 fn t1644_model_package_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ModelPackageGroup {
         model_package_group_description: Some(super::v()),
@@ -3730,6 +3764,7 @@ fn b1645_17(d: u32) -> crate::cfn::sagemaker::model_quality_job_definition::Stop
 fn t1645_model_quality_job_definition() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ModelQualityJobDefinition {
         endpoint_name: Some(super::v()),
@@ -3971,6 +4006,7 @@ fn b1646_21(d: u32) -> crate::cfn::sagemaker::monitoring_schedule::ScheduleConfi
 fn t1646_monitoring_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::MonitoringSchedule {
         endpoint_name: Some(super::v()),
@@ -4019,6 +4055,7 @@ fn b1647_0(d: u32) -> crate::cfn::sagemaker::notebook_instance::InstanceMetadata
 fn t1647_notebook_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::NotebookInstance {
         accelerator_types: Some(super::v()),
@@ -4055,6 +4092,7 @@ fn b1648_0(d: u32) -> crate::cfn::sagemaker::notebook_instance_lifecycle_config:
 fn t1648_notebook_instance_lifecycle_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::NotebookInstanceLifecycleConfig {
         notebook_instance_lifecycle_config_name: Some(super::v()),
@@ -4087,6 +4125,7 @@ fn b1649_1(d: u32) -> crate::cfn::sagemaker::partner_app::PartnerAppMaintenanceC
 fn t1649_partner_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::PartnerApp {
         app_version: Some(super::v()),
@@ -4139,6 +4178,7 @@ fn b1650_2(d: u32) -> crate::cfn::sagemaker::pipeline::S3Location {
 fn t1650_pipeline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Pipeline {
         parallelism_configuration: Some(b1650_0(d)),
@@ -4317,6 +4357,7 @@ fn b1651_15(d: u32) -> crate::cfn::sagemaker::processing_job::StoppingCondition 
 fn t1651_processing_job() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::ProcessingJob {
         app_specification: b1651_0(d),
@@ -4391,6 +4432,7 @@ fn b1652_5(d: u32) -> crate::cfn::sagemaker::project::CfnTemplateProviderDetail 
 fn t1652_project() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Project {
         project_description: Some(super::v()),
@@ -4544,6 +4586,7 @@ fn b1653_15(d: u32) -> crate::cfn::sagemaker::space::SpaceSharingSettings {
 fn t1653_space() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Space {
         domain_id: super::v(),
@@ -4579,6 +4622,7 @@ fn t1653_space() {
 fn t1654_studio_lifecycle_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::StudioLifecycleConfig {
         studio_lifecycle_config_app_type: super::v(),
@@ -4629,6 +4673,7 @@ fn b1655_3(d: u32) -> crate::cfn::sagemaker::trial_component::TrialComponentStat
 fn t1655_trial_component() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::TrialComponent {
         display_name: Some(super::v()),
@@ -4839,6 +4884,7 @@ fn b1656_20(d: u32) -> crate::cfn::sagemaker::user_profile::HiddenSageMakerImage
 fn t1656_user_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::UserProfile {
         domain_id: super::v(),
@@ -4917,6 +4963,7 @@ fn b1657_4(d: u32) -> crate::cfn::sagemaker::workforce::WorkforceVpcConfigReques
 fn t1657_workforce() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Workforce {
         cognito_config: Some(b1657_0(d)),
@@ -4971,6 +5018,7 @@ fn b1658_3(d: u32) -> crate::cfn::sagemaker::workteam::NotificationConfiguration
 fn t1658_workteam() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sagemaker::Workteam {
         description: super::v(),

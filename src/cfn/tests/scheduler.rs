@@ -145,6 +145,7 @@ fn b1659_14(d: u32) -> crate::cfn::scheduler::schedule::SqsParameters {
 fn t1659_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::scheduler::Schedule {
         description: Some(super::v()),
@@ -183,6 +184,7 @@ fn t1659_schedule() {
 fn t1660_schedule_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::scheduler::ScheduleGroup {
         name: Some(super::v()),

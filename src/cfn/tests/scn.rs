@@ -105,6 +105,7 @@ fn b1538_12(d: u32) -> crate::cfn::scn::data_integration_flow::SqlTransformation
 fn t1538_data_integration_flow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::scn::DataIntegrationFlow {
         instance_id: super::v(),
@@ -182,6 +183,7 @@ fn b1539_5(d: u32) -> crate::cfn::scn::dataset::DataLakeDatasetPrimaryKeyField {
 fn t1539_dataset() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::scn::Dataset {
         description: Some(super::v()),
@@ -207,6 +209,7 @@ fn t1539_dataset() {
 fn t1540_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::scn::Instance {
         instance_description: Some(super::v()),
@@ -223,6 +226,7 @@ fn t1540_instance() {
 fn t1541_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::scn::Namespace {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1542_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sdb::Domain {
         description: Some(super::v()),

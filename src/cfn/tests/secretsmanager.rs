@@ -8,6 +8,7 @@
 fn t1661_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::secretsmanager::ResourcePolicy {
         block_public_policy: Some(super::v()),
@@ -49,6 +50,7 @@ fn b1662_2(d: u32) -> crate::cfn::secretsmanager::rotation_schedule::RotationRul
 fn t1662_rotation_schedule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::secretsmanager::RotationSchedule {
         external_secret_rotation_metadata: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -94,6 +96,7 @@ fn b1663_1(d: u32) -> crate::cfn::secretsmanager::secret::ReplicaRegion {
 fn t1663_secret() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::secretsmanager::Secret {
         description: Some(super::v()),
@@ -116,6 +119,7 @@ fn t1663_secret() {
 fn t1664_secret_target_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::secretsmanager::SecretTargetAttachment {
         secret_id: super::v(),

@@ -127,6 +127,7 @@ fn b1665_12(d: u32) -> crate::cfn::securityagent::agent_space::GitLabRepositoryR
 fn t1665_agent_space() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::AgentSpace {
         aws_resources: Some(b1665_0(d)),
@@ -168,6 +169,7 @@ fn b1666_0(d: u32) -> crate::cfn::securityagent::application::IdCConfiguration {
 fn t1666_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::Application {
         default_kms_key_id: Some(super::v()),
@@ -185,6 +187,7 @@ fn t1666_application() {
 fn t1667_artifact() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::Artifact {
         agent_space_id: super::v(),
@@ -252,6 +255,7 @@ fn b1668_4(d: u32) -> crate::cfn::securityagent::integration::GitLabInput {
 fn t1668_integration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::Integration {
         display_name: super::v(),
@@ -396,6 +400,7 @@ fn b1669_13(d: u32) -> crate::cfn::securityagent::pentest::VpcConfig {
 fn t1669_pentest() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::Pentest {
         agent_space_id: super::v(),
@@ -444,6 +449,7 @@ fn b1670_0(d: u32) -> crate::cfn::securityagent::security_requirement_pack::Secu
 fn t1670_security_requirement_pack() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::SecurityRequirementPack {
         description: Some(super::v()),
@@ -463,6 +469,7 @@ fn t1670_security_requirement_pack() {
 fn t1671_target_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityagent::TargetDomain {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),

@@ -8,6 +8,7 @@
 fn t1672_action_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::ActionTarget {
         description: super::v(),
@@ -23,6 +24,7 @@ fn t1672_action_target() {
 fn t1673_aggregator_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::AggregatorV2 {
         linked_regions: super::v(),
@@ -177,6 +179,7 @@ fn b1674_11(d: u32) -> crate::cfn::securityhub::automation_rule::MapFilter {
 fn t1674_automation_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::AutomationRule {
         actions: vec![b1674_0(d)],
@@ -351,6 +354,7 @@ fn b1675_16(d: u32) -> crate::cfn::securityhub::automation_rule_v2::StringFilter
 fn t1675_automation_rule_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::AutomationRuleV2 {
         actions: vec![b1675_0(d)],
@@ -442,6 +446,7 @@ fn b1676_5(d: u32) -> crate::cfn::securityhub::configuration_policy::ParameterVa
 fn t1676_configuration_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::ConfigurationPolicy {
         configuration_policy: b1676_0(d),
@@ -488,6 +493,7 @@ fn b1677_2(d: u32) -> crate::cfn::securityhub::connector::AzureScopeConfiguratio
 fn t1677_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::Connector {
         description: Some(super::v()),
@@ -548,6 +554,7 @@ fn b1678_4(d: u32) -> crate::cfn::securityhub::connector_v2::ServiceNowProviderC
 fn t1678_connector_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::ConnectorV2 {
         description: Some(super::v()),
@@ -570,6 +577,7 @@ fn t1678_connector_v2() {
 fn t1679_delegated_admin() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::DelegatedAdmin {
         admin_account_id: super::v(),
@@ -583,6 +591,7 @@ fn t1679_delegated_admin() {
 fn t1680_finding_aggregator() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::FindingAggregator {
         region_linking_mode: super::v(),
@@ -597,6 +606,7 @@ fn t1680_finding_aggregator() {
 fn t1681_hub() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::Hub {
         auto_enable_controls: Some(super::v()),
@@ -620,6 +630,7 @@ fn b1682_0(d: u32) -> crate::cfn::securityhub::hub_v2::NetworkScanning {
 fn t1682_hub_v2() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::HubV2 {
         network_scanning: Some(b1682_0(d)),
@@ -809,6 +820,7 @@ fn b1683_8(d: u32) -> crate::cfn::securityhub::insight::BooleanFilter {
 fn t1683_insight() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::Insight {
         filters: b1683_0(d),
@@ -833,6 +845,7 @@ fn t1683_insight() {
 fn t1684_organization_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::OrganizationConfiguration {
         auto_enable: super::v(),
@@ -848,6 +861,7 @@ fn t1684_organization_configuration() {
 fn t1685_policy_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::PolicyAssociation {
         configuration_policy_id: super::v(),
@@ -863,6 +877,7 @@ fn t1685_policy_association() {
 fn t1686_product_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::ProductSubscription {
         product_arn: super::v(),
@@ -898,6 +913,7 @@ fn b1687_1(d: u32) -> crate::cfn::securityhub::security_control::ParameterValue 
 fn t1687_security_control() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::SecurityControl {
         last_update_reason: Some(super::v()),
@@ -924,6 +940,7 @@ fn b1688_0(d: u32) -> crate::cfn::securityhub::standard::StandardsControl {
 fn t1688_standard() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securityhub::Standard {
         disabled_standards_controls: Some(vec![b1688_0(d)]),

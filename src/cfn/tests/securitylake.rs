@@ -8,6 +8,7 @@
 fn t1689_aws_log_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securitylake::AwsLogSource {
         accounts: Some(super::v()),
@@ -62,6 +63,7 @@ fn b1690_4(d: u32) -> crate::cfn::securitylake::data_lake::ReplicationConfigurat
 fn t1690_data_lake() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securitylake::DataLake {
         encryption_configuration: Some(b1690_0(d)),
@@ -116,6 +118,7 @@ fn b1691_3(d: u32) -> crate::cfn::securitylake::subscriber::SubscriberIdentity {
 fn t1691_subscriber() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securitylake::Subscriber {
         access_types: super::v(),
@@ -158,6 +161,7 @@ fn b1692_1(d: u32) -> crate::cfn::securitylake::subscriber_notification::HttpsNo
 fn t1692_subscriber_notification() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::securitylake::SubscriberNotification {
         notification_configuration: b1692_0(d),

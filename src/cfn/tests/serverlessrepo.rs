@@ -8,6 +8,7 @@
 fn t1693_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::serverlessrepo::Application {
         author: super::v(),

@@ -8,6 +8,7 @@
 fn t1694_accepted_portfolio_share() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::AcceptedPortfolioShare {
         accept_language: Some(super::v()),
@@ -58,6 +59,7 @@ fn b1695_3(d: u32) -> crate::cfn::servicecatalog::cloud_formation_product::CodeS
 fn t1695_cloud_formation_product() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::CloudFormationProduct {
         accept_language: Some(super::v()),
@@ -100,6 +102,7 @@ fn b1696_1(d: u32) -> crate::cfn::servicecatalog::cloud_formation_provisioned_pr
 fn t1696_cloud_formation_provisioned_product() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::CloudFormationProvisionedProduct {
         accept_language: Some(super::v()),
@@ -125,6 +128,7 @@ fn t1696_cloud_formation_provisioned_product() {
 fn t1697_launch_notification_constraint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::LaunchNotificationConstraint {
         accept_language: Some(super::v()),
@@ -142,6 +146,7 @@ fn t1697_launch_notification_constraint() {
 fn t1698_launch_role_constraint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::LaunchRoleConstraint {
         accept_language: Some(super::v()),
@@ -160,6 +165,7 @@ fn t1698_launch_role_constraint() {
 fn t1699_launch_template_constraint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::LaunchTemplateConstraint {
         accept_language: Some(super::v()),
@@ -177,6 +183,7 @@ fn t1699_launch_template_constraint() {
 fn t1700_portfolio() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::Portfolio {
         accept_language: Some(super::v()),
@@ -194,6 +201,7 @@ fn t1700_portfolio() {
 fn t1701_portfolio_principal_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::PortfolioPrincipalAssociation {
         accept_language: Some(super::v()),
@@ -210,6 +218,7 @@ fn t1701_portfolio_principal_association() {
 fn t1702_portfolio_product_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::PortfolioProductAssociation {
         accept_language: Some(super::v()),
@@ -226,6 +235,7 @@ fn t1702_portfolio_product_association() {
 fn t1703_portfolio_share() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::PortfolioShare {
         accept_language: Some(super::v()),
@@ -242,6 +252,7 @@ fn t1703_portfolio_share() {
 fn t1704_resource_update_constraint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::ResourceUpdateConstraint {
         accept_language: Some(super::v()),
@@ -259,6 +270,7 @@ fn t1704_resource_update_constraint() {
 fn t1705_service_action() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::ServiceAction {
         accept_language: Some(super::v()),
@@ -276,6 +288,7 @@ fn t1705_service_action() {
 fn t1706_service_action_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::ServiceActionAssociation {
         product_id: super::v(),
@@ -291,6 +304,7 @@ fn t1706_service_action_association() {
 fn t1707_stack_set_constraint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::StackSetConstraint {
         accept_language: Some(super::v()),
@@ -312,6 +326,7 @@ fn t1707_stack_set_constraint() {
 fn t1708_tag_option() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::TagOption {
         active: Some(super::v()),
@@ -327,6 +342,7 @@ fn t1708_tag_option() {
 fn t1709_tag_option_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalog::TagOptionAssociation {
         resource_id: Some(super::v()),

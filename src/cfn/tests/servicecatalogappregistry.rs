@@ -8,6 +8,7 @@
 fn t1710_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalogappregistry::Application {
         description: Some(super::v()),
@@ -23,6 +24,7 @@ fn t1710_application() {
 fn t1711_attribute_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalogappregistry::AttributeGroup {
         attributes: super::v(),
@@ -39,6 +41,7 @@ fn t1711_attribute_group() {
 fn t1712_attribute_group_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalogappregistry::AttributeGroupAssociation {
         application: super::v(),
@@ -53,6 +56,7 @@ fn t1712_attribute_group_association() {
 fn t1713_resource_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicecatalogappregistry::ResourceAssociation {
         application: super::v(),

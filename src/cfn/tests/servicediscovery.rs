@@ -8,6 +8,7 @@
 fn t1714_http_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicediscovery::HttpNamespace {
         description: Some(super::v()),
@@ -23,6 +24,7 @@ fn t1714_http_namespace() {
 fn t1715_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicediscovery::Instance {
         instance_attributes: super::v(),
@@ -59,6 +61,7 @@ fn b1716_2(d: u32) -> crate::cfn::servicediscovery::private_dns_namespace::Soa {
 fn t1716_private_dns_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicediscovery::PrivateDnsNamespace {
         description: Some(super::v()),
@@ -100,6 +103,7 @@ fn b1717_2(d: u32) -> crate::cfn::servicediscovery::public_dns_namespace::Soa {
 fn t1717_public_dns_namespace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicediscovery::PublicDnsNamespace {
         description: Some(super::v()),
@@ -152,6 +156,7 @@ fn b1718_3(d: u32) -> crate::cfn::servicediscovery::service::HealthCheckCustomCo
 fn t1718_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::servicediscovery::Service {
         description: Some(super::v()),

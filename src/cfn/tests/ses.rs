@@ -98,6 +98,7 @@ fn b1543_12(d: u32) -> crate::cfn::ses::configuration_set::GuardianOptions {
 fn t1543_configuration_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::ConfigurationSet {
         archiving_options: Some(b1543_0(d)),
@@ -182,6 +183,7 @@ fn b1544_5(d: u32) -> crate::cfn::ses::configuration_set_event_destination::SnsD
 fn t1544_configuration_set_event_destination() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::ConfigurationSetEventDestination {
         configuration_set_name: super::v(),
@@ -212,6 +214,7 @@ fn b1545_1(d: u32) -> crate::cfn::ses::contact_list::Topic {
 fn t1545_contact_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::ContactList {
         contact_list_name: Some(super::v()),
@@ -229,6 +232,7 @@ fn t1545_contact_list() {
 fn t1546_custom_verification_email_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::CustomVerificationEmailTemplate {
         failure_redirection_url: super::v(),
@@ -248,6 +252,7 @@ fn t1546_custom_verification_email_template() {
 fn t1547_dedicated_ip_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::DedicatedIpPool {
         pool_name: Some(super::v()),
@@ -301,6 +306,7 @@ fn b1548_4(d: u32) -> crate::cfn::ses::email_identity::MailFromAttributes {
 fn t1548_email_identity() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::EmailIdentity {
         configuration_set_attributes: Some(b1548_0(d)),
@@ -325,6 +331,7 @@ fn t1548_email_identity() {
 fn t1549_email_identity_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::EmailIdentityCertificate {
         certificate_arn: super::v(),
@@ -340,6 +347,7 @@ fn t1549_email_identity_certificate() {
 fn t1550_mail_manager_addon_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerAddonInstance {
         addon_subscription_id: super::v(),
@@ -354,6 +362,7 @@ fn t1550_mail_manager_addon_instance() {
 fn t1551_mail_manager_addon_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerAddonSubscription {
         addon_name: super::v(),
@@ -368,6 +377,7 @@ fn t1551_mail_manager_addon_subscription() {
 fn t1552_mail_manager_address_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerAddressList {
         address_list_name: Some(super::v()),
@@ -389,6 +399,7 @@ fn b1553_0(d: u32) -> crate::cfn::ses::mail_manager_archive::ArchiveRetention {
 fn t1553_mail_manager_archive() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerArchive {
         archive_name: Some(super::v()),
@@ -453,6 +464,7 @@ fn b1554_5(d: u32) -> crate::cfn::ses::mail_manager_ingress_point::PublicNetwork
 fn t1554_mail_manager_ingress_point() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerIngressPoint {
         ingress_point_configuration: Some(b1554_0(d)),
@@ -488,6 +500,7 @@ fn b1555_0(d: u32) -> crate::cfn::ses::mail_manager_relay::RelayAuthentication {
 fn t1555_mail_manager_relay() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerRelay {
         authentication: b1555_0(d),
@@ -760,6 +773,7 @@ fn b1556_26(d: u32) -> crate::cfn::ses::mail_manager_rule_set::RuleVerdictToEval
 fn t1556_mail_manager_rule_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerRuleSet {
         rule_set_name: Some(super::v()),
@@ -918,6 +932,7 @@ fn b1557_13(d: u32) -> crate::cfn::ses::mail_manager_traffic_policy::IngressTlsP
 fn t1557_mail_manager_traffic_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MailManagerTrafficPolicy {
         default_action: super::v(),
@@ -963,6 +978,7 @@ fn b1558_1(d: u32) -> crate::cfn::ses::multi_region_endpoint::RouteDetailsItem {
 fn t1558_multi_region_endpoint() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::MultiRegionEndpoint {
         details: b1558_0(d),
@@ -996,6 +1012,7 @@ fn b1559_1(d: u32) -> crate::cfn::ses::receipt_filter::IpFilter {
 fn t1559_receipt_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::ReceiptFilter {
         filter: b1559_0(d),
@@ -1108,6 +1125,7 @@ fn b1560_9(d: u32) -> crate::cfn::ses::receipt_rule::WorkmailAction {
 fn t1560_receipt_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::ReceiptRule {
         after: Some(super::v()),
@@ -1133,6 +1151,7 @@ fn t1560_receipt_rule() {
 fn t1561_receipt_rule_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::ReceiptRuleSet {
         rule_set_name: Some(super::v()),
@@ -1156,6 +1175,7 @@ fn b1562_1(d: u32) -> crate::cfn::ses::template::Template {
 fn t1562_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::Template {
         tags: Some(vec![crate::resource::Tag::new("k", "v")]),
@@ -1200,6 +1220,7 @@ fn b1563_3(d: u32) -> crate::cfn::ses::tenant::TenantSuppressionAttributes {
 fn t1563_tenant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::Tenant {
         reputation_entity: Some(b1563_0(d)),
@@ -1235,6 +1256,7 @@ fn b1564_1(d: u32) -> crate::cfn::ses::vdm_attributes::GuardianAttributes {
 fn t1564_vdm_attributes() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ses::VdmAttributes {
         dashboard_attributes: Some(b1564_0(d)),

@@ -8,6 +8,7 @@
 fn t1719_drt_access() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::shield::DrtAccess {
         log_bucket_list: Some(super::v()),
@@ -31,6 +32,7 @@ fn b1720_0(d: u32) -> crate::cfn::shield::proactive_engagement::EmergencyContact
 fn t1720_proactive_engagement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::shield::ProactiveEngagement {
         emergency_contact_list: vec![b1720_0(d)],
@@ -62,6 +64,7 @@ fn b1721_1(d: u32) -> crate::cfn::shield::protection::Action {
 fn t1721_protection() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::shield::Protection {
         application_layer_automatic_response_configuration: Some(b1721_0(d)),
@@ -81,6 +84,7 @@ fn t1721_protection() {
 fn t1722_protection_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::shield::ProtectionGroup {
         aggregation: super::v(),

@@ -8,6 +8,7 @@
 fn t1723_profile_permission() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::signer::ProfilePermission {
         action: super::v(),
@@ -33,6 +34,7 @@ fn b1724_0(d: u32) -> crate::cfn::signer::signing_profile::SignatureValidityPeri
 fn t1724_signing_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::signer::SigningProfile {
         platform_id: super::v(),

@@ -16,6 +16,7 @@ fn b1725_0(d: u32) -> crate::cfn::simspaceweaver::simulation::S3Location {
 fn t1725_simulation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::simspaceweaver::Simulation {
         maximum_duration: Some(super::v()),

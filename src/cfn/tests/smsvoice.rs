@@ -43,6 +43,7 @@ fn b1565_3(d: u32) -> crate::cfn::smsvoice::configuration_set::SnsDestination {
 fn t1565_configuration_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::ConfigurationSet {
         configuration_set_name: Some(super::v()),
@@ -65,6 +66,7 @@ fn t1565_configuration_set() {
 fn t1566_notify_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::NotifyConfiguration {
         default_template_id: Some(super::v()),
@@ -85,6 +87,7 @@ fn t1566_notify_configuration() {
 fn t1567_opt_out_list() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::OptOutList {
         opt_out_list_name: Some(super::v()),
@@ -132,6 +135,7 @@ fn b1568_4(d: u32) -> crate::cfn::smsvoice::phone_number::TwoWay {
 fn t1568_phone_number() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::PhoneNumber {
         deletion_protection_enabled: Some(super::v()),
@@ -191,6 +195,7 @@ fn b1569_4(d: u32) -> crate::cfn::smsvoice::pool::TwoWay {
 fn t1569_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::Pool {
         deletion_protection_enabled: Some(super::v()),
@@ -233,6 +238,7 @@ fn b1570_1(d: u32) -> crate::cfn::smsvoice::protect_configuration::CountryRule {
 fn t1570_protect_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::ProtectConfiguration {
         country_rule_set: Some(b1570_0(d)),
@@ -250,6 +256,7 @@ fn t1570_protect_configuration() {
 fn t1571_rcs_agent() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::RcsAgent {
         deletion_protection_enabled: Some(super::v()),
@@ -273,6 +280,7 @@ fn t1571_rcs_agent() {
 fn t1572_registration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::Registration {
         registration_type: super::v(),
@@ -287,6 +295,7 @@ fn t1572_registration() {
 fn t1573_registration_attachment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::RegistrationAttachment {
         attachment_body: Some(super::v()),
@@ -302,6 +311,7 @@ fn t1573_registration_attachment() {
 fn t1574_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::ResourcePolicy {
         policy_document: super::v(),
@@ -316,6 +326,7 @@ fn t1574_resource_policy() {
 fn t1575_sender_id() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::SenderId {
         deletion_protection_enabled: Some(super::v()),
@@ -332,6 +343,7 @@ fn t1575_sender_id() {
 fn t1576_verified_destination_number() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::smsvoice::VerifiedDestinationNumber {
         destination_phone_number: super::v(),

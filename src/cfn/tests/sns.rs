@@ -8,6 +8,7 @@
 fn t1577_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sns::Subscription {
         delivery_policy: Some(super::v()),
@@ -49,6 +50,7 @@ fn b1578_1(d: u32) -> crate::cfn::sns::topic::Subscription {
 fn t1578_topic() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sns::Topic {
         archive_policy: Some(super::v()),
@@ -77,6 +79,7 @@ fn t1578_topic() {
 fn t1579_topic_inline_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sns::TopicInlinePolicy {
         policy_document: super::v(),
@@ -91,6 +94,7 @@ fn t1579_topic_inline_policy() {
 fn t1580_topic_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sns::TopicPolicy {
         policy_document: super::v(),

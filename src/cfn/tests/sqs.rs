@@ -8,6 +8,7 @@
 fn t1581_queue() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sqs::Queue {
         content_based_deduplication: Some(super::v()),
@@ -36,6 +37,7 @@ fn t1581_queue() {
 fn t1582_queue_inline_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sqs::QueueInlinePolicy {
         policy_document: super::v(),
@@ -50,6 +52,7 @@ fn t1582_queue_inline_policy() {
 fn t1583_queue_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sqs::QueuePolicy {
         policy_document: super::v(),

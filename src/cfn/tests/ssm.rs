@@ -32,6 +32,7 @@ fn b1584_3(d: u32) -> crate::cfn::ssm::association::Target {
 fn t1584_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::Association {
         apply_only_at_cron_interval: Some(super::v()),
@@ -99,6 +100,7 @@ fn b1585_3(d: u32) -> crate::cfn::ssm::cloud_connector::AzureSubscription {
 fn t1585_cloud_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::CloudConnector {
         config_connector_arn: super::v(),
@@ -138,6 +140,7 @@ fn b1586_1(d: u32) -> crate::cfn::ssm::document::DocumentRequires {
 fn t1586_document() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::Document {
         attachments: Some(vec![b1586_0(d)]),
@@ -162,6 +165,7 @@ fn t1586_document() {
 fn t1587_maintenance_window() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::MaintenanceWindow {
         allow_unassociated_targets: super::v(),
@@ -193,6 +197,7 @@ fn b1588_0(d: u32) -> crate::cfn::ssm::maintenance_window_target::Targets {
 fn t1588_maintenance_window_target() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::MaintenanceWindowTarget {
         description: Some(super::v()),
@@ -298,6 +303,7 @@ fn b1589_8(d: u32) -> crate::cfn::ssm::maintenance_window_task::MaintenanceWindo
 fn t1589_maintenance_window_task() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::MaintenanceWindowTask {
         cutoff_behavior: Some(super::v()),
@@ -333,6 +339,7 @@ fn t1589_maintenance_window_task() {
 fn t1590_ops_item() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::OpsItem {
         category: Some(super::v()),
@@ -352,6 +359,7 @@ fn t1590_ops_item() {
 fn t1591_parameter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::Parameter {
         allowed_pattern: Some(super::v()),
@@ -415,6 +423,7 @@ fn b1592_4(d: u32) -> crate::cfn::ssm::patch_baseline::PatchSource {
 fn t1592_patch_baseline() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::PatchBaseline {
         approval_rules: Some(b1592_0(d)),
@@ -476,6 +485,7 @@ fn b1593_2(d: u32) -> crate::cfn::ssm::resource_data_sync::AwsOrganizationsSourc
 fn t1593_resource_data_sync() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::ResourceDataSync {
         bucket_name: Some(super::v()),
@@ -500,6 +510,7 @@ fn t1593_resource_data_sync() {
 fn t1594_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::ResourcePolicy {
         policy: super::v(),
@@ -514,6 +525,7 @@ fn t1594_resource_policy() {
 fn t1595_service_setting() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssm::ServiceSetting {
         setting_id: super::v(),

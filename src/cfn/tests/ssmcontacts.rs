@@ -41,6 +41,7 @@ fn b1596_3(d: u32) -> crate::cfn::ssmcontacts::contact::ContactTargetInfo {
 fn t1596_contact() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmcontacts::Contact {
         alias: super::v(),
@@ -62,6 +63,7 @@ fn t1596_contact() {
 fn t1597_contact_channel() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmcontacts::ContactChannel {
         channel_address: Some(super::v()),
@@ -111,6 +113,7 @@ fn b1598_3(d: u32) -> crate::cfn::ssmcontacts::plan::ContactTargetInfo {
 fn t1598_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmcontacts::Plan {
         contact_id: Some(super::v()),
@@ -174,6 +177,7 @@ fn b1599_4(d: u32) -> crate::cfn::ssmcontacts::rotation::WeeklySetting {
 fn t1599_rotation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmcontacts::Rotation {
         contact_ids: super::v(),

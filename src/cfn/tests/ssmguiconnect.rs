@@ -31,6 +31,7 @@ fn b1600_2(d: u32) -> crate::cfn::ssmguiconnect::preferences::S3Bucket {
 fn t1600_preferences() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmguiconnect::Preferences {
         connection_recording_preferences: Some(b1600_0(d)),

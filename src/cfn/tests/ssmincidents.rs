@@ -23,6 +23,7 @@ fn b1601_1(d: u32) -> crate::cfn::ssmincidents::replication_set::RegionConfigura
 fn t1601_replication_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmincidents::ReplicationSet {
         deletion_protected: Some(super::v()),
@@ -131,6 +132,7 @@ fn b1602_11(d: u32) -> crate::cfn::ssmincidents::response_plan::PagerDutyInciden
 fn t1602_response_plan() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmincidents::ResponsePlan {
         actions: Some(vec![b1602_0(d)]),

@@ -20,6 +20,7 @@ fn b1603_0(d: u32) -> crate::cfn::ssmquicksetup::configuration_manager::Configur
 fn t1603_configuration_manager() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmquicksetup::ConfigurationManager {
         configuration_definitions: vec![b1603_0(d)],
@@ -37,6 +38,7 @@ fn t1603_configuration_manager() {
 fn t1604_lifecycle_automation() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::ssmquicksetup::LifecycleAutomation {
         automation_document: super::v(),

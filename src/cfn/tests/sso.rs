@@ -24,6 +24,7 @@ fn b1605_1(d: u32) -> crate::cfn::sso::application::SignInOptions {
 fn t1605_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sso::Application {
         application_provider_arn: super::v(),
@@ -45,6 +46,7 @@ fn t1605_application() {
 fn t1606_application_assignment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sso::ApplicationAssignment {
         application_arn: super::v(),
@@ -60,6 +62,7 @@ fn t1606_application_assignment() {
 fn t1607_assignment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sso::Assignment {
         instance_arn: super::v(),
@@ -78,6 +81,7 @@ fn t1607_assignment() {
 fn t1608_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sso::Instance {
         name: Some(super::v()),
@@ -114,6 +118,7 @@ fn b1609_2(d: u32) -> crate::cfn::sso::instance_access_control_attribute_configu
 fn t1609_instance_access_control_attribute_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sso::InstanceAccessControlAttributeConfiguration {
         access_control_attributes: Some(vec![b1609_0(d)]),
@@ -148,6 +153,7 @@ fn b1610_1(d: u32) -> crate::cfn::sso::permission_set::PermissionsBoundary {
 fn t1610_permission_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::sso::PermissionSet {
         customer_managed_policy_references: Some(vec![b1610_0(d)]),

@@ -17,6 +17,7 @@ fn b1726_0(d: u32) -> crate::cfn::stepfunctions::activity::EncryptionConfigurati
 fn t1726_activity() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::stepfunctions::Activity {
         encryption_configuration: Some(b1726_0(d)),
@@ -81,6 +82,7 @@ fn b1727_6(d: u32) -> crate::cfn::stepfunctions::state_machine::TracingConfigura
 fn t1727_state_machine() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::stepfunctions::StateMachine {
         definition: Some(super::v()),
@@ -129,6 +131,7 @@ fn b1728_1(d: u32) -> crate::cfn::stepfunctions::state_machine_alias::RoutingCon
 fn t1728_state_machine_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::stepfunctions::StateMachineAlias {
         deployment_preference: Some(b1728_0(d)),
@@ -148,6 +151,7 @@ fn t1728_state_machine_alias() {
 fn t1729_state_machine_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::stepfunctions::StateMachineVersion {
         description: Some(super::v()),

@@ -25,6 +25,7 @@ fn b1730_1(d: u32) -> crate::cfn::storagegateway::nfs_file_share::NfsFileShareDe
 fn t1730_nfs_file_share() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::storagegateway::NfsFileShare {
         audit_destination_arn: Some(super::v()),
@@ -67,6 +68,7 @@ fn b1731_0(d: u32) -> crate::cfn::storagegateway::smb_file_share::CacheAttribute
 fn t1731_smb_file_share() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::storagegateway::SmbFileShare {
         access_based_enumeration: Some(super::v()),
@@ -106,6 +108,7 @@ fn t1731_smb_file_share() {
 fn t1732_tape() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::storagegateway::Tape {
         gateway_arn: super::v(),
@@ -126,6 +129,7 @@ fn t1732_tape() {
 fn t1733_tape_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::storagegateway::TapePool {
         pool_name: super::v(),
@@ -143,6 +147,7 @@ fn t1733_tape_pool() {
 fn t1734_volume() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::storagegateway::Volume {
         gateway_arn: super::v(),

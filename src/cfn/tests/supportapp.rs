@@ -8,6 +8,7 @@
 fn t1735_account_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::supportapp::AccountAlias {
         account_alias: super::v(),
@@ -21,6 +22,7 @@ fn t1735_account_alias() {
 fn t1736_slack_channel_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::supportapp::SlackChannelConfiguration {
         channel_id: super::v(),
@@ -41,6 +43,7 @@ fn t1736_slack_channel_configuration() {
 fn t1737_slack_workspace_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::supportapp::SlackWorkspaceConfiguration {
         team_id: super::v(),

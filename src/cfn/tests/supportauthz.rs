@@ -48,6 +48,7 @@ fn b1738_4(d: u32) -> crate::cfn::supportauthz::support_permit::SigningKeyInfo {
 fn t1738_support_permit() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::supportauthz::SupportPermit {
         description: Some(super::v()),

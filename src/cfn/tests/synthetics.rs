@@ -127,6 +127,7 @@ fn b1739_13(d: u32) -> crate::cfn::synthetics::canary::BaseScreenshot {
 fn t1739_canary() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::synthetics::Canary {
         artifact_config: Some(b1739_0(d)),
@@ -174,6 +175,7 @@ fn t1739_canary() {
 fn t1740_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::synthetics::Group {
         name: super::v(),

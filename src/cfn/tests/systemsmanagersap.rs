@@ -26,6 +26,7 @@ fn b1741_1(d: u32) -> crate::cfn::systemsmanagersap::application::Credential {
 fn t1741_application() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::systemsmanagersap::Application {
         application_id: super::v(),

@@ -8,6 +8,7 @@
 fn t1742_adapter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::textract::Adapter {
         adapter_name: super::v(),

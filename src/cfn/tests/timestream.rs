@@ -8,6 +8,7 @@
 fn t1743_database() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::timestream::Database {
         database_name: Some(super::v()),
@@ -23,6 +24,7 @@ fn t1743_database() {
 fn t1744_influx_db_backup() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::timestream::InfluxDbBackup {
         db_resource_id: super::v(),
@@ -62,6 +64,7 @@ fn b1745_2(d: u32) -> crate::cfn::timestream::influx_db_cluster::MaintenanceSche
 fn t1745_influx_db_cluster() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::timestream::InfluxDbCluster {
         allocated_storage: Some(super::v()),
@@ -119,6 +122,7 @@ fn b1746_2(d: u32) -> crate::cfn::timestream::influx_db_instance::MaintenanceSch
 fn t1746_influx_db_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::timestream::InfluxDbInstance {
         allocated_storage: Some(super::v()),
@@ -253,6 +257,7 @@ fn b1747_11(d: u32) -> crate::cfn::timestream::scheduled_query::MultiMeasureMapp
 fn t1747_scheduled_query() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::timestream::ScheduledQuery {
         client_token: Some(super::v()),
@@ -336,6 +341,7 @@ fn b1748_5(d: u32) -> crate::cfn::timestream::table::PartitionKey {
 fn t1748_table() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::timestream::Table {
         database_name: super::v(),

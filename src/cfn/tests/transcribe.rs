@@ -82,6 +82,7 @@ fn b1749_6(d: u32) -> crate::cfn::transcribe::call_analytics_category::Transcrip
 fn t1749_call_analytics_category() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transcribe::CallAnalyticsCategory {
         category_name: super::v(),
@@ -105,6 +106,7 @@ fn t1749_call_analytics_category() {
 fn t1750_medical_vocabulary() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transcribe::MedicalVocabulary {
         language_code: super::v(),
@@ -121,6 +123,7 @@ fn t1750_medical_vocabulary() {
 fn t1751_vocabulary() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transcribe::Vocabulary {
         data_access_role_arn: Some(super::v()),
@@ -139,6 +142,7 @@ fn t1751_vocabulary() {
 fn t1752_vocabulary_filter() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transcribe::VocabularyFilter {
         data_access_role_arn: Some(super::v()),

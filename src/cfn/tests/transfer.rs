@@ -19,6 +19,7 @@ fn b1753_0(d: u32) -> crate::cfn::transfer::agreement::CustomDirectories {
 fn t1753_agreement() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::Agreement {
         access_role: super::v(),
@@ -43,6 +44,7 @@ fn t1753_agreement() {
 fn t1754_certificate() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::Certificate {
         active_date: Some(super::v()),
@@ -113,6 +115,7 @@ fn b1755_4(d: u32) -> crate::cfn::transfer::connector::SftpConfig {
 fn t1755_connector() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::Connector {
         access_role: super::v(),
@@ -140,6 +143,7 @@ fn t1755_connector() {
 fn t1756_host_key() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::HostKey {
         description: Some(super::v()),
@@ -158,6 +162,7 @@ fn t1756_host_key() {
 fn t1757_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::Profile {
         as2_id: super::v(),
@@ -237,6 +242,7 @@ fn b1758_7(d: u32) -> crate::cfn::transfer::server::WorkflowDetail {
 fn t1758_server() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::Server {
         certificate: Some(super::v()),
@@ -292,6 +298,7 @@ fn b1759_1(d: u32) -> crate::cfn::transfer::user::PosixProfile {
 fn t1759_user() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::User {
         home_directory: Some(super::v()),
@@ -358,6 +365,7 @@ fn b1760_5(d: u32) -> crate::cfn::transfer::web_app::WebAppUnits {
 fn t1760_web_app() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::WebApp {
         access_endpoint: Some(super::v()),
@@ -473,6 +481,7 @@ fn b1761_9(d: u32) -> crate::cfn::transfer::workflow::TagStepDetails {
 fn t1761_workflow() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::transfer::Workflow {
         description: Some(super::v()),

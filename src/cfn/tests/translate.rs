@@ -24,6 +24,7 @@ fn b1762_1(d: u32) -> crate::cfn::translate::parallel_data::ParallelDataConfig {
 fn t1762_parallel_data() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::translate::ParallelData {
         description: Some(super::v()),
@@ -60,6 +61,7 @@ fn b1763_2(d: u32) -> crate::cfn::translate::terminology::TerminologyData {
 fn t1763_terminology() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::translate::Terminology {
         description: Some(super::v()),

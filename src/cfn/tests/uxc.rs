@@ -8,6 +8,7 @@
 fn t1764_account_customization() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::uxc::AccountCustomization {
         account_color: Some(super::v()),

@@ -74,6 +74,7 @@ fn b1765_7(d: u32) -> crate::cfn::verifiedpermissions::identity_source::OpenIdCo
 fn t1765_identity_source() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::verifiedpermissions::IdentitySource {
         configuration: b1765_0(d),
@@ -130,6 +131,7 @@ fn b1766_3(d: u32) -> crate::cfn::verifiedpermissions::policy::EntityIdentifier 
 fn t1766_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::verifiedpermissions::Policy {
         definition: b1766_0(d),
@@ -186,6 +188,7 @@ fn b1767_5(d: u32) -> crate::cfn::verifiedpermissions::policy_store::ValidationS
 fn t1767_policy_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::verifiedpermissions::PolicyStore {
         deletion_protection: Some(b1767_0(d)),
@@ -209,6 +212,7 @@ fn t1767_policy_store() {
 fn t1768_policy_store_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::verifiedpermissions::PolicyStoreAlias {
         alias_name: super::v(),
@@ -223,6 +227,7 @@ fn t1768_policy_store_alias() {
 fn t1769_policy_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::verifiedpermissions::PolicyTemplate {
         description: Some(super::v()),

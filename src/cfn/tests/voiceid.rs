@@ -15,6 +15,7 @@ fn b1770_0(d: u32) -> crate::cfn::voiceid::domain::ServerSideEncryptionConfigura
 fn t1770_domain() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::voiceid::Domain {
         description: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1771_access_log_subscription() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::AccessLogSubscription {
         destination_arn: super::v(),
@@ -24,6 +25,7 @@ fn t1771_access_log_subscription() {
 fn t1772_auth_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::AuthPolicy {
         policy: super::v(),
@@ -38,6 +40,7 @@ fn t1772_auth_policy() {
 fn t1773_domain_verification() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::DomainVerification {
         domain_name: super::v(),
@@ -82,6 +85,7 @@ fn b1774_3(d: u32) -> crate::cfn::vpclattice::listener::WeightedTargetGroup {
 fn t1774_listener() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::Listener {
         default_action: b1774_0(d),
@@ -129,6 +133,7 @@ fn b1775_2(d: u32) -> crate::cfn::vpclattice::resource_configuration::DnsResourc
 fn t1775_resource_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ResourceConfiguration {
         allow_association_to_sharable_service_network: Some(super::v()),
@@ -157,6 +162,7 @@ fn t1775_resource_configuration() {
 fn t1776_resource_gateway() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ResourceGateway {
         ip_address_type: Some(super::v()),
@@ -177,6 +183,7 @@ fn t1776_resource_gateway() {
 fn t1777_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ResourcePolicy {
         policy: super::v(),
@@ -271,6 +278,7 @@ fn b1778_9(d: u32) -> crate::cfn::vpclattice::rule::PathMatchType {
 fn t1778_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::Rule {
         action: b1778_0(d),
@@ -300,6 +308,7 @@ fn t1778_rule() {
 fn t1779_service() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::Service {
         auth_type: Some(super::v()),
@@ -325,6 +334,7 @@ fn b1780_0(d: u32) -> crate::cfn::vpclattice::service_network::SharingConfig {
 fn t1780_service_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ServiceNetwork {
         auth_type: Some(super::v()),
@@ -342,6 +352,7 @@ fn t1780_service_network() {
 fn t1781_service_network_resource_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ServiceNetworkResourceAssociation {
         private_dns_enabled: Some(super::v()),
@@ -358,6 +369,7 @@ fn t1781_service_network_resource_association() {
 fn t1782_service_network_service_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ServiceNetworkServiceAssociation {
         service_identifier: Some(super::v()),
@@ -381,6 +393,7 @@ fn b1783_0(d: u32) -> crate::cfn::vpclattice::service_network_vpc_association::D
 fn t1783_service_network_vpc_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::ServiceNetworkVpcAssociation {
         dns_options: Some(b1783_0(d)),
@@ -444,6 +457,7 @@ fn b1784_4(d: u32) -> crate::cfn::vpclattice::target_group::Target {
 fn t1784_target_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::vpclattice::TargetGroup {
         config: Some(b1784_0(d)),

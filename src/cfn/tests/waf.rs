@@ -27,6 +27,7 @@ fn b1785_1(d: u32) -> crate::cfn::waf::byte_match_set::FieldToMatch {
 fn t1785_byte_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::ByteMatchSet {
         byte_match_tuples: Some(vec![b1785_0(d)]),
@@ -51,6 +52,7 @@ fn b1786_0(d: u32) -> crate::cfn::waf::ip_set::IpSetDescriptor {
 fn t1786_ip_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::IpSet {
         ip_set_descriptors: Some(vec![b1786_0(d)]),
@@ -75,6 +77,7 @@ fn b1787_0(d: u32) -> crate::cfn::waf::rule::Predicate {
 fn t1787_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::Rule {
         metric_name: super::v(),
@@ -109,6 +112,7 @@ fn b1788_1(d: u32) -> crate::cfn::waf::size_constraint_set::FieldToMatch {
 fn t1788_size_constraint_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::SizeConstraintSet {
         name: super::v(),
@@ -141,6 +145,7 @@ fn b1789_1(d: u32) -> crate::cfn::waf::sql_injection_match_set::FieldToMatch {
 fn t1789_sql_injection_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::SqlInjectionMatchSet {
         name: super::v(),
@@ -173,6 +178,7 @@ fn b1790_1(d: u32) -> crate::cfn::waf::web_acl::ActivatedRule {
 fn t1790_web_acl() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::WebAcl {
         default_action: b1790_0(d),
@@ -207,6 +213,7 @@ fn b1791_1(d: u32) -> crate::cfn::waf::xss_match_set::FieldToMatch {
 fn t1791_xss_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::waf::XssMatchSet {
         name: super::v(),

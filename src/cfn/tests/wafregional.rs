@@ -27,6 +27,7 @@ fn b1792_1(d: u32) -> crate::cfn::wafregional::byte_match_set::FieldToMatch {
 fn t1792_byte_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::ByteMatchSet {
         byte_match_tuples: Some(vec![b1792_0(d)]),
@@ -51,6 +52,7 @@ fn b1793_0(d: u32) -> crate::cfn::wafregional::geo_match_set::GeoMatchConstraint
 fn t1793_geo_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::GeoMatchSet {
         geo_match_constraints: Some(vec![b1793_0(d)]),
@@ -74,6 +76,7 @@ fn b1794_0(d: u32) -> crate::cfn::wafregional::ip_set::IpSetDescriptor {
 fn t1794_ip_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::IpSet {
         ip_set_descriptors: Some(vec![b1794_0(d)]),
@@ -98,6 +101,7 @@ fn b1795_0(d: u32) -> crate::cfn::wafregional::rate_based_rule::Predicate {
 fn t1795_rate_based_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::RateBasedRule {
         match_predicates: Some(vec![b1795_0(d)]),
@@ -116,6 +120,7 @@ fn t1795_rate_based_rule() {
 fn t1796_regex_pattern_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::RegexPatternSet {
         name: super::v(),
@@ -139,6 +144,7 @@ fn b1797_0(d: u32) -> crate::cfn::wafregional::rule::Predicate {
 fn t1797_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::Rule {
         metric_name: super::v(),
@@ -173,6 +179,7 @@ fn b1798_1(d: u32) -> crate::cfn::wafregional::size_constraint_set::FieldToMatch
 fn t1798_size_constraint_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::SizeConstraintSet {
         name: super::v(),
@@ -205,6 +212,7 @@ fn b1799_1(d: u32) -> crate::cfn::wafregional::sql_injection_match_set::FieldToM
 fn t1799_sql_injection_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::SqlInjectionMatchSet {
         name: super::v(),
@@ -237,6 +245,7 @@ fn b1800_1(d: u32) -> crate::cfn::wafregional::web_acl::Rule {
 fn t1800_web_acl() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::WebAcl {
         default_action: b1800_0(d),
@@ -255,6 +264,7 @@ fn t1800_web_acl() {
 fn t1801_web_acl_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::WebAclAssociation {
         resource_arn: super::v(),
@@ -285,6 +295,7 @@ fn b1802_1(d: u32) -> crate::cfn::wafregional::xss_match_set::FieldToMatch {
 fn t1802_xss_match_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafregional::XssMatchSet {
         name: super::v(),

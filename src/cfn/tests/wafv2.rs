@@ -8,6 +8,7 @@
 fn t1803_ip_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafv2::IpSet {
         addresses: super::v(),
@@ -82,6 +83,7 @@ fn b1804_6(d: u32) -> crate::cfn::wafv2::logging_configuration::SingleHeader {
 fn t1804_logging_configuration() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafv2::LoggingConfiguration {
         log_destination_configs: super::v(),
@@ -105,6 +107,7 @@ fn t1804_logging_configuration() {
 fn t1805_regex_pattern_set() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafv2::RegexPatternSet {
         description: Some(super::v()),
@@ -678,6 +681,7 @@ fn b1806_63(d: u32) -> crate::cfn::wafv2::rule_group::VisibilityConfig {
 fn t1806_rule_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafv2::RuleGroup {
         available_labels: Some(vec![b1806_0(d)]),
@@ -1577,6 +1581,7 @@ fn b1807_92(d: u32) -> crate::cfn::wafv2::web_acl::VisibilityConfig {
 fn t1807_web_acl() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafv2::WebAcl {
         application_config: Some(b1807_0(d)),
@@ -1698,6 +1703,7 @@ fn t1807_web_acl() {
 fn t1808_web_acl_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wafv2::WebAclAssociation {
         resource_arn: super::v(),

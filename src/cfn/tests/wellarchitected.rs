@@ -8,6 +8,7 @@
 fn t1809_agent_context() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::AgentContext {
         content: super::v(),
@@ -24,6 +25,7 @@ fn t1809_agent_context() {
 fn t1810_agent_goal() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::AgentGoal {
         description: Some(super::v()),
@@ -49,6 +51,7 @@ fn b1811_0(d: u32) -> crate::cfn::wellarchitected::agent_profile::AggregationCon
 fn t1811_agent_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::AgentProfile {
         aggregation_configuration: vec![b1811_0(d)],
@@ -71,6 +74,7 @@ fn t1811_agent_profile() {
 fn t1812_lens() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::Lens {
         json_string: Some(super::v()),
@@ -94,6 +98,7 @@ fn b1813_0(d: u32) -> crate::cfn::wellarchitected::profile::ProfileQuestionUpdat
 fn t1813_profile() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::Profile {
         profile_description: super::v(),
@@ -111,6 +116,7 @@ fn t1813_profile() {
 fn t1814_review_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::ReviewTemplate {
         description: super::v(),
@@ -136,6 +142,7 @@ fn b1815_0(d: u32) -> crate::cfn::wellarchitected::workload::DiscoveryConfig {
 fn t1815_workload() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wellarchitected::Workload {
         account_ids: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1816_network() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wickr::Network {
         access_level: super::v(),

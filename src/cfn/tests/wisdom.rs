@@ -226,6 +226,7 @@ fn b1817_23(d: u32) -> crate::cfn::wisdom::ai_agent::SelfServiceAiAgentConfigura
 fn t1817_ai_agent() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AiAgent {
         assistant_id: super::v(),
@@ -267,6 +268,7 @@ fn t1817_ai_agent() {
 fn t1818_ai_agent_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AiAgentVersion {
         ai_agent_id: super::v(),
@@ -378,6 +380,7 @@ fn b1819_11(d: u32) -> crate::cfn::wisdom::ai_guardrail::GuardrailWordConfig {
 fn t1819_ai_guardrail() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AiGuardrail {
         assistant_id: super::v(),
@@ -413,6 +416,7 @@ fn t1819_ai_guardrail() {
 fn t1820_ai_guardrail_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AiGuardrailVersion {
         ai_guardrail_id: super::v(),
@@ -442,6 +446,7 @@ fn b1821_1(d: u32) -> crate::cfn::wisdom::ai_prompt::TextFullAiPromptEditTemplat
 fn t1821_ai_prompt() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AiPrompt {
         api_format: super::v(),
@@ -465,6 +470,7 @@ fn t1821_ai_prompt() {
 fn t1822_ai_prompt_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AiPromptVersion {
         ai_prompt_id: super::v(),
@@ -487,6 +493,7 @@ fn b1823_0(d: u32) -> crate::cfn::wisdom::assistant::ServerSideEncryptionConfigu
 fn t1823_assistant() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::Assistant {
         description: Some(super::v()),
@@ -521,6 +528,7 @@ fn b1824_1(d: u32) -> crate::cfn::wisdom::assistant_association::ExternalBedrock
 fn t1824_assistant_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::AssistantAssociation {
         assistant_id: super::v(),
@@ -539,6 +547,7 @@ fn t1824_assistant_association() {
 fn t1825_content() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::Content {
         knowledge_base_id: super::v(),
@@ -572,6 +581,7 @@ fn b1826_1(d: u32) -> crate::cfn::wisdom::content_association::AmazonConnectGuid
 fn t1826_content_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::ContentAssociation {
         association: b1826_0(d),
@@ -733,6 +743,7 @@ fn b1827_18(d: u32) -> crate::cfn::wisdom::knowledge_base::ParsingPrompt {
 fn t1827_knowledge_base() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::KnowledgeBase {
         description: Some(super::v()),
@@ -940,6 +951,7 @@ fn b1828_13(d: u32) -> crate::cfn::wisdom::message_template::MessageTemplateAtta
 fn t1828_message_template() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::MessageTemplate {
         channel_subtype: super::v(),
@@ -976,6 +988,7 @@ fn t1828_message_template() {
 fn t1829_message_template_version() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::MessageTemplateVersion {
         message_template_arn: super::v(),
@@ -1005,6 +1018,7 @@ fn b1830_1(d: u32) -> crate::cfn::wisdom::quick_response::GroupingConfiguration 
 fn t1830_quick_response() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::wisdom::QuickResponse {
         channels: Some(super::v()),

@@ -8,6 +8,7 @@
 fn t1831_connection_alias() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspaces::ConnectionAlias {
         connection_string: super::v(),
@@ -145,6 +146,7 @@ fn b1832_13(d: u32) -> crate::cfn::workspaces::directory::DefaultWorkspaceCreati
 fn t1832_directory() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspaces::Directory {
         active_directory_config: Some(b1832_0(d)),
@@ -200,6 +202,7 @@ fn b1833_1(d: u32) -> crate::cfn::workspaces::workspace::WorkspaceProperties {
 fn t1833_workspace() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspaces::Workspace {
         bundle_id: super::v(),
@@ -229,6 +232,7 @@ fn b1834_1(d: u32) -> crate::cfn::workspaces::workspace_ip_group::IpRuleItem {
 fn t1834_workspace_ip_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspaces::WorkspaceIpGroup {
         group_desc: Some(super::v()),
@@ -270,6 +274,7 @@ fn b1835_3(d: u32) -> crate::cfn::workspaces::workspaces_pool::TimeoutSettings {
 fn t1835_workspaces_pool() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspaces::WorkspacesPool {
         application_settings: Some(b1835_0(d)),

@@ -16,6 +16,7 @@ fn b1847_0(d: u32) -> crate::cfn::workspacesinstances::volume::TagSpecification 
 fn t1847_volume() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesinstances::Volume {
         availability_zone: super::v(),
@@ -38,6 +39,7 @@ fn t1847_volume() {
 fn t1848_volume_association() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesinstances::VolumeAssociation {
         device: super::v(),
@@ -237,6 +239,7 @@ fn b1849_18(d: u32) -> crate::cfn::workspacesinstances::workspace_instance::TagS
 fn t1849_workspace_instance() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesinstances::WorkspaceInstance {
         managed_instance: Some(b1849_0(d)),

@@ -21,6 +21,7 @@ fn b1836_1(d: u32) -> crate::cfn::workspacesthinclient::environment::Maintenance
 fn t1836_environment() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesthinclient::Environment {
         desired_software_set_id: Some(super::v()),

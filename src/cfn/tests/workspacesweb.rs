@@ -17,6 +17,7 @@ fn b1837_1(d: u32) -> crate::cfn::workspacesweb::browser_settings::WebContentFil
 fn t1837_browser_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::BrowserSettings {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -75,6 +76,7 @@ fn b1838_3(d: u32) -> crate::cfn::workspacesweb::data_protection_settings::Redac
 fn t1838_data_protection_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::DataProtectionSettings {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -97,6 +99,7 @@ fn t1838_data_protection_settings() {
 fn t1839_identity_provider() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::IdentityProvider {
         identity_provider_details: ::std::collections::BTreeMap::new(),
@@ -122,6 +125,7 @@ fn b1840_0(d: u32) -> crate::cfn::workspacesweb::ip_access_settings::IpRule {
 fn t1840_ip_access_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::IpAccessSettings {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -141,6 +145,7 @@ fn t1840_ip_access_settings() {
 fn t1841_network_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::NetworkSettings {
         security_group_ids: super::v(),
@@ -157,6 +162,7 @@ fn t1841_network_settings() {
 fn t1842_portal() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::Portal {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -211,6 +217,7 @@ fn b1843_2(d: u32) -> crate::cfn::workspacesweb::session_logger::S3LogConfigurat
 fn t1843_session_logger() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::SessionLogger {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),
@@ -232,6 +239,7 @@ fn t1843_session_logger() {
 fn t1844_trust_store() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::TrustStore {
         certificate_list: super::v(),
@@ -246,6 +254,7 @@ fn t1844_trust_store() {
 fn t1845_user_access_logging_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::UserAccessLoggingSettings {
         kinesis_stream_arn: super::v(),
@@ -325,6 +334,7 @@ fn b1846_6(d: u32) -> crate::cfn::workspacesweb::user_settings::ToolbarConfigura
 fn t1846_user_settings() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::workspacesweb::UserSettings {
         additional_encryption_context: Some(::std::collections::BTreeMap::new()),

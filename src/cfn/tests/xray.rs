@@ -16,6 +16,7 @@ fn b1850_0(d: u32) -> crate::cfn::xray::group::InsightsConfiguration {
 fn t1850_group() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::xray::Group {
         filter_expression: Some(super::v()),
@@ -33,6 +34,7 @@ fn t1850_group() {
 fn t1851_resource_policy() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::xray::ResourcePolicy {
         bypass_policy_lockout_check: Some(super::v()),
@@ -104,6 +106,7 @@ fn b1852_3(d: u32) -> crate::cfn::xray::sampling_rule::SamplingRuleUpdate {
 fn t1852_sampling_rule() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::xray::SamplingRule {
         rule_name: Some(super::v()),
@@ -125,6 +128,7 @@ fn t1852_sampling_rule() {
 fn t1853_transaction_search_config() {
     super::with_big_stack(|| {
     let d = 1u32;
+    let _ = d;
     let r = {
     crate::cfn::xray::TransactionSearchConfig {
         indexing_percentage: Some(super::v()),

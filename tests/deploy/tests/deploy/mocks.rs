@@ -840,7 +840,10 @@ fn a_missing_image_stops_the_deploy_before_any_change() {
     let (r, _) = run(app, &[not_found()], Some(&ecr), yes("mock-image"), false);
     let e = r.expect_err("unmet");
     assert_eq!(e.exit_code(), exit::REQUIREMENT_UNMET);
-    assert!(e.to_string().contains("docker push"), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("docker push"), "{msg}");
+    // After the push commands, the command that deploys the stopped stack.
+    assert!(msg.trim_end().ends_with("deploy --stack tiny"), "{msg}");
 }
 
 #[test]

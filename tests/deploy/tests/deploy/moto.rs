@@ -41,7 +41,7 @@ fn env() {
 }
 
 /// Runs the CLI in process with `--endpoint-url`; returns (exit code, stdout, stderr).
-fn cli(
+pub(crate) fn cli(
     app: impl FnOnce() -> App,
     moto: &Moto,
     out: &std::path::Path,
@@ -90,7 +90,7 @@ fn flagship(moto: &Moto, out: &std::path::Path, args: &[&str]) -> (i32, String, 
     )
 }
 
-fn stack_status(moto: &Moto, name: &str) -> String {
+pub(crate) fn stack_status(moto: &Moto, name: &str) -> String {
     let body = moto.api(
         "cloudformation",
         None,
@@ -103,7 +103,7 @@ fn stack_status(moto: &Moto, name: &str) -> String {
         .to_owned()
 }
 
-fn json_api(moto: &Moto, service: &str, target: &str, body: Value) -> Value {
+pub(crate) fn json_api(moto: &Moto, service: &str, target: &str, body: Value) -> Value {
     let text = moto.api(service, Some(target), &body.to_string());
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{target}: not JSON ({e}): {text}"))
 }
