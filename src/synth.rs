@@ -513,7 +513,11 @@ impl App {
                 ),
             );
         }
-        let template = Json::Object(t);
+        let mut template = Json::Object(t);
+        // Sorted keys at every level, whatever serde_json's features: a dependency may turn
+        // on `preserve_order` (the AWS SDK does, under `deploy`), and the template must be
+        // byte-identical with and without it.
+        template.sort_all_objects();
 
         // Quotas.
         let count = |key: &str| {
@@ -882,7 +886,9 @@ impl Assembly {
                 })
             })
             .collect();
-        json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks })
+        let mut m = json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks });
+        m.sort_all_objects();
+        m
     }
 
     /// Writes `<Stack>.template.json` for each stack and `manifest.json` into `dir`.

@@ -7,7 +7,11 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
+
+/// The compiled-size limit for schema patterns (the `regex` default of 10 MiB rejects a few
+/// large alternations in the schemas). The generator checks patterns with the same limit.
+pub const PATTERN_SIZE_LIMIT: usize = 64 << 20;
 
 use crate::diag::{codes, DiagPath, Diagnostic};
 use crate::resource::{Pattern, Rule, Shape};
@@ -196,5 +200,13 @@ fn compiled(p: &'static str) -> Option<Regex> {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     };
-    guard.entry(p).or_insert_with(|| Regex::new(p).ok()).clone()
+    guard
+        .entry(p)
+        .or_insert_with(|| {
+            RegexBuilder::new(p)
+                .size_limit(PATTERN_SIZE_LIMIT)
+                .build()
+                .ok()
+        })
+        .clone()
 }

@@ -75,7 +75,8 @@ impl Env {
             }
             return *ok;
         }
-        let ok = match regex::Regex::new(p) {
+        // The same size limit as the core's validator (`stackforge::validate::PATTERN_SIZE_LIMIT`).
+        let ok = match regex::RegexBuilder::new(p).size_limit(64 << 20).build() {
             Ok(_) => true,
             Err(regex::Error::CompiledTooBig(_)) => {
                 self.too_big.insert(p.to_owned());

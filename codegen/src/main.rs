@@ -561,7 +561,7 @@ fn unsupported_file(env: &emit::Env) -> String {
          `Pattern::Unsupported` and are **not checked** at synth (cfn-lint still checks them).\n\
          Python's `\\Z` is already rewritten to `\\z` before this list is made.\n\n\
          {} distinct patterns, {} uses: {} use look-ahead, {} look-behind, {} exceed the\n\
-         default compiled-size limit (marked *too big*: Unicode classes under long repetitions),\n\
+         64 MiB compiled-size limit the validator allows (marked *too big*: Unicode classes under long repetitions),\n\
          {} are other dialect differences (`\\p{{Graph}}`, surrogate `\\uD800` ranges, `[\\w-.]`).\n\n",
         env.cfn_lint_version,
         env.schema_date,

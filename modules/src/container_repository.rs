@@ -147,7 +147,7 @@ impl ContainerRepository {
             );
         }
         let keep = props.keep_last_images.clamp(1, 10_000);
-        let policy = json!({
+        let mut policy = json!({
             "rules": [{
                 "rulePriority": 1,
                 "description": format!("keep the last {keep} images"),
@@ -155,6 +155,9 @@ impl ContainerRepository {
                 "action": {"type": "expire"}
             }]
         });
+        // Sorted keys: the text must not depend on serde_json's `preserve_order` feature,
+        // which another crate in the build may turn on.
+        policy.sort_all_objects();
         let mut encryption =
             repository::EncryptionConfiguration::new(repository::EncryptionType::Kms);
         encryption.kms_key = props.kms_key_arn.clone();

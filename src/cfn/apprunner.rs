@@ -288,7 +288,7 @@ impl crate::resource::Resource for Service {
 
 static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
     fields: &[
-        ("AutoScalingConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Unsupported("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+        ("AutoScalingConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
         ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::service::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("HealthCheckConfiguration", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("InstanceConfiguration", crate::resource::Rule { shape: Some(&self::service::INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -520,7 +520,7 @@ pub mod service {
 
     pub(super) static EGRESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
         fields: &[
-            ("VpcConnectorArn", crate::resource::Rule { min_len: Some(44), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Unsupported("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+            ("VpcConnectorArn", crate::resource::Rule { min_len: Some(44), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
         ],
     };
 
@@ -588,7 +588,7 @@ pub mod service {
 
     pub(super) static SERVICE_OBSERVABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
         fields: &[
-            ("ObservabilityConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Unsupported("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+            ("ObservabilityConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
         ],
     };
 
@@ -659,7 +659,7 @@ pub mod service {
     pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
         fields: &[
             ("AccessRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
-            ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Unsupported("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+            ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
         ],
     };
 
@@ -1278,7 +1278,7 @@ impl crate::resource::Resource for VpcIngressConnection {
 static VPC_INGRESS_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
     fields: &[
         ("IngressVpcConfiguration", crate::resource::Rule { shape: Some(&self::vpc_ingress_connection::INGRESS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Unsupported("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+        ("ServiceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpc_ingress_connection::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcIngressConnectionName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,39}")), ..crate::resource::Rule::NONE }),
     ],

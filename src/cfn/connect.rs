@@ -3737,7 +3737,7 @@ static HOURS_OF_OPERATION_SHAPE: crate::resource::Shape = crate::resource::Shape
     fields: &[
         ("ChildHoursOfOperations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Config", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Unsupported("^[\\P{C}\\r\\n\\t]{1,250}$")), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\r\\n\\t]{1,250}$")), ..crate::resource::Rule::NONE }),
         ("HoursOfOperationOverrides", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\r\\n\\t]{1,127}$")), ..crate::resource::Rule::NONE }),

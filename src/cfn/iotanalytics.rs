@@ -483,7 +483,7 @@ pub mod dataset {
 
     pub(super) static OUTPUT_FILE_URI_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
         fields: &[
-            ("FileName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^[\\w\\.-]{1,255}$")), ..crate::resource::Rule::NONE }),
+            ("FileName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.-]{1,255}$")), ..crate::resource::Rule::NONE }),
         ],
     };
 

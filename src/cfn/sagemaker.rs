@@ -21009,7 +21009,7 @@ static MODEL_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
         ("SamplePayloadUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/]+)/?(.*)$")), ..crate::resource::Rule::NONE }),
         ("SecurityConfig", crate::resource::Rule { shape: Some(&self::model_package::SECURITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("SourceAlgorithmSpecification", crate::resource::Rule { shape: Some(&self::model_package::SOURCE_ALGORITHM_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceUri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}")), ..crate::resource::Rule::NONE }),
+        ("SourceUri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}")), ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::model_package::TAG26_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("ValidationSpecification", crate::resource::Rule { shape: Some(&self::model_package::VALIDATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ],

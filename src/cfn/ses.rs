@@ -2653,7 +2653,7 @@ pub mod mail_manager_rule_set {
     pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
         fields: &[
             ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-            ("TopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$")), ..crate::resource::Rule::NONE }),
+            ("TopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$")), ..crate::resource::Rule::NONE }),
         ],
     };
 
