@@ -151,24 +151,23 @@ fn flagship_deploys_redeploys_without_changes_and_updates_desired_count() {
     assert!(out.contains("fargate-app: CREATE_COMPLETE"), "{out}");
     assert_eq!(stack_status(&moto, "fargate-app"), "CREATE_COMPLETE");
 
-    // The network: the VPC and its four subnets.
+    // The network: the VPC exists with the flagship's CIDR. moto gap: moto 5.2.5 cannot
+    // create an RDS instance whose DBParameterGroupName is a Ref, and through a change set it
+    // silently stops creating resources there while still reporting CREATE_COMPLETE. It walks
+    // the (sorted) template and creates references on demand, so which of the other
+    // resources exist depends on moto's order, not on the template; the subnets, security
+    // groups, load balancer and ECS service are therefore checked on the web-tier app below
+    // (`web_tier_state_is_modelled_and_desired_count_updates`), which has no database.
     let vpcs = moto.api(
         "ec2",
         None,
         "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=cidr&Filter.1.Value.1=10.0.0.0/16",
     );
-    let vpc_id = vpcs
-        .split("<vpcId>")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_else(|| panic!("the flagship's VPC: {vpcs}"))
-        .to_owned();
-    let subnets = moto.api(
-        "ec2",
-        None,
-        &format!("Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc_id}"),
+    assert_eq!(
+        vpcs.matches("<vpcId>").count(),
+        1,
+        "the flagship's VPC: {vpcs}"
     );
-    assert_eq!(subnets.matches("<subnetId>").count(), 4, "{subnets}");
 
     // Same app again: no changes, exit 0, and the empty change set is deleted (only the
     // executed CREATE change set remains).
