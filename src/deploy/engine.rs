@@ -854,22 +854,38 @@ impl<'u, 'w> Engine<'u, 'w> {
         }
     }
 
+    /// Prints the caller identity, remembers the app's stacks, and returns the selected
+    /// stacks in deploy order (or reversed, for destroy) after checking each one's pinned
+    /// account and region against the caller.
+    async fn select<'a>(
+        &mut self,
+        assembly: &'a Assembly,
+        selected: &[String],
+        reverse: bool,
+    ) -> Result<Vec<&'a StackArtifact>, DeployError> {
+        let id = self.identity().await?;
+        self.app_stacks = assembly.stacks.iter().map(|s| s.name.clone()).collect();
+        let mut stacks: Vec<&StackArtifact> = assembly
+            .stacks
+            .iter()
+            .filter(|s| selected.is_empty() || selected.contains(&s.name))
+            .collect();
+        if reverse {
+            stacks.reverse();
+        }
+        for s in &stacks {
+            self.check_environment(s, &id)?;
+        }
+        Ok(stacks)
+    }
+
     /// Deploys the stacks in the order given (dependencies first) and writes outputs.json.
     pub async fn deploy(
         &mut self,
         assembly: &Assembly,
         selected: &[String],
     ) -> Result<Vec<StackReport>, DeployError> {
-        let id = self.identity().await?;
-        self.app_stacks = assembly.stacks.iter().map(|s| s.name.clone()).collect();
-        let stacks: Vec<&StackArtifact> = assembly
-            .stacks
-            .iter()
-            .filter(|s| selected.is_empty() || selected.contains(&s.name))
-            .collect();
-        for s in &stacks {
-            self.check_environment(s, &id)?;
-        }
+        let stacks = self.select(assembly, selected, false).await?;
         // A stack waits for its dependencies: the ones not deployed in this run must exist.
         for s in &stacks {
             for d in &s.dependencies {
@@ -1373,17 +1389,7 @@ impl<'u, 'w> Engine<'u, 'w> {
         assembly: &Assembly,
         selected: &[String],
     ) -> Result<Vec<StackReport>, DeployError> {
-        let id = self.identity().await?;
-        self.app_stacks = assembly.stacks.iter().map(|s| s.name.clone()).collect();
-        let stacks: Vec<&StackArtifact> = assembly
-            .stacks
-            .iter()
-            .rev()
-            .filter(|s| selected.is_empty() || selected.contains(&s.name))
-            .collect();
-        for s in &stacks {
-            self.check_environment(s, &id)?;
-        }
+        let stacks = self.select(assembly, selected, true).await?;
         // Look first, then ask once.
         let mut present = Vec::new();
         for s in &stacks {
