@@ -92,6 +92,16 @@ struct ExportKey {
     attr: Option<String>,
 }
 
+impl ExportKey {
+    fn new(id: ResourceId, attr: Option<&str>) -> Self {
+        ExportKey {
+            stack: id.stack,
+            node: id.node.index() as u32,
+            attr: attr.map(str::to_owned),
+        }
+    }
+}
+
 struct Ctx<'a> {
     app: &'a App,
     stack: u32,
@@ -149,11 +159,7 @@ impl App {
                         let Some(node) = producer.graph.node_weight(id.node) else {
                             return;
                         };
-                        let key = ExportKey {
-                            stack: id.stack,
-                            node: id.node.index() as u32,
-                            attr: attr.map(str::to_owned),
-                        };
+                        let key = ExportKey::new(id, attr);
                         exports
                             .entry(key)
                             .or_insert_with(|| export_names(producer, &node.logical_id, attr));
@@ -191,11 +197,7 @@ impl App {
             for e in &s.kept_exports {
                 e.visit_refs(&mut |id, attr| {
                     if let Some(node) = s.graph.node_weight(id.node) {
-                        let key = ExportKey {
-                            stack: id.stack,
-                            node: id.node.index() as u32,
-                            attr: attr.map(str::to_owned),
-                        };
+                        let key = ExportKey::new(id, attr);
                         exports
                             .entry(key)
                             .or_insert_with(|| export_names(s, &node.logical_id, attr));
@@ -747,11 +749,7 @@ impl Ctx<'_> {
     }
 
     fn import(&self, id: ResourceId, attr: Option<&str>) -> Json {
-        let key = ExportKey {
-            stack: id.stack,
-            node: id.node.index() as u32,
-            attr: attr.map(str::to_owned),
-        };
+        let key = ExportKey::new(id, attr);
         let name = self
             .exports
             .get(&key)
