@@ -903,24 +903,20 @@ impl Scope<'_> {
                 );
             }
         }
-        if let (Some(a), Some(b)) = (p.min_length, p.max_length) {
-            if a > b {
+        let lengths = p
+            .min_length
+            .zip(p.max_length)
+            .map(|(a, b)| (f64::from(a), f64::from(b)));
+        for (bounds, min, max) in [
+            (lengths, "MinLength", "MaxLength"),
+            (p.min_value.zip(p.max_value), "MinValue", "MaxValue"),
+        ] {
+            if let Some((a, b)) = bounds.filter(|(a, b)| a > b) {
                 self.error(
                     codes::INVALID_PARAMETER,
                     &id,
-                    Some("MinLength"),
-                    format!("MinLength {a} is above MaxLength {b}"),
-                    "swap or fix the bounds",
-                );
-            }
-        }
-        if let (Some(a), Some(b)) = (p.min_value, p.max_value) {
-            if a > b {
-                self.error(
-                    codes::INVALID_PARAMETER,
-                    &id,
-                    Some("MinValue"),
-                    format!("MinValue {a} is above MaxValue {b}"),
+                    Some(min),
+                    format!("{min} {a} is above {max} {b}"),
                     "swap or fix the bounds",
                 );
             }

@@ -574,3 +574,43 @@ fn items_of_another_stack_are_rejected() {
     app.stack("two").add("Q", named(p));
     assert_eq!(codes_of(&app), vec![codes::WRONG_STACK]);
 }
+
+#[test]
+fn parameter_bounds_that_cross_are_errors() {
+    let mut app = App::new();
+    let mut s = app.stack("b");
+    s.parameter("Name", Parameter::string().length(Some(10), Some(2)));
+    s.parameter("Size", Parameter::number().range(Some(5.0), Some(1.0)));
+    s.parameter("Ok", Parameter::number().range(Some(1.0), Some(1.0)));
+    s.add("Q", group());
+    let err = app.synth().unwrap_err();
+    let found: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                d.path.logical_id.clone().unwrap_or_default(),
+                d.path.property.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                codes::INVALID_PARAMETER,
+                "Name".to_owned(),
+                "MinLength".to_owned()
+            ),
+            (
+                codes::INVALID_PARAMETER,
+                "Size".to_owned(),
+                "MinValue".to_owned()
+            ),
+        ]
+    );
+    assert!(err.diagnostics()[0]
+        .message
+        .contains("MinLength 10 is above MaxLength 2"));
+}
