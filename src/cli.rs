@@ -19,8 +19,8 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
+use crate::app::App;
 use crate::diag::Diagnostic;
-use crate::stack::App;
 use crate::synth::Assembly;
 
 /// Named exit codes.

@@ -72,6 +72,10 @@ pub mod codes {
     pub const INVALID_ENVIRONMENT: Code = Code("SF017");
     /// An export name is invalid or used twice in one app.
     pub const INVALID_EXPORT: Code = Code("SF018");
+    /// A template rule is empty or references something other than parameters.
+    pub const INVALID_RULE: Code = Code("SF019");
+    /// A stack references a stack of another environment (another account or region).
+    pub const CROSS_ENVIRONMENT: Code = Code("SF020");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

@@ -7,7 +7,7 @@
 //! ```
 //! use stackforge::{App, Output, Raw, value::fns};
 //!
-//! let mut app = App::new();
+//! let app = App::new();
 //! let mut stack = app.stack("demo");
 //! let topic = stack.add_raw("Alerts", Raw::new("AWS::SNS::Topic").prop("TopicName", fns::sub(["alerts-".into(), stackforge::value::pseudo::region().into()])));
 //! stack.output("TopicArn", Output::new(topic.reference()).export());
@@ -20,6 +20,7 @@
 //! See `ARCHITECTURE.md` for the contract between the core, the generated types and the
 //! patterns.
 
+pub mod app;
 pub mod cfn;
 pub mod cli;
 #[cfg(feature = "deploy")]
@@ -27,6 +28,8 @@ pub mod deploy;
 pub mod diag;
 pub mod diff;
 pub mod graph;
+pub mod json;
+pub mod policy;
 pub mod resource;
 pub mod stack;
 pub mod synth;
@@ -34,11 +37,12 @@ pub mod testing;
 pub mod validate;
 pub mod value;
 
+pub use app::{App, Environment, EnvironmentProps, Grant, GrantRole, Scope};
 pub use diag::{Code, DiagPath, Diagnostic, Severity, SynthError};
 pub use resource::{Handle, Props, Raw, Resource, Tag, ToExpr};
-pub use stack::{App, Condition, Mapping, Output, Parameter, Policy, Requirement, Scope, Stack};
-pub use synth::{Assembly, StackArtifact};
-pub use value::{dynamic, fns, pseudo, CfnEnum, Expr, Json, List, Val};
+pub use stack::{Output, Parameter, Policy, Requirement, Rule, Stack};
+pub use synth::{Assembly, EnvironmentArtifact, StackArtifact};
+pub use value::{dynamic, fns, pseudo, CfnEnum, Condition, Expr, Json, List, Mapping, Val};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::{json, Map, Value as Json};
 
+use crate::app::{App, EnvDef};
 use crate::diag::{codes, DiagPath, Diagnostic, SynthError};
 use crate::graph::{dependency_order, find_cycle};
-use crate::stack::{App, EdgeReason, Requirement, Stack};
-use crate::value::{Expr, ItemId, ItemKind, RefTarget, ResourceId, SubPart};
+use crate::stack::{EdgeReason, ParamDef, Requirement, Rule, Stack};
+use crate::value::{number, Expr, ItemId, ItemKind, RefTarget, ResourceId, SubPart};
 
 /// CloudFormation's quota of resources per stack.
 pub const MAX_RESOURCES: usize = 500;
@@ -39,8 +40,26 @@ pub const MAX_LOGICAL_ID: usize = 255;
 pub struct Assembly {
     /// Stacks in deploy order (dependencies first).
     pub stacks: Vec<StackArtifact>,
+    /// The app's environments, in the order they were declared.
+    pub environments: Vec<EnvironmentArtifact>,
     /// Warnings (errors make synth fail instead).
     pub warnings: Vec<Diagnostic>,
+}
+
+/// One environment of a synthesized app: where its stacks go.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EnvironmentArtifact {
+    /// The environment's name (`prod`).
+    pub name: String,
+    /// The account, if pinned.
+    pub account: Option<String>,
+    /// The region, if pinned.
+    pub region: Option<String>,
+    /// The role the deploy engine assumes, if any.
+    pub role_arn: Option<String>,
+    /// Its stacks (full names), in deploy order.
+    pub stacks: Vec<String>,
 }
 
 /// One synthesized stack.
@@ -71,6 +90,8 @@ pub struct StackArtifact {
     pub resource_order: Vec<String>,
     /// Resource dependency edges `(from, to, reason)` by logical ID, sorted.
     pub resource_edges: Vec<(String, String, String)>,
+    /// The environment the stack belongs to, if any.
+    pub environment: Option<String>,
 }
 
 impl StackArtifact {
@@ -103,9 +124,16 @@ impl ExportKey {
 }
 
 struct Ctx<'a> {
-    app: &'a App,
+    app: &'a Synth<'a>,
     stack: u32,
     exports: &'a BTreeMap<ExportKey, (String, String)>,
+}
+
+/// The app's state during one synth.
+struct Synth<'a> {
+    id: u32,
+    stacks: &'a [Stack],
+    envs: &'a [EnvDef],
 }
 
 impl App {
@@ -119,8 +147,27 @@ impl App {
 
     /// Synthesizes every stack. Fails with every error at once.
     pub fn synth(&self) -> Result<Assembly, SynthError> {
-        let mut diags: Vec<Diagnostic> = Vec::new();
-        for s in &self.stacks {
+        self.with_state(|st| {
+            let mut diags = st.diags.clone();
+            Synth {
+                id: self.id,
+                stacks: &st.stacks,
+                envs: &st.environments,
+            }
+            .run(&mut diags)
+        })
+    }
+}
+
+impl Synth<'_> {
+    fn env_name(&self, s: &Stack) -> Option<String> {
+        s.environment
+            .and_then(|e| self.envs.get(e as usize))
+            .map(|e| e.name.clone())
+    }
+
+    fn run(&self, diags: &mut Vec<Diagnostic>) -> Result<Assembly, SynthError> {
+        for s in self.stacks {
             diags.extend(s.diags.iter().cloned());
         }
         if self.stacks.is_empty() {
@@ -135,11 +182,20 @@ impl App {
         // 1. References: foreign apps, wrong-stack items, cross-stack imports.
         let mut exports: BTreeMap<ExportKey, (String, String)> = BTreeMap::new();
         let mut stack_graph: DiGraph<(), String> = DiGraph::new();
-        for _ in &self.stacks {
+        for _ in self.stacks {
             stack_graph.add_node(());
         }
         let mut stack_edges: BTreeSet<(u32, u32)> = BTreeSet::new();
-        for s in &self.stacks {
+        let mut add_stack_edge = |from: u32, to: u32, why: String| {
+            if stack_edges.insert((from, to)) {
+                stack_graph.add_edge(
+                    NodeIndex::new(from as usize),
+                    NodeIndex::new(to as usize),
+                    why,
+                );
+            }
+        };
+        for s in self.stacks {
             let mut visit = |owner: &str, e: &Expr, diags: &mut Vec<Diagnostic>| {
                 e.visit_refs(&mut |id, attr| {
                     if id.app != self.id {
@@ -159,40 +215,47 @@ impl App {
                         let Some(node) = producer.graph.node_weight(id.node) else {
                             return;
                         };
+                        if let Some(why) = self.cross_environment(s, producer) {
+                            diags.push(path_err(
+                                codes::CROSS_ENVIRONMENT,
+                                &s.name,
+                                owner,
+                                &format!("references {}/{} across environments: {why}", producer.name, node.logical_id),
+                                "exports work only within one account and region: create the resource in each environment, or pass the value as a parameter",
+                            ));
+                            return;
+                        }
                         let key = ExportKey::new(id, attr);
                         exports
                             .entry(key)
                             .or_insert_with(|| export_names(producer, &node.logical_id, attr));
-                        if stack_edges.insert((s.index, id.stack)) {
-                            stack_graph.add_edge(
-                                NodeIndex::new(s.index as usize),
-                                NodeIndex::new(id.stack as usize),
-                                format!("{owner} references {}", node.logical_id),
-                            );
-                        }
+                        add_stack_edge(s.index, id.stack, format!("{owner} references {}", node.logical_id));
                     }
                 });
-                e.visit_items(&mut |kind, item| check_item(self, s, owner, kind, item, diags));
+                e.visit_items(&mut |kind, item| self.check_item(s, owner, kind, item, diags));
             };
             for n in s.graph.node_weights() {
-                visit(&n.logical_id, &n.props, &mut diags);
+                visit(&n.logical_id, &n.props, diags);
                 for (_, v) in &n.overrides {
                     if let Some(v) = v {
-                        visit(&n.logical_id, v, &mut diags);
+                        visit(&n.logical_id, v, diags);
                     }
                 }
                 if let Some(c) = &n.condition {
-                    check_item(self, s, &n.logical_id, ItemKind::Condition, c, &mut diags);
+                    self.check_item(s, &n.logical_id, ItemKind::Condition, c, diags);
                 }
             }
             for (name, o) in &s.outputs {
-                visit(name, &o.value, &mut diags);
+                visit(name, &o.value, diags);
                 if let Some(c) = &o.condition {
-                    check_item(self, s, name, ItemKind::Condition, c, &mut diags);
+                    self.check_item(s, name, ItemKind::Condition, c, diags);
                 }
             }
             for (name, c) in &s.conditions {
-                visit(name, c, &mut diags);
+                visit(name, c, diags);
+            }
+            for (name, rule) in &s.rules {
+                self.check_rule(s, name, rule, diags);
             }
             for e in &s.kept_exports {
                 e.visit_refs(&mut |id, attr| {
@@ -203,6 +266,23 @@ impl App {
                             .or_insert_with(|| export_names(s, &node.logical_id, attr));
                     }
                 });
+            }
+            for d in &s.stack_dependencies {
+                if let Some(producer) = self.stacks.get(d.on as usize) {
+                    if let Some(why) = self.cross_environment(s, producer) {
+                        diags.push(path_err(
+                            codes::CROSS_ENVIRONMENT,
+                            &s.name,
+                            "",
+                            &format!(
+                                "depends on stack {} of another environment: {why}",
+                                producer.name
+                            ),
+                            "a stack can only wait for stacks of its own account and region",
+                        ));
+                    }
+                    add_stack_edge(s.index, d.on, d.reason.clone());
+                }
             }
         }
 
@@ -224,7 +304,7 @@ impl App {
 
         // Export names must be unique across the app.
         let mut seen_exports: BTreeMap<String, String> = BTreeMap::new();
-        for s in &self.stacks {
+        for s in self.stacks {
             for (id, o) in &s.outputs {
                 if let Some(name) = &o.export {
                     if let Some(prev) =
@@ -245,7 +325,7 @@ impl App {
 
         // 3. Per stack: graph, cycles, quotas, template.
         let mut artifacts: Vec<Option<StackArtifact>> = vec![None; self.stacks.len()];
-        for s in &self.stacks {
+        for s in self.stacks {
             let deps: Vec<String> = stack_edges
                 .iter()
                 .filter(|(from, _)| *from == s.index)
@@ -253,7 +333,7 @@ impl App {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            if let Some(a) = self.synth_stack(s, &exports, deps, &mut diags) {
+            if let Some(a) = self.synth_stack(s, &exports, deps, diags) {
                 artifacts[s.index as usize] = Some(a);
             }
         }
@@ -261,16 +341,146 @@ impl App {
         diags.sort_by(|a, b| (a.severity, &a.path, a.code).cmp(&(b.severity, &b.path, b.code)));
         diags.dedup();
         if diags.iter().any(Diagnostic::is_error) {
-            return Err(SynthError::Invalid(diags));
+            return Err(SynthError::Invalid(std::mem::take(diags)));
         }
-        let stacks = stack_order
+        let stacks: Vec<StackArtifact> = stack_order
             .into_iter()
             .filter_map(|i| artifacts[i.index()].take())
             .collect();
+        let environments = self
+            .envs
+            .iter()
+            .map(|e| EnvironmentArtifact {
+                name: e.name.clone(),
+                account: e.props.account.clone(),
+                region: e.props.region.clone(),
+                role_arn: e.props.role_arn.clone(),
+                stacks: stacks
+                    .iter()
+                    .filter(|s| s.environment.as_deref() == Some(e.name.as_str()))
+                    .map(|s| s.name.clone())
+                    .collect(),
+            })
+            .collect();
         Ok(Assembly {
             stacks,
-            warnings: diags,
+            environments,
+            warnings: std::mem::take(diags),
         })
+    }
+
+    /// Why `consumer` may not reference `producer`: both pin different accounts or regions.
+    fn cross_environment(&self, consumer: &Stack, producer: &Stack) -> Option<String> {
+        if consumer.environment == producer.environment {
+            return None;
+        }
+        let differs =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
+        let mut why = Vec::new();
+        if differs(&consumer.account, &producer.account) {
+            why.push(format!(
+                "account {} vs {}",
+                consumer.account.as_deref().unwrap_or_default(),
+                producer.account.as_deref().unwrap_or_default()
+            ));
+        }
+        if differs(&consumer.region, &producer.region) {
+            why.push(format!(
+                "region {} vs {}",
+                consumer.region.as_deref().unwrap_or_default(),
+                producer.region.as_deref().unwrap_or_default()
+            ));
+        }
+        (!why.is_empty()).then(|| {
+            format!(
+                "{} is in {} and {} is in {}",
+                consumer.name,
+                self.env_name(consumer)
+                    .unwrap_or_else(|| "no environment".into()),
+                producer.name,
+                self.env_name(producer)
+                    .unwrap_or_else(|| "no environment".into()),
+            ) + &format!(" ({})", why.join(", "))
+        })
+    }
+
+    /// Rules may name parameters and pseudo parameters only.
+    fn check_rule(&self, s: &Stack, name: &str, rule: &Rule, diags: &mut Vec<Diagnostic>) {
+        let mut bad: Vec<&'static str> = Vec::new();
+        let mut walk = |e: &Expr| {
+            fn visit(e: &Expr, bad: &mut Vec<&'static str>) {
+                match e {
+                    Expr::Ref(RefTarget::Resource(_)) | Expr::GetAtt(..) => bad.push("a resource"),
+                    Expr::Condition(_) | Expr::If(..) => bad.push("a condition"),
+                    Expr::FindInMap(..) => bad.push("a mapping"),
+                    Expr::ImportValue(_) => bad.push("an import"),
+                    _ => {}
+                }
+                e.for_each_child(&mut |c| visit(c, bad));
+            }
+            visit(e, &mut bad);
+        };
+        if let Some(c) = &rule.condition {
+            walk(c);
+        }
+        for (a, _) in &rule.assertions {
+            walk(a);
+        }
+        bad.sort_unstable();
+        bad.dedup();
+        if !bad.is_empty() {
+            diags.push(path_err(
+                codes::INVALID_RULE,
+                &s.name,
+                name,
+                &format!(
+                    "rule `{name}` references {}; rules see only parameters and pseudo parameters",
+                    bad.join(", ")
+                ),
+                "compare parameter values (Ref) with literals in the rule",
+            ));
+        }
+        let mut check_items = |e: &Expr| {
+            e.visit_items(&mut |kind, item| self.check_item(s, name, kind, item, diags));
+        };
+        if let Some(c) = &rule.condition {
+            check_items(c);
+        }
+        for (a, _) in &rule.assertions {
+            check_items(a);
+        }
+    }
+
+    fn check_item(
+        &self,
+        s: &Stack,
+        owner: &str,
+        kind: ItemKind,
+        item: &ItemId,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let what = match kind {
+            ItemKind::Parameter => "parameter",
+            ItemKind::Condition => "condition",
+            ItemKind::Mapping => "mapping",
+        };
+        if item.app != self.id {
+            diags.push(path_err(
+                codes::FOREIGN_APP,
+                &s.name,
+                owner,
+                &format!("the {what} `{}` belongs to another App", item.name),
+                "define it in this app",
+            ));
+        } else if item.stack != s.index {
+            diags.push(path_err(
+                codes::WRONG_STACK,
+                &s.name,
+                owner,
+                &format!("the {what} `{}` belongs to another stack", item.name),
+                &format!("{what}s are local to a stack; define it in this stack too"),
+            ));
+        }
     }
 
     fn synth_stack(
@@ -485,7 +695,7 @@ impl App {
                 Json::Object(
                     s.params
                         .iter()
-                        .map(|(k, p)| (k.clone(), p.to_json()))
+                        .map(|(k, p)| (k.clone(), param_json(p)))
                         .collect(),
                 ),
             );
@@ -511,6 +721,32 @@ impl App {
                     s.mappings
                         .iter()
                         .map(|(k, m)| (k.clone(), m.clone()))
+                        .collect(),
+                ),
+            );
+        }
+        if !s.rules.is_empty() {
+            t.insert(
+                "Rules".into(),
+                Json::Object(
+                    s.rules
+                        .iter()
+                        .map(|(k, r)| {
+                            let mut m = Map::new();
+                            if let Some(c) = &r.condition {
+                                m.insert("RuleCondition".into(), cx.render(c));
+                            }
+                            m.insert(
+                                "Assertions".into(),
+                                Json::Array(
+                                    r.assertions
+                                        .iter()
+                                        .map(|(a, d)| json!({"Assert": cx.render(a), "AssertDescription": d}))
+                                        .collect(),
+                                ),
+                            );
+                            (k.clone(), Json::Object(m))
+                        })
                         .collect(),
                 ),
             );
@@ -578,6 +814,7 @@ impl App {
                 .map(|i| s.graph[*i].logical_id.clone())
                 .collect(),
             resource_edges: edges,
+            environment: self.env_name(s),
         })
     }
 }
@@ -595,36 +832,41 @@ fn path_err(code: crate::diag::Code, stack: &str, id: &str, msg: &str, help: &st
     )
 }
 
-fn check_item(
-    app: &App,
-    s: &Stack,
-    owner: &str,
-    kind: ItemKind,
-    item: &ItemId,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let what = match kind {
-        ItemKind::Parameter => "parameter",
-        ItemKind::Condition => "condition",
-        ItemKind::Mapping => "mapping",
-    };
-    if item.app != app.id {
-        diags.push(path_err(
-            codes::FOREIGN_APP,
-            &s.name,
-            owner,
-            &format!("the {what} `{}` belongs to another App", item.name),
-            "define it in this app",
-        ));
-    } else if item.stack != s.index {
-        diags.push(path_err(
-            codes::WRONG_STACK,
-            &s.name,
-            owner,
-            &format!("the {what} `{}` belongs to another stack", item.name),
-            &format!("{what}s are local to a stack; define it in this stack too"),
-        ));
+/// A parameter as the template writes it.
+fn param_json(p: &ParamDef) -> Json {
+    let mut m = Map::new();
+    m.insert("Type".into(), p.kind.as_str().into_owned().into());
+    if let Some(d) = &p.description {
+        m.insert("Description".into(), d.clone().into());
     }
+    if let Some(d) = &p.default {
+        m.insert("Default".into(), d.clone().into());
+    }
+    if p.no_echo {
+        m.insert("NoEcho".into(), true.into());
+    }
+    if !p.allowed_values.is_empty() {
+        m.insert("AllowedValues".into(), p.allowed_values.clone().into());
+    }
+    if let Some(v) = &p.allowed_pattern {
+        m.insert("AllowedPattern".into(), v.clone().into());
+    }
+    if let Some(c) = &p.constraint_description {
+        m.insert("ConstraintDescription".into(), c.clone().into());
+    }
+    if let Some(v) = p.min_length {
+        m.insert("MinLength".into(), v.into());
+    }
+    if let Some(v) = p.max_length {
+        m.insert("MaxLength".into(), v.into());
+    }
+    if let Some(v) = p.min_value {
+        m.insert("MinValue".into(), number(v));
+    }
+    if let Some(v) = p.max_value {
+        m.insert("MaxValue".into(), number(v));
+    }
+    Json::Object(m)
 }
 
 /// Output logical ID and export name for a cross-stack reference.
@@ -730,15 +972,6 @@ fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) {
     }
 }
 
-/// A JSON number from an `f64`: integral values print without a fraction.
-pub(crate) fn number(n: f64) -> Json {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Json::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
-    }
-}
-
 impl Ctx<'_> {
     fn logical_id(&self, id: ResourceId) -> String {
         self.app
@@ -813,6 +1046,13 @@ impl Ctx<'_> {
             Expr::Cidr(a, b, c) => {
                 json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] })
             }
+            Expr::Contains(a, b) => json!({ "Fn::Contains": [self.render(a), self.render(b)] }),
+            Expr::EachMemberEquals(a, b) => {
+                json!({ "Fn::EachMemberEquals": [self.render(a), self.render(b)] })
+            }
+            Expr::EachMemberIn(a, b) => {
+                json!({ "Fn::EachMemberIn": [self.render(a), self.render(b)] })
+            }
         }
     }
 
@@ -881,10 +1121,16 @@ impl Assembly {
                     "account": s.account,
                     "region": s.region,
                     "requirements": reqs,
+                    "environment": s.environment,
                 })
             })
             .collect();
-        let mut m = json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks });
+        let environments: Vec<Json> = self
+            .environments
+            .iter()
+            .map(|e| json!({"name": e.name, "account": e.account, "region": e.region, "role_arn": e.role_arn, "stacks": e.stacks}))
+            .collect();
+        let mut m = json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks, "environments": environments });
         m.sort_all_objects();
         m
     }

@@ -19,7 +19,7 @@
 
 use serde_json::Value as Json;
 
-use crate::stack::App;
+use crate::app::App;
 
 /// A synthesized template to assert on.
 #[derive(Debug, Clone)]

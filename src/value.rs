@@ -173,6 +173,12 @@ pub enum Expr {
     Base64(Box<Expr>),
     /// `Fn::Cidr` (ip block, count, cidr bits).
     Cidr(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `Fn::Contains` (rules only): the list contains the value.
+    Contains(Box<Expr>, Box<Expr>),
+    /// `Fn::EachMemberEquals` (rules only): every member of the list equals the value.
+    EachMemberEquals(Box<Expr>, Box<Expr>),
+    /// `Fn::EachMemberIn` (rules only): every member of the first list is in the second.
+    EachMemberIn(Box<Expr>, Box<Expr>),
 }
 
 impl Expr {
@@ -204,7 +210,10 @@ impl Expr {
             Expr::Select(a, b)
             | Expr::Equals(a, b)
             | Expr::If(_, a, b)
-            | Expr::FindInMap(_, a, b) => {
+            | Expr::FindInMap(_, a, b)
+            | Expr::Contains(a, b)
+            | Expr::EachMemberEquals(a, b)
+            | Expr::EachMemberIn(a, b) => {
                 f(a);
                 f(b)
             }
@@ -335,6 +344,14 @@ impl<T> Val<T> {
     pub fn is_literal(&self) -> bool {
         self.expr.is_literal()
     }
+    /// The resource this value is a `Ref` or `Fn::GetAtt` of, if it is exactly one. Patterns
+    /// use it to find the stack a value lives in (a grantee's role, a peer's security group).
+    pub fn resource_id(&self) -> Option<ResourceId> {
+        match &self.expr {
+            Expr::Ref(RefTarget::Resource(id)) | Expr::GetAtt(id, _) => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 impl Val<String> {
@@ -464,6 +481,46 @@ pub mod pseudo {
     }
 }
 
+/// A named condition of a stack, for `Fn::If` and resource conditions
+/// ([`crate::Scope::condition`] makes one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub(crate) id: ItemId,
+}
+
+impl Condition {
+    /// The condition as an expression inside `Fn::And`/`Fn::Or`/`Fn::Not`.
+    pub fn expr(&self) -> CondExpr {
+        CondExpr(Expr::Condition(self.id.clone()))
+    }
+    /// The condition's name in the template.
+    pub fn name(&self) -> &str {
+        &self.id.name
+    }
+}
+
+/// A named mapping of a stack, for `Fn::FindInMap` ([`crate::Scope::mapping`] makes one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pub(crate) id: ItemId,
+}
+
+impl Mapping {
+    /// The mapping's name in the template.
+    pub fn name(&self) -> &str {
+        &self.id.name
+    }
+}
+
+/// A JSON number from an `f64`: integral values print without a fraction.
+pub(crate) fn number(n: f64) -> Json {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Json::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+    }
+}
+
 /// A condition expression (`Fn::Equals`, `Fn::And`, …), registered with
 /// [`crate::Scope::condition`] and used through the returned [`crate::Condition`].
 #[derive(Clone, Debug, PartialEq)]
@@ -471,8 +528,7 @@ pub struct CondExpr(pub(crate) Expr);
 
 /// Intrinsic functions as typed constructors.
 pub mod fns {
-    use super::{CondExpr, Expr, Json, List, SubPart, Val};
-    use crate::stack::{Condition, Mapping};
+    use super::{CondExpr, Condition, Expr, Json, List, Mapping, SubPart, Val};
 
     /// `Fn::Sub` built from literal text and values; see also the [`crate::sub!`] macro.
     ///
@@ -579,9 +635,37 @@ pub mod fns {
             Box::new(Expr::Int(i64::from(cidr_bits))),
         ))
     }
-    /// A free-form JSON value.
+    /// A free-form JSON value without references. For JSON that holds references (policy
+    /// documents, redrive policies, environment maps), use the [`crate::json!`] macro.
     pub fn json(v: serde_json::Value) -> Val<Json> {
         Val::from_expr(Expr::Json(v))
+    }
+    /// `Fn::Contains`, for template rules ([`crate::Scope::rule`]): `list` contains `value`.
+    pub fn contains<T>(list: impl Into<Val<List<T>>>, value: impl Into<Val<T>>) -> CondExpr {
+        CondExpr(Expr::Contains(
+            Box::new(list.into().into_expr()),
+            Box::new(value.into().into_expr()),
+        ))
+    }
+    /// `Fn::EachMemberEquals`, for template rules: every member of `list` equals `value`.
+    pub fn each_member_equals<T>(
+        list: impl Into<Val<List<T>>>,
+        value: impl Into<Val<T>>,
+    ) -> CondExpr {
+        CondExpr(Expr::EachMemberEquals(
+            Box::new(list.into().into_expr()),
+            Box::new(value.into().into_expr()),
+        ))
+    }
+    /// `Fn::EachMemberIn`, for template rules: every member of `list` is in `allowed`.
+    pub fn each_member_in<T>(
+        list: impl Into<Val<List<T>>>,
+        allowed: impl Into<Val<List<T>>>,
+    ) -> CondExpr {
+        CondExpr(Expr::EachMemberIn(
+            Box::new(list.into().into_expr()),
+            Box::new(allowed.into().into_expr()),
+        ))
     }
 }
 

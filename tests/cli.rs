@@ -99,7 +99,7 @@ fn validate_reports_all_errors_with_codes() {
     let code = run_from::<NoOptions>(
         ["demo", "validate", "--json"],
         |_| {
-            let mut app = demo_app();
+            let app = demo_app();
             let mut s = app.stack("service");
             s.add_raw("Work", stackforge::Raw::new("AWS::SQS::Queue"));
             s.add_raw("bad-id", stackforge::Raw::new("AWS::SQS::Queue"));
@@ -136,7 +136,7 @@ fn offline_diff_distinguishes_changes_from_no_changes() {
     let code = run_from::<NoOptions>(
         ["demo", "diff", "--against", dir.to_str().unwrap()],
         |_| {
-            let mut app = demo_app();
+            let app = demo_app();
             app.stack("service")
                 .add_raw("Extra", stackforge::Raw::new("AWS::SQS::Queue"));
             app

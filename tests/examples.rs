@@ -263,7 +263,7 @@ fn hello_redis_on_ec2_runs_on_the_capacity_provider_with_a_working_agent() {
 
 #[test]
 fn an_invalid_redis_node_type_in_hello_redis_is_reported_with_its_path() {
-    let mut app = hello_redis::build(&hello_redis::Options::default());
+    let app = hello_redis::build(&hello_redis::Options::default());
     // A second cache with a node type ElastiCache does not have.
     let mut s = app.stack("hello-redis");
     let net = stackforge_modules::existing::existing_vpc(
@@ -416,7 +416,7 @@ fn falafel_api_list_shows_registry_before_app() {
 #[test]
 fn a_reference_from_registry_back_to_app_is_a_stack_cycle() {
     // GIVEN the falafel-api app
-    let (mut app, parts) = falafel_api::build_parts(&falafel_api::Options::default());
+    let (app, parts) = falafel_api::build_parts(&falafel_api::Options::default());
     // WHEN the registry stack references something of the app stack (here the app's
     // execution role, as a repository policy naming its pullers would; grant_pull avoids it
     // by adding the grant on the role's side)

@@ -36,7 +36,7 @@ fn app_with(
     web: ServiceProps,
     extra: impl FnOnce(&mut Scope<'_>, &Network, &LoadBalancedFargateService, &PostgresDatabase),
 ) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("patterns");
     let net = Network::new(&mut s, "Net", net_props);
     let cluster = Cluster::new(&mut s, "Cluster");
@@ -378,7 +378,7 @@ fn database_typed_accessors() {
 
 #[test]
 fn secret_imported_by_name_gets_the_suffix_wildcard_in_iam() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("imported");
     let net = Network::new(&mut s, "Net", NetworkProps::default());
     let cluster = Cluster::new(&mut s, "Cluster");
@@ -433,7 +433,7 @@ fn ecr_image_grants_pull_on_that_repository_only() {
 
 #[test]
 fn existing_vpc_and_security_group_by_id() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("existing");
     let net = existing_vpc(
         &mut s,
@@ -461,7 +461,7 @@ fn existing_vpc_and_security_group_by_id() {
     ok(t.resource_count_is("AWS::EC2::SecurityGroupEgress", 0));
 
     // malformed IDs are refused
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("bad");
     let net = existing_vpc(&mut s, "vpc-xyz", &["subnet-1"], &["sub-2"]);
     ExistingSecurityGroup::from_id(&mut s, "X", "sg-nothex!");
@@ -487,7 +487,7 @@ fn container_mistakes_are_sfm009() {
     });
     assert_fails(&app, codes::INVALID_CONTAINER, "WebTaskDefinition");
     // a variable defined twice (as plain and as secret)
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("dup");
     let net = Network::new(&mut s, "Net", NetworkProps::default());
     let cluster = Cluster::new(&mut s, "Cluster");
@@ -521,8 +521,8 @@ fn one_off_task_needs_a_command() {
 
 #[test]
 fn pattern_logical_ids_derive_from_the_pattern_id() {
-    let mut app = App::new();
-    let mut s = app.stack("ids");
+    let app = App::new();
+    let s = app.stack("ids");
     let mut inner = s.child("Prod");
     let net = Network::new(
         &mut inner,
@@ -534,14 +534,17 @@ fn pattern_logical_ids_derive_from_the_pattern_id() {
         },
     );
     let db = PostgresDatabase::new(&mut inner, "Db", &net, PostgresProps::default());
-    assert_eq!(inner.logical_id(db.instance), Some("ProdDbInstance"));
-    assert_eq!(inner.logical_id(db.secret), Some("ProdDbSecret"));
+    assert_eq!(
+        inner.logical_id(db.instance).as_deref(),
+        Some("ProdDbInstance")
+    );
+    assert_eq!(inner.logical_id(db.secret).as_deref(), Some("ProdDbSecret"));
     assert_eq!(
         net.vpc.map(|v| inner.logical_id(v).unwrap().to_owned()),
         Some("ProdNetVpc".to_owned())
     );
     assert_eq!(
-        inner.logical_id(net.private_subnets[1]),
+        inner.logical_id(net.private_subnets[1]).as_deref(),
         Some("ProdNetPrivateSubnet2")
     );
 }

@@ -71,7 +71,7 @@ fn ecs_task_role(s: &mut stackforge::Scope<'_>) -> stackforge::Handle<stackforge
 #[test]
 fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
     // GIVEN a repository with the defaults and EmptyOnDelete
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo = ContainerRepository::new(
         &mut s,
@@ -123,7 +123,7 @@ fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
 
 #[test]
 fn container_repository_image_and_requirement_name_the_tag() {
-    let mut app = App::new();
+    let app = App::new();
     let repo = ContainerRepository::new(
         &mut app.stack("registry"),
         "Api",
@@ -155,7 +155,7 @@ fn container_repository_image_and_requirement_name_the_tag() {
 
 #[test]
 fn container_repository_rejects_a_bad_name_and_a_bad_tag() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo = ContainerRepository::new(
         &mut s,
@@ -172,7 +172,7 @@ fn container_repository_rejects_a_bad_name_and_a_bad_tag() {
         Some("Properties.RepositoryName")
     );
 
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo2 = ContainerRepository::new(
         &mut s,
@@ -205,7 +205,7 @@ mod redis {
     #[test]
     fn redis_cache_is_encrypted_with_a_generated_token_and_multi_az() {
         // GIVEN a cache with two nodes (the default)
-        let mut app = App::new();
+        let app = App::new();
         let mut s = app.stack("cache");
         let net = net(&mut s);
         let redis = RedisCache::new(&mut s, "Redis", &net, RedisCacheProps::default());
@@ -260,7 +260,7 @@ mod redis {
 
     #[test]
     fn a_single_node_redis_has_no_failover() {
-        let mut app = App::new();
+        let app = App::new();
         let mut s = app.stack("cache");
         let net = net(&mut s);
         RedisCache::new(
@@ -288,7 +288,7 @@ mod redis {
             "cache.x9.large",
             "cache..micro",
         ] {
-            let mut app = App::new();
+            let app = App::new();
             let mut s = app.stack("cache");
             let net = net(&mut s);
             RedisCache::new(
@@ -318,7 +318,7 @@ mod redis {
 
 #[test]
 fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("data");
     let table = Table::new(
         &mut s,
@@ -384,7 +384,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
 
 #[test]
 fn a_dynamodb_index_key_that_is_not_an_attribute_is_an_error_with_its_path() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("data");
     Table::new(
         &mut s,
@@ -409,7 +409,7 @@ fn a_dynamodb_index_key_that_is_not_an_attribute_is_an_error_with_its_path() {
 
 #[test]
 fn an_attribute_declared_with_two_types_is_an_error() {
-    let mut app = App::new();
+    let app = App::new();
     Table::new(
         &mut app.stack("data"),
         "Orders",
@@ -425,7 +425,7 @@ fn an_attribute_declared_with_two_types_is_an_error() {
 // ---------------------------------------------------------------- Ec2Instance / Ec2Fleet
 
 fn fleet(members: Vec<FleetMember>, admin: Option<&str>, allow: bool) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("fleet");
     Ec2Fleet::new(
         &mut s,
@@ -533,7 +533,7 @@ fn world_open_ssh_needs_the_explicit_allowance() {
 
 #[test]
 fn ec2_capacity_joins_the_cluster_on_the_ecs_optimized_ami() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("ecs");
     let cluster = s.add("Cluster", stackforge::cfn::ecs::Cluster::default());
     let cap = Ec2CapacityCluster::new(
@@ -593,7 +593,7 @@ fn ec2_capacity_joins_the_cluster_on_the_ecs_optimized_ami() {
 
 #[test]
 fn ec2_capacity_rejects_inconsistent_sizes() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("ecs");
     Ec2CapacityCluster::new(
         &mut s,

@@ -10,7 +10,7 @@ use stackforge::value::fns;
 use stackforge::{App, Code, Tag};
 
 fn role(f: impl FnOnce(&mut Role)) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut r = Role::new(json!({"Version": "2012-10-17", "Statement": []}));
     f(&mut r);
     app.stack("typed").add("Role", r);
@@ -74,7 +74,7 @@ fn too_many_items_are_reported() {
 
 #[test]
 fn nested_rules_report_the_nested_path() {
-    let mut app = App::new();
+    let app = App::new();
     let mut asg = capacity_provider::AutoScalingGroupProvider::new(
         "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/x",
     );

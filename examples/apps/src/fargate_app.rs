@@ -72,7 +72,7 @@ impl Default for Options {
 
 /// The app: one stack, [`STACK`].
 pub fn build(opts: &Options) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack(STACK);
     s.set_description(
         "fargate-app: Servian TechChallengeApp on Fargate behind an ALB, RDS PostgreSQL Multi-AZ (stackforge flagship)",
