@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::diag::{codes, Code, DiagPath, Diagnostic};
+use crate::eval::Resolution;
 use crate::policy::Statement;
 use crate::resource::{Handle, Raw, Resource, Shape};
 use crate::stack::{
@@ -50,6 +51,8 @@ pub(crate) struct AppState {
     pub(crate) stacks: Vec<Stack>,
     pub(crate) environments: Vec<EnvDef>,
     pub(crate) diags: Vec<Diagnostic>,
+    /// Resources that must wait for a grantee's policy: `(waiter, (policy stack, key))`.
+    pub(crate) grant_waiters: Vec<(ResourceId, (u32, String))>,
 }
 
 /// Where an environment's stacks are deployed, and how they are named.
@@ -306,6 +309,35 @@ impl App {
     pub(crate) fn with_state<T>(&self, f: impl FnOnce(&AppState) -> T) -> T {
         f(&self.lock())
     }
+}
+
+/// The action names of a statement's `Action` (a string or a list of strings).
+fn action_names(e: Option<&Expr>) -> Vec<String> {
+    match e {
+        Some(Expr::Str(a)) => vec![a.clone()],
+        Some(Expr::List(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// ` when P = v, Q = w` for a case that depends on parameters.
+fn describe_case(case: &crate::eval::Case) -> String {
+    if case.parameters.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = case
+        .parameters
+        .iter()
+        .map(|(p, v)| format!("{p} = {v}"))
+        .collect();
+    format!(" (when {})", parts.join(", "))
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 /// Problems with an account and region pin: `(message, help)` pairs.
@@ -856,20 +888,22 @@ impl<'a> Scope<'a> {
         statements: impl IntoIterator<Item = Statement>,
     ) -> Grant {
         let statements: Vec<Expr> = statements.into_iter().map(Statement::into_expr).collect();
-        let home = match role.name.resource_id() {
-            Some(id) => self.home_of(id),
-            None => self.root(),
-        };
-        let key = match role.name.resource_id() {
-            Some(id) if id.app == self.app.id => {
-                let st = self.app.lock();
-                st.stacks[id.stack as usize]
-                    .node(id)
-                    .map(|n| n.logical_id.clone())
-                    .unwrap_or_else(|| role.label.clone())
+        for st in &statements {
+            if let Expr::Map(m) = st {
+                for a in action_names(m.get("Action")) {
+                    if let Err(why) = crate::policy::check_action(&a) {
+                        self.error(
+                            codes::INVALID_POLICY,
+                            "",
+                            None,
+                            why,
+                            "name actions as `service:Action`, e.g. s3:GetObject",
+                        );
+                    }
+                }
             }
-            _ => home.check_id(&role.label, "grantee label"),
-        };
+        }
+        let (home, key) = self.grant_target(role);
         let logical_id = format!("{key}DefaultPolicy");
         let existing = home.with_stack(|s| s.grants.get(&key).map(|g| g.node));
         let node = match existing {
@@ -890,6 +924,18 @@ impl<'a> Scope<'a> {
                         },
                     )
                 });
+                let waiters: Vec<ResourceId> = self
+                    .app
+                    .lock()
+                    .grant_waiters
+                    .iter()
+                    .filter(|(_, k)| k.0 == home.stack && k.1 == key)
+                    .map(|(w, _)| *w)
+                    .collect();
+                for w in waiters {
+                    self.home_of(w)
+                        .depends_on(Handle::<Raw>::new(w), Handle::<Raw>::new(id));
+                }
                 id.node
             }
         };
@@ -932,6 +978,51 @@ impl<'a> Scope<'a> {
             }),
             stack: home.stack_name.clone(),
             logical_id,
+        }
+    }
+
+    /// Makes `resource` wait for every permission granted to `role`, whenever it is granted:
+    /// the resource gets a `DependsOn` on the role's grant policy (a stack dependency when the
+    /// policy is in another stack). A service whose tasks need their permissions at start
+    /// uses it, so no task starts before its policy is attached.
+    pub fn wait_for_grants<R>(&mut self, resource: Handle<R>, role: &GrantRole) {
+        let (home, key) = self.grant_target(role);
+        let existing = home.with_stack(|s| s.grants.get(&key).map(|g| g.node));
+        self.app
+            .lock()
+            .grant_waiters
+            .push((resource.id(), (home.stack, key)));
+        if let Some(node) = existing {
+            let policy = ResourceId {
+                app: self.app.id,
+                stack: home.stack,
+                node,
+            };
+            self.home_of(resource.id())
+                .depends_on(resource, Handle::<Raw>::new(policy));
+        }
+    }
+
+    /// The stack and key of a grantee's policy.
+    fn grant_target(&self, role: &GrantRole) -> (Scope<'a>, String) {
+        match role.name.resource_id() {
+            Some(id) if id.app == self.app.id => {
+                let key = {
+                    let st = self.app.lock();
+                    st.stacks[id.stack as usize]
+                        .node(id)
+                        .map(|n| n.logical_id.clone())
+                };
+                let home = self.home_of(id);
+                let key = key.unwrap_or_else(|| home.check_id(&role.label, "grantee label"));
+                (home, key)
+            }
+            Some(id) => (self.home_of(id), role.label.clone()),
+            None => {
+                let home = self.root();
+                let key = home.check_id(&role.label, "grantee label");
+                (home, key)
+            }
         }
     }
 
@@ -1138,6 +1229,92 @@ impl<'a> Scope<'a> {
                 s.kept_exports.push(e);
             }
         });
+    }
+
+    /// Resolves values together under every parameter assignment they depend on (see
+    /// [`crate::eval`]): literals give one case, a parameter with `AllowedValues` one case per
+    /// value, conditions and mappings are evaluated.
+    pub fn resolve(&self, values: &[&Expr]) -> Resolution {
+        self.with_stack(|s| crate::eval::resolve(s, values))
+    }
+
+    /// Checks values that a pattern needs at synth, whatever fills them: `check` gets each
+    /// case's values (in the order given) and says what is wrong.
+    ///
+    /// - Literals: a failing check is an error with `code` at `id`/`property`.
+    /// - Parameters with `AllowedValues`, `Fn::If`, `Fn::FindInMap`: every case is checked. A
+    ///   check that fails in every case is an error; one that fails only for some parameter
+    ///   values becomes a template rule (`<id>Check<n>`) that refuses those values at deploy,
+    ///   before anything changes.
+    /// - Anything synth cannot enumerate (a resource attribute, a parameter without
+    ///   `AllowedValues`) is an error (`SF021`) that asks for a literal or allowed values.
+    pub fn check_values(
+        &mut self,
+        code: Code,
+        id: &str,
+        property: Option<&str>,
+        values: &[&Expr],
+        check: impl Fn(&[Json]) -> Result<(), String>,
+    ) {
+        let cases = match self.resolve(values) {
+            Resolution::Known(cases) => cases,
+            Resolution::Unknown(why) => {
+                self.error(
+                    codes::VALUE_NOT_CHECKABLE,
+                    id,
+                    property,
+                    format!("this value must be checked at synth, but {why}"),
+                    "use a literal, a parameter with AllowedValues, or Fn::If / Fn::FindInMap over those",
+                );
+                return;
+            }
+        };
+        let failing: Vec<(&crate::eval::Case, String)> = cases
+            .iter()
+            .filter_map(|c| check(&c.values).err().map(|why| (c, why)))
+            .collect();
+        if failing.is_empty() {
+            return;
+        }
+        if failing.len() == cases.len() {
+            let (case, why) = &failing[0];
+            let when = describe_case(case);
+            self.error(
+                code,
+                id,
+                property,
+                format!("{why}{when}"),
+                "fix the value (or every allowed value)",
+            );
+            return;
+        }
+        let base = self.logical_id_for(id);
+        for (n, (case, why)) in failing.iter().enumerate() {
+            let clauses: Vec<CondExpr> = case
+                .parameters
+                .iter()
+                .map(|(p, v)| {
+                    crate::value::fns::equals::<String>(
+                        Val::from_expr(Expr::Ref(RefTarget::Parameter(self.item(p.clone())))),
+                        v.as_str(),
+                    )
+                })
+                .collect();
+            let all = if clauses.len() == 1 {
+                clauses
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| crate::value::fns::and([]))
+            } else {
+                crate::value::fns::and(clauses)
+            };
+            let rule = Rule::new().assert(
+                crate::value::fns::not(all),
+                truncate_chars(&format!("{base}: {why}{}", describe_case(case)), 1024),
+            );
+            let rule_id = format!("{base}Check{}", n + 1);
+            self.root().rule(&rule_id, rule);
+        }
     }
 
     /// Declares a check the deploy engine runs before it deploys this stack.

@@ -76,6 +76,11 @@ pub mod codes {
     pub const INVALID_RULE: Code = Code("SF019");
     /// A stack references a stack of another environment (another account or region).
     pub const CROSS_ENVIRONMENT: Code = Code("SF020");
+    /// A value a pattern must check at synth cannot be enumerated (a resource attribute, a
+    /// parameter without `AllowedValues`).
+    pub const VALUE_NOT_CHECKABLE: Code = Code("SF021");
+    /// An IAM policy statement is malformed (an action that is not `service:Action`).
+    pub const INVALID_POLICY: Code = Code("SF022");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

@@ -27,6 +27,7 @@ pub mod cli;
 pub mod deploy;
 pub mod diag;
 pub mod diff;
+pub mod eval;
 pub mod graph;
 pub mod json;
 pub mod policy;

@@ -230,6 +230,13 @@ impl Parameter<f64> {
         Parameter::of(ParamType::Number)
     }
 }
+impl Parameter<i64> {
+    /// A `Number` parameter for a whole number (a count, a size): its value fills `Val<i64>`
+    /// options.
+    pub fn integer() -> Self {
+        Parameter::of(ParamType::Number)
+    }
+}
 impl Parameter<List<String>> {
     /// A `CommaDelimitedList` parameter.
     pub fn comma_delimited_list() -> Self {

@@ -354,6 +354,25 @@ impl<T> Val<T> {
     }
 }
 
+impl Val<i64> {
+    /// The literal number, if this value is one.
+    pub fn as_literal(&self) -> Option<i64> {
+        match &self.expr {
+            Expr::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+    /// The same value for a string-typed property (CloudFormation writes many numbers as
+    /// strings: a task's `Cpu`, an instance's `AllocatedStorage`). A literal becomes its
+    /// decimal text; an intrinsic stays as it is (CloudFormation converts).
+    pub fn to_text(&self) -> Val<String> {
+        match &self.expr {
+            Expr::Int(n) => Val::from_expr(Expr::Str(n.to_string())),
+            e => Val::from_expr(e.clone()),
+        }
+    }
+}
+
 impl Val<String> {
     /// The literal string, if this value is one.
     pub fn as_literal(&self) -> Option<&str> {

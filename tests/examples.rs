@@ -115,11 +115,11 @@ fn chatbot_runs_two_tasks_privately_behind_an_alb_with_the_key_from_secrets_mana
         .get("Environment")
         .is_none_or(|e| !e.to_string().contains("OPENAI")));
     t.has_resource_properties(
-        "AWS::IAM::Role",
-        json!({"Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [{
+        "AWS::IAM::Policy",
+        json!({"Roles": [{"Ref": "WebExecutionRole"}], "PolicyDocument": {"Statement": {"$arrayWith": [{
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:chatbot/openai-api-key-??????"}]
-        }]}}}]}),
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:chatbot/openai-api-key-??????"}
+        }]}}}),
     )
     .unwrap();
     // Tasks reachable from the ALB only.
@@ -366,8 +366,8 @@ fn falafel_api_is_two_stacks_in_order_with_a_typed_cross_stack_image_reference()
     .unwrap();
     // Least privilege on exactly that table, for the task role (`grant_read_write(&service)`).
     t.has_resource_properties(
-        "AWS::IAM::RolePolicy",
-        json!({"RoleName": {"Ref": "ApiTaskRole"}, "PolicyDocument": {"Statement": [{"Resource": [
+        "AWS::IAM::Policy",
+        json!({"Roles": [{"Ref": "ApiTaskRole"}], "PolicyDocument": {"Statement": [{"Resource": [
             {"Fn::GetAtt": ["FalafelsTable", "Arn"]},
             {"Fn::Sub": "${FalafelsTable.Arn}/index/*"}
         ]}]}}),
@@ -375,11 +375,11 @@ fn falafel_api_is_two_stacks_in_order_with_a_typed_cross_stack_image_reference()
     .unwrap();
     // Pull from exactly that repository, for the execution role.
     t.has_resource_properties(
-        "AWS::IAM::Role",
-        json!({"Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [{
+        "AWS::IAM::Policy",
+        json!({"Roles": [{"Ref": "ApiExecutionRole"}], "PolicyDocument": {"Statement": {"$arrayWith": [{
             "Sid": "PullImage",
             "Resource": {"Fn::ImportValue": "registry:ApiRepository:Arn"}
-        }]}}}]}),
+        }]}}}),
     )
     .unwrap();
 }

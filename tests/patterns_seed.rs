@@ -84,7 +84,7 @@ fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
     );
     // WHEN a role is granted pull and the stack requires a tag
     let role = ecs_task_role(&mut s);
-    repo.grant_pull(&mut s, "PullApi", role);
+    repo.grant_pull(&mut s, &role);
     let t = synth_ok(&app, "registry", "container-repository");
     // THEN
     t.has_resource_properties(
@@ -108,13 +108,13 @@ fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
     assert_eq!(policy["rules"][0]["action"]["type"], "expire");
     // Pull on exactly this repository; login is the only `*`.
     t.has_resource_properties(
-        "AWS::IAM::RolePolicy",
+        "AWS::IAM::Policy",
         json!({
-            "RoleName": {"Ref": "TaskRole"},
+            "Roles": [{"Ref": "TaskRole"}],
             "PolicyDocument": {"Statement": [
                 {"Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                 "Resource": [{"Fn::GetAtt": ["ApiRepository", "Arn"]}]},
-                {"Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
+                 "Resource": {"Fn::GetAtt": ["ApiRepository", "Arn"]}},
+                {"Action": "ecr:GetAuthorizationToken", "Resource": "*"}
             ]}
         }),
     )
@@ -191,9 +191,9 @@ fn container_repository_rejects_a_bad_name_and_a_bad_tag() {
 mod redis {
     use super::*;
     use stackforge_modules::existing::{existing_vpc, ExistingSecurityGroup};
-    use stackforge_modules::network::Network;
     use stackforge_modules::redis_cache::{self, RedisCache, RedisCacheProps};
-    fn net(s: &mut stackforge::Scope<'_>) -> Network {
+    use stackforge_modules::refs::ExistingVpc;
+    fn net(s: &mut stackforge::Scope<'_>) -> ExistingVpc {
         existing_vpc(
             s,
             "vpc-0123456789abcdef0",
@@ -336,7 +336,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
         },
     );
     let role = ecs_task_role(&mut s);
-    table.grant_read_write_to_role(&mut s, "OrdersAccess", role);
+    table.grant_read_write(&mut s, &role);
     let t = synth_ok(&app, "data", "table");
     t.has_resource(
         "AWS::DynamoDB::Table",
@@ -364,7 +364,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
     .unwrap();
     // Least privilege: this table and its indexes, item actions only.
     t.has_resource_properties(
-        "AWS::IAM::RolePolicy",
+        "AWS::IAM::Policy",
         json!({"PolicyDocument": {"Statement": [{
             "Effect": "Allow",
             "Resource": [
@@ -374,7 +374,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
         }]}}),
     )
     .unwrap();
-    let policy = &t.resource("OrdersAccess").unwrap()["Properties"]["PolicyDocument"];
+    let policy = &t.resource("TaskRoleDefaultPolicy").unwrap()["Properties"]["PolicyDocument"];
     let actions = policy["Statement"][0]["Action"].as_array().unwrap();
     assert!(actions.iter().all(|a| {
         let a = a.as_str().unwrap();

@@ -31,3 +31,5 @@ pub const INVALID_DATABASE: Code = Code::new("SFM010");
 pub const INVALID_IMPORT: Code = Code::new("SFM011");
 /// `SFM012`: a scaling target percentage is outside 1..=100.
 pub const INVALID_SCALING_TARGET: Code = Code::new("SFM012");
+/// `SFM013`: an HTTPS listener policy allows TLS older than 1.2 (or is unknown).
+pub const WEAK_TLS_POLICY: Code = Code::new("SFM013");

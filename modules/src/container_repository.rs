@@ -24,8 +24,10 @@
 
 use serde_json::json;
 use stackforge::cfn::ecr::{self, repository};
-use stackforge::cfn::iam;
-use stackforge::{sub, Code, Expr, Handle, Json, Props, Requirement, Scope, Val};
+use stackforge::{sub, Code, Grant, Handle, Requirement, Scope, Val};
+
+use crate::grants;
+use crate::refs::Grantee;
 
 /// `SFM101`: the repository name or the lifecycle count is invalid.
 pub const INVALID_REPOSITORY: Code = Code::new("SFM101");
@@ -207,35 +209,22 @@ impl ContainerRepository {
         sub!(self.uri(), ":", tag)
     }
 
-    /// Grants pull (and nothing else) on this repository to one role, as an inline policy
-    /// of the role created in `scope` (the role's stack, so a repository in another stack
-    /// never needs to know the role: no cycle between the stacks).
-    pub fn grant_pull(
-        &self,
-        scope: &mut Scope<'_>,
-        id: &str,
-        role: Handle<iam::Role>,
-    ) -> Handle<iam::RolePolicy> {
-        let document = policy_document(vec![
-            statement(
-                "PullThisRepository",
-                &[
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-                vec![self.arn().into_expr()],
-            ),
-            // GetAuthorizationToken has no resource-level permissions: `*` is the only form.
-            statement(
-                "RegistryLogin",
-                &["ecr:GetAuthorizationToken"],
-                vec![Expr::Str("*".into())],
-            ),
-        ]);
-        let mut policy = iam::RolePolicy::new(format!("{id}-ecr-pull"), role.reference());
-        policy.policy_document = Some(document);
-        scope.add(id, policy)
+    /// Lets `grantee` pull images from exactly this repository ([`grants::ECR_PULL`]), plus
+    /// `ecr:GetAuthorizationToken`, which has no resource-level permissions (`*`).
+    pub fn grant_pull(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        grants::grant(
+            scope,
+            grantee,
+            vec![
+                grants::allow("PullRepository", grants::ECR_PULL, vec![self.arn()]),
+                grants::allow(
+                    "RegistryLogin",
+                    &["ecr:GetAuthorizationToken"],
+                    vec!["*".into()],
+                ),
+            ],
+            None,
+        )
     }
 
     /// Declares on the consuming stack (`scope`) that `tag` must exist in this repository
@@ -269,25 +258,4 @@ impl ContainerRepository {
             producer,
         });
     }
-}
-
-/// One `Allow` statement of an IAM policy document, with resources that may be references.
-pub(crate) fn statement(sid: &str, actions: &[&str], resources: Vec<Expr>) -> Expr {
-    let mut p = Props::new();
-    p.set("Sid", Val::<String>::from(sid))
-        .set("Effect", Val::<String>::from("Allow"))
-        .set(
-            "Action",
-            Expr::List(actions.iter().map(|a| Expr::Str((*a).to_owned())).collect()),
-        )
-        .set("Resource", Expr::List(resources));
-    p.into_expr()
-}
-
-/// An IAM policy document (`Version` 2012-10-17) from statements.
-pub(crate) fn policy_document(statements: Vec<Expr>) -> Val<Json> {
-    let mut p = Props::new();
-    p.set("Version", Val::<String>::from("2012-10-17"))
-        .set("Statement", Expr::List(statements));
-    Val::from_expr(p.into_expr())
 }

@@ -38,7 +38,7 @@ pub fn join_cluster_user_data(cluster_name: Val<String>) -> Val<String> {
 pub struct Ec2CapacityClusterProps {
     /// The instance type.
     /// Default: `t3.small`.
-    pub instance_type: String,
+    pub instance_type: Val<String>,
     /// The group's minimum size.
     /// Default: `1`.
     pub min_size: u32,
@@ -50,7 +50,7 @@ pub struct Ec2CapacityClusterProps {
     pub target_capacity_percent: u32,
     /// Root volume size in GiB (the ECS AMI needs at least 30).
     /// Default: `30`.
-    pub root_volume_gib: u32,
+    pub root_volume_gib: Val<i64>,
 }
 
 impl Default for Ec2CapacityClusterProps {
@@ -60,7 +60,7 @@ impl Default for Ec2CapacityClusterProps {
             min_size: 1,
             max_size: 3,
             target_capacity_percent: 100,
-            root_volume_gib: 30,
+            root_volume_gib: 30.into(),
         }
     }
 }
@@ -135,9 +135,9 @@ impl Ec2CapacityCluster {
             "InstanceRole",
             &["service-role/AmazonEC2ContainerServiceforEC2Role"],
         );
-        let mut data = secure_launch_data("/dev/xvda", props.root_volume_gib, &role, 2);
+        let mut data = secure_launch_data("/dev/xvda", props.root_volume_gib.clone(), &role, 2);
         data.image_id = Some(dynamic::ssm(ECS_OPTIMIZED_AMI_PARAMETER));
-        data.instance_type = Some(props.instance_type.clone().into());
+        data.instance_type = Some(props.instance_type.clone());
         data.security_group_ids = Some(vec![security_group.attr_group_id()].into());
         data.user_data = Some(join_cluster_user_data(cluster_name.clone()));
         let launch_template = s.add("LaunchTemplate", ec2::LaunchTemplate::new(data));

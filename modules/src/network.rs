@@ -3,7 +3,8 @@
 //! resources, no `Fn::Cidr`: every subnet CIDR is computed and checked in Rust and emitted as
 //! a literal, so overlaps and out-of-VPC subnets are synth errors ([`codes::INVALID_CIDR`]).
 //!
-//! [`Network::existing`] uses a VPC and subnets that already exist, by ID.
+//! [`crate::refs::ExistingVpc`] is a VPC and subnets that already exist, by ID; patterns take
+//! either through [`VpcRef`].
 //!
 //! Logical IDs (pattern id `Net`): `NetVpc`, `NetInternetGateway`, `NetGatewayAttachment`,
 //! `NetPublicSubnet1`, `NetPublicRouteTable`, `NetPublicRoute`, `NetPublicSubnet1RouteTableAssociation`,
@@ -19,6 +20,7 @@ use stackforge::cfn::{ec2, iam, logs};
 use stackforge::{fns, pseudo, sub, Handle, Raw, Scope, Tag, Val};
 
 use crate::codes;
+use crate::refs::VpcRef;
 
 /// An IPv4 network in CIDR notation (`10.0.0.0/16`), with its host bits zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -223,47 +225,66 @@ pub const LOG_RETENTION_DAYS: &[u32] = &[
     3288, 3653,
 ];
 
-/// A VPC with public and private subnets, or an existing one ([`Network::existing`]).
+/// A VPC with public and private subnets. For a VPC that already exists, use
+/// [`crate::refs::ExistingVpc`]; patterns take either through [`VpcRef`].
 #[derive(Clone, Debug)]
 pub struct Network {
     /// The VPC's ID.
     pub vpc_id: Val<String>,
-    /// The VPC's CIDR, when known (literal for a created VPC).
-    pub cidr: Option<Ipv4Cidr>,
-    /// The VPC (`<id>Vpc`); `None` for an existing VPC.
-    pub vpc: Option<Handle<ec2::Vpc>>,
+    /// The VPC's CIDR.
+    pub cidr: Ipv4Cidr,
+    /// The VPC (`<id>Vpc`).
+    pub vpc: Handle<ec2::Vpc>,
     /// Public subnet IDs, one per AZ.
     pub public_subnet_ids: Vec<Val<String>>,
     /// Private subnet IDs, one per AZ.
     pub private_subnet_ids: Vec<Val<String>>,
-    /// The public subnets (`<id>PublicSubnet<n>`); empty for an existing VPC.
+    /// The public subnets (`<id>PublicSubnet<n>`).
     pub public_subnets: Vec<Handle<ec2::Subnet>>,
-    /// The private subnets (`<id>PrivateSubnet<n>`); empty for an existing VPC.
+    /// The private subnets (`<id>PrivateSubnet<n>`).
     pub private_subnets: Vec<Handle<ec2::Subnet>>,
     /// The computed (or given) CIDRs of the public subnets.
     pub public_cidrs: Vec<Ipv4Cidr>,
     /// The computed (or given) CIDRs of the private subnets.
     pub private_cidrs: Vec<Ipv4Cidr>,
     /// The internet gateway (`<id>InternetGateway`).
-    pub internet_gateway: Option<Handle<ec2::InternetGateway>>,
+    pub internet_gateway: Handle<ec2::InternetGateway>,
     /// Its attachment to the VPC (`<id>GatewayAttachment`).
-    pub gateway_attachment: Option<Handle<ec2::VpcGatewayAttachment>>,
+    pub gateway_attachment: Handle<ec2::VpcGatewayAttachment>,
     /// NAT gateways (`<id>NatGateway<n>`): one per AZ, or one with `single_nat`.
     pub nat_gateways: Vec<Handle<ec2::NatGateway>>,
     /// The public route table (`<id>PublicRouteTable`).
-    pub public_route_table: Option<Handle<ec2::RouteTable>>,
+    pub public_route_table: Handle<ec2::RouteTable>,
     /// The private route tables (`<id>PrivateRouteTable<n>`), one per AZ.
     pub private_route_tables: Vec<Handle<ec2::RouteTable>>,
     /// The public default route (`<id>PublicRoute`).
-    pub public_route: Option<Handle<ec2::Route>>,
+    pub public_route: Handle<ec2::Route>,
     /// The private default routes through NAT (`<id>PrivateRoute<n>`).
     pub private_routes: Vec<Handle<ec2::Route>>,
-    /// The flow log (`<id>FlowLog`), with its group and role.
+    /// The flow log (`<id>FlowLog`), with its group and role; `None` without flow logs.
     pub flow_log: Option<Handle<ec2::FlowLog>>,
     /// The flow log's log group (`<id>FlowLogGroup`).
     pub flow_log_group: Option<Handle<logs::LogGroup>>,
     /// The flow log's delivery role (`<id>FlowLogRole`).
     pub flow_log_role: Option<Handle<iam::Role>>,
+}
+
+impl VpcRef for Network {
+    fn vpc_id(&self) -> Val<String> {
+        self.vpc_id.clone()
+    }
+    fn public_subnet_ids(&self) -> Vec<Val<String>> {
+        self.public_subnet_ids.clone()
+    }
+    fn private_subnet_ids(&self) -> Vec<Val<String>> {
+        self.private_subnet_ids.clone()
+    }
+    fn internet_dependencies(&self) -> Vec<Handle<Raw>> {
+        vec![self.gateway_attachment.erase(), self.public_route.erase()]
+    }
+    fn egress_dependencies(&self) -> Vec<Handle<Raw>> {
+        self.private_routes.iter().map(|h| h.erase()).collect()
+    }
 }
 
 impl Network {
@@ -419,70 +440,25 @@ impl Network {
 
         Network {
             vpc_id,
-            cidr: Some(plan.vpc),
-            vpc: Some(vpc),
+            cidr: plan.vpc,
+            vpc,
             public_subnet_ids: public_subnets.iter().map(|h| h.reference()).collect(),
             private_subnet_ids: private_subnets.iter().map(|h| h.reference()).collect(),
             public_subnets,
             private_subnets,
             public_cidrs: plan.public,
             private_cidrs: plan.private,
-            internet_gateway: Some(igw),
-            gateway_attachment: Some(attachment),
+            internet_gateway: igw,
+            gateway_attachment: attachment,
             nat_gateways,
-            public_route_table: Some(public_rt),
+            public_route_table: public_rt,
             private_route_tables,
-            public_route: Some(public_route),
+            public_route,
             private_routes,
             flow_log,
             flow_log_group,
             flow_log_role,
         }
-    }
-
-    /// A network that already exists, by VPC ID and subnet IDs (one per AZ). Nothing is
-    /// created; patterns place their resources in these subnets.
-    pub fn existing(
-        vpc_id: impl Into<Val<String>>,
-        public_subnet_ids: Vec<Val<String>>,
-        private_subnet_ids: Vec<Val<String>>,
-    ) -> Self {
-        Network {
-            vpc_id: vpc_id.into(),
-            cidr: None,
-            vpc: None,
-            public_subnet_ids,
-            private_subnet_ids,
-            public_subnets: Vec::new(),
-            private_subnets: Vec::new(),
-            public_cidrs: Vec::new(),
-            private_cidrs: Vec::new(),
-            internet_gateway: None,
-            gateway_attachment: None,
-            nat_gateways: Vec::new(),
-            public_route_table: None,
-            private_route_tables: Vec::new(),
-            public_route: None,
-            private_routes: Vec::new(),
-            flow_log: None,
-            flow_log_group: None,
-            flow_log_role: None,
-        }
-    }
-
-    /// Resources that must exist before anything in the public subnets accepts internet
-    /// traffic (the gateway attachment and the public default route).
-    pub fn internet_ready(&self) -> Vec<Handle<Raw>> {
-        let mut v: Vec<Handle<Raw>> = Vec::new();
-        v.extend(self.gateway_attachment.map(Handle::erase));
-        v.extend(self.public_route.map(Handle::erase));
-        v
-    }
-
-    /// Resources that must exist before tasks in the private subnets can reach the internet
-    /// (the NAT default routes), e.g. to pull an image from Docker Hub.
-    pub fn egress_ready(&self) -> Vec<Handle<Raw>> {
-        self.private_routes.iter().map(|h| h.erase()).collect()
     }
 }
 

@@ -10,7 +10,7 @@ use stackforge::{dynamic, sub, Code, Handle, Policy, Scope, Val};
 
 use crate::connections::{allow_tcp_from, Connectable};
 use crate::existing::SecretRef;
-use crate::network::Network;
+use crate::refs::VpcRef;
 
 /// `SFM103`: the node type is not an ElastiCache node type.
 pub const INVALID_NODE_TYPE: Code = Code::new("SFM103");
@@ -28,7 +28,7 @@ pub const AUTH_TOKEN_LENGTH: u32 = 64;
 pub struct RedisCacheProps {
     /// The node type (`cache.<family>.<size>`, e.g. `cache.t4g.micro`, `cache.r7g.large`).
     /// Default: `cache.t4g.micro`.
-    pub node_type: String,
+    pub node_type: Val<String>,
     /// Nodes in the replication group (1 primary + replicas, 1 to 6). With more than one,
     /// Multi-AZ and automatic failover are on.
     /// Default: `2`.
@@ -171,19 +171,17 @@ pub struct RedisCache {
 
 impl RedisCache {
     /// Creates the cache in the network's private subnets (two or more AZs for Multi-AZ).
-    pub fn new(scope: &mut Scope<'_>, id: &str, net: &Network, props: RedisCacheProps) -> Self {
-        let vpc_id = net.vpc_id.clone();
-        let private_subnets = net.private_subnet_ids.clone();
+    pub fn new(scope: &mut Scope<'_>, id: &str, net: &dyn VpcRef, props: RedisCacheProps) -> Self {
+        let vpc_id = net.vpc_id();
+        let private_subnets = net.private_subnet_ids();
         let mut s = scope.child(id);
-        if let Err(why) = check_node_type(&props.node_type) {
-            s.error(
-                INVALID_NODE_TYPE,
-                "ReplicationGroup",
-                Some("Properties.CacheNodeType"),
-                why,
-                "use e.g. `cache.t4g.micro` (see the ElastiCache supported node types)",
-            );
-        }
+        s.check_values(
+            INVALID_NODE_TYPE,
+            "ReplicationGroup",
+            Some("Properties.CacheNodeType"),
+            &[props.node_type.expr()],
+            |v| check_node_type(v[0].as_str().unwrap_or_default()),
+        );
         if !(1..=6).contains(&props.num_nodes) {
             s.error(
                 INVALID_CACHE_SIZE,
@@ -264,7 +262,7 @@ impl RedisCache {
             elasticache::ReplicationGroup::new(sub!("Redis ", scope_path(&s, "ReplicationGroup")));
         group.engine = Some("redis".into());
         group.engine_version = Some(props.engine_version.clone().into());
-        group.cache_node_type = Some(props.node_type.clone().into());
+        group.cache_node_type = Some(props.node_type.clone());
         group.num_cache_clusters = Some(i64::from(props.num_nodes.clamp(1, 6)).into());
         group.multi_az_enabled = Some(multi_az.into());
         group.automatic_failover_enabled = Some(multi_az.into());

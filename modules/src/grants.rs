@@ -1,0 +1,118 @@
+//! Least-privilege grants on any [`Grantee`]: the actions each resource pattern grants, and the
+//! KMS statements added automatically when a granted resource is encrypted with a customer key.
+//!
+//! Every grant goes through [`stackforge::Scope::grant`]: the statements land in one
+//! `AWS::IAM::Policy` per grantee per stack (`<role>DefaultPolicy`), in the grantee's stack,
+//! so a grant across stacks never makes a stack cycle. The action lists below are the whole
+//! contract; tests pin each of them.
+
+use stackforge::policy::Statement;
+use stackforge::{Grant, Scope, Val};
+
+use crate::refs::Grantee;
+
+/// S3 object reads (on `<bucket>/*`).
+pub const S3_READ_OBJECTS: &[&str] = &["s3:GetObject"];
+/// S3 listing (on the bucket itself).
+pub const S3_LIST: &[&str] = &["s3:ListBucket"];
+/// S3 object writes and deletes (on `<bucket>/*`).
+pub const S3_WRITE_OBJECTS: &[&str] =
+    &["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"];
+/// S3 puts under a key prefix (on `<bucket>/<prefix>*`).
+pub const S3_PUT_OBJECTS: &[&str] = &["s3:PutObject", "s3:AbortMultipartUpload"];
+/// DynamoDB item reads (on the table and its indexes).
+pub const DYNAMODB_READ: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+/// DynamoDB item writes (on the table).
+pub const DYNAMODB_WRITE: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+/// SQS sends.
+pub const SQS_SEND: &[&str] = &[
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:SendMessage",
+];
+/// SQS receives and deletes.
+pub const SQS_CONSUME: &[&str] = &[
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+];
+/// SNS publishing.
+pub const SNS_PUBLISH: &[&str] = &["sns:Publish"];
+/// Secrets Manager reads.
+pub const SECRET_READ: &[&str] = &[
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+];
+/// KMS encryption (writers of encrypted data).
+pub const KMS_ENCRYPT: &[&str] = &["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
+/// KMS decryption (readers of encrypted data).
+pub const KMS_DECRYPT: &[&str] = &["kms:Decrypt"];
+/// ECR image pulls (on the repository).
+pub const ECR_PULL: &[&str] = &[
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+];
+/// CloudWatch Logs writes (on the log group's streams).
+pub const LOGS_WRITE: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/// An `Allow` statement for `actions` on `resources`, with a `Sid`.
+pub fn allow(sid: &str, actions: &[&str], resources: Vec<Val<String>>) -> Statement {
+    Statement::allow()
+        .sid(sid)
+        .actions(actions.iter().copied())
+        .resources(resources)
+}
+
+/// What a grantee must be able to do with a customer key to use data encrypted with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Read encrypted data.
+    Decrypt,
+    /// Write encrypted data (SQS and S3 writers also need to decrypt data keys).
+    Encrypt,
+    /// Both.
+    Both,
+}
+
+/// The statement a grantee needs on `key_arn` for `usage`.
+pub fn key_statement(key_arn: &Val<String>, usage: KeyUse) -> Statement {
+    let actions: Vec<&str> = match usage {
+        KeyUse::Decrypt => KMS_DECRYPT.to_vec(),
+        KeyUse::Encrypt | KeyUse::Both => KMS_DECRYPT.iter().chain(KMS_ENCRYPT).copied().collect(),
+    };
+    let sid = match usage {
+        KeyUse::Decrypt => "DecryptWithKey",
+        KeyUse::Encrypt | KeyUse::Both => "UseKey",
+    };
+    allow(sid, &actions, vec![key_arn.clone()])
+}
+
+/// Grants `statements` to `grantee`, plus the key statement when the resource is encrypted
+/// with a customer key.
+pub fn grant(
+    scope: &mut Scope<'_>,
+    grantee: &dyn Grantee,
+    mut statements: Vec<Statement>,
+    key: Option<(&Val<String>, KeyUse)>,
+) -> Grant {
+    if let Some((arn, usage)) = key {
+        statements.push(key_statement(arn, usage));
+    }
+    scope.grant(&grantee.grant_role(), statements)
+}
