@@ -311,6 +311,38 @@ impl App {
     }
 }
 
+/// The statement with a `Sid` no other statement of the policy has: `ReadTable`, then
+/// `ReadTable2`, `ReadTable3`, … (IAM requires unique `Sid`s within a policy).
+fn unique_sid(st: Expr, existing: &[Expr]) -> Expr {
+    let sid_of = |e: &Expr| match e {
+        Expr::Map(m) => m.get("Sid").and_then(Expr::as_str).map(str::to_owned),
+        _ => None,
+    };
+    let Expr::Map(mut m) = st else {
+        return st;
+    };
+    let Some(base) = m.get("Sid").and_then(Expr::as_str).map(str::to_owned) else {
+        return Expr::Map(m);
+    };
+    let taken: Vec<String> = existing.iter().filter_map(sid_of).collect();
+    let mut sid = base.clone();
+    let mut n = 1;
+    while taken.contains(&sid) {
+        n += 1;
+        sid = format!("{base}{n}");
+    }
+    m.insert("Sid".into(), Expr::Str(sid));
+    Expr::Map(m)
+}
+
+/// True if the expression chooses between values the program wrote (`Fn::If`,
+/// `Fn::FindInMap`).
+fn has_alternatives(e: &Expr) -> bool {
+    let mut found = matches!(e, Expr::If(..) | Expr::FindInMap(..));
+    e.for_each_child(&mut |c| found |= has_alternatives(c));
+    found
+}
+
 /// The action names of a statement's `Action` (a string or a list of strings).
 fn action_names(e: Option<&Expr>) -> Vec<String> {
     match e {
@@ -954,6 +986,7 @@ impl<'a> Scope<'a> {
             };
             for st in statements {
                 if !g.statements.contains(&st) {
+                    let st = unique_sid(st, &g.statements);
                     g.statements.push(st);
                 }
             }
@@ -1243,9 +1276,10 @@ impl<'a> Scope<'a> {
     ///
     /// - Literals: a failing check is an error with `code` at `id`/`property`.
     /// - Parameters with `AllowedValues`, `Fn::If`, `Fn::FindInMap`: every case is checked. A
-    ///   check that fails in every case is an error; one that fails only for some parameter
-    ///   values becomes a template rule (`<id>Check<n>`) that refuses those values at deploy,
-    ///   before anything changes.
+    ///   failing case is an error when it comes from alternatives the program wrote (`Fn::If`,
+    ///   `Fn::FindInMap`) or when every case fails. A failing combination of independent
+    ///   parameters (each value a direct `Ref`) becomes a template rule (`<id>Check<n>`) that
+    ///   refuses those values at deploy, before anything changes.
     /// - Anything synth cannot enumerate (a resource attribute, a parameter without
     ///   `AllowedValues`) is an error (`SF021`) that asks for a literal or allowed values.
     pub fn check_values(
@@ -1276,7 +1310,11 @@ impl<'a> Scope<'a> {
         if failing.is_empty() {
             return;
         }
-        if failing.len() == cases.len() {
+        // Alternatives the program wrote itself (`Fn::If`, `Fn::FindInMap`) are its own
+        // mistake when one fails: an error. Combinations of independent parameters are the
+        // deployer's choice: a rule refuses the failing ones at deploy.
+        let written = values.iter().any(|e| has_alternatives(e));
+        if failing.len() == cases.len() || written {
             let (case, why) = &failing[0];
             let when = describe_case(case);
             self.error(

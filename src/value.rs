@@ -364,12 +364,17 @@ impl Val<i64> {
     }
     /// The same value for a string-typed property (CloudFormation writes many numbers as
     /// strings: a task's `Cpu`, an instance's `AllocatedStorage`). A literal becomes its
-    /// decimal text; an intrinsic stays as it is (CloudFormation converts).
+    /// decimal text (in both branches of an `Fn::If` too); any other intrinsic stays as it is
+    /// (CloudFormation converts).
     pub fn to_text(&self) -> Val<String> {
-        match &self.expr {
-            Expr::Int(n) => Val::from_expr(Expr::Str(n.to_string())),
-            e => Val::from_expr(e.clone()),
+        fn text(e: &Expr) -> Expr {
+            match e {
+                Expr::Int(n) => Expr::Str(n.to_string()),
+                Expr::If(c, a, b) => Expr::If(c.clone(), Box::new(text(a)), Box::new(text(b))),
+                other => other.clone(),
+            }
         }
+        Val::from_expr(text(&self.expr))
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod composability;
 mod examples;
 mod fargate_app;
 mod model;

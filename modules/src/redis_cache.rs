@@ -165,7 +165,7 @@ pub struct RedisCache {
     pub replication_group: Handle<elasticache::ReplicationGroup>,
     /// The port.
     pub port: u16,
-    /// The pattern's id, used in the logical IDs of `allow_from` rules.
+    /// The pattern's full path, used in the logical IDs of `allow_from` rules.
     pub name: String,
 }
 
@@ -283,7 +283,7 @@ impl RedisCache {
             subnet_group,
             replication_group,
             port: props.port,
-            name: id.to_owned(),
+            name: scope.logical_id_for(id),
         }
     }
 
