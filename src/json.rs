@@ -85,7 +85,7 @@ impl<T: ToExpr, const N: usize> ToExpr for [T; N] {
 }
 
 /// Builds a `Val<Json>` with the syntax of `serde_json::json!`, whose values may be
-/// references ([`Val`]s) as well as plain values. See [the module docs](crate::json).
+/// references ([`Val`]s) as well as plain values. See [the module docs](mod@crate::json).
 #[macro_export]
 macro_rules! json {
     ($($t:tt)+) => {

@@ -3,7 +3,7 @@
 //! sidecars included), the tasks' security group, the ECS service itself
 //! ([`fargate_service`]) and autoscaling ([`ServiceScaling`]).
 //!
-//! [`super::LoadBalancedFargateService`] and [`super::QueueProcessingFargateService`] are thin
+//! [`super::LoadBalancedFargateService`] (and the queue-processing service) are thin
 //! layers on top.
 
 use std::collections::BTreeSet;

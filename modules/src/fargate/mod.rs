@@ -24,7 +24,7 @@ pub use base::{
     check_fargate_size, Capacity, ContainerHealthCheck, ContainerSpec, FargateSizeError,
     FargateTaskDefinition, ServiceScaling, StartCondition, TaskDefinitionProps, FARGATE_SIZES,
 };
-pub use load_balanced::{LoadBalancedFargateService, ServiceProps};
+pub use load_balanced::{LoadBalancedFargateService, ServiceProps, TLS12_POLICIES};
 pub use one_off::OneOffTask;
 
 use stackforge::cfn::ecs;
