@@ -11,7 +11,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::aspect::Aspect;
 
 use crate::diag::{codes, Code, DiagPath, Diagnostic};
 use crate::eval::Resolution;
@@ -53,6 +55,37 @@ pub(crate) struct AppState {
     pub(crate) diags: Vec<Diagnostic>,
     /// Resources that must wait for a grantee's policy: `(waiter, (policy stack, key))`.
     pub(crate) grant_waiters: Vec<(ResourceId, (u32, String))>,
+    /// Aspects, in the order they were added, with what they cover.
+    pub(crate) aspects: Vec<(AspectTarget, Arc<dyn Aspect>)>,
+}
+
+/// What an aspect covers.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum AspectTarget {
+    /// Every resource of the app.
+    App,
+    /// Every resource of an environment's stacks.
+    Environment(u32),
+    /// The resources of one stack whose logical ID starts with a scope's path.
+    Scope(u32, String),
+}
+
+impl AspectTarget {
+    pub(crate) fn covers(&self, stack: u32, environment: Option<u32>, logical_id: &str) -> bool {
+        match self {
+            AspectTarget::App => true,
+            AspectTarget::Environment(e) => environment == Some(*e),
+            AspectTarget::Scope(s, prefix) => {
+                stack == *s && logical_id.starts_with(prefix.as_str())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for dyn Aspect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Aspect")
+    }
 }
 
 /// Where an environment's stacks are deployed, and how they are named.
@@ -275,6 +308,14 @@ impl App {
         }
     }
 
+    /// Adds an aspect that covers every resource of the app. Aspects run at synth, in the
+    /// order they were added, before validation.
+    pub fn add_aspect(&self, aspect: impl Aspect + 'static) {
+        self.lock()
+            .aspects
+            .push((AspectTarget::App, Arc::new(aspect)));
+    }
+
     /// The full names of the stacks, in the order they were created.
     pub fn stack_names(&self) -> Vec<String> {
         self.lock().stacks.iter().map(|s| s.name.clone()).collect()
@@ -413,6 +454,14 @@ impl<'a> Environment<'a> {
     pub fn stack(&self, name: &str) -> Scope<'a> {
         self.app.open_stack(Some(self.index), name)
     }
+    /// Adds an aspect that covers every resource of this environment's stacks (a removal
+    /// policy for `dev`, tags for `prod`).
+    pub fn add_aspect(&self, aspect: impl Aspect + 'static) {
+        self.app
+            .lock()
+            .aspects
+            .push((AspectTarget::Environment(self.index), Arc::new(aspect)));
+    }
     /// The environment's name.
     pub fn name(&self) -> String {
         self.def().name
@@ -510,6 +559,13 @@ impl<'a> Scope<'a> {
             stack_name: name,
             prefix: String::new(),
         }
+    }
+
+    /// Adds an aspect that covers the resources under this scope (its stack, logical IDs
+    /// starting with its path).
+    pub fn add_aspect(&mut self, aspect: impl Aspect + 'static) {
+        let target = AspectTarget::Scope(self.stack, self.prefix.clone());
+        self.app.lock().aspects.push((target, Arc::new(aspect)));
     }
 
     /// The app this scope belongs to.
@@ -643,15 +699,6 @@ impl<'a> Scope<'a> {
     ) -> ResourceId {
         let id = self.check_id(id, "logical ID");
         let logical_id = format!("{}{}", self.prefix, id);
-        let mut diags = Vec::new();
-        if let Some(shape) = shape {
-            let base = DiagPath {
-                stack: Some(self.stack_name.clone()),
-                logical_id: Some(logical_id.clone()),
-                property: None,
-            };
-            crate::validate::check_props(&props, shape, &base, &mut diags);
-        }
         let duplicate = Diagnostic::error(
             codes::DUPLICATE_LOGICAL_ID,
             self.diag_path(&id, None),
@@ -660,7 +707,6 @@ impl<'a> Scope<'a> {
         );
         let app = self.app.id;
         self.with_stack(|stack| {
-            stack.diags.extend(diags);
             if stack.ids.contains_key(&logical_id) || stack.params.contains_key(&logical_id) {
                 stack.diags.push(duplicate);
             }
@@ -674,6 +720,7 @@ impl<'a> Scope<'a> {
                 depends_on: Vec::new(),
                 metadata: BTreeMap::new(),
                 overrides: Vec::new(),
+                shape,
             });
             stack.ids.entry(logical_id).or_insert(node);
             ResourceId {

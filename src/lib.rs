@@ -21,6 +21,7 @@
 //! patterns.
 
 pub mod app;
+pub mod aspect;
 pub mod cfn;
 pub mod cli;
 #[cfg(feature = "deploy")]

@@ -94,6 +94,8 @@ pub struct ResourceNode {
     pub(crate) depends_on: Vec<ResourceId>,
     pub(crate) metadata: BTreeMap<String, Json>,
     pub(crate) overrides: Vec<(Vec<String>, Option<Expr>)>,
+    /// The generated validation rules of a typed resource, checked at synth (after aspects).
+    pub(crate) shape: Option<&'static crate::resource::Shape>,
 }
 
 impl ResourceNode {
@@ -399,7 +401,7 @@ pub(crate) struct GrantPolicy {
 }
 
 /// One stack of an app.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Stack {
     pub(crate) name: String,
     pub(crate) index: u32,

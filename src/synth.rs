@@ -149,9 +149,29 @@ impl App {
     pub fn synth(&self) -> Result<Assembly, SynthError> {
         self.with_state(|st| {
             let mut diags = st.diags.clone();
+            // Aspects change a copy: synth never alters the app, and runs twice alike.
+            let with_aspects;
+            let stacks: &[Stack] = if st.aspects.is_empty() {
+                &st.stacks
+            } else {
+                with_aspects = apply_aspects(st, &mut diags);
+                &with_aspects
+            };
+            for s in stacks {
+                for n in s.graph.node_weights() {
+                    if let Some(shape) = n.shape {
+                        let base = DiagPath {
+                            stack: Some(s.name.clone()),
+                            logical_id: Some(n.logical_id.clone()),
+                            property: None,
+                        };
+                        crate::validate::check_props(&n.props, shape, &base, &mut diags);
+                    }
+                }
+            }
             Synth {
                 id: self.id,
-                stacks: &st.stacks,
+                stacks,
                 envs: &st.environments,
             }
             .run(&mut diags)
@@ -830,6 +850,31 @@ fn path_err(code: crate::diag::Code, stack: &str, id: &str, msg: &str, help: &st
         msg,
         help,
     )
+}
+
+/// The app's stacks after every aspect has visited the resources it covers.
+fn apply_aspects(st: &crate::app::AppState, diags: &mut Vec<Diagnostic>) -> Vec<Stack> {
+    let mut stacks: Vec<Stack> = st.stacks.clone();
+    for s in &mut stacks {
+        let env = s
+            .environment
+            .and_then(|e| st.environments.get(e as usize))
+            .map(|e| e.name.clone());
+        let (name, index, environment) = (s.name.clone(), s.index, s.environment);
+        for node in s.graph.node_weights_mut() {
+            for (target, aspect) in &st.aspects {
+                if target.covers(index, environment, &node.logical_id) {
+                    aspect.visit(&mut crate::aspect::ResourceMut {
+                        stack: &name,
+                        environment: env.as_deref(),
+                        node,
+                        diags,
+                    });
+                }
+            }
+        }
+    }
+    stacks
 }
 
 /// A parameter as the template writes it.

@@ -1,5 +1,6 @@
 //! stackforge's integration tests: one binary, one module per area (as in ripgrep).
 
+mod aspects;
 mod cli;
 mod common;
 mod composability;
