@@ -144,8 +144,8 @@ fn a_grant_to_a_role_of_another_stack_lands_in_the_roles_stack() {
         "AWS::IAM::Policy",
         json!({"Roles": [{"Ref": "Worker"}], "PolicyDocument": {"Statement": [{
             "Action": stackforge_modules::grants::DYNAMODB_READ,
-            "Resource": [{"Fn::ImportValue": "data:OrdersTable:Arn"},
-                         {"Fn::Sub": ["${Var0}/index/*", {"Var0": {"Fn::ImportValue": "data:OrdersTable:Arn"}}]}]
+            "Resource": [stackforge::testing::import(&app, table.table, Some("Arn")),
+                         stackforge::testing::sub([stackforge::testing::import(&app, table.table, Some("Arn")), json!("/index/*")])]
         }]}}),
     )
     .unwrap();

@@ -38,7 +38,7 @@ fn default_template() -> Template {
     synth(&Options::default(), None).1
 }
 
-fn ok<T>(r: Result<T, String>) -> T {
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 

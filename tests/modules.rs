@@ -15,7 +15,7 @@ use stackforge_modules::postgres::{ForceSsl, PostgresDatabase, PostgresProps};
 
 use crate::common::write_for_lint;
 
-fn ok<T>(r: Result<T, String>) -> T {
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 

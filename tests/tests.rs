@@ -10,4 +10,5 @@ mod model;
 mod modules;
 mod patterns_seed;
 mod synth_output;
+mod testing_helpers;
 mod typed;
