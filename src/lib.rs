@@ -20,7 +20,9 @@
 //! See `ARCHITECTURE.md` for the contract between the core, the generated types and the
 //! patterns.
 
+pub mod assembly;
 pub mod cfn;
+#[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "deploy")]
 pub mod deploy;
@@ -30,9 +32,15 @@ pub mod graph;
 pub mod resource;
 pub mod stack;
 pub mod synth;
+pub mod template;
 pub mod testing;
 pub mod validate;
 pub mod value;
+
+/// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own
+/// `#[derive(clap::Args)]` options, without a separate clap dependency to keep in step.
+#[cfg(feature = "cli")]
+pub use clap;
 
 pub use diag::{Code, DiagPath, Diagnostic, Severity, SynthError};
 pub use resource::{Handle, Props, Raw, Resource, Tag, ToExpr};

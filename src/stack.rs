@@ -520,6 +520,9 @@ pub struct Stack {
     pub(crate) kept_exports: Vec<Expr>,
     pub(crate) requirements: Vec<Requirement>,
     pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) termination_protection: bool,
+    pub(crate) stack_policy: Option<crate::assembly::StackPolicy>,
+    pub(crate) notification_arns: Vec<String>,
 }
 
 impl Stack {
@@ -540,6 +543,9 @@ impl Stack {
             kept_exports: Vec::new(),
             requirements: Vec::new(),
             diags: Vec::new(),
+            termination_protection: false,
+            stack_policy: None,
+            notification_arns: Vec::new(),
         }
     }
     /// The full stack name (environment prefix included).
@@ -1092,6 +1098,44 @@ impl Scope<'_> {
     pub fn require(&mut self, r: Requirement) {
         if !self.stack.requirements.contains(&r) {
             self.stack.requirements.push(r);
+        }
+    }
+}
+
+/// Per-stack deploy settings: written to the manifest, applied by the deploy engine
+/// (`stackforge deploy`), and shown by `diff` when they change.
+impl Scope<'_> {
+    /// Termination protection: CloudFormation refuses to delete the stack until it is turned
+    /// off again. Default: off.
+    pub fn set_termination_protection(&mut self, on: bool) {
+        self.stack.termination_protection = on;
+    }
+
+    /// A stack policy, applied on every deploy. [`crate::assembly::StackPolicy::ProtectStateful`]
+    /// denies the replacement and deletion of this stack's stateful resources (databases,
+    /// tables, buckets, …) through a stack update. Default: none (every update allowed).
+    pub fn set_stack_policy(&mut self, policy: crate::assembly::StackPolicy) {
+        self.stack.stack_policy = Some(policy);
+    }
+
+    /// An SNS topic ARN that receives the stack's events (at most 5 per stack). Default:
+    /// none.
+    pub fn add_notification_arn(&mut self, arn: impl Into<String>) {
+        let arn = arn.into();
+        if let Err((message, help)) =
+            crate::assembly::check_notification_arn(&arn, self.stack.notification_arns.len())
+        {
+            self.error(
+                crate::assembly::codes::INVALID_STACK_SETTING,
+                "",
+                None,
+                message,
+                help,
+            );
+            return;
+        }
+        if !self.stack.notification_arns.contains(&arn) {
+            self.stack.notification_arns.push(arn);
         }
     }
 }
