@@ -1402,6 +1402,41 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Termination protection: CloudFormation refuses to delete the stack until it is turned
+    /// off again (written to the manifest, applied by the deploy engine). Default: off.
+    pub fn set_termination_protection(&mut self, on: bool) {
+        self.with_stack(|s| s.termination_protection = on);
+    }
+
+    /// A stack policy, applied on every deploy. [`crate::assembly::StackPolicy::ProtectStateful`]
+    /// denies the replacement and deletion of this stack's stateful resources (databases,
+    /// tables, buckets, …) through a stack update. Default: none (every update allowed).
+    pub fn set_stack_policy(&mut self, policy: crate::assembly::StackPolicy) {
+        self.with_stack(|s| s.stack_policy = Some(policy));
+    }
+
+    /// An SNS topic ARN that receives the stack's events (at most 5 per stack). Default:
+    /// none.
+    pub fn add_notification_arn(&mut self, arn: impl Into<String>) {
+        let arn = arn.into();
+        let count = self.with_stack(|s| s.notification_arns.len());
+        if let Err((message, help)) = crate::assembly::check_notification_arn(&arn, count) {
+            self.error(
+                crate::assembly::codes::INVALID_STACK_SETTING,
+                "",
+                None,
+                message,
+                help,
+            );
+            return;
+        }
+        self.with_stack(|s| {
+            if !s.notification_arns.contains(&arn) {
+                s.notification_arns.push(arn);
+            }
+        });
+    }
+
     /// Declares a check the deploy engine runs before it deploys this stack.
     pub fn require(&mut self, r: Requirement) {
         self.with_stack(|s| {

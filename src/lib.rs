@@ -22,7 +22,9 @@
 
 pub mod app;
 pub mod aspect;
+pub mod assembly;
 pub mod cfn;
+#[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "deploy")]
 pub mod deploy;
@@ -35,11 +37,16 @@ pub mod policy;
 pub mod resource;
 pub mod stack;
 pub mod synth;
+pub mod template;
 pub mod testing;
 pub mod validate;
 pub mod value;
 
 pub use app::{App, Environment, EnvironmentProps, Grant, GrantRole, Scope};
+/// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own
+/// `#[derive(clap::Args)]` options, without a separate clap dependency to keep in step.
+#[cfg(feature = "cli")]
+pub use clap;
 pub use diag::{Code, DiagPath, Diagnostic, Severity, SynthError};
 pub use resource::{Handle, Props, Raw, Resource, Tag, ToExpr};
 pub use stack::{Output, Parameter, Policy, Requirement, Rule, Stack};

@@ -423,6 +423,9 @@ pub struct Stack {
     /// Grant policies by grantee key (the role's logical ID, or an imported role's label).
     pub(crate) grants: BTreeMap<String, GrantPolicy>,
     pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) termination_protection: bool,
+    pub(crate) stack_policy: Option<crate::assembly::StackPolicy>,
+    pub(crate) notification_arns: Vec<String>,
 }
 
 impl Stack {
@@ -447,6 +450,9 @@ impl Stack {
             stack_dependencies: Vec::new(),
             grants: BTreeMap::new(),
             diags: Vec::new(),
+            termination_protection: false,
+            stack_policy: None,
+            notification_arns: Vec::new(),
         }
     }
     /// The full stack name (environment prefix included).

@@ -7,9 +7,6 @@
 //! order (dependencies first, ties in creation order).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::{json, Map, Value as Json};
@@ -44,6 +41,9 @@ pub struct Assembly {
     pub environments: Vec<EnvironmentArtifact>,
     /// Warnings (errors make synth fail instead).
     pub warnings: Vec<Diagnostic>,
+    /// Files the deploy engine publishes before the stacks that use them (see
+    /// [`crate::assembly::Asset`]).
+    pub assets: Vec<crate::assembly::Asset>,
 }
 
 /// One environment of a synthesized app: where its stacks go.
@@ -92,6 +92,12 @@ pub struct StackArtifact {
     pub resource_edges: Vec<(String, String, String)>,
     /// The environment the stack belongs to, if any.
     pub environment: Option<String>,
+    /// Termination protection (applied by deploy).
+    pub termination_protection: bool,
+    /// The stack policy (applied by deploy).
+    pub stack_policy: Option<crate::assembly::StackPolicy>,
+    /// SNS topics that receive the stack's events (applied by deploy).
+    pub notification_arns: Vec<String>,
 }
 
 impl StackArtifact {
@@ -386,6 +392,7 @@ impl Synth<'_> {
             stacks,
             environments,
             warnings: std::mem::take(diags),
+            assets: Vec::new(),
         })
     }
 
@@ -835,6 +842,9 @@ impl Synth<'_> {
                 .collect(),
             resource_edges: edges,
             environment: self.env_name(s),
+            termination_protection: s.termination_protection,
+            stack_policy: s.stack_policy.clone(),
+            notification_arns: s.notification_arns.clone(),
         })
     }
 }
@@ -1138,92 +1148,6 @@ impl Assembly {
     pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name)
     }
-
-    /// The manifest: stacks in dependency order with their dependencies, parameters,
-    /// outputs, tags, environment and pre-deploy requirements.
-    pub fn manifest(&self) -> Json {
-        let stacks: Vec<Json> = self
-            .stacks
-            .iter()
-            .map(|s| {
-                let keys = |k: &str| -> Vec<String> { s.template.get(k).and_then(Json::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default() };
-                let reqs: Vec<Json> = s
-                    .requirements
-                    .iter()
-                    .map(|r| match r {
-                        Requirement::ImageExists { repository, tag, producer } => json!({"kind": "image-exists", "repository": repository, "tag": tag, "producer": producer}),
-                    })
-                    .collect();
-                json!({
-                    "name": s.name,
-                    "template": s.file_name(),
-                    "dependencies": s.dependencies,
-                    "parameters": keys("Parameters"),
-                    "outputs": keys("Outputs"),
-                    "resources": s.resource_count,
-                    "minified_bytes": s.minified_bytes,
-                    "tags": s.tags,
-                    "account": s.account,
-                    "region": s.region,
-                    "requirements": reqs,
-                    "environment": s.environment,
-                })
-            })
-            .collect();
-        let environments: Vec<Json> = self
-            .environments
-            .iter()
-            .map(|e| json!({"name": e.name, "account": e.account, "region": e.region, "role_arn": e.role_arn, "stacks": e.stacks}))
-            .collect();
-        let mut m = json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks, "environments": environments });
-        m.sort_all_objects();
-        m
-    }
-
-    /// Writes `<Stack>.template.json` for each stack and `manifest.json` into `dir`.
-    ///
-    /// Each file is written to a temporary file in the same directory, then renamed, so a
-    /// failed synth never leaves a half-written template behind. Returns the written paths.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, SynthError> {
-        fs::create_dir_all(dir).map_err(|source| SynthError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let mut written = Vec::new();
-        for s in &self.stacks {
-            let path = dir.join(s.file_name());
-            write_atomic(&path, s.pretty.as_bytes())?;
-            written.push(path);
-        }
-        let mut manifest = serde_json::to_string_pretty(&self.manifest()).unwrap_or_default();
-        manifest.push('\n');
-        let path = dir.join("manifest.json");
-        write_atomic(&path, manifest.as_bytes())?;
-        written.push(path);
-        Ok(written)
-    }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let io = |source| SynthError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    // Unique per process and per call, so concurrent writers (threads, test cases) never
-    // share a temporary file.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
+pub use crate::assembly::write_atomic;

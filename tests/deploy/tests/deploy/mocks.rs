@@ -301,7 +301,7 @@ fn deployed_template() -> Rule {
 
 /// `small("tiny")` with one more resource, so there is something to update.
 fn small_plus_one() -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("tiny");
     let q = s.add_raw("Queue", Raw::new("AWS::SQS::Queue"));
     s.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
@@ -596,7 +596,7 @@ fn throttled_calls_back_off_and_retry() {
 fn broadening_change_without_a_terminal_is_refused_and_cleaned_up() {
     // A new IAM role is a broadening change: approval is needed, and without a terminal or
     // --yes deploy refuses, deletes its change set and the empty REVIEW_IN_PROGRESS stack.
-    let mut app = App::new();
+    let app = App::new();
     app.stack("tiny").add_raw(
         "Role",
         Raw::new("AWS::IAM::Role").prop(
@@ -779,7 +779,7 @@ fn dropping_an_export_that_is_still_imported_is_refused_with_both_stack_names() 
 
 #[test]
 fn destroy_stops_on_database_deletion_protection_with_the_exact_steps() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("tiny");
     let db = s.add_raw(
         "Db",
@@ -820,7 +820,7 @@ fn destroy_stops_on_database_deletion_protection_with_the_exact_steps() {
 
 #[test]
 fn a_missing_image_stops_the_deploy_before_any_change() {
-    let mut app = small("tiny");
+    let app = small("tiny");
     app.stack("tiny")
         .require(stackforge::Requirement::ImageExists {
             repository: "web".to_owned(),
@@ -848,14 +848,14 @@ fn a_missing_image_stops_the_deploy_before_any_change() {
 
 #[test]
 fn replacing_a_database_is_called_out_and_needs_approval() {
-    let mut app = App::new();
+    let app = App::new();
     app.stack("tiny").add_raw(
         "Db",
         Raw::new("AWS::RDS::DBInstance")
             .prop("Engine", lit("postgres".into()))
             .prop("DBName", lit("app2".into())),
     );
-    let mut old = App::new();
+    let old = App::new();
     old.stack("tiny").add_raw(
         "Db",
         Raw::new("AWS::RDS::DBInstance")

@@ -1,0 +1,2 @@
+//! `stackforge`: the standalone command line.
+fn main() {}
