@@ -57,6 +57,22 @@ pub(crate) struct AppState {
     pub(crate) grant_waiters: Vec<(ResourceId, (u32, String))>,
     /// Aspects, in the order they were added, with what they cover.
     pub(crate) aspects: Vec<(AspectTarget, Arc<dyn Aspect>)>,
+    /// File assets by sha256: their bytes and the stacks that use them.
+    pub(crate) assets:
+        BTreeMap<String, (crate::assembly::AssetBytes, std::collections::BTreeSet<u32>)>,
+}
+
+/// Where a file asset is when the stack deploys: the staging bucket that `stackforge
+/// bootstrap` creates in each account and region, and a key named after the content hash.
+/// A change to the content is a new key (and so a deploy); the same content is a no-op.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssetLocation {
+    /// Lowercase hex sha256 of the asset's bytes.
+    pub sha256: String,
+    /// `stackforge-staging-${AWS::AccountId}-${AWS::Region}`.
+    pub bucket: Val<String>,
+    /// `assets/<sha256>.zip`.
+    pub key: Val<String>,
 }
 
 /// What an aspect covers.
@@ -1435,6 +1451,32 @@ impl<'a> Scope<'a> {
                 s.notification_arns.push(arn);
             }
         });
+    }
+
+    /// Adds a file asset (a zip, such as a function's code) to the assembly: synth writes it to
+    /// `assets/<sha256>.zip` and lists it in the manifest, and the deploy engine uploads it to
+    /// the staging bucket before this stack deploys. Returns where the stack finds it.
+    pub fn add_asset(&mut self, zip: Vec<u8>) -> AssetLocation {
+        let sha256 = crate::assembly::sha256_hex(&zip);
+        {
+            let mut st = self.app.lock();
+            let entry = st
+                .assets
+                .entry(sha256.clone())
+                .or_insert_with(|| (crate::assembly::AssetBytes::new(zip), Default::default()));
+            entry.1.insert(self.stack);
+        }
+        let bucket = crate::value::fns::sub([
+            crate::value::SubPart::from("stackforge-staging-"),
+            crate::value::SubPart::from(crate::pseudo::account_id()),
+            crate::value::SubPart::from("-"),
+            crate::value::SubPart::from(crate::pseudo::region()),
+        ]);
+        AssetLocation {
+            key: Val::from(format!("assets/{sha256}.zip")),
+            bucket,
+            sha256,
+        }
     }
 
     /// Declares a check the deploy engine runs before it deploys this stack.

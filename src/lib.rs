@@ -42,7 +42,7 @@ pub mod testing;
 pub mod validate;
 pub mod value;
 
-pub use app::{App, Environment, EnvironmentProps, Grant, GrantRole, Scope};
+pub use app::{App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope};
 /// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own
 /// `#[derive(clap::Args)]` options, without a separate clap dependency to keep in step.
 #[cfg(feature = "cli")]

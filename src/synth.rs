@@ -44,6 +44,8 @@ pub struct Assembly {
     /// Files the deploy engine publishes before the stacks that use them (see
     /// [`crate::assembly::Asset`]).
     pub assets: Vec<crate::assembly::Asset>,
+    /// The bytes of each file asset, by sha256 (written to `assets/<sha256>.zip`).
+    pub asset_contents: BTreeMap<String, crate::assembly::AssetBytes>,
 }
 
 /// One environment of a synthesized app: where its stacks go.
@@ -175,12 +177,23 @@ impl App {
                     }
                 }
             }
-            Synth {
+            let mut assembly = Synth {
                 id: self.id,
                 stacks,
                 envs: &st.environments,
             }
-            .run(&mut diags)
+            .run(&mut diags)?;
+            for (sha, (bytes, users)) in &st.assets {
+                let names = users
+                    .iter()
+                    .filter_map(|i| stacks.get(*i as usize).map(|s| s.name.clone()))
+                    .collect();
+                assembly
+                    .assets
+                    .push(crate::assembly::Asset::file_zip(sha, names));
+                assembly.asset_contents.insert(sha.clone(), bytes.clone());
+            }
+            Ok(assembly)
         })
     }
 }
@@ -393,6 +406,7 @@ impl Synth<'_> {
             environments,
             warnings: std::mem::take(diags),
             assets: Vec::new(),
+            asset_contents: BTreeMap::new(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! stackforge's integration tests: one binary, one module per area (as in ripgrep).
 
 mod aspects;
+mod assets;
 mod cli;
 mod common;
 mod composability;

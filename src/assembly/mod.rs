@@ -84,6 +84,28 @@ pub mod codes {
 pub const MAX_NOTIFICATION_ARNS: usize = 5;
 
 /// Lowercase hex of the sha256 of `bytes`.
+/// The bytes of a file asset, shared (cheap to clone with the assembly).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AssetBytes(std::sync::Arc<[u8]>);
+
+impl AssetBytes {
+    /// Wraps the bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        AssetBytes(bytes.into())
+    }
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AssetBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AssetBytes({} bytes)", self.0.len())
+    }
+}
+
+/// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);

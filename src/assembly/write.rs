@@ -76,6 +76,16 @@ impl Assembly {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let _lock = lock_dir(dir, true).map_err(io(dir))?;
         let mut written = Vec::new();
+        // Assets first (content-addressed: an existing file with the same name has the same
+        // bytes), so the manifest never lists a missing one.
+        for (sha, bytes) in &self.asset_contents {
+            let path = dir.join("assets").join(format!("{sha}.zip"));
+            if !path.is_file() {
+                fs::create_dir_all(dir.join("assets")).map_err(io(dir))?;
+                write_atomic(&path, bytes.as_bytes())?;
+            }
+            written.push(path);
+        }
         for s in &self.stacks {
             let path = dir.join(s.file_name());
             write_atomic(&path, s.pretty.as_bytes())?;
