@@ -7,5 +7,6 @@ mod fargate_app;
 mod model;
 mod modules;
 mod patterns_seed;
+mod resources;
 mod synth_output;
 mod typed;
