@@ -12,6 +12,8 @@ pub mod key;
 pub mod log_group;
 pub mod network;
 pub mod postgres;
+pub mod queue;
 pub mod redis_cache;
 pub mod refs;
 pub mod table;
+pub mod topic;
