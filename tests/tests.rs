@@ -10,6 +10,7 @@ mod fargate_app;
 mod model;
 mod modules;
 mod patterns_seed;
+mod resources;
 mod synth_output;
 mod testing_helpers;
 mod typed;

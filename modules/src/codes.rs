@@ -33,3 +33,32 @@ pub const INVALID_IMPORT: Code = Code::new("SFM011");
 pub const INVALID_SCALING_TARGET: Code = Code::new("SFM012");
 /// `SFM013`: an HTTPS listener policy allows TLS older than 1.2 (or is unknown).
 pub const WEAK_TLS_POLICY: Code = Code::new("SFM013");
+
+// ---- The resource patterns (Bucket, Key, Queue, Topic, LogGroup) ----
+
+/// `SFM014`: a bucket that receives load balancer access logs is encrypted with a KMS key
+/// (ALB access logs support SSE-S3 only).
+pub const LOG_TARGET_KMS_KEY: Code = Code::new("SFM014");
+/// `SFM015`: a bucket setting is invalid (lifecycle days, a log prefix, a region code).
+pub const INVALID_BUCKET: Code = Code::new("SFM015");
+/// `SFM016`: a key setting is invalid (deletion window, rotation period, alias, a `Snapshot`
+/// removal policy).
+pub const INVALID_KEY: Code = Code::new("SFM016");
+/// `SFM017`: a queue setting is invalid (retention, visibility timeout, a name without or
+/// with a stray `.fifo`, a dead-letter queue that keeps messages for less time than its
+/// source).
+pub const INVALID_QUEUE: Code = Code::new("SFM017");
+/// `SFM018`: a dead-letter queue's `maxReceiveCount` is outside 1..=1000.
+pub const INVALID_MAX_RECEIVE_COUNT: Code = Code::new("SFM018");
+/// `SFM019`: a [`crate::key::Key`] given to a pattern does not name, in its key policy, the
+/// service that must use it (CloudWatch for an alarm topic, Logs for a log group, SNS for a
+/// queue a topic delivers to).
+pub const KEY_MISSING_SERVICE: Code = Code::new("SFM019");
+/// `SFM020`: a log group retention is not one CloudWatch Logs accepts.
+pub const INVALID_LOG_RETENTION: Code = Code::new("SFM020");
+/// `SFM021`: a subscription is invalid (an email address without `@`, a queue whose policy
+/// does not let the topic send).
+pub const INVALID_SUBSCRIPTION: Code = Code::new("SFM021");
+/// `SFM022`: a removal policy the resource type does not support (`Snapshot` on a bucket,
+/// key, queue or log group).
+pub const UNSUPPORTED_REMOVAL_POLICY: Code = Code::new("SFM022");

@@ -116,3 +116,52 @@ pub fn grant(
     }
     scope.grant(&grantee.grant_role(), statements)
 }
+
+// ---- The resource patterns' additions (Bucket, Key, Queue, Topic, LogGroup) ----
+
+/// KMS use by a writer of data that S3, SQS or SNS encrypts with a customer key on its behalf
+/// (through `kms:ViaService`): a data key, and `kms:Decrypt` (S3 multipart uploads and SQS
+/// data-key reuse need it).
+pub const KMS_VIA_SERVICE_WRITE: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
+/// KMS use by a reader of data that S3 or SQS decrypts on its behalf.
+pub const KMS_VIA_SERVICE_READ: &[&str] = &["kms:Decrypt"];
+/// What a service principal that writes encrypted messages (CloudWatch alarms into an
+/// encrypted topic, SNS or EventBridge into an encrypted queue) needs in the key policy.
+pub const KMS_SERVICE_PRINCIPAL: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey*"];
+/// What CloudWatch Logs needs in the key policy of a key that encrypts log groups (the AWS
+/// documented statement).
+pub const KMS_LOGS: &[&str] = &[
+    "kms:Encrypt*",
+    "kms:Decrypt*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:Describe*",
+];
+/// SNS publishing from CloudWatch alarms (the topic policy of an alarm topic).
+pub const SNS_ALARM_PUBLISH: &[&str] = &["sns:Publish"];
+/// SNS delivery into a subscribed queue (the queue policy).
+pub const SQS_SNS_DELIVERY: &[&str] = &["sqs:SendMessage"];
+
+/// An `Allow` statement for `actions` on `resources`, without a `Sid`.
+///
+/// IAM requires a statement's `Sid` to be unique within a policy, and one grantee's policy
+/// collects the statements of every resource granted to it, from any stack (two stacks may
+/// both have a `DataBucket`), so the resource patterns' grants leave `Sid` out.
+pub fn allow_unnamed(actions: &[&str], resources: Vec<Val<String>>) -> Statement {
+    Statement::allow()
+        .actions(actions.iter().copied())
+        .resources(resources)
+}
+
+/// The statement a grantee needs on a customer key to use data that `service` (`s3`, `sqs`,
+/// `sns`) encrypts or decrypts with it on the grantee's behalf: `actions` on the key, only
+/// through that service (`kms:ViaService`, in the key's own region), so the grant does not
+/// let the role call KMS directly. No `Sid` (see [`allow_unnamed`]); identical statements from
+/// several grants on one key are added once.
+pub fn key_via_service(key_arn: &Val<String>, service: &str, actions: &[&str]) -> Statement {
+    allow_unnamed(actions, vec![key_arn.clone()]).condition(
+        "StringEquals",
+        "kms:ViaService",
+        crate::key::via_service(service, key_arn),
+    )
+}

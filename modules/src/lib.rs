@@ -1,4 +1,5 @@
 //! Secure-by-default patterns built on the public API of `stackforge`.
+pub mod bucket;
 pub mod codes;
 pub mod connections;
 pub mod container_repository;
@@ -7,8 +8,12 @@ pub mod ec2_instance;
 pub mod existing;
 pub mod fargate;
 pub mod grants;
+pub mod key;
+pub mod log_group;
 pub mod network;
 pub mod postgres;
+pub mod queue;
 pub mod redis_cache;
 pub mod refs;
 pub mod table;
+pub mod topic;
