@@ -65,7 +65,7 @@ fn only_error(app: &App, code: Code, logical_id: &str, property: &str) {
     );
 }
 
-fn ok<T>(r: Result<T, String>) -> T {
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -77,7 +77,9 @@ pub fn app() -> App {
         );
         // Billing reads the invoices that orders uploads: a grant across stacks, which lands
         // in billing's stack (the grantee's).
-        orders.uploads.grant_read(&mut orders_stack, &billing.service);
+        orders
+            .uploads
+            .grant_read(&mut orders_stack, &billing.service);
     }
     app
 }

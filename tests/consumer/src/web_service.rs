@@ -50,7 +50,9 @@ impl Sizes {
             Parameter::string()
                 .allowed_values(["small", "large"])
                 .default_value("small")
-                .description("small: 0.25 vCPU tasks and burstable instances; large: 1 vCPU and m6g/r7g"),
+                .description(
+                    "small: 0.25 vCPU tasks and burstable instances; large: 1 vCPU and m6g/r7g",
+                ),
         );
         let large = scope.condition("Large", fns::equals(size, "large"));
         Sizes {
@@ -182,7 +184,9 @@ impl WebService {
             evaluation_periods: Some(5.into()),
             datapoints_to_alarm: Some(3.into()),
             threshold: Some(5.0.into()),
-            comparison_operator: Some(alarm::ComparisonOperator::GreaterThanOrEqualToThreshold.into()),
+            comparison_operator: Some(
+                alarm::ComparisonOperator::GreaterThanOrEqualToThreshold.into(),
+            ),
             treat_missing_data: Some(alarm::TreatMissingData::NotBreaching.into()),
             ..Default::default()
         };

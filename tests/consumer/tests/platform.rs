@@ -10,7 +10,8 @@ fn assembly() -> stackforge::Assembly {
         .unwrap_or_else(|e| panic!("{e}"));
     // The stackforge repository lints (cfn-lint) and scans (checkov) what its consumer tests
     // write under target/cfn-lint/consumer/.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/cfn-lint/consumer/platform");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/cfn-lint/consumer/platform");
     a.write(&dir).expect("write templates for the linters");
     a
 }
@@ -38,16 +39,25 @@ fn two_environments_over_one_network_stack_each() {
     let names: Vec<&str> = a.stacks.iter().map(|s| s.name.as_str()).collect();
     for env in ["staging", "prod"] {
         for stack in ["network", "orders", "billing"] {
-            assert!(names.contains(&format!("{env}-{stack}").as_str()), "{names:?}");
+            assert!(
+                names.contains(&format!("{env}-{stack}").as_str()),
+                "{names:?}"
+            );
         }
         let orders = a.stack(&format!("{env}-orders")).unwrap();
         assert_eq!(orders.dependencies, [format!("{env}-network")]);
         // Billing reads the orders uploads: it depends on both.
         let billing = a.stack(&format!("{env}-billing")).unwrap();
-        assert_eq!(billing.dependencies, [format!("{env}-network"), format!("{env}-orders")]);
+        assert_eq!(
+            billing.dependencies,
+            [format!("{env}-network"), format!("{env}-orders")]
+        );
         assert_eq!(billing.environment.as_deref(), Some(env));
     }
-    assert_eq!(a.stack("prod-orders").unwrap().account.as_deref(), Some("222222222222"));
+    assert_eq!(
+        a.stack("prod-orders").unwrap().account.as_deref(),
+        Some("222222222222")
+    );
 }
 
 #[test]
@@ -60,16 +70,33 @@ fn the_cross_stack_grant_lands_in_billings_stack() {
             &[
                 // its own uploads bucket, read and write
                 (
-                    &["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
-                    &[testing::sub([json!({"Fn::GetAtt": ["BillingUploadsBucket", "Arn"]}), json!("/*")])],
+                    &[
+                        "s3:GetObject",
+                        "s3:PutObject",
+                        "s3:AbortMultipartUpload",
+                        "s3:DeleteObject",
+                    ],
+                    &[testing::sub([
+                        json!({"Fn::GetAtt": ["BillingUploadsBucket", "Arn"]}),
+                        json!("/*"),
+                    ])],
                 ),
-                (&["s3:ListBucket"], &[json!({"Fn::GetAtt": ["BillingUploadsBucket", "Arn"]})]),
+                (
+                    &["s3:ListBucket"],
+                    &[json!({"Fn::GetAtt": ["BillingUploadsBucket", "Arn"]})],
+                ),
                 // the orders uploads, read only, through an import
                 (
                     &["s3:GetObject"],
-                    &[testing::sub([json!({"Fn::ImportValue": "prod-orders:OrdersUploadsBucket:Arn"}), json!("/*")])],
+                    &[testing::sub([
+                        json!({"Fn::ImportValue": "prod-orders:OrdersUploadsBucket:Arn"}),
+                        json!("/*"),
+                    ])],
                 ),
-                (&["s3:ListBucket"], &[json!({"Fn::ImportValue": "prod-orders:OrdersUploadsBucket:Arn"})]),
+                (
+                    &["s3:ListBucket"],
+                    &[json!({"Fn::ImportValue": "prod-orders:OrdersUploadsBucket:Arn"})],
+                ),
             ],
         )
         .unwrap_or_else(|e| panic!("{e}"));
@@ -82,7 +109,10 @@ fn the_cross_stack_grant_lands_in_billings_stack() {
 fn the_size_parameter_switches_every_size() {
     let a = assembly();
     let t = template(&a, "staging-orders");
-    assert_eq!(t.json()["Parameters"]["Size"]["AllowedValues"], json!(["small", "large"]));
+    assert_eq!(
+        t.json()["Parameters"]["Size"]["AllowedValues"],
+        json!(["small", "large"])
+    );
     t.has_resource_properties(
         "AWS::ECS::TaskDefinition",
         json!({"Cpu": {"Fn::If": ["Large", "1024", "256"]}, "Memory": {"Fn::If": ["Large", "2048", "512"]}}),
