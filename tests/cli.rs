@@ -548,3 +548,111 @@ fn bad_arguments_are_usage_errors() {
     assert_eq!(code, exit::OK);
     assert!(out.contains("synth"));
 }
+
+/// `<repo>/.venv/tools/bin/<tool>` (or under `STACKFORGE_VENV`): missing is a failure,
+/// never a skip; `scripts/setup-tools` installs it.
+fn venv_tool(tool: &str) -> PathBuf {
+    let venv = std::env::var_os("STACKFORGE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let path = venv.join("tools").join("bin").join(tool);
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/setup-tools (pinned in scripts/requirements-tools.txt)",
+        path.display()
+    );
+    path
+}
+
+/// The manifest every synth writes matches `docs/manifest.schema.json`, and the schema
+/// rejects a manifest without hashes.
+#[test]
+fn the_manifest_matches_its_json_schema() {
+    let dir = tempdir("cli-schema");
+    let mut a = demo_app().synth().unwrap();
+    a.assets.push(stackforge::assembly::Asset::file_zip(
+        &"ab".repeat(32),
+        vec!["service".into()],
+    ));
+    a.write(&dir).unwrap();
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/manifest.schema.json");
+    let check = |file: &Path| {
+        std::process::Command::new(venv_tool("check-jsonschema"))
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(file)
+            .output()
+            .expect("check-jsonschema runs")
+    };
+    let ok = check(&dir.join("manifest.json"));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let mut m: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    m["stacks"][0].as_object_mut().unwrap().remove("sha256");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, m.to_string()).unwrap();
+    assert!(
+        !check(&bad).status.success(),
+        "a manifest without sha256 must fail"
+    );
+}
+
+/// A crate outside the workspace that depends on stackforge with default features gets no
+/// AWS SDK, tokio or hyper; with `default-features = false`, not even clap.
+#[test]
+fn a_user_crate_with_default_features_compiles_no_aws_sdk() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = |name: &str, dep: &str| -> String {
+        let dir = tempdir(name);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"infra\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nstackforge = {{ path = {:?}{dep} }}\n\n[workspace]\n", repo.display().to_string()),
+        )
+        .unwrap();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        // Its own lockfile, from the local registry cache first (no network needed).
+        let run = |offline: bool| {
+            let mut c = std::process::Command::new(&cargo);
+            c.args(["tree", "-e", "normal", "--prefix", "none"])
+                .current_dir(&dir);
+            if offline {
+                c.arg("--offline");
+            }
+            c.env_remove("CARGO_TARGET_DIR")
+                .output()
+                .expect("cargo tree runs")
+        };
+        let mut out = run(true);
+        if !out.status.success() {
+            out = run(false);
+        }
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(dir.join("Cargo.lock").exists(), "its own lockfile");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let default = tree("outside-default", "");
+    assert!(
+        default.lines().any(|l| l.starts_with("stackforge v")),
+        "{default}"
+    );
+    for banned in ["aws-", "tokio", "hyper"] {
+        let hits: Vec<&str> = default.lines().filter(|l| l.starts_with(banned)).collect();
+        assert!(hits.is_empty(), "{banned}: {hits:?}");
+    }
+    assert!(
+        default.lines().any(|l| l.starts_with("clap v")),
+        "the cli feature is on by default"
+    );
+    let bare = tree("outside-bare", ", default-features = false");
+    assert!(!bare.lines().any(|l| l.starts_with("clap")), "{bare}");
+}

@@ -98,11 +98,19 @@ fn run_app(command: &str, out_dir: &Path, p: &mut Printer<'_>) -> Result<(), i32
     match shell.status() {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => {
-            p.error(None, exit::INVALID, &format!("the app `{command}` failed ({s}); fix it and run again"));
+            p.error(
+                None,
+                exit::INVALID,
+                &format!("the app `{command}` failed ({s}); fix it and run again"),
+            );
             Err(exit::INVALID)
         }
         Err(e) => {
-            p.error(None, exit::INVALID, &format!("cannot run the app `{command}`: {e}"));
+            p.error(
+                None,
+                exit::INVALID,
+                &format!("cannot run the app `{command}`: {e}"),
+            );
             Err(exit::INVALID)
         }
     }
@@ -220,8 +228,14 @@ mod tests {
     #[test]
     fn a_missing_assembly_is_a_typed_error_that_names_the_way_to_make_one() {
         let dir = std::env::temp_dir().join(format!("stackforge-cli-none-{}", std::process::id()));
-        let cli = Cli::try_parse_from(["stackforge", "list", "--json", "--out", dir.to_str().unwrap_or("")])
-            .expect("parses");
+        let cli = Cli::try_parse_from([
+            "stackforge",
+            "list",
+            "--json",
+            "--out",
+            dir.to_str().unwrap_or(""),
+        ])
+        .expect("parses");
         let (mut out, mut err) = (Vec::new(), Vec::new());
         assert_eq!(run(cli, &mut out, &mut err), exit::INVALID);
         let out = String::from_utf8_lossy(&out);

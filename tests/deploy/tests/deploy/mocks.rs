@@ -991,3 +991,215 @@ fn deploying_one_stack_requires_its_dependencies_to_be_deployed() {
         "{msg}"
     );
 }
+
+/// Runs an online diff against the mocked rules; returns the diffs.
+fn diff(app: App, rules: &[Rule]) -> Vec<stackforge::diff::StackDiff> {
+    let assembly = CloudAssembly::from_synth(&app.synth().expect("synthesizes"));
+    let (clients, _identity) = clients_with(rules, None);
+    let mut rec = stackforge::deploy::Recorder::default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let d = rt
+        .block_on(Engine::new(clients, Options::immediate(), &mut rec).diff(&assembly, &[]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (i, r) in rules.iter().enumerate() {
+        assert!(r.num_calls() > 0, "rule #{i} was never used");
+    }
+    assert!(
+        matches!(rec.events[0], Event::Identity(_)),
+        "{:?}",
+        rec.events
+    );
+    d
+}
+
+/// GetTemplate returns the text a stack was created with: a YAML template with short forms
+/// is read as the JSON it means, so it diffs as unchanged (it used to become `null`, and
+/// every resource diffed as added).
+#[test]
+fn a_deployed_yaml_template_with_short_forms_diffs_as_unchanged() {
+    let t = small("tiny").synth().expect("synth").stacks[0]
+        .template
+        .clone();
+    let yaml = format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nDescription: {}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n  Topic:\n    Type: AWS::SNS::Topic\nOutputs:\n  QueueUrl:\n    Value: !Ref Queue\n",
+        serde_json::to_string(&t["Description"]).expect("a string")
+    );
+    let rules = [
+        stack_is(StackStatus::CreateComplete),
+        mock!(Cfn::get_template).then_output(move || {
+            GetTemplateOutput::builder()
+                .template_body(yaml.clone())
+                .build()
+        }),
+        no_stack_policy(),
+    ];
+    let d = diff(small("tiny"), &rules);
+    assert!(d[0].existed);
+    assert!(d[0].diff.is_empty(), "{:?}", d[0].diff);
+    // The same YAML with one more resource is one addition, not three.
+    let rules = [
+        stack_is(StackStatus::CreateComplete),
+        mock!(Cfn::get_template).then_output(|| {
+            GetTemplateOutput::builder()
+                .template_body("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
+                .build()
+        }),
+        no_stack_policy(),
+    ];
+    let d = diff(small("tiny"), &rules);
+    assert_eq!(d[0].diff.resources.len(), 1, "{:?}", d[0].diff);
+    assert_eq!(d[0].diff.resources[0].logical_id, "Queue");
+}
+
+/// Termination protection and a stack policy set in code are applied, and shown in the
+/// review, even when the template did not change.
+#[test]
+fn stack_settings_are_applied_when_only_they_change() {
+    let app = || {
+        let mut app = small("tiny");
+        let mut s = app.stack("tiny");
+        s.set_termination_protection(true);
+        s.set_stack_policy(stackforge::assembly::StackPolicy::ProtectStateful);
+        app
+    };
+    let rules = [
+        stack_is(StackStatus::UpdateComplete),
+        deployed_template(),
+        no_stack_policy(),
+        create_change_set(ChangeSetType::Update),
+        mock!(Cfn::describe_change_set).then_output(|| {
+            DescribeChangeSetOutput::builder()
+                .status(ChangeSetStatus::Failed)
+                .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
+                .build()
+        }),
+        delete_change_set(),
+        mock!(Cfn::update_termination_protection)
+            .match_requests(|r| r.enable_termination_protection() == Some(true))
+            .then_output(|| aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput::builder().build()),
+        mock!(Cfn::set_stack_policy)
+            .match_requests(|r| {
+                r.stack_policy_body()
+                    .is_some_and(|b| b.contains("Update:Replace") && b.contains("LogicalResourceId/Queue"))
+            })
+            .then_output(|| aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput::builder().build()),
+        stack_done_with_outputs(StackStatus::UpdateComplete),
+    ];
+    let (r, out, events) = run_engine(app(), &rules, None, yes("mock-settings"), false, &[]);
+    let reports = r.unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert_eq!(reports[0].outcome, Outcome::Updated);
+    let review = events.iter().find_map(|e| match e {
+        Event::Review(r) => Some(r),
+        _ => None,
+    });
+    let settings: Vec<_> = review
+        .expect("a review of the setting changes")
+        .settings
+        .iter()
+        .map(|s| s.setting)
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            stackforge::diff::Setting::TerminationProtection,
+            stackforge::diff::Setting::StackPolicy
+        ]
+    );
+    assert!(out.contains("tiny: set termination_protection"), "{out}");
+    assert!(out.contains("tiny: set stack_policy"), "{out}");
+}
+
+/// The typed stream of a create: identity, change set, review with typed changes, the
+/// execution, resource events, and the report, in that order.
+#[test]
+fn a_create_emits_typed_events_in_order() {
+    let rules = [
+        not_found(),
+        create_change_set(ChangeSetType::Create),
+        change_set_ready(vec![change(ChangeAction::Add, "Topic", "AWS::SNS::Topic")]),
+        events(vec![review_event()]),
+        execute(),
+        events(vec![
+            event(
+                "e1",
+                "Topic",
+                "AWS::SNS::Topic",
+                ResourceStatus::CreateComplete,
+                None,
+            ),
+            review_event(),
+        ]),
+        stack_done_with_outputs(StackStatus::CreateComplete),
+    ];
+    let (r, _, events) = run_engine(
+        small("tiny"),
+        &rules,
+        None,
+        settings("mock-typed"),
+        false,
+        &[],
+    );
+    r.expect("created");
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Identity(_) => Some("identity"),
+            Event::ChangeSetCreated { .. } => Some("change-set"),
+            Event::Review(_) => Some("review"),
+            Event::Started { .. } => Some("started"),
+            Event::Resource { .. } => Some("resource"),
+            Event::Finished(_) => Some("finished"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "identity",
+            "change-set",
+            "review",
+            "started",
+            "resource",
+            "finished"
+        ]
+    );
+    let Some(Event::Review(review)) = events.iter().find(|e| matches!(e, Event::Review(_))) else {
+        panic!("no review");
+    };
+    assert_eq!(review.changes[0].action, ChangeAction::Add);
+    assert_eq!(
+        review.changes[0].replacement,
+        stackforge::deploy::Replacement::Never
+    );
+    assert!(review.approval.is_none());
+}
+
+/// The bootstrap stack is made of stackforge's typed resources; its template goes to the
+/// cfn-lint pass of `scripts/test` (0 errors, 0 warnings).
+#[test]
+fn the_bootstrap_template_is_linted() {
+    let a = stackforge::deploy::bootstrap_app()
+        .synth()
+        .expect("synthesizes");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    let t = &a.stacks[0].template;
+    let bucket = &t["Resources"]["StagingBucket"]["Properties"];
+    assert_eq!(bucket["VersioningConfiguration"]["Status"], "Enabled");
+    assert_eq!(
+        bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+        true
+    );
+    assert_eq!(
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    a.write(&target.join("cfn-lint/deploy/bootstrap"))
+        .expect("write for cfn-lint");
+}
