@@ -579,7 +579,10 @@ mod tests {
     /// such as `AWS::SQS::Queue` are silently not found.
     #[test]
     fn stateful_types_are_sorted_and_all_found() {
-        assert!(STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]), "{STATEFUL_TYPES:?}");
+        assert!(
+            STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]),
+            "{STATEFUL_TYPES:?}"
+        );
         for t in STATEFUL_TYPES {
             assert!(is_stateful(t), "{t}");
         }
