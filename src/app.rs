@@ -855,17 +855,32 @@ impl<'a> Scope<'a> {
         self.with_node(h.id(), "DeletionPolicy", |n| n.deletion_policy = Some(p));
     }
 
-    /// `UpdateReplacePolicy`.
+    /// `UpdateReplacePolicy` (`RetainExceptOnCreate` is not one: an error, `SF023`).
     pub fn set_update_replace_policy<R>(&mut self, h: Handle<R>, p: Policy) {
+        if p == Policy::RetainExceptOnCreate {
+            self.error(
+                codes::INVALID_POLICY_ATTRIBUTE,
+                "",
+                None,
+                "RetainExceptOnCreate is a DeletionPolicy only; UpdateReplacePolicy takes Delete, Retain or Snapshot",
+                "use Policy::Retain for the replacement policy (set_policies does this for you)",
+            );
+            return;
+        }
         self.with_node(h.id(), "UpdateReplacePolicy", |n| {
             n.update_replace_policy = Some(p)
         });
     }
 
-    /// Both `DeletionPolicy` and `UpdateReplacePolicy`.
+    /// Both `DeletionPolicy` and `UpdateReplacePolicy`. `RetainExceptOnCreate` exists only as
+    /// a deletion policy; the replacement policy is then `Retain`.
     pub fn set_policies<R>(&mut self, h: Handle<R>, p: Policy) {
         self.set_deletion_policy(h, p);
-        self.set_update_replace_policy(h, p);
+        let replace = match p {
+            Policy::RetainExceptOnCreate => Policy::Retain,
+            p => p,
+        };
+        self.set_update_replace_policy(h, replace);
     }
 
     /// The resource's `Condition`.

@@ -81,6 +81,8 @@ pub mod codes {
     pub const VALUE_NOT_CHECKABLE: Code = Code("SF021");
     /// An IAM policy statement is malformed (an action that is not `service:Action`).
     pub const INVALID_POLICY: Code = Code("SF022");
+    /// `RetainExceptOnCreate` given as an `UpdateReplacePolicy` (it is a deletion policy only).
+    pub const INVALID_POLICY_ATTRIBUTE: Code = Code("SF023");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

@@ -34,8 +34,8 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::RDS::DBCluster",
     "AWS::RDS::DBInstance",
     "AWS::S3::Bucket",
-    "AWS::SecretsManager::Secret",
     "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
 ];
 
 /// True if the type holds data.
@@ -573,6 +573,19 @@ mod tests {
         let d = diff_templates(&t(old), &t(new));
         assert_eq!(d.resources.len(), 1);
         d.resources[0].clone()
+    }
+
+    /// `is_stateful` binary-searches the list: it must stay sorted (byte order), or types
+    /// such as `AWS::SQS::Queue` are silently not found.
+    #[test]
+    fn stateful_types_are_sorted_and_all_found() {
+        assert!(
+            STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]),
+            "{STATEFUL_TYPES:?}"
+        );
+        for t in STATEFUL_TYPES {
+            assert!(is_stateful(t), "{t}");
+        }
     }
 
     #[test]

@@ -581,3 +581,20 @@ fn values_fill_options_from_imports_too() {
     .unwrap();
     let _unused: Val<String> = Val::from("keep the import used");
 }
+
+#[test]
+fn retain_except_on_create_is_a_deletion_policy_only() {
+    let app = App::new();
+    let mut s = app.stack("p");
+    let t = s.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
+    s.set_policies(t, Policy::RetainExceptOnCreate);
+    let a = app.synth().unwrap();
+    let r = &a.stacks[0].template["Resources"]["Topic"];
+    assert_eq!(r["DeletionPolicy"], "RetainExceptOnCreate");
+    assert_eq!(r["UpdateReplacePolicy"], "Retain");
+    s.set_update_replace_policy(t, Policy::RetainExceptOnCreate);
+    assert_eq!(
+        app.synth().unwrap_err().codes(),
+        [stackforge::diag::codes::INVALID_POLICY_ATTRIBUTE]
+    );
+}
