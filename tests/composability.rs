@@ -598,3 +598,39 @@ fn retain_except_on_create_is_a_deletion_policy_only() {
         [stackforge::diag::codes::INVALID_POLICY_ATTRIBUTE]
     );
 }
+
+#[test]
+fn list_and_stack_take_environment_patterns() {
+    let run = |args: &[&str]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = stackforge::cli::run_from::<stackforge::cli::NoOptions>(
+            args.iter().copied(),
+            |_| two_environments(),
+            &mut out,
+            &mut err,
+        );
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    };
+    let (code, out, err) = run(&["platform", "list", "--stack", "prod/*"]);
+    assert_eq!(code, 0, "{err}");
+    let listed: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(listed, ["prod-api"], "{out}");
+    // A short name that two environments have is ambiguous, and says so.
+    let (code, _, err) = run(&["platform", "list", "--stack", "api"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("prod-api") && err.contains("dev-api"), "{err}");
+    // With the environment it is not.
+    let (code, out, _) = run(&["platform", "list", "--stack", "dev/api"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("dev-api") && !out.contains("prod-api"),
+        "{out}"
+    );
+}

@@ -499,8 +499,9 @@ fn synthesize(
     }
 }
 
-/// The stacks `--stack` selects (indices into `a.stacks`). A stack's environment is the
-/// app's prefix without its separator until the core records environments.
+/// The stacks `--stack` selects (indices into `a.stacks`). A stack's environment is the one
+/// the app declared (`App::environment`); for an app made with `App::with_prefix`, the prefix
+/// without its separator stands for it.
 fn selection(a: &Assembly, cx: &Context<'_>) -> Result<Vec<usize>, SelectError> {
     let env = cx.prefix.trim_end_matches(['-', '_', '.']);
     let keys: Vec<StackKey<'_>> = a
@@ -508,7 +509,10 @@ fn selection(a: &Assembly, cx: &Context<'_>) -> Result<Vec<usize>, SelectError> 
         .iter()
         .map(|s| StackKey {
             name: &s.name,
-            environment: (!env.is_empty() && s.name.starts_with(&cx.prefix)).then_some(env),
+            environment: s
+                .environment
+                .as_deref()
+                .or_else(|| (!env.is_empty() && s.name.starts_with(&cx.prefix)).then_some(env)),
         })
         .collect();
     select(&keys, &cx.global.stacks)
