@@ -232,6 +232,14 @@ impl Parameter<f64> {
         Parameter::of(ParamType::Number)
     }
 }
+impl Parameter<bool> {
+    /// A `String` parameter that takes `true` or `false` (CloudFormation has no boolean
+    /// parameter type; boolean properties accept those strings): its value fills `Val<bool>`
+    /// options.
+    pub fn boolean() -> Self {
+        Parameter::of(ParamType::String).allowed_values(["true", "false"])
+    }
+}
 impl Parameter<i64> {
     /// A `Number` parameter for a whole number (a count, a size): its value fills `Val<i64>`
     /// options.

@@ -602,8 +602,8 @@ fn ec2_capacity_rejects_inconsistent_sizes() {
         vpc(),
         subnets(),
         Ec2CapacityClusterProps {
-            min_size: 4,
-            max_size: 2,
+            min_size: 4.into(),
+            max_size: 2.into(),
             ..Default::default()
         },
     );

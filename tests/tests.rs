@@ -14,3 +14,4 @@ mod resources;
 mod synth_output;
 mod testing_helpers;
 mod typed;
+mod values;

@@ -200,7 +200,7 @@ pub struct NetworkProps {
     pub flow_logs: bool,
     /// Retention of the flow-log group, in days (a CloudWatch Logs retention value).
     /// Default: `365` (a year of network audit trail).
-    pub flow_log_retention_days: u32,
+    pub flow_log_retention_days: Val<i64>,
 }
 
 impl Default for NetworkProps {
@@ -214,7 +214,7 @@ impl Default for NetworkProps {
             private_subnet_cidrs: None,
             single_nat: false,
             flow_logs: true,
-            flow_log_retention_days: 365,
+            flow_log_retention_days: 365.into(),
         }
     }
 }
@@ -432,7 +432,7 @@ impl Network {
         }
 
         let (flow_log, flow_log_group, flow_log_role) = if props.flow_logs {
-            let (f, g, r) = flow_logs(&mut s, vpc, props.flow_log_retention_days);
+            let (f, g, r) = flow_logs(&mut s, vpc, props.flow_log_retention_days.clone());
             (Some(f), Some(g), Some(r))
         } else {
             (None, None, None)
@@ -612,25 +612,29 @@ fn name_tag(suffix: &str) -> Tag {
 fn flow_logs(
     s: &mut Scope<'_>,
     vpc: Handle<ec2::Vpc>,
-    retention_days: u32,
+    retention_days: Val<i64>,
 ) -> (
     Handle<ec2::FlowLog>,
     Handle<logs::LogGroup>,
     Handle<iam::Role>,
 ) {
-    if !LOG_RETENTION_DAYS.contains(&retention_days) {
-        s.error(
-            codes::INVALID_NETWORK,
-            "FlowLogGroup",
-            Some("Properties.RetentionInDays"),
-            format!("{retention_days} days is not a CloudWatch Logs retention value"),
-            "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, …",
-        );
-    }
+    s.check_values(
+        codes::INVALID_NETWORK,
+        "FlowLogGroup",
+        Some("Properties.RetentionInDays"),
+        &[retention_days.expr()],
+        |v| match crate::fargate::base::as_u64(&v[0]) {
+            Some(d) if LOG_RETENTION_DAYS.iter().any(|r| u64::from(*r) == d) => Ok(()),
+            _ => Err(format!(
+                "{} days is not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, …)",
+                v[0]
+            )),
+        },
+    );
     let group = s.add(
         "FlowLogGroup",
         logs::LogGroup {
-            retention_in_days: Some(i64::from(retention_days).into()),
+            retention_in_days: Some(retention_days),
             ..Default::default()
         },
     );

@@ -41,7 +41,7 @@ pub struct RedisCacheProps {
     pub port: u16,
     /// Days of automatic snapshots (0 turns them off).
     /// Default: `7`.
-    pub snapshot_retention_days: u32,
+    pub snapshot_retention_days: Val<i64>,
     /// A customer-managed KMS key (ARN) for encryption at rest and of the auth-token secret.
     /// Default: none (AWS-managed keys).
     pub kms_key_arn: Option<Val<String>>,
@@ -54,7 +54,7 @@ impl Default for RedisCacheProps {
             num_nodes: 2,
             engine_version: "7.1".into(),
             port: 6379,
-            snapshot_retention_days: 7,
+            snapshot_retention_days: 7.into(),
             kms_key_arn: None,
         }
     }
@@ -273,7 +273,7 @@ impl RedisCache {
         group.at_rest_encryption_enabled = Some(true.into());
         group.kms_key_id = props.kms_key_arn.clone();
         group.auth_token = Some(dynamic::secrets_manager(auth_token.reference(), None));
-        group.snapshot_retention_limit = Some(i64::from(props.snapshot_retention_days).into());
+        group.snapshot_retention_limit = Some(props.snapshot_retention_days.clone());
         group.auto_minor_version_upgrade = Some(true.into());
         let replication_group = s.add("ReplicationGroup", group);
         s.set_policies(replication_group, Policy::Snapshot);

@@ -117,7 +117,7 @@ pub struct TableProps {
     pub global_indexes: Vec<GlobalIndex>,
     /// The table name.
     /// Default: none (CloudFormation generates one, so a replacement never collides).
-    pub table_name: Option<String>,
+    pub table_name: Option<Val<String>>,
     /// A customer-managed KMS key (ARN).
     /// Default: none (the AWS-managed key `aws/dynamodb`).
     pub kms_key_arn: Option<Val<String>>,
@@ -258,7 +258,7 @@ impl Table {
         });
         t.sse_specification = Some(sse);
         t.deletion_protection_enabled = Some(props.deletion_protection.into());
-        t.table_name = props.table_name.as_deref().map(Val::from);
+        t.table_name = props.table_name.clone();
         if !indexes.is_empty() {
             t.global_secondary_indexes = Some(indexes);
         }
