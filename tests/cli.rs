@@ -353,6 +353,7 @@ fn diff_compares_every_template_section() {
 
 /// JSON to block YAML with CloudFormation's short forms (`!Ref`, `!GetAtt A.B`, `!Sub`, …),
 /// strings double-quoted (a JSON string is a YAML double-quoted scalar).
+#[cfg(feature = "yaml")]
 fn to_yaml(v: &Json, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
@@ -381,6 +382,7 @@ fn to_yaml(v: &Json, indent: usize, out: &mut String) {
     }
 }
 
+#[cfg(feature = "yaml")]
 fn short_form(m: &serde_json::Map<String, Json>) -> Option<(String, Json)> {
     let (k, v) = m.iter().next()?;
     match (k.as_str(), v) {
