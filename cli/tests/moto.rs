@@ -69,6 +69,44 @@ fn stack_status(moto: &Moto, name: &str) -> String {
         .to_owned()
 }
 
+/// Checks every NDJSON line against `docs/events.schema.json` with the pinned
+/// check-jsonschema (missing is a failure: `scripts/setup-tools` installs it).
+fn check_event_schema(out: &str, name: &str) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let venv = std::env::var_os("STACKFORGE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join(".venv"));
+    let tool = venv.join("tools/bin/check-jsonschema");
+    assert!(
+        tool.is_file(),
+        "{} is missing: run scripts/setup-tools",
+        tool.display()
+    );
+    let dir = tempdir(name);
+    let files: Vec<PathBuf> = out
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let f = dir.join(format!("{i:04}.json"));
+            std::fs::write(&f, l).expect("write an event");
+            f
+        })
+        .collect();
+    assert!(!files.is_empty());
+    let o = Command::new(tool)
+        .arg("--schemafile")
+        .arg(repo.join("docs/events.schema.json"))
+        .args(&files)
+        .output()
+        .expect("check-jsonschema runs");
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        out
+    );
+}
+
 fn ndjson(out: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
@@ -81,6 +119,44 @@ fn app_then_deploy_diff_json_and_destroy() {
     let dir = tempdir("cli-app");
     let app = tiny_app();
     let app = app.to_str().expect("utf-8 path");
+    // A first deploy in JSON: identity, change set, review, resource events, finished.
+    let json_dir = tempdir("cli-app-json");
+    let (code, json_out, err) = stackforge(
+        &moto,
+        &json_dir,
+        &[
+            "deploy",
+            "--json",
+            "--app",
+            app,
+            "--yes",
+            "--poll-interval",
+            "0.2",
+        ],
+    );
+    assert_eq!(code, exit::OK, "{err}");
+    check_event_schema(&json_out, "cli-events-create");
+    let kinds: Vec<Value> = ndjson(&json_out)
+        .into_iter()
+        .map(|e| e["event"].clone())
+        .collect();
+    for k in [
+        "identity",
+        "change-set-created",
+        "review",
+        "started",
+        "finished",
+    ] {
+        assert!(kinds.iter().any(|e| e == k), "{k}: {json_out}");
+    }
+    let (code, out, _) = stackforge(
+        &moto,
+        &json_dir,
+        &["destroy", "--json", "--yes", "--poll-interval", "0.2"],
+    );
+    assert_eq!(code, exit::OK, "{out}");
+    check_event_schema(&out, "cli-events-destroy");
+
     let (code, out, err) = stackforge(
         &moto,
         &dir,
@@ -109,6 +185,7 @@ fn app_then_deploy_diff_json_and_destroy() {
         &["deploy", "--json", "--yes", "--poll-interval", "0.2"],
     );
     assert_eq!(code, exit::OK, "{err}");
+    check_event_schema(&out, "cli-events-nochange");
     let events = ndjson(&out);
     assert_eq!(events[0]["event"], "identity", "{out}");
     assert_eq!(events[0]["account"], ACCOUNT);
@@ -260,4 +337,5 @@ fn bootstrap_then_assets_and_large_templates_go_to_the_staging_bucket_once() {
         out.contains("\"code\":\"SFD007\"") && err.contains("Docker"),
         "{out}{err}"
     );
+    check_event_schema(&out, "cli-events-error");
 }

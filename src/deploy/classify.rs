@@ -131,9 +131,22 @@ pub fn no_changes_reason(reason: &str) -> bool {
         || reason.contains("contains no changes")
 }
 
+/// A resource event that failed only because another resource did ("Resource creation
+/// cancelled"): never the first failure to report.
+pub fn cancelled_reason(reason: &str) -> bool {
+    reason.contains("cancelled")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cancellations_are_not_causes() {
+        assert!(cancelled_reason("Resource creation cancelled"));
+        assert!(cancelled_reason("Resource update cancelled"));
+        assert!(!cancelled_reason("Invalid parameter: TopicName"));
+    }
 
     #[test]
     fn empty_change_sets_are_recognised_by_their_reason() {

@@ -45,7 +45,7 @@ impl EventLog {
             let reason = e.resource_status_reason().unwrap_or("");
             if failed
                 && self.first_failure.is_none()
-                && !reason.contains("cancelled")
+                && !super::classify::cancelled_reason(reason)
                 && e.resource_type() != Some("AWS::CloudFormation::Stack")
             {
                 self.first_failure = Some(format!(

@@ -329,11 +329,17 @@ pub fn check_template(v: &Json) -> Result<(), String> {
     let Some(top) = v.as_object() else {
         return Err(format!("the top level is {}, not an object", kind_of(v)));
     };
-    // The smallest unknown key, whatever order the map keeps (serde_json's `preserve_order`
-    // is on under the deploy feature).
-    if let Some(k) = top.keys().filter(|k| !SECTIONS.contains(&k.as_str())).min() {
+    // Sorted, whatever serde_json's `preserve_order` feature: the message is stable.
+    let mut unknown: Vec<&String> = top
+        .keys()
+        .filter(|k| !SECTIONS.contains(&k.as_str()))
+        .collect();
+    unknown.sort();
+    if !unknown.is_empty() {
+        let list: Vec<String> = unknown.iter().map(|k| format!("`{k}`")).collect();
         return Err(format!(
-            "unknown top-level key `{k}` (a template has only {})",
+            "unknown top-level key(s) {} (a template has only {})",
+            list.join(", "),
             SECTIONS.join(", ")
         ));
     }
@@ -376,7 +382,7 @@ mod tests {
             ("[1, 2]", "a list"),
             (
                 "{\"version\": 1, \"stacks\": []}",
-                "unknown top-level key `stacks`",
+                "unknown top-level key(s) `stacks`, `version`",
             ),
             ("{\"Description\": \"x\"}", "no `Resources`"),
             (

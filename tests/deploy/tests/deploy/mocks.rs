@@ -1203,3 +1203,28 @@ fn the_bootstrap_template_is_linted() {
     a.write(&target.join("cfn-lint/deploy/bootstrap"))
         .expect("write for cfn-lint");
 }
+
+/// An online diff checks the stack's pinned account and region like deploy does (it used
+/// to skip the check), before it reads anything of the stack.
+#[test]
+fn an_online_diff_refuses_a_stack_pinned_to_another_account() {
+    let mut app = small("tiny");
+    app.stack("tiny")
+        .pin_environment("210987654321", "us-east-1");
+    let assembly = CloudAssembly::from_synth(&app.synth().expect("synthesizes"));
+    let (clients, identity) = clients_with(&[], None);
+    let mut rec = stackforge::deploy::Recorder::default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let e = rt
+        .block_on(Engine::new(clients, Options::immediate(), &mut rec).diff(&assembly, &[]))
+        .expect_err("pinned to another account");
+    assert!(
+        matches!(&e, DeployError::EnvironmentMismatch { what: "account", pinned, .. } if pinned == "210987654321"),
+        "{e:?}"
+    );
+    assert_eq!(exit_code(&e), exit::INVALID);
+    assert_eq!(identity.num_calls(), 1);
+}
