@@ -820,7 +820,7 @@ impl Synth<'_> {
         if minified_bytes > MAX_TEMPLATE {
             diags.push(Diagnostic::error(codes::TEMPLATE_TOO_LARGE, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, CloudFormation accepts at most {MAX_TEMPLATE}"), "split the stack"));
         } else if minified_bytes > MAX_INLINE_TEMPLATE {
-            diags.push(Diagnostic::warning(codes::TEMPLATE_NEEDS_S3, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, over the {MAX_INLINE_TEMPLATE}-byte inline limit"), "deploy with `--bucket NAME` so the template is uploaded to S3 first"));
+            diags.push(Diagnostic::warning(codes::TEMPLATE_NEEDS_S3, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, over the {MAX_INLINE_TEMPLATE}-byte inline limit"), "deploy uploads it to the staging bucket first: run `stackforge bootstrap` once per account and region (or pass `--bucket NAME`)"));
         }
         if !ok {
             return None;

@@ -1208,7 +1208,7 @@ fn the_bootstrap_template_is_linted() {
 /// to skip the check), before it reads anything of the stack.
 #[test]
 fn an_online_diff_refuses_a_stack_pinned_to_another_account() {
-    let mut app = small("tiny");
+    let app = small("tiny");
     app.stack("tiny")
         .pin_environment("210987654321", "us-east-1");
     let assembly = CloudAssembly::from_synth(&app.synth().expect("synthesizes"));
