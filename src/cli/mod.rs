@@ -1,6 +1,6 @@
 //! The command line every stackforge program gets (feature `cli`, on by default): `synth`
 //! (default), `list`, `graph`, `validate`, `diff`, and with the `deploy` feature `deploy`,
-//! `destroy` and `bootstrap` through the engine in [`crate::deploy`].
+//! `destroy` and `bootstrap` through the engine in `stackforge::deploy` (feature `deploy`).
 //!
 //! A program's `main` is one line. [`run!`](crate::run) gives the CLI the program's own name,
 //! version and description (from its `Cargo.toml`, expanded in its crate):
