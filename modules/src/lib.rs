@@ -27,3 +27,9 @@ pub mod redis_cache;
 pub mod refs;
 pub mod table;
 pub mod topic;
+
+/// `docs/patterns.md` (how to write your own pattern), whose worked example compiles and runs
+/// as doctests of this crate.
+#[doc = include_str!("../../docs/patterns.md")]
+#[cfg(doctest)]
+pub struct PatternsGuide;

@@ -271,7 +271,28 @@ fn snake(attr: &str) -> String {
 
 /// An Application Load Balancer's full name (`app/<name>/<id>`), the value of the
 /// `LoadBalancer` dimension. Only [`LoadBalancerFullName::of`] (the `LoadBalancerFullName`
-/// attribute) or a checked literal makes one.
+/// attribute) makes one, so the typed ALB metrics cannot get the load balancer's ARN:
+///
+/// ```
+/// # use stackforge::{App, cfn::elasticloadbalancingv2 as elb};
+/// # use stackforge_modules::metrics::{alb, LoadBalancerFullName};
+/// # let app = App::new();
+/// # let mut s = app.stack("web");
+/// let lb = s.add("Lb", elb::LoadBalancer::default());
+/// let m = alb::elb_5xx(&LoadBalancerFullName::of(lb));
+/// # let _ = m;
+/// ```
+///
+/// A load balancer's handle where its full name belongs does not compile:
+///
+/// ```compile_fail
+/// # use stackforge::{App, cfn::elasticloadbalancingv2 as elb};
+/// # use stackforge_modules::metrics::{alb, LoadBalancerFullName};
+/// # let app = App::new();
+/// # let mut s = app.stack("web");
+/// let lb = s.add("Lb", elb::LoadBalancer::default());
+/// let m = alb::elb_5xx(&lb);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadBalancerFullName(Val<String>);
 
