@@ -210,9 +210,18 @@ impl HttpApi {
         self.api.reference()
     }
 
-    /// The API's URL (`https://<id>.execute-api.<region>.amazonaws.com`).
+    /// The API's URL, `https://<api id>.execute-api.<region>.<url suffix>`: the value of the
+    /// `ApiEndpoint` attribute, built from the API's `Ref` (so an output of it works wherever
+    /// the `Ref` does, including emulators without a model of the API's attributes).
     pub fn url(&self) -> Val<String> {
-        self.api.attr_api_endpoint()
+        sub!(
+            "https://",
+            self.api.reference(),
+            ".execute-api.",
+            pseudo::region(),
+            ".",
+            pseudo::url_suffix()
+        )
     }
 
     /// Routes `route_key` (`POST /orders`, `GET /orders/{id}`, `$default`) to `function`:
