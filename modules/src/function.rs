@@ -700,3 +700,30 @@ fn check(s: &mut Scope<'_>, p: &FunctionProps) {
         }
     }
 }
+
+impl Topic {
+    /// Subscribes a [`Function`] (`<topic><function>Subscription`) and lets SNS invoke it from
+    /// this topic only (`<topic><function>Permission`, a typed `AWS::Lambda::Permission` whose
+    /// `SourceArn` is the topic), both at the root of `scope`'s stack. The typed counterpart
+    /// of [`Topic::subscribe_lambda`], which takes any function ARN.
+    pub fn subscribe_function(
+        &self,
+        scope: &mut Scope<'_>,
+        function: &Function,
+    ) -> Handle<stackforge::cfn::sns::Subscription> {
+        let prefix = format!("{}{}", self.name, function.name);
+        function.allow_invoke(
+            scope,
+            &format!("{prefix}Permission"),
+            "sns.amazonaws.com",
+            self.arn(),
+        );
+        scope.root().add(
+            &format!("{prefix}Subscription"),
+            stackforge::cfn::sns::Subscription {
+                endpoint: Some(function.arn()),
+                ..stackforge::cfn::sns::Subscription::new("lambda", self.arn())
+            },
+        )
+    }
+}

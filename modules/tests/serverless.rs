@@ -1015,3 +1015,28 @@ fn function_and_api_metrics_have_the_names_and_dimensions_cloudwatch_publishes_u
         "p99"
     );
 }
+
+#[test]
+fn a_topic_subscribes_a_function_with_a_typed_permission_from_that_topic_only() {
+    let app = App::new();
+    let mut s = app.stack("ops");
+    let topic = Topic::new(&mut s, "Alerts", TopicProps::default());
+    let f = Function::new(
+        &mut s,
+        "Pager",
+        FunctionProps {
+            code: Some(Code::inline("def handler(e, c):\n    return 1\n")),
+            ..Default::default()
+        },
+    );
+    topic.subscribe_function(&mut s, &f);
+    drop(s);
+    let a = synth(&app, "topic-function");
+    let t = Template::from_json(a.stacks[0].template.clone());
+    let perm = &t.resource("AlertsPagerPermission").unwrap()["Properties"];
+    assert_eq!(perm["Principal"], "sns.amazonaws.com");
+    assert_eq!(perm["SourceArn"], testing::reference(&app, topic.topic));
+    let sub = &t.resource("AlertsPagerSubscription").unwrap()["Properties"];
+    assert_eq!(sub["Protocol"], "lambda");
+    assert_eq!(sub["Endpoint"], testing::get_att(&app, f.function, "Arn"));
+}
