@@ -639,6 +639,14 @@ fn count_metrics_use_sum_and_treat_missing_data_as_not_breaching_and_an_alarm_ne
     assert_eq!(errors(&app).iter().filter(|c| *c == "SFM046").count(), 2);
 }
 
+/// A metric, its namespace and name, and its dimensions as they render.
+type MetricCase = (
+    Metric,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, serde_json::Value)>,
+);
+
 // Tests pin each metric's namespace and dimensions, as they render in an alarm.
 #[test]
 fn each_patterns_metrics_have_the_namespace_and_dimensions_cloudwatch_publishes_under() {
@@ -667,7 +675,7 @@ fn each_patterns_metrics_have_the_namespace_and_dimensions_cloudwatch_publishes_
     let tg_full = testing::get_att(&app, web.target_group, "TargetGroupFullName");
     let cluster_ref = testing::reference(&app, cluster.cluster);
     let node = json!({"Fn::Sub": "${CacheReplicationGroup}-001"});
-    let cases: Vec<(Metric, &str, &str, Vec<(&str, serde_json::Value)>)> = vec![
+    let cases: Vec<MetricCase> = vec![
         (
             web.metric_cpu(),
             "AWS/ECS",
