@@ -818,3 +818,46 @@ fn each_patterns_metrics_have_the_namespace_and_dimensions_cloudwatch_publishes_
     assert_eq!(web.metric_target_5xx().statistic, Statistic::Sum);
     assert_eq!(codes::WRONG_METRIC_DIMENSION.as_str(), "SFM045");
 }
+
+#[test]
+fn grant_redrive_lets_a_role_move_dead_letters_back_and_needs_a_dead_letter_queue() {
+    let (app, _, q) = worker_app();
+    let mut s = app.stack("work");
+    let role = s.add(
+        "Redriver",
+        stackforge::cfn::iam::Role::new(stackforge::policy::PolicyDocument::assumed_by_service(
+            "lambda.amazonaws.com",
+        )),
+    );
+    assert!(q.grant_redrive(&mut s, &role).is_some());
+    drop(s);
+    let a = synth(&app, "grant-redrive");
+    let t = Template::from_json(a.stacks[0].template.clone());
+    t.role_allows_exactly(
+        "Redriver",
+        &[
+            (
+                stackforge_modules::grants::SQS_REDRIVE_SOURCE,
+                &[json!({"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]})],
+            ),
+            (
+                &["sqs:SendMessage"],
+                &[json!({"Fn::GetAtt": ["JobsQueue", "Arn"]})],
+            ),
+        ],
+    )
+    .unwrap();
+
+    let app = App::new();
+    let mut s = app.stack("work");
+    let plain = Queue::new(&mut s, "Plain", QueueProps::default());
+    let role = s.add(
+        "Redriver",
+        stackforge::cfn::iam::Role::new(stackforge::policy::PolicyDocument::assumed_by_service(
+            "lambda.amazonaws.com",
+        )),
+    );
+    assert!(plain.grant_redrive(&mut s, &role).is_none());
+    drop(s);
+    assert!(errors(&app).contains(&"SFM017".to_owned()));
+}

@@ -261,6 +261,36 @@ impl Queue {
         self.queue.attr_queue_name()
     }
 
+    /// Lets `grantee` move this queue's dead-letter messages back to it (SQS
+    /// `StartMessageMoveTask`, a "re-drive"): [`grants::SQS_REDRIVE_SOURCE`] on the
+    /// dead-letter queue and [`grants::SQS_REDRIVE_DESTINATION`] on this queue, plus the
+    /// customer key's use through SQS when there is one. A queue without a dead-letter queue
+    /// has nothing to re-drive: an error ([`codes::INVALID_QUEUE`]) and no grant.
+    pub fn grant_redrive(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Option<Grant> {
+        let Some(dlq) = self.dead_letter.as_deref() else {
+            scope.error(
+                codes::INVALID_QUEUE,
+                "",
+                None,
+                format!("queue `{}` has no dead-letter queue to re-drive", self.name),
+                "create it with QueueProps { dead_letter: Some(DeadLetter::default()), .. }",
+            );
+            return None;
+        };
+        let mut st = vec![
+            grants::allow_unnamed(grants::SQS_REDRIVE_SOURCE, vec![dlq.arn()]),
+            grants::allow_unnamed(grants::SQS_REDRIVE_DESTINATION, vec![self.arn()]),
+        ];
+        if let Some(k) = &self.kms_key {
+            st.push(grants::key_via_service(
+                &k.arn(),
+                "sqs",
+                grants::KMS_VIA_SERVICE_WRITE,
+            ));
+        }
+        Some(grants::grant(scope, grantee, st, None))
+    }
+
     /// Lets an AWS service (`events.amazonaws.com`) send to the queue from one source only
     /// (`aws:SourceArn`): a statement added to the queue's own policy (SQS has one policy per
     /// queue, so a second `AWS::SQS::QueuePolicy` would replace this one). The policy is

@@ -18,7 +18,6 @@
 //! no hand-written JSON, no inline code.
 
 use stackforge::clap;
-use stackforge::policy::Statement;
 use stackforge::{App, EnvironmentProps, Output, Scope};
 use stackforge_modules::alarm::{Alarm, AlarmAction, AlarmProps, Comparison};
 use stackforge_modules::bucket::{Bucket, BucketProps};
@@ -32,7 +31,6 @@ use stackforge_modules::function::{Function, FunctionProps, Runtime};
 use stackforge_modules::http_api::{HttpApi, HttpApiProps, RouteAuthorization};
 use stackforge_modules::network::{Network, NetworkProps};
 use stackforge_modules::queue::{DeadLetter, Queue, QueueProps};
-use stackforge_modules::refs::Grantee;
 use stackforge_modules::table::{Attribute, Table, TableProps};
 use stackforge_modules::topic::{Topic, TopicProps};
 
@@ -306,14 +304,7 @@ fn environment(
         },
     );
     // A message-move task reads the DLQ and sends to its source queue.
-    dead_letter.grant_consume(s, &redrive);
-    queue.grant_send(s, &redrive);
-    s.grant(
-        &redrive.grant_role(),
-        [Statement::allow()
-            .actions(["sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks"])
-            .resource(dead_letter.arn())],
-    );
+    queue.grant_redrive(s, &redrive);
     let schedule = Schedule::new(
         s,
         "NightlyRedrive",

@@ -221,22 +221,17 @@ fn a_nightly_schedule_redrives_the_dead_letter_queue() {
             ),
             (
                 &[
-                    "sqs:ChangeMessageVisibility",
+                    "sqs:CancelMessageMoveTask",
                     "sqs:DeleteMessage",
                     "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
+                    "sqs:ListMessageMoveTasks",
                     "sqs:ReceiveMessage",
                     "sqs:StartMessageMoveTask",
-                    "sqs:ListMessageMoveTasks",
                 ],
                 &[dlq_arn],
             ),
             (
-                &[
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                    "sqs:SendMessage",
-                ],
+                &["sqs:SendMessage"],
                 &[testing::get_att(&app, p.queue.queue, "Arn")],
             ),
         ],
