@@ -4,7 +4,9 @@
 //! - a [`Function`]: an `AWS::Lambda::Permission` for `events.amazonaws.com` from this rule
 //!   only (`SourceArn` = the rule's ARN);
 //! - a [`Queue`]: a statement in the queue's own policy for `events.amazonaws.com` from this
-//!   rule only ([`Queue::allow_service_send`]);
+//!   rule only ([`Queue::allow_service_send`]). Put the rule in the queue's stack: in another
+//!   stack, the rule imports the queue's ARN and the queue's policy the rule's ARN, which is a
+//!   stack cycle (`SF005`);
 //! - an ECS task ([`EcsTaskTarget`]): a role (`<rule>EventsRole`) that may run that task
 //!   definition on that cluster (`ecs:RunTask` with an `ecs:cluster` condition) and pass its
 //!   two roles to ECS only.
