@@ -1040,3 +1040,69 @@ fn a_topic_subscribes_a_function_with_a_typed_permission_from_that_topic_only() 
     assert_eq!(sub["Protocol"], "lambda");
     assert_eq!(sub["Endpoint"], testing::get_att(&app, f.function, "Arn"));
 }
+
+#[test]
+fn invoke_grants_customer_keys_and_jwt_routes() {
+    let app = App::new();
+    let mut s = app.stack("api");
+    let key = stackforge_modules::key::Key::new(
+        &mut s,
+        "Env",
+        stackforge_modules::key::KeyProps::default(),
+    );
+    let f = Function::new(
+        &mut s,
+        "Orders",
+        FunctionProps {
+            code: Some(Code::inline("def handler(e, c):\n    return 1\n")),
+            environment: vec![("STAGE".into(), "prod".into())],
+            kms_key: Some((&key).into()),
+            ..Default::default()
+        },
+    );
+    let caller = s.add(
+        "Caller",
+        stackforge::cfn::iam::Role::new(stackforge::policy::PolicyDocument::assumed_by_service(
+            "ecs-tasks.amazonaws.com",
+        )),
+    );
+    f.grant_invoke(&mut s, &caller);
+    let api = HttpApi::new(&mut s, "Http", HttpApiProps::default());
+    api.add_route(
+        &mut s,
+        "Me",
+        "GET /me",
+        &f,
+        RouteAuthorization::Jwt {
+            authorizer_id: "abc123".into(),
+            scopes: vec!["orders/read".into()],
+        },
+    );
+    drop(s);
+    let a = synth(&app, "function-kms-invoke-jwt");
+    let t = Template::from_json(a.stacks[0].template.clone());
+    t.role_allows_exactly(
+        "Caller",
+        &[(
+            &["lambda:InvokeFunction"],
+            &[testing::get_att(&app, f.function, "Arn")],
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        t.resource("OrdersFunction").unwrap()["Properties"]["KmsKeyArn"],
+        testing::get_att(&app, key.key, "Arn")
+    );
+    assert!(t.role_permissions("OrdersRole").contains(&(
+        "kms:Decrypt".into(),
+        testing::get_att(&app, key.key, "Arn").to_string()
+    )));
+    // With a customer key, CKV_AWS_173 is not skipped.
+    assert!(!t.resource("OrdersFunction").unwrap()["Metadata"]
+        .to_string()
+        .contains("CKV_AWS_173"));
+    let route = &t.resource("HttpMeRoute").unwrap()["Properties"];
+    assert_eq!(route["AuthorizationType"], "JWT");
+    assert_eq!(route["AuthorizerId"], "abc123");
+    assert_eq!(route["AuthorizationScopes"], json!(["orders/read"]));
+}
