@@ -542,8 +542,8 @@ impl Grantee for Function {
 }
 
 impl Connectable for Function {
-    /// The function's security group; a function outside a VPC has none, and a rule from
-    /// it is invalid (the empty ID fails the rule's checks).
+    /// The function's security group. A function outside a VPC has none (the empty string),
+    /// and `allow_from` such a function is an error (`SFM008`).
     fn security_group_id(&self) -> Val<String> {
         self.security_group
             .map_or_else(|| Val::from(""), |g| g.attr_group_id())

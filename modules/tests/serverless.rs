@@ -1106,3 +1106,60 @@ fn invoke_grants_customer_keys_and_jwt_routes() {
     assert_eq!(route["AuthorizerId"], "abc123");
     assert_eq!(route["AuthorizationScopes"], json!(["orders/read"]));
 }
+
+#[test]
+fn allowing_a_function_outside_a_vpc_into_a_database_is_an_error() {
+    let app = App::new();
+    let mut s = app.stack("api");
+    let net = Network::new(&mut s, "Net", NetworkProps::default());
+    let db = stackforge_modules::postgres::PostgresDatabase::new(
+        &mut s,
+        "Db",
+        &net,
+        stackforge_modules::postgres::PostgresProps::default(),
+    );
+    let outside = Function::new(
+        &mut s,
+        "Outside",
+        FunctionProps {
+            code: Some(Code::inline("def handler(e, c):\n    return 1\n")),
+            ..Default::default()
+        },
+    );
+    db.allow_from(&mut s, &outside);
+    drop(s);
+    assert!(errors(&app).contains(&"SFM008".to_owned()));
+
+    let app = App::new();
+    let mut s = app.stack("api");
+    let net = Network::new(&mut s, "Net", NetworkProps::default());
+    let db = stackforge_modules::postgres::PostgresDatabase::new(
+        &mut s,
+        "Db",
+        &net,
+        stackforge_modules::postgres::PostgresProps::default(),
+    );
+    let inside = Function::new(
+        &mut s,
+        "Inside",
+        FunctionProps {
+            code: Some(Code::inline("def handler(e, c):\n    return 1\n")),
+            vpc: Some(VpcPlacement::private(&net)),
+            ..Default::default()
+        },
+    );
+    db.allow_from(&mut s, &inside);
+    drop(s);
+    let a = synth(&app, "function-allowed-into-db");
+    let t = Template::from_json(a.stacks[0].template.clone());
+    let rule = &t.resource("DbIngressFromInside").unwrap()["Properties"];
+    assert_eq!(
+        rule["SourceSecurityGroupId"],
+        testing::get_att(&app, inside.security_group.unwrap(), "GroupId")
+    );
+    assert_eq!(rule["FromPort"], 5432);
+    assert!(
+        t.resource("InsideEgressToDb").is_some(),
+        "the function's egress is restricted"
+    );
+}
