@@ -412,6 +412,37 @@ fn action_names(e: Option<&Expr>) -> Vec<String> {
     }
 }
 
+/// JSON Merge Patch (RFC 7396) over expressions, without deletion: objects merge key by key,
+/// anything else in the patch replaces the old value. JSON literal objects take part as
+/// objects.
+fn merge_expr(old: Expr, patch: Expr) -> Expr {
+    fn as_map(e: Expr) -> Result<BTreeMap<String, Expr>, Expr> {
+        match e {
+            Expr::Map(m) => Ok(m),
+            Expr::Json(serde_json::Value::Object(o)) => {
+                Ok(o.into_iter().map(|(k, v)| (k, Expr::Json(v))).collect())
+            }
+            other => Err(other),
+        }
+    }
+    let mut patch = match as_map(patch) {
+        Ok(p) => p,
+        Err(p) => return p,
+    };
+    let mut old = match as_map(old) {
+        Ok(o) => o,
+        Err(_) => return Expr::Map(patch),
+    };
+    for (k, v) in std::mem::take(&mut patch) {
+        let merged = match old.remove(&k) {
+            Some(o) => merge_expr(o, v),
+            None => v,
+        };
+        old.insert(k, merged);
+    }
+    Expr::Map(old)
+}
+
 /// ` when P = v, Q = w` for a case that depends on parameters.
 fn describe_case(case: &crate::eval::Case) -> String {
     if case.parameters.is_empty() {
@@ -953,6 +984,37 @@ impl<'a> Scope<'a> {
             if let Some(list) = entry.get_mut("skip").and_then(Json::as_array_mut) {
                 list.push(serde_json::json!({"id": check_id, "comment": reason}));
             }
+        });
+    }
+
+    /// Deep-merges a typed patch into a resource's properties: the typed way to change what a
+    /// pattern's props do not cover (`web.task_definition`, `api.stage`, …), checked by the
+    /// same generated rules as any typed resource (`SF1xx` at synth). Raw overrides
+    /// ([`Scope::override_property`]) stay the last resort.
+    ///
+    /// The patch is a value of the resource's own generated type, so a property name or a
+    /// value of the wrong type does not compile. Merging follows JSON Merge Patch (RFC 7396)
+    /// without deletion: an object in the patch is merged key by key into the object it
+    /// replaces, anything else (a scalar, a list, an intrinsic) replaces the old value whole;
+    /// properties the patch leaves unset (`None`) are kept. A type with required properties
+    /// has no `Default`: its patch restates them (e.g. `lambda::Function::new(code, role)`
+    /// with the same values), and they replace the old ones.
+    ///
+    /// ```
+    /// use stackforge::{App, cfn::sqs};
+    /// let app = App::new();
+    /// let mut s = app.stack("demo");
+    /// let q = s.add("Queue", sqs::Queue { visibility_timeout: Some(30.into()), ..Default::default() });
+    /// s.merge(q, sqs::Queue { delay_seconds: Some(5.into()), ..Default::default() });
+    /// let t = &app.synth().unwrap().stacks[0].template;
+    /// assert_eq!(t["Resources"]["Queue"]["Properties"]["VisibilityTimeout"], 30);
+    /// assert_eq!(t["Resources"]["Queue"]["Properties"]["DelaySeconds"], 5);
+    /// ```
+    pub fn merge<R: Resource>(&mut self, h: Handle<R>, patch: R) {
+        let patch = patch.into_props().into_expr();
+        self.with_node(h.id(), "merge", |n| {
+            let old = std::mem::replace(&mut n.props, Expr::Null);
+            n.props = merge_expr(old, patch);
         });
     }
 

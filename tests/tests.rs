@@ -2,6 +2,7 @@
 
 mod aspects;
 mod assets;
+mod building_blocks;
 mod cli;
 mod common;
 mod composability;

@@ -62,3 +62,38 @@ pub const INVALID_SUBSCRIPTION: Code = Code::new("SFM021");
 /// `SFM022`: a removal policy the resource type does not support (`Snapshot` on a bucket,
 /// key, queue or log group).
 pub const UNSUPPORTED_REMOVAL_POLICY: Code = Code::new("SFM022");
+
+// ---- Serverless and worker building blocks, metrics and alarms (SFM040–SFM059) ----
+
+/// `SFM040`: a code asset cannot be packaged (missing, empty, unreadable, a symlinked
+/// directory, a name that is not UTF-8, over Lambda's 250 MB unzipped limit), or a function
+/// has no code.
+pub const INVALID_CODE_ASSET: Code = Code::new("SFM040");
+/// `SFM041`: a function setting is out of range (memory 128–10,240 MiB, timeout 1–900 s,
+/// reserved concurrency, an empty handler) or conflicts with another (a dead-letter queue and
+/// an on-failure destination).
+pub const INVALID_FUNCTION: Code = Code::new("SFM041");
+/// `SFM042`: an HTTP API route key is malformed (`METHOD /path` or `$default`), used twice,
+/// or the stage's throttling is out of range.
+pub const INVALID_ROUTE: Code = Code::new("SFM042");
+/// `SFM043`: a schedule expression is malformed: `rate(5 minute)` (the unit must be plural
+/// for values above 1 and singular for 1), a rate of 0, a cron expression without EventBridge's
+/// six fields, a field out of range, or both day-of-month and day-of-week given (one must be
+/// `?`).
+pub const INVALID_SCHEDULE: Code = Code::new("SFM043");
+/// `SFM044`: an alarm period is not 10, 20, 30 or a multiple of 60 seconds, or the evaluation
+/// periods or datapoints are out of range.
+pub const INVALID_ALARM_PERIOD: Code = Code::new("SFM044");
+/// `SFM045`: a metric dimension holds the wrong attribute of the right resource, so the alarm
+/// would watch a series that never exists and never fire: a load balancer's `Ref` (its ARN)
+/// where CloudWatch wants `LoadBalancerFullName`, a queue's URL where it wants `QueueName`, an
+/// ECS service's ARN where it wants its name, a function's ARN where it wants its name.
+pub const WRONG_METRIC_DIMENSION: Code = Code::new("SFM045");
+/// `SFM046`: an alarm's statistic does not suit its metric (a count metric must use `Sum`), or
+/// it has no action.
+pub const INVALID_ALARM: Code = Code::new("SFM046");
+/// `SFM047`: step-scaling steps are empty, overlap, or change nothing.
+pub const INVALID_SCALING_STEPS: Code = Code::new("SFM047");
+/// `SFM048`: an EventBridge rule has no target, more than five, or an event pattern that is
+/// not a JSON object.
+pub const INVALID_EVENT_RULE: Code = Code::new("SFM048");

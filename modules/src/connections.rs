@@ -46,6 +46,18 @@ pub fn allow_tcp_from(
     peer: &dyn Connectable,
 ) -> Handle<ec2::SecurityGroupIngress> {
     let peer_id = peer.security_group_id();
+    if peer_id.as_literal().is_some_and(|id| id.trim().is_empty()) {
+        scope.error(
+            crate::codes::INVALID_NETWORK,
+            "",
+            None,
+            format!(
+                "`{}` has no security group (a function outside a VPC), so nothing can allow it into `{target}`",
+                peer.connection_name()
+            ),
+            "place it in the VPC (FunctionProps::vpc: Some(VpcPlacement::private(&net)))",
+        );
+    }
     let mut home = match peer_id.resource_id() {
         Some(id) => scope.home_of(id),
         None => scope.root(),

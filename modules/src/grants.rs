@@ -51,6 +51,18 @@ pub const SQS_CONSUME: &[&str] = &[
     "sqs:GetQueueUrl",
     "sqs:ReceiveMessage",
 ];
+/// Moving a dead-letter queue's messages back (`StartMessageMoveTask`), on the dead-letter
+/// queue: the task reads and deletes them there.
+pub const SQS_REDRIVE_SOURCE: &[&str] = &[
+    "sqs:CancelMessageMoveTask",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ListMessageMoveTasks",
+    "sqs:ReceiveMessage",
+    "sqs:StartMessageMoveTask",
+];
+/// Moving a dead-letter queue's messages back, on the queue they return to.
+pub const SQS_REDRIVE_DESTINATION: &[&str] = &["sqs:SendMessage"];
 /// SNS publishing.
 pub const SNS_PUBLISH: &[&str] = &["sns:Publish"];
 /// Secrets Manager reads.

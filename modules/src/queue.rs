@@ -127,6 +127,27 @@ pub struct Queue {
     pub fifo: bool,
     /// The topics its policy lets deliver.
     pub allowed_topics: Vec<Val<String>>,
+    /// The statements of its policy, shared by every clone of this value, so a statement
+    /// added later ([`Queue::allow_service_send`]) keeps the earlier ones.
+    policy_statements: SharedStatements,
+}
+
+/// A queue policy's statements, shared between clones of a [`Queue`].
+#[derive(Clone, Debug)]
+struct SharedStatements(std::sync::Arc<std::sync::Mutex<Vec<Statement>>>);
+
+impl SharedStatements {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Statement>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl PartialEq for SharedStatements {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || *self.lock() == *other.lock()
+    }
 }
 
 impl Queue {
@@ -206,9 +227,15 @@ impl Queue {
         }
         let policy = s.add(
             "Policy",
-            sqs::QueuePolicy::new(PolicyDocument::new(statements), vec![queue.reference()]),
+            sqs::QueuePolicy::new(
+                PolicyDocument::new(statements.clone()),
+                vec![queue.reference()],
+            ),
         );
         Queue {
+            policy_statements: SharedStatements(std::sync::Arc::new(std::sync::Mutex::new(
+                statements,
+            ))),
             queue,
             policy,
             dead_letter,
@@ -232,6 +259,65 @@ impl Queue {
     /// The queue name (`Fn::GetAtt QueueName`), e.g. the `QueueName` dimension of its metrics.
     pub fn queue_name(&self) -> Val<String> {
         self.queue.attr_queue_name()
+    }
+
+    /// Lets `grantee` move this queue's dead-letter messages back to it (SQS
+    /// `StartMessageMoveTask`, a "re-drive"): [`grants::SQS_REDRIVE_SOURCE`] on the
+    /// dead-letter queue and [`grants::SQS_REDRIVE_DESTINATION`] on this queue, plus the
+    /// customer key's use through SQS when there is one. A queue without a dead-letter queue
+    /// has nothing to re-drive: an error ([`codes::INVALID_QUEUE`]) and no grant.
+    pub fn grant_redrive(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Option<Grant> {
+        let Some(dlq) = self.dead_letter.as_deref() else {
+            scope.error(
+                codes::INVALID_QUEUE,
+                "",
+                None,
+                format!("queue `{}` has no dead-letter queue to re-drive", self.name),
+                "create it with QueueProps { dead_letter: Some(DeadLetter::default()), .. }",
+            );
+            return None;
+        };
+        let mut st = vec![
+            grants::allow_unnamed(grants::SQS_REDRIVE_SOURCE, vec![dlq.arn()]),
+            grants::allow_unnamed(grants::SQS_REDRIVE_DESTINATION, vec![self.arn()]),
+        ];
+        if let Some(k) = &self.kms_key {
+            st.push(grants::key_via_service(
+                &k.arn(),
+                "sqs",
+                grants::KMS_VIA_SERVICE_WRITE,
+            ));
+        }
+        Some(grants::grant(scope, grantee, st, None))
+    }
+
+    /// Lets an AWS service (`events.amazonaws.com`) send to the queue from one source only
+    /// (`aws:SourceArn`): a statement added to the queue's own policy (SQS has one policy per
+    /// queue, so a second `AWS::SQS::QueuePolicy` would replace this one). The policy is
+    /// rewritten with [`Scope::merge`] in the queue's stack.
+    pub fn allow_service_send(
+        &self,
+        scope: &mut Scope<'_>,
+        service: &str,
+        source_arn: Val<String>,
+    ) {
+        let statement = Statement::allow()
+            .principal(Principal::service(service))
+            .actions(grants::SQS_SNS_DELIVERY.iter().copied())
+            .resource(self.arn())
+            .condition("ArnEquals", "aws:SourceArn", source_arn);
+        let doc = {
+            let mut st = self.policy_statements.lock();
+            if !st.contains(&statement) {
+                st.push(statement);
+            }
+            PolicyDocument::new(st.clone())
+        };
+        let mut home = scope.home_of(self.policy.id());
+        home.merge(
+            self.policy,
+            sqs::QueuePolicy::new(doc, vec![self.queue.reference()]),
+        );
     }
 
     fn grant_with_key(

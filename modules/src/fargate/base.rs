@@ -8,13 +8,15 @@
 
 use std::collections::BTreeSet;
 
-use stackforge::cfn::{applicationautoscaling as aas, ec2, ecs, iam, logs};
+use stackforge::cfn::{applicationautoscaling as aas, cloudwatch, ec2, ecs, iam, logs};
 use stackforge::policy::{PolicyDocument, Statement};
 use stackforge::value::SubPart;
 use stackforge::{pseudo, sub, Expr, Handle, Json, Scope, Val};
 
+use crate::alarm::{alarm_resource, AlarmAction, AlarmProps, Comparison};
 use crate::codes;
 use crate::existing::ContainerSecret;
+use crate::metrics::Metric;
 use crate::network::LOG_RETENTION_DAYS;
 use crate::refs::{ClusterRef, Grantee, VpcRef};
 
@@ -532,6 +534,47 @@ pub(crate) fn mentions_secret_resolve(e: &Expr) -> bool {
     }
 }
 
+/// Checks plain environment variables, wherever they go (an ECS container, a Lambda
+/// function): each name non-empty and defined once (`seen` collects the names, so secrets
+/// defined next to them can be checked against them), and no secret as a plain value — a
+/// `{{resolve:secretsmanager:…}}`/`{{resolve:ssm-secure:…}}` reference or a literal under a
+/// secret-looking name (`*PASSWORD`, `*SECRET`, `*TOKEN`, `*API_KEY`, …) is
+/// [`codes::SECRET_IN_ENVIRONMENT`]. Problems are reported at `id`, property `at(index)`;
+/// `fix` is the help line for a secret.
+pub fn check_environment<'e>(
+    s: &mut Scope<'_>,
+    id: &str,
+    at: &dyn Fn(usize) -> String,
+    environment: &'e [(String, Val<String>)],
+    seen: &mut BTreeSet<&'e str>,
+    fix: &str,
+) {
+    for (i, (k, v)) in environment.iter().enumerate() {
+        let here = at(i);
+        if k.is_empty() || !seen.insert(k.as_str()) {
+            s.error(
+                codes::INVALID_CONTAINER,
+                id,
+                Some(&here),
+                format!("environment variable `{k}` is empty or defined twice"),
+                "define each variable once",
+            );
+        }
+        let upper = k.to_ascii_uppercase();
+        let secret_name = SECRET_NAME_SUFFIXES.iter().any(|sfx| upper.ends_with(sfx));
+        let literal_secret = secret_name && v.as_literal().is_some_and(|l| !l.is_empty());
+        if mentions_secret_resolve(v.expr()) || literal_secret {
+            s.error(
+                codes::SECRET_IN_ENVIRONMENT,
+                id,
+                Some(&here),
+                format!("`{k}` passes a secret as a plain environment value: it would be readable in the resource's configuration"),
+                fix.to_owned(),
+            );
+        }
+    }
+}
+
 /// Checks the task's size, containers and retention, reporting at `TaskDefinition` and
 /// `LogGroup` of the scope.
 pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
@@ -610,30 +653,14 @@ pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
             }
         }
         let mut seen = BTreeSet::new();
-        for (i, (k, v)) in c.environment.iter().enumerate() {
-            let here = at(&format!("Environment[{i}]"));
-            if k.is_empty() || !seen.insert(k.as_str()) {
-                s.error(
-                    codes::INVALID_CONTAINER,
-                    "TaskDefinition",
-                    Some(&here),
-                    format!("environment variable `{k}` is empty or defined twice"),
-                    "define each variable once",
-                );
-            }
-            let upper = k.to_ascii_uppercase();
-            let secret_name = SECRET_NAME_SUFFIXES.iter().any(|sfx| upper.ends_with(sfx));
-            let literal_secret = secret_name && v.as_literal().is_some_and(|l| !l.is_empty());
-            if mentions_secret_resolve(v.expr()) || literal_secret {
-                s.error(
-                    codes::SECRET_IN_ENVIRONMENT,
-                    "TaskDefinition",
-                    Some(&here),
-                    format!("`{k}` passes a secret as a plain environment value: it would be readable in the task definition"),
-                    "move it to `secrets` (e.g. db.password() or SecretRef::field), which becomes ECS secrets/valueFrom",
-                );
-            }
-        }
+        check_environment(
+            s,
+            "TaskDefinition",
+            &|i| at(&format!("Environment[{i}]")),
+            &c.environment,
+            &mut seen,
+            "move it to `secrets` (e.g. db.password() or SecretRef::field), which becomes ECS secrets/valueFrom",
+        );
         for (i, (k, _)) in c.secrets.iter().enumerate() {
             if k.is_empty() || !seen.insert(k.as_str()) {
                 s.error(
@@ -887,5 +914,201 @@ impl ServiceScaling {
         cfg.scale_out_cooldown = Some(60.into());
         p.target_tracking_scaling_policy_configuration = Some(cfg);
         scope.add(id, p)
+    }
+}
+
+/// One step of step scaling: when the metric is at or above (or at or below) `at`, change the
+/// desired count by `change` tasks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingStep {
+    /// The metric value where the step starts.
+    pub at: f64,
+    /// Tasks to add (positive, for steps above) or remove (negative, for steps below).
+    pub change: i64,
+    /// True for a step that applies at or above `at` (scale out), false at or below (scale
+    /// in).
+    pub above: bool,
+}
+
+impl ScalingStep {
+    /// When the metric is `>= at`, add `change` tasks (until the next step up).
+    pub fn at_or_above(at: f64, change: i64) -> Self {
+        ScalingStep {
+            at,
+            change,
+            above: true,
+        }
+    }
+    /// When the metric is `<= at`, remove `-change` tasks (`change` is negative).
+    pub fn at_or_below(at: f64, change: i64) -> Self {
+        ScalingStep {
+            at,
+            change,
+            above: false,
+        }
+    }
+}
+
+/// The policies and alarms of [`ServiceScaling::step`]: one pair per direction that has
+/// steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepScaling {
+    /// Scale-out policy (`<scope><id>ScaleOutPolicy`) and its alarm (`…ScaleOutAlarm`).
+    pub scale_out: Option<(Handle<aas::ScalingPolicy>, Handle<cloudwatch::Alarm>)>,
+    /// Scale-in policy (`<scope><id>ScaleInPolicy`) and its alarm (`…ScaleInAlarm`).
+    pub scale_in: Option<(Handle<aas::ScalingPolicy>, Handle<cloudwatch::Alarm>)>,
+}
+
+impl ServiceScaling {
+    /// Step scaling on `metric`, as the CDK's queue-processing services do: the steps above
+    /// make one policy and one alarm (`metric >= lowest step`), the steps below another pair
+    /// (`metric <= highest step`); each step's interval is relative to its alarm's threshold.
+    /// Steps are checked (`SFM047`): none, two at the same value, or a step that changes
+    /// nothing or goes the wrong way.
+    pub fn step(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        metric: &Metric,
+        steps: &[ScalingStep],
+    ) -> StepScaling {
+        let mut problems = Vec::new();
+        if steps.is_empty() {
+            problems.push("no scaling steps".to_owned());
+        }
+        for st in steps {
+            if !st.at.is_finite() {
+                problems.push(format!("a step at {} is not a number", st.at));
+            }
+            if st.above && st.change <= 0 || !st.above && st.change >= 0 {
+                problems.push(format!(
+                    "the step at {} changes the count by {}: steps above add tasks (change > 0), steps below remove them (change < 0)",
+                    st.at, st.change
+                ));
+            }
+        }
+        let mut up: Vec<&ScalingStep> = steps.iter().filter(|s| s.above).collect();
+        let mut down: Vec<&ScalingStep> = steps.iter().filter(|s| !s.above).collect();
+        up.sort_by(|a, b| a.at.total_cmp(&b.at));
+        down.sort_by(|a, b| b.at.total_cmp(&a.at));
+        for w in up.windows(2).chain(down.windows(2)) {
+            if w[0].at == w[1].at {
+                problems.push(format!("two steps start at {}", w[0].at));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (down.first(), up.first()) {
+            if lo.at >= hi.at {
+                problems.push(format!(
+                    "the scale-in step at {} is not below the scale-out step at {}",
+                    lo.at, hi.at
+                ));
+            }
+        }
+        for p in &problems {
+            scope.error(
+                codes::INVALID_SCALING_STEPS,
+                &format!("{id}ScaleOutPolicy"),
+                Some("Properties.StepScalingPolicyConfiguration.StepAdjustments"),
+                p.clone(),
+                "give steps such as at_or_below(0.0, -1), at_or_above(100.0, 1), at_or_above(500.0, 5)",
+            );
+        }
+        let scale_out = (!up.is_empty()).then(|| {
+            let t = up[0].at;
+            let adjustments = up
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    let mut a = aas::scaling_policy::StepAdjustment::new(st.change);
+                    a.metric_interval_lower_bound = Some((st.at - t).into());
+                    a.metric_interval_upper_bound = up.get(i + 1).map(|n| (n.at - t).into());
+                    a
+                })
+                .collect();
+            self.step_pair(
+                scope,
+                &format!("{id}ScaleOut"),
+                metric,
+                t,
+                true,
+                adjustments,
+            )
+        });
+        let scale_in = (!down.is_empty()).then(|| {
+            let t = down[0].at;
+            let adjustments = down
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    let mut a = aas::scaling_policy::StepAdjustment::new(st.change);
+                    a.metric_interval_upper_bound = Some((st.at - t).into());
+                    a.metric_interval_lower_bound = down.get(i + 1).map(|n| (n.at - t).into());
+                    a
+                })
+                .collect();
+            self.step_pair(
+                scope,
+                &format!("{id}ScaleIn"),
+                metric,
+                t,
+                false,
+                adjustments,
+            )
+        });
+        StepScaling {
+            scale_out,
+            scale_in,
+        }
+    }
+
+    fn step_pair(
+        &self,
+        scope: &mut Scope<'_>,
+        id: &str,
+        metric: &Metric,
+        threshold: f64,
+        above: bool,
+        adjustments: Vec<aas::scaling_policy::StepAdjustment>,
+    ) -> (Handle<aas::ScalingPolicy>, Handle<cloudwatch::Alarm>) {
+        let mut p = aas::ScalingPolicy::new(
+            format!("{}-{}", self.label, id.to_lowercase()),
+            aas::scaling_policy::PolicyType::StepScaling,
+        );
+        p.scaling_target_id = Some(self.scalable_target.reference());
+        p.step_scaling_policy_configuration =
+            Some(aas::scaling_policy::StepScalingPolicyConfiguration {
+                adjustment_type: Some(aas::scaling_policy::AdjustmentType::ChangeInCapacity.into()),
+                cooldown: Some(300.into()),
+                metric_aggregation_type: Some(
+                    aas::scaling_policy::MetricAggregationType::Maximum.into(),
+                ),
+                step_adjustments: Some(adjustments),
+                ..Default::default()
+            });
+        let policy = scope.add(&format!("{id}Policy"), p);
+        let props = AlarmProps {
+            threshold: threshold.into(),
+            comparison: if above {
+                Comparison::GreaterThanOrEqual
+            } else {
+                Comparison::LessThanOrEqual
+            },
+            actions: vec![AlarmAction {
+                arn: policy.reference(),
+            }],
+            description: Some(
+                format!(
+                    "{}: scale {} when {} {} {threshold}",
+                    self.label,
+                    if above { "out" } else { "in" },
+                    metric.name,
+                    if above { ">=" } else { "<=" }
+                )
+                .into(),
+            ),
+            ..AlarmProps::new(metric.clone())
+        };
+        let alarm = alarm_resource(scope, &format!("{id}Alarm"), &props);
+        (policy, alarm)
     }
 }

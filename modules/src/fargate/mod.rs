@@ -1,6 +1,7 @@
 //! Containers on ECS: [`Cluster`], [`LoadBalancedFargateService`] (a web service behind a
-//! public Application Load Balancer), [`OneOffTask`] (a command run once), and the shared
-//! building blocks in [`base`] for your own services.
+//! public Application Load Balancer), [`QueueProcessingFargateService`] (a worker that
+//! consumes a queue and scales on its depth), [`OneOffTask`] (a command run once), and the
+//! shared building blocks in [`base`] for your own services.
 //!
 //! Secure by default:
 //! - Tasks run in private subnets without public IPs; only the load balancer faces the
@@ -19,13 +20,16 @@
 pub mod base;
 mod load_balanced;
 mod one_off;
+mod queue_processing;
 
 pub use base::{
     check_fargate_size, Capacity, ContainerHealthCheck, ContainerSpec, FargateSizeError,
-    FargateTaskDefinition, ServiceScaling, StartCondition, TaskDefinitionProps, FARGATE_SIZES,
+    FargateTaskDefinition, ScalingStep, ServiceScaling, StartCondition, StepScaling,
+    TaskDefinitionProps, FARGATE_SIZES,
 };
 pub use load_balanced::{LoadBalancedFargateService, ServiceProps, TLS12_POLICIES};
 pub use one_off::OneOffTask;
+pub use queue_processing::{QueueProcessingFargateService, QueueProcessingServiceProps};
 
 use stackforge::cfn::ecs;
 use stackforge::{Handle, Scope, Val};
