@@ -1,4 +1,5 @@
 //! Secure-by-default patterns built on the public API of `stackforge`.
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 pub mod alarm;
 pub mod bucket;
 #[cfg(feature = "serverless")]
