@@ -19,7 +19,7 @@
 //!
 //! See `ARCHITECTURE.md` for the contract between the core, the generated types and the
 //! patterns.
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod app;
 pub mod aspect;

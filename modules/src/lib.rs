@@ -1,5 +1,5 @@
 //! Secure-by-default patterns built on the public API of `stackforge`.
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod alarm;
 pub mod bucket;
 #[cfg(feature = "serverless")]
