@@ -128,10 +128,11 @@ impl fmt::Display for DiagPath {
 }
 
 /// One problem, with its code, path, message and fix.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{severity_word}[{code}] {path}: {message}{help_sep}{help}",
-    severity_word = match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
-    help_sep = if self.help.is_empty() { "" } else { "\n  help: " })]
+///
+/// Displayed as one line that names the stack, the resource, the property and the fix
+/// (`error[SF103] web/Bucket/Properties.BucketName: … does not match …; fix: …`); a message
+/// with more lines (a cycle's edges) continues below it.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Diagnostic {
     /// The stable code.
@@ -145,6 +146,29 @@ pub struct Diagnostic {
     /// How to fix it.
     pub help: String,
 }
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let (first, rest) = self
+            .message
+            .split_once('\n')
+            .unwrap_or((self.message.as_str(), ""));
+        write!(f, "{word}[{}] {}: {first}", self.code, self.path)?;
+        if !self.help.is_empty() {
+            write!(f, "; fix: {}", self.help)?;
+        }
+        if !rest.is_empty() {
+            write!(f, "\n{rest}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
 
 impl Diagnostic {
     /// An error.

@@ -23,6 +23,7 @@
 pub mod app;
 pub mod aspect;
 pub mod assembly;
+pub mod catalogue;
 pub mod cfn;
 #[cfg(feature = "cli")]
 pub mod cli;

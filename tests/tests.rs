@@ -2,6 +2,7 @@
 
 mod aspects;
 mod assets;
+mod catalogue;
 mod cli;
 mod common;
 mod composability;

@@ -24,15 +24,12 @@
 
 use serde_json::json;
 use stackforge::cfn::ecr::{self, repository};
-use stackforge::{sub, Code, Grant, Handle, Requirement, Scope, Val};
+use stackforge::{sub, Grant, Handle, Requirement, Scope, Val};
 
 use crate::grants;
 use crate::refs::Grantee;
 
-/// `SFM101`: the repository name or the lifecycle count is invalid.
-pub const INVALID_REPOSITORY: Code = Code::new("SFM101");
-/// `SFM102`: an image requirement names a repository without a literal name or a bad tag.
-pub const INVALID_IMAGE_REFERENCE: Code = Code::new("SFM102");
+pub use crate::codes::{INVALID_IMAGE_REFERENCE, INVALID_REPOSITORY};
 
 /// Options of [`ContainerRepository`].
 #[derive(Clone, Debug, PartialEq)]

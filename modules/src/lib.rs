@@ -1,4 +1,5 @@
 //! Secure-by-default patterns built on the public API of `stackforge`.
+pub mod catalogue;
 pub mod codes;
 pub mod connections;
 pub mod container_repository;

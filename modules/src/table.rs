@@ -24,15 +24,12 @@
 //! ```
 
 use stackforge::cfn::dynamodb::{self, table};
-use stackforge::{sub, Code, Grant, Handle, Policy, Scope, Val};
+use stackforge::{sub, Grant, Handle, Policy, Scope, Val};
 
 use crate::grants::{self, KeyUse};
 use crate::refs::Grantee;
 
-/// `SFM105`: an index key names an attribute that is not declared.
-pub const UNDECLARED_KEY: Code = Code::new("SFM105");
-/// `SFM106`: an attribute is declared twice with different types, or an index name repeats.
-pub const CONFLICTING_ATTRIBUTE: Code = Code::new("SFM106");
+pub use crate::codes::{CONFLICTING_ATTRIBUTE, UNDECLARED_KEY};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
