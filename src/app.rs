@@ -370,16 +370,16 @@ impl App {
 
 /// The statement with a `Sid` no other statement of the policy has: `ReadTable`, then
 /// `ReadTable2`, `ReadTable3`, … (IAM requires unique `Sid`s within a policy).
-fn unique_sid(st: Expr, existing: &[Expr]) -> Expr {
+fn unique_sid(mut st: Expr, existing: &[Expr]) -> Expr {
     let sid_of = |e: &Expr| match e {
         Expr::Map(m) => m.get("Sid").and_then(Expr::as_str).map(str::to_owned),
         _ => None,
     };
-    let Expr::Map(mut m) = st else {
+    let Expr::Map(m) = &mut st else {
         return st;
     };
     let Some(base) = m.get("Sid").and_then(Expr::as_str).map(str::to_owned) else {
-        return Expr::Map(m);
+        return st;
     };
     let taken: Vec<String> = existing.iter().filter_map(sid_of).collect();
     let mut sid = base.clone();
@@ -389,7 +389,7 @@ fn unique_sid(st: Expr, existing: &[Expr]) -> Expr {
         sid = format!("{base}{n}");
     }
     m.insert("Sid".into(), Expr::Str(sid));
-    Expr::Map(m)
+    st
 }
 
 /// True if the expression chooses between values the program wrote (`Fn::If`,
@@ -715,6 +715,8 @@ impl<'a> Scope<'a> {
     ) -> ResourceId {
         let id = self.check_id(id, "logical ID");
         let logical_id = format!("{}{}", self.prefix, id);
+        let mut props = props;
+        crate::depth::bound(&mut props, 0);
         let duplicate = Diagnostic::error(
             codes::DUPLICATE_LOGICAL_ID,
             self.diag_path(&id, None),
@@ -898,7 +900,24 @@ impl<'a> Scope<'a> {
     }
 
     /// Sets one `Metadata` key (replacing it).
-    pub fn set_metadata<R>(&mut self, h: Handle<R>, key: &str, value: Json) {
+    pub fn set_metadata<R>(&mut self, h: Handle<R>, key: &str, mut value: Json) {
+        if crate::depth::bound_json(&mut value, crate::depth::MAX_DEPTH) {
+            let id = if self.is_local(h.id()) {
+                self.logical_id(h).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            self.root().error(
+                codes::VALUE_TOO_DEEP,
+                &id,
+                Some(&format!("Metadata.{key}")),
+                format!(
+                    "the metadata value nests deeper than {} levels",
+                    crate::depth::MAX_DEPTH
+                ),
+                "keep metadata shallow",
+            );
+        }
         self.with_node(h.id(), "Metadata", |n| {
             n.metadata.insert(key.to_owned(), value);
         });
@@ -953,7 +972,24 @@ impl<'a> Scope<'a> {
         self.push_override(h.id(), path, None);
     }
 
-    fn push_override(&mut self, id: ResourceId, path: &[&str], value: Option<Expr>) {
+    fn push_override(&mut self, id: ResourceId, path: &[&str], mut value: Option<Expr>) {
+        if path.len() > crate::depth::MAX_DEPTH as usize {
+            self.error(
+                codes::INVALID_OVERRIDE,
+                "",
+                None,
+                format!(
+                    "an override path of {} keys is deeper than the {} levels a value may nest",
+                    path.len(),
+                    crate::depth::MAX_DEPTH
+                ),
+                "override a shallower property with the whole value below it",
+            );
+            return;
+        }
+        if let Some(v) = &mut value {
+            crate::depth::bound(v, path.len() as u32);
+        }
         if path.is_empty() || path.iter().any(|k| k.is_empty()) {
             self.error(
                 codes::INVALID_OVERRIDE,
@@ -982,7 +1018,11 @@ impl<'a> Scope<'a> {
         role: &GrantRole,
         statements: impl IntoIterator<Item = Statement>,
     ) -> Grant {
-        let statements: Vec<Expr> = statements.into_iter().map(Statement::into_expr).collect();
+        let mut statements: Vec<Expr> = statements.into_iter().map(Statement::into_expr).collect();
+        for st in &mut statements {
+            // PolicyDocument > Statement list > the statement.
+            crate::depth::bound(st, 3);
+        }
         for st in &statements {
             if let Expr::Map(m) = st {
                 for a in action_names(m.get("Action")) {
@@ -1208,7 +1248,7 @@ impl<'a> Scope<'a> {
     pub fn condition(&mut self, id: &str, c: CondExpr) -> Condition {
         let id = self.check_id(id, "condition id");
         let name = self.logical_id_for(&id);
-        if self.with_stack(|s| s.conditions.insert(name.clone(), c.0).is_some()) {
+        if self.with_stack(|s| s.conditions.insert(name.clone(), c.expr).is_some()) {
             self.error(
                 codes::DUPLICATE_LOGICAL_ID,
                 &id,
@@ -1223,9 +1263,21 @@ impl<'a> Scope<'a> {
     }
 
     /// Defines a mapping (`{top: {second: value}}`) for `Fn::FindInMap`.
-    pub fn mapping(&mut self, id: &str, map: Json) -> Mapping {
+    pub fn mapping(&mut self, id: &str, mut map: Json) -> Mapping {
         let id = self.check_id(id, "mapping id");
         let name = self.logical_id_for(&id);
+        if crate::depth::bound_json(&mut map, crate::depth::MAX_DEPTH) {
+            self.error(
+                codes::VALUE_TOO_DEEP,
+                &id,
+                None,
+                format!(
+                    "mapping `{name}` nests deeper than {} levels",
+                    crate::depth::MAX_DEPTH
+                ),
+                "a mapping is {top key: {second key: value}}",
+            );
+        }
         if self.with_stack(|s| s.mappings.insert(name.clone(), map).is_some()) {
             self.error(
                 codes::DUPLICATE_LOGICAL_ID,

@@ -81,6 +81,10 @@ pub mod codes {
     pub const VALUE_NOT_CHECKABLE: Code = Code("SF021");
     /// An IAM policy statement is malformed (an action that is not `service:Action`).
     pub const INVALID_POLICY: Code = Code("SF022");
+    /// A value nests deeper than [`crate::depth::MAX_DEPTH`] levels.
+    pub const VALUE_TOO_DEEP: Code = Code("SF023");
+    /// A number is NaN or infinite: JSON cannot hold it (it would be written as `null`).
+    pub const NON_FINITE_NUMBER: Code = Code("SF024");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

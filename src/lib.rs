@@ -29,11 +29,13 @@ pub mod cfn;
 pub mod cli;
 #[cfg(feature = "deploy")]
 pub mod deploy;
+pub mod depth;
 pub mod diag;
 pub mod diff;
 pub mod eval;
 pub mod graph;
 pub mod json;
+mod lint;
 pub mod policy;
 pub mod resource;
 pub mod stack;
@@ -42,6 +44,7 @@ pub mod template;
 pub mod testing;
 pub mod validate;
 pub mod value;
+mod walk;
 
 pub use app::{App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope};
 /// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own

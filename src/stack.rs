@@ -354,13 +354,13 @@ impl Rule {
     /// A rule that applies when `condition` holds (`RuleCondition`).
     pub fn when(condition: CondExpr) -> Self {
         Rule {
-            condition: Some(condition.0),
+            condition: Some(condition.expr),
             assertions: Vec::new(),
         }
     }
     /// Adds an assertion with the message CloudFormation shows when it fails.
     pub fn assert(mut self, assertion: CondExpr, description: impl Into<String>) -> Self {
-        self.assertions.push((assertion.0, description.into()));
+        self.assertions.push((assertion.expr, description.into()));
         self
     }
 }

@@ -372,6 +372,7 @@ impl Synth<'_> {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
+            crate::lint::check_values(s, diags);
             if let Some(a) = self.synth_stack(s, &exports, deps, diags) {
                 artifacts[s.index as usize] = Some(a);
             }
@@ -959,53 +960,29 @@ fn export_names(producer: &Stack, logical_id: &str, attr: Option<&str>) -> (Stri
     }
 }
 
+/// Calls `f` on every resource reference of `e` with the path (below `at`) of the object or
+/// list entry that holds it. Iterative.
 fn collect_refs(e: &Expr, at: &str, f: &mut dyn FnMut(ResourceId, Option<&str>, &str)) {
-    let mut path: Vec<PathSeg<'_>> = Vec::new();
-    walk_refs(e, at, &mut path, f);
-}
-
-/// One step of a property path, rendered only when a reference is found.
-enum PathSeg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-fn walk_refs<'a>(
-    e: &'a Expr,
-    root: &str,
-    path: &mut Vec<PathSeg<'a>>,
-    f: &mut dyn FnMut(ResourceId, Option<&str>, &str),
-) {
-    match e {
-        Expr::Map(m) => {
-            for (k, v) in m {
-                path.push(PathSeg::Key(k));
-                walk_refs(v, root, path, f);
-                path.pop();
-            }
+    let mut walk = crate::walk::Walk::new(e);
+    while let Some((node, id)) = walk.next_node_if(|n| matches!(n, Expr::Map(_) | Expr::List(_))) {
+        if matches!(
+            node,
+            Expr::Map(_)
+                | Expr::List(_)
+                | Expr::Null
+                | Expr::Bool(_)
+                | Expr::Int(_)
+                | Expr::Num(_)
+                | Expr::Str(_)
+                | Expr::Json(_)
+        ) {
+            continue;
         }
-        Expr::List(items) => {
-            for (i, v) in items.iter().enumerate() {
-                path.push(PathSeg::Index(i));
-                walk_refs(v, root, path, f);
-                path.pop();
-            }
-        }
-        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Num(_) | Expr::Str(_) | Expr::Json(_) => {
-        }
-        other => other.visit_refs(&mut |id, attr| {
-            let mut at = root.to_owned();
-            for seg in path.iter() {
-                match seg {
-                    PathSeg::Key(k) => {
-                        at.push('.');
-                        at.push_str(k);
-                    }
-                    PathSeg::Index(i) => at.push_str(&format!("[{i}]")),
-                }
-            }
-            f(id, attr, &at)
-        }),
+        let mut path: Option<String> = None;
+        node.visit_refs(&mut |rid, attr| {
+            let p = path.get_or_insert_with(|| walk.path(id, at));
+            f(rid, attr, p)
+        });
     }
 }
 
@@ -1064,17 +1041,82 @@ impl Ctx<'_> {
         id.app == self.app.id && id.stack == self.stack
     }
 
-    fn render(&self, e: &Expr) -> Json {
+    /// Renders a value without recursion: children are rendered first (from an explicit work
+    /// list), then assembled into their parent's JSON.
+    fn render(&self, root: &Expr) -> Json {
+        enum Task<'e> {
+            Visit(&'e Expr),
+            Build(&'e Expr, usize),
+        }
+        let mut tasks = vec![Task::Visit(root)];
+        let mut done: Vec<Json> = Vec::new();
+        let mut kids: Vec<&Expr> = Vec::new();
+        while let Some(t) = tasks.pop() {
+            match t {
+                Task::Visit(e) => {
+                    kids.clear();
+                    self.render_children(e, &mut kids);
+                    if kids.is_empty() {
+                        done.push(self.assemble(e, Vec::new()));
+                        continue;
+                    }
+                    tasks.push(Task::Build(e, kids.len()));
+                    tasks.extend(kids.drain(..).rev().map(Task::Visit));
+                }
+                Task::Build(e, n) => {
+                    let args = done.split_off(done.len().saturating_sub(n));
+                    done.push(self.assemble(e, args));
+                }
+            }
+        }
+        done.pop().unwrap_or(Json::Null)
+    }
+
+    /// The children of `e` that render as JSON of their own, in the order [`Ctx::assemble`]
+    /// takes them. Sub parts written inline (`${Id}`) are not children.
+    fn render_children<'e>(&self, e: &'e Expr, out: &mut Vec<&'e Expr>) {
         match e {
-            Expr::Null => Json::Null,
+            Expr::Sub(parts) => {
+                for p in parts {
+                    if let SubPart::Expr(x) = p {
+                        if self.sub_inline(x).is_none() {
+                            out.push(x);
+                        }
+                    }
+                }
+            }
+            other => other.for_each_child(&mut |c| out.push(c)),
+        }
+    }
+
+    /// How a Sub part is written inside the string, when it can be.
+    fn sub_inline(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
+                Some(format!("${{{}}}", self.logical_id(*id)))
+            }
+            Expr::GetAtt(id, attr) if self.local(*id) => {
+                Some(format!("${{{}.{}}}", self.logical_id(*id), attr))
+            }
+            Expr::Ref(RefTarget::Parameter(p)) => Some(format!("${{{}}}", p.name)),
+            Expr::Ref(RefTarget::Pseudo(p)) => Some(format!("${{{}}}", p.name())),
+            Expr::Str(l) => Some(l.replace("${", "${!")),
+            _ => None,
+        }
+    }
+
+    /// The JSON of `e` from its children's JSON (`args`, in [`Ctx::render_children`] order).
+    fn assemble(&self, e: &Expr, args: Vec<Json>) -> Json {
+        let mut args = args.into_iter();
+        let mut next = || args.next().unwrap_or(Json::Null);
+        match e {
+            Expr::Null | Expr::TooDeep => Json::Null,
             Expr::Bool(b) => Json::Bool(*b),
             Expr::Int(n) => Json::from(*n),
             Expr::Num(n) => number(*n),
             Expr::Str(s) => Json::String(s.clone()),
-            Expr::List(items) => Json::Array(items.iter().map(|i| self.render(i)).collect()),
-            Expr::Map(m) => {
-                Json::Object(m.iter().map(|(k, v)| (k.clone(), self.render(v))).collect())
-            }
+            Expr::List(items) => Json::Array(items.iter().map(|_| next()).collect()),
+            Expr::Map(m) => Json::Object(m.keys().map(|k| (k.clone(), next())).collect()),
             Expr::Json(v) => v.clone(),
             Expr::Ref(RefTarget::Resource(id)) => {
                 if self.local(*id) {
@@ -1092,67 +1134,49 @@ impl Ctx<'_> {
                     self.import(*id, Some(attr))
                 }
             }
-            Expr::Sub(parts) => self.render_sub(parts),
-            Expr::Join(d, l) => json!({ "Fn::Join": [d, self.render(l)] }),
-            Expr::Select(i, l) => json!({ "Fn::Select": [self.render(i), self.render(l)] }),
-            Expr::Split(d, s) => json!({ "Fn::Split": [d, self.render(s)] }),
-            Expr::GetAzs(r) => json!({ "Fn::GetAZs": self.render(r) }),
-            Expr::ImportValue(n) => json!({ "Fn::ImportValue": self.render(n) }),
-            Expr::If(c, a, b) => json!({ "Fn::If": [c.name, self.render(a), self.render(b)] }),
-            Expr::Equals(a, b) => json!({ "Fn::Equals": [self.render(a), self.render(b)] }),
+            Expr::Sub(parts) => {
+                let mut s = String::new();
+                let mut vars = Map::new();
+                for p in parts {
+                    match p {
+                        SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
+                        SubPart::Expr(x) => match self.sub_inline(x) {
+                            Some(inline) => s.push_str(&inline),
+                            None => {
+                                let name = format!("Var{}", vars.len());
+                                s.push_str(&format!("${{{name}}}"));
+                                vars.insert(name, next());
+                            }
+                        },
+                    }
+                }
+                if vars.is_empty() {
+                    json!({ "Fn::Sub": s })
+                } else {
+                    json!({ "Fn::Sub": [s, vars] })
+                }
+            }
+            Expr::Join(d, _) => json!({ "Fn::Join": [d, next()] }),
+            Expr::Select(..) => json!({ "Fn::Select": [next(), next()] }),
+            Expr::Split(d, _) => json!({ "Fn::Split": [d, next()] }),
+            Expr::GetAzs(_) => json!({ "Fn::GetAZs": next() }),
+            Expr::ImportValue(_) => json!({ "Fn::ImportValue": next() }),
+            Expr::If(c, ..) => json!({ "Fn::If": [c.name, next(), next()] }),
+            Expr::Equals(..) => json!({ "Fn::Equals": [next(), next()] }),
             Expr::And(items) => {
-                json!({ "Fn::And": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+                json!({ "Fn::And": items.iter().map(|_| next()).collect::<Vec<_>>() })
             }
             Expr::Or(items) => {
-                json!({ "Fn::Or": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+                json!({ "Fn::Or": items.iter().map(|_| next()).collect::<Vec<_>>() })
             }
-            Expr::Not(c) => json!({ "Fn::Not": [self.render(c)] }),
+            Expr::Not(_) => json!({ "Fn::Not": [next()] }),
             Expr::Condition(c) => json!({ "Condition": c.name }),
-            Expr::FindInMap(m, a, b) => {
-                json!({ "Fn::FindInMap": [m.name, self.render(a), self.render(b)] })
-            }
-            Expr::Base64(v) => json!({ "Fn::Base64": self.render(v) }),
-            Expr::Cidr(a, b, c) => {
-                json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] })
-            }
-            Expr::Contains(a, b) => json!({ "Fn::Contains": [self.render(a), self.render(b)] }),
-            Expr::EachMemberEquals(a, b) => {
-                json!({ "Fn::EachMemberEquals": [self.render(a), self.render(b)] })
-            }
-            Expr::EachMemberIn(a, b) => {
-                json!({ "Fn::EachMemberIn": [self.render(a), self.render(b)] })
-            }
-        }
-    }
-
-    fn render_sub(&self, parts: &[SubPart]) -> Json {
-        let mut s = String::new();
-        let mut vars = Map::new();
-        for p in parts {
-            match p {
-                SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
-                SubPart::Expr(e) => match e {
-                    Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
-                        s.push_str(&format!("${{{}}}", self.logical_id(*id)));
-                    }
-                    Expr::GetAtt(id, attr) if self.local(*id) => {
-                        s.push_str(&format!("${{{}.{}}}", self.logical_id(*id), attr));
-                    }
-                    Expr::Ref(RefTarget::Parameter(p)) => s.push_str(&format!("${{{}}}", p.name)),
-                    Expr::Ref(RefTarget::Pseudo(p)) => s.push_str(&format!("${{{}}}", p.name())),
-                    Expr::Str(l) => s.push_str(&l.replace("${", "${!")),
-                    other => {
-                        let name = format!("Var{}", vars.len());
-                        s.push_str(&format!("${{{name}}}"));
-                        vars.insert(name, self.render(other));
-                    }
-                },
-            }
-        }
-        if vars.is_empty() {
-            json!({ "Fn::Sub": s })
-        } else {
-            json!({ "Fn::Sub": [s, vars] })
+            Expr::FindInMap(m, ..) => json!({ "Fn::FindInMap": [m.name, next(), next()] }),
+            Expr::Base64(_) => json!({ "Fn::Base64": next() }),
+            Expr::Cidr(..) => json!({ "Fn::Cidr": [next(), next(), next()] }),
+            Expr::Contains(..) => json!({ "Fn::Contains": [next(), next()] }),
+            Expr::EachMemberEquals(..) => json!({ "Fn::EachMemberEquals": [next(), next()] }),
+            Expr::EachMemberIn(..) => json!({ "Fn::EachMemberIn": [next(), next()] }),
         }
     }
 }
