@@ -9,6 +9,7 @@ mod composability;
 mod depth;
 mod examples;
 mod fargate_app;
+mod graph;
 mod model;
 mod modules;
 mod patterns_seed;
