@@ -738,6 +738,7 @@ impl<'a> Scope<'a> {
                 depends_on: Vec::new(),
                 metadata: BTreeMap::new(),
                 overrides: Vec::new(),
+                protected: Vec::new(),
                 shape,
             });
             stack.ids.entry(logical_id).or_insert(node);
@@ -961,22 +962,71 @@ impl<'a> Scope<'a> {
     }
 
     /// Overrides a property below `Properties` after rendering. `path` is a list of keys, so
-    /// keys with dots (`["Parameters", "rds.force_ssl"]`) work. Missing objects are created.
+    /// keys with dots (`["Parameters", "rds.force_ssl"]`) work; a key that meets a list is
+    /// an index into it (`["Tags", "0", "Value"]`). Missing objects are created. A path that
+    /// crosses a value that is neither an object nor a list, or an index that is not a number
+    /// or out of range, is an error at synth (`SF016`).
+    ///
+    /// Changing a secure setting a pattern protects ([`Scope::protect`]) is a warning
+    /// (`SF031`); say why with [`Scope::override_property_because`].
     pub fn override_property<R>(&mut self, h: Handle<R>, path: &[&str], value: impl Into<Expr>) {
         let value = value.into();
-        self.push_override(h.id(), path, Some(value));
+        self.push_override(h.id(), path, Some(value), None);
     }
 
-    /// Removes a property below `Properties` after rendering.
+    /// [`Scope::override_property`] with the reason it changes what a pattern protects (public
+    /// access, encryption, deletion protection, open ingress): no `SF031` warning.
+    pub fn override_property_because<R>(
+        &mut self,
+        h: Handle<R>,
+        path: &[&str],
+        value: impl Into<Expr>,
+        reason: &str,
+    ) {
+        let value = value.into();
+        self.push_override(h.id(), path, Some(value), Some(reason));
+    }
+
+    /// Removes a property below `Properties` after rendering (a list index removes the item).
     pub fn delete_property<R>(&mut self, h: Handle<R>, path: &[&str]) {
-        self.push_override(h.id(), path, None);
+        self.push_override(h.id(), path, None, None);
     }
 
-    fn push_override(&mut self, id: ResourceId, path: &[&str], mut value: Option<Expr>) {
+    /// [`Scope::delete_property`] with the reason it removes a protected setting.
+    pub fn delete_property_because<R>(&mut self, h: Handle<R>, path: &[&str], reason: &str) {
+        self.push_override(h.id(), path, None, Some(reason));
+    }
+
+    /// Marks the property at `path` (below `Properties`) as a secure setting of a pattern:
+    /// `setting` names it for people ("public access", "storage encryption", "deletion
+    /// protection", "open ingress"). An override that changes or removes it, or something
+    /// below it, without a reason is a warning (`SF031`) that names the setting.
+    pub fn protect<R>(&mut self, h: Handle<R>, path: &[&str], setting: &str) {
+        let path: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+        let setting = setting.to_owned();
+        self.with_node(h.id(), "protect", |n| {
+            if !n.protected.iter().any(|(p, _)| *p == path) {
+                n.protected.push((path, setting));
+            }
+        });
+    }
+
+    fn push_override(
+        &mut self,
+        id: ResourceId,
+        path: &[&str],
+        mut value: Option<Expr>,
+        reason: Option<&str>,
+    ) {
+        let owner = if self.is_local(id) {
+            self.logical_id(Handle::<Raw>::new(id)).unwrap_or_default()
+        } else {
+            String::new()
+        };
         if path.len() > crate::depth::MAX_DEPTH as usize {
-            self.error(
+            self.root().error(
                 codes::INVALID_OVERRIDE,
-                "",
+                &owner,
                 None,
                 format!(
                     "an override path of {} keys is deeper than the {} levels a value may nest",
@@ -991,18 +1041,22 @@ impl<'a> Scope<'a> {
             crate::depth::bound(v, path.len() as u32);
         }
         if path.is_empty() || path.iter().any(|k| k.is_empty()) {
-            self.error(
+            self.root().error(
                 codes::INVALID_OVERRIDE,
-                "",
-                None,
+                &owner,
+                Some(&format!("Properties.{}", path.join("."))),
                 "an override path must be a non-empty list of non-empty keys",
                 "pass the keys below Properties, e.g. [\"Parameters\", \"rds.force_ssl\"]",
             );
             return;
         }
+        let reason = reason.map(str::to_owned);
         self.with_node(id, "override", |n| {
-            n.overrides
-                .push((path.iter().map(|s| (*s).to_owned()).collect(), value));
+            n.overrides.push(crate::stack::Override {
+                path: path.iter().map(|s| (*s).to_owned()).collect(),
+                value,
+                reason,
+            });
         });
     }
 

@@ -66,7 +66,8 @@ pub mod codes {
     pub const EMPTY_STACK: Code = Code("SF014");
     /// A parameter definition is inconsistent (default not allowed, min above max, …).
     pub const INVALID_PARAMETER: Code = Code("SF015");
-    /// A raw override has an empty path or crosses a non-object.
+    /// A raw override has an empty path, crosses a value that is neither an object nor a
+    /// list, or names a list index that is not a number or is out of range.
     pub const INVALID_OVERRIDE: Code = Code("SF016");
     /// An account or region pin is malformed.
     pub const INVALID_ENVIRONMENT: Code = Code("SF017");
@@ -85,6 +86,8 @@ pub mod codes {
     pub const VALUE_TOO_DEEP: Code = Code("SF023");
     /// A number is NaN or infinite: JSON cannot hold it (it would be written as `null`).
     pub const NON_FINITE_NUMBER: Code = Code("SF024");
+    /// An override changes a secure setting a pattern protects, without a reason (warning).
+    pub const WEAKENED_SETTING: Code = Code("SF031");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

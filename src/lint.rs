@@ -32,9 +32,9 @@ fn exprs(s: &Stack) -> Vec<(&str, String, &Expr)> {
     let mut out: Vec<(&str, String, &Expr)> = Vec::new();
     for n in s.graph.node_weights() {
         out.push((&n.logical_id, "Properties".to_owned(), &n.props));
-        for (path, v) in &n.overrides {
-            if let Some(v) = v {
-                out.push((&n.logical_id, format!("Properties.{}", path.join(".")), v));
+        for o in &n.overrides {
+            if let Some(v) = &o.value {
+                out.push((&n.logical_id, format!("Properties.{}", o.path.join(".")), v));
             }
         }
     }

@@ -275,8 +275,8 @@ impl Synth<'_> {
             };
             for n in s.graph.node_weights() {
                 visit(&n.logical_id, &n.props, diags);
-                for (_, v) in &n.overrides {
-                    if let Some(v) = v {
+                for o in &n.overrides {
+                    if let Some(v) = &o.value {
                         visit(&n.logical_id, v, diags);
                     }
                 }
@@ -584,9 +584,9 @@ impl Synth<'_> {
                 }
             };
             collect_refs(&n.props, "Properties", &mut edge);
-            for (path, v) in &n.overrides {
-                if let Some(v) = v {
-                    collect_refs(v, &format!("Properties.{}", path.join(".")), &mut edge);
+            for o in &n.overrides {
+                if let Some(v) = &o.value {
+                    collect_refs(v, &format!("Properties.{}", o.path.join(".")), &mut edge);
                 }
             }
             for d in &n.depends_on {
@@ -627,8 +627,26 @@ impl Synth<'_> {
             let mut r = Map::new();
             r.insert("Type".into(), Json::String(n.type_name.to_string()));
             let mut props = cx.render(&n.props);
-            for (path, v) in &n.overrides {
-                apply_override(&mut props, path, v.as_ref().map(|v| cx.render(v)));
+            let before =
+                (!n.protected.is_empty() && !n.overrides.is_empty()).then(|| props.clone());
+            for o in &n.overrides {
+                if let Err(why) =
+                    apply_override(&mut props, &o.path, o.value.as_ref().map(|v| cx.render(v)))
+                {
+                    diags.push(Diagnostic::error(
+                        codes::INVALID_OVERRIDE,
+                        DiagPath {
+                            stack: Some(name.clone()),
+                            logical_id: Some(n.logical_id.clone()),
+                            property: Some(property_path(&o.path)),
+                        },
+                        why,
+                        "override an existing list item by its index, or the whole list or value above it",
+                    ));
+                }
+            }
+            if let Some(before) = &before {
+                weakened_settings(name, n, before, &props, diags);
             }
             if props.as_object().is_some_and(|o| !o.is_empty()) {
                 r.insert("Properties".into(), props);
@@ -986,35 +1004,154 @@ fn collect_refs(e: &Expr, at: &str, f: &mut dyn FnMut(ResourceId, Option<&str>, 
     }
 }
 
-fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) {
+/// Applies one override to rendered properties. Keys that meet an object select (or create)
+/// a member; keys that meet a list are indexes into it. The error names the path up to the
+/// problem and what is wrong.
+fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) -> Result<(), String> {
     if !target.is_object() {
         *target = Json::Object(Map::new());
     }
     let Some((last, parents)) = path.split_last() else {
-        return;
+        return Ok(());
     };
+    let mut at = String::from("Properties");
     let mut cur = target;
     for k in parents {
-        let Some(obj) = cur.as_object_mut() else {
-            return;
+        cur = match cur {
+            Json::Object(obj) => {
+                at.push('.');
+                at.push_str(k);
+                obj.entry(k.clone())
+                    .or_insert_with(|| Json::Object(Map::new()))
+            }
+            Json::Array(items) => {
+                let i = list_index(k, items.len(), &at)?;
+                at.push_str(&format!("[{i}]"));
+                &mut items[i]
+            }
+            other => return Err(not_a_container(&at, other)),
         };
-        let next = obj
-            .entry(k.clone())
-            .or_insert_with(|| Json::Object(Map::new()));
-        if !next.is_object() {
-            *next = Json::Object(Map::new());
+        if !(cur.is_object() || cur.is_array()) {
+            return Err(not_a_container(&at, cur));
         }
-        cur = next;
     }
-    if let Some(obj) = cur.as_object_mut() {
-        match value {
+    match cur {
+        Json::Object(obj) => match value {
             Some(v) => {
                 obj.insert(last.clone(), v);
             }
             None => {
                 obj.remove(last);
             }
+        },
+        Json::Array(items) => {
+            let i = list_index(last, items.len(), &at)?;
+            match value {
+                Some(v) => items[i] = v,
+                None => {
+                    items.remove(i);
+                }
+            }
         }
+        other => return Err(not_a_container(&at, other)),
+    }
+    Ok(())
+}
+
+/// A list index from an override key: decimal digits, below `len`.
+fn list_index(key: &str, len: usize, at: &str) -> Result<usize, String> {
+    let i = key
+        .parse::<usize>()
+        .ok()
+        .filter(|_| key.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| format!("`{at}` is a list, and `{key}` is not an index into it"))?;
+    if i >= len {
+        return Err(format!(
+            "`{at}` is a list of {len} item(s); index {i} is out of range"
+        ));
+    }
+    Ok(i)
+}
+
+fn not_a_container(at: &str, v: &Json) -> String {
+    let kind = match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    };
+    format!("`{at}` is {kind}, not an object or a list: the override cannot go below it")
+}
+
+/// The value at `path` below `Properties`, indexing lists by number.
+fn value_at<'a>(props: &'a Json, path: &[String]) -> Option<&'a Json> {
+    let mut cur = props;
+    for k in path {
+        cur = match cur {
+            Json::Object(o) => o.get(k)?,
+            Json::Array(a) => a.get(k.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// True if one path lies on the other (equal, above or below).
+fn paths_meet(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A property path as diagnostics write it.
+fn property_path(path: &[String]) -> String {
+    format!("Properties.{}", path.join("."))
+}
+
+/// `SF031` for each protected setting of `n` that an override without a reason changed.
+fn weakened_settings(
+    stack: &str,
+    n: &crate::stack::ResourceNode,
+    before: &Json,
+    after: &Json,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (path, setting) in &n.protected {
+        let (was, now) = (value_at(before, path), value_at(after, path));
+        if was == now {
+            continue;
+        }
+        let silent: Vec<&crate::stack::Override> = n
+            .overrides
+            .iter()
+            .filter(|o| paths_meet(&o.path, path) && o.reason.is_none())
+            .collect();
+        if silent.is_empty() {
+            continue;
+        }
+        let show = |v: Option<&Json>| v.map_or_else(|| "(removed)".to_owned(), Json::to_string);
+        diags.push(Diagnostic::warning(
+            codes::WEAKENED_SETTING,
+            DiagPath {
+                stack: Some(stack.to_owned()),
+                logical_id: Some(n.logical_id.clone()),
+                property: Some(property_path(path)),
+            },
+            format!(
+                "an override changes {setting}, a secure setting of the pattern: {} was {}, is now {} (override of {})",
+                property_path(path),
+                show(was),
+                show(now),
+                silent
+                    .iter()
+                    .map(|o| property_path(&o.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "keep the pattern's setting, or say why with Scope::override_property_because(handle, path, value, \"why {setting} must change\")"
+            ),
+        ));
     }
 }
 

@@ -186,7 +186,7 @@ fn deep_conditions_overrides_and_outputs_are_reported_with_their_paths() {
     assert_eq!(
         got,
         [
-            ("SF016".to_owned(), String::new(), String::new()),
+            ("SF016".to_owned(), "Queue".to_owned(), String::new()),
             ("SF023".into(), "Big".into(), "Value".into()),
             ("SF023".into(), "Never".into(), String::new()),
             (

@@ -12,6 +12,7 @@ mod fargate_app;
 mod graph;
 mod model;
 mod modules;
+mod overrides;
 mod patterns_seed;
 mod synth_output;
 mod testing_helpers;

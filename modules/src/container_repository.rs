@@ -179,6 +179,12 @@ impl ContainerRepository {
             ..Default::default()
         };
         let repository = s.add("Repository", repo);
+        // The secure settings: an override that changes one without a reason is a warning.
+        if !props.mutable_tags {
+            s.protect(repository, &["ImageTagMutability"], "immutable tags");
+        }
+        s.protect(repository, &["ImageScanningConfiguration"], "scan on push");
+        s.protect(repository, &["EncryptionConfiguration"], "encryption");
         ContainerRepository {
             repository,
             name: props.repository_name,

@@ -354,6 +354,7 @@ impl Network {
                     ..ec2::Subnet::new(vpc_id.clone())
                 },
             );
+            s.protect(subnet, &["MapPublicIpOnLaunch"], "automatic public IPs");
             s.add(
                 &format!("PublicSubnet{n}RouteTableAssociation"),
                 ec2::SubnetRouteTableAssociation::new(public_rt.reference(), subnet.reference()),
@@ -405,6 +406,7 @@ impl Network {
                     ..ec2::Subnet::new(vpc_id.clone())
                 },
             );
+            s.protect(subnet, &["MapPublicIpOnLaunch"], "automatic public IPs");
             let rt = s.add(
                 &format!("PrivateRouteTable{n}"),
                 ec2::RouteTable {

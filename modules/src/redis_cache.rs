@@ -274,6 +274,19 @@ impl RedisCache {
         group.auto_minor_version_upgrade = Some(true.into());
         let replication_group = s.add("ReplicationGroup", group);
         s.set_policies(replication_group, Policy::Snapshot);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(
+            replication_group,
+            &["TransitEncryptionEnabled"],
+            "encryption in transit",
+        );
+        s.protect(
+            replication_group,
+            &["AtRestEncryptionEnabled"],
+            "encryption at rest",
+        );
+        s.protect(replication_group, &["AuthToken"], "the auth token");
+        s.protect(sg, &["SecurityGroupIngress"], "open ingress");
         RedisCache {
             auth_token,
             security_group: sg,

@@ -261,6 +261,16 @@ impl Table {
         }
         let table = s.add("Table", t);
         s.set_policies(table, props.removal_policy);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(table, &["SSESpecification"], "encryption");
+        s.protect(
+            table,
+            &["PointInTimeRecoverySpecification"],
+            "point-in-time recovery",
+        );
+        if props.deletion_protection {
+            s.protect(table, &["DeletionProtectionEnabled"], "deletion protection");
+        }
         if props.kms_key_arn.is_none() {
             s.skip_checkov(
                 table,

@@ -669,7 +669,7 @@ pub fn task_security_group(
     vpc: &dyn VpcRef,
     description: String,
 ) -> Handle<ec2::SecurityGroup> {
-    scope.add(
+    let sg = scope.add(
         id,
         ec2::SecurityGroup {
             vpc_id: Some(vpc.vpc_id()),
@@ -685,7 +685,9 @@ pub fn task_security_group(
             }]),
             ..ec2::SecurityGroup::new(description)
         },
-    )
+    );
+    scope.protect(sg, &["SecurityGroupIngress"], "open ingress");
+    sg
 }
 
 /// How a service gets compute: Fargate, or an EC2 capacity provider.
@@ -771,6 +773,15 @@ pub fn fargate_service(
         ..Default::default()
     };
     let service = scope.add("Service", svc);
+    scope.protect(
+        service,
+        &[
+            "NetworkConfiguration",
+            "AwsvpcConfiguration",
+            "AssignPublicIp",
+        ],
+        "public IPs for tasks",
+    );
     // Tasks need the NAT routes to pull images, and their permissions before they start.
     for h in spec.vpc.egress_dependencies() {
         scope.depends_on(service, h);
