@@ -86,8 +86,35 @@ pub mod codes {
     pub const VALUE_TOO_DEEP: Code = Code("SF023");
     /// A number is NaN or infinite: JSON cannot hold it (it would be written as `null`).
     pub const NON_FINITE_NUMBER: Code = Code("SF024");
+    /// An output is invalid: a value that is not a string, a dynamic reference to a secret,
+    /// a description over 1,024 bytes.
+    pub const INVALID_OUTPUT: Code = Code("SF025");
+    /// A mapping is not `{top key: {second key: value}}` with valid keys and values, or has
+    /// more than 200 entries at a level.
+    pub const INVALID_MAPPING: Code = Code("SF026");
+    /// A condition uses a resource or an import, or `Fn::And`/`Fn::Or` has other than 2 to
+    /// 10 conditions.
+    pub const INVALID_CONDITION: Code = Code("SF027");
+    /// The template description is longer than 1,024 bytes.
+    pub const DESCRIPTION_TOO_LONG: Code = Code("SF028");
+    /// A stack tag is invalid (more than 50, an `aws:` key, a bad length or character).
+    pub const INVALID_STACK_TAG: Code = Code("SF029");
+    /// A resource type is not in the registry (`AWS::S3::Buckt`), is from a service that
+    /// has shut down, or is not a type name at all.
+    pub const UNKNOWN_RESOURCE_TYPE: Code = Code("SF030");
     /// An override changes a secure setting a pattern protects, without a reason (warning).
     pub const WEAKENED_SETTING: Code = Code("SF031");
+    /// A literal secret (a key, a token, a password under a secret name) is in a template.
+    pub const SECRET_IN_TEMPLATE: Code = Code("SF032");
+    /// `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::If` or `Fn::FindInMap` names something the
+    /// stack does not define (a resource of another stack hidden in a JSON value).
+    pub const UNKNOWN_REFERENCE: Code = Code("SF033");
+    /// A schedule expression is not `rate(…)`/`cron(…)` as EventBridge reads them.
+    pub const INVALID_SCHEDULE: Code = Code("SF034");
+    /// A CloudWatch alarm has an invalid period, or not exactly one metric.
+    pub const INVALID_ALARM: Code = Code("SF035");
+    /// A security-group rule's ports do not fit its protocol (outside 0-65535, from > to).
+    pub const INVALID_PORT_RANGE: Code = Code("SF036");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

@@ -38,6 +38,8 @@ pub mod json;
 mod lint;
 pub mod policy;
 pub mod resource;
+pub mod secrets;
+pub mod semantic;
 pub mod stack;
 pub mod synth;
 pub mod template;

@@ -341,8 +341,19 @@ impl Synth<'_> {
         let stack_order = dependency_order(&stack_graph)
             .unwrap_or_else(|| (0..self.stacks.len()).map(NodeIndex::new).collect());
 
-        // Export names must be unique across the app.
+        // Export names must be unique across the app, generated ones included.
         let mut seen_exports: BTreeMap<String, String> = BTreeMap::new();
+        for (key, (output_id, name)) in &exports {
+            if let Some(producer) = self.stacks.get(key.stack as usize) {
+                seen_exports.insert(
+                    name.clone(),
+                    format!(
+                        "{}/{output_id} (generated for a cross-stack reference)",
+                        producer.name
+                    ),
+                );
+            }
+        }
         for s in self.stacks {
             for (id, o) in &s.outputs {
                 if let Some(name) = &o.export {
@@ -373,6 +384,7 @@ impl Synth<'_> {
                 .into_iter()
                 .collect();
             crate::lint::check_values(s, diags);
+            crate::lint::check_sections(s, diags);
             if let Some(a) = self.synth_stack(s, &exports, deps, diags) {
                 artifacts[s.index as usize] = Some(a);
             }
@@ -816,6 +828,7 @@ impl Synth<'_> {
         // on `preserve_order` (the AWS SDK does, under `deploy`), and the template must be
         // byte-identical with and without it.
         template.sort_all_objects();
+        crate::lint::check_template(self.stacks, s, &template, diags);
 
         // Quotas.
         let count = |key: &str| {

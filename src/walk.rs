@@ -145,6 +145,82 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// One step of a JSON path.
+#[derive(Clone, Copy, Debug)]
+enum JSeg<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+/// A pre-order walk over a JSON value (a rendered template), with paths on demand.
+pub(crate) struct JsonWalk<'a> {
+    stack: Vec<(&'a serde_json::Value, u32)>,
+    nodes: Vec<(u32, JSeg<'a>)>,
+}
+
+impl<'a> JsonWalk<'a> {
+    /// A walk from `root` (node id 0).
+    pub(crate) fn new(root: &'a serde_json::Value) -> Self {
+        JsonWalk {
+            stack: vec![(root, 0)],
+            nodes: vec![(0, JSeg::Root)],
+        }
+    }
+
+    /// The next node and its id.
+    pub(crate) fn next_node(&mut self) -> Option<(&'a serde_json::Value, u32)> {
+        let (v, id) = self.stack.pop()?;
+        let start = self.stack.len();
+        match v {
+            serde_json::Value::Array(items) => {
+                for (i, c) in items.iter().enumerate() {
+                    self.nodes.push((id, JSeg::Index(i)));
+                    let n = u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX);
+                    self.stack.push((c, n));
+                }
+            }
+            serde_json::Value::Object(m) => {
+                for (k, c) in m {
+                    self.nodes.push((id, JSeg::Key(k)));
+                    let n = u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX);
+                    self.stack.push((c, n));
+                }
+            }
+            _ => {}
+        }
+        self.stack[start..].reverse();
+        Some((v, id))
+    }
+
+    /// The path of node `id` below `root` (`Properties.Tags[0].Value`).
+    pub(crate) fn path(&self, id: u32, root: &str) -> String {
+        let mut segs = Vec::new();
+        let mut at = id;
+        while let Some(&(parent, seg)) = self.nodes.get(at as usize) {
+            if matches!(seg, JSeg::Root) {
+                break;
+            }
+            segs.push(seg);
+            at = parent;
+        }
+        let mut out = root.to_owned();
+        for seg in segs.iter().rev() {
+            match seg {
+                JSeg::Root => {}
+                JSeg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                JSeg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,8 @@ mod model;
 mod modules;
 mod overrides;
 mod patterns_seed;
+mod secrets;
 mod synth_output;
+mod template_checks;
 mod testing_helpers;
 mod typed;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use stackforge::cfn::{applicationautoscaling as aas, ec2, ecs, iam, logs};
 use stackforge::policy::{PolicyDocument, Statement};
 use stackforge::value::SubPart;
-use stackforge::{pseudo, sub, Expr, Handle, Json, Scope, Val};
+use stackforge::{pseudo, secrets, sub, Expr, Handle, Json, Scope, Val};
 
 use crate::codes;
 use crate::existing::ContainerSecret;
@@ -503,16 +503,20 @@ fn task_definition(
 }
 
 /// Names whose literal value is certainly a secret.
-const SECRET_NAME_SUFFIXES: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "SECRET_KEY",
-];
+/// The literal text of a value: the string, or the literal pieces of an `Fn::Sub`.
+fn literal_parts(e: &Expr) -> Vec<&str> {
+    match e {
+        Expr::Str(s) => vec![s.as_str()],
+        Expr::Sub(parts) => parts
+            .iter()
+            .filter_map(|p| match p {
+                SubPart::Lit(l) => Some(l.as_str()),
+                SubPart::Expr(_) => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 pub(crate) fn mentions_secret_resolve(e: &Expr) -> bool {
     const NEEDLES: &[&str] = &["{{resolve:secretsmanager:", "{{resolve:ssm-secure:"];
@@ -621,15 +625,25 @@ pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
                     "define each variable once",
                 );
             }
-            let upper = k.to_ascii_uppercase();
-            let secret_name = SECRET_NAME_SUFFIXES.iter().any(|sfx| upper.ends_with(sfx));
-            let literal_secret = secret_name && v.as_literal().is_some_and(|l| !l.is_empty());
-            if mentions_secret_resolve(v.expr()) || literal_secret {
+            // By value and by name (stackforge::secrets): an AWS key, a URL with a password,
+            // a token, or any literal under a secret name such as DB_PASS.
+            let found = match v.as_literal() {
+                Some(l) => secrets::scan_named(k, l).map(|f| f.what),
+                None => literal_parts(v.expr())
+                    .iter()
+                    .find_map(|l| secrets::scan_value(l))
+                    .map(|f| f.what),
+            };
+            let found = found.or_else(|| {
+                mentions_secret_resolve(v.expr())
+                    .then(|| "a dynamic reference to a secret".to_owned())
+            });
+            if let Some(what) = found {
                 s.error(
                     codes::SECRET_IN_ENVIRONMENT,
                     "TaskDefinition",
                     Some(&here),
-                    format!("`{k}` passes a secret as a plain environment value: it would be readable in the task definition"),
+                    format!("`{k}` passes {what} as a plain environment value: it would be readable in the task definition"),
                     "move it to `secrets` (e.g. db.password() or SecretRef::field), which becomes ECS secrets/valueFrom",
                 );
             }
