@@ -750,14 +750,23 @@ impl<'a> Scope<'a> {
         })
     }
 
+    /// The logical ID of a resource of this scope's stack, or empty.
+    fn local_id(&self, id: ResourceId) -> String {
+        if self.is_local(id) {
+            self.logical_id(Handle::<Raw>::new(id)).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+
     /// Runs `f` on a resource of this stack; reports `SF006`/`SF013` for a handle of another
     /// app or stack, naming the resource and what was attempted.
     fn with_node(&self, id: ResourceId, what: &str, f: impl FnOnce(&mut ResourceNode)) {
         if id.app != self.app.id {
-            self.error(
+            self.root().error(
                 codes::FOREIGN_APP,
                 "",
-                None,
+                Some(what),
                 format!("{what}: the handle belongs to another App"),
                 "set resource options through a scope of the app that owns the resource",
             );
@@ -795,10 +804,10 @@ impl<'a> Scope<'a> {
     pub fn depends_on<A, B>(&mut self, resource: Handle<A>, on: Handle<B>) {
         let (rid, oid) = (resource.id(), on.id());
         if oid.app != self.app.id {
-            self.error(
+            self.root().error(
                 codes::FOREIGN_APP,
-                "",
-                None,
+                &self.local_id(rid),
+                Some("DependsOn"),
                 "DependsOn names a resource of another App",
                 "build every stack that references each other in the same App",
             );
@@ -875,10 +884,10 @@ impl<'a> Scope<'a> {
     pub fn set_condition<R>(&mut self, h: Handle<R>, c: &Condition) {
         let id = c.id.clone();
         if id.app != self.app.id {
-            self.error(
+            self.root().error(
                 codes::FOREIGN_APP,
-                "",
-                None,
+                &self.local_id(h.id()),
+                Some("Condition"),
                 format!("the condition `{}` belongs to another App", id.name),
                 "define the condition in this app",
             );

@@ -13,6 +13,7 @@ mod graph;
 mod model;
 mod modules;
 mod overrides;
+mod pattern_gaps;
 mod patterns_seed;
 mod secrets;
 mod synth_output;

@@ -587,6 +587,18 @@ pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
                 format!("container `{}` has no image", c.name),
                 "set image, e.g. servian/techchallengeapp:latest",
             );
+        } else if let Some(Err(why)) = c
+            .image
+            .as_literal()
+            .map(crate::container_repository::check_image_reference)
+        {
+            s.error(
+                codes::INVALID_IMAGE_REFERENCE,
+                "TaskDefinition",
+                Some(&at("Image")),
+                why,
+                "write the image as [registry/]repository[:tag][@sha256:digest] in lower case, e.g. public.ecr.aws/nginx/nginx:1.27",
+            );
         }
         let name_ok = !c.name.is_empty()
             && c.name.len() <= 255
