@@ -115,6 +115,9 @@ pub mod codes {
     pub const INVALID_ALARM: Code = Code("SF035");
     /// A security-group rule's ports do not fit its protocol (outside 0-65535, from > to).
     pub const INVALID_PORT_RANGE: Code = Code("SF036");
+    /// A resource's properties contradict each other or a rule of the service that the schema
+    /// does not express (billing mode and throughput, monitoring and its role, …).
+    pub const CONFLICTING_PROPERTIES: Code = Code("SF037");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

@@ -752,12 +752,22 @@ pub(crate) fn check_template(stacks: &[Stack], s: &Stack, t: &Json, out: &mut Ve
             check_references(stacks, s, &names, id, root, v, out);
         }
     }
+    // A path a pattern already reported (its own code, e.g. SFM007 for group sizes) is not
+    // reported again by the generic rule.
+    let taken: BTreeSet<DiagPath> = out
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.clone())
+        .collect();
     if let Some(rs) = t.get("Resources").and_then(Json::as_object) {
         for (id, r) in rs {
             let ty = r.get("Type").and_then(Json::as_str).unwrap_or("");
             if let Some(p) = r.get("Properties") {
                 for (code, f) in crate::semantic::check(ty, p) {
-                    out.push(err(code, at(name, id, f.property), f.message, f.help));
+                    let path = at(name, id, f.property);
+                    if !taken.contains(&path) {
+                        out.push(err(code, path, f.message, f.help));
+                    }
                 }
             }
         }

@@ -81,7 +81,315 @@ pub const RULES: &[SemanticRule] = &[
         code: codes::INVALID_PORT_RANGE,
         check: security_group_ports,
     },
+    SemanticRule {
+        name: "dynamodb-billing",
+        types: &["AWS::DynamoDB::Table"],
+        cfn_lint: &["E3638", "E3639"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: dynamodb_billing,
+    },
+    SemanticRule {
+        name: "rds-monitoring",
+        types: &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"],
+        cfn_lint: &["E3689"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: rds_monitoring,
+    },
+    SemanticRule {
+        name: "rds-kms-needs-encryption",
+        types: &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"],
+        cfn_lint: &["E3720"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: rds_kms_encryption,
+    },
+    SemanticRule {
+        name: "autoscaling-group-sizes",
+        types: &["AWS::AutoScaling::AutoScalingGroup"],
+        cfn_lint: &["E3706"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: asg_sizes,
+    },
+    SemanticRule {
+        name: "ecs-essential-container",
+        types: &["AWS::ECS::TaskDefinition"],
+        cfn_lint: &["E3042"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: ecs_essential_container,
+    },
+    SemanticRule {
+        name: "ecs-fargate-scheduling",
+        types: &["AWS::ECS::Service"],
+        cfn_lint: &["E3044"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: ecs_fargate_scheduling,
+    },
+    SemanticRule {
+        name: "alb-two-subnets",
+        types: &["AWS::ElasticLoadBalancingV2::LoadBalancer"],
+        cfn_lint: &["E3680"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: alb_two_subnets,
+    },
+    SemanticRule {
+        name: "lambda-environment",
+        types: &["AWS::Lambda::Function"],
+        cfn_lint: &["E3663", "E3697"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: lambda_environment,
+    },
+    SemanticRule {
+        name: "sqs-fifo-name",
+        types: &["AWS::SQS::Queue"],
+        cfn_lint: &["E3501"],
+        code: codes::CONFLICTING_PROPERTIES,
+        check: sqs_fifo,
+    },
 ];
+
+fn finding(property: &str, message: impl Into<String>, help: &str) -> Finding {
+    Finding {
+        property: format!("Properties.{property}"),
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+/// A literal boolean (CloudFormation also reads `"true"`/`"false"`).
+fn literal_bool(v: &Json) -> Option<bool> {
+    match v {
+        Json::Bool(b) => Some(*b),
+        Json::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn dynamodb_billing(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let mode = match m.get("BillingMode") {
+        None => Some("PROVISIONED"),
+        Some(v) => v.as_str(),
+    };
+    let has = |k: &str| m.get(k).is_some_and(|v| !v.is_null());
+    match mode {
+        Some("PAY_PER_REQUEST") if has("ProvisionedThroughput") => out.push(finding(
+            "ProvisionedThroughput",
+            "BillingMode PAY_PER_REQUEST takes no ProvisionedThroughput",
+            "remove ProvisionedThroughput (on-demand tables scale by themselves), or use BillingMode PROVISIONED",
+        )),
+        Some("PROVISIONED") if !has("ProvisionedThroughput") => out.push(finding(
+            "ProvisionedThroughput",
+            "a PROVISIONED table (the default BillingMode) needs ProvisionedThroughput",
+            "set BillingMode PAY_PER_REQUEST, or give ReadCapacityUnits and WriteCapacityUnits",
+        )),
+        _ => {}
+    }
+    if mode == Some("PAY_PER_REQUEST") {
+        if let Some(Json::Array(gsis)) = m.get("GlobalSecondaryIndexes") {
+            for (i, g) in gsis.iter().enumerate() {
+                if g.get("ProvisionedThroughput").is_some_and(|v| !v.is_null()) {
+                    out.push(finding(
+                        &format!("GlobalSecondaryIndexes[{i}].ProvisionedThroughput"),
+                        "an index of a PAY_PER_REQUEST table takes no ProvisionedThroughput",
+                        "remove the index's ProvisionedThroughput",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn rds_monitoring(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let interval = m.get("MonitoringInterval").and_then(literal_num);
+    let role = m.get("MonitoringRoleArn").is_some_and(|v| !v.is_null());
+    match interval {
+        Some(i) if i > 0.0 && !role => out.push(finding(
+            "MonitoringRoleArn",
+            format!("MonitoringInterval {i} needs a MonitoringRoleArn"),
+            "give a role that monitoring.rds.amazonaws.com may assume (AmazonRDSEnhancedMonitoringRole), or set MonitoringInterval 0",
+        )),
+        Some(i) if i == 0.0 && role => out.push(finding(
+            "MonitoringRoleArn",
+            "MonitoringRoleArn is set, but MonitoringInterval is 0 (monitoring off)",
+            "set a MonitoringInterval (1, 5, 10, 15, 30 or 60) or remove the role",
+        )),
+        _ => {}
+    }
+}
+
+fn rds_kms_encryption(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let kms = m.get("KmsKeyId").is_some_and(|v| !v.is_null());
+    let encrypted = m.get("StorageEncrypted").and_then(literal_bool);
+    if kms && encrypted != Some(true) && !m.get("StorageEncrypted").is_some_and(is_intrinsic) {
+        out.push(finding(
+            "StorageEncrypted",
+            "KmsKeyId is set, but StorageEncrypted is not true",
+            "set StorageEncrypted: true (a KMS key only applies to encrypted storage)",
+        ));
+    }
+}
+
+fn asg_sizes(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let n = |k: &str| m.get(k).and_then(literal_num);
+    let (min, max, desired) = (n("MinSize"), n("MaxSize"), n("DesiredCapacity"));
+    if let (Some(a), Some(b)) = (min, max) {
+        if a > b {
+            out.push(finding(
+                "MaxSize",
+                format!("MaxSize {b} is below MinSize {a}"),
+                "make MinSize <= DesiredCapacity <= MaxSize",
+            ));
+            return;
+        }
+    }
+    if let Some(d) = desired {
+        if min.is_some_and(|a| d < a) || max.is_some_and(|b| d > b) {
+            out.push(finding(
+                "DesiredCapacity",
+                format!("DesiredCapacity {d} is outside MinSize..MaxSize"),
+                "make MinSize <= DesiredCapacity <= MaxSize",
+            ));
+        }
+    }
+}
+
+fn ecs_essential_container(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let Some(Json::Array(cs)) = m.get("ContainerDefinitions") else {
+        return;
+    };
+    if cs.is_empty() {
+        return;
+    }
+    let essential = |c: &Json| match c.get("Essential") {
+        None => true,
+        Some(v) => literal_bool(v).unwrap_or(true),
+    };
+    if !cs.iter().any(essential) {
+        out.push(finding(
+            "ContainerDefinitions",
+            "no container of the task is essential",
+            "mark the main container Essential: true (the default)",
+        ));
+    }
+}
+
+fn ecs_fargate_scheduling(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let launch = literal_str(m, "LaunchType");
+    if matches!(launch, Some("FARGATE" | "EXTERNAL"))
+        && literal_str(m, "SchedulingStrategy") == Some("DAEMON")
+    {
+        out.push(finding(
+            "SchedulingStrategy",
+            format!(
+                "a {} service cannot use the DAEMON scheduling strategy",
+                launch.unwrap_or_default()
+            ),
+            "use SchedulingStrategy REPLICA (the default)",
+        ));
+    }
+}
+
+fn alb_two_subnets(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let application = match m.get("Type") {
+        None => true,
+        Some(v) => v.as_str() == Some("application"),
+    };
+    if !application || m.contains_key("SubnetMappings") {
+        return;
+    }
+    if let Some(Json::Array(subnets)) = m.get("Subnets") {
+        if subnets.len() < 2 {
+            out.push(finding(
+                "Subnets",
+                format!("an application load balancer needs subnets in at least 2 Availability Zones, {} given", subnets.len()),
+                "give a public subnet in each of 2 or more Availability Zones (Network with az_count >= 2)",
+            ));
+        }
+    }
+}
+
+/// Names Lambda sets itself (cfn-lint E3663).
+const LAMBDA_RESERVED: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+fn lambda_environment(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let Some(vars) = m
+        .get("Environment")
+        .and_then(|e| e.get("Variables"))
+        .and_then(Json::as_object)
+    else {
+        return;
+    };
+    for k in vars.keys() {
+        if LAMBDA_RESERVED.contains(&k.as_str()) {
+            out.push(finding(
+                &format!("Environment.Variables.{k}"),
+                format!("`{k}` is set by Lambda itself and cannot be overridden"),
+                "rename the variable",
+            ));
+        }
+    }
+    // Lambda's limit: 4 KB for all variables, names and values, as JSON.
+    let size: usize = vars
+        .iter()
+        .map(|(k, v)| k.len() + v.as_str().map_or_else(|| v.to_string().len(), str::len))
+        .sum();
+    if size > 4096 {
+        out.push(finding(
+            "Environment.Variables",
+            format!("the environment variables take {size} bytes; Lambda allows 4 KB"),
+            "move large values to SSM Parameter Store or S3 and read them at start",
+        ));
+    }
+}
+
+fn sqs_fifo(m: &Map<String, Json>, out: &mut Vec<Finding>) {
+    let fifo = m.get("FifoQueue").and_then(literal_bool).unwrap_or(false);
+    if let Some(name) = literal_str(m, "QueueName") {
+        if fifo != name.ends_with(".fifo") {
+            out.push(finding(
+                "QueueName",
+                if fifo {
+                    format!("the FIFO queue's name `{name}` must end with `.fifo`")
+                } else {
+                    format!("`{name}` ends with `.fifo`, but the queue is not FIFO")
+                },
+                "end a FIFO queue's name with .fifo (and set FifoQueue: true), and only a FIFO queue's",
+            ));
+        }
+    }
+    if !fifo
+        && m.get("ContentBasedDeduplication")
+            .and_then(literal_bool)
+            .unwrap_or(false)
+    {
+        out.push(finding(
+            "ContentBasedDeduplication",
+            "ContentBasedDeduplication applies to FIFO queues only",
+            "set FifoQueue: true, or remove ContentBasedDeduplication",
+        ));
+    }
+}
 
 /// Runs the rules that apply to `type_name` on `props` (the rendered `Properties`).
 pub fn check(type_name: &str, props: &Json) -> Vec<(Code, Finding)> {

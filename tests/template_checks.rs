@@ -460,3 +460,99 @@ fn literal_secrets_in_templates_are_sf032_by_value_and_by_name() {
         assert!(!d.to_string().contains("hunter2"), "{d}");
     }
 }
+
+#[test]
+fn service_rules_the_schemas_do_not_express_are_sf037() {
+    let app = App::new();
+    let mut s = app.stack("svc");
+    let r = |t: &str| Raw::new(t);
+    s.add_raw(
+        "OnDemand",
+        r("AWS::DynamoDB::Table")
+            .prop("BillingMode", "PAY_PER_REQUEST")
+            .prop(
+                "ProvisionedThroughput",
+                json!({"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}),
+            ),
+    );
+    s.add_raw(
+        "Provisioned",
+        r("AWS::DynamoDB::Table").prop("KeySchema", json!([])),
+    );
+    s.add_raw(
+        "Monitored",
+        r("AWS::RDS::DBInstance").prop("MonitoringInterval", 60),
+    );
+    s.add_raw(
+        "Keyed",
+        r("AWS::RDS::DBInstance")
+            .prop("KmsKeyId", "alias/db")
+            .prop("StorageEncrypted", false),
+    );
+    s.add_raw(
+        "Group",
+        r("AWS::AutoScaling::AutoScalingGroup")
+            .prop("MinSize", "3")
+            .prop("MaxSize", "1"),
+    );
+    s.add_raw(
+        "Desired",
+        r("AWS::AutoScaling::AutoScalingGroup")
+            .prop("MinSize", "1")
+            .prop("MaxSize", "2")
+            .prop("DesiredCapacity", "5"),
+    );
+    s.add_raw(
+        "Task",
+        r("AWS::ECS::TaskDefinition").prop(
+            "ContainerDefinitions",
+            json!([{"Name": "a", "Image": "nginx", "Essential": false}]),
+        ),
+    );
+    s.add_raw(
+        "Daemon",
+        r("AWS::ECS::Service")
+            .prop("LaunchType", "FARGATE")
+            .prop("SchedulingStrategy", "DAEMON"),
+    );
+    s.add_raw(
+        "Alb",
+        r("AWS::ElasticLoadBalancingV2::LoadBalancer").prop("Subnets", json!(["subnet-0a1b2c3d"])),
+    );
+    s.add_raw(
+        "Fn",
+        r("AWS::Lambda::Function").prop(
+            "Environment",
+            json!({"Variables": {"AWS_REGION": "eu-west-1", "BIG": "x".repeat(5000)}}),
+        ),
+    );
+    s.add_raw(
+        "Fifo",
+        r("AWS::SQS::Queue")
+            .prop("FifoQueue", true)
+            .prop("QueueName", "orders"),
+    );
+    s.add_raw(
+        "Dedup",
+        r("AWS::SQS::Queue").prop("ContentBasedDeduplication", true),
+    );
+    let c = codes::CONFLICTING_PROPERTIES;
+    assert_eq!(
+        found(&app),
+        [
+            e(c, "Alb", "Properties.Subnets"),
+            e(c, "Daemon", "Properties.SchedulingStrategy"),
+            e(c, "Dedup", "Properties.ContentBasedDeduplication"),
+            e(c, "Desired", "Properties.DesiredCapacity"),
+            e(c, "Fifo", "Properties.QueueName"),
+            e(c, "Fn", "Properties.Environment.Variables"),
+            e(c, "Fn", "Properties.Environment.Variables.AWS_REGION"),
+            e(c, "Group", "Properties.MaxSize"),
+            e(c, "Keyed", "Properties.StorageEncrypted"),
+            e(c, "Monitored", "Properties.MonitoringRoleArn"),
+            e(c, "OnDemand", "Properties.ProvisionedThroughput"),
+            e(c, "Provisioned", "Properties.ProvisionedThroughput"),
+            e(c, "Task", "Properties.ContainerDefinitions"),
+        ]
+    );
+}

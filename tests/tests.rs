@@ -20,3 +20,4 @@ mod synth_output;
 mod template_checks;
 mod testing_helpers;
 mod typed;
+mod validation_table;
