@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod common;
 mod composability;
+mod corpus;
 mod depth;
 mod examples;
 mod fargate_app;
