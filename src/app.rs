@@ -716,7 +716,7 @@ impl<'a> Scope<'a> {
         let id = self.check_id(id, "logical ID");
         let logical_id = format!("{}{}", self.prefix, id);
         let mut props = props;
-        crate::depth::bound(&mut props, 0);
+        let seen = crate::depth::bound(&mut props, 0);
         let duplicate = Diagnostic::error(
             codes::DUPLICATE_LOGICAL_ID,
             self.diag_path(&id, None),
@@ -739,6 +739,7 @@ impl<'a> Scope<'a> {
                 metadata: BTreeMap::new(),
                 overrides: Vec::new(),
                 protected: Vec::new(),
+                seen,
                 shape,
             });
             stack.ids.entry(logical_id).or_insert(node);
@@ -1046,9 +1047,10 @@ impl<'a> Scope<'a> {
             );
             return;
         }
-        if let Some(v) = &mut value {
-            crate::depth::bound(v, path.len() as u32);
-        }
+        let seen = value
+            .as_mut()
+            .map(|v| crate::depth::bound(v, path.len() as u32))
+            .unwrap_or_default();
         if path.is_empty() || path.iter().any(|k| k.is_empty()) {
             self.root().error(
                 codes::INVALID_OVERRIDE,
@@ -1061,6 +1063,7 @@ impl<'a> Scope<'a> {
         }
         let reason = reason.map(str::to_owned);
         self.with_node(id, "override", |n| {
+            n.seen |= seen;
             n.overrides.push(crate::stack::Override {
                 path: path.iter().map(|s| (*s).to_owned()).collect(),
                 value,
@@ -1082,9 +1085,10 @@ impl<'a> Scope<'a> {
         statements: impl IntoIterator<Item = Statement>,
     ) -> Grant {
         let mut statements: Vec<Expr> = statements.into_iter().map(Statement::into_expr).collect();
+        let mut seen = crate::depth::Seen::default();
         for st in &mut statements {
             // PolicyDocument > Statement list > the statement.
-            crate::depth::bound(st, 3);
+            seen |= crate::depth::bound(st, 3);
         }
         for st in &statements {
             if let Expr::Map(m) = st {
@@ -1167,6 +1171,7 @@ impl<'a> Scope<'a> {
             ]));
             if let Some(n) = s.graph.node_weight_mut(node) {
                 n.props = props;
+                n.seen |= seen;
             }
         });
         Grant {

@@ -84,7 +84,7 @@ impl ResourceMut<'_> {
             return;
         };
         let mut value = value.into();
-        crate::depth::bound(&mut value, path.len() as u32);
+        self.node.seen |= crate::depth::bound(&mut value, path.len() as u32);
         let mut cur = &mut self.node.props;
         for k in parents {
             if !matches!(cur, Expr::Map(_)) {

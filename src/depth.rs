@@ -119,20 +119,52 @@ pub fn depth(e: &Expr, limit: u32) -> Option<u32> {
     Some(max)
 }
 
+/// What [`bound`] saw in a value: what synth must look at again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Seen {
+    /// A too-deep value or a non-finite number (reported with their paths at synth).
+    pub(crate) bad: bool,
+    /// A raw JSON object or list, or a map shaped like an intrinsic, which may hold
+    /// hand-written intrinsics (`{"Ref": …}`) whose names synth checks.
+    pub(crate) json: bool,
+}
+
+impl std::ops::BitOrAssign for Seen {
+    fn bitor_assign(&mut self, o: Seen) {
+        self.bad |= o.bad;
+        self.json |= o.json;
+    }
+}
+
 /// Cuts every part of `e` that nests deeper than [`MAX_DEPTH`], replacing it with
-/// [`Expr::TooDeep`] (which synth reports with its path). Returns true if anything was cut.
-/// Iterative; `base` is the depth `e` sits at.
-pub(crate) fn bound(e: &mut Expr, base: u32) -> bool {
-    let mut cut = false;
+/// [`Expr::TooDeep`] (which synth reports with its path), and says what synth must check
+/// again ([`Seen`]); the other values need no second walk. Iterative; `base` is the depth `e`
+/// sits at.
+pub(crate) fn bound(e: &mut Expr, base: u32) -> Seen {
+    let mut seen = Seen::default();
     let mut stack: Vec<(&mut Expr, u32)> = vec![(e, base)];
     while let Some((e, acc)) = stack.pop() {
+        if matches!(e, Expr::TooDeep) || matches!(e, Expr::Num(x) if !x.is_finite()) {
+            seen.bad = true;
+            continue;
+        }
+        match e {
+            Expr::Json(v) => seen.json |= v.is_array() || v.is_object(),
+            // A hand-written intrinsic built as a map (`json!({"Ref": "Name"})`).
+            Expr::Map(m) if m.len() == 1 => {
+                seen.json |= m
+                    .keys()
+                    .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+            }
+            _ => {}
+        }
         let here = match e {
             Expr::Json(v) => json_depth(v, MAX_DEPTH.saturating_sub(acc)).map(|d| acc + d),
             _ => Some(acc + own_levels(e)),
         };
         let Some(here) = here.filter(|h| *h <= MAX_DEPTH) else {
             *e = Expr::TooDeep;
-            cut = true;
+            seen.bad = true;
             continue;
         };
         match e {
@@ -177,7 +209,7 @@ pub(crate) fn bound(e: &mut Expr, base: u32) -> bool {
             | Expr::TooDeep => {}
         }
     }
-    cut
+    seen
 }
 
 /// Replaces a JSON value that nests deeper than `limit` with `null`; true if it did. The

@@ -37,10 +37,11 @@ fn err(
     Diagnostic::error(code, path, message, help)
 }
 
-/// Every expression of a stack with the logical ID and property path it sits at.
+/// Every expression of a stack with the logical ID and property path it sits at (resources
+/// only when something suspect entered them, see [`crate::depth::bound`]).
 fn exprs(s: &Stack) -> Vec<(&str, String, &Expr)> {
     let mut out: Vec<(&str, String, &Expr)> = Vec::new();
-    for n in s.graph.node_weights() {
+    for n in s.graph.node_weights().filter(|n| n.seen.bad) {
         out.push((&n.logical_id, "Properties".to_owned(), &n.props));
         for o in &n.overrides {
             if let Some(v) = &o.value {
@@ -65,9 +66,26 @@ fn exprs(s: &Stack) -> Vec<(&str, String, &Expr)> {
     out
 }
 
+/// True if `e` holds a too-deep value or a non-finite number (a walk without paths: the
+/// common case costs nothing more).
+fn has_bad_value(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::TooDeep => return true,
+            Expr::Num(x) if !x.is_finite() => return true,
+            _ => e.for_each_child(&mut |c| stack.push(c)),
+        }
+    }
+    false
+}
+
 /// Too-deep values and non-finite numbers, wherever they are.
 pub(crate) fn check_values(s: &Stack, out: &mut Vec<Diagnostic>) {
     for (id, root, e) in exprs(s) {
+        if !has_bad_value(e) {
+            continue;
+        }
         let mut walk = Walk::new(e);
         while let Some((node, n)) = walk.next_node() {
             match node {
@@ -121,7 +139,11 @@ pub(crate) fn check_sections(s: &Stack, out: &mut Vec<Diagnostic>) {
         }
     }
     check_stack_tags(s, out);
+    let mut known: BTreeSet<&str> = BTreeSet::new();
     for n in s.graph.node_weights() {
+        if known.contains(&*n.type_name) {
+            continue;
+        }
         if let Err((message, help)) = check_type_name(&n.type_name) {
             out.push(err(
                 codes::UNKNOWN_RESOURCE_TYPE,
@@ -129,6 +151,8 @@ pub(crate) fn check_sections(s: &Stack, out: &mut Vec<Diagnostic>) {
                 message,
                 help,
             ));
+        } else {
+            known.insert(&n.type_name);
         }
     }
     let ids = s
@@ -719,10 +743,17 @@ pub(crate) fn check_template(stacks: &[Stack], s: &Stack, t: &Json, out: &mut Ve
         conditions: keys(t, "Conditions"),
         mappings: keys(t, "Mappings"),
     };
+    // References synth writes from handles are right by construction; only raw JSON can
+    // hold hand-written ones, so only resources that received some are walked.
     let mut roots: Vec<(&str, &str, &Json)> = Vec::new();
     if let Some(rs) = t.get("Resources").and_then(Json::as_object) {
         for (id, r) in rs {
-            if let Some(p) = r.get("Properties") {
+            let raw_json = s
+                .ids
+                .get(id)
+                .and_then(|i| s.graph.node_weight(*i))
+                .is_some_and(|n| n.seen.json);
+            if let Some(p) = r.get("Properties").filter(|_| raw_json) {
                 roots.push((id, "Properties", p));
             }
         }
@@ -836,14 +867,14 @@ fn check_references(
         names.resources.contains(n) || names.parameters.contains(n) || PSEUDO.contains(&n)
     };
     let mut walk = JsonWalk::new(v);
-    while let Some((node, id)) = walk.next_node() {
+    while let Some((node, _)) = walk.next_node() {
         let Some(m) = node.as_object().filter(|m| m.len() == 1) else {
             continue;
         };
         let Some((k, arg)) = m.iter().next() else {
             continue;
         };
-        let path = || walk.path(id, root);
+        let path = || walk.path(root);
         match (k.as_str(), arg) {
             ("Ref", Json::String(n)) if !referable(n) => {
                 unknown(stacks, s, owner, path(), "resource or parameter", n, out)
@@ -921,35 +952,46 @@ fn scan_secrets(stack: &str, t: &Json, out: &mut Vec<Diagnostic>) {
         .map(|d| d.path.clone())
         .collect();
     let mut found: Vec<(String, String, String)> = Vec::new();
-    let scan_tree = |owner: &str,
-                     root: &str,
-                     v: &Json,
-                     write_only: &[&str],
-                     found: &mut Vec<(String, String, String)>| {
+    // Names repeat (property names, `Key`, `Value`): their strength is computed once.
+    let mut strengths: std::collections::HashMap<String, crate::secrets::NameStrength> =
+        std::collections::HashMap::new();
+    let mut named = |name: &str, value: &str| {
+        let strength = match strengths.get(name) {
+            Some(s) => *s,
+            None => {
+                let s = crate::secrets::name_strength(name);
+                strengths.insert(name.to_owned(), s);
+                s
+            }
+        };
+        crate::secrets::scan_named_as(name, strength, value)
+    };
+    let mut scan_tree = |owner: &str,
+                         root: &str,
+                         v: &Json,
+                         write_only: &[&str],
+                         found: &mut Vec<(String, String, String)>| {
         let mut walk = JsonWalk::new(v);
-        while let Some((node, id)) = walk.next_node() {
+        while let Some((node, top)) = walk.next_node() {
             match node {
                 Json::Object(m) => {
-                    let pair = m
-                        .get("Name")
-                        .or_else(|| m.get("Key"))
-                        .and_then(Json::as_str)
-                        .zip(m.get("Value").and_then(Json::as_str));
-                    let reference_type = m
-                        .get("Type")
-                        .and_then(Json::as_str)
-                        .is_some_and(|ty| ty == "PARAMETER_STORE" || ty == "SECRETS_MANAGER");
+                    // A `Name`/`Value` (or `Key`/`Value`) pair: the value under the name.
+                    let value = m.get("Value").and_then(Json::as_str);
+                    let pair = value.and_then(|value| {
+                        m.get("Name")
+                            .or_else(|| m.get("Key"))
+                            .and_then(Json::as_str)
+                            .map(|n| (n, value))
+                    });
                     if let Some((n, value)) = pair {
-                        let f = if reference_type {
-                            None
-                        } else {
-                            scan_named(n, value)
-                        };
-                        if let Some(f) = f {
-                            found.push((owner.to_owned(), walk.path(id, root), f.what));
+                        let reference_type = m
+                            .get("Type")
+                            .and_then(Json::as_str)
+                            .is_some_and(|ty| ty == "PARAMETER_STORE" || ty == "SECRETS_MANAGER");
+                        if let Some(f) = (!reference_type).then(|| named(n, value)).flatten() {
+                            found.push((owner.to_owned(), walk.path(root), f.what));
                         }
                     }
-                    let top = id == 0;
                     for (k, x) in m {
                         let Json::String(sv) = x else { continue };
                         if pair.is_some() && k == "Value" {
@@ -960,10 +1002,10 @@ fn scan_secrets(stack: &str, t: &Json, out: &mut Vec<Diagnostic>) {
                         let f = if by_value_only {
                             scan_value(sv)
                         } else {
-                            scan_named(k, sv)
+                            named(k, sv)
                         };
                         if let Some(f) = f {
-                            let p = walk.path(id, root);
+                            let p = walk.path(root);
                             let p = if p.is_empty() {
                                 k.clone()
                             } else {
@@ -978,13 +1020,13 @@ fn scan_secrets(stack: &str, t: &Json, out: &mut Vec<Diagnostic>) {
                         if let Some(f) = x.as_str().and_then(scan_value) {
                             found.push((
                                 owner.to_owned(),
-                                format!("{}[{i}]", walk.path(id, root)),
+                                format!("{}[{i}]", walk.path(root)),
                                 f.what,
                             ));
                         }
                     }
                 }
-                Json::String(sv) if id == 0 => {
+                Json::String(sv) if top => {
                     if let Some(f) = scan_value(sv) {
                         found.push((owner.to_owned(), root.to_owned(), f.what));
                     }

@@ -78,109 +78,101 @@ impl Finding {
     }
 }
 
-struct Detector {
-    what: &'static str,
-    kind: SecretKind,
-    re: Regex,
-}
+/// The value detectors: `(what, kind, pattern)`. The last one is the URL with a password,
+/// whose password part is checked for placeholders after a match.
+const DETECTORS: &[(&str, SecretKind, &str)] = &[
+    (
+        "an AWS access key ID",
+        SecretKind::AwsAccessKeyId,
+        r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
+    ),
+    (
+        "an AWS secret access key",
+        SecretKind::AwsSecretAccessKey,
+        r#"(?i)aws.{0,20}secret.{0,20}?['"]?\s*[:=]\s*['"]?[A-Za-z0-9/+]{40}\b"#,
+    ),
+    (
+        "a private key",
+        SecretKind::PrivateKey,
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+    ),
+    (
+        "a GitHub token",
+        SecretKind::Token("GitHub"),
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b",
+    ),
+    (
+        "a GitLab token",
+        SecretKind::Token("GitLab"),
+        r"\bglpat-[A-Za-z0-9_-]{20}\b",
+    ),
+    (
+        "a Slack token",
+        SecretKind::Token("Slack"),
+        r"\bxox[baprse]-[A-Za-z0-9]{2,}-[A-Za-z0-9-]{8,}",
+    ),
+    (
+        "a Slack webhook URL",
+        SecretKind::Token("Slack"),
+        r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+    ),
+    (
+        "a Stripe key",
+        SecretKind::Token("Stripe"),
+        r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}\b",
+    ),
+    (
+        "a Google API key",
+        SecretKind::Token("Google"),
+        r"\bAIza[0-9A-Za-z_-]{35}\b",
+    ),
+    (
+        "an npm token",
+        SecretKind::Token("npm"),
+        r"\bnpm_[A-Za-z0-9]{36}\b",
+    ),
+    (
+        "a SendGrid API key",
+        SecretKind::Token("SendGrid"),
+        r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
+    ),
+    (
+        "a Twilio API key",
+        SecretKind::Token("Twilio"),
+        r"\bSK[0-9a-f]{32}\b",
+    ),
+    (
+        "an OpenAI API key",
+        SecretKind::Token("OpenAI"),
+        r"\bsk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]{20,}",
+    ),
+    (
+        "an Anthropic API key",
+        SecretKind::Token("Anthropic"),
+        r"\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}",
+    ),
+    (
+        "a JSON Web Token",
+        SecretKind::Token("JWT"),
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    ),
+    (
+        "a URL with a password",
+        SecretKind::UrlWithPassword,
+        r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://([^/\s:@]*):([^/\s@]+)@[A-Za-z0-9\[]",
+    ),
+];
 
-fn detectors() -> &'static [Detector] {
-    static D: OnceLock<Vec<Detector>> = OnceLock::new();
+/// Every detector as one set (one pass over a value), and each alone (for the URL's parts).
+fn detectors() -> Option<&'static (regex::RegexSet, Vec<Regex>)> {
+    static D: OnceLock<Option<(regex::RegexSet, Vec<Regex>)>> = OnceLock::new();
     D.get_or_init(|| {
-        let table: &[(&str, SecretKind, &str)] = &[
-            (
-                "an AWS access key ID",
-                SecretKind::AwsAccessKeyId,
-                r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
-            ),
-            (
-                "an AWS secret access key",
-                SecretKind::AwsSecretAccessKey,
-                r#"(?i)aws.{0,20}secret.{0,20}?['"]?\s*[:=]\s*['"]?[A-Za-z0-9/+]{40}\b"#,
-            ),
-            (
-                "a private key",
-                SecretKind::PrivateKey,
-                r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
-            ),
-            (
-                "a GitHub token",
-                SecretKind::Token("GitHub"),
-                r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b",
-            ),
-            (
-                "a GitLab token",
-                SecretKind::Token("GitLab"),
-                r"\bglpat-[A-Za-z0-9_-]{20}\b",
-            ),
-            (
-                "a Slack token",
-                SecretKind::Token("Slack"),
-                r"\bxox[baprse]-[A-Za-z0-9]{2,}-[A-Za-z0-9-]{8,}",
-            ),
-            (
-                "a Slack webhook URL",
-                SecretKind::Token("Slack"),
-                r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
-            ),
-            (
-                "a Stripe key",
-                SecretKind::Token("Stripe"),
-                r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}\b",
-            ),
-            (
-                "a Google API key",
-                SecretKind::Token("Google"),
-                r"\bAIza[0-9A-Za-z_-]{35}\b",
-            ),
-            (
-                "an npm token",
-                SecretKind::Token("npm"),
-                r"\bnpm_[A-Za-z0-9]{36}\b",
-            ),
-            (
-                "a SendGrid API key",
-                SecretKind::Token("SendGrid"),
-                r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
-            ),
-            (
-                "a Twilio API key",
-                SecretKind::Token("Twilio"),
-                r"\bSK[0-9a-f]{32}\b",
-            ),
-            (
-                "an OpenAI API key",
-                SecretKind::Token("OpenAI"),
-                r"\bsk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]{20,}",
-            ),
-            (
-                "an Anthropic API key",
-                SecretKind::Token("Anthropic"),
-                r"\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}",
-            ),
-            (
-                "a JSON Web Token",
-                SecretKind::Token("JWT"),
-                r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-            ),
-        ];
-        table
+        let set = regex::RegexSet::new(DETECTORS.iter().map(|d| d.2)).ok()?;
+        let each = DETECTORS
             .iter()
-            .filter_map(|(what, kind, re)| {
-                Regex::new(re).ok().map(|re| Detector {
-                    what,
-                    kind: *kind,
-                    re,
-                })
-            })
-            .collect()
-    })
-}
-
-fn url_credentials() -> Option<&'static Regex> {
-    static R: OnceLock<Option<Regex>> = OnceLock::new();
-    R.get_or_init(|| {
-        Regex::new(r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://([^/\s:@]*):([^/\s@]+)@[A-Za-z0-9\[]").ok()
+            .map(|d| Regex::new(d.2).ok())
+            .collect::<Option<Vec<_>>>()?;
+        Some((set, each))
     })
     .as_ref()
 }
@@ -200,27 +192,26 @@ pub fn scan_value(value: &str) -> Option<Finding> {
     if value.len() < 8 || value.contains("{{resolve:") {
         return None;
     }
-    for d in detectors() {
-        if d.re.is_match(value) {
-            return Some(Finding::new(d.kind, d.what));
-        }
+    let (set, each) = detectors()?;
+    if !set.is_match(value) {
+        return None;
     }
-    for c in url_credentials()
-        .into_iter()
-        .flat_map(|r| r.captures_iter(value))
-    {
-        let password = c.get(2).map_or("", |m| m.as_str());
-        let placeholder = password.starts_with("${")
-            || password.starts_with('$')
-            || password.starts_with('{')
-            || password
-                .chars()
-                .all(|ch| ch == '*' || ch == 'x' || ch == 'X');
-        if !placeholder {
-            return Some(Finding::new(
-                SecretKind::UrlWithPassword,
-                "a URL with a password",
-            ));
+    let url = DETECTORS.len() - 1;
+    for i in set.matches(value).iter() {
+        let (what, kind, _) = DETECTORS[i];
+        if i != url {
+            return Some(Finding::new(kind, what));
+        }
+        for c in each[url].captures_iter(value) {
+            let password = c.get(2).map_or("", |m| m.as_str());
+            let placeholder = password.starts_with('$')
+                || password.starts_with('{')
+                || password
+                    .chars()
+                    .all(|ch| ch == '*' || ch == 'x' || ch == 'X');
+            if !placeholder {
+                return Some(Finding::new(kind, what));
+            }
         }
     }
     None
@@ -346,6 +337,17 @@ const WEAK_WORDS: &[&str] = &[
 
 /// How strongly `name` suggests a secret (see the module docs).
 pub fn name_strength(name: &str) -> NameStrength {
+    // Most names mention nothing secret: answer without splitting them into words.
+    static HINTS: OnceLock<Option<Regex>> = OnceLock::new();
+    let hints = HINTS.get_or_init(|| {
+        Regex::new(
+            "(?i)pass|pwd|secret|token|cred|key|auth|cert|sig|salt|hmac|cookie|session|bearer",
+        )
+        .ok()
+    });
+    if hints.as_ref().is_some_and(|h| !h.is_match(name)) {
+        return NameStrength::None;
+    }
     let mut w = words(name);
     // A trailing qualifier (`DB_PASSWORD_PROD`, `TOKEN_2`) does not change what it is.
     while w.len() > 1
@@ -488,13 +490,19 @@ fn high_entropy(v: &str) -> bool {
 /// Scans a value that sits under `name` (an environment variable, a JSON key, a parameter, an
 /// output): [`scan_value`], then the name rules of the module docs.
 pub fn scan_named(name: &str, value: &str) -> Option<Finding> {
+    scan_named_as(name, name_strength(name), value)
+}
+
+/// [`scan_named`] with the name's strength already known (callers that see one name many
+/// times compute it once).
+pub fn scan_named_as(name: &str, strength: NameStrength, value: &str) -> Option<Finding> {
     if is_reference(value) {
         return None;
     }
     if let Some(f) = scan_value(value) {
         return Some(f);
     }
-    match name_strength(name) {
+    match strength {
         NameStrength::Strong if !is_boolean_or_small_number(value) && !value.contains("${") => {
             let w = words(name);
             let aws_secret = w.windows(2).any(|p| p[0] == "secret" && p[1] == "access")
@@ -525,8 +533,9 @@ mod tests {
 
     #[test]
     fn every_detector_compiles() {
-        assert_eq!(detectors().len(), 15);
-        assert!(url_credentials().is_some_and(|r| r.is_match("postgres://a:b@c")));
+        let (set, each) = detectors().expect("the detectors compile");
+        assert_eq!(set.len(), 16);
+        assert_eq!(each.len(), 16);
     }
 
     #[test]

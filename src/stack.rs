@@ -99,6 +99,9 @@ pub struct ResourceNode {
     pub(crate) protected: Vec<(Vec<String>, String)>,
     /// The generated validation rules of a typed resource, checked at synth (after aspects).
     pub(crate) shape: Option<&'static crate::resource::Shape>,
+    /// What entered the properties and overrides that synth must check again (too-deep
+    /// values, non-finite numbers, raw JSON with possible hand-written references).
+    pub(crate) seen: crate::depth::Seen,
 }
 
 impl ResourceNode {

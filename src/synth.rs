@@ -1204,18 +1204,49 @@ impl Ctx<'_> {
         while let Some(t) = tasks.pop() {
             match t {
                 Task::Visit(e) => {
+                    if matches!(
+                        e,
+                        Expr::Null
+                            | Expr::Bool(_)
+                            | Expr::Int(_)
+                            | Expr::Num(_)
+                            | Expr::Str(_)
+                            | Expr::Json(_)
+                            | Expr::Ref(_)
+                            | Expr::GetAtt(..)
+                            | Expr::Condition(_)
+                            | Expr::TooDeep
+                    ) {
+                        done.push(self.assemble(e, &mut std::iter::empty()));
+                        continue;
+                    }
+                    // Objects and lists: their children in order, without a scratch list.
+                    match e {
+                        Expr::Map(m) => {
+                            tasks.push(Task::Build(e, m.len()));
+                            tasks.extend(m.values().rev().map(Task::Visit));
+                            continue;
+                        }
+                        Expr::List(items) => {
+                            tasks.push(Task::Build(e, items.len()));
+                            tasks.extend(items.iter().rev().map(Task::Visit));
+                            continue;
+                        }
+                        _ => {}
+                    }
                     kids.clear();
                     self.render_children(e, &mut kids);
                     if kids.is_empty() {
-                        done.push(self.assemble(e, Vec::new()));
+                        done.push(self.assemble(e, &mut std::iter::empty()));
                         continue;
                     }
                     tasks.push(Task::Build(e, kids.len()));
                     tasks.extend(kids.drain(..).rev().map(Task::Visit));
                 }
                 Task::Build(e, n) => {
-                    let args = done.split_off(done.len().saturating_sub(n));
-                    done.push(self.assemble(e, args));
+                    let start = done.len().saturating_sub(n);
+                    let v = self.assemble(e, &mut done.drain(start..));
+                    done.push(v);
                 }
             }
         }
@@ -1229,13 +1260,24 @@ impl Ctx<'_> {
             Expr::Sub(parts) => {
                 for p in parts {
                     if let SubPart::Expr(x) = p {
-                        if self.sub_inline(x).is_none() {
+                        if !self.is_inline(x) {
                             out.push(x);
                         }
                     }
                 }
             }
             other => other.for_each_child(&mut |c| out.push(c)),
+        }
+    }
+
+    /// True if a Sub part is written inside the string ([`Ctx::sub_inline`]).
+    fn is_inline(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Ref(RefTarget::Resource(id)) | Expr::GetAtt(id, _) => self.local(*id),
+            Expr::Ref(RefTarget::Parameter(_)) | Expr::Ref(RefTarget::Pseudo(_)) | Expr::Str(_) => {
+                true
+            }
+            _ => false,
         }
     }
 
@@ -1256,8 +1298,7 @@ impl Ctx<'_> {
     }
 
     /// The JSON of `e` from its children's JSON (`args`, in [`Ctx::render_children`] order).
-    fn assemble(&self, e: &Expr, args: Vec<Json>) -> Json {
-        let mut args = args.into_iter();
+    fn assemble(&self, e: &Expr, args: &mut dyn Iterator<Item = Json>) -> Json {
         let mut next = || args.next().unwrap_or(Json::Null);
         match e {
             Expr::Null | Expr::TooDeep => Json::Null,

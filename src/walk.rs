@@ -92,12 +92,14 @@ impl<'a> Walk<'a> {
             }
             other => {
                 let name = fn_name(other);
-                let mut kids: Vec<&'a Expr> = Vec::new();
-                other.for_each_child(&mut |c| kids.push(c));
-                for (i, c) in kids.into_iter().enumerate() {
-                    let n = self.push_seg(id, Seg::Arg(name, i));
-                    self.stack.push((c, n));
-                }
+                let (stack, nodes) = (&mut self.stack, &mut self.nodes);
+                let mut i = 0;
+                other.for_each_child(&mut |c| {
+                    nodes.push((id, Seg::Arg(name, i)));
+                    let n = u32::try_from(nodes.len() - 1).unwrap_or(u32::MAX);
+                    stack.push((c, n));
+                    i += 1;
+                });
             }
         }
         // Visit children in order.
@@ -148,66 +150,62 @@ impl<'a> Walk<'a> {
 /// One step of a JSON path.
 #[derive(Clone, Copy, Debug)]
 enum JSeg<'a> {
-    Root,
     Key(&'a str),
     Index(usize),
 }
 
-/// A pre-order walk over a JSON value (a rendered template), with paths on demand.
+/// A pre-order walk over the objects and lists of a JSON value (a rendered template): the
+/// root, then every container below it (scalars are read from their parent). It keeps only the
+/// path to the current node (no arena); [`JsonWalk::path`] renders it.
 pub(crate) struct JsonWalk<'a> {
-    stack: Vec<(&'a serde_json::Value, u32)>,
-    nodes: Vec<(u32, JSeg<'a>)>,
+    /// Nodes to visit with their depth and the step that leads to them.
+    stack: Vec<(&'a serde_json::Value, usize, Option<JSeg<'a>>)>,
+    path: Vec<JSeg<'a>>,
 }
 
 impl<'a> JsonWalk<'a> {
-    /// A walk from `root` (node id 0).
+    /// A walk from `root`.
     pub(crate) fn new(root: &'a serde_json::Value) -> Self {
         JsonWalk {
-            stack: vec![(root, 0)],
-            nodes: vec![(0, JSeg::Root)],
+            stack: vec![(root, 0, None)],
+            path: Vec::new(),
         }
     }
 
-    /// The next node and its id.
-    pub(crate) fn next_node(&mut self) -> Option<(&'a serde_json::Value, u32)> {
-        let (v, id) = self.stack.pop()?;
+    /// The next node and whether it is the root.
+    pub(crate) fn next_node(&mut self) -> Option<(&'a serde_json::Value, bool)> {
+        let (v, depth, seg) = self.stack.pop()?;
+        // The path of this node: its parent's path (cut to its depth) and its own step.
+        self.path.truncate(depth.saturating_sub(1));
+        if let Some(seg) = seg {
+            self.path.push(seg);
+        }
         let start = self.stack.len();
         match v {
-            serde_json::Value::Array(items) => {
-                for (i, c) in items.iter().enumerate() {
-                    self.nodes.push((id, JSeg::Index(i)));
-                    let n = u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX);
-                    self.stack.push((c, n));
-                }
-            }
-            serde_json::Value::Object(m) => {
-                for (k, c) in m {
-                    self.nodes.push((id, JSeg::Key(k)));
-                    let n = u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX);
-                    self.stack.push((c, n));
-                }
-            }
+            serde_json::Value::Array(items) => self.stack.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_array() || c.is_object())
+                    .map(|(i, c)| (c, depth + 1, Some(JSeg::Index(i)))),
+            ),
+            serde_json::Value::Object(m) => self.stack.extend(
+                m.iter()
+                    .filter(|(_, c)| c.is_array() || c.is_object())
+                    .map(|(k, c)| (c, depth + 1, Some(JSeg::Key(k.as_str())))),
+            ),
             _ => {}
         }
         self.stack[start..].reverse();
-        Some((v, id))
+        Some((v, depth == 0))
     }
 
-    /// The path of node `id` below `root` (`Properties.Tags[0].Value`).
-    pub(crate) fn path(&self, id: u32, root: &str) -> String {
-        let mut segs = Vec::new();
-        let mut at = id;
-        while let Some(&(parent, seg)) = self.nodes.get(at as usize) {
-            if matches!(seg, JSeg::Root) {
-                break;
-            }
-            segs.push(seg);
-            at = parent;
-        }
+    /// The path of the node [`JsonWalk::next_node`] returned last, below `root`
+    /// (`Properties.Tags[0].Value`).
+    pub(crate) fn path(&self, root: &str) -> String {
         let mut out = root.to_owned();
-        for seg in segs.iter().rev() {
+        for seg in &self.path {
             match seg {
-                JSeg::Root => {}
                 JSeg::Key(k) => {
                     if !out.is_empty() {
                         out.push('.');

@@ -814,6 +814,32 @@ fn reference_cases() -> Vec<Case> {
     // The path goes to the intrinsic itself.
     v.last_mut().unwrap().prop = "Properties.P.Statement[0].Resource[0]".into();
     v.push(case(
+        "a hand-written Ref built with json!",
+        core::UNKNOWN_REFERENCE,
+        "Q",
+        "Properties.P",
+        |s| {
+            s.add_raw(
+                "Q",
+                Raw::new("AWS::SQS::Queue").prop("P", stackforge::json!({"Ref": "Nope"})),
+            );
+        },
+    ));
+    v.push(case(
+        "a hand-written GetAtt in an override",
+        core::UNKNOWN_REFERENCE,
+        "Q",
+        "Properties.P.Q",
+        |s| {
+            let q = s.add_raw("Q", Raw::new("AWS::SQS::Queue"));
+            s.override_property(
+                q,
+                &["P", "Q"],
+                stackforge::json!({"Fn::GetAtt": ["Nope", "Arn"]}),
+            );
+        },
+    ));
+    v.push(case(
         "a cross-stack GetAtt hidden in raw JSON",
         core::UNKNOWN_REFERENCE,
         "Q",
