@@ -370,16 +370,16 @@ impl App {
 
 /// The statement with a `Sid` no other statement of the policy has: `ReadTable`, then
 /// `ReadTable2`, `ReadTable3`, … (IAM requires unique `Sid`s within a policy).
-fn unique_sid(st: Expr, existing: &[Expr]) -> Expr {
+fn unique_sid(mut st: Expr, existing: &[Expr]) -> Expr {
     let sid_of = |e: &Expr| match e {
         Expr::Map(m) => m.get("Sid").and_then(Expr::as_str).map(str::to_owned),
         _ => None,
     };
-    let Expr::Map(mut m) = st else {
+    let Expr::Map(m) = &mut st else {
         return st;
     };
     let Some(base) = m.get("Sid").and_then(Expr::as_str).map(str::to_owned) else {
-        return Expr::Map(m);
+        return st;
     };
     let taken: Vec<String> = existing.iter().filter_map(sid_of).collect();
     let mut sid = base.clone();
@@ -389,7 +389,7 @@ fn unique_sid(st: Expr, existing: &[Expr]) -> Expr {
         sid = format!("{base}{n}");
     }
     m.insert("Sid".into(), Expr::Str(sid));
-    Expr::Map(m)
+    st
 }
 
 /// True if the expression chooses between values the program wrote (`Fn::If`,
@@ -416,13 +416,15 @@ fn action_names(e: Option<&Expr>) -> Vec<String> {
 /// anything else in the patch replaces the old value. JSON literal objects take part as
 /// objects.
 fn merge_expr(old: Expr, patch: Expr) -> Expr {
-    fn as_map(e: Expr) -> Result<BTreeMap<String, Expr>, Expr> {
-        match e {
-            Expr::Map(m) => Ok(m),
-            Expr::Json(serde_json::Value::Object(o)) => {
-                Ok(o.into_iter().map(|(k, v)| (k, Expr::Json(v))).collect())
-            }
-            other => Err(other),
+    fn as_map(mut e: Expr) -> Result<BTreeMap<String, Expr>, Expr> {
+        // `Expr` has a `Drop` (iterative, for deep values), so take the parts out in place.
+        match &mut e {
+            Expr::Map(m) => Ok(std::mem::take(m)),
+            Expr::Json(serde_json::Value::Object(o)) => Ok(std::mem::take(o)
+                .into_iter()
+                .map(|(k, v)| (k, Expr::Json(v)))
+                .collect()),
+            _ => Err(e),
         }
     }
     let mut patch = match as_map(patch) {
@@ -746,6 +748,8 @@ impl<'a> Scope<'a> {
     ) -> ResourceId {
         let id = self.check_id(id, "logical ID");
         let logical_id = format!("{}{}", self.prefix, id);
+        let mut props = props;
+        let seen = crate::depth::bound(&mut props, 0);
         let duplicate = Diagnostic::error(
             codes::DUPLICATE_LOGICAL_ID,
             self.diag_path(&id, None),
@@ -767,6 +771,8 @@ impl<'a> Scope<'a> {
                 depends_on: Vec::new(),
                 metadata: BTreeMap::new(),
                 overrides: Vec::new(),
+                protected: Vec::new(),
+                seen,
                 shape,
             });
             stack.ids.entry(logical_id).or_insert(node);
@@ -778,14 +784,23 @@ impl<'a> Scope<'a> {
         })
     }
 
+    /// The logical ID of a resource of this scope's stack, or empty.
+    fn local_id(&self, id: ResourceId) -> String {
+        if self.is_local(id) {
+            self.logical_id(Handle::<Raw>::new(id)).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+
     /// Runs `f` on a resource of this stack; reports `SF006`/`SF013` for a handle of another
     /// app or stack, naming the resource and what was attempted.
     fn with_node(&self, id: ResourceId, what: &str, f: impl FnOnce(&mut ResourceNode)) {
         if id.app != self.app.id {
-            self.error(
+            self.root().error(
                 codes::FOREIGN_APP,
                 "",
-                None,
+                Some(what),
                 format!("{what}: the handle belongs to another App"),
                 "set resource options through a scope of the app that owns the resource",
             );
@@ -823,10 +838,10 @@ impl<'a> Scope<'a> {
     pub fn depends_on<A, B>(&mut self, resource: Handle<A>, on: Handle<B>) {
         let (rid, oid) = (resource.id(), on.id());
         if oid.app != self.app.id {
-            self.error(
+            self.root().error(
                 codes::FOREIGN_APP,
-                "",
-                None,
+                &self.local_id(rid),
+                Some("DependsOn"),
                 "DependsOn names a resource of another App",
                 "build every stack that references each other in the same App",
             );
@@ -886,7 +901,7 @@ impl<'a> Scope<'a> {
         self.with_node(h.id(), "DeletionPolicy", |n| n.deletion_policy = Some(p));
     }
 
-    /// `UpdateReplacePolicy` (`RetainExceptOnCreate` is not one: an error, `SF023`).
+    /// `UpdateReplacePolicy` (`RetainExceptOnCreate` is not one: an error, `SF038`).
     pub fn set_update_replace_policy<R>(&mut self, h: Handle<R>, p: Policy) {
         if p == Policy::RetainExceptOnCreate {
             self.error(
@@ -918,10 +933,10 @@ impl<'a> Scope<'a> {
     pub fn set_condition<R>(&mut self, h: Handle<R>, c: &Condition) {
         let id = c.id.clone();
         if id.app != self.app.id {
-            self.error(
+            self.root().error(
                 codes::FOREIGN_APP,
-                "",
-                None,
+                &self.local_id(h.id()),
+                Some("Condition"),
                 format!("the condition `{}` belongs to another App", id.name),
                 "define the condition in this app",
             );
@@ -944,7 +959,24 @@ impl<'a> Scope<'a> {
     }
 
     /// Sets one `Metadata` key (replacing it).
-    pub fn set_metadata<R>(&mut self, h: Handle<R>, key: &str, value: Json) {
+    pub fn set_metadata<R>(&mut self, h: Handle<R>, key: &str, mut value: Json) {
+        if crate::depth::bound_json(&mut value, crate::depth::MAX_DEPTH) {
+            let id = if self.is_local(h.id()) {
+                self.logical_id(h).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            self.root().error(
+                codes::VALUE_TOO_DEEP,
+                &id,
+                Some(&format!("Metadata.{key}")),
+                format!(
+                    "the metadata value nests deeper than {} levels",
+                    crate::depth::MAX_DEPTH
+                ),
+                "keep metadata shallow",
+            );
+        }
         self.with_node(h.id(), "Metadata", |n| {
             n.metadata.insert(key.to_owned(), value);
         });
@@ -1011,39 +1043,114 @@ impl<'a> Scope<'a> {
     /// assert_eq!(t["Resources"]["Queue"]["Properties"]["DelaySeconds"], 5);
     /// ```
     pub fn merge<R: Resource>(&mut self, h: Handle<R>, patch: R) {
-        let patch = patch.into_props().into_expr();
+        let mut patch = patch.into_props().into_expr();
+        // The patch sits at the properties' own levels, so it is bounded from depth 0.
+        let seen = crate::depth::bound(&mut patch, 0);
         self.with_node(h.id(), "merge", |n| {
+            n.seen |= seen;
             let old = std::mem::replace(&mut n.props, Expr::Null);
             n.props = merge_expr(old, patch);
         });
     }
 
     /// Overrides a property below `Properties` after rendering. `path` is a list of keys, so
-    /// keys with dots (`["Parameters", "rds.force_ssl"]`) work. Missing objects are created.
+    /// keys with dots (`["Parameters", "rds.force_ssl"]`) work; a key that meets a list is
+    /// an index into it (`["Tags", "0", "Value"]`). Missing objects are created. A path that
+    /// crosses a value that is neither an object nor a list, or an index that is not a number
+    /// or out of range, is an error at synth (`SF016`).
+    ///
+    /// Changing a secure setting a pattern protects ([`Scope::protect`]) is a warning
+    /// (`SF031`); say why with [`Scope::override_property_because`].
     pub fn override_property<R>(&mut self, h: Handle<R>, path: &[&str], value: impl Into<Expr>) {
         let value = value.into();
-        self.push_override(h.id(), path, Some(value));
+        self.push_override(h.id(), path, Some(value), None);
     }
 
-    /// Removes a property below `Properties` after rendering.
+    /// [`Scope::override_property`] with the reason it changes what a pattern protects (public
+    /// access, encryption, deletion protection, open ingress): no `SF031` warning.
+    pub fn override_property_because<R>(
+        &mut self,
+        h: Handle<R>,
+        path: &[&str],
+        value: impl Into<Expr>,
+        reason: &str,
+    ) {
+        let value = value.into();
+        self.push_override(h.id(), path, Some(value), Some(reason));
+    }
+
+    /// Removes a property below `Properties` after rendering (a list index removes the item).
     pub fn delete_property<R>(&mut self, h: Handle<R>, path: &[&str]) {
-        self.push_override(h.id(), path, None);
+        self.push_override(h.id(), path, None, None);
     }
 
-    fn push_override(&mut self, id: ResourceId, path: &[&str], value: Option<Expr>) {
-        if path.is_empty() || path.iter().any(|k| k.is_empty()) {
-            self.error(
+    /// [`Scope::delete_property`] with the reason it removes a protected setting.
+    pub fn delete_property_because<R>(&mut self, h: Handle<R>, path: &[&str], reason: &str) {
+        self.push_override(h.id(), path, None, Some(reason));
+    }
+
+    /// Marks the property at `path` (below `Properties`) as a secure setting of a pattern:
+    /// `setting` names it for people ("public access", "storage encryption", "deletion
+    /// protection", "open ingress"). An override that changes or removes it, or something
+    /// below it, without a reason is a warning (`SF031`) that names the setting.
+    pub fn protect<R>(&mut self, h: Handle<R>, path: &[&str], setting: &str) {
+        let path: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+        let setting = setting.to_owned();
+        self.with_node(h.id(), "protect", |n| {
+            if !n.protected.iter().any(|(p, _)| *p == path) {
+                n.protected.push((path, setting));
+            }
+        });
+    }
+
+    fn push_override(
+        &mut self,
+        id: ResourceId,
+        path: &[&str],
+        mut value: Option<Expr>,
+        reason: Option<&str>,
+    ) {
+        let owner = if self.is_local(id) {
+            self.logical_id(Handle::<Raw>::new(id)).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        if path.len() > crate::depth::MAX_DEPTH as usize {
+            self.root().error(
                 codes::INVALID_OVERRIDE,
-                "",
+                &owner,
                 None,
+                format!(
+                    "an override path of {} keys is deeper than the {} levels a value may nest",
+                    path.len(),
+                    crate::depth::MAX_DEPTH
+                ),
+                "override a shallower property with the whole value below it",
+            );
+            return;
+        }
+        let seen = value
+            .as_mut()
+            .map(|v| crate::depth::bound(v, path.len() as u32))
+            .unwrap_or_default();
+        if path.is_empty() || path.iter().any(|k| k.is_empty()) {
+            self.root().error(
+                codes::INVALID_OVERRIDE,
+                &owner,
+                Some(&format!("Properties.{}", path.join("."))),
                 "an override path must be a non-empty list of non-empty keys",
                 "pass the keys below Properties, e.g. [\"Parameters\", \"rds.force_ssl\"]",
             );
             return;
         }
+        let reason = reason.map(str::to_owned);
         self.with_node(id, "override", |n| {
-            n.overrides
-                .push((path.iter().map(|s| (*s).to_owned()).collect(), value));
+            n.seen |= seen;
+            n.overrides.push(crate::stack::Override {
+                path: path.iter().map(|s| (*s).to_owned()).collect(),
+                value,
+                reason,
+            });
         });
     }
 
@@ -1059,7 +1166,12 @@ impl<'a> Scope<'a> {
         role: &GrantRole,
         statements: impl IntoIterator<Item = Statement>,
     ) -> Grant {
-        let statements: Vec<Expr> = statements.into_iter().map(Statement::into_expr).collect();
+        let mut statements: Vec<Expr> = statements.into_iter().map(Statement::into_expr).collect();
+        let mut seen = crate::depth::Seen::default();
+        for st in &mut statements {
+            // PolicyDocument > Statement list > the statement.
+            seen |= crate::depth::bound(st, 3);
+        }
         for st in &statements {
             if let Expr::Map(m) = st {
                 for a in action_names(m.get("Action")) {
@@ -1141,6 +1253,7 @@ impl<'a> Scope<'a> {
             ]));
             if let Some(n) = s.graph.node_weight_mut(node) {
                 n.props = props;
+                n.seen |= seen;
             }
         });
         Grant {
@@ -1285,7 +1398,7 @@ impl<'a> Scope<'a> {
     pub fn condition(&mut self, id: &str, c: CondExpr) -> Condition {
         let id = self.check_id(id, "condition id");
         let name = self.logical_id_for(&id);
-        if self.with_stack(|s| s.conditions.insert(name.clone(), c.0).is_some()) {
+        if self.with_stack(|s| s.conditions.insert(name.clone(), c.expr).is_some()) {
             self.error(
                 codes::DUPLICATE_LOGICAL_ID,
                 &id,
@@ -1300,9 +1413,21 @@ impl<'a> Scope<'a> {
     }
 
     /// Defines a mapping (`{top: {second: value}}`) for `Fn::FindInMap`.
-    pub fn mapping(&mut self, id: &str, map: Json) -> Mapping {
+    pub fn mapping(&mut self, id: &str, mut map: Json) -> Mapping {
         let id = self.check_id(id, "mapping id");
         let name = self.logical_id_for(&id);
+        if crate::depth::bound_json(&mut map, crate::depth::MAX_DEPTH) {
+            self.error(
+                codes::VALUE_TOO_DEEP,
+                &id,
+                None,
+                format!(
+                    "mapping `{name}` nests deeper than {} levels",
+                    crate::depth::MAX_DEPTH
+                ),
+                "a mapping is {top key: {second key: value}}",
+            );
+        }
         if self.with_stack(|s| s.mappings.insert(name.clone(), map).is_some()) {
             self.error(
                 codes::DUPLICATE_LOGICAL_ID,

@@ -83,6 +83,8 @@ impl ResourceMut<'_> {
         let Some((last, parents)) = path.split_last() else {
             return;
         };
+        let mut value = value.into();
+        self.node.seen |= crate::depth::bound(&mut value, path.len() as u32);
         let mut cur = &mut self.node.props;
         for k in parents {
             if !matches!(cur, Expr::Map(_)) {
@@ -97,7 +99,7 @@ impl ResourceMut<'_> {
             *cur = Expr::Map(BTreeMap::new());
         }
         if let Expr::Map(m) = cur {
-            m.insert((*last).to_owned(), value.into());
+            m.insert((*last).to_owned(), value);
         }
     }
     /// Removes a property by path below `Properties`.

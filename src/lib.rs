@@ -24,24 +24,30 @@
 pub mod app;
 pub mod aspect;
 pub mod assembly;
+pub mod catalogue;
 pub mod cfn;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "deploy")]
 pub mod deploy;
+pub mod depth;
 pub mod diag;
 pub mod diff;
 pub mod eval;
 pub mod graph;
 pub mod json;
+mod lint;
 pub mod policy;
 pub mod resource;
+pub mod secrets;
+pub mod semantic;
 pub mod stack;
 pub mod synth;
 pub mod template;
 pub mod testing;
 pub mod validate;
 pub mod value;
+mod walk;
 
 pub use app::{App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope};
 /// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own

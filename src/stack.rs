@@ -93,9 +93,15 @@ pub struct ResourceNode {
     pub(crate) condition: Option<ItemId>,
     pub(crate) depends_on: Vec<ResourceId>,
     pub(crate) metadata: BTreeMap<String, Json>,
-    pub(crate) overrides: Vec<(Vec<String>, Option<Expr>)>,
+    pub(crate) overrides: Vec<Override>,
+    /// Secure settings a pattern set (`(path below Properties, what it is for people)`):
+    /// changing one through an override without a reason is a warning (`SF031`).
+    pub(crate) protected: Vec<(Vec<String>, String)>,
     /// The generated validation rules of a typed resource, checked at synth (after aspects).
     pub(crate) shape: Option<&'static crate::resource::Shape>,
+    /// What entered the properties and overrides that synth must check again (too-deep
+    /// values, non-finite numbers, raw JSON with possible hand-written references).
+    pub(crate) seen: crate::depth::Seen,
 }
 
 impl ResourceNode {
@@ -107,6 +113,15 @@ impl ResourceNode {
     pub fn type_name(&self) -> &str {
         &self.type_name
     }
+}
+
+/// A raw property override: a path below `Properties`, the value (`None` deletes), and why,
+/// when the override says so.
+#[derive(Clone, Debug)]
+pub(crate) struct Override {
+    pub(crate) path: Vec<String>,
+    pub(crate) value: Option<Expr>,
+    pub(crate) reason: Option<String>,
 }
 
 /// The type of a template parameter.
@@ -362,13 +377,13 @@ impl Rule {
     /// A rule that applies when `condition` holds (`RuleCondition`).
     pub fn when(condition: CondExpr) -> Self {
         Rule {
-            condition: Some(condition.0),
+            condition: Some(condition.expr),
             assertions: Vec::new(),
         }
     }
     /// Adds an assertion with the message CloudFormation shows when it fails.
     pub fn assert(mut self, assertion: CondExpr, description: impl Into<String>) -> Self {
-        self.assertions.push((assertion.0, description.into()));
+        self.assertions.push((assertion.expr, description.into()));
         self
     }
 }

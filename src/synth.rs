@@ -275,8 +275,8 @@ impl Synth<'_> {
             };
             for n in s.graph.node_weights() {
                 visit(&n.logical_id, &n.props, diags);
-                for (_, v) in &n.overrides {
-                    if let Some(v) = v {
+                for o in &n.overrides {
+                    if let Some(v) = &o.value {
                         visit(&n.logical_id, v, diags);
                     }
                 }
@@ -341,8 +341,19 @@ impl Synth<'_> {
         let stack_order = dependency_order(&stack_graph)
             .unwrap_or_else(|| (0..self.stacks.len()).map(NodeIndex::new).collect());
 
-        // Export names must be unique across the app.
+        // Export names must be unique across the app, generated ones included.
         let mut seen_exports: BTreeMap<String, String> = BTreeMap::new();
+        for (key, (output_id, name)) in &exports {
+            if let Some(producer) = self.stacks.get(key.stack as usize) {
+                seen_exports.insert(
+                    name.clone(),
+                    format!(
+                        "{}/{output_id} (generated for a cross-stack reference)",
+                        producer.name
+                    ),
+                );
+            }
+        }
         for s in self.stacks {
             for (id, o) in &s.outputs {
                 if let Some(name) = &o.export {
@@ -372,6 +383,8 @@ impl Synth<'_> {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
+            crate::lint::check_values(s, diags);
+            crate::lint::check_sections(s, diags);
             if let Some(a) = self.synth_stack(s, &exports, deps, diags) {
                 artifacts[s.index as usize] = Some(a);
             }
@@ -583,9 +596,9 @@ impl Synth<'_> {
                 }
             };
             collect_refs(&n.props, "Properties", &mut edge);
-            for (path, v) in &n.overrides {
-                if let Some(v) = v {
-                    collect_refs(v, &format!("Properties.{}", path.join(".")), &mut edge);
+            for o in &n.overrides {
+                if let Some(v) = &o.value {
+                    collect_refs(v, &format!("Properties.{}", o.path.join(".")), &mut edge);
                 }
             }
             for d in &n.depends_on {
@@ -626,8 +639,26 @@ impl Synth<'_> {
             let mut r = Map::new();
             r.insert("Type".into(), Json::String(n.type_name.to_string()));
             let mut props = cx.render(&n.props);
-            for (path, v) in &n.overrides {
-                apply_override(&mut props, path, v.as_ref().map(|v| cx.render(v)));
+            let before =
+                (!n.protected.is_empty() && !n.overrides.is_empty()).then(|| props.clone());
+            for o in &n.overrides {
+                if let Err(why) =
+                    apply_override(&mut props, &o.path, o.value.as_ref().map(|v| cx.render(v)))
+                {
+                    diags.push(Diagnostic::error(
+                        codes::INVALID_OVERRIDE,
+                        DiagPath {
+                            stack: Some(name.clone()),
+                            logical_id: Some(n.logical_id.clone()),
+                            property: Some(property_path(&o.path)),
+                        },
+                        why,
+                        "override an existing list item by its index, or the whole list or value above it",
+                    ));
+                }
+            }
+            if let Some(before) = &before {
+                weakened_settings(name, n, before, &props, diags);
             }
             if props.as_object().is_some_and(|o| !o.is_empty()) {
                 r.insert("Properties".into(), props);
@@ -797,6 +828,7 @@ impl Synth<'_> {
         // on `preserve_order` (the AWS SDK does, under `deploy`), and the template must be
         // byte-identical with and without it.
         template.sort_all_objects();
+        crate::lint::check_template(self.stacks, s, &template, diags);
 
         // Quotas.
         let count = |key: &str| {
@@ -959,85 +991,180 @@ fn export_names(producer: &Stack, logical_id: &str, attr: Option<&str>) -> (Stri
     }
 }
 
+/// Calls `f` on every resource reference of `e` with the path (below `at`) of the object or
+/// list entry that holds it. Iterative.
 fn collect_refs(e: &Expr, at: &str, f: &mut dyn FnMut(ResourceId, Option<&str>, &str)) {
-    let mut path: Vec<PathSeg<'_>> = Vec::new();
-    walk_refs(e, at, &mut path, f);
-}
-
-/// One step of a property path, rendered only when a reference is found.
-enum PathSeg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-fn walk_refs<'a>(
-    e: &'a Expr,
-    root: &str,
-    path: &mut Vec<PathSeg<'a>>,
-    f: &mut dyn FnMut(ResourceId, Option<&str>, &str),
-) {
-    match e {
-        Expr::Map(m) => {
-            for (k, v) in m {
-                path.push(PathSeg::Key(k));
-                walk_refs(v, root, path, f);
-                path.pop();
-            }
+    let mut walk = crate::walk::Walk::new(e);
+    while let Some((node, id)) = walk.next_node_if(|n| matches!(n, Expr::Map(_) | Expr::List(_))) {
+        if matches!(
+            node,
+            Expr::Map(_)
+                | Expr::List(_)
+                | Expr::Null
+                | Expr::Bool(_)
+                | Expr::Int(_)
+                | Expr::Num(_)
+                | Expr::Str(_)
+                | Expr::Json(_)
+        ) {
+            continue;
         }
-        Expr::List(items) => {
-            for (i, v) in items.iter().enumerate() {
-                path.push(PathSeg::Index(i));
-                walk_refs(v, root, path, f);
-                path.pop();
-            }
-        }
-        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Num(_) | Expr::Str(_) | Expr::Json(_) => {
-        }
-        other => other.visit_refs(&mut |id, attr| {
-            let mut at = root.to_owned();
-            for seg in path.iter() {
-                match seg {
-                    PathSeg::Key(k) => {
-                        at.push('.');
-                        at.push_str(k);
-                    }
-                    PathSeg::Index(i) => at.push_str(&format!("[{i}]")),
-                }
-            }
-            f(id, attr, &at)
-        }),
+        let mut path: Option<String> = None;
+        node.visit_refs(&mut |rid, attr| {
+            let p = path.get_or_insert_with(|| walk.path(id, at));
+            f(rid, attr, p)
+        });
     }
 }
 
-fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) {
+/// Applies one override to rendered properties. Keys that meet an object select (or create)
+/// a member; keys that meet a list are indexes into it. The error names the path up to the
+/// problem and what is wrong.
+fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) -> Result<(), String> {
     if !target.is_object() {
         *target = Json::Object(Map::new());
     }
     let Some((last, parents)) = path.split_last() else {
-        return;
+        return Ok(());
     };
+    let mut at = String::from("Properties");
     let mut cur = target;
     for k in parents {
-        let Some(obj) = cur.as_object_mut() else {
-            return;
+        cur = match cur {
+            Json::Object(obj) => {
+                at.push('.');
+                at.push_str(k);
+                obj.entry(k.clone())
+                    .or_insert_with(|| Json::Object(Map::new()))
+            }
+            Json::Array(items) => {
+                let i = list_index(k, items.len(), &at)?;
+                at.push_str(&format!("[{i}]"));
+                &mut items[i]
+            }
+            other => return Err(not_a_container(&at, other)),
         };
-        let next = obj
-            .entry(k.clone())
-            .or_insert_with(|| Json::Object(Map::new()));
-        if !next.is_object() {
-            *next = Json::Object(Map::new());
+        if !(cur.is_object() || cur.is_array()) {
+            return Err(not_a_container(&at, cur));
         }
-        cur = next;
     }
-    if let Some(obj) = cur.as_object_mut() {
-        match value {
+    match cur {
+        Json::Object(obj) => match value {
             Some(v) => {
                 obj.insert(last.clone(), v);
             }
             None => {
                 obj.remove(last);
             }
+        },
+        Json::Array(items) => {
+            let i = list_index(last, items.len(), &at)?;
+            match value {
+                Some(v) => items[i] = v,
+                None => {
+                    items.remove(i);
+                }
+            }
         }
+        other => return Err(not_a_container(&at, other)),
+    }
+    Ok(())
+}
+
+/// A list index from an override key: decimal digits, below `len`.
+fn list_index(key: &str, len: usize, at: &str) -> Result<usize, String> {
+    let i = key
+        .parse::<usize>()
+        .ok()
+        .filter(|_| key.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| format!("`{at}` is a list, and `{key}` is not an index into it"))?;
+    if i >= len {
+        return Err(format!(
+            "`{at}` is a list of {len} item(s); index {i} is out of range"
+        ));
+    }
+    Ok(i)
+}
+
+fn not_a_container(at: &str, v: &Json) -> String {
+    let kind = match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    };
+    format!("`{at}` is {kind}, not an object or a list: the override cannot go below it")
+}
+
+/// The value at `path` below `Properties`, indexing lists by number.
+fn value_at<'a>(props: &'a Json, path: &[String]) -> Option<&'a Json> {
+    let mut cur = props;
+    for k in path {
+        cur = match cur {
+            Json::Object(o) => o.get(k)?,
+            Json::Array(a) => a.get(k.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// True if one path lies on the other (equal, above or below).
+fn paths_meet(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A property path as diagnostics write it.
+fn property_path(path: &[String]) -> String {
+    format!("Properties.{}", path.join("."))
+}
+
+/// `SF031` for each protected setting of `n` that an override without a reason changed.
+fn weakened_settings(
+    stack: &str,
+    n: &crate::stack::ResourceNode,
+    before: &Json,
+    after: &Json,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (path, setting) in &n.protected {
+        let (was, now) = (value_at(before, path), value_at(after, path));
+        if was == now {
+            continue;
+        }
+        let silent: Vec<&crate::stack::Override> = n
+            .overrides
+            .iter()
+            .filter(|o| paths_meet(&o.path, path) && o.reason.is_none())
+            .collect();
+        if silent.is_empty() {
+            continue;
+        }
+        let show = |v: Option<&Json>| v.map_or_else(|| "(removed)".to_owned(), Json::to_string);
+        diags.push(Diagnostic::warning(
+            codes::WEAKENED_SETTING,
+            DiagPath {
+                stack: Some(stack.to_owned()),
+                logical_id: Some(n.logical_id.clone()),
+                property: Some(property_path(path)),
+            },
+            format!(
+                "an override changes {setting}, a secure setting of the pattern: {} was {}, is now {} (override of {})",
+                property_path(path),
+                show(was),
+                show(now),
+                silent
+                    .iter()
+                    .map(|o| property_path(&o.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "keep the pattern's setting, or say why with Scope::override_property_because(handle, path, value, \"why {setting} must change\")"
+            ),
+        ));
     }
 }
 
@@ -1064,17 +1191,123 @@ impl Ctx<'_> {
         id.app == self.app.id && id.stack == self.stack
     }
 
-    fn render(&self, e: &Expr) -> Json {
+    /// Renders a value without recursion: children are rendered first (from an explicit work
+    /// list), then assembled into their parent's JSON.
+    fn render(&self, root: &Expr) -> Json {
+        enum Task<'e> {
+            Visit(&'e Expr),
+            Build(&'e Expr, usize),
+        }
+        let mut tasks = vec![Task::Visit(root)];
+        let mut done: Vec<Json> = Vec::new();
+        let mut kids: Vec<&Expr> = Vec::new();
+        while let Some(t) = tasks.pop() {
+            match t {
+                Task::Visit(e) => {
+                    if matches!(
+                        e,
+                        Expr::Null
+                            | Expr::Bool(_)
+                            | Expr::Int(_)
+                            | Expr::Num(_)
+                            | Expr::Str(_)
+                            | Expr::Json(_)
+                            | Expr::Ref(_)
+                            | Expr::GetAtt(..)
+                            | Expr::Condition(_)
+                            | Expr::TooDeep
+                    ) {
+                        done.push(self.assemble(e, &mut std::iter::empty()));
+                        continue;
+                    }
+                    // Objects and lists: their children in order, without a scratch list.
+                    match e {
+                        Expr::Map(m) => {
+                            tasks.push(Task::Build(e, m.len()));
+                            tasks.extend(m.values().rev().map(Task::Visit));
+                            continue;
+                        }
+                        Expr::List(items) => {
+                            tasks.push(Task::Build(e, items.len()));
+                            tasks.extend(items.iter().rev().map(Task::Visit));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    kids.clear();
+                    self.render_children(e, &mut kids);
+                    if kids.is_empty() {
+                        done.push(self.assemble(e, &mut std::iter::empty()));
+                        continue;
+                    }
+                    tasks.push(Task::Build(e, kids.len()));
+                    tasks.extend(kids.drain(..).rev().map(Task::Visit));
+                }
+                Task::Build(e, n) => {
+                    let start = done.len().saturating_sub(n);
+                    let v = self.assemble(e, &mut done.drain(start..));
+                    done.push(v);
+                }
+            }
+        }
+        done.pop().unwrap_or(Json::Null)
+    }
+
+    /// The children of `e` that render as JSON of their own, in the order [`Ctx::assemble`]
+    /// takes them. Sub parts written inline (`${Id}`) are not children.
+    fn render_children<'e>(&self, e: &'e Expr, out: &mut Vec<&'e Expr>) {
         match e {
-            Expr::Null => Json::Null,
+            Expr::Sub(parts) => {
+                for p in parts {
+                    if let SubPart::Expr(x) = p {
+                        if !self.is_inline(x) {
+                            out.push(x);
+                        }
+                    }
+                }
+            }
+            other => other.for_each_child(&mut |c| out.push(c)),
+        }
+    }
+
+    /// True if a Sub part is written inside the string ([`Ctx::sub_inline`]).
+    fn is_inline(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Ref(RefTarget::Resource(id)) | Expr::GetAtt(id, _) => self.local(*id),
+            Expr::Ref(RefTarget::Parameter(_)) | Expr::Ref(RefTarget::Pseudo(_)) | Expr::Str(_) => {
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// How a Sub part is written inside the string, when it can be.
+    fn sub_inline(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
+                Some(format!("${{{}}}", self.logical_id(*id)))
+            }
+            Expr::GetAtt(id, attr) if self.local(*id) => {
+                Some(format!("${{{}.{}}}", self.logical_id(*id), attr))
+            }
+            Expr::Ref(RefTarget::Parameter(p)) => Some(format!("${{{}}}", p.name)),
+            Expr::Ref(RefTarget::Pseudo(p)) => Some(format!("${{{}}}", p.name())),
+            Expr::Str(l) => Some(l.replace("${", "${!")),
+            _ => None,
+        }
+    }
+
+    /// The JSON of `e` from its children's JSON (`args`, in [`Ctx::render_children`] order).
+    fn assemble(&self, e: &Expr, args: &mut dyn Iterator<Item = Json>) -> Json {
+        let mut next = || args.next().unwrap_or(Json::Null);
+        match e {
+            Expr::Null | Expr::TooDeep => Json::Null,
             Expr::Bool(b) => Json::Bool(*b),
             Expr::Int(n) => Json::from(*n),
             Expr::Num(n) => number(*n),
             Expr::Str(s) => Json::String(s.clone()),
-            Expr::List(items) => Json::Array(items.iter().map(|i| self.render(i)).collect()),
-            Expr::Map(m) => {
-                Json::Object(m.iter().map(|(k, v)| (k.clone(), self.render(v))).collect())
-            }
+            Expr::List(items) => Json::Array(items.iter().map(|_| next()).collect()),
+            Expr::Map(m) => Json::Object(m.keys().map(|k| (k.clone(), next())).collect()),
             Expr::Json(v) => v.clone(),
             Expr::Ref(RefTarget::Resource(id)) => {
                 if self.local(*id) {
@@ -1092,67 +1325,49 @@ impl Ctx<'_> {
                     self.import(*id, Some(attr))
                 }
             }
-            Expr::Sub(parts) => self.render_sub(parts),
-            Expr::Join(d, l) => json!({ "Fn::Join": [d, self.render(l)] }),
-            Expr::Select(i, l) => json!({ "Fn::Select": [self.render(i), self.render(l)] }),
-            Expr::Split(d, s) => json!({ "Fn::Split": [d, self.render(s)] }),
-            Expr::GetAzs(r) => json!({ "Fn::GetAZs": self.render(r) }),
-            Expr::ImportValue(n) => json!({ "Fn::ImportValue": self.render(n) }),
-            Expr::If(c, a, b) => json!({ "Fn::If": [c.name, self.render(a), self.render(b)] }),
-            Expr::Equals(a, b) => json!({ "Fn::Equals": [self.render(a), self.render(b)] }),
+            Expr::Sub(parts) => {
+                let mut s = String::new();
+                let mut vars = Map::new();
+                for p in parts {
+                    match p {
+                        SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
+                        SubPart::Expr(x) => match self.sub_inline(x) {
+                            Some(inline) => s.push_str(&inline),
+                            None => {
+                                let name = format!("Var{}", vars.len());
+                                s.push_str(&format!("${{{name}}}"));
+                                vars.insert(name, next());
+                            }
+                        },
+                    }
+                }
+                if vars.is_empty() {
+                    json!({ "Fn::Sub": s })
+                } else {
+                    json!({ "Fn::Sub": [s, vars] })
+                }
+            }
+            Expr::Join(d, _) => json!({ "Fn::Join": [d, next()] }),
+            Expr::Select(..) => json!({ "Fn::Select": [next(), next()] }),
+            Expr::Split(d, _) => json!({ "Fn::Split": [d, next()] }),
+            Expr::GetAzs(_) => json!({ "Fn::GetAZs": next() }),
+            Expr::ImportValue(_) => json!({ "Fn::ImportValue": next() }),
+            Expr::If(c, ..) => json!({ "Fn::If": [c.name, next(), next()] }),
+            Expr::Equals(..) => json!({ "Fn::Equals": [next(), next()] }),
             Expr::And(items) => {
-                json!({ "Fn::And": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+                json!({ "Fn::And": items.iter().map(|_| next()).collect::<Vec<_>>() })
             }
             Expr::Or(items) => {
-                json!({ "Fn::Or": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+                json!({ "Fn::Or": items.iter().map(|_| next()).collect::<Vec<_>>() })
             }
-            Expr::Not(c) => json!({ "Fn::Not": [self.render(c)] }),
+            Expr::Not(_) => json!({ "Fn::Not": [next()] }),
             Expr::Condition(c) => json!({ "Condition": c.name }),
-            Expr::FindInMap(m, a, b) => {
-                json!({ "Fn::FindInMap": [m.name, self.render(a), self.render(b)] })
-            }
-            Expr::Base64(v) => json!({ "Fn::Base64": self.render(v) }),
-            Expr::Cidr(a, b, c) => {
-                json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] })
-            }
-            Expr::Contains(a, b) => json!({ "Fn::Contains": [self.render(a), self.render(b)] }),
-            Expr::EachMemberEquals(a, b) => {
-                json!({ "Fn::EachMemberEquals": [self.render(a), self.render(b)] })
-            }
-            Expr::EachMemberIn(a, b) => {
-                json!({ "Fn::EachMemberIn": [self.render(a), self.render(b)] })
-            }
-        }
-    }
-
-    fn render_sub(&self, parts: &[SubPart]) -> Json {
-        let mut s = String::new();
-        let mut vars = Map::new();
-        for p in parts {
-            match p {
-                SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
-                SubPart::Expr(e) => match e {
-                    Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
-                        s.push_str(&format!("${{{}}}", self.logical_id(*id)));
-                    }
-                    Expr::GetAtt(id, attr) if self.local(*id) => {
-                        s.push_str(&format!("${{{}.{}}}", self.logical_id(*id), attr));
-                    }
-                    Expr::Ref(RefTarget::Parameter(p)) => s.push_str(&format!("${{{}}}", p.name)),
-                    Expr::Ref(RefTarget::Pseudo(p)) => s.push_str(&format!("${{{}}}", p.name())),
-                    Expr::Str(l) => s.push_str(&l.replace("${", "${!")),
-                    other => {
-                        let name = format!("Var{}", vars.len());
-                        s.push_str(&format!("${{{name}}}"));
-                        vars.insert(name, self.render(other));
-                    }
-                },
-            }
-        }
-        if vars.is_empty() {
-            json!({ "Fn::Sub": s })
-        } else {
-            json!({ "Fn::Sub": [s, vars] })
+            Expr::FindInMap(m, ..) => json!({ "Fn::FindInMap": [m.name, next(), next()] }),
+            Expr::Base64(_) => json!({ "Fn::Base64": next() }),
+            Expr::Cidr(..) => json!({ "Fn::Cidr": [next(), next(), next()] }),
+            Expr::Contains(..) => json!({ "Fn::Contains": [next(), next()] }),
+            Expr::EachMemberEquals(..) => json!({ "Fn::EachMemberEquals": [next(), next()] }),
+            Expr::EachMemberIn(..) => json!({ "Fn::EachMemberIn": [next(), next()] }),
         }
     }
 }

@@ -12,13 +12,14 @@
 //! and a test checks the user data and the AMI parameter.
 
 use stackforge::cfn::{autoscaling, ec2, ecs};
-use stackforge::{dynamic, fns, sub, Code, Handle, Scope, Val};
+use stackforge::{dynamic, fns, sub, Handle, Scope, Val};
 
 use crate::ec2_instance::{secure_launch_data, InstanceRole};
 use crate::fargate::base::as_u64;
 
-/// `SFM110`: the group's sizes or the target capacity are inconsistent.
-pub const INVALID_CAPACITY: Code = Code::new("SFM110");
+/// The group's sizes or the target capacity are inconsistent: [`crate::codes::INVALID_CAPACITY`]
+/// (`SFM007`; this pattern used `SFM110` before the codes were unified).
+pub use crate::codes::INVALID_CAPACITY;
 
 /// The public SSM parameter of the current ECS-optimized Amazon Linux 2023 AMI (x86_64).
 pub const ECS_OPTIMIZED_AMI_PARAMETER: &str =

@@ -9,16 +9,15 @@
 //!   (or `::/0`) is an error (`SFM108`) unless [`Ec2FleetProps::allow_world_admin`] is set.
 
 use stackforge::cfn::{ec2, iam};
-use stackforge::{dynamic, sub, Code, Handle, Json, Scope, Val};
+use stackforge::{dynamic, sub, Handle, Json, Scope, Val};
 
 use crate::refs::Grantee;
 
-/// `SFM107`: an OS name is not in [`OS_IMAGES`].
-pub const UNKNOWN_OS: Code = Code::new("SFM107");
-/// `SFM108`: SSH/RDP open to the world without the explicit allowance.
-pub const WORLD_OPEN_ADMIN: Code = Code::new("SFM108");
-/// `SFM109`: a CIDR is not an IPv4 or IPv6 network, or a port is 0.
-pub const INVALID_CIDR: Code = Code::new("SFM109");
+/// A CIDR is not an IPv4 or IPv6 network: [`crate::codes::INVALID_CIDR`] (`SFM005`; this
+/// pattern used `SFM109` before the codes were unified). Port 0 is
+/// [`crate::codes::PORT_MISMATCH`].
+pub use crate::codes::INVALID_CIDR;
+pub use crate::codes::{UNKNOWN_OS, WORLD_OPEN_ADMIN};
 
 /// One operating system whose AMI is published as a public SSM parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -381,7 +380,7 @@ impl Ec2Fleet {
         for p in &props.public_ports {
             if *p == 0 {
                 s.error(
-                    INVALID_CIDR,
+                    crate::codes::PORT_MISMATCH,
                     "SecurityGroup",
                     Some("Properties.SecurityGroupIngress"),
                     "port 0 in public_ports",

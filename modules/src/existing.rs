@@ -45,8 +45,8 @@ impl SecretRef {
         if !ok {
             scope.error(
                 codes::INVALID_IMPORT,
-                "",
-                None,
+                "ExistingSecret",
+                Some("SecretName"),
                 format!("`{name}` is not a Secrets Manager secret name"),
                 "names use letters, digits and /_+=.@- (at most 512 characters)",
             );
@@ -137,8 +137,8 @@ impl CertificateRef {
             if !ok {
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    "Certificate",
+                    Some("CertificateArn"),
                     format!("`{lit}` is not an ACM certificate ARN"),
                     "use arn:aws:acm:<region>:<account>:certificate/<id>",
                 );
@@ -167,10 +167,15 @@ impl ExistingSecurityGroup {
                 (h.len() == 8 || h.len() == 17) && h.chars().all(|c| c.is_ascii_hexdigit())
             });
             if !ok {
+                let clean: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    if clean.is_empty() {
+                        "ExistingSecurityGroup"
+                    } else {
+                        &clean
+                    },
+                    Some("GroupId"),
                     format!("`{lit}` is not a security group ID"),
                     "use sg- followed by 8 or 17 hex digits",
                 );

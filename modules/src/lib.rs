@@ -4,6 +4,7 @@ pub mod alarm;
 pub mod bucket;
 #[cfg(feature = "serverless")]
 pub mod code;
+pub mod catalogue;
 pub mod codes;
 pub mod connections;
 pub mod container_repository;

@@ -120,9 +120,20 @@ impl FromStr for Ipv4Cidr {
 /// aligned to its own size and follows the previous one. Errors when the blocks do not fit or
 /// a prefix is shorter than the VPC's.
 pub fn allocate(within: Ipv4Cidr, prefixes: &[u8]) -> Result<Vec<Ipv4Cidr>, String> {
+    allocate_around(within, prefixes, &[])
+}
+
+/// [`allocate`], skipping the blocks that overlap `taken` (subnets given explicitly), so
+/// computed subnets never collide with explicit ones. With nothing taken, the layout is
+/// exactly [`allocate`]'s.
+pub fn allocate_around(
+    within: Ipv4Cidr,
+    prefixes: &[u8],
+    taken: &[Ipv4Cidr],
+) -> Result<Vec<Ipv4Cidr>, String> {
     let mut cursor = u64::from(within.addr());
     let end = u64::from(within.last()) + 1;
-    let mut out = Vec::with_capacity(prefixes.len());
+    let mut out: Vec<Ipv4Cidr> = Vec::with_capacity(prefixes.len());
     for &p in prefixes {
         if p < within.prefix() || p > 32 {
             return Err(format!(
@@ -132,19 +143,61 @@ pub fn allocate(within: Ipv4Cidr, prefixes: &[u8]) -> Result<Vec<Ipv4Cidr>, Stri
         }
         let size = 1u64 << (32 - u32::from(p));
         cursor = cursor.div_ceil(size) * size;
-        if cursor + size > end {
-            return Err(format!(
-                "the VPC {within} has no room for subnet {} of {} (/{p}); use a larger VPC or smaller subnets",
-                out.len() + 1,
-                prefixes.len()
-            ));
+        loop {
+            if cursor + size > end {
+                return Err(format!(
+                    "the VPC {within} has no room for subnet {} of {} (/{p}); use a larger VPC or smaller subnets",
+                    out.len() + 1,
+                    prefixes.len()
+                ));
+            }
+            // cursor < end <= 2^32, so it fits.
+            let addr = u32::try_from(cursor).unwrap_or(u32::MAX);
+            match Ipv4Cidr::new(addr, p) {
+                Some(c) if taken.iter().any(|t| t.overlaps(c)) => cursor += size,
+                Some(c) => {
+                    out.push(c);
+                    break;
+                }
+                None => cursor += size,
+            }
         }
-        // cursor < end <= 2^32, so it fits.
-        let addr = u32::try_from(cursor).unwrap_or(u32::MAX);
-        out.extend(Ipv4Cidr::new(addr, p));
         cursor += size;
     }
     Ok(out)
+}
+
+/// The ranges a VPC may use: the private networks of RFC 1918 (10.0.0.0/8, 172.16.0.0/12,
+/// 192.168.0.0/16) and the shared address space of RFC 6598 (100.64.0.0/10), which AWS
+/// allows. Anything else (publicly routable, multicast such as 224.0.0.0/4, loopback,
+/// link-local) would shadow addresses of the internet or cannot be routed at all.
+pub const VPC_RANGES: &[(u32, u8)] = &[
+    (0x0a00_0000, 8),
+    (0xac10_0000, 12),
+    (0xc0a8_0000, 16),
+    (0x6440_0000, 10),
+];
+
+/// Checks that a VPC CIDR lies inside one of [`VPC_RANGES`].
+pub fn check_vpc_range(c: Ipv4Cidr) -> Result<(), String> {
+    let inside = VPC_RANGES
+        .iter()
+        .filter_map(|(a, p)| Ipv4Cidr::new(*a, *p))
+        .any(|r| r.contains(c));
+    if inside {
+        return Ok(());
+    }
+    let what = match c.addr() >> 24 {
+        224..=239 => "a multicast range",
+        240..=255 => "a reserved range",
+        127 => "the loopback range",
+        0 => "the \"this network\" range",
+        _ if (c.addr() >> 16) == 0xa9fe => "the link-local range",
+        _ => "publicly routable addresses",
+    };
+    Err(format!(
+        "the VPC CIDR {c} is {what}, not a private network (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)"
+    ))
 }
 
 /// Every problem with a set of named subnet CIDRs inside a VPC: a subnet outside the VPC, two
@@ -172,7 +225,8 @@ pub fn check_subnets(vpc: Ipv4Cidr, subnets: &[(String, Ipv4Cidr)]) -> Vec<Strin
 /// Options of [`Network`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkProps {
-    /// The VPC's IPv4 CIDR (a /16 to /28 network).
+    /// The VPC's IPv4 CIDR (a /16 to /28 network inside a private range, [`VPC_RANGES`]:
+    /// RFC 1918 or 100.64.0.0/10).
     /// Default: `10.0.0.0/16`.
     pub cidr: String,
     /// Availability zones, picked in order from `Fn::GetAZs` (1 to 6).
@@ -354,6 +408,7 @@ impl Network {
                     ..ec2::Subnet::new(vpc_id.clone())
                 },
             );
+            s.protect(subnet, &["MapPublicIpOnLaunch"], "automatic public IPs");
             s.add(
                 &format!("PublicSubnet{n}RouteTableAssociation"),
                 ec2::SubnetRouteTableAssociation::new(public_rt.reference(), subnet.reference()),
@@ -405,6 +460,7 @@ impl Network {
                     ..ec2::Subnet::new(vpc_id.clone())
                 },
             );
+            s.protect(subnet, &["MapPublicIpOnLaunch"], "automatic public IPs");
             let rt = s.add(
                 &format!("PrivateRouteTable{n}"),
                 ec2::RouteTable {
@@ -476,8 +532,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
         prefix: 16,
     };
     let vpc = match props.cidr.parse::<Ipv4Cidr>() {
-        Ok(c) if (16..=28).contains(&c.prefix()) => c,
-        Ok(c) => {
+        Ok(c) if !(16..=28).contains(&c.prefix()) => {
             s.error(
                 codes::INVALID_CIDR,
                 "Vpc",
@@ -487,6 +542,19 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
             );
             fallback_vpc
         }
+        Ok(c) => match check_vpc_range(c) {
+            Ok(()) => c,
+            Err(why) => {
+                s.error(
+                    codes::INVALID_CIDR,
+                    "Vpc",
+                    Some("Properties.CidrBlock"),
+                    why,
+                    "use a private network such as 10.0.0.0/16",
+                );
+                fallback_vpc
+            }
+        },
         Err(why) => {
             s.error(
                 codes::INVALID_CIDR,
@@ -538,6 +606,21 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
         }
         out
     };
+    // Explicit CIDRs first, so the computed ones go around them.
+    let explicit_public = props
+        .public_subnet_cidrs
+        .as_ref()
+        .map(|list| explicit(s, "Public", list));
+    let explicit_private = props
+        .private_subnet_cidrs
+        .as_ref()
+        .map(|list| explicit(s, "Private", list));
+    let taken: Vec<Ipv4Cidr> = explicit_public
+        .iter()
+        .chain(explicit_private.iter())
+        .flatten()
+        .copied()
+        .collect();
     // Computed CIDRs: public blocks first, then private, each aligned to its size.
     let mut prefixes = Vec::new();
     if props.public_subnet_cidrs.is_none() {
@@ -546,7 +629,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
     if props.private_subnet_cidrs.is_none() {
         prefixes.extend(std::iter::repeat_n(props.private_subnet_prefix, azs));
     }
-    let mut computed = match allocate(vpc, &prefixes) {
+    let mut computed = match allocate_around(vpc, &prefixes, &taken) {
         Ok(c) => c,
         Err(why) => {
             s.error(
@@ -560,12 +643,12 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
         }
     }
     .into_iter();
-    let public = match &props.public_subnet_cidrs {
-        Some(list) => explicit(s, "Public", list),
+    let public = match explicit_public {
+        Some(list) => list,
         None => computed.by_ref().take(azs).collect(),
     };
-    let private = match &props.private_subnet_cidrs {
-        Some(list) => explicit(s, "Private", list),
+    let private = match explicit_private {
+        Some(list) => list,
         None => computed.by_ref().take(azs).collect(),
     };
     let named: Vec<(String, Ipv4Cidr)> = public

@@ -338,6 +338,20 @@ impl PostgresDatabase {
             },
         );
         s.set_policies(instance, Policy::Snapshot);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(instance, &["PubliclyAccessible"], "public access");
+        s.protect(instance, &["StorageEncrypted"], "storage encryption");
+        if props.deletion_protection {
+            s.protect(instance, &["DeletionProtection"], "deletion protection");
+        }
+        s.protect(sg, &["SecurityGroupIngress"], "open ingress");
+        if props.force_ssl == ForceSsl::On {
+            s.protect(
+                parameter_group,
+                &["Parameters", "rds.force_ssl"],
+                "TLS enforcement (rds.force_ssl)",
+            );
+        }
         if let ForceSsl::Off { reason } = &props.force_ssl {
             s.skip_checkov(
                 instance,

@@ -6,16 +6,13 @@
 //! [`RedisCache::allow_from`] opens the Redis port to one peer security group.
 
 use stackforge::cfn::{ec2, elasticache, secretsmanager};
-use stackforge::{dynamic, sub, Code, Handle, Policy, Scope, Val};
+use stackforge::{dynamic, sub, Handle, Policy, Scope, Val};
 
 use crate::connections::{allow_tcp_from, Connectable};
 use crate::existing::SecretRef;
 use crate::refs::VpcRef;
 
-/// `SFM103`: the node type is not an ElastiCache node type.
-pub const INVALID_NODE_TYPE: Code = Code::new("SFM103");
-/// `SFM104`: the node count or port is out of range.
-pub const INVALID_CACHE_SIZE: Code = Code::new("SFM104");
+pub use crate::codes::{INVALID_CACHE_SIZE, INVALID_NODE_TYPE};
 
 /// Characters an ElastiCache auth token must not contain (besides being printable ASCII):
 /// space, `"`, `/` and `@`. The generated secret excludes them.
@@ -277,6 +274,19 @@ impl RedisCache {
         group.auto_minor_version_upgrade = Some(true.into());
         let replication_group = s.add("ReplicationGroup", group);
         s.set_policies(replication_group, Policy::Snapshot);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(
+            replication_group,
+            &["TransitEncryptionEnabled"],
+            "encryption in transit",
+        );
+        s.protect(
+            replication_group,
+            &["AtRestEncryptionEnabled"],
+            "encryption at rest",
+        );
+        s.protect(replication_group, &["AuthToken"], "the auth token");
+        s.protect(sg, &["SecurityGroupIngress"], "open ingress");
         RedisCache {
             auth_token,
             security_group: sg,

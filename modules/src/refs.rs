@@ -35,8 +35,9 @@ pub trait VpcRef {
     }
 }
 
-/// Subnet or VPC IDs of an existing network, checked when they are literals.
-fn check_id(scope: &Scope<'_>, id: &Val<String>, prefix: &str) {
+/// Subnet or VPC IDs of an existing network, checked when they are literals. Reported under
+/// `ExistingVpc` (nothing is created; the ID names the import) at `property`.
+fn check_id(scope: &Scope<'_>, id: &Val<String>, prefix: &str, property: &str) {
     let Some(lit) = id.as_literal() else {
         return;
     };
@@ -46,8 +47,8 @@ fn check_id(scope: &Scope<'_>, id: &Val<String>, prefix: &str) {
     if !ok {
         scope.error(
             codes::INVALID_IMPORT,
-            "",
-            None,
+            "ExistingVpc",
+            Some(property),
             format!("`{lit}` is not a {}ID", prefix.replace('-', " ")),
             format!("use {prefix} followed by 8 or 17 hex digits"),
         );
@@ -75,9 +76,12 @@ impl ExistingVpc {
         private_subnet_ids: Vec<Val<String>>,
     ) -> Self {
         let vpc_id = vpc_id.into();
-        check_id(scope, &vpc_id, "vpc-");
-        for id in public_subnet_ids.iter().chain(&private_subnet_ids) {
-            check_id(scope, id, "subnet-");
+        check_id(scope, &vpc_id, "vpc-", "VpcId");
+        for (i, id) in public_subnet_ids.iter().enumerate() {
+            check_id(scope, id, "subnet-", &format!("PublicSubnetIds[{i}]"));
+        }
+        for (i, id) in private_subnet_ids.iter().enumerate() {
+            check_id(scope, id, "subnet-", &format!("PrivateSubnetIds[{i}]"));
         }
         ExistingVpc {
             vpc_id,
@@ -136,8 +140,8 @@ impl ExistingCluster {
             if !ok {
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    "ExistingCluster",
+                    Some("ClusterName"),
                     format!("`{lit}` is not an ECS cluster name"),
                     "use letters, digits, hyphens and underscores (at most 255)",
                 );
@@ -211,8 +215,8 @@ impl ExistingRole {
             if !ok {
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    &role_id(label),
+                    Some("RoleName"),
                     format!("`{lit}` is not an IAM role name"),
                     "use the role's name (not its ARN): letters, digits and +=,.@_- (at most 64)",
                 );
@@ -239,8 +243,8 @@ impl ExistingRole {
             None => {
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    &role_id(label),
+                    Some("RoleArn"),
                     format!("`{arn}` is not an IAM role ARN"),
                     "use arn:aws:iam::<account>:role/<name>",
                 );
@@ -259,5 +263,15 @@ impl Grantee for ExistingRole {
             name: self.name.clone(),
             label: self.label.clone(),
         }
+    }
+}
+
+/// The ID an imported role's errors are reported under: its label, or `ExistingRole`.
+fn role_id(label: &str) -> String {
+    let clean: String = label.chars().filter(char::is_ascii_alphanumeric).collect();
+    if clean.is_empty() {
+        "ExistingRole".to_owned()
+    } else {
+        clean
     }
 }

@@ -24,15 +24,12 @@
 //! ```
 
 use stackforge::cfn::dynamodb::{self, table};
-use stackforge::{sub, Code, Grant, Handle, Policy, Scope, Val};
+use stackforge::{sub, Grant, Handle, Policy, Scope, Val};
 
 use crate::grants::{self, KeyUse};
 use crate::refs::Grantee;
 
-/// `SFM105`: an index key names an attribute that is not declared.
-pub const UNDECLARED_KEY: Code = Code::new("SFM105");
-/// `SFM106`: an attribute is declared twice with different types, or an index name repeats.
-pub const CONFLICTING_ATTRIBUTE: Code = Code::new("SFM106");
+pub use crate::codes::{CONFLICTING_ATTRIBUTE, UNDECLARED_KEY};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,6 +261,16 @@ impl Table {
         }
         let table = s.add("Table", t);
         s.set_policies(table, props.removal_policy);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(table, &["SSESpecification"], "encryption");
+        s.protect(
+            table,
+            &["PointInTimeRecoverySpecification"],
+            "point-in-time recovery",
+        );
+        if props.deletion_protection {
+            s.protect(table, &["DeletionProtectionEnabled"], "deletion protection");
+        }
         if props.kms_key_arn.is_none() {
             s.skip_checkov(
                 table,

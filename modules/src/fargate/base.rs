@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use stackforge::cfn::{applicationautoscaling as aas, cloudwatch, ec2, ecs, iam, logs};
 use stackforge::policy::{PolicyDocument, Statement};
 use stackforge::value::SubPart;
-use stackforge::{pseudo, sub, Expr, Handle, Json, Scope, Val};
+use stackforge::{pseudo, secrets, sub, Expr, Handle, Json, Scope, Val};
 
 use crate::alarm::{alarm_resource, AlarmAction, AlarmProps, Comparison};
 use crate::codes;
@@ -505,16 +505,20 @@ fn task_definition(
 }
 
 /// Names whose literal value is certainly a secret.
-const SECRET_NAME_SUFFIXES: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "SECRET_KEY",
-];
+/// The literal text of a value: the string, or the literal pieces of an `Fn::Sub`.
+fn literal_parts(e: &Expr) -> Vec<&str> {
+    match e {
+        Expr::Str(s) => vec![s.as_str()],
+        Expr::Sub(parts) => parts
+            .iter()
+            .filter_map(|p| match p {
+                SubPart::Lit(l) => Some(l.as_str()),
+                SubPart::Expr(_) => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 pub(crate) fn mentions_secret_resolve(e: &Expr) -> bool {
     const NEEDLES: &[&str] = &["{{resolve:secretsmanager:", "{{resolve:ssm-secure:"];
@@ -560,15 +564,24 @@ pub fn check_environment<'e>(
                 "define each variable once",
             );
         }
-        let upper = k.to_ascii_uppercase();
-        let secret_name = SECRET_NAME_SUFFIXES.iter().any(|sfx| upper.ends_with(sfx));
-        let literal_secret = secret_name && v.as_literal().is_some_and(|l| !l.is_empty());
-        if mentions_secret_resolve(v.expr()) || literal_secret {
+        // By value and by name (stackforge::secrets): an AWS key, a URL with a password,
+        // a token, or any literal under a secret name such as DB_PASS.
+        let found = match v.as_literal() {
+            Some(l) => secrets::scan_named(k, l).map(|f| f.what),
+            None => literal_parts(v.expr())
+                .iter()
+                .find_map(|l| secrets::scan_value(l))
+                .map(|f| f.what),
+        };
+        let found = found.or_else(|| {
+            mentions_secret_resolve(v.expr()).then(|| "a dynamic reference to a secret".to_owned())
+        });
+        if let Some(what) = found {
             s.error(
                 codes::SECRET_IN_ENVIRONMENT,
                 id,
                 Some(&here),
-                format!("`{k}` passes a secret as a plain environment value: it would be readable in the resource's configuration"),
+                format!("`{k}` passes {what} as a plain environment value: it would be readable in the resource's configuration"),
                 fix.to_owned(),
             );
         }
@@ -625,6 +638,18 @@ pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
                 Some(&at("Image")),
                 format!("container `{}` has no image", c.name),
                 "set image, e.g. servian/techchallengeapp:latest",
+            );
+        } else if let Some(Err(why)) = c
+            .image
+            .as_literal()
+            .map(crate::container_repository::check_image_reference)
+        {
+            s.error(
+                codes::INVALID_IMAGE_REFERENCE,
+                "TaskDefinition",
+                Some(&at("Image")),
+                why,
+                "write the image as [registry/]repository[:tag][@sha256:digest] in lower case, e.g. public.ecr.aws/nginx/nginx:1.27",
             );
         }
         let name_ok = !c.name.is_empty()
@@ -696,7 +721,7 @@ pub fn task_security_group(
     vpc: &dyn VpcRef,
     description: String,
 ) -> Handle<ec2::SecurityGroup> {
-    scope.add(
+    let sg = scope.add(
         id,
         ec2::SecurityGroup {
             vpc_id: Some(vpc.vpc_id()),
@@ -712,7 +737,9 @@ pub fn task_security_group(
             }]),
             ..ec2::SecurityGroup::new(description)
         },
-    )
+    );
+    scope.protect(sg, &["SecurityGroupIngress"], "open ingress");
+    sg
 }
 
 /// How a service gets compute: Fargate, or an EC2 capacity provider.
@@ -798,6 +825,15 @@ pub fn fargate_service(
         ..Default::default()
     };
     let service = scope.add("Service", svc);
+    scope.protect(
+        service,
+        &[
+            "NetworkConfiguration",
+            "AwsvpcConfiguration",
+            "AssignPublicIp",
+        ],
+        "public IPs for tasks",
+    );
     // Tasks need the NAT routes to pull images, and their permissions before they start.
     for h in spec.vpc.egress_dependencies() {
         scope.depends_on(service, h);

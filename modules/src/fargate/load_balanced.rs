@@ -328,6 +328,13 @@ impl LoadBalancedFargateService {
         for h in network.internet_dependencies() {
             s.depends_on(load_balancer, h);
         }
+        if props.load_balancer_deletion_protection {
+            s.protect(
+                load_balancer,
+                &["LoadBalancerAttributes"],
+                "deletion protection and invalid-header dropping",
+            );
+        }
         s.skip_checkov(
             load_balancer,
             "CKV_AWS_91",
@@ -384,7 +391,7 @@ impl LoadBalancedFargateService {
             },
         );
         let https_listener = props.certificate.as_ref().map(|cert| {
-            s.add(
+            let l = s.add(
                 "HttpsListener",
                 elb::Listener {
                     port: Some(443.into()),
@@ -395,7 +402,9 @@ impl LoadBalancedFargateService {
                     }]),
                     ..elb::Listener::new(vec![forward()], load_balancer.reference())
                 },
-            )
+            );
+            s.protect(l, &["SslPolicy"], "the TLS policy (TLS 1.2 or later)");
+            l
         });
         if !https {
             s.skip_checkov(
