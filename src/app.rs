@@ -1626,10 +1626,10 @@ impl<'a> Scope<'a> {
         self.with_stack(|s| s.termination_protection = on);
     }
 
-    /// A stack policy, applied on every deploy. [`crate::assembly::StackPolicy::ProtectStateful`]
+    /// A stack policy, applied on every deploy. [`crate::stack::StackPolicy::ProtectStateful`]
     /// denies the replacement and deletion of this stack's stateful resources (databases,
     /// tables, buckets, …) through a stack update. Default: none (every update allowed).
-    pub fn set_stack_policy(&mut self, policy: crate::assembly::StackPolicy) {
+    pub fn set_stack_policy(&mut self, policy: crate::stack::StackPolicy) {
         self.with_stack(|s| s.stack_policy = Some(policy));
     }
 
@@ -1640,7 +1640,7 @@ impl<'a> Scope<'a> {
         let count = self.with_stack(|s| s.notification_arns.len());
         if let Err((message, help)) = crate::assembly::check_notification_arn(&arn, count) {
             self.error(
-                crate::assembly::codes::INVALID_STACK_SETTING,
+                crate::diag::assembly_codes::INVALID_STACK_SETTING,
                 "",
                 None,
                 message,

@@ -163,14 +163,14 @@ pub(crate) fn check_sections(s: &Stack, out: &mut Vec<Diagnostic>) {
         .chain(s.mappings.keys().map(|k| (k, "mapping")))
         .chain(s.rules.keys().map(|k| (k, "rule")));
     for (id, what) in ids {
-        if id.len() > crate::synth::MAX_LOGICAL_ID {
+        if id.len() > crate::stack::MAX_LOGICAL_ID {
             out.push(err(
                 codes::INVALID_LOGICAL_ID,
                 at(name, id, String::new()),
                 format!(
                     "the {what} ID has {} characters, the limit is {}",
                     id.len(),
-                    crate::synth::MAX_LOGICAL_ID
+                    crate::stack::MAX_LOGICAL_ID
                 ),
                 "use shorter scope and item ids",
             ));
@@ -709,14 +709,14 @@ pub(crate) fn check_template(stacks: &[Stack], s: &Stack, t: &Json, out: &mut Ve
     let name = s.name.as_str();
     if let Some(outputs) = t.get("Outputs").and_then(Json::as_object) {
         for (id, o) in outputs {
-            if id.len() > crate::synth::MAX_LOGICAL_ID {
+            if id.len() > crate::stack::MAX_LOGICAL_ID {
                 out.push(err(
                     codes::INVALID_LOGICAL_ID,
                     at(name, id, String::new()),
                     format!(
                         "the output ID has {} characters, the limit is {}{}",
                         id.len(),
-                        crate::synth::MAX_LOGICAL_ID,
+                        crate::stack::MAX_LOGICAL_ID,
                         if id.starts_with("Export") { " (it is generated for a cross-stack reference: Export + the resource's logical ID + the attribute)" } else { "" }
                     ),
                     "use a shorter output id, or a shorter logical ID for the resource other stacks reference",

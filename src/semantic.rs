@@ -11,6 +11,32 @@ use serde_json::{Map, Value as Json};
 
 use crate::diag::{codes, Code};
 
+/// Resource types that hold data: replacing or deleting one loses it (diff flags them, the
+/// `ProtectStateful` stack policy and the retain aspect cover them).
+pub const STATEFUL_TYPES: &[&str] = &[
+    "AWS::DocDB::DBCluster",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::Volume",
+    "AWS::ECR::Repository",
+    "AWS::EFS::FileSystem",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::KMS::Key",
+    "AWS::Neptune::DBCluster",
+    "AWS::OpenSearchService::Domain",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
+];
+
+/// True if the type holds data.
+pub fn is_stateful(type_name: &str) -> bool {
+    STATEFUL_TYPES.binary_search(&type_name).is_ok()
+}
+
 /// A problem one rule found in a resource's properties.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -813,6 +839,19 @@ fn check_rule_ports(r: &Map<String, Json>, at: &str, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    /// `is_stateful` binary-searches the list: it must stay sorted (byte order), or types
+    /// such as `AWS::SQS::Queue` are silently not found.
+    #[test]
+    fn stateful_types_are_sorted_and_all_found() {
+        assert!(
+            STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]),
+            "{STATEFUL_TYPES:?}"
+        );
+        for t in STATEFUL_TYPES {
+            assert!(is_stateful(t), "{t}");
+        }
+    }
+
     use super::*;
 
     #[test]

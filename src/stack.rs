@@ -5,9 +5,27 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::json;
 
 use crate::diag::Diagnostic;
 use crate::value::{CondExpr, Condition, Expr, ItemId, Json, List, ResourceId};
+
+// CloudFormation's per-stack quotas, checked at synth.
+
+/// CloudFormation's quota of resources per stack.
+pub const MAX_RESOURCES: usize = 500;
+/// Parameters per stack.
+pub const MAX_PARAMETERS: usize = 200;
+/// Outputs per stack.
+pub const MAX_OUTPUTS: usize = 200;
+/// Mappings per stack.
+pub const MAX_MAPPINGS: usize = 200;
+/// Largest template body that can be sent inline (bytes of the minified JSON).
+pub const MAX_INLINE_TEMPLATE: usize = 51_200;
+/// Largest template CloudFormation accepts from S3 (bytes of the minified JSON).
+pub const MAX_TEMPLATE: usize = 1_000_000;
+/// Longest logical ID.
+pub const MAX_LOGICAL_ID: usize = 255;
 
 /// The longest stack name CloudFormation accepts.
 pub const MAX_STACK_NAME: usize = 128;
@@ -409,6 +427,53 @@ pub enum Requirement {
     },
 }
 
+/// A stack policy: which updates CloudFormation allows on the stack's resources.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StackPolicy {
+    /// Deny `Update:Replace` and `Update:Delete` on every stateful resource of the stack
+    /// (databases, tables, buckets, file systems, caches, keys, secrets, queues; see
+    /// [`crate::semantic::STATEFUL_TYPES`]); allow every other update.
+    ProtectStateful,
+    /// A policy document as CloudFormation takes it (`{"Statement": [...]}`).
+    Document(Json),
+}
+
+impl StackPolicy {
+    /// The policy document for a template.
+    pub fn resolve(&self, template: &Json) -> Json {
+        match self {
+            StackPolicy::Document(d) => d.clone(),
+            StackPolicy::ProtectStateful => {
+                let stateful: Vec<String> = template
+                    .get("Resources")
+                    .and_then(Json::as_object)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, r)| {
+                        r.get("Type")
+                            .and_then(Json::as_str)
+                            .is_some_and(crate::semantic::is_stateful)
+                    })
+                    .map(|(id, _)| format!("LogicalResourceId/{id}"))
+                    .collect();
+                let mut statements = vec![json!({
+                    "Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"
+                })];
+                if !stateful.is_empty() {
+                    statements.push(json!({
+                        "Effect": "Deny",
+                        "Action": ["Update:Replace", "Update:Delete"],
+                        "Principal": "*",
+                        "Resource": stateful,
+                    }));
+                }
+                json!({ "Statement": statements })
+            }
+        }
+    }
+}
+
 /// A dependency of one stack on another that no reference implies.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct StackDependency {
@@ -447,7 +512,7 @@ pub struct Stack {
     pub(crate) grants: BTreeMap<String, GrantPolicy>,
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) termination_protection: bool,
-    pub(crate) stack_policy: Option<crate::assembly::StackPolicy>,
+    pub(crate) stack_policy: Option<StackPolicy>,
     pub(crate) notification_arns: Vec<String>,
 }
 
@@ -495,5 +560,26 @@ impl Stack {
         (id.stack == self.index)
             .then(|| self.graph.node_weight(id.node))
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protect_stateful_denies_replacing_and_deleting_only_stateful_resources() {
+        let t = json!({"Resources": {
+            "Db": {"Type": "AWS::RDS::DBInstance"},
+            "Topic": {"Type": "AWS::SNS::Topic"},
+        }});
+        let p = StackPolicy::ProtectStateful.resolve(&t);
+        assert_eq!(p["Statement"][1]["Effect"], "Deny");
+        assert_eq!(
+            p["Statement"][1]["Resource"],
+            json!(["LogicalResourceId/Db"])
+        );
+        let none = StackPolicy::ProtectStateful.resolve(&json!({"Resources": {}}));
+        assert_eq!(none["Statement"].as_array().map(Vec::len), Some(1));
     }
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::assembly::codes;
+use crate::diag::assembly_codes as codes;
 use crate::diag::Code;
 
 /// The largest template file read (4 MiB: pretty-printed or YAML text of a template at
