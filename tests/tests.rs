@@ -12,6 +12,7 @@ mod depth;
 mod examples;
 mod fargate_app;
 mod graph;
+mod layers;
 mod model;
 mod modules;
 mod overrides;
