@@ -30,25 +30,63 @@ pub const MAX_LOGICAL_ID: usize = 255;
 /// The longest stack name CloudFormation accepts.
 pub const MAX_STACK_NAME: usize = 128;
 
+/// Why a stack name is refused ([`check_stack_name`]); its code is `SF001`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StackNameError {
+    /// The name is empty.
+    #[error("the name is empty")]
+    Empty,
+    /// The name is longer than [`MAX_STACK_NAME`].
+    #[error("{len} characters, the limit is {MAX_STACK_NAME}")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The name does not start with a letter.
+    #[error("`{name}` does not start with a letter")]
+    FirstNotLetter {
+        /// The name.
+        name: String,
+    },
+    /// The name has a character other than letters, digits and hyphens.
+    #[error("`{name}` contains `{found}`")]
+    Character {
+        /// The name.
+        name: String,
+        /// The first character refused.
+        found: char,
+    },
+}
+
+impl StackNameError {
+    /// The diagnostic code: [`crate::diag::codes::INVALID_STACK_NAME`].
+    pub fn code(&self) -> crate::diag::Code {
+        crate::diag::codes::INVALID_STACK_NAME
+    }
+}
+
 /// Checks a stack name: letters, digits, hyphens; starts with a letter; ≤ 128 characters.
-pub fn check_stack_name(name: &str) -> Result<(), String> {
+pub fn check_stack_name(name: &str) -> Result<(), StackNameError> {
     if name.is_empty() {
-        return Err("the name is empty".into());
+        return Err(StackNameError::Empty);
     }
     if name.len() > MAX_STACK_NAME {
-        return Err(format!(
-            "{} characters, the limit is {MAX_STACK_NAME}",
-            name.len()
-        ));
+        return Err(StackNameError::TooLong { len: name.len() });
     }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return Err(format!("`{name}` does not start with a letter"));
+        return Err(StackNameError::FirstNotLetter {
+            name: name.to_owned(),
+        });
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
-        return Err(format!("`{name}` contains `{c}`"));
+        return Err(StackNameError::Character {
+            name: name.to_owned(),
+            found: c,
+        });
     }
     Ok(())
 }
