@@ -233,7 +233,7 @@ fn check_stack_tags(s: &Stack, out: &mut Vec<Diagnostic>) {
 
 /// Checks one tag as AWS does for stacks and resources: key 1 to 128 characters, value up to
 /// 256, letters, digits, white space and `_ . : / = + - @`, and no `aws:` prefix on the key.
-pub fn check_tag(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_tag(key: &str, value: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
     let klen = key.chars().count();
     if klen == 0 || klen > 128 {
@@ -304,7 +304,7 @@ pub fn closest_type(t: &str) -> Option<&'static str> {
 /// knows every one) and not from a service that has shut down; `Custom::<name>` is a custom
 /// resource; any other `Organization::Service::Type` (or `…::MODULE`) is a third-party or
 /// private registry type and is allowed. `Err((message, help))` otherwise.
-pub fn check_type_name(t: &str) -> Result<(), (String, String)> {
+pub(crate) fn check_type_name(t: &str) -> Result<(), (String, String)> {
     if let Some(rest) = t.strip_prefix("Custom::") {
         let ok = !rest.is_empty()
             && rest.len() <= 60

@@ -439,7 +439,15 @@ mod tests {
         assert!(check_action("s3:GetObject").is_ok());
         assert!(check_action("s3:Get*").is_ok());
         assert!(check_action("*").is_ok());
-        assert!(check_action("GetObject").is_err());
+        assert_eq!(
+            check_action("GetObject"),
+            Err(ActionError::NoService {
+                action: "GetObject".into()
+            })
+        );
+        let e = check_action("S3:GetObject").expect_err("upper-case service");
+        assert_eq!(e.code().as_str(), "SF022");
+        assert_eq!(e.to_string(), "`S3:GetObject` is not `service:Action` (a lower-case service prefix, then letters, digits, * or ?)");
         assert!(check_action("S3:GetObject").is_err());
         assert!(check_action("s3:Get Object").is_err());
     }

@@ -606,6 +606,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stack_name_errors_are_typed_with_the_old_text() {
+        let cases = [
+            ("", StackNameError::Empty, "the name is empty".to_owned()),
+            (
+                &"a".repeat(129),
+                StackNameError::TooLong { len: 129 },
+                "129 characters, the limit is 128".to_owned(),
+            ),
+            (
+                "1abc",
+                StackNameError::FirstNotLetter {
+                    name: "1abc".into(),
+                },
+                "`1abc` does not start with a letter".to_owned(),
+            ),
+            (
+                "a_b",
+                StackNameError::Character {
+                    name: "a_b".into(),
+                    found: '_',
+                },
+                "`a_b` contains `_`".to_owned(),
+            ),
+        ];
+        for (name, error, text) in cases {
+            let e = check_stack_name(name).expect_err(name);
+            assert_eq!(e, error);
+            assert_eq!(e.to_string(), text);
+            assert_eq!(e.code().as_str(), "SF001");
+        }
+        assert_eq!(check_stack_name("prod-api"), Ok(()));
+    }
+
+    #[test]
     fn protect_stateful_denies_replacing_and_deleting_only_stateful_resources() {
         let t = json!({"Resources": {
             "Db": {"Type": "AWS::RDS::DBInstance"},

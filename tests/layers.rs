@@ -54,7 +54,7 @@ fn drawn_layers(architecture: &str) -> Result<Vec<(u32, Vec<String>)>, String> {
 
 /// The text with comments and the contents of string and char literals blanked (newlines
 /// kept, so line numbers hold).
-fn code_only(src: &str) -> String {
+pub(crate) fn code_only(src: &str) -> String {
     let b = src.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let blank = |out: &mut Vec<u8>, s: &[u8]| {

@@ -18,6 +18,7 @@ mod modules;
 mod overrides;
 mod pattern_gaps;
 mod patterns_seed;
+mod public_errors;
 mod resources;
 mod secrets;
 mod synth_output;

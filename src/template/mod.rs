@@ -444,6 +444,27 @@ mod tests {
             "t"
         )
         .is_ok());
+        // The shape check alone: a typed error with the code and the same text.
+        let e = check_template(&json!({"b": 1, "a": 2})).expect_err("unknown sections");
+        assert_eq!(
+            e,
+            TemplateShapeError::UnknownSections {
+                keys: vec!["a".into(), "b".into()]
+            }
+        );
+        assert_eq!(e.code(), codes::NOT_A_TEMPLATE);
+        assert!(
+            e.to_string().starts_with(
+                "unknown top-level key(s) `a`, `b` (a template has only AWSTemplateFormatVersion"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            check_template(&json!({"Resources": {"A": 1}})),
+            Err(TemplateShapeError::NoType {
+                logical_id: "A".into()
+            })
+        );
     }
 
     #[test]
