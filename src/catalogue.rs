@@ -352,7 +352,7 @@ pub const CORE: &[CodeInfo] = &[
         "The stack's pinned account or region is not the caller's.",
         "Deploying with credentials of another account, or to another region, than the stack's environment names.",
         "Use credentials for the pinned account and region (`--profile`, the environment's role), or change the environment."),
-    code(Code::new("SFD005"), "TEMPLATE_TOO_LARGE",
+    code(Code::new("SFD005"), "TEMPLATE_NEEDS_BUCKET",
         "A template is over CloudFormation's 51,200-byte inline limit and there is no bucket to upload it to.",
         "A large stack deployed without a bootstrapped staging bucket.",
         "Run `stackforge bootstrap` once for the account and region, or split the stack."),
