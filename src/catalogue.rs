@@ -68,6 +68,14 @@ pub struct Retired {
 /// Codes that were merged into others; their numbers stay reserved.
 pub const RETIRED: &[Retired] = &[
     Retired {
+        code: "SFM043",
+        replaced_by: "`SF034` (INVALID_SCHEDULE): the `Schedule` pattern reports the core's code for a malformed schedule expression",
+    },
+    Retired {
+        code: "SFM044",
+        replaced_by: "`SF035` (INVALID_ALARM): the alarm and metric patterns report the core's code for a period or evaluation periods out of range",
+    },
+    Retired {
         code: "SFM109",
         replaced_by: "`SFM005` (INVALID_CIDR) for a malformed CIDR and `SFM003` (PORT_MISMATCH) for port 0, in the EC2 instance pattern",
     },
