@@ -169,7 +169,7 @@ impl PeriodError {
 /// `id`.
 pub fn check_metric(scope: &mut Scope<'_>, id: &str, m: &Metric) {
     scope.check_values(
-        codes::INVALID_ALARM_PERIOD,
+        codes::INVALID_ALARM,
         id,
         Some("Properties.Period"),
         &[m.period_seconds.expr()],
