@@ -149,7 +149,7 @@ pub fn check_period(seconds: i64) -> Result<(), PeriodError> {
 }
 
 /// A metric period CloudWatch refuses ([`check_period`]); its code is
-/// [`codes::INVALID_ALARM_PERIOD`].
+/// [`codes::INVALID_ALARM`] (`SF035`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("a period of {seconds} s is not 10, 20, 30 or a multiple of 60")]
 #[non_exhaustive]
@@ -159,9 +159,9 @@ pub struct PeriodError {
 }
 
 impl PeriodError {
-    /// The code: [`codes::INVALID_ALARM_PERIOD`].
+    /// The code: [`codes::INVALID_ALARM`] (`SF035`).
     pub fn code(&self) -> stackforge::Code {
-        codes::INVALID_ALARM_PERIOD
+        codes::INVALID_ALARM
     }
 }
 
