@@ -9,7 +9,7 @@
 //! selection, `SFMxxx` the patterns. A code is never reused for another meaning; retired codes
 //! are listed in [`RETIRED`].
 
-use crate::assembly::codes as a;
+use crate::diag::assembly_codes as a;
 use crate::diag::{codes as c, Code};
 
 /// One code of the catalogue.
