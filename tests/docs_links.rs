@@ -42,12 +42,22 @@ fn documents() -> Vec<PathBuf> {
 /// Every `.rs` file under the hand-written source folders (not the generated `src/cfn/`).
 fn sources() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut todo: Vec<PathBuf> = ["src", "modules", "examples", "cli/src", "codegen/src", "tests", "benches"]
-        .iter()
-        .map(|d| root().join(d))
-        .collect();
+    let mut todo: Vec<PathBuf> = [
+        "src",
+        "modules",
+        "examples",
+        "cli/src",
+        "codegen/src",
+        "tests",
+        "benches",
+    ]
+    .iter()
+    .map(|d| root().join(d))
+    .collect();
     while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries {
             let p = e.unwrap().path();
             if p.ends_with("src/cfn") || p.ends_with("target") {
@@ -86,7 +96,9 @@ fn anchors(md: &Path) -> BTreeSet<String> {
         if !fence && line.starts_with('#') {
             let h = line.trim_start_matches('#');
             // Markdown inside a heading: links keep their text, code spans their content.
-            let h = Regex::new(r"\[([^\]]*)\]\([^)]*\)").unwrap().replace_all(h, "$1");
+            let h = Regex::new(r"\[([^\]]*)\]\([^)]*\)")
+                .unwrap()
+                .replace_all(h, "$1");
             let base = slug(&h.replace('`', ""));
             let mut s = base.clone();
             let mut n = 1;
@@ -116,7 +128,10 @@ fn check_target(from: &Path, target: &str) -> Result<(), String> {
     }
     if let Some(a) = anchor {
         if file.extension().is_some_and(|e| e == "md") && !anchors(&file).contains(a) {
-            return Err(format!("`{target}`: no heading with the anchor #{a} in {}", file.display()));
+            return Err(format!(
+                "`{target}`: no heading with the anchor #{a} in {}",
+                file.display()
+            ));
         }
     }
     Ok(())
@@ -128,7 +143,8 @@ fn is_external(t: &str) -> bool {
 
 #[test]
 fn no_dangling_relative_link_in_the_readme_and_docs() {
-    let link = Regex::new(r#"\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|(?:src|href)="([^"]+)""#).unwrap();
+    let link =
+        Regex::new(r#"\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|(?:src|href)="([^"]+)""#).unwrap();
     let mut bad = Vec::new();
     let mut checked = 0;
     for doc in documents() {
@@ -149,12 +165,19 @@ fn no_dangling_relative_link_in_the_readme_and_docs() {
                 }
                 checked += 1;
                 if let Err(e) = check_target(&doc, t) {
-                    bad.push(format!("{}:{}: {e}", doc.strip_prefix(root()).unwrap().display(), n + 1));
+                    bad.push(format!(
+                        "{}:{}: {e}",
+                        doc.strip_prefix(root()).unwrap().display(),
+                        n + 1
+                    ));
                 }
             }
         }
     }
-    assert!(checked > 20, "only {checked} links found: is the pattern right?");
+    assert!(
+        checked > 20,
+        "only {checked} links found: is the pattern right?"
+    );
     assert!(bad.is_empty(), "dangling links:\n{}", bad.join("\n"));
 }
 
@@ -179,13 +202,24 @@ fn every_repository_path_a_code_comment_names_exists() {
                 }
                 checked += 1;
                 if !root().join(p).exists() {
-                    bad.push(format!("{}:{}: `{p}` does not exist", src.strip_prefix(root()).unwrap().display(), n + 1));
+                    bad.push(format!(
+                        "{}:{}: `{p}` does not exist",
+                        src.strip_prefix(root()).unwrap().display(),
+                        n + 1
+                    ));
                 }
             }
         }
     }
-    assert!(checked > 10, "only {checked} paths found: is the pattern right?");
-    assert!(bad.is_empty(), "code comments name paths that do not exist:\n{}", bad.join("\n"));
+    assert!(
+        checked > 10,
+        "only {checked} paths found: is the pattern right?"
+    );
+    assert!(
+        bad.is_empty(),
+        "code comments name paths that do not exist:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -194,5 +228,8 @@ fn the_checks_catch_a_dangling_link_and_a_missing_anchor() {
     assert!(check_target(&readme, "docs/no-such-page.md").is_err());
     assert!(check_target(&readme, "docs/getting-started.md#no-such-heading").is_err());
     assert!(check_target(&readme, "docs/getting-started.md").is_ok());
-    assert_eq!(slug("Coming from the CDK / Terraform"), "coming-from-the-cdk--terraform");
+    assert_eq!(
+        slug("Coming from the CDK / Terraform"),
+        "coming-from-the-cdk--terraform"
+    );
 }

@@ -21,6 +21,7 @@ use std::process::{ExitCode, Stdio};
 
 use clap::{Parser, Subcommand};
 
+mod init;
 mod report;
 use serde_json::json;
 use stackforge::assembly::CloudAssembly;
@@ -65,6 +66,9 @@ enum Verb {
     /// Write a self-contained HTML report of the assembly: network, exposure, access,
     /// secrets, cost drivers, stacks, skipped checks (`<DIR>/report.html`).
     Report(report::ReportArgs),
+    /// Create a new infrastructure crate: one stack (a network and a load-balanced Fargate
+    /// service), a snapshot test, an assertion test, a README and a CI workflow.
+    Init(init::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -149,6 +153,23 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if let Verb::Bootstrap(args) = &cli.verb {
         return online::bootstrap(args, &mut p);
     }
+    if let Verb::Init(args) = &cli.verb {
+        return match init::run(args) {
+            Ok(dir) => {
+                p.event("init", json!({"dir": dir}), true);
+                p.result(&format!(
+                    "created {}: cd {} && cargo test && cargo run -- synth\n",
+                    dir.display(),
+                    dir.display()
+                ));
+                exit::OK
+            }
+            Err(e) => {
+                p.error(None, exit::USAGE, &format!("{e:#}"));
+                exit::USAGE
+            }
+        };
+    }
     if let Verb::Report(args) = &cli.verb {
         return report_command(args, &dir, cli.app.as_deref(), &mut p);
     }
@@ -219,7 +240,7 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Verb::Diff(args) => online::run(&assembly, Command::Diff(args), stacks, &dir, &mut p),
         Verb::Deploy(args) => online::run(&assembly, Command::Deploy(args), stacks, &dir, &mut p),
         Verb::Destroy(args) => online::run(&assembly, Command::Destroy(args), stacks, &dir, &mut p),
-        Verb::Bootstrap(_) | Verb::Report(_) => exit::OK,
+        Verb::Bootstrap(_) | Verb::Report(_) | Verb::Init(_) => exit::OK,
     }
 }
 
