@@ -585,6 +585,20 @@ fn chromium_renders_every_example_report() {
         ],
     );
     browser_check(
+        "orders-api",
+        &orders_api::build(&Default::default()),
+        &[
+            "HttpApi",
+            "ApiFunction",
+            "WorkerService",
+            "OrdersQueue",
+            "OrdersTable",
+            "ReceiptsBucket",
+            "10.0.16.0/20",
+            "<span class=\"port\">443</span>",
+        ],
+    );
+    browser_check(
         "falafel-api",
         &falafel_api::build(&Default::default()),
         &["FalafelsTable", "ApiService", "ApiLoadBalancer"],

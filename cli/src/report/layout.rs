@@ -151,9 +151,7 @@ fn rect(
         } else {
             format!("{label} ({detail})")
         },
-        // In a multi-stack assembly names are `stack/Id`; the box shows the ID, the hover
-        // text the whole name.
-        label: cut(label.rsplit('/').next().unwrap_or(label), w, CHAR_W),
+        label: cut(label, w, CHAR_W),
         detail: cut(detail, w, DETAIL_CHAR_W),
         text_x: x + 8,
         label_y,

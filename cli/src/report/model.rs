@@ -882,6 +882,36 @@ fn exposed(
             });
         }
     }
+    // An API Gateway API answers on its default endpoint (HTTPS, 443) from anywhere unless
+    // that endpoint is disabled.
+    for api in a
+        .of_type("AWS::ApiGatewayV2::Api")
+        .chain(a.of_type("AWS::ApiGateway::RestApi"))
+    {
+        if boolean(api.prop("DisableExecuteApiEndpoint")) == Some(true) {
+            continue;
+        }
+        let private = list(
+            api.prop("EndpointConfiguration")
+                .get("Types")
+                .unwrap_or(&Json::Null),
+        )
+        .iter()
+        .any(|t| t.as_str() == Some("PRIVATE"));
+        if private {
+            continue;
+        }
+        out.insert(Exposure {
+            resource: a.name(&api.key()),
+            kind: "API Gateway API".into(),
+            protocol: "tcp".into(),
+            from_port: 443,
+            to_port: 443,
+            ports: "443".into(),
+            peer: "anywhere (execute-api endpoint)".into(),
+            description: "API Gateway's default endpoint, HTTPS".into(),
+        });
+    }
     let _ = users;
     out.into_iter().collect()
 }

@@ -12,10 +12,17 @@ const TEMPLATE: &str = include_str!("../../templates/report.html.hbs");
 
 /// The boxes of the report's picture.
 pub fn diagram(r: &Report) -> Diagram {
-    let item = |name: &str| -> ItemIn {
+    // Inside a VPC, whose box names the stack, a box shows the logical ID alone; outside
+    // one, the whole `stack/Id` name.
+    let item = |name: &str, short: bool| -> ItemIn {
         let w = r.workloads.iter().find(|w| w.name == name);
+        let label = if short {
+            name.rsplit('/').next().unwrap_or(name)
+        } else {
+            name
+        };
         ItemIn {
-            label: name.to_owned(),
+            label: label.to_owned(),
             detail: w.map(|w| w.detail.clone()).unwrap_or_default(),
             class: match w {
                 Some(w) if w.public => format!("item {} public", w.kind),
@@ -48,7 +55,7 @@ pub fn diagram(r: &Report) -> Diagram {
                         .subnets
                         .iter()
                         .map(|s| SubnetIn {
-                            label: s.name.clone(),
+                            label: s.name.rsplit('/').next().unwrap_or(&s.name).to_owned(),
                             detail: format!(
                                 "{} {}",
                                 s.cidr,
@@ -61,7 +68,7 @@ pub fn diagram(r: &Report) -> Diagram {
                             }
                             .into(),
                             change: s.change,
-                            items: s.workloads.iter().map(|w| item(w)).collect(),
+                            items: s.workloads.iter().map(|w| item(w, true)).collect(),
                         })
                         .collect(),
                 })
@@ -72,7 +79,7 @@ pub fn diagram(r: &Report) -> Diagram {
         .workloads
         .iter()
         .filter(|w| w.subnets.is_empty() && w.kind != "endpoint" && w.kind != "nat")
-        .map(|w| item(&w.name))
+        .map(|w| item(&w.name, false))
         .collect();
     layout::layout(&vpcs, &regional)
 }
