@@ -89,16 +89,15 @@ fn anchors(md: &Path) -> BTreeSet<String> {
     let text = std::fs::read_to_string(md).unwrap_or_default();
     let mut out = BTreeSet::new();
     let mut fence = false;
+    // Markdown inside a heading: links keep their text, code spans their content.
+    let link = Regex::new(r"\[([^\]]*)\]\([^)]*\)").unwrap();
     for line in text.lines() {
         if line.trim_start().starts_with("```") {
             fence = !fence;
         }
         if !fence && line.starts_with('#') {
             let h = line.trim_start_matches('#');
-            // Markdown inside a heading: links keep their text, code spans their content.
-            let h = Regex::new(r"\[([^\]]*)\]\([^)]*\)")
-                .unwrap()
-                .replace_all(h, "$1");
+            let h = link.replace_all(h, "$1");
             let base = slug(&h.replace('`', ""));
             let mut s = base.clone();
             let mut n = 1;

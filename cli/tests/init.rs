@@ -80,6 +80,10 @@ fn init_and_build(name: &str, flags: &[&str]) -> PathBuf {
             .env_remove("CARGO_MANIFEST_DIR");
         c
     };
+    // The scaffold is formatted as `cargo fmt` would write it.
+    run(Command::new(env!("CARGO"))
+        .args(["fmt", "--check"])
+        .current_dir(&dir));
     run(&mut cargo(&["test"]));
     run(&mut cargo(&["run", "--", "synth", "--out", "out"]));
     let templates: Vec<PathBuf> = std::fs::read_dir(dir.join("out"))
