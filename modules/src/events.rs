@@ -11,7 +11,7 @@
 //!   definition on that cluster (`ecs:RunTask` with an `ecs:cluster` condition) and pass its
 //!   two roles to ECS only.
 //!
-//! Schedule expressions are typed and checked at synth (`SFM043`): `rate(5 minutes)` (the
+//! Schedule expressions are typed and checked at synth (`SF034`, the core's code): `rate(5 minutes)` (the
 //! unit is singular for 1 and plural otherwise: `rate(5 minute)` is refused), and
 //! `cron(…)` with EventBridge's six fields (minutes, hours, day of month, month, day of week,
 //! year), their ranges, and the rule that one of day-of-month and day-of-week is `?`.

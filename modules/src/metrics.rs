@@ -154,7 +154,7 @@ pub fn check_period(seconds: i64) -> Result<(), String> {
 /// `id`.
 pub fn check_metric(scope: &mut Scope<'_>, id: &str, m: &Metric) {
     scope.check_values(
-        codes::INVALID_ALARM_PERIOD,
+        codes::INVALID_ALARM,
         id,
         Some("Properties.Period"),
         &[m.period_seconds.expr()],
