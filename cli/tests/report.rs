@@ -124,6 +124,21 @@ fn with_a_certificate_the_flagship_exposes_80_and_443_its_two_listeners() {
 }
 
 #[test]
+fn every_example_behind_a_load_balancer_exposes_exactly_its_listener_ports() {
+    for (name, app) in [
+        ("chatbot", chatbot::build(&Default::default())),
+        ("hello-redis", hello_redis::build(&Default::default())),
+        ("falafel-api", falafel_api::build(&Default::default())),
+    ] {
+        let dir = assemble(&format!("exposed-{name}"), &app);
+        let (_, model) = report(&dir, &[]);
+        let listeners = listener_ports(&dir);
+        assert!(!listeners.is_empty(), "{name} has listeners");
+        assert_eq!(exposed_ports(&model), listeners, "{name}");
+    }
+}
+
+#[test]
 fn ec2_fleet_exposes_exactly_80_and_443_on_its_public_instances() {
     let dir = assemble("exposed-ec2-fleet", &ec2_fleet::build(&Default::default()));
     let (_, model) = report(&dir, &[]);

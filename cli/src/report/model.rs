@@ -290,8 +290,8 @@ pub fn build(a: &Assembly<'_>, changes: Option<(&Changes, Vec<ChangeView>)>) -> 
     let vpcs = vpcs(a, &public_subnets, &workloads, &mark);
     let group_users = group_users(&workloads);
     let rules = rules(a, &group_users);
-    let exposed = exposed(a, &workloads, &group_users);
-    let edges = edges(a, &workloads, &group_users);
+    let exposed = exposed(a, &workloads);
+    let edges = edges(a, &group_users);
     let roles = roles(a);
     let secrets = secrets(a, &mark);
     let costs = costs(a);
@@ -827,11 +827,7 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-fn exposed(
-    a: &Assembly<'_>,
-    ws: &[Workload],
-    users: &BTreeMap<Key, Vec<&Workload>>,
-) -> Vec<Exposure> {
+fn exposed(a: &Assembly<'_>, ws: &[Workload]) -> Vec<Exposure> {
     let mut out = BTreeSet::new();
     let rules = raw_rules(a);
     for w in ws.iter().filter(|w| w.public) {
@@ -912,11 +908,10 @@ fn exposed(
             description: "API Gateway's default endpoint, HTTPS".into(),
         });
     }
-    let _ = users;
     out.into_iter().collect()
 }
 
-fn edges(a: &Assembly<'_>, ws: &[Workload], users: &BTreeMap<Key, Vec<&Workload>>) -> Vec<Edge> {
+fn edges(a: &Assembly<'_>, users: &BTreeMap<Key, Vec<&Workload>>) -> Vec<Edge> {
     // In the order of a request: load balancer → listener → target group → service → store.
     let mut out = Vec::new();
     let mut add_listener = |l: &Res<'_>, tg_list: Vec<Key>| {
@@ -1014,7 +1009,6 @@ fn edges(a: &Assembly<'_>, ws: &[Workload], users: &BTreeMap<Key, Vec<&Workload>
             }
         }
     }
-    let _ = ws;
     out
 }
 
