@@ -1,4 +1,4 @@
-//! Synthetic apps for the synth benchmarks (`benches/synth.rs`), shared with a sanity test.
+//! Synthetic apps for the synth benchmarks (`benches/benches/synth.rs`), shared with a sanity test.
 
 use stackforge::value::fns;
 use stackforge::{sub, App, Output, Raw, Val};
