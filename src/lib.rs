@@ -49,7 +49,9 @@ pub mod validate;
 pub mod value;
 mod walk;
 
-pub use app::{App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope};
+pub use app::{
+    App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope, Suppression,
+};
 /// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own
 /// `#[derive(clap::Args)]` options, without a separate clap dependency to keep in step.
 #[cfg(feature = "cli")]

@@ -10,17 +10,18 @@
 //! `NetPublicSubnet1`, `NetPublicRouteTable`, `NetPublicRoute`, `NetPublicSubnet1RouteTableAssociation`,
 //! `NetNatEip1`, `NetNatGateway1`, `NetPrivateSubnet1`, `NetPrivateRouteTable1`,
 //! `NetPrivateRoute1`, `NetPrivateSubnet1RouteTableAssociation`, `NetFlowLogGroup`,
-//! `NetFlowLogRole`, `NetFlowLog` (numbers count AZs from 1).
+//! `NetFlowLogRole`, `NetFlowLogRoleDefaultPolicy`, `NetFlowLog` (numbers count AZs from 1).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde_json::json;
 use stackforge::cfn::{ec2, iam, logs};
-use stackforge::{fns, pseudo, sub, Handle, Raw, Scope, Tag, Val};
+use stackforge::{fns, pseudo, sub, Handle, Raw, Scope, Suppression, Tag, Val};
 
 use crate::codes;
-use crate::refs::VpcRef;
+use crate::refs::{Grantee, VpcRef};
+use stackforge::policy::Statement;
 
 /// An IPv4 network in CIDR notation (`10.0.0.0/16`), with its host bits zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -255,6 +256,10 @@ pub struct NetworkProps {
     /// Retention of the flow-log group, in days (a CloudWatch Logs retention value).
     /// Default: `365` (a year of network audit trail).
     pub flow_log_retention_days: Val<i64>,
+    /// A customer key for the flow-log group (a [`crate::key::Key`] must name
+    /// [`crate::key::KeyService::Logs`], `SFM019`).
+    /// Default: `None` (an AWS-owned key; the checkov and guard findings are skipped).
+    pub flow_log_kms_key: Option<crate::key::KmsKey>,
 }
 
 impl Default for NetworkProps {
@@ -269,6 +274,7 @@ impl Default for NetworkProps {
             single_nat: false,
             flow_logs: true,
             flow_log_retention_days: 365.into(),
+            flow_log_kms_key: None,
         }
     }
 }
@@ -488,7 +494,12 @@ impl Network {
         }
 
         let (flow_log, flow_log_group, flow_log_role) = if props.flow_logs {
-            let (f, g, r) = flow_logs(&mut s, vpc, props.flow_log_retention_days.clone());
+            let (f, g, r) = flow_logs(
+                &mut s,
+                vpc,
+                props.flow_log_retention_days.clone(),
+                props.flow_log_kms_key.as_ref(),
+            );
             (Some(f), Some(g), Some(r))
         } else {
             (None, None, None)
@@ -696,6 +707,7 @@ fn flow_logs(
     s: &mut Scope<'_>,
     vpc: Handle<ec2::Vpc>,
     retention_days: Val<i64>,
+    kms_key: Option<&crate::key::KmsKey>,
 ) -> (
     Handle<ec2::FlowLog>,
     Handle<logs::LogGroup>,
@@ -714,64 +726,75 @@ fn flow_logs(
             )),
         },
     );
+    if let Some(k) = kms_key {
+        k.require(
+            s,
+            crate::key::KeyService::Logs,
+            "FlowLogGroup",
+            "Properties.KmsKeyId",
+            "CloudWatch Logs cannot use it and creating the log group fails",
+        );
+    }
     let group = s.add(
         "FlowLogGroup",
         logs::LogGroup {
             retention_in_days: Some(retention_days),
+            kms_key_id: kms_key.map(crate::key::KmsKey::arn),
             ..Default::default()
         },
     );
-    s.skip_checkov(
-        group,
-        "CKV_AWS_158",
-        "Flow logs are encrypted at rest by CloudWatch Logs with an AWS-owned key; a customer-managed key needs a key policy for logs.<region>.amazonaws.com that nothing offline can verify",
-    );
+    if kms_key.is_none() {
+        s.suppress(
+            group,
+            Suppression::because("Flow logs are encrypted at rest by CloudWatch Logs with an AWS-owned key; set NetworkProps::flow_log_kms_key to a Key that names KeyService::Logs for a customer key")
+                .checkov("CKV_AWS_158")
+                .guard("CLOUDWATCH_LOG_GROUP_ENCRYPTED"),
+        );
+    }
     let role = s.add(
         "FlowLogRole",
         iam::Role {
             description: Some("Delivers the VPC flow logs to their log group".into()),
-            policies: Some(vec![iam::role::Policy::new(
+            ..iam::Role::new(
                 json_val(json!({
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                            "Resource": "__GROUP_ARN__"
-                        },
-                        {
-                            "Effect": "Allow",
-                            "Action": "logs:DescribeLogGroups",
-                            "Resource": "__ALL_GROUPS__"
-                        }
-                    ]
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": "__ACCOUNT__"}}
+                    }]
                 }))
-                .replace_marker("__GROUP_ARN__", group.attr_arn())
-                .replace_marker(
-                    "__ALL_GROUPS__",
-                    sub!(
-                        "arn:",
-                        pseudo::partition(),
-                        ":logs:",
-                        pseudo::region(),
-                        ":",
-                        pseudo::account_id(),
-                        ":log-group:*"
-                    ),
-                ),
-                "flow-log-delivery",
-            )]),
-            ..iam::Role::new(json_val(json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": "__ACCOUNT__"}}
-                }]
-            }))
-            .replace_marker("__ACCOUNT__", pseudo::account_id()))
+                .replace_marker("__ACCOUNT__", pseudo::account_id()),
+            )
         },
+    );
+    // A separate `AWS::IAM::Policy` (`<id>FlowLogRoleDefaultPolicy`), not an inline policy
+    // on the role: IAM_NO_INLINE_POLICY_CHECK (AWS Guard Rules Registry) inspects `Policies`.
+    s.grant(
+        &role.grant_role(),
+        [
+            Statement::allow()
+                .sid("FlowLogDelivery")
+                .actions([
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ])
+                .resource(group.attr_arn()),
+            Statement::allow()
+                .sid("DescribeLogGroups")
+                .actions(["logs:DescribeLogGroups"])
+                .resource(sub!(
+                    "arn:",
+                    pseudo::partition(),
+                    ":logs:",
+                    pseudo::region(),
+                    ":",
+                    pseudo::account_id(),
+                    ":log-group:*"
+                )),
+        ],
     );
     let flow_log = s.add(
         "FlowLog",
@@ -783,6 +806,7 @@ fn flow_logs(
             ..ec2::FlowLog::new(vpc.reference(), ec2::flow_log::ResourceType::Vpc)
         },
     );
+    s.wait_for_grants(flow_log, &role.grant_role());
     (flow_log, group, role)
 }
 
