@@ -699,3 +699,59 @@ fn object_lock_needs_versioning() {
     );
     assert_fails(&app, codes::INVALID_BUCKET, "LogsBucket");
 }
+
+#[test]
+fn vpc_endpoints_are_an_option_with_https_from_the_vpc_only() {
+    // GIVEN the default THEN no endpoint
+    let t = synth_ok(&web_app(web_props()), "endpoints-off");
+    ok(t.resource_count_is("AWS::EC2::VPCEndpoint", 0));
+    // GIVEN vpc_endpoints THEN ECR (api, dkr), Logs and Secrets Manager as interface
+    // endpoints in the private subnets, S3 as a gateway on the private route tables
+    let app = app_with(
+        NetworkProps {
+            vpc_endpoints: true,
+            ..Default::default()
+        },
+        PostgresProps::default(),
+        web_props(),
+        |_, _, _, _| {},
+    );
+    let t = synth_ok(&app, "endpoints-on");
+    ok(t.resource_count_is("AWS::EC2::VPCEndpoint", 5));
+    for (id, service) in [
+        ("NetEcrApiEndpoint", "ecr.api"),
+        ("NetEcrDkrEndpoint", "ecr.dkr"),
+        ("NetLogsEndpoint", "logs"),
+        ("NetSecretsManagerEndpoint", "secretsmanager"),
+    ] {
+        let p = &t.resource(id).unwrap()["Properties"];
+        assert_eq!(
+            p["ServiceName"],
+            json!({"Fn::Sub": format!("com.amazonaws.${{AWS::Region}}.{service}")})
+        );
+        assert_eq!(p["VpcEndpointType"], "Interface");
+        assert_eq!(p["PrivateDnsEnabled"], true);
+        assert_eq!(
+            p["SubnetIds"],
+            json!([{"Ref": "NetPrivateSubnet1"}, {"Ref": "NetPrivateSubnet2"}])
+        );
+        assert_eq!(
+            p["SecurityGroupIds"],
+            json!([{"Fn::GetAtt": ["NetEndpointSecurityGroup", "GroupId"]}])
+        );
+    }
+    let s3 = &t.resource("NetS3Endpoint").unwrap()["Properties"];
+    assert_eq!(s3["VpcEndpointType"], "Gateway");
+    assert_eq!(
+        s3["RouteTableIds"],
+        json!([{"Ref": "NetPrivateRouteTable1"}, {"Ref": "NetPrivateRouteTable2"}])
+    );
+    let sg = &t.resource("NetEndpointSecurityGroup").unwrap()["Properties"];
+    assert_eq!(
+        sg["SecurityGroupIngress"],
+        json!([{"CidrIp": "10.0.0.0/16", "Description": "HTTPS from the VPC to the AWS endpoints",
+            "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}])
+    );
+    // The NAT gateways stay (images from other registries, and S3 needs its prefix list).
+    ok(t.resource_count_is("AWS::EC2::NatGateway", 2));
+}

@@ -10,7 +10,9 @@
 //! `NetPublicSubnet1`, `NetPublicRouteTable`, `NetPublicRoute`, `NetPublicSubnet1RouteTableAssociation`,
 //! `NetNatEip1`, `NetNatGateway1`, `NetPrivateSubnet1`, `NetPrivateRouteTable1`,
 //! `NetPrivateRoute1`, `NetPrivateSubnet1RouteTableAssociation`, `NetFlowLogGroup`,
-//! `NetFlowLogRole`, `NetFlowLogRoleDefaultPolicy`, `NetFlowLog` (numbers count AZs from 1).
+//! `NetFlowLogRole`, `NetFlowLogRoleDefaultPolicy`, `NetFlowLog` (numbers count AZs from 1);
+//! with [`NetworkProps::vpc_endpoints`], `NetEndpointSecurityGroup`, `NetEcrApiEndpoint`,
+//! `NetEcrDkrEndpoint`, `NetLogsEndpoint`, `NetSecretsManagerEndpoint`, `NetS3Endpoint`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -260,6 +262,17 @@ pub struct NetworkProps {
     /// [`crate::key::KeyService::Logs`], `SFM019`).
     /// Default: `None` (an AWS-owned key; the checkov and guard findings are skipped).
     pub flow_log_kms_key: Option<crate::key::KmsKey>,
+    /// Private AWS endpoints for what Fargate tasks call: interface endpoints for ECR (`api`
+    /// and `dkr`), CloudWatch Logs and Secrets Manager in the private subnets (private DNS on,
+    /// HTTPS from the VPC only), and a gateway endpoint for S3 on the private route tables
+    /// (ECR image layers come from S3). Traffic to those services then stays off the NAT
+    /// gateways. **The NAT stays**: images from other registries (Docker Hub) need it, and a
+    /// task's egress rule can only narrow to the S3 gateway through the region's S3 prefix
+    /// list, whose ID no CloudFormation attribute returns. Cost: an interface endpoint is
+    /// billed per AZ per hour (8 ENIs with 2 AZs, about as much as two NAT gateways) plus
+    /// data; compare with your NAT data charges before calling it cheaper.
+    /// Default: `false`.
+    pub vpc_endpoints: bool,
 }
 
 impl Default for NetworkProps {
@@ -275,6 +288,7 @@ impl Default for NetworkProps {
             flow_logs: true,
             flow_log_retention_days: 365.into(),
             flow_log_kms_key: None,
+            vpc_endpoints: false,
         }
     }
 }
@@ -327,6 +341,13 @@ pub struct Network {
     pub flow_log_group: Option<Handle<logs::LogGroup>>,
     /// The flow log's delivery role (`<id>FlowLogRole`).
     pub flow_log_role: Option<Handle<iam::Role>>,
+    /// With [`NetworkProps::vpc_endpoints`]: the endpoints' security group
+    /// (`<id>EndpointSecurityGroup`) and the endpoints (`<id>EcrApiEndpoint`,
+    /// `<id>EcrDkrEndpoint`, `<id>LogsEndpoint`, `<id>SecretsManagerEndpoint`,
+    /// `<id>S3Endpoint`); empty otherwise.
+    pub endpoints: Vec<Handle<ec2::VpcEndpoint>>,
+    /// The interface endpoints' security group, with [`NetworkProps::vpc_endpoints`].
+    pub endpoint_security_group: Option<Handle<ec2::SecurityGroup>>,
 }
 
 impl VpcRef for Network {
@@ -505,7 +526,22 @@ impl Network {
             (None, None, None)
         };
 
+        let (endpoint_security_group, endpoints) = if props.vpc_endpoints {
+            let (sg, e) = vpc_endpoints(
+                &mut s,
+                &vpc_id,
+                &plan.vpc,
+                &private_subnets,
+                &private_route_tables,
+            );
+            (Some(sg), e)
+        } else {
+            (None, Vec::new())
+        };
+
         Network {
+            endpoints,
+            endpoint_security_group,
             vpc_id,
             cidr: plan.vpc,
             vpc,
@@ -527,6 +563,72 @@ impl Network {
             flow_log_role,
         }
     }
+}
+
+/// The interface endpoints (service suffix, logical-ID stem) of [`NetworkProps::vpc_endpoints`].
+const INTERFACE_ENDPOINTS: [(&str, &str); 4] = [
+    ("ecr.api", "EcrApi"),
+    ("ecr.dkr", "EcrDkr"),
+    ("logs", "Logs"),
+    ("secretsmanager", "SecretsManager"),
+];
+
+fn vpc_endpoints(
+    s: &mut Scope<'_>,
+    vpc_id: &Val<String>,
+    cidr: &Ipv4Cidr,
+    private_subnets: &[Handle<ec2::Subnet>],
+    private_route_tables: &[Handle<ec2::RouteTable>],
+) -> (Handle<ec2::SecurityGroup>, Vec<Handle<ec2::VpcEndpoint>>) {
+    let mut ingress = ec2::security_group::Ingress::new("tcp");
+    ingress.cidr_ip = Some(cidr.to_string().into());
+    ingress.from_port = Some(443.into());
+    ingress.to_port = Some(443.into());
+    ingress.description = Some("HTTPS from the VPC to the AWS endpoints".into());
+    let sg = s.add(
+        "EndpointSecurityGroup",
+        ec2::SecurityGroup {
+            vpc_id: Some(vpc_id.clone()),
+            security_group_ingress: Some(vec![ingress]),
+            security_group_egress: Some(vec![crate::postgres::no_egress()]),
+            ..ec2::SecurityGroup::new("VPC interface endpoints: HTTPS from the VPC only")
+        },
+    );
+    s.suppress(
+        sg,
+        Suppression::because("HTTPS from the VPC's own CIDR: every task in the VPC calls these endpoints, and the endpoints only answer AWS API calls")
+            .guard("SECURITY_GROUP_INGRESS_CIDR_NON_32_RULE"),
+    );
+    let subnets: Vec<Val<String>> = private_subnets.iter().map(|h| h.reference()).collect();
+    let mut out = Vec::new();
+    for (service, stem) in INTERFACE_ENDPOINTS {
+        out.push(s.add(
+            &format!("{stem}Endpoint"),
+            ec2::VpcEndpoint {
+                service_name: Some(sub!(
+                    "com.amazonaws.",
+                    pseudo::region(),
+                    format!(".{service}")
+                )),
+                vpc_endpoint_type: Some(ec2::vpc_endpoint::VpcEndpointType::Interface.into()),
+                private_dns_enabled: Some(true.into()),
+                subnet_ids: Some(subnets.clone().into()),
+                security_group_ids: Some(vec![sg.attr_group_id()].into()),
+                ..ec2::VpcEndpoint::new(vpc_id.clone())
+            },
+        ));
+    }
+    let tables: Vec<Val<String>> = private_route_tables.iter().map(|h| h.reference()).collect();
+    out.push(s.add(
+        "S3Endpoint",
+        ec2::VpcEndpoint {
+            service_name: Some(sub!("com.amazonaws.", pseudo::region(), ".s3")),
+            vpc_endpoint_type: Some(ec2::vpc_endpoint::VpcEndpointType::Gateway.into()),
+            route_table_ids: Some(tables.into()),
+            ..ec2::VpcEndpoint::new(vpc_id.clone())
+        },
+    ));
+    (sg, out)
 }
 
 struct Plan {
