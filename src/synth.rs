@@ -100,6 +100,10 @@ pub struct StackArtifact {
     pub stack_policy: Option<crate::assembly::StackPolicy>,
     /// SNS topics that receive the stack's events (applied by deploy).
     pub notification_arns: Vec<String>,
+    /// CloudWatch alarm ARNs that roll a deploy of the stack back (its rollback triggers).
+    pub rollback_alarms: Vec<String>,
+    /// Minutes CloudFormation keeps watching the alarms after the last resource is deployed.
+    pub rollback_monitoring_minutes: Option<u32>,
 }
 
 impl StackArtifact {
@@ -891,6 +895,8 @@ impl Synth<'_> {
             termination_protection: s.termination_protection,
             stack_policy: s.stack_policy.clone(),
             notification_arns: s.notification_arns.clone(),
+            rollback_alarms: s.rollback_alarms.clone(),
+            rollback_monitoring_minutes: s.rollback_monitoring_minutes,
         })
     }
 }

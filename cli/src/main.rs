@@ -24,7 +24,7 @@ use serde_json::json;
 use stackforge::assembly::CloudAssembly;
 use stackforge::cli::online;
 use stackforge::cli::{
-    exit, print_diff, BootstrapArgs, Command, DeployArgs, DestroyArgs, DiffArgs, GlobalOptions,
+    exit, print_diff, BootstrapArgs, Command, DeployArgs, DestroyArgs, DiffArgs, DriftArgs, GlobalOptions,
     Printer,
 };
 
@@ -58,6 +58,8 @@ enum Verb {
     Deploy(DeployArgs),
     /// Delete the stacks in reverse dependency order.
     Destroy(DestroyArgs),
+    /// Detect drift: show the deployed resources whose properties differ from the template.
+    Drift(DriftArgs),
     /// Create the staging bucket and repository in this account and region (once).
     Bootstrap(BootstrapArgs),
 }
@@ -211,6 +213,7 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Verb::Diff(args) => online::run(&assembly, Command::Diff(args), stacks, &dir, &mut p),
         Verb::Deploy(args) => online::run(&assembly, Command::Deploy(args), stacks, &dir, &mut p),
         Verb::Destroy(args) => online::run(&assembly, Command::Destroy(args), stacks, &dir, &mut p),
+        Verb::Drift(args) => online::run(&assembly, Command::Drift(args), stacks, &dir, &mut p),
         Verb::Bootstrap(_) => exit::OK,
     }
 }
