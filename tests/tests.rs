@@ -23,5 +23,5 @@ mod synth_output;
 mod template_checks;
 mod testing_helpers;
 mod typed;
-mod values;
 mod validation_table;
+mod values;

@@ -24,8 +24,8 @@ use serde_json::json;
 use stackforge::assembly::CloudAssembly;
 use stackforge::cli::online;
 use stackforge::cli::{
-    exit, print_diff, BootstrapArgs, Command, DeployArgs, DestroyArgs, DiffArgs, DriftArgs, GlobalOptions,
-    Printer,
+    exit, print_diff, BootstrapArgs, Command, DeployArgs, DestroyArgs, DiffArgs, DriftArgs,
+    GlobalOptions, Printer,
 };
 
 /// Deploy, diff and destroy the assembly a stackforge program writes, without compiling the

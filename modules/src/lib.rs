@@ -2,9 +2,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod alarm;
 pub mod bucket;
+pub mod catalogue;
 #[cfg(feature = "serverless")]
 pub mod code;
-pub mod catalogue;
 pub mod codes;
 pub mod connections;
 pub mod container_repository;

@@ -759,7 +759,9 @@ impl Observer for CliObserver<'_, '_> {
                 not_started,
             } => {
                 self.finish();
-                self.line("stopped after a failure; stacks already running were watched to the end:");
+                self.line(
+                    "stopped after a failure; stacks already running were watched to the end:",
+                );
                 for (stack, reason) in failed {
                     self.line(&format!("  failed: {stack}: {reason}"));
                 }

@@ -9,8 +9,8 @@ use aws_sdk_cloudformation::types::{Stack, StackStatus};
 use super::analysis::{self, Protected};
 use super::error::{Blocker, DeployError};
 use super::event::{Event, Outcome, StackReport};
-use super::schedule::{Node, Work};
 use super::monitor::Watch;
+use super::schedule::{Node, Work};
 use super::{status, Engine};
 use crate::assembly::{CloudAssembly, LoadedStack};
 

@@ -29,7 +29,10 @@ impl Engine<'_> {
             let mut child = self.child(clients);
             let name = s.entry.name.as_str();
             if child.describe(name).await?.is_none() {
-                child.note(Some(name), format!("{name}: not deployed; no drift to detect"));
+                child.note(
+                    Some(name),
+                    format!("{name}: not deployed; no drift to detect"),
+                );
                 continue;
             }
             let d = child.drift_one(name).await?;

@@ -193,7 +193,8 @@ mod tests {
 
     #[test]
     fn scoped_parameters_keep_their_scope() {
-        let p = parse_parameters(&["prod:Env=prod".into(), "prod-api:Size=3".into()]).expect("valid");
+        let p =
+            parse_parameters(&["prod:Env=prod".into(), "prod-api:Size=3".into()]).expect("valid");
         assert_eq!(p[0], ("prod:Env".to_owned(), "prod".to_owned()));
         assert!(parse_parameters(&[":x=1".into()]).is_err());
         assert!(parse_parameters(&["prod:=1".into()]).is_err());

@@ -306,7 +306,12 @@ mod tests {
 
     #[test]
     fn independent_nodes_run_two_at_a_time_and_dependencies_wait() {
-        let nodes = [node("a", &[]), node("a", &[]), node("a", &[]), node("a", &[0])];
+        let nodes = [
+            node("a", &[]),
+            node("a", &[]),
+            node("a", &[]),
+            node("a", &[0]),
+        ];
         let bounds = Bounds {
             overall: 2,
             per_environment: None,
@@ -314,16 +319,19 @@ mod tests {
         let (log, results) = run(&nodes, bounds, &[3, 1, 1, 1], &[false; 4]);
         assert_eq!(
             log,
-            [
-                "start 0", "start 1", "end 1", "start 2", "end 0", "end 2", "start 3", "end 3"
-            ]
+            ["start 0", "start 1", "end 1", "start 2", "end 0", "end 2", "start 3", "end 3"]
         );
         assert!(results.iter().all(|r| matches!(r, Some(Ok(())))));
     }
 
     #[test]
     fn a_failure_stops_new_starts_and_running_nodes_finish() {
-        let nodes = [node("a", &[]), node("a", &[]), node("a", &[]), node("a", &[])];
+        let nodes = [
+            node("a", &[]),
+            node("a", &[]),
+            node("a", &[]),
+            node("a", &[]),
+        ];
         let bounds = Bounds {
             overall: 2,
             per_environment: None,
@@ -337,7 +345,12 @@ mod tests {
 
     #[test]
     fn the_environment_bound_holds_within_the_overall_one() {
-        let nodes = [node("a", &[]), node("a", &[]), node("b", &[]), node("b", &[])];
+        let nodes = [
+            node("a", &[]),
+            node("a", &[]),
+            node("b", &[]),
+            node("b", &[]),
+        ];
         let bounds = Bounds {
             overall: 3,
             per_environment: Some(1),

@@ -6,3 +6,4 @@ mod examples;
 mod mocks;
 mod moto;
 mod orders_api;
+mod scale;
