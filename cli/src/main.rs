@@ -73,7 +73,10 @@ fn main() -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: the progress spinner's tick thread writes to stderr
+    // too, and a lock held here would block it for ever (and the next spinner update
+    // with it, found by the tmux tests).
+    let mut err = std::io::stderr();
     let code = run(cli, &mut out, &mut err);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -401,7 +401,10 @@ pub fn run_with<O: Args>(build: impl FnOnce(&O) -> App) -> ExitCode {
 /// What [`run!`](crate::run) expands to.
 pub fn run_program<O: Args>(program: Program, build: impl FnOnce(&O) -> App) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: the progress spinner's tick thread writes to stderr
+    // too, and a lock held here would block it for ever (and the next spinner update
+    // with it, found by the tmux tests).
+    let mut err = std::io::stderr();
     let code = run_program_from::<O>(program, std::env::args_os(), build, &mut out, &mut err);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
