@@ -94,7 +94,14 @@ impl Example {
         } else {
             "direct"
         };
-        let direct = ["deploy", "--yes", "--method", method, "--poll-interval", "0.2"];
+        let direct = [
+            "deploy",
+            "--yes",
+            "--method",
+            method,
+            "--poll-interval",
+            "0.2",
+        ];
         self.must(
             "bootstrap",
             self.cli(&["bootstrap", "--yes", "--poll-interval", "0.2"], &[]),
@@ -139,7 +146,10 @@ fn main() {
         ("AWS_SECRET_ACCESS_KEY", "testing"),
         ("AWS_REGION", "us-east-1"),
         ("AWS_CONFIG_FILE", "/nonexistent/stackforge-bench-config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/stackforge-bench-credentials"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/stackforge-bench-credentials",
+        ),
         ("AWS_EC2_METADATA_DISABLED", "true"),
     ] {
         std::env::set_var(k, v);
@@ -150,17 +160,18 @@ fn main() {
         .nth(1)
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
-    let example = |name: &'static str,
-                   run: fn(Vec<String>) -> (i32, String, String),
-                   stacks: &'static [&'static str],
-                   image: Option<(&'static str, &'static str, &'static str)>| Example {
-        name,
-        run,
-        stacks,
-        image,
-        moto: Moto::start(),
-        dir: tempdir(&format!("bench-{name}")),
-    };
+    let example =
+        |name: &'static str,
+         run: fn(Vec<String>) -> (i32, String, String),
+         stacks: &'static [&'static str],
+         image: Option<(&'static str, &'static str, &'static str)>| Example {
+            name,
+            run,
+            stacks,
+            image,
+            moto: Moto::start(),
+            dir: tempdir(&format!("bench-{name}")),
+        };
     let examples = [
         example(
             "fargate-app",
@@ -217,7 +228,10 @@ fn main() {
             samples.push(total);
         }
     }
-    println!("no-op redeploy of {} examples ({stacks} stacks), {rounds} rounds:", examples.len());
+    println!(
+        "no-op redeploy of {} examples ({stacks} stacks), {rounds} rounds:",
+        examples.len()
+    );
     for (concurrency, mut samples) in times {
         samples.sort();
         let median = samples[samples.len() / 2];

@@ -483,6 +483,9 @@ impl Observer for Both<'_, '_> {
     }
 }
 
+/// What a run gives back: the outcomes (or the error), the text printed, the events.
+type Run = (Result<Vec<(String, Outcome)>, DeployError>, String, Vec<Event>);
+
 enum Verb {
     Deploy,
     Destroy,
@@ -497,11 +500,7 @@ fn run(
     default: &Fake,
     environments: &[(&str, &Fake)],
     options: Options,
-) -> (
-    Result<Vec<(String, Outcome)>, DeployError>,
-    String,
-    Vec<Event>,
-) {
+) -> Run {
     let assembly = CloudAssembly::from_synth(&app.synth().expect("the test app synthesizes"));
     let mut out = Vec::new();
     let mut err = Vec::new();
