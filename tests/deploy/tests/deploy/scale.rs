@@ -484,7 +484,11 @@ impl Observer for Both<'_, '_> {
 }
 
 /// What a run gives back: the outcomes (or the error), the text printed, the events.
-type Run = (Result<Vec<(String, Outcome)>, DeployError>, String, Vec<Event>);
+type Run = (
+    Result<Vec<(String, Outcome)>, DeployError>,
+    String,
+    Vec<Event>,
+);
 
 enum Verb {
     Deploy,
