@@ -197,4 +197,45 @@ mod tests {
         assert!(check_notification_arn("alerts", 0).is_err());
         assert!(check_notification_arn("arn:aws:sns:us-east-1:123456789012:alerts", 5).is_err());
     }
+
+    #[test]
+    fn rollback_alarms_must_be_cloudwatch_alarms_and_at_most_five() {
+        let ok = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors";
+        assert!(check_rollback_alarm(ok, 0).is_ok());
+        assert!(check_rollback_alarm(ok, 5).is_err());
+        for bad in [
+            "arn:aws:sns:eu-west-1:123456789012:alarm:x",
+            "arn:aws:cloudwatch:eu-west-1:123456789012:dashboard:x",
+            "arn:aws:cloudwatch:eu-west-1:1234:alarm:x",
+            "api-errors",
+        ] {
+            assert!(check_rollback_alarm(bad, 0).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rollback_settings_reach_the_manifest_and_bad_ones_are_sfa020() {
+        let app = crate::App::new();
+        let mut s = app.stack("api");
+        s.add_raw("Topic", crate::Raw::new("AWS::SNS::Topic"));
+        s.add_rollback_alarm("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors");
+        s.set_rollback_monitoring_minutes(15);
+        let a = app.synth().expect("valid");
+        let m = a.manifest();
+        assert_eq!(
+            m["stacks"][0]["rollback_alarms"],
+            serde_json::json!(["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors"])
+        );
+        assert_eq!(m["stacks"][0]["rollback_monitoring_minutes"], 15);
+
+        let app = crate::App::new();
+        let mut s = app.stack("api");
+        s.add_raw("Topic", crate::Raw::new("AWS::SNS::Topic"));
+        s.add_rollback_alarm("arn:aws:sns:eu-west-1:123456789012:topic");
+        s.set_rollback_monitoring_minutes(181);
+        let err = app.synth().expect_err("invalid");
+        assert_eq!(err.codes(), [codes::INVALID_STACK_SETTING]);
+        // Both reported, in one pass.
+        assert_eq!(err.diagnostics().len(), 2, "{:?}", err.diagnostics());
+    }
 }
