@@ -538,6 +538,36 @@ fn a_reference_across_accounts_is_sf020_with_both_stacks() {
 }
 
 #[test]
+fn a_reference_across_regions_of_one_account_is_sf020_with_both_stacks() {
+    // The two environments of the deploy engine's scale tests: same account, two regions.
+    let app = App::new();
+    let env = |name: &str, region: &str| {
+        app.environment(
+            name,
+            EnvironmentProps {
+                account: Some("123456789012".into()),
+                region: Some(region.into()),
+                ..Default::default()
+            },
+        )
+    };
+    let mut dev = env("dev", "us-east-1").stack("web");
+    let topic = dev.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
+    let mut prod = env("prod", "eu-west-1").stack("api");
+    prod.add_raw(
+        "Sub",
+        Raw::new("AWS::SNS::Subscription").prop("TopicArn", topic.reference()),
+    );
+    let err = app.synth().unwrap_err();
+    assert_eq!(err.codes(), [stackforge::diag::codes::CROSS_ENVIRONMENT]);
+    let d = &err.diagnostics()[0];
+    let m = &d.message;
+    assert!(m.contains("prod-api") && m.contains("dev-web"), "{m}");
+    assert!(m.contains("region eu-west-1 vs us-east-1"), "{m}");
+    assert!(d.help.contains("parameter"), "{}", d.help);
+}
+
+#[test]
 fn an_invalid_environment_is_sf017() {
     let app = App::new();
     app.environment(

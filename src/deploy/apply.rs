@@ -196,6 +196,11 @@ impl Engine<'_> {
                 .collect();
             let mut child = self.child(g.clients.clone());
             child.check_dependencies(&mine).await?;
+            if stacks.len() > 1 {
+                // Before anything runs: with stacks running at once, a stack's own check
+                // could otherwise see an importer before or after that importer's update.
+                child.check_dropped_exports(&mine).await?;
+            }
             child.publish_assets(assembly, &mine, &g.identity).await?;
         }
         for s in &stacks {

@@ -178,6 +178,20 @@ impl Engine<'_> {
     }
 
     /// Refuses a template that drops an export another stack still imports.
+    /// [`Self::check_exports`] for every stack of a run that exists, before any of them
+    /// starts: the same answer whatever order the stacks then run in.
+    pub(crate) async fn check_dropped_exports(
+        &mut self,
+        stacks: &[&LoadedStack],
+    ) -> Result<(), DeployError> {
+        for s in stacks {
+            if let Some(st) = self.describe(&s.entry.name).await? {
+                self.check_exports(s, &st).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn check_exports(
         &mut self,
         s: &LoadedStack,
