@@ -170,30 +170,4 @@ mod tests {
             assert!(check_rollback_alarm(bad, 0).is_err(), "{bad}");
         }
     }
-
-    #[test]
-    fn rollback_settings_reach_the_manifest_and_bad_ones_are_sfa020() {
-        let app = crate::App::new();
-        let mut s = app.stack("api");
-        s.add_raw("Topic", crate::Raw::new("AWS::SNS::Topic"));
-        s.add_rollback_alarm("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors");
-        s.set_rollback_monitoring_minutes(15);
-        let a = app.synth().expect("valid");
-        let m = a.manifest();
-        assert_eq!(
-            m["stacks"][0]["rollback_alarms"],
-            serde_json::json!(["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors"])
-        );
-        assert_eq!(m["stacks"][0]["rollback_monitoring_minutes"], 15);
-
-        let app = crate::App::new();
-        let mut s = app.stack("api");
-        s.add_raw("Topic", crate::Raw::new("AWS::SNS::Topic"));
-        s.add_rollback_alarm("arn:aws:sns:eu-west-1:123456789012:topic");
-        s.set_rollback_monitoring_minutes(181);
-        let err = app.synth().expect_err("invalid");
-        assert_eq!(err.codes(), [codes::INVALID_STACK_SETTING]);
-        // Both reported, in one pass.
-        assert_eq!(err.diagnostics().len(), 2, "{:?}", err.diagnostics());
-    }
 }
