@@ -48,7 +48,9 @@ pub mod validate;
 pub mod value;
 mod walk;
 
-pub use app::{App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope};
+pub use app::{
+    App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope, Suppression,
+};
 pub use assembly::{Assembly, EnvironmentArtifact, StackArtifact};
 /// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own
 /// `#[derive(clap::Args)]` options, without a separate clap dependency to keep in step.

@@ -9,6 +9,7 @@ mod common;
 mod composability;
 mod corpus;
 mod depth;
+mod docs_links;
 mod examples;
 mod fargate_app;
 mod graph;

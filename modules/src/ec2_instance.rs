@@ -329,10 +329,11 @@ impl Ec2Instance {
         };
         let instance = s.add("Instance", instance);
         if props.public_ip {
-            s.skip_checkov(
+            s.suppress(
                 instance,
-                "CKV_AWS_88",
-                "public_ip was requested: the instance serves the web directly and needs a public DNS name; SSH/RDP stay closed unless admin_cidr is set",
+                stackforge::Suppression::because("public_ip was requested: the instance serves the web directly and needs a public DNS name; SSH/RDP stay closed unless admin_cidr is set")
+                    .checkov("CKV_AWS_88")
+                    .guard("EC2_INSTANCE_NO_PUBLIC_IP"),
             );
         }
         Ec2Instance {
@@ -501,15 +502,29 @@ impl Ec2Fleet {
                 ingress.push(r);
             }
         }
-        let mut egress = ec2::security_group::Egress::new("-1");
-        egress.cidr_ip = Some("0.0.0.0/0".into());
-        egress.description = Some("Updates, SSM Session Manager and package mirrors".into());
+        // What the instances use: HTTPS (SSM Session Manager, AWS APIs, updates) and HTTP
+        // (package mirrors). DNS, NTP and the metadata service are link-local, which security
+        // groups do not filter.
+        let egress: Vec<_> = [
+            (443, "HTTPS out: SSM Session Manager, AWS APIs and updates"),
+            (80, "HTTP out: package mirrors"),
+        ]
+        .into_iter()
+        .map(|(port, why)| {
+            let mut e = ec2::security_group::Egress::new("tcp");
+            e.cidr_ip = Some("0.0.0.0/0".into());
+            e.from_port = Some(port.into());
+            e.to_port = Some(port.into());
+            e.description = Some(why.into());
+            e
+        })
+        .collect();
         let security_group = s.add(
             "SecurityGroup",
             ec2::SecurityGroup {
                 vpc_id: Some(vpc_id),
                 security_group_ingress: Some(ingress),
-                security_group_egress: Some(vec![egress]),
+                security_group_egress: Some(egress),
                 ..ec2::SecurityGroup::new("Fleet: public web ports; no SSH/RDP from the world")
             },
         );
@@ -526,10 +541,12 @@ impl Ec2Fleet {
             }
         }
         if props.public_ports.contains(&80) {
-            s.skip_checkov(
+            s.suppress(
                 security_group,
-                "CKV_AWS_260",
-                "HTTP (80) is open to the world on purpose (public_ports): the fleet serves the web; SSH/RDP are never in public_ports without allow_world_admin",
+                stackforge::Suppression::because("HTTP (80) is open to the world on purpose (public_ports): the fleet serves the web; SSH/RDP are never in public_ports without allow_world_admin")
+                    .checkov("CKV_AWS_260")
+                    .guard("EC2_SECURITY_GROUP_INGRESS_OPEN_TO_WORLD_RULE")
+                    .guard("SECURITY_GROUP_INGRESS_CIDR_NON_32_RULE"),
             );
         }
         let role = InstanceRole::new(&mut s, "InstanceRole", &[]);
