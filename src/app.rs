@@ -1820,6 +1820,48 @@ impl<'a> Scope<'a> {
         });
     }
 
+    /// A rollback trigger: a CloudWatch alarm (its ARN) that, if it goes to ALARM while a
+    /// deploy of this stack runs (or during the monitoring time after it), makes
+    /// CloudFormation roll the deploy back. At most five per stack; the alarm must exist
+    /// before the deploy starts, so an alarm from a monitoring stack or another app (the
+    /// modules' `Alarm` in a stack deployed earlier), not one this stack creates. Default:
+    /// none.
+    pub fn add_rollback_alarm(&mut self, arn: impl Into<String>) {
+        let arn = arn.into();
+        let count = self.with_stack(|s| s.rollback_alarms.len());
+        if let Err((message, help)) = crate::assembly::check_rollback_alarm(&arn, count) {
+            self.error(
+                crate::assembly::codes::INVALID_STACK_SETTING,
+                "",
+                None,
+                message,
+                help,
+            );
+            return;
+        }
+        self.with_stack(|s| {
+            if !s.rollback_alarms.contains(&arn) {
+                s.rollback_alarms.push(arn);
+            }
+        });
+    }
+
+    /// How long CloudFormation keeps watching the rollback alarms after the last resource is
+    /// deployed, in minutes (0–180). Default: `None` (CloudFormation's default, 0).
+    pub fn set_rollback_monitoring_minutes(&mut self, minutes: u32) {
+        if minutes > 180 {
+            self.error(
+                crate::assembly::codes::INVALID_STACK_SETTING,
+                "",
+                None,
+                format!("rollback monitoring time {minutes} minutes is over 180"),
+                "CloudFormation accepts 0 to 180 minutes",
+            );
+            return;
+        }
+        self.with_stack(|s| s.rollback_monitoring_minutes = Some(minutes));
+    }
+
     /// Adds a file asset (a zip, such as a function's code) to the assembly: synth writes it to
     /// `assets/<sha256>.zip` and lists it in the manifest, and the deploy engine uploads it to
     /// the staging bucket before this stack deploys. Returns where the stack finds it.

@@ -552,6 +552,8 @@ pub struct Stack {
     pub(crate) termination_protection: bool,
     pub(crate) stack_policy: Option<StackPolicy>,
     pub(crate) notification_arns: Vec<String>,
+    pub(crate) rollback_alarms: Vec<String>,
+    pub(crate) rollback_monitoring_minutes: Option<u32>,
 }
 
 impl Stack {
@@ -579,6 +581,8 @@ impl Stack {
             termination_protection: false,
             stack_policy: None,
             notification_arns: Vec::new(),
+            rollback_alarms: Vec::new(),
+            rollback_monitoring_minutes: None,
         }
     }
     /// The full stack name (environment prefix included).

@@ -801,6 +801,8 @@ impl Synth<'_> {
             termination_protection: s.termination_protection,
             stack_policy: s.stack_policy.clone(),
             notification_arns: s.notification_arns.clone(),
+            rollback_alarms: s.rollback_alarms.clone(),
+            rollback_monitoring_minutes: s.rollback_monitoring_minutes,
         })
     }
 }

@@ -539,6 +539,65 @@ fn a_reference_across_accounts_is_sf020_with_both_stacks() {
 }
 
 #[test]
+fn a_reference_across_regions_of_one_account_is_sf020_with_both_stacks() {
+    // The two environments of the deploy engine's scale tests: same account, two regions.
+    let app = App::new();
+    let env = |name: &str, region: &str| {
+        app.environment(
+            name,
+            EnvironmentProps {
+                account: Some("123456789012".into()),
+                region: Some(region.into()),
+                ..Default::default()
+            },
+        )
+    };
+    let mut dev = env("dev", "us-east-1").stack("web");
+    let topic = dev.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
+    let mut prod = env("prod", "eu-west-1").stack("api");
+    prod.add_raw(
+        "Sub",
+        Raw::new("AWS::SNS::Subscription").prop("TopicArn", topic.reference()),
+    );
+    let err = app.synth().unwrap_err();
+    assert_eq!(err.codes(), [stackforge::diag::codes::CROSS_ENVIRONMENT]);
+    let d = &err.diagnostics()[0];
+    let m = &d.message;
+    assert!(m.contains("prod-api") && m.contains("dev-web"), "{m}");
+    assert!(m.contains("region eu-west-1 vs us-east-1"), "{m}");
+    assert!(d.help.contains("parameter"), "{}", d.help);
+}
+
+#[test]
+fn rollback_settings_reach_the_manifest_and_bad_ones_are_sfa020() {
+    let app = App::new();
+    let mut s = app.stack("api");
+    s.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
+    s.add_rollback_alarm("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors");
+    s.set_rollback_monitoring_minutes(15);
+    let a = app.synth().expect("valid");
+    let m = a.manifest();
+    assert_eq!(
+        m["stacks"][0]["rollback_alarms"],
+        serde_json::json!(["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors"])
+    );
+    assert_eq!(m["stacks"][0]["rollback_monitoring_minutes"], 15);
+
+    let app = App::new();
+    let mut s = app.stack("api");
+    s.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
+    s.add_rollback_alarm("arn:aws:sns:eu-west-1:123456789012:topic");
+    s.set_rollback_monitoring_minutes(181);
+    let err = app.synth().unwrap_err();
+    assert_eq!(
+        err.codes(),
+        [stackforge::assembly::codes::INVALID_STACK_SETTING]
+    );
+    // Both reported, in one pass.
+    assert_eq!(err.diagnostics().len(), 2, "{:?}", err.diagnostics());
+}
+
+#[test]
 fn an_invalid_environment_is_sf017() {
     let app = App::new();
     app.environment(

@@ -27,8 +27,8 @@ use serde_json::json;
 use stackforge::assembly::CloudAssembly;
 use stackforge::cli::online;
 use stackforge::cli::{
-    exit, print_diff, BootstrapArgs, Command, DeployArgs, DestroyArgs, DiffArgs, GlobalOptions,
-    Printer,
+    exit, print_diff, BootstrapArgs, Command, DeployArgs, DestroyArgs, DiffArgs, DriftArgs,
+    GlobalOptions, Printer,
 };
 
 /// Deploy, diff and destroy the assembly a stackforge program writes, without compiling the
@@ -61,6 +61,8 @@ enum Verb {
     Deploy(DeployArgs),
     /// Delete the stacks in reverse dependency order.
     Destroy(DestroyArgs),
+    /// Detect drift: show the deployed resources whose properties differ from the template.
+    Drift(DriftArgs),
     /// Create the staging bucket and repository in this account and region (once).
     Bootstrap(BootstrapArgs),
     /// Write a self-contained HTML report of the assembly: network, exposure, access,
@@ -80,7 +82,10 @@ fn main() -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: the progress spinner's tick thread writes to stderr
+    // too, and a lock held here would block it for ever (and the next spinner update
+    // with it, found by the tmux tests).
+    let mut err = std::io::stderr();
     let code = run(cli, &mut out, &mut err);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -240,6 +245,7 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Verb::Diff(args) => online::run(&assembly, Command::Diff(args), stacks, &dir, &mut p),
         Verb::Deploy(args) => online::run(&assembly, Command::Deploy(args), stacks, &dir, &mut p),
         Verb::Destroy(args) => online::run(&assembly, Command::Destroy(args), stacks, &dir, &mut p),
+        Verb::Drift(args) => online::run(&assembly, Command::Drift(args), stacks, &dir, &mut p),
         Verb::Bootstrap(_) | Verb::Report(_) | Verb::Init(_) => exit::OK,
     }
 }

@@ -77,6 +77,10 @@ pub struct StackArtifact {
     pub stack_policy: Option<StackPolicy>,
     /// SNS topics that receive the stack's events (applied by deploy).
     pub notification_arns: Vec<String>,
+    /// CloudWatch alarm ARNs that roll a deploy of the stack back (its rollback triggers).
+    pub rollback_alarms: Vec<String>,
+    /// Minutes CloudFormation keeps watching the alarms after the last resource is deployed.
+    pub rollback_monitoring_minutes: Option<u32>,
 }
 
 impl StackArtifact {

@@ -100,6 +100,13 @@ pub struct StackEntry {
     /// SNS topics that receive the stack's events.
     #[serde(default)]
     pub notification_arns: Vec<String>,
+    /// CloudWatch alarm ARNs that roll a deploy of the stack back (rollback triggers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollback_alarms: Vec<String>,
+    /// Minutes CloudFormation watches the rollback alarms after the last resource (0–180;
+    /// `None`: CloudFormation's default, 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_monitoring_minutes: Option<u32>,
 }
 
 /// A pre-deploy check.
@@ -208,6 +215,8 @@ impl StackEntry {
             termination_protection: s.termination_protection,
             stack_policy: s.stack_policy.as_ref().map(|p| p.resolve(&s.template)),
             notification_arns: s.notification_arns.clone(),
+            rollback_alarms: s.rollback_alarms.clone(),
+            rollback_monitoring_minutes: s.rollback_monitoring_minutes,
         }
     }
 }

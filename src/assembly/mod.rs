@@ -77,6 +77,36 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Checks one notification ARN (`existing` are already set): `Err((message, help))`.
+/// At most this many rollback triggers per stack (CloudFormation's limit).
+pub const MAX_ROLLBACK_ALARMS: usize = 5;
+
+/// Checks a rollback trigger: a CloudWatch alarm ARN, at most five per stack.
+pub(crate) fn check_rollback_alarm(arn: &str, existing: usize) -> Result<(), (String, String)> {
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    let ok = parts.len() == 7
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "cloudwatch"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5] == "alarm"
+        && !parts[6].is_empty();
+    if !ok {
+        return Err((
+            format!("rollback trigger `{arn}` is not a CloudWatch alarm ARN"),
+            "use `arn:aws:cloudwatch:<region>:<account>:alarm:<name>` of an alarm that exists before the deploy (an alarm the same deploy creates cannot be a trigger)".to_owned(),
+        ));
+    }
+    if existing >= MAX_ROLLBACK_ALARMS {
+        return Err((
+            format!("more than {MAX_ROLLBACK_ALARMS} rollback alarms"),
+            "CloudFormation accepts at most 5 rollback triggers per stack; combine alarms with a composite alarm".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_notification_arn(arn: &str, existing: usize) -> Result<(), (String, String)> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let ok = parts.len() == 6
@@ -124,5 +154,20 @@ mod tests {
         assert!(check_notification_arn("arn:aws:sqs:us-east-1:123456789012:q", 0).is_err());
         assert!(check_notification_arn("alerts", 0).is_err());
         assert!(check_notification_arn("arn:aws:sns:us-east-1:123456789012:alerts", 5).is_err());
+    }
+
+    #[test]
+    fn rollback_alarms_must_be_cloudwatch_alarms_and_at_most_five() {
+        let ok = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:api-errors";
+        assert!(check_rollback_alarm(ok, 0).is_ok());
+        assert!(check_rollback_alarm(ok, 5).is_err());
+        for bad in [
+            "arn:aws:sns:eu-west-1:123456789012:alarm:x",
+            "arn:aws:cloudwatch:eu-west-1:123456789012:dashboard:x",
+            "arn:aws:cloudwatch:eu-west-1:1234:alarm:x",
+            "api-errors",
+        ] {
+            assert!(check_rollback_alarm(bad, 0).is_err(), "{bad}");
+        }
     }
 }

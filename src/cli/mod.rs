@@ -218,6 +218,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Delete the stacks in reverse dependency order.
     Destroy(DestroyArgs),
+    /// Detect drift: show the deployed resources whose properties differ from the template.
+    Drift(DriftArgs),
     /// Create the staging bucket and repository in this account and region (once).
     Bootstrap(BootstrapArgs),
 }
@@ -282,6 +284,26 @@ pub enum Approval {
     AnyChange,
 }
 
+/// How many stacks run at once (deploy and destroy).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConcurrencyArgs {
+    /// Independent stacks deployed (or deleted) at once, overall (default: 4; 1 is one at a
+    /// time). A stack still waits for the stacks it depends on.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// At most this many at once within one environment (default: only the overall bound).
+    #[arg(long, value_name = "N")]
+    pub environment_concurrency: Option<usize>,
+}
+
+/// `drift` options.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DriftArgs {
+    /// AWS connection.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
 /// `deploy` options. Unset values take the engine's defaults.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DeployArgs {
@@ -300,7 +322,9 @@ pub struct DeployArgs {
     /// Give up waiting after this many seconds per stack (default: 3600).
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
-    /// Template parameters, `Key=Value` (repeatable; values are never printed).
+    /// Template parameters, `Key=Value`, or `SCOPE:Key=Value` for the stacks of one
+    /// environment (`prod:Size=3`) or one stack (`prod-api:Size=3`) (repeatable; values are
+    /// never printed).
     #[arg(long = "parameters", value_name = "KEY=VALUE")]
     pub parameters: Vec<String>,
     /// Stack tags on top of the app's, `Key=Value` (repeatable).
@@ -315,6 +339,16 @@ pub struct DeployArgs {
     /// Seconds between polls of stack events (default: 1).
     #[arg(long, value_name = "SECONDS")]
     pub poll_interval: Option<f64>,
+    /// How many stacks at once.
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
+    /// Create each change set, show it and delete it: nothing is deployed.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Leave a failed create or update as it failed (no rollback), to debug it; the next
+    /// deploy prints how to go on.
+    #[arg(long)]
+    pub no_rollback: bool,
 }
 
 /// `destroy` options.
@@ -332,6 +366,9 @@ pub struct DestroyArgs {
     /// Seconds between polls of stack events (default: 1).
     #[arg(long, value_name = "SECONDS")]
     pub poll_interval: Option<f64>,
+    /// How many stacks at once.
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
 }
 
 /// `bootstrap` options.
@@ -364,7 +401,10 @@ pub fn run_with<O: Args>(build: impl FnOnce(&O) -> App) -> ExitCode {
 /// What [`run!`](crate::run) expands to.
 pub fn run_program<O: Args>(program: Program, build: impl FnOnce(&O) -> App) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: the progress spinner's tick thread writes to stderr
+    // too, and a lock held here would block it for ever (and the next spinner update
+    // with it, found by the tmux tests).
+    let mut err = std::io::stderr();
     let code = run_program_from::<O>(program, std::env::args_os(), build, &mut out, &mut err);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -697,6 +737,7 @@ fn offline_diff(app: &App, cx: &Context<'_>, args: &DiffArgs, p: &mut Printer<'_
 fn online(_app: &App, cx: &Context<'_>, cmd: Command, p: &mut Printer<'_>) -> i32 {
     let sub = match cmd {
         Command::Diff(_) => "diff",
+        Command::Drift(_) => "drift",
         Command::Destroy(_) => "destroy",
         Command::Bootstrap(_) => "bootstrap",
         _ => "deploy",

@@ -10,7 +10,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value as Json};
 
-use super::{exit, print_diff, AwsArgs, BootstrapArgs, Command, Printer};
+use super::{exit, print_diff, AwsArgs, BootstrapArgs, Command, ConcurrencyArgs, Printer};
 use crate::assembly::CloudAssembly;
 use crate::deploy::{
     self, Approval, Connection, DeployError, Engine, Event, Method, Observer, Operation, Options,
@@ -54,6 +54,24 @@ fn seconds(name: &str, v: Option<f64>) -> Result<Option<Duration>, DeployError> 
     }
 }
 
+fn concurrency(o: &mut Options, a: &ConcurrencyArgs) -> Result<(), DeployError> {
+    for (flag, v) in [
+        ("--concurrency", a.concurrency),
+        ("--environment-concurrency", a.environment_concurrency),
+    ] {
+        if v == Some(0) {
+            return Err(DeployError::Usage {
+                message: format!("{flag} must be at least 1"),
+            });
+        }
+    }
+    if let Some(n) = a.concurrency {
+        o.concurrency = n;
+    }
+    o.environment_concurrency = a.environment_concurrency.or(o.environment_concurrency);
+    Ok(())
+}
+
 /// The engine's options for a command; unset flags keep [`Options::default`].
 pub fn options(cmd: &Command, out_dir: &Path, terminal: bool) -> Result<Options, DeployError> {
     let mut o = Options {
@@ -91,6 +109,15 @@ pub fn options(cmd: &Command, out_dir: &Path, terminal: bool) -> Result<Options,
                 o.poll_interval = p;
                 o.throttle_backoff = p.max(Duration::from_millis(100));
             }
+            concurrency(&mut o, &a.concurrency)?;
+            o.dry_run = a.dry_run;
+            o.disable_rollback = a.no_rollback;
+            if a.dry_run && a.no_rollback {
+                return Err(usage(
+                    "--dry-run deploys nothing, so --no-rollback has no effect; pass one of them"
+                        .to_owned(),
+                ));
+            }
         }
         Command::Destroy(a) => {
             o.role_arn = a.aws.role_arn.clone();
@@ -102,8 +129,10 @@ pub fn options(cmd: &Command, out_dir: &Path, terminal: bool) -> Result<Options,
                 o.poll_interval = p;
                 o.throttle_backoff = p.max(Duration::from_millis(100));
             }
+            concurrency(&mut o, &a.concurrency)?;
         }
         Command::Diff(a) => o.role_arn = a.aws.role_arn.clone(),
+        Command::Drift(a) => o.role_arn = a.aws.role_arn.clone(),
         Command::Bootstrap(a) => {
             o.role_arn = a.aws.role_arn.clone();
             o.yes = a.yes;
@@ -160,6 +189,7 @@ pub fn run(
     };
     let aws = match &cmd {
         Command::Diff(a) => a.aws.clone(),
+        Command::Drift(a) => a.aws.clone(),
         Command::Deploy(a) => a.aws.clone(),
         Command::Destroy(a) => a.aws.clone(),
         Command::Bootstrap(a) => a.aws.clone(),
@@ -168,11 +198,23 @@ pub fn run(
     let Some(rt) = runtime(p) else {
         return exit::IO;
     };
+    let started = std::time::Instant::now();
+    let mut summary: Option<Vec<deploy::StackReport>> = None;
     let mut observer = CliObserver::new(p, terminal);
     let result = rt.block_on(async {
         let clients = deploy::connect(&connection(&aws)).await?;
         let mut engine = Engine::new(clients, options, &mut observer);
+        for (name, clients) in environment_clients(assembly, &aws).await? {
+            engine = engine.with_environment(name, clients);
+        }
         match &cmd {
+            Command::Drift(_) => engine.drift(assembly, stacks).await.map(|d| {
+                if d.iter().any(|d| d.status == "DRIFTED") {
+                    exit::CHANGES
+                } else {
+                    exit::OK
+                }
+            }),
             Command::Diff(_) => engine.diff(assembly, stacks).await.map(|d| {
                 if d.iter().any(|d| !d.diff.is_empty()) {
                     exit::CHANGES
@@ -180,14 +222,75 @@ pub fn run(
                     exit::OK
                 }
             }),
-            Command::Destroy(_) => engine.destroy(assembly, stacks).await.map(|_| exit::OK),
-            _ => engine.deploy(assembly, stacks).await.map(|_| exit::OK),
+            Command::Destroy(_) => engine.destroy(assembly, stacks).await.map(|r| {
+                summary = Some(r);
+                exit::OK
+            }),
+            _ => engine.deploy(assembly, stacks).await.map(|r| {
+                summary = Some(r);
+                exit::OK
+            }),
         }
     });
     observer.finish();
+    if let Some(reports) = summary {
+        print_summary(p, &reports, started.elapsed());
+    }
     match result {
         Ok(code) => code,
         Err(e) => fail(p, &e),
+    }
+}
+
+/// Clients for each environment of the assembly that pins a region or a role: the
+/// command's connection with the environment's region, assuming its role. Environments
+/// without either use the command's clients.
+async fn environment_clients(
+    assembly: &CloudAssembly,
+    aws: &AwsArgs,
+) -> Result<Vec<(String, deploy::Clients)>, DeployError> {
+    let mut out = Vec::new();
+    for env in &assembly.manifest.environments {
+        if env.region.is_none() && env.role_arn.is_none() {
+            continue;
+        }
+        let mut c = connection(aws);
+        if env.region.is_some() {
+            c.region = env.region.clone();
+        }
+        c.assume_role = env.role_arn.clone();
+        out.push((env.name.clone(), deploy::connect(&c).await?));
+    }
+    Ok(out)
+}
+
+/// The last lines of a deploy or destroy: every stack's outcome, and the total time.
+fn print_summary(p: &mut Printer<'_>, reports: &[deploy::StackReport], elapsed: Duration) {
+    if reports.is_empty() {
+        return;
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for r in reports {
+        let o = r.outcome.as_str();
+        match counts.iter_mut().find(|(k, _)| *k == o) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((o, 1)),
+        }
+    }
+    let counts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    p.line(&format!(
+        "done: {} stack(s) ({}) in {:.1}s",
+        reports.len(),
+        counts.join(", "),
+        elapsed.as_secs_f64()
+    ));
+    for r in reports {
+        p.line(&format!(
+            "  {:<40} {:<11} {}",
+            r.stack,
+            r.outcome.as_str(),
+            crate::deploy::status::name(r.status.as_ref())
+        ));
     }
 }
 
@@ -222,6 +325,8 @@ pub struct CliObserver<'p, 'w> {
     p: &'p mut Printer<'w>,
     terminal: bool,
     bar: Option<ProgressBar>,
+    /// The status line of each stack in flight (several when stacks run at once).
+    in_flight: std::collections::BTreeMap<String, String>,
 }
 
 impl<'p, 'w> CliObserver<'p, 'w> {
@@ -231,6 +336,7 @@ impl<'p, 'w> CliObserver<'p, 'w> {
             p,
             terminal,
             bar: None,
+            in_flight: std::collections::BTreeMap::new(),
         }
     }
 
@@ -458,6 +564,26 @@ pub fn event_json(e: &Event) -> Option<(&'static str, Json, bool)> {
             json!({"stack": r.stack, "outcome": r.outcome.as_str(), "status": r.status.as_ref().map(|s| s.as_str()), "outputs": r.outputs, "elapsed_s": secs(&r.elapsed)}),
             true,
         ),
+        Event::Halted {
+            failed,
+            not_started,
+        } => (
+            "halted",
+            json!({"failed": failed.iter().map(|(s, r)| json!({"stack": s, "reason": r})).collect::<Vec<_>>(), "not_started": not_started}),
+            true,
+        ),
+        Event::Drift(d) => (
+            "drift",
+            json!({
+                "stack": d.stack,
+                "status": d.status,
+                "resources": d.resources.iter().map(|r| json!({
+                    "logical_id": r.logical_id, "type": r.resource_type, "physical_id": r.physical_id, "status": r.status,
+                    "differences": r.differences.iter().map(|p| json!({"path": p.path, "expected": p.expected, "actual": p.actual, "kind": p.kind})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            }),
+            true,
+        ),
     })
 }
 
@@ -560,11 +686,18 @@ impl Observer for CliObserver<'_, '_> {
                 stack,
                 status,
                 elapsed,
-            } => self.progress(format!(
-                "{stack}: {} ({}s)",
-                crate::deploy::status::name(status.as_ref()),
-                elapsed.as_secs()
-            )),
+            } => {
+                self.in_flight.insert(
+                    stack.clone(),
+                    format!(
+                        "{stack}: {} ({}s)",
+                        crate::deploy::status::name(status.as_ref()),
+                        elapsed.as_secs()
+                    ),
+                );
+                let all: Vec<&str> = self.in_flight.values().map(String::as_str).collect();
+                self.progress(all.join("  |  "));
+            }
             Event::SettingApplied { stack, setting } => {
                 self.line(&format!("{stack}: set {}", setting.as_str()))
             }
@@ -588,6 +721,7 @@ impl Observer for CliObserver<'_, '_> {
                 status,
                 first_failure,
             } => {
+                self.in_flight.remove(stack);
                 self.finish();
                 if let Some(f) = first_failure {
                     self.line(&format!("{stack}: first failure: {f}"));
@@ -600,6 +734,7 @@ impl Observer for CliObserver<'_, '_> {
                 self.line(&format!("{stack}: rollback outcome: {status}{hint}"));
             }
             Event::Finished(r) => {
+                self.in_flight.remove(&r.stack);
                 self.finish();
                 match r.outcome {
                     Outcome::Created | Outcome::Updated | Outcome::Deleted => self.line(&format!(
@@ -610,8 +745,51 @@ impl Observer for CliObserver<'_, '_> {
                     )),
                     _ => {}
                 }
+                if r.outcome == Outcome::DryRun {
+                    self.line(&format!(
+                        "{}: dry run: change set deleted, nothing changed",
+                        r.stack
+                    ));
+                }
                 for (k, v) in &r.outputs {
                     self.line(&format!("  {}.{k} = {v}", r.stack));
+                }
+            }
+            Event::Halted {
+                failed,
+                not_started,
+            } => {
+                self.finish();
+                self.line(
+                    "stopped after a failure; stacks already running were watched to the end:",
+                );
+                for (stack, reason) in failed {
+                    self.line(&format!("  failed: {stack}: {reason}"));
+                }
+                if !not_started.is_empty() {
+                    self.line(&format!("  not started: {}", not_started.join(", ")));
+                }
+            }
+            Event::Drift(d) => {
+                self.finish();
+                self.line(&format!("{}: {}", d.stack, d.status));
+                for r in &d.resources {
+                    self.line(&format!(
+                        "  [{}] {} {} ({})",
+                        r.status,
+                        r.resource_type,
+                        r.logical_id,
+                        r.physical_id.as_deref().unwrap_or("-")
+                    ));
+                    for p in &r.differences {
+                        self.line(&format!(
+                            "      {} {}: expected {} actual {}",
+                            p.kind,
+                            p.path,
+                            clip(&p.expected, 120),
+                            clip(&p.actual, 120)
+                        ));
+                    }
                 }
             }
         }

@@ -4,14 +4,17 @@
 
 use std::time::Instant;
 
-use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, Tag};
+use aws_sdk_cloudformation::types::{
+    Capability, Parameter, RollbackConfiguration, RollbackTrigger, Stack, Tag,
+};
 use serde_json::Value as Json;
 
 use super::analysis;
 use super::error::DeployError;
-use super::event::{Event, Outcome, StackReport};
+use super::event::{Outcome, StackReport};
 use super::monitor::Watch;
 use super::options::Method;
+use super::schedule::{Node, Work};
 use super::{status, Engine};
 use crate::assembly::{CloudAssembly, LoadedStack};
 use crate::diff::{self, SettingChange, StackSettings, TemplateDiff};
@@ -28,6 +31,8 @@ pub(crate) struct StackRequest {
     pub(crate) tags: Vec<Tag>,
     pub(crate) role_arn: Option<String>,
     pub(crate) notification_arns: Vec<String>,
+    /// The stack's rollback triggers (`None`: none set).
+    pub(crate) rollback: Option<RollbackConfiguration>,
 }
 
 /// Sets a [`StackRequest`] on any of the three request builders (they share these setters).
@@ -42,6 +47,7 @@ macro_rules! with_request {
             .set_tags(Some($r.tags.clone()))
             .set_role_arn($r.role_arn.clone())
             .set_notification_arns(Some($r.notification_arns.clone()))
+            .set_rollback_configuration($r.rollback.clone())
     };
 }
 pub(crate) use with_request;
@@ -75,10 +81,14 @@ impl Plan<'_> {
 }
 
 /// The parameters to send: `--parameters` values for the template's parameters, and the
-/// previous value for those the deployed stack already has.
+/// previous value for those the deployed stack already has. A value scoped to the stack
+/// (`prod-api:Key=V`) wins over one scoped to its environment (`prod:Key=V`), which wins over
+/// an unscoped one (`Key=V`).
 pub(crate) fn parameters(
     template: &Json,
     given: &[(String, String)],
+    stack: &str,
+    environment: Option<&str>,
     existing: Option<&Stack>,
 ) -> Vec<Parameter> {
     let declared = template
@@ -86,9 +96,20 @@ pub(crate) fn parameters(
         .and_then(Json::as_object)
         .into_iter()
         .flat_map(|m| m.keys());
+    let lookup = |k: &str| {
+        let scoped = |scope: &str| {
+            given
+                .iter()
+                .find(|(pk, _)| pk.split_once(':') == Some((scope, k)))
+        };
+        scoped(stack)
+            .or_else(|| environment.and_then(scoped))
+            .or_else(|| given.iter().find(|(pk, _)| pk == k))
+            .map(|(_, v)| v)
+    };
     let mut out = Vec::new();
     for k in declared {
-        if let Some((_, v)) = given.iter().find(|(pk, _)| pk == k) {
+        if let Some(v) = lookup(k) {
             out.push(
                 Parameter::builder()
                     .parameter_key(k)
@@ -111,6 +132,32 @@ pub(crate) fn parameters(
     out
 }
 
+/// The rollback configuration of a stack: its alarms as triggers and the monitoring time
+/// (`None` when neither is set, so a deployed stack keeps what it has).
+pub(crate) fn rollback_configuration(
+    alarms: &[String],
+    minutes: Option<u32>,
+) -> Option<RollbackConfiguration> {
+    if alarms.is_empty() && minutes.is_none() {
+        return None;
+    }
+    let triggers = alarms
+        .iter()
+        .map(|arn| {
+            RollbackTrigger::builder()
+                .arn(arn)
+                .r#type("AWS::CloudWatch::Alarm")
+                .build()
+        })
+        .collect();
+    Some(
+        RollbackConfiguration::builder()
+            .set_rollback_triggers(Some(triggers))
+            .set_monitoring_time_in_minutes(minutes.map(|m| m as i32))
+            .build(),
+    )
+}
+
 /// The capabilities a template needs (IAM, and macros for a `Transform`).
 pub(crate) fn capabilities(template: &Json) -> Vec<Capability> {
     let mut caps: Vec<Capability> = analysis::capabilities(template)
@@ -124,36 +171,68 @@ pub(crate) fn capabilities(template: &Json) -> Vec<Capability> {
 }
 
 impl Engine<'_> {
-    /// Deploys the selected stacks (all for no patterns) in dependency order: assets first,
-    /// then each stack. Writes `outputs.json` (also when a later stack fails).
+    /// Deploys the selected stacks (all for no patterns): assets first, then the stacks,
+    /// independent ones at once within [`Options::concurrency`](super::Options), each after
+    /// the stacks it depends on. Writes `outputs.json` (also when a stack fails).
     pub async fn deploy(
         &mut self,
         assembly: &CloudAssembly,
         patterns: &[String],
     ) -> Result<Vec<StackReport>, DeployError> {
-        let (id, stacks) = self.select(assembly, patterns, false).await?;
-        self.check_dependencies(&stacks).await?;
-        self.publish_assets(assembly, &stacks, &id).await?;
-        let mut reports = Vec::new();
-        for s in stacks {
-            match self.deploy_stack(s, &id.account).await {
-                Ok(r) => {
-                    self.emit(Event::Finished(r.clone()));
-                    reports.push(r);
-                }
-                Err(e) => {
-                    if !reports.is_empty() {
-                        self.write_outputs(&reports)?;
-                    }
-                    return Err(e);
-                }
+        // Selection first: a typo in --stack needs no credentials to be reported.
+        let stacks = assembly.select(patterns)?;
+        self.app_stacks = assembly
+            .stacks
+            .iter()
+            .map(|s| s.entry.name.clone())
+            .collect();
+        let groups = self.groups(&stacks).await?;
+        let mut work = Vec::new();
+        for g in &groups {
+            let mine: Vec<&LoadedStack> = stacks
+                .iter()
+                .copied()
+                .filter(|s| self.group_key(s.entry.environment.as_deref()) == g.key)
+                .collect();
+            let mut child = self.child(g.clients.clone());
+            child.check_dependencies(&mine).await?;
+            if stacks.len() > 1 {
+                // Before anything runs: with stacks running at once, a stack's own check
+                // could otherwise see an importer before or after that importer's update.
+                child.check_dropped_exports(&mine).await?;
             }
+            child.publish_assets(assembly, &mine, &g.identity).await?;
         }
+        for s in &stacks {
+            let key = self.group_key(s.entry.environment.as_deref());
+            let account = groups
+                .iter()
+                .find(|g| g.key == key)
+                .map(|g| g.identity.account.clone())
+                .unwrap_or_default();
+            work.push((Work::Deploy(s, account), key));
+        }
+        let nodes = stacks
+            .iter()
+            .map(|s| Node {
+                environment: s.entry.environment.clone(),
+                after: s
+                    .entry
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| stacks.iter().position(|x| &x.entry.name == d))
+                    .collect(),
+            })
+            .collect();
+        let (reports, error) = self.run_concurrently(work, nodes).await;
         self.write_outputs(&reports)?;
-        Ok(reports)
+        match error {
+            Some(e) => Err(e),
+            None => Ok(reports),
+        }
     }
 
-    async fn deploy_stack(
+    pub(crate) async fn deploy_stack(
         &mut self,
         s: &LoadedStack,
         account: &str,
@@ -184,7 +263,13 @@ impl Engine<'_> {
             name: name.to_owned(),
             body,
             url,
-            parameters: parameters(&s.template, &self.options.parameters, existing.as_ref()),
+            parameters: parameters(
+                &s.template,
+                &self.options.parameters,
+                name,
+                s.entry.environment.as_deref(),
+                existing.as_ref(),
+            ),
             capabilities: capabilities(&s.template),
             tags: desired
                 .tags
@@ -193,6 +278,10 @@ impl Engine<'_> {
                 .collect(),
             role_arn: self.options.role_arn.clone(),
             notification_arns: desired.notification_arns.clone(),
+            rollback: rollback_configuration(
+                &s.entry.rollback_alarms,
+                s.entry.rollback_monitoring_minutes,
+            ),
         };
         let plan = Plan {
             local: diff::diff_templates(&old, &s.template),
@@ -243,6 +332,16 @@ impl Engine<'_> {
             self.note(Some(&name), format!("{name}: no changes"));
             return self.report(&name, Outcome::NoChanges, plan.started).await;
         }
+        if self.options.dry_run {
+            self.review(
+                &name,
+                Vec::new(),
+                plan.setting_changes.clone(),
+                &plan.old,
+                &plan.old,
+            );
+            return Ok(self.report_of(&name, Outcome::DryRun, None, plan.started));
+        }
         if let Some(why) = self.review(
             &name,
             Vec::new(),
@@ -290,6 +389,8 @@ mod tests {
         let p = parameters(
             &t,
             &[("Env".into(), "prod".into()), ("Other".into(), "x".into())],
+            "s",
+            None,
             Some(&existing),
         );
         assert_eq!(p.len(), 2, "{p:?}");
@@ -297,6 +398,29 @@ mod tests {
         assert_eq!(p[0].parameter_value(), Some("prod"));
         assert_eq!(p[1].parameter_key(), Some("Size"));
         assert_eq!(p[1].use_previous_value(), Some(true));
+    }
+
+    #[test]
+    fn parameters_scoped_to_the_stack_then_the_environment_win() {
+        let t = json!({"Parameters": {"Env": {"Type": "String"}, "Size": {"Type": "Number"}}});
+        let given = [
+            ("Env".to_owned(), "any".to_owned()),
+            ("Size".to_owned(), "1".to_owned()),
+            ("prod:Env".to_owned(), "prod".to_owned()),
+            ("prod:Size".to_owned(), "2".to_owned()),
+            ("prod-api:Size".to_owned(), "3".to_owned()),
+            ("dev:Env".to_owned(), "dev".to_owned()),
+        ];
+        let values = |stack: &str, env: Option<&str>| -> Vec<String> {
+            parameters(&t, &given, stack, env, None)
+                .iter()
+                .map(|p| p.parameter_value().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(values("prod-api", Some("prod")), ["prod", "3"]);
+        assert_eq!(values("prod-web", Some("prod")), ["prod", "2"]);
+        assert_eq!(values("dev-api", Some("dev")), ["dev", "1"]);
+        assert_eq!(values("solo", None), ["any", "1"]);
     }
 
     #[test]

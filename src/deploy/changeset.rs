@@ -7,7 +7,7 @@ use aws_sdk_cloudformation::types::{ChangeSetStatus, ChangeSetType, ExecutionSta
 use super::apply::{with_request, Plan};
 use super::classify::no_changes_reason;
 use super::error::DeployError;
-use super::event::{Event, Operation, StackReport};
+use super::event::{Event, Operation, Outcome, StackReport};
 use super::monitor::Watch;
 use super::{status, Engine};
 
@@ -99,6 +99,10 @@ impl Engine<'_> {
             &plan.old,
             &plan.stack.template,
         );
+        if self.options.dry_run {
+            self.discard(&cs_id, &stack_id, creating, &name).await?;
+            return Ok(self.report_of(&name, Outcome::DryRun, None, plan.started));
+        }
         if let Some(why) = why {
             if let Err(e) = self.approve(&name, &format!("Deploy these changes to `{name}`?"), &why)
             {
@@ -114,10 +118,12 @@ impl Engine<'_> {
         let mut w = Watch::new(&name, &stack_id);
         w.started = plan.started;
         self.poll_events(&mut w, false).await?;
+        let no_rollback = self.options.disable_rollback.then_some(true);
         self.call("ExecuteChangeSet", || {
             c.execute_change_set()
                 .change_set_name(&cs_id)
                 .stack_name(&stack_id)
+                .set_disable_rollback(no_rollback)
                 .send()
         })
         .await?;

@@ -10,31 +10,45 @@ use super::analysis::{self, Protected};
 use super::error::{Blocker, DeployError};
 use super::event::{Event, Outcome, StackReport};
 use super::monitor::Watch;
+use super::schedule::{Node, Work};
 use super::{status, Engine};
 use crate::assembly::{CloudAssembly, LoadedStack};
 
 impl Engine<'_> {
-    /// Deletes the selected stacks (all for no patterns) in reverse dependency order.
+    /// Deletes the selected stacks (all for no patterns) in reverse dependency order: a
+    /// stack once every selected stack that depends on it is gone, independent ones at once
+    /// within the same bounds as deploy.
     pub async fn destroy(
         &mut self,
         assembly: &CloudAssembly,
         patterns: &[String],
     ) -> Result<Vec<StackReport>, DeployError> {
-        let (_, stacks) = self.select(assembly, patterns, true).await?;
+        let mut stacks = assembly.select(patterns)?;
+        self.app_stacks = assembly
+            .stacks
+            .iter()
+            .map(|s| s.entry.name.clone())
+            .collect();
+        stacks.reverse();
+        let groups = self.groups(&stacks).await?;
         // Look at every stack first, then ask once.
-        let mut present = Vec::new();
+        let mut present: Vec<(&LoadedStack, String)> = Vec::new();
         let mut reports = Vec::new();
         for s in &stacks {
-            match self.describe(&s.entry.name).await? {
+            let key = self.group_key(s.entry.environment.as_deref());
+            let clients = groups
+                .iter()
+                .find(|g| g.key == key)
+                .map(|g| g.clients.clone())
+                .unwrap_or_else(|| self.clients.clone());
+            let mut child = self.child(clients);
+            match child.describe(&s.entry.name).await? {
                 Some(st) => {
-                    self.check_destroy(s, &st, &stacks).await?;
-                    present.push((
-                        s.entry.name.clone(),
-                        st.stack_id().unwrap_or(&s.entry.name).to_owned(),
-                    ));
+                    child.check_destroy(s, &st, &stacks).await?;
+                    present.push((s, st.stack_id().unwrap_or(&s.entry.name).to_owned()));
                 }
                 None => {
-                    self.note(
+                    child.note(
                         Some(&s.entry.name),
                         format!("{}: not deployed", s.entry.name),
                     );
@@ -52,35 +66,65 @@ impl Engine<'_> {
             self.write_outputs(&reports)?;
             return Ok(reports);
         }
-        let names: Vec<&str> = present.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = present.iter().map(|(s, _)| s.entry.name.as_str()).collect();
         self.approve(
             names[0],
             &format!("Delete {} (in this order)?", names.join(", ")),
             &format!("destroy deletes {}", names.join(", ")),
         )?;
-        for (name, stack_id) in present {
-            let started = Instant::now();
-            let mut w = Watch::new(&name, &stack_id);
-            self.poll_events(&mut w, false).await?;
-            self.delete_stack(&name, &stack_id).await?;
-            let end = self.wait(&mut w).await?;
-            let current = status::of(end.as_ref());
-            if end.is_some() && current != Some(StackStatus::DeleteComplete) {
-                self.write_outputs(&reports)?;
-                return Err(self.failure(&name, end.as_ref(), &w.log));
-            }
-            let r = StackReport {
-                stack: name,
-                outcome: Outcome::Deleted,
-                status: Some(StackStatus::DeleteComplete),
-                outputs: BTreeMap::new(),
-                elapsed: started.elapsed(),
-            };
-            self.emit(Event::Finished(r.clone()));
-            reports.push(r);
-        }
+        // A stack waits for the selected stacks that depend on it.
+        let nodes = present
+            .iter()
+            .map(|(s, _)| Node {
+                environment: s.entry.environment.clone(),
+                after: present
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (d, _))| d.entry.dependencies.contains(&s.entry.name))
+                    .map(|(j, _)| j)
+                    .collect(),
+            })
+            .collect();
+        let work = present
+            .iter()
+            .map(|(s, id)| {
+                (
+                    Work::Delete(s.entry.name.clone(), id.clone()),
+                    self.group_key(s.entry.environment.as_deref()),
+                )
+            })
+            .collect();
+        let (done, error) = self.run_concurrently(work, nodes).await;
+        reports.extend(done);
         self.write_outputs(&reports)?;
-        Ok(reports)
+        match error {
+            Some(e) => Err(e),
+            None => Ok(reports),
+        }
+    }
+
+    /// Deletes one stack and waits until it is gone.
+    pub(crate) async fn delete_one(
+        &mut self,
+        name: &str,
+        stack_id: &str,
+    ) -> Result<StackReport, DeployError> {
+        let started = Instant::now();
+        let mut w = Watch::new(name, stack_id);
+        self.poll_events(&mut w, false).await?;
+        self.delete_stack(name, stack_id).await?;
+        let end = self.wait(&mut w).await?;
+        let current = status::of(end.as_ref());
+        if end.is_some() && current != Some(StackStatus::DeleteComplete) {
+            return Err(self.failure(name, end.as_ref(), &w.log));
+        }
+        Ok(StackReport {
+            stack: name.to_owned(),
+            outcome: Outcome::Deleted,
+            status: Some(StackStatus::DeleteComplete),
+            outputs: BTreeMap::new(),
+            elapsed: started.elapsed(),
+        })
     }
 
     /// Everything that would make the delete fail, as one error with every remedy; notes what

@@ -30,14 +30,20 @@ impl Engine<'_> {
                 self.approve(&name, &format!("Deploy these changes to `{name}`?"), &why)?;
             }
         }
+        if self.options.dry_run {
+            // No change set to create: the local diff above is the plan.
+            return Ok(self.report_of(&name, Outcome::DryRun, None, plan.started));
+        }
         let c = self.clients.cfn.clone();
         let r = &plan.request;
+        let no_rollback = self.options.disable_rollback.then_some(true);
         if plan.creating() {
             let tp = plan.desired.termination_protection;
             let policy = plan.desired.stack_policy.as_ref().map(|p| p.to_string());
             let created = self
                 .call("CreateStack", || {
                     with_request!(c.create_stack(), r)
+                        .set_disable_rollback(no_rollback)
                         .enable_termination_protection(tp)
                         .set_stack_policy_body(policy.clone())
                         .send()
@@ -58,7 +64,11 @@ impl Engine<'_> {
         w.started = plan.started;
         self.poll_events(&mut w, false).await?;
         let updated = self
-            .call("UpdateStack", || with_request!(c.update_stack(), r).send())
+            .call("UpdateStack", || {
+                with_request!(c.update_stack(), r)
+                    .set_disable_rollback(no_rollback)
+                    .send()
+            })
             .await;
         match updated {
             Ok(u) => {
@@ -114,6 +124,7 @@ impl Engine<'_> {
                     .set_tags(Some(r.tags.clone()))
                     .set_role_arn(r.role_arn.clone())
                     .set_notification_arns(Some(r.notification_arns.clone()))
+                    .set_rollback_configuration(r.rollback.clone())
                     .send()
             })
             .await;

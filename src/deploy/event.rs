@@ -36,6 +36,8 @@ pub enum Outcome {
     Deleted,
     /// Did not exist (destroy).
     Absent,
+    /// A dry run: the change set was shown and deleted.
+    DryRun,
 }
 
 impl Outcome {
@@ -47,6 +49,7 @@ impl Outcome {
             Outcome::NoChanges => "no-changes",
             Outcome::Deleted => "deleted",
             Outcome::Absent => "absent",
+            Outcome::DryRun => "dry-run",
         }
     }
 }
@@ -292,6 +295,55 @@ pub enum Event {
     },
     /// A stack is done.
     Finished(StackReport),
+    /// A run of several stacks stopped at a failure: each failed stack with its reason, and
+    /// the stacks never started (those already running were watched to the end).
+    Halted {
+        /// `(stack, reason)`, in deploy order.
+        failed: Vec<(String, String)>,
+        /// Stacks not started.
+        not_started: Vec<String>,
+    },
+    /// Drift detection of one stack finished.
+    Drift(StackDrift),
+}
+
+/// The drift of one stack: `DetectStackDrift`, then `DescribeStackResourceDrifts`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackDrift {
+    /// Stack name.
+    pub stack: String,
+    /// `DRIFTED`, `IN_SYNC`, `NOT_CHECKED` or `UNKNOWN`.
+    pub status: String,
+    /// Resources that are not `IN_SYNC`.
+    pub resources: Vec<ResourceDrift>,
+}
+
+/// One drifted resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceDrift {
+    /// Logical id.
+    pub logical_id: String,
+    /// Resource type.
+    pub resource_type: String,
+    /// Physical id.
+    pub physical_id: Option<String>,
+    /// `MODIFIED` or `DELETED`.
+    pub status: String,
+    /// The properties that differ.
+    pub differences: Vec<PropertyDrift>,
+}
+
+/// One property that differs from the template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyDrift {
+    /// JSON pointer to the property (`/Properties/VisibilityTimeout`).
+    pub path: String,
+    /// The value the template sets.
+    pub expected: String,
+    /// The value it has.
+    pub actual: String,
+    /// `ADD`, `REMOVE` or `NOT_EQUAL`.
+    pub kind: String,
 }
 
 /// A yes/no question for a person.

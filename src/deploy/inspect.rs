@@ -7,7 +7,7 @@ use super::analysis;
 use super::error::DeployError;
 use super::event::Event;
 use super::Engine;
-use crate::assembly::CloudAssembly;
+use crate::assembly::{CloudAssembly, LoadedStack};
 use crate::diff::{self, StackDiff};
 
 impl Engine<'_> {
@@ -17,9 +17,24 @@ impl Engine<'_> {
         assembly: &CloudAssembly,
         patterns: &[String],
     ) -> Result<Vec<StackDiff>, DeployError> {
-        let (_, stacks) = self.select(assembly, patterns, false).await?;
+        let stacks = assembly.select(patterns)?;
+        let groups = self.groups(&stacks).await?;
         let mut out = Vec::new();
         for s in stacks {
+            let key = self.group_key(s.entry.environment.as_deref());
+            let clients = groups
+                .iter()
+                .find(|g| g.key == key)
+                .map(|g| g.clients.clone())
+                .unwrap_or_else(|| self.clients.clone());
+            let mut child = self.child(clients);
+            out.push(child.diff_one(s).await?);
+        }
+        Ok(out)
+    }
+
+    async fn diff_one(&mut self, s: &LoadedStack) -> Result<StackDiff, DeployError> {
+        {
             let name = s.entry.name.clone();
             let existing = self.describe(&name).await?;
             let (old, existed) = match &existing {
@@ -40,12 +55,11 @@ impl Engine<'_> {
                 diff: d.clone(),
                 broadening: analysis::broadening(&old, &s.template),
             });
-            out.push(StackDiff {
+            Ok(StackDiff {
                 stack: name,
                 existed,
                 diff: d,
-            });
+            })
         }
-        Ok(out)
     }
 }

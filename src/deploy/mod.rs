@@ -28,15 +28,17 @@
 //! | `apply`, `changeset`, `direct` | one stack, through a change set or CreateStack/UpdateStack |
 //! | `settings` | termination protection, stack policy, notification ARNs, tags |
 //! | `destroy` | deletes, after checking what would block it |
+//! | `schedule` | environments' clients, and the bounded concurrent walk over the stacks |
+//! | `drift` | drift detection and the drifted properties |
 //! | `report` | outputs and `outputs.json` |
 //! | `assets`, `bootstrap` | the staging bucket and repository, asset and large-template uploads |
 //!
 //! Credentials and region come from the standard AWS chain; see [`Connection`].
 //!
-//! Scale and environments: each stack goes through [`Engine::deploy`]'s loop with the
-//! engine's one set of [`Clients`]. Per-environment accounts, regions and roles plug in as one
-//! `Clients` per environment (see [`connect`]); deploying independent stacks concurrently
-//! replaces the loop with a walk over the manifest's dependency graph.
+//! Scale and environments: [`Engine::with_environment`] gives an environment its own
+//! [`Clients`] (its account, region and role); `schedule` groups the selected stacks by
+//! their clients and walks the dependency graph, running independent stacks at once within
+//! [`Options::concurrency`] (and [`Options::environment_concurrency`] per environment).
 
 pub mod analysis;
 mod apply;
@@ -46,6 +48,7 @@ mod changeset;
 pub mod classify;
 mod destroy;
 mod direct;
+mod drift;
 mod error;
 mod event;
 mod inspect;
@@ -55,6 +58,7 @@ mod preflight;
 mod recover;
 mod report;
 mod review;
+mod schedule;
 mod settings;
 pub mod status;
 mod transport;
@@ -64,8 +68,8 @@ pub use bootstrap::{bootstrap_app, BOOTSTRAP_STACK, STAGING_REPOSITORY};
 pub use classify::{classify, ErrorKind};
 pub use error::{codes, ApiError, Blocker, DeployError};
 pub use event::{
-    Event, Identity, Observer, Operation, Outcome, Question, Recorder, Replacement, ResourceChange,
-    Review, StackReport,
+    Event, Identity, Observer, Operation, Outcome, PropertyDrift, Question, Recorder, Replacement,
+    ResourceChange, ResourceDrift, Review, StackDrift, StackReport,
 };
 pub use options::{Approval, Method, Options};
 pub use review::{approval_reason, assess};
@@ -78,6 +82,8 @@ pub struct Engine<'o> {
     observer: &'o mut dyn Observer,
     /// Every stack of the assembly, for the ListImports fallback.
     app_stacks: Vec<String>,
+    /// Clients of environments with an account, region or role of their own.
+    environments: std::collections::BTreeMap<String, Clients>,
 }
 
 impl<'o> Engine<'o> {
@@ -88,7 +94,16 @@ impl<'o> Engine<'o> {
             options,
             observer,
             app_stacks: Vec::new(),
+            environments: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Uses `clients` for the stacks of environment `name` (its account, region and role);
+    /// stacks of other environments use the engine's clients. Each set of clients gets its
+    /// own GetCallerIdentity, and each stack is checked against its own.
+    pub fn with_environment(mut self, name: impl Into<String>, clients: Clients) -> Self {
+        self.environments.insert(name.into(), clients);
+        self
     }
 
     /// The options.

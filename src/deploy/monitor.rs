@@ -87,6 +87,22 @@ impl<'a> Watch<'a> {
     }
 }
 
+/// What to do after Ctrl-C on an operation that cannot be cancelled (only an update can).
+pub(crate) fn interrupted_remedy(stack: &str, st: &StackStatus) -> String {
+    match st {
+        StackStatus::CreateInProgress => format!(
+            "interrupted; the create goes on in CloudFormation without us (a create cannot be cancelled). \
+             To stop it, delete the stack, which ends the create and removes what it made: stackforge destroy --stack {stack}; \
+             or let it finish and deploy again"
+        ),
+        _ => format!(
+            "interrupted; CloudFormation goes on with {} without us (only an update can be cancelled); \
+             deploy again once it is done",
+            st.as_str()
+        ),
+    }
+}
+
 impl Engine<'_> {
     /// Reads new events; emits them when `emit` (a baseline before an operation does not).
     pub(crate) async fn poll_events(
@@ -189,7 +205,7 @@ impl Engine<'_> {
             return Err(DeployError::Stuck {
                 stack: stack.to_owned(),
                 status: st.as_str().to_owned(),
-                help: "interrupted; CloudFormation keeps going without us (only updates can be cancelled)".to_owned(),
+                help: interrupted_remedy(stack, st),
             });
         }
         let q = Question {

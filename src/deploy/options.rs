@@ -36,6 +36,14 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub const DEFAULT_THROTTLE_BACKOFF: Duration = Duration::from_secs(1);
 /// Attempts of one call while it is throttled.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+/// Stacks deployed (or deleted) at once, overall: 4.
+///
+/// The AWS CDK defaults to 1 (one stack at a time). Independent stacks gain the most from
+/// running together, and each watched stack costs about two CloudFormation reads per poll
+/// interval (DescribeStackEvents, DescribeStacks): at 4 stacks and a 1 s interval that is
+/// about 8 reads a second, below the account's CloudFormation API rate, and a throttled read
+/// backs off anyway. `--concurrency 1` gives the sequential order of earlier versions.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// The engine's options. `Options::default()` is what the CLI does without flags.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +76,16 @@ pub struct Options {
     pub handle_ctrl_c: bool,
     /// Where `outputs.json` goes (`None`: not written).
     pub outputs_dir: Option<PathBuf>,
+    /// Stacks deployed or deleted at once, overall (at least 1).
+    pub concurrency: usize,
+    /// Stacks deployed or deleted at once within one environment (`None`: only the overall
+    /// bound).
+    pub environment_concurrency: Option<usize>,
+    /// Create each change set, show it and delete it; change nothing (`--dry-run`).
+    pub dry_run: bool,
+    /// Leave a failed create or update as it failed instead of rolling it back
+    /// (`--no-rollback`), to debug it; the next deploy prints how to go on.
+    pub disable_rollback: bool,
 }
 
 impl Default for Options {
@@ -87,6 +105,10 @@ impl Default for Options {
             termination_protection: None,
             handle_ctrl_c: false,
             outputs_dir: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            environment_concurrency: None,
+            dry_run: false,
+            disable_rollback: false,
         }
     }
 }
@@ -109,7 +131,7 @@ impl Options {
 pub enum ArgumentError {
     /// A parameter argument without `=` or without a key. Named by position only: it may be
     /// a secret typed without its key.
-    #[error("--parameters #{position}: expected Key=Value")]
+    #[error("--parameters #{position}: expected Key=Value or SCOPE:Key=Value")]
     Parameter {
         /// Its position among the parameter arguments, from 1.
         position: usize,
@@ -129,13 +151,17 @@ impl ArgumentError {
     }
 }
 
-/// Parses `Key=Value` parameter arguments. The error names the argument by position only:
-/// it may be a secret typed without its key.
+/// Parses `Key=Value` parameter arguments, each optionally scoped to an environment or a
+/// stack: `prod:Key=Value` (kept as the key `prod:Key`; parameter keys are alphanumeric, so
+/// the colon is unambiguous). The error names the argument by position only: it may be a
+/// secret typed without its key.
 pub fn parse_parameters(raw: &[String]) -> Result<Vec<(String, String)>, ArgumentError> {
     raw.iter()
         .enumerate()
         .map(|(i, p)| match p.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+            Some((k, v)) if !k.is_empty() && !k.starts_with(':') && !k.ends_with(':') => {
+                Ok((k.to_owned(), v.to_owned()))
+            }
             _ => Err(ArgumentError::Parameter { position: i + 1 }),
         })
         .collect()
@@ -190,5 +216,17 @@ mod tests {
         assert_eq!(o.method, Method::ChangeSet);
         assert_eq!(o.approval, Approval::Broadening);
         assert!(!o.yes);
+        assert_eq!(o.concurrency, 4);
+        assert_eq!(o.environment_concurrency, None);
+        assert!(!o.dry_run && !o.disable_rollback);
+    }
+
+    #[test]
+    fn scoped_parameters_keep_their_scope() {
+        let p =
+            parse_parameters(&["prod:Env=prod".into(), "prod-api:Size=3".into()]).expect("valid");
+        assert_eq!(p[0], ("prod:Env".to_owned(), "prod".to_owned()));
+        assert!(parse_parameters(&[":x=1".into()]).is_err());
+        assert!(parse_parameters(&["prod:=1".into()]).is_err());
     }
 }

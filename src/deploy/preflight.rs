@@ -9,7 +9,7 @@ use super::classify::ErrorKind;
 use super::error::DeployError;
 use super::event::{Event, Identity};
 use super::{status, Engine};
-use crate::assembly::{CloudAssembly, LoadedStack, RequirementEntry};
+use crate::assembly::{LoadedStack, RequirementEntry};
 
 /// The stack's pinned account and region against the caller's.
 pub fn check_environment(s: &LoadedStack, id: &Identity) -> Result<(), DeployError> {
@@ -57,31 +57,6 @@ impl Engine<'_> {
         };
         self.emit(Event::Identity(id.clone()));
         Ok(id)
-    }
-
-    /// The identity, then the selected stacks (deploy order, or reversed for destroy), each
-    /// checked against the caller's account and region.
-    pub(crate) async fn select<'a>(
-        &mut self,
-        assembly: &'a CloudAssembly,
-        patterns: &[String],
-        reverse: bool,
-    ) -> Result<(Identity, Vec<&'a LoadedStack>), DeployError> {
-        // Selection first: a typo in --stack needs no credentials to be reported.
-        let mut stacks = assembly.select(patterns)?;
-        let id = self.identity().await?;
-        self.app_stacks = assembly
-            .stacks
-            .iter()
-            .map(|s| s.entry.name.clone())
-            .collect();
-        if reverse {
-            stacks.reverse();
-        }
-        for s in &stacks {
-            check_environment(s, &id)?;
-        }
-        Ok((id, stacks))
     }
 
     /// A stack waits for its dependencies: those not deployed in this run must exist.
@@ -203,6 +178,20 @@ impl Engine<'_> {
     }
 
     /// Refuses a template that drops an export another stack still imports.
+    /// [`Self::check_exports`] for every stack of a run that exists, before any of them
+    /// starts: the same answer whatever order the stacks then run in.
+    pub(crate) async fn check_dropped_exports(
+        &mut self,
+        stacks: &[&LoadedStack],
+    ) -> Result<(), DeployError> {
+        for s in stacks {
+            if let Some(st) = self.describe(&s.entry.name).await? {
+                self.check_exports(s, &st).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn check_exports(
         &mut self,
         s: &LoadedStack,

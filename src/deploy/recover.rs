@@ -10,6 +10,22 @@ use super::monitor::Watch;
 use super::status::{self, Recovery};
 use super::Engine;
 
+/// What to do with a stack a `--no-rollback` deploy left failed (printed by the next
+/// deploy before it goes on).
+pub(crate) fn failed_without_rollback_remedy(name: &str, status: &str) -> String {
+    format!(
+        "{name}: {status}: the last deploy ran with --no-rollback and stopped at its failure; its resources stay as they failed. \
+         This deploy goes on from there (CloudFormation retries the failed resources). \
+         To undo the failed operation instead: aws cloudformation rollback-stack --stack-name {name}\
+         {}",
+        if status == "CREATE_FAILED" {
+            format!(" (or delete it: stackforge destroy --stack {name})")
+        } else {
+            String::new()
+        }
+    )
+}
+
 impl Engine<'_> {
     /// Asks (or takes `yes`); refuses when nobody can be asked.
     pub(crate) fn approve(
@@ -53,8 +69,20 @@ impl Engine<'_> {
             return Ok(Some(st));
         };
         let status = current.as_str().to_owned();
-        match status::recovery(&current) {
+        let recovery = status::recovery(&current);
+        if self.options.dry_run && !matches!(recovery, Recovery::Ready | Recovery::Gone) {
+            return Err(DeployError::Stuck {
+                stack: name.to_owned(),
+                status,
+                help: "a dry run changes nothing, and this stack must be recovered first; deploy without --dry-run".to_owned(),
+            });
+        }
+        match recovery {
             Recovery::Ready => Ok(Some(st)),
+            Recovery::FailedWithoutRollback => {
+                self.note(Some(name), failed_without_rollback_remedy(name, &status));
+                Ok(Some(st))
+            }
             Recovery::Gone => Ok(None),
             Recovery::DeleteAndRecreate | Recovery::DeleteEmpty => {
                 if current == StackStatus::ReviewInProgress {

@@ -29,6 +29,8 @@ pub(crate) fn merge_outputs(existing: Option<&str>, reports: &[StackReport]) -> 
         .unwrap_or_default();
     for r in reports {
         match r.outcome {
+            // A dry run deployed nothing: the file keeps what the stack had.
+            Outcome::DryRun => {}
             Outcome::Deleted | Outcome::Absent => {
                 all.remove(&r.stack);
             }
@@ -115,6 +117,7 @@ mod tests {
                 report("a", Outcome::Updated, &[("X", "9")]),
                 report("c", Outcome::Deleted, &[]),
                 report("d", Outcome::Created, &[("W", "4")]),
+                report("b", Outcome::DryRun, &[]),
             ],
         );
         assert_eq!(

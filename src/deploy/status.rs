@@ -68,6 +68,10 @@ pub enum Recovery {
     DeleteFailed,
     /// The stack is gone (DELETE_COMPLETE): create it.
     Gone,
+    /// A deploy with `--no-rollback` stopped at a failure (CREATE_FAILED, UPDATE_FAILED):
+    /// the resources stay as they failed. Deploy again (CloudFormation goes on from there)
+    /// or roll it back with RollbackStack.
+    FailedWithoutRollback,
 }
 
 /// What to do with a stack in status `s` before deploying.
@@ -78,6 +82,7 @@ pub fn recovery(s: &StackStatus) -> Recovery {
         StackStatus::UpdateRollbackFailed => Recovery::ContinueRollback,
         StackStatus::DeleteFailed => Recovery::DeleteFailed,
         StackStatus::DeleteComplete => Recovery::Gone,
+        StackStatus::CreateFailed | StackStatus::UpdateFailed => Recovery::FailedWithoutRollback,
         s if in_progress(s) => Recovery::Busy,
         _ => Recovery::Ready,
     }
@@ -102,6 +107,8 @@ mod tests {
             (StackStatus::UpdateInProgress, Recovery::Busy),
             (StackStatus::DeleteFailed, Recovery::DeleteFailed),
             (StackStatus::DeleteComplete, Recovery::Gone),
+            (StackStatus::CreateFailed, Recovery::FailedWithoutRollback),
+            (StackStatus::UpdateFailed, Recovery::FailedWithoutRollback),
             (
                 StackStatus::from("SOMETHING_NEW_IN_PROGRESS"),
                 Recovery::Busy,

@@ -40,6 +40,9 @@ pub struct Connection {
     pub region: Option<String>,
     /// An endpoint override (also `AWS_ENDPOINT_URL`), e.g. a local emulator.
     pub endpoint_url: Option<String>,
+    /// A role to assume (STS AssumeRole) with the chain's credentials: an environment's
+    /// `role_arn`.
+    pub assume_role: Option<String>,
 }
 
 impl Connection {
@@ -53,6 +56,7 @@ impl Connection {
             profile,
             region,
             endpoint_url,
+            assume_role: None,
         }
     }
 }
@@ -69,7 +73,20 @@ pub async fn connect(c: &Connection) -> Result<Clients, DeployError> {
     if let Some(u) = &c.endpoint_url {
         loader = loader.endpoint_url(u);
     }
-    let conf = loader.load().await;
+    let mut conf = loader.load().await;
+    if let Some(role) = &c.assume_role {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role.clone())
+            .session_name("stackforge")
+            .configure(&conf)
+            .build()
+            .await;
+        conf = conf
+            .into_builder()
+            .credentials_provider(
+                aws_sdk_cloudformation::config::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+    }
     let region = conf
         .region()
         .map(|r| r.as_ref().to_owned())

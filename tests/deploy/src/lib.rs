@@ -1,6 +1,8 @@
 //! Test support for the deploy engine: a moto server per test, apps built from raw
 //! resources, and mocked clients.
 
+pub mod stub;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

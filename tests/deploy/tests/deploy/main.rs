@@ -5,4 +5,6 @@
 mod examples;
 mod mocks;
 mod moto;
+mod moto_scale;
 mod orders_api;
+mod scale;
