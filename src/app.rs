@@ -1474,6 +1474,26 @@ impl<'a> Scope<'a> {
         self.with_stack(|s| s.description = Some(d));
     }
 
+    /// Adds a template-level `Transform` (a macro CloudFormation runs before it creates the
+    /// change set, such as `AWS::LanguageExtensions`). Transforms run in the order added; the
+    /// template then describes what the macro expands, so synth's checks see the template as
+    /// written, not the expansion.
+    pub fn add_transform(&mut self, name: impl Into<String>) {
+        let name = name.into();
+        self.with_stack(|s| {
+            if !s.transforms.contains(&name) {
+                s.transforms.push(name);
+            }
+        });
+    }
+
+    /// Sets one key of the template-level `Metadata` (`AWS::CloudFormation::Interface` for
+    /// the console's parameter groups, …).
+    pub fn set_template_metadata(&mut self, key: impl Into<String>, value: Json) {
+        let key = key.into();
+        self.with_stack(|s| s.template_metadata.insert(key, value));
+    }
+
     /// A stack tag. Deploy applies it to the stack; CloudFormation propagates it to the
     /// resources that support tags.
     pub fn tag(&mut self, key: impl Into<String>, value: impl Into<String>) {

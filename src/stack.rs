@@ -449,6 +449,10 @@ pub struct Stack {
     pub(crate) termination_protection: bool,
     pub(crate) stack_policy: Option<crate::assembly::StackPolicy>,
     pub(crate) notification_arns: Vec<String>,
+    /// Template-level `Transform` (macros such as `AWS::Serverless-2016-10-31`), in order.
+    pub(crate) transforms: Vec<String>,
+    /// Template-level `Metadata` (`AWS::CloudFormation::Interface`, …).
+    pub(crate) template_metadata: BTreeMap<String, Json>,
 }
 
 impl Stack {
@@ -476,6 +480,8 @@ impl Stack {
             termination_protection: false,
             stack_policy: None,
             notification_arns: Vec::new(),
+            transforms: Vec::new(),
+            template_metadata: BTreeMap::new(),
         }
     }
     /// The full stack name (environment prefix included).

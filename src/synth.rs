@@ -823,6 +823,26 @@ impl Synth<'_> {
                 ),
             );
         }
+        match s.transforms.as_slice() {
+            [] => {}
+            [one] => {
+                t.insert("Transform".into(), one.clone().into());
+            }
+            many => {
+                t.insert("Transform".into(), many.to_vec().into());
+            }
+        }
+        if !s.template_metadata.is_empty() {
+            t.insert(
+                "Metadata".into(),
+                Json::Object(
+                    s.template_metadata
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+            );
+        }
         let mut template = Json::Object(t);
         // Sorted keys at every level, whatever serde_json's features: a dependency may turn
         // on `preserve_order` (the AWS SDK does, under `deploy`), and the template must be
