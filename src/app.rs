@@ -770,6 +770,7 @@ impl<'a> Scope<'a> {
                 condition: None,
                 depends_on: Vec::new(),
                 metadata: BTreeMap::new(),
+                policies: BTreeMap::new(),
                 overrides: Vec::new(),
                 protected: Vec::new(),
                 seen,
@@ -956,6 +957,24 @@ impl<'a> Scope<'a> {
             return;
         }
         self.with_node(h.id(), "Condition", |n| n.condition = Some(id));
+    }
+
+    /// The resource's `CreationPolicy` (`ResourceSignal`, `AutoScalingCreationPolicy`): how
+    /// many success signals CloudFormation waits for, and how long.
+    pub fn set_creation_policy<R>(&mut self, h: Handle<R>, mut policy: Json) {
+        crate::depth::bound_json(&mut policy, crate::depth::MAX_DEPTH);
+        self.with_node(h.id(), "CreationPolicy", |n| {
+            n.policies.insert("CreationPolicy", policy);
+        });
+    }
+
+    /// The resource's `UpdatePolicy` (`AutoScalingRollingUpdate`, `CodeDeployLambdaAliasUpdate`,
+    /// …): how CloudFormation updates it.
+    pub fn set_update_policy<R>(&mut self, h: Handle<R>, mut policy: Json) {
+        crate::depth::bound_json(&mut policy, crate::depth::MAX_DEPTH);
+        self.with_node(h.id(), "UpdatePolicy", |n| {
+            n.policies.insert("UpdatePolicy", policy);
+        });
     }
 
     /// Sets one `Metadata` key (replacing it).

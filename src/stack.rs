@@ -93,6 +93,8 @@ pub struct ResourceNode {
     pub(crate) condition: Option<ItemId>,
     pub(crate) depends_on: Vec<ResourceId>,
     pub(crate) metadata: BTreeMap<String, Json>,
+    /// `CreationPolicy` and `UpdatePolicy`, as written (their shapes differ per type).
+    pub(crate) policies: BTreeMap<&'static str, Json>,
     pub(crate) overrides: Vec<Override>,
     /// Secure settings a pattern set (`(path below Properties, what it is for people)`):
     /// changing one through an override without a reason is a warning (`SF031`).

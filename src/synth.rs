@@ -689,6 +689,9 @@ impl Synth<'_> {
             if let Some(c) = &n.condition {
                 r.insert("Condition".into(), c.name.clone().into());
             }
+            for (k, v) in &n.policies {
+                r.insert((*k).into(), v.clone());
+            }
             if !n.metadata.is_empty() {
                 r.insert(
                     "Metadata".into(),
