@@ -1391,15 +1391,21 @@ impl<'a> Scope<'a> {
     pub fn output(&mut self, id: &str, o: crate::stack::Output) {
         let id = self.check_id(id, "output id");
         let name = self.logical_id_for(&id);
+        let mut export_value = None;
         let export = match o.export {
             ExportName::None => None,
             ExportName::Derived => Some(format!("{}:{}", self.stack_name, name)),
             ExportName::Named(n) => Some(n),
+            ExportName::Value(e) => {
+                export_value = Some(e);
+                None
+            }
         };
         let def = OutputDef {
             value: o.value,
             description: o.description,
             export,
+            export_value,
             condition: o.condition,
         };
         if self.with_stack(|s| s.outputs.insert(name.clone(), def).is_some()) {

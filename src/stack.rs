@@ -303,6 +303,8 @@ pub(crate) enum ExportName {
     None,
     Derived,
     Named(String),
+    /// A computed name (`Fn::Sub: ${AWS::StackName}-VpcId`), as imported templates write it.
+    Value(Expr),
 }
 
 /// A stack output: a value, a description and an optional export.
@@ -340,6 +342,13 @@ impl Output {
         self.export = ExportName::Named(name.into());
         self
     }
+    /// Exports under a computed name, such as `sub!(pseudo::stack_name(), "-VpcId")`, the
+    /// way many hand-written templates do. Synth cannot check a computed name for clashes;
+    /// prefer [`Output::export`].
+    pub fn export_as_value(mut self, name: impl Into<crate::Val<String>>) -> Self {
+        self.export = ExportName::Value(name.into().into_expr());
+        self
+    }
     /// Emits the output only when the condition holds.
     pub fn condition(mut self, c: &Condition) -> Self {
         self.condition = Some(c.id.clone());
@@ -352,6 +361,8 @@ pub(crate) struct OutputDef {
     pub(crate) value: Expr,
     pub(crate) description: Option<String>,
     pub(crate) export: Option<String>,
+    /// A computed export name ([`Output::export_as_value`]).
+    pub(crate) export_value: Option<Expr>,
     pub(crate) condition: Option<ItemId>,
 }
 

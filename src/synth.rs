@@ -716,6 +716,9 @@ impl Synth<'_> {
             if let Some(e) = &o.export {
                 m.insert("Export".into(), json!({ "Name": e }));
             }
+            if let Some(e) = &o.export_value {
+                m.insert("Export".into(), json!({ "Name": cx.render(e) }));
+            }
             if let Some(c) = &o.condition {
                 m.insert("Condition".into(), c.name.clone().into());
             }

@@ -15,6 +15,8 @@
 //! The commands are adapters over `stackforge::deploy` (the engine) and share their flags and
 //! output (`--json`: NDJSON, `--quiet`) with the CLI every stackforge program has.
 
+mod import;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
@@ -60,6 +62,8 @@ enum Verb {
     Destroy(DestroyArgs),
     /// Create the staging bucket and repository in this account and region (once).
     Bootstrap(BootstrapArgs),
+    /// Turn a CloudFormation template (JSON or YAML) into typed stackforge Rust.
+    Import(import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -144,6 +148,9 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if let Verb::Bootstrap(args) = &cli.verb {
         return online::bootstrap(args, &mut p);
     }
+    if let Verb::Import(args) = &cli.verb {
+        return import::run(args, &mut p);
+    }
     if let Some(app) = &cli.app {
         if let Err(code) = run_app(app, &dir, &mut p) {
             return code;
@@ -211,7 +218,7 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Verb::Diff(args) => online::run(&assembly, Command::Diff(args), stacks, &dir, &mut p),
         Verb::Deploy(args) => online::run(&assembly, Command::Deploy(args), stacks, &dir, &mut p),
         Verb::Destroy(args) => online::run(&assembly, Command::Destroy(args), stacks, &dir, &mut p),
-        Verb::Bootstrap(_) => exit::OK,
+        Verb::Bootstrap(_) | Verb::Import(_) => exit::OK,
     }
 }
 
