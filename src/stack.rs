@@ -394,7 +394,8 @@ impl Rule {
             assertions: Vec::new(),
         }
     }
-    /// Adds an assertion with the message CloudFormation shows when it fails.
+    /// Adds an assertion with the message CloudFormation shows when it fails (an empty
+    /// message writes no `AssertDescription`).
     pub fn assert(mut self, assertion: CondExpr, description: impl Into<String>) -> Self {
         self.assertions.push((assertion.expr, description.into()));
         self

@@ -819,7 +819,7 @@ impl Synth<'_> {
                                 Json::Array(
                                     r.assertions
                                         .iter()
-                                        .map(|(a, d)| json!({"Assert": cx.render(a), "AssertDescription": d}))
+                                        .map(|(a, d)| if d.is_empty() { json!({"Assert": cx.render(a)}) } else { json!({"Assert": cx.render(a), "AssertDescription": d}) })
                                         .collect(),
                                 ),
                             );

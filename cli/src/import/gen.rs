@@ -250,8 +250,8 @@ impl<'a> Gen<'a> {
     /// resource added before.
     fn ref_code(&mut self, name: &str, want: &Marker) -> R<Code> {
         if name == "AWS::NoValue" {
-            self.uses.insert("fns");
-            return Ok(Code::val("fns::no_value()".into()));
+            self.uses.insert("pseudo");
+            return Ok(Code::val("pseudo::no_value()".into()));
         }
         if name == "AWS::NotificationARNs" {
             self.uses.insert("pseudo");
@@ -347,6 +347,16 @@ impl<'a> Gen<'a> {
             }
             ResKind::Raw => Ok(Code::val(format!("{v}.get_att{ty}({})", lit_str(attr)))),
         }
+    }
+
+    /// `::<T>` for a generic intrinsic whose type the context may not fix (inside `sub!`,
+    /// `json!` or an output).
+    fn tfish(&mut self, want: &Marker, loaded: Option<&Loaded>) -> R<String> {
+        let t = match loaded {
+            Some(l) => self.marker_rust(l, want),
+            None => self.marker_plain(want)?,
+        };
+        Ok(format!("::<{t}>"))
     }
 
     /// A marker's Rust type outside any resource (no enums).
@@ -543,7 +553,8 @@ impl<'a> Gen<'a> {
                 .ok_or("Fn::Select with a computed index")?;
                 let list = self.value(&a[1], &Marker::List(Box::new(want.clone())), loaded)?;
                 self.uses.insert("fns");
-                Ok(Code::val(format!("fns::select({i}, {})", list.text)))
+                let t = self.tfish(want, loaded)?;
+                Ok(Code::val(format!("fns::select{t}({i}, {})", list.text)))
             }
             "Fn::Split" if matches!(want, Marker::List(x) if **x == Marker::Str) => {
                 let a = args.as_array().filter(|a| a.len() == 2).ok_or("malformed Fn::Split")?;
@@ -567,7 +578,8 @@ impl<'a> Gen<'a> {
             "Fn::ImportValue" => {
                 let c = self.value(args, &Marker::Str, None)?;
                 self.uses.insert("fns");
-                Ok(Code::val(format!("fns::import_value({})", c.text)))
+                let t = self.tfish(want, loaded)?;
+                Ok(Code::val(format!("fns::import_value{t}({})", c.text)))
             }
             "Fn::Cidr" if matches!(want, Marker::List(x) if **x == Marker::Str) => {
                 let a = args.as_array().filter(|a| a.len() == 3).ok_or("malformed Fn::Cidr")?;
@@ -596,7 +608,8 @@ impl<'a> Gen<'a> {
                 let k1 = self.value(&a[1], &Marker::Str, None)?;
                 let k2 = self.value(&a[2], &Marker::Str, None)?;
                 self.uses.insert("fns");
-                Ok(Code::val(format!("fns::find_in_map(&{m}, {}, {})", k1.text, k2.text)))
+                let t = self.tfish(want, loaded)?;
+                Ok(Code::val(format!("fns::find_in_map{t}(&{m}, {}, {})", k1.text, k2.text)))
             }
             "Fn::If" => {
                 let a = args.as_array().filter(|a| a.len() == 3).ok_or("malformed Fn::If")?;
@@ -610,7 +623,8 @@ impl<'a> Gen<'a> {
                 let t = self.value(&a[1], want, loaded)?;
                 let e = self.value(&a[2], want, loaded)?;
                 self.uses.insert("fns");
-                Ok(Code::val(format!("fns::if_(&{c}, {}, {})", t.text, e.text)))
+                let ty = self.tfish(want, loaded)?;
+                Ok(Code::val(format!("fns::if_{ty}(&{c}, {}, {})", t.text, e.text)))
             }
             other => Err(format!("`{other}` where a {want:?} is expected")),
         }
@@ -1353,10 +1367,10 @@ impl<'a> Gen<'a> {
             .ok_or("no Assertions")?
         {
             let c = self.cond(a.get("Assert").ok_or("an assertion without Assert")?)?;
-            let d = a
-                .get("AssertDescription")
-                .and_then(Json::as_str)
-                .ok_or("an assertion without AssertDescription")?;
+            let d = match a.get("AssertDescription") {
+                None => "",
+                Some(d) => d.as_str().ok_or("a computed AssertDescription")?,
+            };
             let _ = write!(e, ".assert({c}, {})", lit_str(d));
         }
         Ok(e)
