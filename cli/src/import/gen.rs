@@ -88,6 +88,9 @@ impl Code {
     fn some(&self) -> String {
         if self.val {
             format!("Some({})", self.text)
+        } else if self.text.starts_with('-') {
+            // `-1.into()` would be `-(1.into())`.
+            format!("Some(({}).into())", self.text)
         } else {
             format!("Some({}.into())", self.text)
         }
@@ -251,7 +254,11 @@ impl<'a> Gen<'a> {
     fn ref_code(&mut self, name: &str, want: &Marker) -> R<Code> {
         if name == "AWS::NoValue" {
             self.uses.insert("pseudo");
-            return Ok(Code::val("pseudo::no_value()".into()));
+            let t = match want {
+                Marker::Enum(_) => String::new(),
+                m => format!("::<{}>", self.marker_plain(m)?),
+            };
+            return Ok(Code::val(format!("pseudo::no_value{t}()")));
         }
         if name == "AWS::NotificationARNs" {
             self.uses.insert("pseudo");
@@ -324,7 +331,7 @@ impl<'a> Gen<'a> {
         };
         self.used.insert(v.clone());
         let ty = if generic {
-            String::new()
+            "::<String>".to_owned()
         } else {
             let loaded = match kind {
                 ResKind::Typed(l) => Some(l),
@@ -1157,21 +1164,40 @@ impl<'a> Gen<'a> {
             let list: Vec<&str> = modules.iter().map(|s| s.as_str()).collect();
             let _ = writeln!(head, "use stackforge::cfn::{{{}}};", list.join(", "));
         }
+        // Imports from what the code uses (not from what was tried and rolled back).
         let mut items: Vec<&str> = vec!["Scope"];
-        for u in &self.uses {
-            if !matches!(*u, "serde_json" | "BTreeMap" | "json" | "sub") {
-                items.push(u);
+        for (name, marks) in [
+            ("Json", &["Json>", "Json,"][..]),
+            ("List", &["List<"][..]),
+            ("Output", &["Output::"][..]),
+            ("Parameter", &["Parameter::"][..]),
+            ("Policy", &["Policy::"][..]),
+            ("Raw", &["Raw::"][..]),
+            ("Rule", &["Rule::"][..]),
+            ("Tag", &["Tag::new"][..]),
+            ("Val", &["Val::", "Val<"][..]),
+            ("fns", &["fns::"][..]),
+            ("json", &["json!("][..]),
+            ("pseudo", &["pseudo::"][..]),
+            ("sub", &["sub!("][..]),
+        ] {
+            let text = body.replace("serde_json::json!(", "");
+            // A mark counts at a word start (`iam::Policy::new` is not `Policy::`).
+            let at_word = |m: &str| {
+                text.match_indices(m).any(|(i, _)| {
+                    !text[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+                })
+            };
+            if marks.iter().any(|m| at_word(m)) {
+                items.push(name);
             }
         }
-        if self.uses.contains("json") {
-            items.push("json");
-        }
-        if self.uses.contains("sub") {
-            items.push("sub");
-        }
-        items.sort_by_key(|s| (s.chars().next().is_some_and(char::is_uppercase), s.to_string()));
+        items.sort_by_key(|s| (s.chars().next().is_some_and(char::is_lowercase), s.to_string()));
         let _ = writeln!(head, "use stackforge::{{{}}};", items.join(", "));
-        if self.uses.contains("BTreeMap") {
+        if body.contains("BTreeMap::") {
             let _ = writeln!(head, "use std::collections::BTreeMap;");
         }
         let _ = writeln!(
@@ -1366,6 +1392,12 @@ impl<'a> Gen<'a> {
             .and_then(Json::as_array)
             .ok_or("no Assertions")?
         {
+            if let Some(k) = a
+                .as_object()
+                .and_then(|o| o.keys().find(|k| *k != "Assert" && *k != "AssertDescription"))
+            {
+                return Err(format!("an assertion with the key `{k}`"));
+            }
             let c = self.cond(a.get("Assert").ok_or("an assertion without Assert")?)?;
             let d = match a.get("AssertDescription") {
                 None => "",
