@@ -8,14 +8,15 @@
 //! Schemas are found via `--schemas DIR`, `STACKFORGE_SCHEMAS`, or the project venv
 //! (`.venv/tools/bin/python -c 'import cfnlint'`).
 
-use stackforge_codegen::{emit, features, find_schemas, fixups, model, read_json, service_of, REGION};
+use stackforge_codegen::{
+    emit, features, find_schemas, fixups, model, read_json, service_of, REGION,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-
 
 fn main() -> ExitCode {
     match run() {

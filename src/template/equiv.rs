@@ -281,10 +281,7 @@ fn sub(s: &Json) -> Option<Json> {
                         other => parts.push(other),
                     }
                 } else if let Some((id, attr)) = name.split_once('.') {
-                    parts.push(single(
-                        "Fn::GetAtt",
-                        vec![id.into(), attr.into()],
-                    ));
+                    parts.push(single("Fn::GetAtt", vec![id.into(), attr.into()]));
                 } else {
                     let mut m = Map::new();
                     m.insert("Ref".into(), name.into());
@@ -346,7 +343,11 @@ fn diff(a: &Json, b: &Json, path: &mut String, out: &mut Vec<Difference>) {
         }
         _ if a == b => {}
         _ => out.push(Difference {
-            path: if path.is_empty() { "/".into() } else { path.clone() },
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.clone()
+            },
             left: show(Some(a)),
             right: show(Some(b)),
         }),
@@ -389,8 +390,14 @@ mod tests {
 
     #[test]
     fn coerced_scalars_are_equal_and_other_scalars_are_not() {
-        same(q(json!({"DelaySeconds": "80"})), q(json!({"DelaySeconds": 80})));
-        same(q(json!({"FifoQueue": "true"})), q(json!({"FifoQueue": true})));
+        same(
+            q(json!({"DelaySeconds": "80"})),
+            q(json!({"DelaySeconds": 80})),
+        );
+        same(
+            q(json!({"FifoQueue": "true"})),
+            q(json!({"FifoQueue": true})),
+        );
         same(q(json!({"X": 1.0})), q(json!({"X": 1})));
         differ(
             q(json!({"DelaySeconds": "80"})),
@@ -412,7 +419,9 @@ mod tests {
         );
         same(
             q(json!({"A": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${B}/${B.Arn}"}})),
-            q(json!({"A": {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${B}/${X}", {"X": {"Fn::GetAtt": ["B", "Arn"]}}]}})),
+            q(
+                json!({"A": {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${B}/${X}", {"X": {"Fn::GetAtt": ["B", "Arn"]}}]}}),
+            ),
         );
         same(
             q(json!({"A": {"Fn::Sub": "plain ${!Literal}"}})),

@@ -31,6 +31,9 @@ pub struct Summary {
     pub untyped: Vec<(String, String)>,
     /// `Fn::GetAtt` of attributes the type does not list (read through `erase().get_att`).
     pub untyped_attributes: usize,
+    /// `String` parameters that fill a boolean, number or enum property
+    /// (`param.clone().coerce()`: CloudFormation converts the string).
+    pub coerced: usize,
     /// Cargo features of `stackforge` the code needs.
     pub features: BTreeSet<String>,
 }
@@ -100,8 +103,21 @@ impl Code {
 type R<T> = Result<T, String>;
 
 const RESERVED: &[&str] = &[
-    "s", "json", "fns", "pseudo", "sub", "build", "val", "tag", "output", "parameter", "rule",
-    "raw", "policy", "scope", "btree_map",
+    "s",
+    "json",
+    "fns",
+    "pseudo",
+    "sub",
+    "build",
+    "val",
+    "tag",
+    "output",
+    "parameter",
+    "rule",
+    "raw",
+    "policy",
+    "scope",
+    "btree_map",
 ];
 
 /// The code generator for one template.
@@ -293,6 +309,11 @@ impl<'a> Gen<'a> {
                     Ok(Code::val(format!("{v}.clone()")))
                 }
                 (PKind::Int, Marker::Str) => Ok(Code::val(format!("{v}.to_text()"))),
+                (PKind::Str, Marker::Bool | Marker::Int | Marker::Num | Marker::Enum(_)) => {
+                    // CloudFormation converts the string; the template stays as it is.
+                    self.summary.coerced += 1;
+                    Ok(Code::val(format!("{v}.clone().coerce()")))
+                }
                 _ => Err(format!(
                     "parameter `{name}` ({kind:?}) where a {want:?} value is expected"
                 )),
@@ -317,7 +338,8 @@ impl<'a> Gen<'a> {
     fn get_att(&mut self, args: &Json, want: &Marker, generic: bool) -> R<Code> {
         let (id, attr) = match args {
             Json::Array(a) if a.len() == 2 => (
-                a[0].as_str().ok_or("Fn::GetAtt with a computed logical ID")?,
+                a[0].as_str()
+                    .ok_or("Fn::GetAtt with a computed logical ID")?,
                 a[1].as_str()
                     .ok_or("Fn::GetAtt with a computed attribute name")?,
             ),
@@ -350,7 +372,10 @@ impl<'a> Gen<'a> {
                     }
                 }
                 self.summary.untyped_attributes += 1;
-                Ok(Code::val(format!("{v}.erase().get_att{ty}({})", lit_str(attr))))
+                Ok(Code::val(format!(
+                    "{v}.erase().get_att{ty}({})",
+                    lit_str(attr)
+                )))
             }
             ResKind::Raw => Ok(Code::val(format!("{v}.get_att{ty}({})", lit_str(attr)))),
         }
@@ -416,7 +441,11 @@ impl<'a> Gen<'a> {
                 if self.params.contains_key(id) || id.starts_with("AWS::") {
                     return Err(format!("`${{{t}}}` in Fn::Sub"));
                 }
-                self.get_att(&Json::Array(vec![id.into(), attr.into()]), &Marker::Str, true)?
+                self.get_att(
+                    &Json::Array(vec![id.into(), attr.into()]),
+                    &Marker::Str,
+                    true,
+                )?
             } else if let Some(kind) = self.params.get(t.as_str()).copied() {
                 let v = self.param_vars[&t].clone();
                 self.used.insert(v.clone());
@@ -543,14 +572,24 @@ impl<'a> Gen<'a> {
             "Fn::GetAtt" => self.get_att(args, want, false),
             "Fn::Sub" if *want == Marker::Str => self.sub(args),
             "Fn::Join" if *want == Marker::Str => {
-                let a = args.as_array().filter(|a| a.len() == 2).ok_or("malformed Fn::Join")?;
+                let a = args
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .ok_or("malformed Fn::Join")?;
                 let d = a[0].as_str().ok_or("Fn::Join with a computed delimiter")?;
                 let items = self.value(&a[1], &list_str, None)?;
                 self.uses.insert("fns");
-                Ok(Code::val(format!("fns::join({}, {})", lit_str(d), items.text)))
+                Ok(Code::val(format!(
+                    "fns::join({}, {})",
+                    lit_str(d),
+                    items.text
+                )))
             }
             "Fn::Select" => {
-                let a = args.as_array().filter(|a| a.len() == 2).ok_or("malformed Fn::Select")?;
+                let a = args
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .ok_or("malformed Fn::Select")?;
                 let i = match &a[0] {
                     Json::Number(n) => n.as_u64(),
                     Json::String(s) => s.parse().ok(),
@@ -564,18 +603,26 @@ impl<'a> Gen<'a> {
                 Ok(Code::val(format!("fns::select{t}({i}, {})", list.text)))
             }
             "Fn::Split" if matches!(want, Marker::List(x) if **x == Marker::Str) => {
-                let a = args.as_array().filter(|a| a.len() == 2).ok_or("malformed Fn::Split")?;
+                let a = args
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .ok_or("malformed Fn::Split")?;
                 let d = a[0].as_str().ok_or("Fn::Split with a computed delimiter")?;
                 let src = self.value(&a[1], &Marker::Str, None)?;
                 self.uses.insert("fns");
-                Ok(Code::val(format!("fns::split({}, {})", lit_str(d), src.text)))
+                Ok(Code::val(format!(
+                    "fns::split({}, {})",
+                    lit_str(d),
+                    src.text
+                )))
             }
-            "Fn::GetAZs"
-                if matches!(want, Marker::List(x) if **x == Marker::Str)
-                    && args.as_str() == Some("") =>
-            {
+            "Fn::GetAZs" if matches!(want, Marker::List(x) if **x == Marker::Str) => {
                 self.uses.insert("fns");
-                Ok(Code::val("fns::get_azs()".into()))
+                if args.as_str() == Some("") {
+                    return Ok(Code::val("fns::get_azs()".into()));
+                }
+                let region = self.value(args, &Marker::Str, None)?;
+                Ok(Code::val(format!("fns::get_azs_in({})", region.text)))
             }
             "Fn::Base64" if *want == Marker::Str => {
                 let c = self.value(args, &Marker::Str, None)?;
@@ -589,7 +636,10 @@ impl<'a> Gen<'a> {
                 Ok(Code::val(format!("fns::import_value{t}({})", c.text)))
             }
             "Fn::Cidr" if matches!(want, Marker::List(x) if **x == Marker::Str) => {
-                let a = args.as_array().filter(|a| a.len() == 3).ok_or("malformed Fn::Cidr")?;
+                let a = args
+                    .as_array()
+                    .filter(|a| a.len() == 3)
+                    .ok_or("malformed Fn::Cidr")?;
                 let num = |v: &Json| match v {
                     Json::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
                     Json::String(s) => s.parse().ok(),
@@ -604,8 +654,13 @@ impl<'a> Gen<'a> {
                 Ok(Code::val(format!("fns::cidr({}, {n}, {b})", ip.text)))
             }
             "Fn::FindInMap" => {
-                let a = args.as_array().filter(|a| a.len() == 3).ok_or("malformed Fn::FindInMap")?;
-                let name = a[0].as_str().ok_or("Fn::FindInMap with a computed map name")?;
+                let a = args
+                    .as_array()
+                    .filter(|a| a.len() == 3)
+                    .ok_or("malformed Fn::FindInMap")?;
+                let name = a[0]
+                    .as_str()
+                    .ok_or("Fn::FindInMap with a computed map name")?;
                 let m = self
                     .mappings
                     .get(name)
@@ -616,10 +671,16 @@ impl<'a> Gen<'a> {
                 let k2 = self.value(&a[2], &Marker::Str, None)?;
                 self.uses.insert("fns");
                 let t = self.tfish(want, loaded)?;
-                Ok(Code::val(format!("fns::find_in_map{t}(&{m}, {}, {})", k1.text, k2.text)))
+                Ok(Code::val(format!(
+                    "fns::find_in_map{t}(&{m}, {}, {})",
+                    k1.text, k2.text
+                )))
             }
             "Fn::If" => {
-                let a = args.as_array().filter(|a| a.len() == 3).ok_or("malformed Fn::If")?;
+                let a = args
+                    .as_array()
+                    .filter(|a| a.len() == 3)
+                    .ok_or("malformed Fn::If")?;
                 let name = a[0].as_str().ok_or("Fn::If with a computed condition")?;
                 let c = self
                     .conditions
@@ -631,7 +692,10 @@ impl<'a> Gen<'a> {
                 let e = self.value(&a[2], want, loaded)?;
                 self.uses.insert("fns");
                 let ty = self.tfish(want, loaded)?;
-                Ok(Code::val(format!("fns::if_{ty}(&{c}, {}, {})", t.text, e.text)))
+                Ok(Code::val(format!(
+                    "fns::if_{ty}(&{c}, {}, {})",
+                    t.text, e.text
+                )))
             }
             other => Err(format!("`{other}` where a {want:?} is expected")),
         }
@@ -646,7 +710,10 @@ impl<'a> Gen<'a> {
 
     fn json_body(&mut self, v: &Json) -> String {
         if let Some((k, _)) = is_intrinsic(v) {
-            if matches!(k, "Ref" | "Fn::GetAtt" | "Fn::Sub" | "Fn::Join" | "Fn::ImportValue") {
+            if matches!(
+                k,
+                "Ref" | "Fn::GetAtt" | "Fn::Sub" | "Fn::Join" | "Fn::ImportValue"
+            ) {
                 let mark = self.used.clone();
                 let uses = self.uses.clone();
                 let attrs = self.summary.untyped_attributes;
@@ -689,10 +756,9 @@ impl<'a> Gen<'a> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                Json::Array(a) => format!(
-                    "[{}]",
-                    a.iter().map(body).collect::<Vec<_>>().join(", ")
-                ),
+                Json::Array(a) => {
+                    format!("[{}]", a.iter().map(body).collect::<Vec<_>>().join(", "))
+                }
                 Json::String(s) => lit_str(s),
                 other => other.to_string(),
             }
@@ -716,7 +782,11 @@ impl<'a> Gen<'a> {
                     return Err("a tag without exactly Key and Value".into());
                 }
                 let k = self.value(o.get("Key").ok_or("a tag without Key")?, &Marker::Str, None)?;
-                let val = self.value(o.get("Value").ok_or("a tag without Value")?, &Marker::Str, None)?;
+                let val = self.value(
+                    o.get("Value").ok_or("a tag without Value")?,
+                    &Marker::Str,
+                    None,
+                )?;
                 self.uses.insert("Tag");
                 Ok(format!("Tag::new({}, {})", k.text, val.text))
             }
@@ -940,8 +1010,10 @@ fn topo(items: &[String], deps: &BTreeMap<String, BTreeSet<String>>) -> Vec<Stri
     let mut left: Vec<String> = items.to_vec();
     while !left.is_empty() {
         let pos = left.iter().position(|i| {
-            deps.get(i)
-                .is_none_or(|d| d.iter().all(|x| done.contains(x) || !items.contains(x) || x == i))
+            deps.get(i).is_none_or(|d| {
+                d.iter()
+                    .all(|x| done.contains(x) || !items.contains(x) || x == i)
+            })
         });
         let i = left.remove(pos.unwrap_or(0));
         done.insert(i.clone());
@@ -966,7 +1038,11 @@ const PARAM_KEYS: &[&str] = &[
 
 impl<'a> Gen<'a> {
     /// Writes `build(s)` for `template`.
-    pub fn template(mut self, t: &Map<String, Json>, origin: &str) -> Result<(String, Summary), Unsupported> {
+    pub fn template(
+        mut self,
+        t: &Map<String, Json>,
+        origin: &str,
+    ) -> Result<(String, Summary), Unsupported> {
         let mut body = String::new();
         let empty = Map::new();
         let section = |k: &str| t.get(k).and_then(Json::as_object).unwrap_or(&empty);
@@ -992,7 +1068,9 @@ impl<'a> Gen<'a> {
                 Some(d) => {
                     let _ = writeln!(body, "s.set_description({});", lit_str(d));
                 }
-                None => self.errors.push("a Description that is not a string".into()),
+                None => self
+                    .errors
+                    .push("a Description that is not a string".into()),
             }
         }
         match t.get("Transform") {
@@ -1079,7 +1157,9 @@ impl<'a> Gen<'a> {
                     Json::String(s) => {
                         d.insert(s.clone());
                     }
-                    Json::Array(a) => d.extend(a.iter().filter_map(Json::as_str).map(str::to_owned)),
+                    Json::Array(a) => {
+                        d.extend(a.iter().filter_map(Json::as_str).map(str::to_owned))
+                    }
                     _ => {}
                 }
             }
@@ -1153,9 +1233,18 @@ impl<'a> Gen<'a> {
             self.summary.overrides.len(),
             self.summary.untyped.len() + self.summary.untyped_attributes
         );
-        let feats: Vec<String> = self.summary.features.iter().map(|f| format!("\"{f}\"")).collect();
+        let feats: Vec<String> = self
+            .summary
+            .features
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect();
         if !feats.is_empty() {
-            let _ = writeln!(head, "//! Needs the stackforge features {}.", feats.join(", "));
+            let _ = writeln!(
+                head,
+                "//! Needs the stackforge features {}.",
+                feats.join(", ")
+            );
         }
         head.push('\n');
         let mut modules: Vec<&String> = self.modules.iter().collect();
@@ -1195,7 +1284,12 @@ impl<'a> Gen<'a> {
                 items.push(name);
             }
         }
-        items.sort_by_key(|s| (s.chars().next().is_some_and(char::is_lowercase), s.to_string()));
+        items.sort_by_key(|s| {
+            (
+                s.chars().next().is_some_and(char::is_lowercase),
+                s.to_string(),
+            )
+        });
         let _ = writeln!(head, "use stackforge::{{{}}};", items.join(", "));
         if body.contains("BTreeMap::") {
             let _ = writeln!(head, "use std::collections::BTreeMap;");
@@ -1210,7 +1304,8 @@ impl<'a> Gen<'a> {
 
     fn parameter(&mut self, id: &str, p: &Json, _var: &str) -> String {
         let Some(o) = p.as_object() else {
-            self.errors.push(format!("parameter `{id}` is not an object"));
+            self.errors
+                .push(format!("parameter `{id}` is not an object"));
             return String::new();
         };
         for k in o.keys() {
@@ -1228,7 +1323,10 @@ impl<'a> Gen<'a> {
             "String" => ("Parameter::string()".to_owned(), PKind::Str),
             "Number" if default_is_int => ("Parameter::integer()".to_owned(), PKind::Int),
             "Number" => ("Parameter::number()".to_owned(), PKind::Num),
-            "CommaDelimitedList" => ("Parameter::comma_delimited_list()".to_owned(), PKind::ListStr),
+            "CommaDelimitedList" => (
+                "Parameter::comma_delimited_list()".to_owned(),
+                PKind::ListStr,
+            ),
             "List<Number>" => ("Parameter::number_list()".to_owned(), PKind::ListNum),
             t => {
                 if let Some(inner) = t
@@ -1236,11 +1334,17 @@ impl<'a> Gen<'a> {
                     .and_then(|x| x.strip_suffix('>'))
                 {
                     if inner.starts_with("List<") || inner == "CommaDelimitedList" {
-                        self.errors.push(format!("parameter `{id}`: SSM list type `{t}`"));
+                        self.errors
+                            .push(format!("parameter `{id}`: SSM list type `{t}`"));
                     }
                     (format!("Parameter::ssm({})", lit_str(inner)), PKind::Str)
-                } else if let Some(inner) = t.strip_prefix("List<").and_then(|x| x.strip_suffix('>')) {
-                    (format!("Parameter::aws_list({})", lit_str(inner)), PKind::ListStr)
+                } else if let Some(inner) =
+                    t.strip_prefix("List<").and_then(|x| x.strip_suffix('>'))
+                {
+                    (
+                        format!("Parameter::aws_list({})", lit_str(inner)),
+                        PKind::ListStr,
+                    )
                 } else if t.starts_with("AWS::") {
                     (format!("Parameter::aws({})", lit_str(t)), PKind::Str)
                 } else {
@@ -1265,7 +1369,11 @@ impl<'a> Gen<'a> {
             e.push_str("\n.no_echo()");
         }
         if let Some(Json::Array(a)) = o.get("AllowedValues") {
-            let vals: Vec<String> = a.iter().filter_map(scalar_text).map(|x| lit_str(&x)).collect();
+            let vals: Vec<String> = a
+                .iter()
+                .filter_map(scalar_text)
+                .map(|x| lit_str(&x))
+                .collect();
             let _ = write!(e, "\n.allowed_values([{}])", vals.join(", "));
         }
         if let Some(x) = text("AllowedPattern") {
@@ -1306,7 +1414,11 @@ impl<'a> Gen<'a> {
     fn cond(&mut self, v: &Json) -> R<String> {
         let (k, args) = is_intrinsic(v).ok_or("a condition that is not an intrinsic")?;
         self.uses.insert("fns");
-        let list = |a: &Json| a.as_array().cloned().ok_or_else(|| format!("malformed {k}"));
+        let list = |a: &Json| {
+            a.as_array()
+                .cloned()
+                .ok_or_else(|| format!("malformed {k}"))
+        };
         match k {
             "Condition" => {
                 let n = args.as_str().ok_or("Condition of a computed name")?;
@@ -1358,7 +1470,10 @@ impl<'a> Gen<'a> {
                 if !x.val && !y.val {
                     let t = self.marker_plain(&want)?;
                     self.uses.insert("Val");
-                    return Ok(format!("fns::equals(Val::<{t}>::from({}), {})", x.text, y.text));
+                    return Ok(format!(
+                        "fns::equals(Val::<{t}>::from({}), {})",
+                        x.text, y.text
+                    ));
                 }
                 Ok(format!("fns::equals({}, {})", x.text, y.text))
             }
@@ -1369,7 +1484,15 @@ impl<'a> Gen<'a> {
                 };
                 let ls = Marker::List(Box::new(Marker::Str));
                 let x = self.value(a, &ls, None)?;
-                let y = self.value(b, if k == "Fn::EachMemberIn" { &ls } else { &Marker::Str }, None)?;
+                let y = self.value(
+                    b,
+                    if k == "Fn::EachMemberIn" {
+                        &ls
+                    } else {
+                        &Marker::Str
+                    },
+                    None,
+                )?;
                 let f = match k {
                     "Fn::Contains" => "contains",
                     "Fn::EachMemberEquals" => "each_member_equals",
@@ -1392,10 +1515,10 @@ impl<'a> Gen<'a> {
             .and_then(Json::as_array)
             .ok_or("no Assertions")?
         {
-            if let Some(k) = a
-                .as_object()
-                .and_then(|o| o.keys().find(|k| *k != "Assert" && *k != "AssertDescription"))
-            {
+            if let Some(k) = a.as_object().and_then(|o| {
+                o.keys()
+                    .find(|k| *k != "Assert" && *k != "AssertDescription")
+            }) {
                 return Err(format!("an assertion with the key `{k}`"));
             }
             let c = self.cond(a.get("Assert").ok_or("an assertion without Assert")?)?;
@@ -1463,10 +1586,15 @@ impl<'a> Gen<'a> {
         self.summary.resources += 1;
         let v = self.resource_vars[id].clone();
         let Some(o) = r.as_object() else {
-            self.errors.push(format!("resource `{id}` is not an object"));
+            self.errors
+                .push(format!("resource `{id}` is not an object"));
             return (String::new(), String::new());
         };
-        let type_name = o.get("Type").and_then(Json::as_str).unwrap_or_default().to_owned();
+        let type_name = o
+            .get("Type")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned();
         for k in o.keys() {
             if !matches!(
                 k.as_str(),
@@ -1480,7 +1608,8 @@ impl<'a> Gen<'a> {
                     | "CreationPolicy"
                     | "UpdatePolicy"
             ) {
-                self.errors.push(format!("resource `{id}`: attribute `{k}`"));
+                self.errors
+                    .push(format!("resource `{id}`: attribute `{k}`"));
             }
         }
         let empty = Json::Object(Map::new());
@@ -1497,7 +1626,9 @@ impl<'a> Gen<'a> {
                     Err(why) => {
                         self.pending.clear();
                         comment = format!("// Raw: {why}.\n");
-                        self.summary.raw.push((id.to_owned(), type_name.clone(), why));
+                        self.summary
+                            .raw
+                            .push((id.to_owned(), type_name.clone(), why));
                         None
                     }
                 }
@@ -1509,7 +1640,9 @@ impl<'a> Gen<'a> {
                     format!("no generated type for `{type_name}`")
                 };
                 comment = format!("// Raw: {why}.\n");
-                self.summary.raw.push((id.to_owned(), type_name.clone(), why));
+                self.summary
+                    .raw
+                    .push((id.to_owned(), type_name.clone(), why));
                 None
             }
         };
@@ -1565,9 +1698,9 @@ impl<'a> Gen<'a> {
                         self.used.insert(w.clone());
                         let _ = writeln!(rest, "s.depends_on({v}, {w});");
                     }
-                    None => self
-                        .errors
-                        .push(format!("resource `{id}`: DependsOn `{on}` (unknown or a cycle)")),
+                    None => self.errors.push(format!(
+                        "resource `{id}`: DependsOn `{on}` (unknown or a cycle)"
+                    )),
                 }
             }
         }
@@ -1611,7 +1744,9 @@ impl<'a> Gen<'a> {
                         let _ = writeln!(rest, "s.set_metadata({v}, {}, {j});", lit_str(k));
                     }
                 }
-                None => self.errors.push(format!("resource `{id}`: Metadata is not a map")),
+                None => self
+                    .errors
+                    .push(format!("resource `{id}`: Metadata is not a map")),
             }
         }
         if !rest.is_empty() {
