@@ -190,11 +190,9 @@ fn value(v: &Json) -> Json {
         Json::Number(_) | Json::Bool(_) => Json::String(scalar_text(v)),
         Json::Array(a) => Json::Array(a.iter().map(value).collect()),
         Json::Object(o) if o.len() == 1 => {
-            if let Some(g) = o.get("Fn::GetAtt") {
-                if let Json::String(s) = g {
-                    if let Some((id, attr)) = s.split_once('.') {
-                        return single("Fn::GetAtt", vec![id.into(), attr.into()]);
-                    }
+            if let Some(Json::String(s)) = o.get("Fn::GetAtt") {
+                if let Some((id, attr)) = s.split_once('.') {
+                    return single("Fn::GetAtt", vec![id.into(), attr.into()]);
                 }
             }
             if let Some(s) = o.get("Fn::Sub") {
