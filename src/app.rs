@@ -554,6 +554,46 @@ pub struct Grant {
     pub logical_id: String,
 }
 
+/// One accepted finding on one resource, for [`Scope::suppress`]: the reason (required) and
+/// the rule names of each tool that reports the same concern.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Suppression {
+    /// Why the finding is accepted; rendered in every tool's metadata that takes a comment.
+    pub reason: String,
+    /// cfn-guard rule names (`Metadata.guard.SuppressedRules`).
+    pub guard: Vec<String>,
+    /// checkov check IDs (`Metadata.checkov.skip`).
+    pub checkov: Vec<String>,
+    /// cfn-lint rule IDs (`Metadata.cfn-lint.config.ignore_checks`).
+    pub cfn_lint: Vec<String>,
+}
+
+impl Suppression {
+    /// A suppression with its reason; name the rules with [`Suppression::guard`],
+    /// [`Suppression::checkov`] and [`Suppression::cfn_lint`].
+    pub fn because(reason: impl Into<String>) -> Self {
+        Suppression {
+            reason: reason.into(),
+            ..Default::default()
+        }
+    }
+    /// Adds a cfn-guard rule name.
+    pub fn guard(mut self, rule: impl Into<String>) -> Self {
+        self.guard.push(rule.into());
+        self
+    }
+    /// Adds a checkov check ID.
+    pub fn checkov(mut self, check: impl Into<String>) -> Self {
+        self.checkov.push(check.into());
+        self
+    }
+    /// Adds a cfn-lint rule ID.
+    pub fn cfn_lint(mut self, rule: impl Into<String>) -> Self {
+        self.cfn_lint.push(rule.into());
+        self
+    }
+}
+
 /// The role a grant adds permissions to: a role of this app (the policy goes into its
 /// stack), or an existing role by name (the policy goes into the granting scope's stack).
 #[derive(Clone, Debug, PartialEq)]
@@ -1025,6 +1065,131 @@ impl<'a> Scope<'a> {
         });
     }
 
+    /// Accepts one concern on one resource, named for every tool that reports it, with one
+    /// reason: `Metadata.guard.SuppressedRules` (cfn-guard and the AWS Guard Rules Registry),
+    /// `Metadata.checkov.skip` (with the reason as the comment), `Metadata.cfn-lint.config.
+    /// ignore_checks`, and the decision itself in `Metadata.stackforge.suppressions`
+    /// (`{reason, guard, checkov, cfn-lint}`), so every tool sees the same decision.
+    ///
+    /// A blank reason, or a suppression that names no rule, is an error (`SF039`).
+    ///
+    /// ```
+    /// use stackforge::{App, Suppression, cfn::sqs};
+    /// let app = App::new();
+    /// let mut s = app.stack("demo");
+    /// let q = s.add("Queue", sqs::Queue::default());
+    /// s.suppress(q, Suppression::because("SQS-managed keys are enough here")
+    ///     .guard("SQS_QUEUE_KMS_MASTER_KEY_ID_RULE")
+    ///     .checkov("CKV_AWS_27"));
+    /// let t = &app.synth().unwrap().stacks[0].template;
+    /// let m = &t["Resources"]["Queue"]["Metadata"];
+    /// assert_eq!(m["guard"]["SuppressedRules"][0], "SQS_QUEUE_KMS_MASTER_KEY_ID_RULE");
+    /// assert_eq!(m["checkov"]["skip"][0]["id"], "CKV_AWS_27");
+    /// assert_eq!(m["stackforge"]["suppressions"][0]["reason"], "SQS-managed keys are enough here");
+    /// ```
+    pub fn suppress<R>(&mut self, h: Handle<R>, suppression: Suppression) {
+        let id = if self.is_local(h.id()) {
+            self.logical_id(h).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let Suppression {
+            reason,
+            guard,
+            checkov,
+            cfn_lint,
+        } = suppression;
+        let names: Vec<&String> = guard.iter().chain(&checkov).chain(&cfn_lint).collect();
+        if reason.trim().is_empty() || names.is_empty() {
+            let what = if names.is_empty() {
+                "the suppression names no guard, checkov or cfn-lint rule".to_owned()
+            } else {
+                format!(
+                    "the suppression of {} has no reason",
+                    names
+                        .iter()
+                        .map(|n| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.root().error(
+                codes::INVALID_SUPPRESSION,
+                &id,
+                Some("Metadata.stackforge"),
+                what,
+                "say why the finding is accepted (Suppression::because(\"…\")) and name the rules it silences",
+            );
+            return;
+        }
+        if let Some(bad) = names
+            .iter()
+            .find(|n| n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            self.root().error(
+                codes::INVALID_SUPPRESSION,
+                &id,
+                Some("Metadata.stackforge"),
+                format!("`{bad}` is not a rule name"),
+                "name rules as their tools print them: RULE_NAME (guard), CKV_AWS_1 (checkov), W1234 (cfn-lint)",
+            );
+            return;
+        }
+        for c in &checkov {
+            self.skip_checkov(h, c, &reason);
+        }
+        self.with_node(h.id(), "Metadata", |n| {
+            if !guard.is_empty() {
+                let entry = n
+                    .metadata
+                    .entry("guard".to_owned())
+                    .or_insert_with(|| serde_json::json!({"SuppressedRules": []}));
+                if let Some(list) = entry
+                    .get_mut("SuppressedRules")
+                    .and_then(Json::as_array_mut)
+                {
+                    for g in &guard {
+                        if !list.iter().any(|v| v.as_str() == Some(g)) {
+                            list.push(g.as_str().into());
+                        }
+                    }
+                }
+            }
+            if !cfn_lint.is_empty() {
+                let entry = n
+                    .metadata
+                    .entry("cfn-lint".to_owned())
+                    .or_insert_with(|| serde_json::json!({"config": {"ignore_checks": []}}));
+                if let Some(list) = entry
+                    .pointer_mut("/config/ignore_checks")
+                    .and_then(Json::as_array_mut)
+                {
+                    for r in &cfn_lint {
+                        list.push(r.as_str().into());
+                    }
+                }
+            }
+            let entry = n
+                .metadata
+                .entry("stackforge".to_owned())
+                .or_insert_with(|| serde_json::json!({"suppressions": []}));
+            if let Some(list) = entry.get_mut("suppressions").and_then(Json::as_array_mut) {
+                let mut decision = serde_json::Map::new();
+                decision.insert("reason".into(), reason.as_str().into());
+                for (tool, names) in [
+                    ("guard", &guard),
+                    ("checkov", &checkov),
+                    ("cfn-lint", &cfn_lint),
+                ] {
+                    if !names.is_empty() {
+                        decision.insert(tool.into(), serde_json::json!(names));
+                    }
+                }
+                list.push(Json::Object(decision));
+            }
+        });
+    }
+
     /// Skips one checkov check on one resource, with the reason checkov prints.
     pub fn skip_checkov<R>(&mut self, h: Handle<R>, check_id: &str, reason: &str) {
         self.with_node(h.id(), "Metadata", |n| {
@@ -1199,7 +1364,7 @@ impl<'a> Scope<'a> {
                             codes::INVALID_POLICY,
                             "",
                             None,
-                            why,
+                            why.to_string(),
                             "name actions as `service:Action`, e.g. s3:GetObject",
                         );
                     }
@@ -1592,13 +1757,13 @@ impl<'a> Scope<'a> {
     ///   refuses those values at deploy, before anything changes.
     /// - Anything synth cannot enumerate (a resource attribute, a parameter without
     ///   `AllowedValues`) is an error (`SF021`) that asks for a literal or allowed values.
-    pub fn check_values(
+    pub fn check_values<E: std::fmt::Display>(
         &mut self,
         code: Code,
         id: &str,
         property: Option<&str>,
         values: &[&Expr],
-        check: impl Fn(&[Json]) -> Result<(), String>,
+        check: impl Fn(&[Json]) -> Result<(), E>,
     ) {
         let cases = match self.resolve(values) {
             Resolution::Known(cases) => cases,
@@ -1615,7 +1780,7 @@ impl<'a> Scope<'a> {
         };
         let failing: Vec<(&crate::eval::Case, String)> = cases
             .iter()
-            .filter_map(|c| check(&c.values).err().map(|why| (c, why)))
+            .filter_map(|c| check(&c.values).err().map(|why| (c, why.to_string())))
             .collect();
         if failing.is_empty() {
             return;
@@ -1671,10 +1836,10 @@ impl<'a> Scope<'a> {
         self.with_stack(|s| s.termination_protection = on);
     }
 
-    /// A stack policy, applied on every deploy. [`crate::assembly::StackPolicy::ProtectStateful`]
+    /// A stack policy, applied on every deploy. [`crate::stack::StackPolicy::ProtectStateful`]
     /// denies the replacement and deletion of this stack's stateful resources (databases,
     /// tables, buckets, …) through a stack update. Default: none (every update allowed).
-    pub fn set_stack_policy(&mut self, policy: crate::assembly::StackPolicy) {
+    pub fn set_stack_policy(&mut self, policy: crate::stack::StackPolicy) {
         self.with_stack(|s| s.stack_policy = Some(policy));
     }
 
@@ -1685,7 +1850,7 @@ impl<'a> Scope<'a> {
         let count = self.with_stack(|s| s.notification_arns.len());
         if let Err((message, help)) = crate::assembly::check_notification_arn(&arn, count) {
             self.error(
-                crate::assembly::codes::INVALID_STACK_SETTING,
+                crate::diag::assembly_codes::INVALID_STACK_SETTING,
                 "",
                 None,
                 message,

@@ -9,7 +9,7 @@
 //! selection, `SFMxxx` the patterns. A code is never reused for another meaning; retired codes
 //! are listed in [`RETIRED`].
 
-use crate::assembly::codes as a;
+use crate::diag::assembly_codes as a;
 use crate::diag::{codes as c, Code};
 
 /// One code of the catalogue.
@@ -67,6 +67,14 @@ pub struct Retired {
 
 /// Codes that were merged into others; their numbers stay reserved.
 pub const RETIRED: &[Retired] = &[
+    Retired {
+        code: "SFM043",
+        replaced_by: "`SF034` (INVALID_SCHEDULE): the `Schedule` pattern reports the core's code for a malformed schedule expression",
+    },
+    Retired {
+        code: "SFM044",
+        replaced_by: "`SF035` (INVALID_ALARM): the alarm and metric patterns report the core's code for a period or evaluation periods out of range",
+    },
     Retired {
         code: "SFM109",
         replaced_by: "`SFM005` (INVALID_CIDR) for a malformed CIDR and `SFM003` (PORT_MISMATCH) for port 0, in the EC2 instance pattern",
@@ -167,6 +175,10 @@ pub const CORE: &[CodeInfo] = &[
         "An IAM policy statement is malformed.",
         "An action that is not `service:Action`.",
         "Name actions as `service:Action`, e.g. `s3:GetObject`."),
+    code(c::INVALID_POLICY_ATTRIBUTE, "INVALID_POLICY_ATTRIBUTE",
+        "`RetainExceptOnCreate` given as an `UpdateReplacePolicy`; it is a deletion policy only.",
+        "`set_update_replace_policy(h, Policy::RetainExceptOnCreate)` on a resource.",
+        "Use `Retain`, `Snapshot` or `Delete` for the replace policy (the app-wide `set_policies` maps `RetainExceptOnCreate` to `Retain` there)."),
     code(c::VALUE_TOO_DEEP, "VALUE_TOO_DEEP",
         "A value nests deeper than the limit of 100 levels (rendered JSON objects and lists).",
         "A value built in a loop (intrinsics inside intrinsics), a hand-built `Expr`, or JSON nested very deep; it is cut at the limit, and the path shows where.",
@@ -227,6 +239,10 @@ pub const CORE: &[CodeInfo] = &[
         "A resource's properties contradict each other or a rule of its service.",
         "A rule the schema does not express: a PAY_PER_REQUEST table with throughput (or a provisioned one without), RDS monitoring without its role, a KMS key on unencrypted storage, an Auto Scaling group with MinSize above MaxSize, a task with no essential container, a Fargate service with DAEMON scheduling, an application load balancer in one subnet, a Lambda variable Lambda reserves or over 4 KB of them, a FIFO queue name without `.fifo`.",
         "Change the properties as the message says; `stackforge::semantic::RULES` lists each rule and the cfn-lint rule it mirrors."),
+    code(c::INVALID_SUPPRESSION, "INVALID_SUPPRESSION",
+        "A suppression has no reason, names no rule, or names a malformed rule.",
+        "`Scope::suppress` with a blank reason, no guard/checkov/cfn-lint rule, or a rule name with characters other than letters, digits and `_`.",
+        "Give the reason the finding is accepted (`Suppression::because(\"…\")`) and the rule names as each tool prints them."),
     code(c::STRING_LENGTH, "STRING_LENGTH",
         "A string is shorter than the schema's `minLength` or longer than its `maxLength` (in characters).",
         "A literal value of a generated type's property outside the length the resource schema allows.",
@@ -331,6 +347,71 @@ pub const CORE: &[CodeInfo] = &[
         "`diff --against FILE` names one template, and not exactly one stack is selected.",
         "A single template compared with an app of several stacks.",
         "Select one stack with `--stack`, or pass the assembly directory."),
+    // ---- Deploy (SFDxxx, the `deploy` feature; the constants live in `deploy::codes`) ----
+    code(Code::new("SFD001"), "NO_REGION",
+        "No region is known for a stack that deploy, diff or destroy must reach.",
+        "The stack's environment has no region and neither `--region`, `AWS_REGION` nor the profile gives one.",
+        "Pin the region in the stack's environment, or pass `--region`."),
+    code(Code::new("SFD002"), "USAGE",
+        "A deploy option is malformed.",
+        "A `--parameters`/`--tags` entry without `=`, an unknown stack pattern, conflicting flags.",
+        "Write options as `Key=Value` and check the flags in `stackforge deploy --help`."),
+    code(Code::new("SFD003"), "API",
+        "An AWS API call failed.",
+        "Credentials, permissions, throttling or a service error (the message names the operation and the service's code).",
+        "Fix what the service's message says (credentials, IAM permissions), then run again; throttling is retried already."),
+    code(Code::new("SFD004"), "ENVIRONMENT_MISMATCH",
+        "The stack's pinned account or region is not the caller's.",
+        "Deploying with credentials of another account, or to another region, than the stack's environment names.",
+        "Use credentials for the pinned account and region (`--profile`, the environment's role), or change the environment."),
+    code(Code::new("SFD005"), "TEMPLATE_NEEDS_BUCKET",
+        "A template is over CloudFormation's 51,200-byte inline limit and there is no bucket to upload it to.",
+        "A large stack deployed without a bootstrapped staging bucket.",
+        "Run `stackforge bootstrap` once for the account and region, or split the stack."),
+    code(Code::new("SFD006"), "NOT_BOOTSTRAPPED",
+        "No staging bucket exists in this account and region.",
+        "Assets or a large template need the staging bucket and `bootstrap` has not run here.",
+        "Run `stackforge bootstrap` for the account and region."),
+    code(Code::new("SFD007"), "ASSET",
+        "An asset cannot be published.",
+        "The asset file is missing from the assembly, or the upload to the staging bucket failed.",
+        "Synthesize again (the assembly lists every asset with its hash), check the bucket's permissions, and deploy again."),
+    code(Code::new("SFD008"), "APPROVAL_REFUSED",
+        "The change needs approval and none was given.",
+        "A change that broadens IAM or security groups, or replaces or deletes stateful resources, on a non-interactive run without `--approve`.",
+        "Review the diff, then deploy with `--approve` (or answer the prompt on a terminal)."),
+    code(Code::new("SFD009"), "EXPORT_IN_USE",
+        "A deploy or destroy would drop an export another stack still imports.",
+        "A changed or removed output that is exported, while an importing stack stays.",
+        "Update or remove the importing stack first (deploy stacks in dependency order), or keep the export."),
+    code(Code::new("SFD010"), "STUCK",
+        "The stack is in a state deploy cannot continue from.",
+        "A stack left in `*_IN_PROGRESS`, `ROLLBACK_FAILED` or `UPDATE_ROLLBACK_FAILED` by an earlier run.",
+        "Follow the printed remedy: wait, `continue-update-rollback`, or delete the stack that never got created."),
+    code(Code::new("SFD011"), "CHANGE_SET_FAILED",
+        "CloudFormation refused the change set.",
+        "An invalid template or parameter that only the service detects, or a capability not acknowledged.",
+        "Fix what the status reason says, then deploy again."),
+    code(Code::new("SFD012"), "FAILED",
+        "The stack update failed and rolled back.",
+        "A resource failed to create or update (the events name it and give the reason).",
+        "Read the failed resource's reason in the events, fix it, and deploy again."),
+    code(Code::new("SFD013"), "TIMEOUT",
+        "Waiting for the stack took longer than the timeout.",
+        "A slow resource (a database, a service that never becomes stable), or a stack stuck in progress.",
+        "Check the stack's events; raise `--timeout` if the resources are just slow."),
+    code(Code::new("SFD014"), "REQUIREMENT_UNMET",
+        "A pre-deploy requirement is not met.",
+        "An image the stack requires is not in its ECR repository yet.",
+        "Push the image (the message names repository and tag), then deploy again."),
+    code(Code::new("SFD015"), "DESTROY_BLOCKED",
+        "Something blocks the destroy.",
+        "Termination protection, an export still imported, or a database with deletion protection.",
+        "Follow the remedy for each blocker (deploy once with `--allow-destroy`, remove importers first)."),
+    code(Code::new("SFD016"), "IO",
+        "Writing deploy output failed.",
+        "`outputs.json` or the event log could not be written (permissions, a full disk).",
+        "Make the output directory writable and run again."),
 ];
 
 /// `docs/errors.md`: every code of `sections` with its meaning, cause and fix, then the

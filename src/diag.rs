@@ -32,6 +32,10 @@ impl fmt::Display for Code {
     }
 }
 
+/// The `SFA…` codes (assembly, template and stack selection), public as
+/// [`crate::assembly::codes`].
+pub mod assembly_codes;
+
 /// The codes the core emits. Tests match on these, never on message text.
 pub mod codes {
     use super::Code;
@@ -120,6 +124,9 @@ pub mod codes {
     pub const CONFLICTING_PROPERTIES: Code = Code("SF037");
     /// `RetainExceptOnCreate` given as an `UpdateReplacePolicy` (it is a deletion policy only).
     pub const INVALID_POLICY_ATTRIBUTE: Code = Code("SF038");
+    /// A suppression ([`crate::Scope::suppress`]) without a reason, without a rule, or with a
+    /// malformed rule name.
+    pub const INVALID_SUPPRESSION: Code = Code("SF039");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.

@@ -109,6 +109,12 @@ fn check(e: &Expr, rule: &Rule, path: &mut String, base: &DiagPath, out: &mut Ve
 }
 
 fn check_str(s: &str, rule: &Rule, path: &str, base: &DiagPath, out: &mut Vec<Diagnostic>) {
+    // A dynamic reference (`{{resolve:secretsmanager:…}}`) is replaced at deploy time: the
+    // schema's length, values and pattern apply to what it resolves to, not to the reference
+    // (cfn-lint skips them too).
+    if s.contains("{{resolve:") {
+        return;
+    }
     if rule.min_len.is_some() || rule.max_len.is_some() {
         let n = s.chars().count() as u32;
         if let Some(min) = rule.min_len {

@@ -85,19 +85,15 @@ fn catalogue_names_and_numbers_are_unique() {
             "{} is listed twice",
             i.code
         );
-        assert!(
-            names.insert(i.name, i.code.as_str()).is_none(),
-            "the name {} has two codes: {} and {}",
-            i.name,
-            names[i.name],
-            i.code
-        );
+        if let Some(old) = names.insert(i.name, i.code.as_str()) {
+            panic!("the name {} has two codes: {old} and {}", i.name, i.code);
+        }
         assert!(
             !i.meaning.is_empty() && !i.cause.is_empty() && !i.fix.is_empty(),
             "{} needs a meaning, a cause and a fix",
             i.code
         );
-        let family_ok = ["SF0", "SF1", "SFA", "SFM"]
+        let family_ok = ["SF0", "SF1", "SFA", "SFD", "SFM"]
             .iter()
             .any(|p| i.code.as_str().starts_with(p));
         assert!(family_ok, "{} is in no code family", i.code);
@@ -153,7 +149,11 @@ fn docs_errors_md_is_generated_from_the_catalogue() {
         ),
         (
             "Assemblies, templates on disk, stack selection (SFAxxx)",
-            &assembly_only(),
+            &family("SFA"),
+        ),
+        (
+            "Deploy, diff and destroy (SFDxxx, the `deploy` feature)",
+            &family("SFD"),
         ),
         ("Patterns (SFMxxx, stackforge-modules)", PATTERNS),
     ]);
@@ -177,14 +177,14 @@ fn docs_errors_md_is_generated_from_the_catalogue() {
 
 fn core_only() -> Vec<CodeInfo> {
     CORE.iter()
-        .filter(|i| !i.code.as_str().starts_with("SFA"))
+        .filter(|i| !i.code.as_str().starts_with("SFA") && !i.code.as_str().starts_with("SFD"))
         .copied()
         .collect()
 }
 
-fn assembly_only() -> Vec<CodeInfo> {
+fn family(prefix: &str) -> Vec<CodeInfo> {
     CORE.iter()
-        .filter(|i| i.code.as_str().starts_with("SFA"))
+        .filter(|i| i.code.as_str().starts_with(prefix))
         .copied()
         .collect()
 }

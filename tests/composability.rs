@@ -197,7 +197,8 @@ fn grants_to_one_role_collect_in_one_policy_and_a_service_waits_for_it() {
     }
     let a = synth(&app, "grants-collect");
     let t = template(&a, "svc");
-    t.resource_count_is("AWS::IAM::Policy", 2).unwrap(); // execution + task role
+    // execution + task role, and the flow-log role's (no inline policies anywhere)
+    t.resource_count_is("AWS::IAM::Policy", 3).unwrap();
     let policy = t.resource("WebTaskRoleDefaultPolicy").unwrap();
     let sids: Vec<&str> = policy["Properties"]["PolicyDocument"]["Statement"]
         .as_array()

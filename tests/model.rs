@@ -614,3 +614,98 @@ fn parameter_bounds_that_cross_are_errors() {
         .message
         .contains("MinLength 10 is above MaxLength 2"));
 }
+
+#[test]
+fn one_suppression_renders_every_tools_metadata_with_its_reason() {
+    // GIVEN one decision naming a guard rule, a checkov check and a cfn-lint rule
+    let app = App::new();
+    let mut s = app.stack("x");
+    let q = s.add("Q", group());
+    s.suppress(
+        q,
+        stackforge::Suppression::because("the logs hold nothing sensitive")
+            .guard("CLOUDWATCH_LOG_GROUP_ENCRYPTED")
+            .checkov("CKV_AWS_158")
+            .cfn_lint("W3011"),
+    );
+    // WHEN it is synthesized THEN each tool sees it, and the decision is written once
+    let a = app.synth().unwrap();
+    let m = &a.stacks[0].template["Resources"]["Q"]["Metadata"];
+    assert_eq!(
+        m["guard"],
+        json!({"SuppressedRules": ["CLOUDWATCH_LOG_GROUP_ENCRYPTED"]})
+    );
+    assert_eq!(
+        m["checkov"]["skip"],
+        json!([{"id": "CKV_AWS_158", "comment": "the logs hold nothing sensitive"}])
+    );
+    assert_eq!(
+        m["cfn-lint"],
+        json!({"config": {"ignore_checks": ["W3011"]}})
+    );
+    assert_eq!(
+        m["stackforge"],
+        json!({"suppressions": [{
+            "reason": "the logs hold nothing sensitive",
+            "guard": ["CLOUDWATCH_LOG_GROUP_ENCRYPTED"],
+            "checkov": ["CKV_AWS_158"],
+            "cfn-lint": ["W3011"]
+        }]})
+    );
+}
+
+#[test]
+fn a_suppression_without_a_reason_or_a_rule_is_an_error() {
+    for (suppression, what) in [
+        (
+            stackforge::Suppression::because("  ").guard("CLOUDWATCH_LOG_GROUP_ENCRYPTED"),
+            "has no reason",
+        ),
+        (
+            stackforge::Suppression::because("a reason"),
+            "names no guard, checkov or cfn-lint rule",
+        ),
+        (
+            stackforge::Suppression::because("a reason").guard("NOT A RULE"),
+            "is not a rule name",
+        ),
+    ] {
+        let app = App::new();
+        let mut s = app.stack("x");
+        let q = s.add("Q", group());
+        s.suppress(q, suppression);
+        let err = app.synth().unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.code, codes::INVALID_SUPPRESSION);
+        assert!(d.to_string().contains(what), "{d}");
+        assert!(d.to_string().contains("x/Q"), "{d}");
+    }
+}
+
+#[test]
+fn a_literal_dynamic_reference_is_not_checked_against_the_schema_pattern() {
+    // GIVEN an RDS master user name as a literal {{resolve:…}} (what the Guard Registry's
+    // RDS credential rules accept): the schema's pattern applies to the resolved value only
+    let app = App::new();
+    let mut s = app.stack("x");
+    s.add(
+        "Db",
+        stackforge::cfn::rds::DbInstance {
+            master_username: Some(
+                "{{resolve:secretsmanager:x-DbSecret:SecretString:username}}".into(),
+            ),
+            ..Default::default()
+        },
+    );
+    assert!(app.synth().is_ok());
+    // AND a plain literal that breaks the pattern is still reported
+    let bad = App::new();
+    bad.stack("x").add(
+        "Db",
+        stackforge::cfn::rds::DbInstance {
+            master_username: Some("9-not-a-name".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(codes_of(&bad), vec![codes::PATTERN_MISMATCH]);
+}

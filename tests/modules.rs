@@ -317,10 +317,23 @@ fn flow_log_role_may_write_only_its_own_group() {
             "LogDestinationType": "cloud-watch-logs", "LogGroupName": {"Ref": "NetFlowLogGroup"},
             "DeliverLogsPermissionArn": {"Fn::GetAtt": ["NetFlowLogRole", "Arn"]}}),
     ));
+    // No inline policy on the role (IAM_NO_INLINE_POLICY_CHECK): a separate AWS::IAM::Policy
+    // attached to it, which the flow log waits for.
     let role = t.resource("NetFlowLogRole").unwrap();
+    assert!(role["Properties"]["Policies"].is_null());
+    let policy = t.resource("NetFlowLogRoleDefaultPolicy").unwrap();
     assert_eq!(
-        role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"],
+        policy["Properties"]["Roles"],
+        json!([{"Ref": "NetFlowLogRole"}])
+    );
+    assert_eq!(
+        policy["Properties"]["PolicyDocument"]["Statement"][0]["Resource"],
         json!({"Fn::GetAtt": ["NetFlowLogGroup", "Arn"]})
+    );
+    let flow_log = t.resource("NetFlowLog").unwrap();
+    assert_eq!(
+        flow_log["DependsOn"],
+        json!(["NetFlowLogRoleDefaultPolicy"])
     );
     ok(t.has_resource_properties("AWS::Logs::LogGroup", json!({"RetentionInDays": 365})));
 }
@@ -544,4 +557,201 @@ fn pattern_logical_ids_derive_from_the_pattern_id() {
         inner.logical_id(net.private_subnets[1]).as_deref(),
         Some("ProdNetPrivateSubnet2")
     );
+}
+
+// ---- hardened defaults and their options (issue 14) ----
+
+#[test]
+fn the_master_secret_is_named_from_the_stack_and_read_by_literal_dynamic_references() {
+    // GIVEN the default THEN a literal name, literal references and a DependsOn
+    let t = synth_ok(&web_app(web_props()), "secret-from-stack");
+    ok(t.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        json!({"Name": "patterns-DbSecret"}),
+    ));
+    let db = t.resource("DbInstance").unwrap();
+    assert_eq!(
+        db["Properties"]["MasterUserPassword"],
+        "{{resolve:secretsmanager:patterns-DbSecret:SecretString:password}}"
+    );
+    assert!(db["DependsOn"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("DbSecret")));
+    // GIVEN MasterSecretName::Generated THEN no name, and Fn::Sub around the ARN
+    use stackforge_modules::postgres::MasterSecretName;
+    let app = app_with(
+        NetworkProps::default(),
+        PostgresProps {
+            secret_name: MasterSecretName::Generated,
+            ..Default::default()
+        },
+        web_props(),
+        |_, _, _, _| {},
+    );
+    let t = synth_ok(&app, "secret-generated");
+    let secret = t.resource("DbSecret").unwrap();
+    assert!(secret["Properties"]["Name"].is_null());
+    assert_eq!(
+        t.resource("DbInstance").unwrap()["Properties"]["MasterUsername"],
+        json!({"Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:username}}"})
+    );
+    // GIVEN a name Secrets Manager refuses THEN SFM010 at the secret
+    let app = app_with(
+        NetworkProps::default(),
+        PostgresProps {
+            secret_name: MasterSecretName::Named("no spaces allowed".into()),
+            ..Default::default()
+        },
+        web_props(),
+        |_, _, _, _| {},
+    );
+    assert_fails(&app, codes::INVALID_DATABASE, "DbSecret");
+}
+
+#[test]
+fn access_logs_are_on_by_default_and_off_only_with_a_reason() {
+    // GIVEN the default THEN the load balancer logs to its own SSE-S3 bucket
+    let t = synth_ok(&web_app(web_props()), "access-logs-default");
+    ok(t.has_resource_properties(
+        "AWS::S3::Bucket",
+        json!({"ObjectLockEnabled": true, "AccessControl": "Private"}),
+    ));
+    let lb = t.resource("WebLoadBalancer").unwrap();
+    assert!(lb["Metadata"]["checkov"].is_null(), "{lb}");
+    // GIVEN AccessLogs::Off THEN no bucket, and the reason goes to checkov and guard
+    use stackforge_modules::fargate::AccessLogs;
+    let t = synth_ok(
+        &web_app(ServiceProps {
+            access_logs: AccessLogs::Off {
+                reason: "a throwaway test environment".into(),
+            },
+            ..web_props()
+        }),
+        "access-logs-off",
+    );
+    ok(t.resource_count_is("AWS::S3::Bucket", 0));
+    let m = &t.resource("WebLoadBalancer").unwrap()["Metadata"];
+    assert_eq!(
+        m["guard"]["SuppressedRules"],
+        json!(["ELBV2_ACCESS_LOGGING_RULE"])
+    );
+    assert_eq!(m["checkov"]["skip"][0]["id"], "CKV_AWS_91");
+    assert!(m["checkov"]["skip"][0]["comment"]
+        .as_str()
+        .unwrap()
+        .contains("a throwaway test environment"));
+}
+
+#[test]
+fn a_log_key_that_does_not_name_cloudwatch_logs_is_sfm019() {
+    use stackforge_modules::key::{Key, KeyProps};
+    let app = App::new();
+    let mut s = app.stack("patterns");
+    let key = Key::new(&mut s, "Data", KeyProps::default());
+    let net = Network::new(
+        &mut s,
+        "Net",
+        NetworkProps {
+            flow_log_kms_key: Some((&key).into()),
+            ..Default::default()
+        },
+    );
+    let cluster = Cluster::new(&mut s, "Cluster");
+    LoadBalancedFargateService::new(
+        &mut s,
+        "Web",
+        &net,
+        &cluster,
+        ServiceProps {
+            log_kms_key: Some((&key).into()),
+            ..web_props()
+        },
+    );
+    let err = app.synth().expect_err("a key without Logs");
+    let at: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(|d| (d.code, d.path.logical_id.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            (codes::KEY_MISSING_SERVICE, "NetFlowLogGroup".to_owned()),
+            (codes::KEY_MISSING_SERVICE, "WebLogGroup".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn object_lock_needs_versioning() {
+    use stackforge_modules::bucket::{Bucket, BucketProps};
+    let app = App::new();
+    let mut s = app.stack("patterns");
+    Bucket::new(
+        &mut s,
+        "Logs",
+        BucketProps {
+            object_lock: true,
+            versioned: false,
+            ..Default::default()
+        },
+    );
+    assert_fails(&app, codes::INVALID_BUCKET, "LogsBucket");
+}
+
+#[test]
+fn vpc_endpoints_are_an_option_with_https_from_the_vpc_only() {
+    // GIVEN the default THEN no endpoint
+    let t = synth_ok(&web_app(web_props()), "endpoints-off");
+    ok(t.resource_count_is("AWS::EC2::VPCEndpoint", 0));
+    // GIVEN vpc_endpoints THEN ECR (api, dkr), Logs and Secrets Manager as interface
+    // endpoints in the private subnets, S3 as a gateway on the private route tables
+    let app = app_with(
+        NetworkProps {
+            vpc_endpoints: true,
+            ..Default::default()
+        },
+        PostgresProps::default(),
+        web_props(),
+        |_, _, _, _| {},
+    );
+    let t = synth_ok(&app, "endpoints-on");
+    ok(t.resource_count_is("AWS::EC2::VPCEndpoint", 5));
+    for (id, service) in [
+        ("NetEcrApiEndpoint", "ecr.api"),
+        ("NetEcrDkrEndpoint", "ecr.dkr"),
+        ("NetLogsEndpoint", "logs"),
+        ("NetSecretsManagerEndpoint", "secretsmanager"),
+    ] {
+        let p = &t.resource(id).unwrap()["Properties"];
+        assert_eq!(
+            p["ServiceName"],
+            json!({"Fn::Sub": format!("com.amazonaws.${{AWS::Region}}.{service}")})
+        );
+        assert_eq!(p["VpcEndpointType"], "Interface");
+        assert_eq!(p["PrivateDnsEnabled"], true);
+        assert_eq!(
+            p["SubnetIds"],
+            json!([{"Ref": "NetPrivateSubnet1"}, {"Ref": "NetPrivateSubnet2"}])
+        );
+        assert_eq!(
+            p["SecurityGroupIds"],
+            json!([{"Fn::GetAtt": ["NetEndpointSecurityGroup", "GroupId"]}])
+        );
+    }
+    let s3 = &t.resource("NetS3Endpoint").unwrap()["Properties"];
+    assert_eq!(s3["VpcEndpointType"], "Gateway");
+    assert_eq!(
+        s3["RouteTableIds"],
+        json!([{"Ref": "NetPrivateRouteTable1"}, {"Ref": "NetPrivateRouteTable2"}])
+    );
+    let sg = &t.resource("NetEndpointSecurityGroup").unwrap()["Properties"];
+    assert_eq!(
+        sg["SecurityGroupIngress"],
+        json!([{"CidrIp": "10.0.0.0/16", "Description": "HTTPS from the VPC to the AWS endpoints",
+            "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}])
+    );
+    // The NAT gateways stay (images from other registries, and S3 needs its prefix list).
+    ok(t.resource_count_is("AWS::EC2::NatGateway", 2));
 }

@@ -144,6 +144,8 @@ fn bucket_defaults_are_private_encrypted_versioned_retained_and_tls_only() {
     assert_eq!(
         bucket["Properties"],
         json!({
+            // The default ACL, stated for S3_BUCKET_NO_PUBLIC_RW_ACL (ACLs stay disabled).
+            "AccessControl": "Private",
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                 {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
             ]},
@@ -309,8 +311,18 @@ fn bucket_name_and_server_access_logs_are_options() {
         r["Properties"]["LoggingConfiguration"],
         json!({"DestinationBucketName": "acme-access-logs", "LogFilePrefix": "named/"})
     );
-    // With server access logs configured, nothing is skipped.
-    assert!(r.get("Metadata").is_none(), "{r}");
+    // With server access logs configured, nothing is skipped for them: the one suppression
+    // left is cfn-lint's W3045 for the stated Private ACL, with its reason.
+    assert!(r["Metadata"]["checkov"].is_null(), "{r}");
+    assert!(r["Metadata"]["guard"].is_null(), "{r}");
+    assert_eq!(
+        r["Metadata"]["cfn-lint"]["config"]["ignore_checks"],
+        json!(["W3045"])
+    );
+    assert!(r["Metadata"]["stackforge"]["suppressions"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("BucketOwnerEnforced"));
     // object_arn renders a Sub on the bucket's ARN
     s.add_raw(
         "Uses",

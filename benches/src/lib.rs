@@ -1,4 +1,4 @@
-//! Synthetic apps for the synth benchmarks (`benches/synth.rs`), shared with a sanity test.
+//! Synthetic apps for the synth benchmarks (`benches/benches/synth.rs`), shared with a sanity test.
 
 use stackforge::value::fns;
 use stackforge::{sub, App, Output, Raw, Val};
@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(a.stacks[24].dependencies, ["stack-23"]);
         assert_eq!(
             super::flagship().synth().unwrap().stacks[0].resource_count,
-            50
+            54 // 50, plus the key, the access-log bucket and policy, the flow-log policy
         );
     }
 }

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 
 use clap::{Parser, Subcommand};
+
+mod init;
+mod report;
 use serde_json::json;
 use stackforge::assembly::CloudAssembly;
 use stackforge::cli::online;
@@ -64,6 +67,12 @@ enum Verb {
     Bootstrap(BootstrapArgs),
     /// Turn a CloudFormation template (JSON or YAML) into typed stackforge Rust.
     Import(import::ImportArgs),
+    /// Write a self-contained HTML report of the assembly: network, exposure, access,
+    /// secrets, cost drivers, stacks, skipped checks (`<DIR>/report.html`).
+    Report(report::ReportArgs),
+    /// Create a new infrastructure crate: one stack (a network and a load-balanced Fargate
+    /// service), a snapshot test, an assertion test, a README and a CI workflow.
+    Init(init::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -151,6 +160,26 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if let Verb::Import(args) = &cli.verb {
         return import::run(args, &mut p);
     }
+    if let Verb::Init(args) = &cli.verb {
+        return match init::run(args) {
+            Ok(dir) => {
+                p.event("init", json!({"dir": dir}), true);
+                p.result(&format!(
+                    "created {}: cd {} && cargo test && cargo run -- synth\n",
+                    dir.display(),
+                    dir.display()
+                ));
+                exit::OK
+            }
+            Err(e) => {
+                p.error(None, exit::USAGE, &format!("{e:#}"));
+                exit::USAGE
+            }
+        };
+    }
+    if let Verb::Report(args) = &cli.verb {
+        return report_command(args, &dir, cli.app.as_deref(), &mut p);
+    }
     if let Some(app) = &cli.app {
         if let Err(code) = run_app(app, &dir, &mut p) {
             return code;
@@ -218,7 +247,46 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Verb::Diff(args) => online::run(&assembly, Command::Diff(args), stacks, &dir, &mut p),
         Verb::Deploy(args) => online::run(&assembly, Command::Deploy(args), stacks, &dir, &mut p),
         Verb::Destroy(args) => online::run(&assembly, Command::Destroy(args), stacks, &dir, &mut p),
-        Verb::Bootstrap(_) | Verb::Import(_) => exit::OK,
+        Verb::Bootstrap(_) | Verb::Report(_) | Verb::Init(_) | Verb::Import(_) => exit::OK,
+    }
+}
+
+/// `stackforge report`: runs `--app` first when given, then writes the page.
+fn report_command(
+    args: &report::ReportArgs,
+    dir: &Path,
+    app: Option<&str>,
+    p: &mut Printer<'_>,
+) -> i32 {
+    let target = args.dir.clone().unwrap_or_else(|| dir.to_owned());
+    if let Some(app) = app {
+        if let Err(code) = run_app(app, &target, p) {
+            return code;
+        }
+    }
+    match report::run(args, dir) {
+        Ok((path, model)) => {
+            p.event("report", json!({"path": path, "model": model}), true);
+            p.result(&format!(
+                "{} ({} reachable from the internet)\n",
+                path.display(),
+                model.exposed.len()
+            ));
+            exit::OK
+        }
+        Err(e) => {
+            // The assembly's typed code (SFA…) survives the context added on the way up.
+            let code = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<stackforge::assembly::AssemblyError>())
+                .map(|a| a.code());
+            p.error(
+                code.as_ref().map(|c| c.as_str()),
+                exit::INVALID,
+                &format!("{e:#}"),
+            );
+            exit::INVALID
+        }
     }
 }
 

@@ -18,14 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+/// Top-level errors go through anyhow (`Error: …` and a non-zero exit); `--check` finding a
+/// difference is not an error but exit code 1.
+fn main() -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    run()
+        .map_err(anyhow::Error::msg)
+        .context("stackforge-codegen failed")
 }
 
 fn workspace_root() -> PathBuf {

@@ -43,7 +43,9 @@
 
 use stackforge::cfn::s3::{self, bucket};
 use stackforge::policy::{PolicyDocument, Principal, Statement};
-use stackforge::{fns, pseudo, sub, Condition, Expr, Grant, Handle, Json, Policy, Scope, Tag, Val};
+use stackforge::{
+    fns, pseudo, sub, Condition, Expr, Grant, Handle, Json, Policy, Scope, Suppression, Tag, Val,
+};
 
 use crate::codes;
 use crate::grants;
@@ -169,6 +171,13 @@ pub struct BucketProps {
     /// resource: `UpdateReplacePolicy: Retain`; `Snapshot` is an error, `SFM022`).
     /// Default: [`Policy::Retain`] (the data outlives the stack).
     pub removal_policy: Policy,
+    /// S3 Object Lock enabled on the bucket (`ObjectLockEnabled: true`, versioning required),
+    /// with no default retention: objects can then be locked per object (retention or legal
+    /// hold), and the bucket can never be made unlockable again. Default retention is left
+    /// out on purpose: a put with retention needs a checksum header that not every AWS log
+    /// delivery sends. Object Lock can be enabled on an existing bucket, but never disabled.
+    /// Default: `false` (`true` for a load balancer's own access-log bucket).
+    pub object_lock: bool,
 }
 
 impl Default for BucketProps {
@@ -181,6 +190,7 @@ impl Default for BucketProps {
             alb_access_logs: None,
             server_access_logs: None,
             removal_policy: Policy::Retain,
+            object_lock: false,
         }
     }
 }
@@ -222,6 +232,11 @@ impl Bucket {
         }]);
         let b = s3::Bucket {
             bucket_name: props.bucket_name.clone(),
+            // The canned ACL every bucket has anyway (ACLs are disabled by
+            // `BucketOwnerEnforced`), stated so that ACL rules such as the AWS Guard Rules
+            // Registry's S3_BUCKET_NO_PUBLIC_RW_ACL see it.
+            access_control: Some(bucket::AccessControl::Private.into()),
+            object_lock_enabled: props.object_lock.then(|| true.into()),
             bucket_encryption: Some(encryption),
             public_access_block_configuration: Some(bucket::PublicAccessBlockConfiguration {
                 block_public_acls: Some(true.into()),
@@ -249,11 +264,17 @@ impl Bucket {
         };
         let bucket = s.add("Bucket", b);
         set_removal_policy(&mut s, bucket, "Bucket", props.removal_policy);
+        s.suppress(
+            bucket,
+            Suppression::because("AccessControl is the default Private ACL, stated for ACL rules (S3_BUCKET_NO_PUBLIC_RW_ACL); access is governed by the bucket policy, and ObjectOwnership BucketOwnerEnforced disables ACLs")
+                .cfn_lint("W3045"),
+        );
         if props.server_access_logs.is_none() {
-            s.skip_checkov(
+            s.suppress(
                 bucket,
-                "CKV_AWS_18",
-                "S3 server access logs need a second bucket to receive them; set BucketProps::server_access_logs to name one (object-level auditing can also come from CloudTrail data events)",
+                Suppression::because("S3 server access logs need a second bucket to receive them; set BucketProps::server_access_logs to name one (object-level auditing can also come from CloudTrail data events)")
+                    .checkov("CKV_AWS_18")
+                    .guard("S3_BUCKET_LOGGING_ENABLED"),
             );
         }
 
@@ -492,6 +513,15 @@ fn lifecycle(p: &BucketProps) -> Option<bucket::LifecycleConfiguration> {
 }
 
 fn check(s: &mut Scope<'_>, p: &BucketProps) {
+    if p.object_lock && !p.versioned {
+        s.error(
+            codes::INVALID_BUCKET,
+            "Bucket",
+            Some("Properties.ObjectLockEnabled"),
+            "S3 Object Lock needs versioning, and the bucket is not versioned",
+            "keep BucketProps::versioned true, or turn object_lock off",
+        );
+    }
     if let (Some(_), Some(_)) = (&p.alb_access_logs, &p.kms_key) {
         s.error(
             codes::LOG_TARGET_KMS_KEY,

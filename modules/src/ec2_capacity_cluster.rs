@@ -123,9 +123,14 @@ impl Ec2CapacityCluster {
                 )),
             },
         );
-        let mut egress = ec2::security_group::Egress::new("-1");
+        // HTTPS only: the ECS agent, image pulls and SSM all use 443 (DNS, NTP and the
+        // metadata service are link-local, which security groups do not filter).
+        let mut egress = ec2::security_group::Egress::new("tcp");
         egress.cidr_ip = Some("0.0.0.0/0".into());
-        egress.description = Some("ECS agent, image pulls and SSM through the NAT gateway".into());
+        egress.from_port = Some(443.into());
+        egress.to_port = Some(443.into());
+        egress.description =
+            Some("HTTPS out: ECS agent, image pulls and SSM through the NAT gateway".into());
         let security_group = s.add(
             "SecurityGroup",
             ec2::SecurityGroup {

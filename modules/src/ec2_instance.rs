@@ -65,27 +65,79 @@ pub fn os_image(name: &str) -> Option<&'static OsImage> {
     OS_IMAGES.iter().find(|o| o.name == name)
 }
 
+/// Why a CIDR is refused ([`check_cidr`]); its code is [`INVALID_CIDR`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminCidrError {
+    /// No `/n`.
+    #[error("`{cidr}` has no prefix length (`/n`)")]
+    NoPrefix {
+        /// The CIDR given.
+        cidr: String,
+    },
+    /// The prefix length is not a number.
+    #[error("`{cidr}`: `{prefix}` is not a prefix length")]
+    Prefix {
+        /// The CIDR given.
+        cidr: String,
+        /// The part after the `/`.
+        prefix: String,
+    },
+    /// An IPv4 prefix over /32.
+    #[error("`{cidr}`: an IPv4 prefix is at most /32")]
+    Ipv4Prefix {
+        /// The CIDR given.
+        cidr: String,
+    },
+    /// An IPv6 prefix over /128.
+    #[error("`{cidr}`: an IPv6 prefix is at most /128")]
+    Ipv6Prefix {
+        /// The CIDR given.
+        cidr: String,
+    },
+    /// The address is neither IPv4 nor IPv6.
+    #[error("`{cidr}`: `{address}` is not an IP address")]
+    Address {
+        /// The CIDR given.
+        cidr: String,
+        /// The part before the `/`.
+        address: String,
+    },
+}
+
+impl AdminCidrError {
+    /// The code: [`INVALID_CIDR`].
+    pub fn code(&self) -> stackforge::Code {
+        INVALID_CIDR
+    }
+}
+
 /// Checks an IPv4 (`a.b.c.d/n`) or IPv6 (`x::/n`) CIDR.
-pub fn check_cidr(cidr: &str) -> Result<(), String> {
+pub fn check_cidr(cidr: &str) -> Result<(), AdminCidrError> {
+    let owned = || cidr.to_owned();
     let Some((addr, len)) = cidr.split_once('/') else {
-        return Err(format!("`{cidr}` has no prefix length (`/n`)"));
+        return Err(AdminCidrError::NoPrefix { cidr: owned() });
     };
-    let len: u8 = len
-        .parse()
-        .map_err(|_| format!("`{cidr}`: `{len}` is not a prefix length"))?;
+    let len: u8 = len.parse().map_err(|_| AdminCidrError::Prefix {
+        cidr: owned(),
+        prefix: len.to_owned(),
+    })?;
     if addr.parse::<std::net::Ipv4Addr>().is_ok() {
         if len > 32 {
-            return Err(format!("`{cidr}`: an IPv4 prefix is at most /32"));
+            return Err(AdminCidrError::Ipv4Prefix { cidr: owned() });
         }
         return Ok(());
     }
     if addr.parse::<std::net::Ipv6Addr>().is_ok() {
         if len > 128 {
-            return Err(format!("`{cidr}`: an IPv6 prefix is at most /128"));
+            return Err(AdminCidrError::Ipv6Prefix { cidr: owned() });
         }
         return Ok(());
     }
-    Err(format!("`{cidr}`: `{addr}` is not an IP address"))
+    Err(AdminCidrError::Address {
+        cidr: owned(),
+        address: addr.to_owned(),
+    })
 }
 
 /// True for a CIDR that covers the whole Internet (prefix length 0).
@@ -277,10 +329,11 @@ impl Ec2Instance {
         };
         let instance = s.add("Instance", instance);
         if props.public_ip {
-            s.skip_checkov(
+            s.suppress(
                 instance,
-                "CKV_AWS_88",
-                "public_ip was requested: the instance serves the web directly and needs a public DNS name; SSH/RDP stay closed unless admin_cidr is set",
+                stackforge::Suppression::because("public_ip was requested: the instance serves the web directly and needs a public DNS name; SSH/RDP stay closed unless admin_cidr is set")
+                    .checkov("CKV_AWS_88")
+                    .guard("EC2_INSTANCE_NO_PUBLIC_IP"),
             );
         }
         Ec2Instance {
@@ -410,7 +463,7 @@ impl Ec2Fleet {
                     INVALID_CIDR,
                     "SecurityGroup",
                     Some("Properties.SecurityGroupIngress"),
-                    why,
+                    why.to_string(),
                     "use a network such as 203.0.113.0/24",
                 );
             } else if is_world(cidr) && !props.allow_world_admin {
@@ -449,15 +502,29 @@ impl Ec2Fleet {
                 ingress.push(r);
             }
         }
-        let mut egress = ec2::security_group::Egress::new("-1");
-        egress.cidr_ip = Some("0.0.0.0/0".into());
-        egress.description = Some("Updates, SSM Session Manager and package mirrors".into());
+        // What the instances use: HTTPS (SSM Session Manager, AWS APIs, updates) and HTTP
+        // (package mirrors). DNS, NTP and the metadata service are link-local, which security
+        // groups do not filter.
+        let egress: Vec<_> = [
+            (443, "HTTPS out: SSM Session Manager, AWS APIs and updates"),
+            (80, "HTTP out: package mirrors"),
+        ]
+        .into_iter()
+        .map(|(port, why)| {
+            let mut e = ec2::security_group::Egress::new("tcp");
+            e.cidr_ip = Some("0.0.0.0/0".into());
+            e.from_port = Some(port.into());
+            e.to_port = Some(port.into());
+            e.description = Some(why.into());
+            e
+        })
+        .collect();
         let security_group = s.add(
             "SecurityGroup",
             ec2::SecurityGroup {
                 vpc_id: Some(vpc_id),
                 security_group_ingress: Some(ingress),
-                security_group_egress: Some(vec![egress]),
+                security_group_egress: Some(egress),
                 ..ec2::SecurityGroup::new("Fleet: public web ports; no SSH/RDP from the world")
             },
         );
@@ -474,10 +541,12 @@ impl Ec2Fleet {
             }
         }
         if props.public_ports.contains(&80) {
-            s.skip_checkov(
+            s.suppress(
                 security_group,
-                "CKV_AWS_260",
-                "HTTP (80) is open to the world on purpose (public_ports): the fleet serves the web; SSH/RDP are never in public_ports without allow_world_admin",
+                stackforge::Suppression::because("HTTP (80) is open to the world on purpose (public_ports): the fleet serves the web; SSH/RDP are never in public_ports without allow_world_admin")
+                    .checkov("CKV_AWS_260")
+                    .guard("EC2_SECURITY_GROUP_INGRESS_OPEN_TO_WORLD_RULE")
+                    .guard("SECURITY_GROUP_INGRESS_CIDR_NON_32_RULE"),
             );
         }
         let role = InstanceRole::new(&mut s, "InstanceRole", &[]);

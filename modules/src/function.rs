@@ -440,10 +440,10 @@ impl Function {
 
         // checkov findings that are choices made in the props, each with its reason.
         if props.reserved_concurrency.is_none() {
-            s.skip_checkov(function, "CKV_AWS_115", "No reserved concurrency: the function shares the account's unreserved pool; set FunctionProps::reserved_concurrency to cap it");
+            s.suppress(function, stackforge::Suppression::because("No reserved concurrency: the function shares the account's unreserved pool; set FunctionProps::reserved_concurrency to cap it").checkov("CKV_AWS_115").guard("LAMBDA_CONCURRENCY_CHECK"));
         }
         if props.vpc.is_none() {
-            s.skip_checkov(function, "CKV_AWS_117", "The function reaches only AWS APIs, so it runs in Lambda's network; set FunctionProps::vpc to place it in private subnets");
+            s.suppress(function, stackforge::Suppression::because("The function reaches only AWS APIs, so it runs in Lambda's network; set FunctionProps::vpc to place it in private subnets").checkov("CKV_AWS_117").guard("LAMBDA_INSIDE_VPC"));
         }
         if props.dead_letter_queue.is_none() {
             let why = if props.on_failure.is_some() {
@@ -451,7 +451,12 @@ impl Function {
             } else {
                 "The function is invoked synchronously (the caller sees the error), so it has no dead-letter queue; set FunctionProps::dead_letter_queue for asynchronous invocations"
             };
-            s.skip_checkov(function, "CKV_AWS_116", why);
+            s.suppress(
+                function,
+                stackforge::Suppression::because(why)
+                    .checkov("CKV_AWS_116")
+                    .guard("LAMBDA_DLQ_CHECK"),
+            );
         }
         if props.kms_key.is_none() && has_variables {
             s.skip_checkov(function, "CKV_AWS_173", "Environment variables are encrypted at rest with Lambda's AWS-managed key and hold no secret (secrets are refused as plain values); set FunctionProps::kms_key for a customer key");

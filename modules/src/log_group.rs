@@ -109,10 +109,11 @@ impl LogGroup {
         );
         set_removal_policy(&mut s, log_group, "LogGroup", props.removal_policy);
         if props.kms_key.is_none() {
-            s.skip_checkov(
+            s.suppress(
                 log_group,
-                "CKV_AWS_158",
-                "Encrypted at rest by CloudWatch Logs with an AWS-owned key; a customer key costs 1 USD a month, so it is an option: LogGroupProps::kms_key with a Key that names KeyService::Logs",
+                stackforge::Suppression::because("Encrypted at rest by CloudWatch Logs with an AWS-owned key; a customer key costs 1 USD a month, so it is an option: LogGroupProps::kms_key with a Key that names KeyService::Logs")
+                    .checkov("CKV_AWS_158")
+                    .guard("CLOUDWATCH_LOG_GROUP_ENCRYPTED"),
             );
         }
         LogGroup {

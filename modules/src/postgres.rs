@@ -19,7 +19,7 @@
 
 use serde_json::json;
 use stackforge::cfn::{ec2, iam, rds, secretsmanager};
-use stackforge::{dynamic, pseudo, sub, Grant, Handle, Policy, Scope, Val};
+use stackforge::{dynamic, pseudo, sub, Grant, Handle, Policy, Scope, Suppression, Val};
 
 use crate::codes;
 use crate::connections::{allow_tcp_from, Connectable};
@@ -40,26 +40,80 @@ pub const SUPPORTED_ENGINE_VERSIONS: &[&str] = &[
     "17.9", "17.10", "17.11",
 ];
 
+/// Why an engine version is refused ([`engine_family`]); its code is
+/// [`codes::UNKNOWN_ENGINE_VERSION`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineVersionError {
+    /// Only a major version (`17`).
+    #[error("`{version}` names only the major version; RDS treats a bare major version as deprecated (cfn-lint W3691)")]
+    MajorOnly {
+        /// The version given.
+        version: String,
+    },
+    /// A supported major version, but not a current minor version.
+    #[error("PostgreSQL `{version}` is not a current, non-deprecated RDS minor version")]
+    NotCurrent {
+        /// The version given.
+        version: String,
+    },
+    /// A major version the pattern does not support.
+    #[error("PostgreSQL `{version}` is not supported: use 16 or 17 (14 and older leave standard support; 15 and later need an explicit rds.force_ssl)")]
+    Unsupported {
+        /// The version given.
+        version: String,
+    },
+}
+
+impl EngineVersionError {
+    /// The code: [`codes::UNKNOWN_ENGINE_VERSION`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::UNKNOWN_ENGINE_VERSION
+    }
+}
+
 /// The parameter-group family of a supported engine version (`postgres17`), or why the version
 /// is refused.
-pub fn engine_family(version: &str) -> Result<String, String> {
+pub fn engine_family(version: &str) -> Result<String, EngineVersionError> {
     if SUPPORTED_ENGINE_VERSIONS.contains(&version) {
         let major = version.split('.').next().unwrap_or(version);
         return Ok(format!("postgres{major}"));
     }
     let major = version.split('.').next().unwrap_or("");
-    let why = match major {
-        "16" | "17" if !version.contains('.') => format!(
-            "`{version}` names only the major version; RDS treats a bare major version as deprecated (cfn-lint W3691)"
-        ),
-        "16" | "17" => format!(
-            "PostgreSQL `{version}` is not a current, non-deprecated RDS minor version"
-        ),
-        _ => format!(
-            "PostgreSQL `{version}` is not supported: use 16 or 17 (14 and older leave standard support; 15 and later need an explicit rds.force_ssl)"
-        ),
-    };
-    Err(why)
+    let version = version.to_owned();
+    Err(match major {
+        "16" | "17" if !version.contains('.') => EngineVersionError::MajorOnly { version },
+        "16" | "17" => EngineVersionError::NotCurrent { version },
+        _ => EngineVersionError::Unsupported { version },
+    })
+}
+
+/// Why an instance class is refused ([`check_instance_class`]); its code is
+/// [`codes::INVALID_DATABASE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstanceClassError {
+    /// A family RDS does not offer for PostgreSQL.
+    #[error("`{class}`: `{family}` is not an instance family RDS offers for PostgreSQL")]
+    Family {
+        /// The class given.
+        class: String,
+        /// Its family.
+        family: String,
+    },
+    /// Not `db.<family>.<size>`.
+    #[error("`{class}` is not an RDS instance class (db.<family>.<size>, e.g. db.t4g.micro)")]
+    Form {
+        /// The class given.
+        class: String,
+    },
+}
+
+impl InstanceClassError {
+    /// The code: [`codes::INVALID_DATABASE`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_DATABASE
+    }
 }
 
 /// The `rds.force_ssl` setting, explicit on purpose.
@@ -117,6 +171,57 @@ pub struct PostgresProps {
     /// A customer-managed KMS key (ARN) for the storage and the secret.
     /// Default: `None` (the AWS-managed keys `aws/rds` and `aws/secretsmanager`).
     pub kms_key_arn: Option<Val<String>>,
+    /// How the master secret is named, and so how the instance reads it.
+    /// Default: [`MasterSecretName::FromStack`].
+    pub secret_name: MasterSecretName,
+    /// Whether the master secret is rotated.
+    /// Default: [`Rotation::Off`] with [`DEFAULT_ROTATION_OFF_REASON`].
+    pub rotation: Rotation,
+}
+
+/// Why the pattern does not rotate the master secret unless told otherwise.
+pub const DEFAULT_ROTATION_OFF_REASON: &str = "Rotation needs a Lambda-backed rotation function, which the patterns avoid, and an application that reads the password at start must be restarted after each rotation; rotate by updating the secret and redeploying the service";
+
+/// Rotation of the master secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rotation {
+    /// Not rotated, with the reason: written next to the checkov (`CKV2_AWS_57`) and guard
+    /// (`SECRETSMANAGER_ROTATION_ENABLED_CHECK`) suppressions on the secret.
+    Off {
+        /// Why the secret is not rotated.
+        reason: String,
+    },
+}
+
+impl Default for Rotation {
+    fn default() -> Self {
+        Rotation::Off {
+            reason: DEFAULT_ROTATION_OFF_REASON.into(),
+        }
+    }
+}
+
+/// The name of the master secret, and so the shape of the instance's `MasterUsername` and
+/// `MasterUserPassword` dynamic references.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MasterSecretName {
+    /// `<stack name>-<id>Secret` (e.g. `fargate-app-DbSecret`), known at synth: the instance
+    /// reads the credentials through literal `{{resolve:secretsmanager:<name>:SecretString:…}}`
+    /// strings (with a `DependsOn` on the secret), the shape the AWS Guard Rules Registry's
+    /// `RDS_MASTER_USER_{NAME,PASSWORD}_*` rules accept. Trade-off: a secret name is reserved
+    /// for the secret's recovery window (7 to 30 days) after it is deleted, so re-creating a
+    /// destroyed stack under the same name must wait for it, or the deleted secret must be
+    /// removed for good first (`aws secretsmanager delete-secret --force-delete-without-recovery`).
+    #[default]
+    FromStack,
+    /// A name you choose (letters, digits and `/_+=.@-`), read like [`MasterSecretName::FromStack`].
+    Named(String),
+    /// A name CloudFormation generates; the instance reads the secret by its ARN through
+    /// `Fn::Sub`. No name is reserved, but the Registry's six RDS credential rules fail on
+    /// that shape (they look for a literal dynamic reference).
+    Generated,
 }
 
 impl Default for PostgresProps {
@@ -135,6 +240,8 @@ impl Default for PostgresProps {
             port: 5432,
             monitoring_interval_seconds: 60,
             kms_key_arn: None,
+            secret_name: MasterSecretName::default(),
+            rotation: Rotation::default(),
         }
     }
 }
@@ -182,7 +289,7 @@ impl PostgresDatabase {
                     codes::UNKNOWN_ENGINE_VERSION,
                     "Instance",
                     Some("Properties.EngineVersion"),
-                    why,
+                    why.to_string(),
                     format!(
                         "use one of {} (default {DEFAULT_ENGINE_VERSION})",
                         SUPPORTED_ENGINE_VERSIONS.join(", ")
@@ -193,9 +300,30 @@ impl PostgresDatabase {
         };
         check_props(&mut s, &props, network);
 
+        let secret_name = match &props.secret_name {
+            MasterSecretName::FromStack => Some(format!("{}-{name}Secret", s.stack_name())),
+            MasterSecretName::Named(n) => {
+                let ok = !n.is_empty()
+                    && n.len() <= 512
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+                if !ok {
+                    s.error(
+                        codes::INVALID_DATABASE,
+                        "Secret",
+                        Some("Properties.Name"),
+                        format!("`{n}` is not a Secrets Manager secret name"),
+                        "use 1 to 512 letters, digits and /_+=.@-",
+                    );
+                }
+                Some(n.clone())
+            }
+            MasterSecretName::Generated => None,
+        };
         let secret = s.add(
             "Secret",
             secretsmanager::Secret {
+                name: secret_name.clone().map(Into::into),
                 description: Some(sub!(
                     "Master credentials of ",
                     pseudo::stack_name(),
@@ -219,16 +347,19 @@ impl PostgresDatabase {
                 ..Default::default()
             },
         );
-        s.skip_checkov(
+        let Rotation::Off { reason } = &props.rotation;
+        s.suppress(
             secret,
-            "CKV2_AWS_57",
-            "Rotation needs a Lambda-backed rotation function, which the patterns avoid; rotate by re-creating the secret or add AWS::SecretsManager::RotationSchedule with a hosted rotation Lambda",
+            Suppression::because(format!("Not rotated: {reason}"))
+                .checkov("CKV2_AWS_57")
+                .guard("SECRETSMANAGER_ROTATION_ENABLED_CHECK"),
         );
         if props.kms_key_arn.is_none() {
-            s.skip_checkov(
+            s.suppress(
                 secret,
-                "CKV_AWS_149",
-                "Encrypted with the AWS-managed key aws/secretsmanager; a customer-managed key needs a key policy plus kms:Decrypt for every reader that nothing offline verifies (set kms_key_arn to use one)",
+                Suppression::because("Encrypted with the AWS-managed key aws/secretsmanager; set PostgresProps::kms_key_arn to use a customer key (the readers then need kms:Decrypt on it)")
+                    .checkov("CKV_AWS_149")
+                    .guard("SECRETSMANAGER_USING_CMK"),
             );
         }
 
@@ -305,14 +436,8 @@ impl PostgresDatabase {
                 engine_version: Some(props.engine_version.clone().into()),
                 db_instance_class: Some(props.instance_class.clone()),
                 db_name: Some(props.database_name.clone().into()),
-                master_username: Some(dynamic::secrets_manager(
-                    secret.reference(),
-                    Some("username"),
-                )),
-                master_user_password: Some(dynamic::secrets_manager(
-                    secret.reference(),
-                    Some("password"),
-                )),
+                master_username: Some(master_credential(&secret_name, secret, "username")),
+                master_user_password: Some(master_credential(&secret_name, secret, "password")),
                 port: Some(props.port.to_string().into()),
                 allocated_storage: Some(props.allocated_storage_gib.to_text()),
                 max_allocated_storage: (props.max_allocated_storage_gib.as_literal() != Some(0))
@@ -337,6 +462,10 @@ impl PostgresDatabase {
                 ..Default::default()
             },
         );
+        if secret_name.is_some() {
+            // A literal dynamic reference names no resource: the order is explicit.
+            s.depends_on(instance, secret);
+        }
         s.set_policies(instance, Policy::Snapshot);
         // The secure settings: an override that changes one without a reason is a warning.
         s.protect(instance, &["PubliclyAccessible"], "public access");
@@ -594,7 +723,7 @@ fn size_ok(size: &str) -> bool {
 }
 
 /// Checks an RDS for PostgreSQL instance class: `db.<family>.<size>` with a known family.
-pub fn check_instance_class(class: &str) -> Result<(), String> {
+pub fn check_instance_class(class: &str) -> Result<(), InstanceClassError> {
     let mut parts = class.split('.');
     let (db, family, size, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
     match (db, family, size, rest) {
@@ -603,12 +732,15 @@ pub fn check_instance_class(class: &str) -> Result<(), String> {
         {
             Ok(())
         }
-        (Some("db"), Some(f), Some(_), None) if !POSTGRES_INSTANCE_FAMILIES.contains(&f) => Err(
-            format!("`{class}`: `{f}` is not an instance family RDS offers for PostgreSQL"),
-        ),
-        _ => Err(format!(
-            "`{class}` is not an RDS instance class (db.<family>.<size>, e.g. db.t4g.micro)"
-        )),
+        (Some("db"), Some(f), Some(_), None) if !POSTGRES_INSTANCE_FAMILIES.contains(&f) => {
+            Err(InstanceClassError::Family {
+                class: class.to_owned(),
+                family: f.to_owned(),
+            })
+        }
+        _ => Err(InstanceClassError::Form {
+            class: class.to_owned(),
+        }),
     }
 }
 
@@ -616,14 +748,30 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
+/// The instance's `MasterUsername` / `MasterUserPassword`: a literal dynamic reference when the
+/// secret's name is known at synth, `Fn::Sub` around its ARN otherwise.
+fn master_credential(
+    name: &Option<String>,
+    secret: Handle<secretsmanager::Secret>,
+    key: &str,
+) -> Val<String> {
+    match name {
+        Some(n) => Val::from(format!(
+            "{{{{resolve:secretsmanager:{n}:SecretString:{key}}}}}"
+        )),
+        None => dynamic::secrets_manager(secret.reference(), Some(key)),
+    }
+}
+
 /// The egress rule that allows nothing (a database never opens connections): ICMP type 252
-/// code 86 to 255.255.255.255/32, which matches no traffic, as the CDK does for
-/// `allowAllOutbound: false`.
+/// code 252 to 255.255.255.255/32, which matches no traffic. The CDK uses type 252 code 86
+/// for `allowAllOutbound: false`; a type that differs from the code reads as a port range to
+/// SECURITY_GROUP_EGRESS_PORT_RANGE_RULE (AWS Guard Rules Registry), so both are 252 here.
 pub(crate) fn no_egress() -> ec2::security_group::Egress {
     let mut e = ec2::security_group::Egress::new("icmp");
     e.cidr_ip = Some("255.255.255.255/32".into());
     e.from_port = Some(252.into());
-    e.to_port = Some(86.into());
+    e.to_port = Some(252.into());
     e.description = Some("No outbound traffic (matches nothing)".into());
     e
 }

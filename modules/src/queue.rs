@@ -202,10 +202,11 @@ impl Queue {
         );
         set_removal_policy(&mut s, queue, "Queue", props.removal_policy);
         if props.kms_key.is_none() {
-            s.skip_checkov(
+            s.suppress(
                 queue,
-                "CKV_AWS_27",
-                "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this checkov check does not recognise (it looks for KmsMasterKeyId only); set QueueProps::kms_key for a customer key",
+                stackforge::Suppression::because("Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which these checks do not recognise (they look for KmsMasterKeyId only); set QueueProps::kms_key for a customer key")
+                    .checkov("CKV_AWS_27")
+                    .guard("SQS_QUEUE_KMS_MASTER_KEY_ID_RULE"),
             );
         }
 

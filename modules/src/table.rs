@@ -272,10 +272,11 @@ impl Table {
             s.protect(table, &["DeletionProtectionEnabled"], "deletion protection");
         }
         if props.kms_key_arn.is_none() {
-            s.skip_checkov(
+            s.suppress(
                 table,
-                "CKV_AWS_119",
-                "encrypted at rest with the AWS-managed key aws/dynamodb by default; set TableProps::kms_key_arn for a customer-managed key",
+                stackforge::Suppression::because("encrypted at rest with the AWS-managed key aws/dynamodb by default; set TableProps::kms_key_arn for a customer-managed key")
+                    .checkov("CKV_AWS_119")
+                    .guard("DYNAMODB_TABLE_ENCRYPTED_KMS"),
             );
         }
         Table {

@@ -15,8 +15,9 @@
 use stackforge::{App, Output};
 use stackforge_modules::existing::CertificateRef;
 use stackforge_modules::fargate::{Cluster, LoadBalancedFargateService, OneOffTask, ServiceProps};
+use stackforge_modules::key::{Key, KeyProps, KeyService};
 use stackforge_modules::network::{Network, NetworkProps};
-use stackforge_modules::postgres::{ForceSsl, PostgresDatabase, PostgresProps};
+use stackforge_modules::postgres::{ForceSsl, PostgresDatabase, PostgresProps, Rotation};
 
 /// The stack's name.
 pub const STACK: &str = "fargate-app";
@@ -28,6 +29,9 @@ pub const APP_PORT: u16 = 3000;
 pub const DB_NAME: &str = "app";
 /// Why `rds.force_ssl` is off.
 pub const FORCE_SSL_REASON: &str = "TechChallengeApp's lib/pq driver hard-codes sslmode=disable, so it cannot connect to a TLS-only server; traffic stays inside the VPC, between the tasks' and the database's security groups";
+
+/// Why the database secret is not rotated.
+pub const ROTATION_OFF_REASON: &str = "TechChallengeApp reads its database password once, at start, so a rotated password would break every new connection until the tasks restart; rotation would also need a Lambda rotation function, which the patterns avoid. Rotate by hand: update the secret, then force a new ECS deployment";
 
 /// Command-line options of `fargate-app` (each also from the environment).
 #[derive(clap::Args, Debug, Clone, PartialEq)]
@@ -78,11 +82,24 @@ pub fn build(opts: &Options) -> App {
         "fargate-app: Servian TechChallengeApp on Fargate behind an ALB, RDS PostgreSQL Multi-AZ (stackforge flagship)",
     );
 
+    // One customer key for the log groups (the service's and the VPC flow logs) and the
+    // database secret and storage: its policy names CloudWatch Logs; the execution role gets
+    // kms:Decrypt to read the secret.
+    let key = Key::new(
+        &mut s,
+        "App",
+        KeyProps {
+            description: Some("fargate-app: log groups, the database secret and storage".into()),
+            services: vec![KeyService::Logs],
+            ..Default::default()
+        },
+    );
     let net = Network::new(
         &mut s,
         "Net",
         NetworkProps {
             single_nat: opts.single_nat,
+            flow_log_kms_key: Some((&key).into()),
             ..Default::default()
         },
     );
@@ -97,6 +114,10 @@ pub fn build(opts: &Options) -> App {
                 reason: FORCE_SSL_REASON.into(),
             },
             deletion_protection: !opts.allow_destroy,
+            kms_key_arn: Some(key.arn()),
+            rotation: Rotation::Off {
+                reason: ROTATION_OFF_REASON.into(),
+            },
             ..Default::default()
         },
     );
@@ -134,9 +155,12 @@ pub fn build(opts: &Options) -> App {
             memory_target_percent: 80.into(),
             certificate,
             load_balancer_deletion_protection: !opts.allow_destroy,
+            log_kms_key: Some((&key).into()),
             ..Default::default()
         },
     );
+    // ECS reads the secret with the execution role: it decrypts with the key.
+    key.grant_decrypt(&mut s, &web.execution_role);
     // 5432 from the tasks' security group only (and the tasks' matching egress).
     db.allow_from(&mut s, &web);
     // Seeds the database once: `aws ecs run-task …` from the `UpdateDbRunTaskCommand` output.

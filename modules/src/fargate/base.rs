@@ -209,6 +209,10 @@ pub struct TaskDefinitionProps {
     /// `RequiresCompatibilities`: `FARGATE`, or `EC2` for tasks placed by an EC2 capacity
     /// provider. Default: `FARGATE`.
     pub on_ec2: bool,
+    /// A customer key for the log group (a [`crate::key::Key`] must name
+    /// [`crate::key::KeyService::Logs`], `SFM019`). Default: `None` (CloudWatch Logs encrypts
+    /// with an AWS-owned key; the checkov and guard findings are skipped with that reason).
+    pub log_kms_key: Option<crate::key::KmsKey>,
 }
 
 impl Default for TaskDefinitionProps {
@@ -220,6 +224,7 @@ impl Default for TaskDefinitionProps {
             log_retention_days: 30.into(),
             log_stream_prefix: "service".into(),
             on_ec2: false,
+            log_kms_key: None,
         }
     }
 }
@@ -259,18 +264,31 @@ impl FargateTaskDefinition {
     pub fn new(scope: &mut Scope<'_>, props: TaskDefinitionProps) -> Self {
         let label = scope.path().to_owned();
         check_task(scope, &props);
+        if let Some(k) = &props.log_kms_key {
+            k.require(
+                scope,
+                crate::key::KeyService::Logs,
+                "LogGroup",
+                "Properties.KmsKeyId",
+                "CloudWatch Logs cannot use it and creating the log group fails",
+            );
+        }
         let log_group = scope.add(
             "LogGroup",
             logs::LogGroup {
                 retention_in_days: Some(props.log_retention_days.clone()),
+                kms_key_id: props.log_kms_key.as_ref().map(crate::key::KmsKey::arn),
                 ..Default::default()
             },
         );
-        scope.skip_checkov(
-            log_group,
-            "CKV_AWS_158",
-            "Encrypted at rest by CloudWatch Logs with an AWS-owned key; a customer-managed key needs a key policy for logs.<region>.amazonaws.com that nothing offline can verify",
-        );
+        if props.log_kms_key.is_none() {
+            scope.suppress(
+                log_group,
+                stackforge::Suppression::because("Encrypted at rest by CloudWatch Logs with an AWS-owned key; set log_kms_key to a Key that names KeyService::Logs for a customer key")
+                    .checkov("CKV_AWS_158")
+                    .guard("CLOUDWATCH_LOG_GROUP_ENCRYPTED"),
+            );
+        }
         if let Some(days) = props.log_retention_days.as_literal().filter(|d| *d < 365) {
             scope.skip_checkov(
                 log_group,
@@ -648,7 +666,7 @@ pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
                 codes::INVALID_IMAGE_REFERENCE,
                 "TaskDefinition",
                 Some(&at("Image")),
-                why,
+                why.to_string(),
                 "write the image as [registry/]repository[:tag][@sha256:digest] in lower case, e.g. public.ecr.aws/nginx/nginx:1.27",
             );
         }

@@ -6,15 +6,18 @@
 //! `WebHttpListener`, `WebHttpsListener`, `WebLogGroup`, `WebExecutionRole`,
 //! `WebExecutionRoleDefaultPolicy`, `WebTaskRole`, `WebTaskDefinition`, `WebService`,
 //! `WebScalableTarget`, `WebCpuScaling`, `WebMemoryScaling` (and `WebTaskRoleDefaultPolicy`
-//! once something is granted to the service).
+//! once something is granted to the service); with the default [`AccessLogs::OwnBucket`],
+//! `WebAccessLogsBucket`, `WebAccessLogsPolicy`, the mapping `WebAccessLogsElbAccounts` and
+//! the condition `WebAccessLogsInElbAccountRegion`.
 
 use stackforge::cfn::{applicationautoscaling as aas, ec2, ecs, elasticloadbalancingv2 as elb};
-use stackforge::{sub, GrantRole, Handle, Scope, Tag, Val};
+use stackforge::{sub, GrantRole, Handle, Scope, Suppression, Tag, Val};
 
 use super::base::{
     fargate_service, task_security_group, Capacity, ContainerSpec, FargateTaskDefinition,
     ServiceScaling, ServiceSpec, TaskDefinitionProps,
 };
+use crate::bucket::{AlbAccessLogs, Bucket, BucketProps, Lifecycle};
 use crate::codes;
 use crate::connections::{ingress_within, Connectable};
 use crate::existing::{CertificateRef, ContainerSecret};
@@ -36,6 +39,26 @@ pub const TLS12_POLICIES: &[&str] = &[
     "ELBSecurityPolicy-FS-1-2-Res-2019-08",
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 ];
+
+/// The load balancer's own access-log bucket (`<scope>AccessLogs…`).
+fn own_log_bucket(s: &mut Scope<'_>, expiration_days: i64, region: Option<String>) -> Bucket {
+    Bucket::new(
+        s,
+        "AccessLogs",
+        BucketProps {
+            alb_access_logs: Some(AlbAccessLogs {
+                prefix: String::new(),
+                region,
+            }),
+            lifecycle: Lifecycle {
+                expiration_days: Some(expiration_days.into()),
+                ..Lifecycle::default()
+            },
+            object_lock: true,
+            ..BucketProps::default()
+        },
+    )
+}
 
 /// Options of [`LoadBalancedFargateService`].
 ///
@@ -127,7 +150,45 @@ pub struct ServiceProps {
     /// Fargate, or an EC2 capacity provider.
     /// Default: [`Capacity::Fargate`].
     pub capacity: Capacity,
+    /// Where the load balancer writes its access logs.
+    /// Default: [`AccessLogs::OwnBucket`].
+    pub access_logs: AccessLogs,
+    /// A customer key for the container log group (a [`crate::key::Key`] must name
+    /// [`crate::key::KeyService::Logs`]).
+    /// Default: `None` (an AWS-owned key; the checkov and guard findings are skipped).
+    pub log_kms_key: Option<crate::key::KmsKey>,
 }
+
+/// The load balancer's access logs.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub enum AccessLogs {
+    /// A [`Bucket`] of its own (`<id>AccessLogsBucket`, `<id>AccessLogsPolicy`, and, with no
+    /// region, the mapping `<id>AccessLogsElbAccounts` and condition
+    /// `<id>AccessLogsInElbAccountRegion`): SSE-S3 (ALB access logs accept no KMS key),
+    /// private, TLS-only, versioned, objects expire after `expiration_days`, and the load
+    /// balancer waits for its policy. Costs S3 storage (a few MB a day for a small service).
+    #[default]
+    OwnBucket,
+    /// Like [`AccessLogs::OwnBucket`], with the objects' expiry and the region (`None`: the
+    /// ELB principal is chosen at deploy, by region).
+    OwnBucketWith {
+        /// Days before an access-log object expires.
+        expiration_days: i64,
+        /// The region, when known at synth.
+        region: Option<String>,
+    },
+    /// A bucket you made with [`BucketProps::alb_access_logs`] (`SFM014` if it has a KMS key).
+    Bucket(Bucket),
+    /// No access logs, with the reason (written next to the checkov and guard suppressions).
+    Off {
+        /// Why the load balancer keeps no access logs.
+        reason: String,
+    },
+}
+
+/// Days the own access-log bucket keeps an object (one year, a common audit requirement).
+pub const ACCESS_LOG_EXPIRATION_DAYS: i64 = 365;
 
 impl Default for ServiceProps {
     fn default() -> Self {
@@ -157,6 +218,8 @@ impl Default for ServiceProps {
             readonly_root_filesystem: true,
             load_balancer_deletion_protection: true,
             capacity: Capacity::Fargate,
+            access_logs: AccessLogs::default(),
+            log_kms_key: None,
         }
     }
 }
@@ -184,6 +247,7 @@ impl ServiceProps {
             log_retention_days: self.log_retention_days.clone(),
             log_stream_prefix: "service".into(),
             on_ec2: matches!(self.capacity, Capacity::Provider(_)),
+            log_kms_key: self.log_kms_key.clone(),
         }
     }
 }
@@ -293,10 +357,12 @@ impl LoadBalancedFargateService {
                 ))
             },
         );
-        s.skip_checkov(
+        s.suppress(
             lb_sg,
-            "CKV_AWS_260",
-            "A public load balancer must accept HTTP on port 80 from anywhere (it redirects to HTTPS when a certificate is given)",
+            Suppression::because("A public load balancer must accept HTTP on port 80 from anywhere (it redirects to HTTPS when a certificate is given)")
+                .checkov("CKV_AWS_260")
+                .guard("EC2_SECURITY_GROUP_INGRESS_OPEN_TO_WORLD_RULE")
+                .guard("SECURITY_GROUP_INGRESS_CIDR_NON_32_RULE"),
         );
         ingress_within(
             &mut s,
@@ -307,6 +373,41 @@ impl LoadBalancedFargateService {
             format!("{name}Service: TCP {port} from LoadBalancer only"),
         );
 
+        // Access logs: a bucket of its own by default.
+        let log_bucket = match &props.access_logs {
+            AccessLogs::OwnBucket => Some(own_log_bucket(&mut s, ACCESS_LOG_EXPIRATION_DAYS, None)),
+            AccessLogs::OwnBucketWith {
+                expiration_days,
+                region,
+            } => Some(own_log_bucket(&mut s, *expiration_days, region.clone())),
+            AccessLogs::Bucket(b) => {
+                if b.alb_log_attributes().is_empty() {
+                    s.error(
+                        codes::INVALID_BUCKET,
+                        "LoadBalancer",
+                        Some("access_logs"),
+                        format!(
+                            "bucket `{}` was not made to receive load balancer access logs",
+                            b.name
+                        ),
+                        "make it with BucketProps::alb_access_logs, or use AccessLogs::OwnBucket",
+                    );
+                }
+                Some(b.clone())
+            }
+            AccessLogs::Off { .. } => None,
+        };
+        let mut lb_attributes = vec![
+            Tag::new("routing.http.drop_invalid_header_fields.enabled", "true"),
+            Tag::new(
+                "deletion_protection.enabled",
+                props.load_balancer_deletion_protection.to_string(),
+            ),
+        ];
+        if let Some(b) = &log_bucket {
+            lb_attributes.extend(b.alb_log_attributes());
+        }
+
         // Load balancer, target group, listeners.
         let load_balancer = s.add(
             "LoadBalancer",
@@ -315,13 +416,7 @@ impl LoadBalancedFargateService {
                 scheme: Some(elb::load_balancer::Scheme::InternetFacing.into()),
                 subnets: Some(network.public_subnet_ids().into()),
                 security_groups: Some(vec![lb_sg.attr_group_id()].into()),
-                load_balancer_attributes: Some(vec![
-                    Tag::new("routing.http.drop_invalid_header_fields.enabled", "true"),
-                    Tag::new(
-                        "deletion_protection.enabled",
-                        props.load_balancer_deletion_protection.to_string(),
-                    ),
-                ]),
+                load_balancer_attributes: Some(lb_attributes),
                 ..Default::default()
             },
         );
@@ -335,11 +430,17 @@ impl LoadBalancedFargateService {
                 "deletion protection and invalid-header dropping",
             );
         }
-        s.skip_checkov(
-            load_balancer,
-            "CKV_AWS_91",
-            "Access logs need an S3 bucket with a bucket policy for the regional ELB account that nothing offline can verify; enable them with a bucket you manage",
-        );
+        match (&log_bucket, &props.access_logs) {
+            // ELB checks the bucket policy when the attribute is set.
+            (Some(b), _) => s.depends_on(load_balancer, b.policy),
+            (None, AccessLogs::Off { reason }) => s.suppress(
+                load_balancer,
+                Suppression::because(format!("Access logs are off: {reason}"))
+                    .checkov("CKV_AWS_91")
+                    .guard("ELBV2_ACCESS_LOGGING_RULE"),
+            ),
+            (None, _) => {}
+        }
         let target_group = s.add(
             "TargetGroup",
             elb::TargetGroup {
@@ -406,16 +507,21 @@ impl LoadBalancedFargateService {
             s.protect(l, &["SslPolicy"], "the TLS policy (TLS 1.2 or later)");
             l
         });
-        if !https {
-            s.skip_checkov(
+        if https {
+            s.suppress(
                 http_listener,
-                "CKV_AWS_2",
-                "No certificate ARN was given, so the listener serves HTTP; pass a certificate (--certificate-arn) to redirect HTTP to HTTPS",
+                Suppression::because("Port 80 only redirects to HTTPS (301); a public load balancer keeps it so that http:// links still work, and the redirect carries no content")
+                    .guard("ELBV2_LISTENER_PROTOCOL_RULE")
+                    .guard("ELBV2_LISTENER_SSL_POLICY_RULE"),
             );
-            s.skip_checkov(
+        } else {
+            s.suppress(
                 http_listener,
-                "CKV_AWS_103",
-                "No certificate ARN was given, so there is no TLS listener to set a policy on; with a certificate the HTTPS listener uses TLS 1.2+",
+                Suppression::because("No certificate was given, so the listener serves HTTP and there is no TLS listener to set a policy on; pass a certificate (--certificate-arn) to redirect HTTP to HTTPS with TLS 1.2+")
+                    .checkov("CKV_AWS_2")
+                    .checkov("CKV_AWS_103")
+                    .guard("ELBV2_LISTENER_PROTOCOL_RULE")
+                    .guard("ELBV2_LISTENER_SSL_POLICY_RULE"),
             );
         }
 

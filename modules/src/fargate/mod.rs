@@ -27,7 +27,10 @@ pub use base::{
     FargateTaskDefinition, ScalingStep, ServiceScaling, StartCondition, StepScaling,
     TaskDefinitionProps, FARGATE_SIZES,
 };
-pub use load_balanced::{LoadBalancedFargateService, ServiceProps, TLS12_POLICIES};
+pub use load_balanced::{
+    AccessLogs, LoadBalancedFargateService, ServiceProps, ACCESS_LOG_EXPIRATION_DAYS,
+    TLS12_POLICIES,
+};
 pub use one_off::OneOffTask;
 pub use queue_processing::{QueueProcessingFargateService, QueueProcessingServiceProps};
 

@@ -125,6 +125,7 @@ impl QueueProcessingServiceProps {
             log_retention_days: self.log_retention_days.clone(),
             log_stream_prefix: "worker".into(),
             on_ec2: matches!(self.capacity, Capacity::Provider(_)),
+            log_kms_key: None,
         }
     }
 }
