@@ -810,6 +810,7 @@ impl<'a> Scope<'a> {
                 condition: None,
                 depends_on: Vec::new(),
                 metadata: BTreeMap::new(),
+                policies: BTreeMap::new(),
                 overrides: Vec::new(),
                 protected: Vec::new(),
                 seen,
@@ -996,6 +997,24 @@ impl<'a> Scope<'a> {
             return;
         }
         self.with_node(h.id(), "Condition", |n| n.condition = Some(id));
+    }
+
+    /// The resource's `CreationPolicy` (`ResourceSignal`, `AutoScalingCreationPolicy`): how
+    /// many success signals CloudFormation waits for, and how long.
+    pub fn set_creation_policy<R>(&mut self, h: Handle<R>, mut policy: Json) {
+        crate::depth::bound_json(&mut policy, crate::depth::MAX_DEPTH);
+        self.with_node(h.id(), "CreationPolicy", |n| {
+            n.policies.insert("CreationPolicy", policy);
+        });
+    }
+
+    /// The resource's `UpdatePolicy` (`AutoScalingRollingUpdate`, `CodeDeployLambdaAliasUpdate`,
+    /// …): how CloudFormation updates it.
+    pub fn set_update_policy<R>(&mut self, h: Handle<R>, mut policy: Json) {
+        crate::depth::bound_json(&mut policy, crate::depth::MAX_DEPTH);
+        self.with_node(h.id(), "UpdatePolicy", |n| {
+            n.policies.insert("UpdatePolicy", policy);
+        });
     }
 
     /// Sets one `Metadata` key (replacing it).
@@ -1537,15 +1556,21 @@ impl<'a> Scope<'a> {
     pub fn output(&mut self, id: &str, o: crate::stack::Output) {
         let id = self.check_id(id, "output id");
         let name = self.logical_id_for(&id);
+        let mut export_value = None;
         let export = match o.export {
             ExportName::None => None,
             ExportName::Derived => Some(format!("{}:{}", self.stack_name, name)),
             ExportName::Named(n) => Some(n),
+            ExportName::Value(e) => {
+                export_value = Some(e);
+                None
+            }
         };
         let def = OutputDef {
             value: o.value,
             description: o.description,
             export,
+            export_value,
             condition: o.condition,
         };
         if self.with_stack(|s| s.outputs.insert(name.clone(), def).is_some()) {
@@ -1637,6 +1662,26 @@ impl<'a> Scope<'a> {
     pub fn set_description(&mut self, d: impl Into<String>) {
         let d = d.into();
         self.with_stack(|s| s.description = Some(d));
+    }
+
+    /// Adds a template-level `Transform` (a macro CloudFormation runs before it creates the
+    /// change set, such as `AWS::LanguageExtensions`). Transforms run in the order added; the
+    /// template then describes what the macro expands, so synth's checks see the template as
+    /// written, not the expansion.
+    pub fn add_transform(&mut self, name: impl Into<String>) {
+        let name = name.into();
+        self.with_stack(|s| {
+            if !s.transforms.contains(&name) {
+                s.transforms.push(name);
+            }
+        });
+    }
+
+    /// Sets one key of the template-level `Metadata` (`AWS::CloudFormation::Interface` for
+    /// the console's parameter groups, …).
+    pub fn set_template_metadata(&mut self, key: impl Into<String>, value: Json) {
+        let key = key.into();
+        self.with_stack(|s| s.template_metadata.insert(key, value));
     }
 
     /// A stack tag. Deploy applies it to the stack; CloudFormation propagates it to the
@@ -1903,3 +1948,102 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<App>();
 };
+
+#[cfg(test)]
+mod template_extras {
+    //! What `stackforge import` needs from the core: transforms, template metadata,
+    //! creation and update policies, computed export names, coerced strings, `Fn::GetAZs` of
+    //! a region, assertions without a description.
+    use crate::{fns, pseudo, sub, App, Output, Parameter, Raw, Rule, Val};
+    use serde_json::json;
+
+    #[test]
+    fn every_template_item_an_import_needs_is_written_as_given() {
+        let app = App::new();
+        let mut s = app.stack("demo");
+        s.add_transform("AWS::LanguageExtensions");
+        s.set_template_metadata(
+            "AWS::CloudFormation::Interface",
+            json!({"ParameterGroups": []}),
+        );
+        let enc = s.parameter("Encrypt", Parameter::string());
+        let fifo: Val<bool> = enc.clone().coerce();
+        let q = s.add_raw("Q", Raw::new("AWS::SQS::Queue").prop("FifoQueue", fifo));
+        s.set_creation_policy(
+            q,
+            json!({"ResourceSignal": {"Count": 1, "Timeout": "PT5M"}}),
+        );
+        s.set_update_policy(q, json!({"AutoScalingRollingUpdate": {"MaxBatchSize": 1}}));
+        let azs = fns::get_azs_in(pseudo::region());
+        s.add_raw(
+            "Net",
+            Raw::new("AWS::EC2::Subnet").prop("AvailabilityZone", fns::select(0, azs)),
+        );
+        s.output(
+            "Url",
+            Output::new(q.reference()).export_as_value(sub!(pseudo::stack_name(), "-QueueUrl")),
+        );
+        s.rule("R", Rule::new().assert(fns::equals(enc, "true"), ""));
+        drop(s);
+        let t = &app.synth().expect("valid").stacks[0].template;
+        assert_eq!(t["Transform"], "AWS::LanguageExtensions");
+        assert_eq!(
+            t["Metadata"]["AWS::CloudFormation::Interface"],
+            json!({"ParameterGroups": []})
+        );
+        let r = &t["Resources"]["Q"];
+        assert_eq!(r["Properties"]["FifoQueue"], json!({"Ref": "Encrypt"}));
+        assert_eq!(r["CreationPolicy"]["ResourceSignal"]["Count"], 1);
+        assert_eq!(
+            r["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"],
+            1
+        );
+        assert_eq!(
+            t["Resources"]["Net"]["Properties"]["AvailabilityZone"],
+            json!({"Fn::Select": [0, {"Fn::GetAZs": {"Ref": "AWS::Region"}}]})
+        );
+        assert_eq!(
+            t["Outputs"]["Url"]["Export"]["Name"],
+            json!({"Fn::Sub": "${AWS::StackName}-QueueUrl"})
+        );
+        assert_eq!(
+            t["Rules"]["R"]["Assertions"][0],
+            json!({"Assert": {"Fn::Equals": [{"Ref": "Encrypt"}, "true"]}})
+        );
+    }
+
+    #[test]
+    fn types_a_transform_expands_are_not_registry_errors_and_others_still_are() {
+        let synth = |transform: Option<&str>, ty: &str| {
+            let app = App::new();
+            let mut s = app.stack("demo");
+            if let Some(t) = transform {
+                s.add_transform(t);
+            }
+            s.add_raw("X", Raw::new(ty));
+            drop(s);
+            app.synth().map(|_| ()).map_err(|e| {
+                e.diagnostics()
+                    .iter()
+                    .map(|d| d.code.as_str().to_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            synth(
+                Some("AWS::Serverless-2016-10-31"),
+                "AWS::Serverless::Function"
+            ),
+            Ok(())
+        );
+        assert_eq!(synth(Some("S3Objects"), "AWS::S3::Object"), Ok(()));
+        for (t, ty) in [
+            (None, "AWS::Serverless::Function"),
+            (Some("AWS::Serverless-2016-10-31"), "AWS::S3::Object"),
+            (Some("AWS::LanguageExtensions"), "AWS::S3::Object"),
+        ] {
+            let e = synth(t, ty).expect_err("unknown type");
+            assert!(e.iter().any(|c| c == "SF030"), "{t:?} {ty}: {e:?}");
+        }
+    }
+}

@@ -140,8 +140,18 @@ pub(crate) fn check_sections(s: &Stack, out: &mut Vec<Diagnostic>) {
     }
     check_stack_tags(s, out);
     let mut known: BTreeSet<&str> = BTreeSet::new();
+    // Under a transform, some types are the macro's to expand: `AWS::Serverless::*` under
+    // SAM's, and any type under a custom macro (which may rewrite what it likes).
+    let sam = s
+        .transforms
+        .iter()
+        .any(|t| t.starts_with("AWS::Serverless-"));
+    let custom_macro = s.transforms.iter().any(|t| !t.starts_with("AWS::"));
     for n in s.graph.node_weights() {
         if known.contains(&*n.type_name) {
+            continue;
+        }
+        if custom_macro || (sam && n.type_name.starts_with("AWS::Serverless::")) {
             continue;
         }
         if let Err((message, help)) = check_type_name(&n.type_name) {

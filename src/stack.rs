@@ -149,6 +149,8 @@ pub struct ResourceNode {
     pub(crate) condition: Option<ItemId>,
     pub(crate) depends_on: Vec<ResourceId>,
     pub(crate) metadata: BTreeMap<String, Json>,
+    /// `CreationPolicy` and `UpdatePolicy`, as written (their shapes differ per type).
+    pub(crate) policies: BTreeMap<&'static str, Json>,
     pub(crate) overrides: Vec<Override>,
     /// Secure settings a pattern set (`(path below Properties, what it is for people)`):
     /// changing one through an override without a reason is a warning (`SF031`).
@@ -357,6 +359,8 @@ pub(crate) enum ExportName {
     None,
     Derived,
     Named(String),
+    /// A computed name (`Fn::Sub: ${AWS::StackName}-VpcId`), as imported templates write it.
+    Value(Expr),
 }
 
 /// A stack output: a value, a description and an optional export.
@@ -394,6 +398,13 @@ impl Output {
         self.export = ExportName::Named(name.into());
         self
     }
+    /// Exports under a computed name, such as `sub!(pseudo::stack_name(), "-VpcId")`, the
+    /// way many hand-written templates do. Synth cannot check a computed name for clashes;
+    /// prefer [`Output::export`].
+    pub fn export_as_value(mut self, name: impl Into<crate::Val<String>>) -> Self {
+        self.export = ExportName::Value(name.into().into_expr());
+        self
+    }
     /// Emits the output only when the condition holds.
     pub fn condition(mut self, c: &Condition) -> Self {
         self.condition = Some(c.id.clone());
@@ -406,6 +417,8 @@ pub(crate) struct OutputDef {
     pub(crate) value: Expr,
     pub(crate) description: Option<String>,
     pub(crate) export: Option<String>,
+    /// A computed export name ([`Output::export_as_value`]).
+    pub(crate) export_value: Option<Expr>,
     pub(crate) condition: Option<ItemId>,
 }
 
@@ -437,7 +450,8 @@ impl Rule {
             assertions: Vec::new(),
         }
     }
-    /// Adds an assertion with the message CloudFormation shows when it fails.
+    /// Adds an assertion with the message CloudFormation shows when it fails (an empty
+    /// message writes no `AssertDescription`).
     pub fn assert(mut self, assertion: CondExpr, description: impl Into<String>) -> Self {
         self.assertions.push((assertion.expr, description.into()));
         self
@@ -554,6 +568,10 @@ pub struct Stack {
     pub(crate) notification_arns: Vec<String>,
     pub(crate) rollback_alarms: Vec<String>,
     pub(crate) rollback_monitoring_minutes: Option<u32>,
+    /// Template-level `Transform` (macros such as `AWS::Serverless-2016-10-31`), in order.
+    pub(crate) transforms: Vec<String>,
+    /// Template-level `Metadata` (`AWS::CloudFormation::Interface`, …).
+    pub(crate) template_metadata: BTreeMap<String, Json>,
 }
 
 impl Stack {
@@ -583,6 +601,8 @@ impl Stack {
             notification_arns: Vec::new(),
             rollback_alarms: Vec::new(),
             rollback_monitoring_minutes: None,
+            transforms: Vec::new(),
+            template_metadata: BTreeMap::new(),
         }
     }
     /// The full stack name (environment prefix included).

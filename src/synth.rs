@@ -599,6 +599,9 @@ impl Synth<'_> {
             if let Some(c) = &n.condition {
                 r.insert("Condition".into(), c.name.clone().into());
             }
+            for (k, v) in &n.policies {
+                r.insert((*k).into(), v.clone());
+            }
             if !n.metadata.is_empty() {
                 r.insert(
                     "Metadata".into(),
@@ -622,6 +625,9 @@ impl Synth<'_> {
             }
             if let Some(e) = &o.export {
                 m.insert("Export".into(), json!({ "Name": e }));
+            }
+            if let Some(e) = &o.export_value {
+                m.insert("Export".into(), json!({ "Name": cx.render(e) }));
             }
             if let Some(c) = &o.condition {
                 m.insert("Condition".into(), c.name.clone().into());
@@ -723,12 +729,32 @@ impl Synth<'_> {
                                 Json::Array(
                                     r.assertions
                                         .iter()
-                                        .map(|(a, d)| json!({"Assert": cx.render(a), "AssertDescription": d}))
+                                        .map(|(a, d)| if d.is_empty() { json!({"Assert": cx.render(a)}) } else { json!({"Assert": cx.render(a), "AssertDescription": d}) })
                                         .collect(),
                                 ),
                             );
                             (k.clone(), Json::Object(m))
                         })
+                        .collect(),
+                ),
+            );
+        }
+        match s.transforms.as_slice() {
+            [] => {}
+            [one] => {
+                t.insert("Transform".into(), one.clone().into());
+            }
+            many => {
+                t.insert("Transform".into(), many.to_vec().into());
+            }
+        }
+        if !s.template_metadata.is_empty() {
+            t.insert(
+                "Metadata".into(),
+                Json::Object(
+                    s.template_metadata
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
                         .collect(),
                 ),
             );

@@ -443,7 +443,22 @@ impl Val<String> {
     pub fn as_literal(&self) -> Option<&str> {
         self.expr.as_str()
     }
+    /// The same value for a property of another scalar type, which CloudFormation converts
+    /// from the string: a `String` parameter that fills a boolean, number or enum property
+    /// (`Encrypted: !Ref EncryptParam`), as many existing templates do. The template is
+    /// unchanged; a string that does not convert fails at deploy, so prefer a typed
+    /// parameter (`Parameter::integer()`, `Parameter::boolean()`) in new code.
+    pub fn coerce<T: FromText>(self) -> Val<T> {
+        Val::node(self.expr, self.depth)
+    }
 }
+
+/// Scalar types CloudFormation converts a string into ([`Val::coerce`]).
+pub trait FromText {}
+impl FromText for bool {}
+impl FromText for i64 {}
+impl FromText for f64 {}
+impl<E: CfnEnum> FromText for E {}
 
 impl From<&str> for Val<String> {
     fn from(s: &str) -> Self {
@@ -711,6 +726,14 @@ pub mod fns {
     /// `Fn::GetAZs` for the stack's own region.
     pub fn get_azs() -> Val<List<String>> {
         Val::node(Expr::GetAzs(Box::new(Expr::Str(String::new()))), 1)
+    }
+    /// `Fn::GetAZs` of a named region (`pseudo::region()` is the stack's own, as
+    /// `!GetAZs !Ref AWS::Region` writes it).
+    pub fn get_azs_in(region: impl Into<Val<String>>) -> Val<List<String>> {
+        let region = region.into();
+        build(1, region.raw_depth(), || {
+            Expr::GetAzs(Box::new(region.into_expr()))
+        })
     }
     /// `Fn::ImportValue` of an export created outside this app.
     ///

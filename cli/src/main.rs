@@ -15,6 +15,8 @@
 //! The commands are adapters over `stackforge::deploy` (the engine) and share their flags and
 //! output (`--json`: NDJSON, `--quiet`) with the CLI every stackforge program has.
 
+mod import;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
@@ -65,6 +67,8 @@ enum Verb {
     Drift(DriftArgs),
     /// Create the staging bucket and repository in this account and region (once).
     Bootstrap(BootstrapArgs),
+    /// Turn a CloudFormation template (JSON or YAML) into typed stackforge Rust.
+    Import(import::ImportArgs),
     /// Write a self-contained HTML report of the assembly: network, exposure, access,
     /// secrets, cost drivers, stacks, skipped checks (`<DIR>/report.html`).
     Report(report::ReportArgs),
@@ -158,6 +162,9 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if let Verb::Bootstrap(args) = &cli.verb {
         return online::bootstrap(args, &mut p);
     }
+    if let Verb::Import(args) = &cli.verb {
+        return import::run(args, &mut p);
+    }
     if let Verb::Init(args) = &cli.verb {
         return match init::run(args) {
             Ok(dir) => {
@@ -246,7 +253,7 @@ fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Verb::Deploy(args) => online::run(&assembly, Command::Deploy(args), stacks, &dir, &mut p),
         Verb::Destroy(args) => online::run(&assembly, Command::Destroy(args), stacks, &dir, &mut p),
         Verb::Drift(args) => online::run(&assembly, Command::Drift(args), stacks, &dir, &mut p),
-        Verb::Bootstrap(_) | Verb::Report(_) | Verb::Init(_) => exit::OK,
+        Verb::Bootstrap(_) | Verb::Report(_) | Verb::Init(_) | Verb::Import(_) => exit::OK,
     }
 }
 

@@ -8,21 +8,15 @@
 //! Schemas are found via `--schemas DIR`, `STACKFORGE_SCHEMAS`, or the project venv
 //! (`.venv/tools/bin/python -c 'import cfnlint'`).
 
-mod emit;
-mod features;
-mod fixups;
-mod model;
-mod names;
+use stackforge_codegen::{
+    emit, features, find_schemas, fixups, model, read_json, service_of, REGION,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-
-use serde_json::Value;
-
-const REGION: &str = "us-east-1";
 
 /// Top-level errors go through anyhow (`Error: …` and a non-zero exit); `--check` finding a
 /// difference is not an error but exit code 1.
@@ -38,33 +32,6 @@ fn workspace_root() -> PathBuf {
         .parent()
         .expect("codegen/ has a parent")
         .to_path_buf()
-}
-
-fn find_schemas(root: &Path, arg: Option<String>) -> Result<PathBuf, String> {
-    if let Some(a) = arg.or_else(|| std::env::var("STACKFORGE_SCHEMAS").ok()) {
-        return Ok(PathBuf::from(a));
-    }
-    let py = root.join(".venv/tools/bin/python");
-    let out = std::process::Command::new(&py)
-        .args([
-            "-c",
-            "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))",
-        ])
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {} ({e}); run scripts/setup-tools or pass --schemas DIR",
-                py.display()
-            )
-        })?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} cannot import cfnlint; run scripts/setup-tools",
-            py.display()
-        ));
-    }
-    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    Ok(Path::new(&dir).join("data/schemas"))
 }
 
 /// The cfn-lint version: from the wheel's dist-info next to the schemas.
@@ -90,20 +57,6 @@ fn cfn_lint_version(schemas: &Path) -> String {
         }
     }
     "unknown".to_owned()
-}
-
-fn read_json(p: &Path) -> Result<Value, String> {
-    let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    serde_json::from_str(&s).map_err(|e| format!("{}: {e}", p.display()))
-}
-
-fn service_of(type_name: &str) -> String {
-    let parts: Vec<&str> = type_name.split("::").collect();
-    if parts[0] == "AWS" {
-        parts[1].to_owned()
-    } else {
-        format!("{}::{}", parts[0], parts[1])
-    }
 }
 
 fn run() -> Result<ExitCode, String> {

@@ -10,6 +10,7 @@
 //! needs: it must exist, be a regular file (a FIFO would block forever) and be at most
 //! [`MAX_TEMPLATE_FILE`] bytes.
 
+pub mod equiv;
 #[cfg(feature = "yaml")]
 mod yaml;
 

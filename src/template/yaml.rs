@@ -21,6 +21,9 @@ const SHORT_FORMS: &[(&str, &str)] = &[
     ("Base64", "Fn::Base64"),
     ("Cidr", "Fn::Cidr"),
     ("Condition", "Condition"),
+    ("Contains", "Fn::Contains"),
+    ("EachMemberEquals", "Fn::EachMemberEquals"),
+    ("EachMemberIn", "Fn::EachMemberIn"),
     ("Equals", "Fn::Equals"),
     ("FindInMap", "Fn::FindInMap"),
     ("GetAZs", "Fn::GetAZs"),
@@ -32,11 +35,15 @@ const SHORT_FORMS: &[(&str, &str)] = &[
     ("Not", "Fn::Not"),
     ("Or", "Fn::Or"),
     ("Ref", "Ref"),
+    ("RefAll", "Fn::RefAll"),
     ("Select", "Fn::Select"),
     ("Split", "Fn::Split"),
     ("Sub", "Fn::Sub"),
     ("ToJsonString", "Fn::ToJsonString"),
     ("Transform", "Fn::Transform"),
+    // The rule functions (`Rules` section).
+    ("ValueOf", "Fn::ValueOf"),
+    ("ValueOfAll", "Fn::ValueOfAll"),
 ];
 
 /// What a tag asks for.
