@@ -89,6 +89,11 @@ impl Props {
         self.set(key, v);
         self
     }
+    /// Builder-style [`Props::set_opt`].
+    pub fn with_opt(mut self, key: &str, v: Option<impl ToExpr>) -> Self {
+        self.set_opt(key, v);
+        self
+    }
     /// The keys set so far, sorted.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
@@ -132,6 +137,192 @@ impl ToExpr for Tag {
     }
 }
 
+/// A structural Key/Value pair that is not a resource tag: load-balancer and target-group
+/// attributes, EMR step properties, metric dimensions, … Kept apart from [`Tag`] so a
+/// resource's tags and its settings cannot be confused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyValue {
+    /// The key (e.g. `idle_timeout.timeout_seconds`).
+    pub key: Val<String>,
+    /// The value.
+    pub value: Val<String>,
+}
+
+impl KeyValue {
+    /// A key/value pair.
+    pub fn new(key: impl Into<Val<String>>, value: impl Into<Val<String>>) -> Self {
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl ToExpr for KeyValue {
+    fn to_expr(self) -> Expr {
+        let mut p = Props::new();
+        p.set("Key", self.key).set("Value", self.value);
+        p.into_expr()
+    }
+}
+
+/// Implements [`crate::value::CfnEnum`] for a generated fieldless enum from its values in
+/// declaration order: `as_str` indexes the list by discriminant.
+// Used by the generated modules only, which a build without service features leaves out.
+#[allow(unused_macros)]
+macro_rules! cfn_enum {
+    ($name:ident, [$($value:literal),* $(,)?]) => {
+        impl crate::value::CfnEnum for $name {
+            #[inline]
+            fn as_str(self) -> &'static str {
+                const VALUES: &[&str] = &[$($value),*];
+                VALUES[self as usize]
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cfn_enum;
+
+/// `Debug` for generated types: the CloudFormation properties the value serializes to,
+/// e.g. `Vpc { CidrBlock: Str("10.0.0.0/16"), … }`. One generic function instead of a
+/// derive per type keeps the generated code cheap to compile (see BENCHMARKS.md).
+#[doc(hidden)]
+pub fn debug_as_props(f: &mut fmt::Formatter<'_>, name: &str, e: &Expr) -> fmt::Result {
+    match e {
+        Expr::Map(m) => {
+            let mut d = f.debug_struct(name);
+            for (k, v) in m {
+                d.field(k, v);
+            }
+            d.finish()
+        }
+        other => fmt::Debug::fmt(other, f),
+    }
+}
+
+/// `Debug` for a generated resource type (see [`debug_as_props`]).
+#[doc(hidden)]
+pub fn fmt_resource<R: Resource + Clone>(
+    r: &R,
+    name: &str,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    debug_as_props(f, name, &r.clone().into_props().into_expr())
+}
+
+/// `PartialEq` for a generated resource type: equal exactly when both produce the same
+/// properties (every field has its own key; `None` is absent).
+#[doc(hidden)]
+pub fn eq_resource<R: Resource + Clone>(a: &R, b: &R) -> bool {
+    a.clone().into_props() == b.clone().into_props()
+}
+
+/// `Debug` for a generated nested type (see [`debug_as_props`]).
+#[doc(hidden)]
+pub fn fmt_nested<T: ToExpr + Clone>(v: &T, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    debug_as_props(f, name, &v.clone().to_expr())
+}
+
+/// `PartialEq` for a generated nested type: equal exactly when both serialize alike.
+#[doc(hidden)]
+pub fn eq_nested<T: ToExpr + Clone>(a: &T, b: &T) -> bool {
+    a.clone().to_expr() == b.clone().to_expr()
+}
+
+/// The impls of a generated type, stamped from one line per field so that each field's
+/// CloudFormation name is written once: the serializer ([`Resource`] or [`ToExpr`]) and
+/// `Debug`/`PartialEq` through the serialized form (the generic helpers above, which cost
+/// less to compile than derives; see BENCHMARKS.md). `new` stays plain code, so a call with
+/// a missing or mistyped argument reports the real signature.
+///
+/// ```text
+/// props! {
+///     nested ScheduledAction;          // or: resource Vpc = "AWS::EC2::VPC", shape: None;
+///     req { schedule = "Schedule" }    // required fields (the group is left out when empty)
+///     opt { end_time = "EndTime" }     // `Option<_>` fields, left out when `None`
+/// }
+/// ```
+// Used by the generated modules only, which a build without service features leaves out.
+#[allow(unused_macros)]
+macro_rules! props {
+    (resource $name:ident = $type:literal, shape: $shape:expr;
+     $(req { $($r:ident = $rk:literal),* $(,)? })?
+     $(opt { $($o:ident = $ok:literal),* $(,)? })?) => {
+        impl crate::resource::Resource for $name {
+            const TYPE: &'static str = $type;
+            #[inline]
+            fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
+                $shape
+            }
+            #[inline]
+            fn into_props(self) -> crate::resource::Props {
+                crate::resource::Props::new()
+                    $($(.with($rk, self.$r))*)?
+                    $($(.with_opt($ok, self.$o))*)?
+            }
+        }
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                crate::resource::fmt_resource(self, stringify!($name), f)
+            }
+        }
+        impl ::std::cmp::PartialEq for $name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                crate::resource::eq_resource(self, other)
+            }
+        }
+    };
+    (nested $name:ident;
+     $(req { $($r:ident = $rk:literal),* $(,)? })?
+     $(opt { $($o:ident = $ok:literal),* $(,)? })?) => {
+        impl crate::resource::ToExpr for $name {
+            #[inline]
+            fn to_expr(self) -> crate::value::Expr {
+                crate::resource::Props::new()
+                    $($(.with($rk, self.$r))*)?
+                    $($(.with_opt($ok, self.$o))*)?
+                    .into_expr()
+            }
+        }
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                crate::resource::fmt_nested(self, stringify!($name), f)
+            }
+        }
+        impl ::std::cmp::PartialEq for $name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                crate::resource::eq_nested(self, other)
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use props;
+
+/// The typed `Fn::GetAtt` accessors of a generated type, one line each, inside
+/// `impl Handle<Type> { … }`: `attr_arn: String = "Arn"` is
+/// `pub fn attr_arn(self) -> Val<String>`.
+// Used by the generated modules only, which a build without service features leaves out.
+#[allow(unused_macros)]
+macro_rules! attrs {
+    ($($(#[$m:meta])* $f:ident: $t:ty = $a:literal),* $(,)?) => {
+        $(
+            $(#[$m])*
+            #[inline]
+            pub fn $f(self) -> crate::value::Val<$t> {
+                self.__get_att($a)
+            }
+        )*
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use attrs;
+
 /// Validation rules for one object (a resource's properties or a nested definition),
 /// generated from the schema. `fields` is sorted by name.
 #[derive(Debug)]
@@ -141,6 +332,10 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// A shape from its rules, sorted by property name.
+    pub const fn new(fields: &'static [(&'static str, Rule)]) -> Self {
+        Shape { fields }
+    }
     /// The rule for a property, if it has one.
     pub fn rule(&self, name: &str) -> Option<&'static Rule> {
         self.fields

@@ -128,3 +128,80 @@ fn crate_metadata_names_the_schema_the_types_were_generated_from() {
         stackforge::cfn::meta::SCHEMA_DATE
     )));
 }
+
+#[test]
+fn structural_key_value_pairs_are_not_tags() {
+    use stackforge::cfn::elasticloadbalancingv2::LoadBalancer;
+    use stackforge::resource::KeyValue;
+    let mut app = App::new();
+    app.stack("typed").add(
+        "Lb",
+        LoadBalancer {
+            // Settings are `KeyValue`s; the resource's tags stay `Tag`s.
+            load_balancer_attributes: Some(vec![KeyValue::new(
+                "idle_timeout.timeout_seconds",
+                "60",
+            )]),
+            tags: Some(vec![Tag::new("team", "web")]),
+            ..Default::default()
+        },
+    );
+    let t = &app.synth().expect("valid").stacks[0].template;
+    let p = &t["Resources"]["Lb"]["Properties"];
+    assert_eq!(
+        p["LoadBalancerAttributes"],
+        json!([{"Key": "idle_timeout.timeout_seconds", "Value": "60"}])
+    );
+    assert_eq!(p["Tags"], json!([{"Key": "team", "Value": "web"}]));
+}
+
+#[test]
+fn generated_types_have_debug_and_partial_eq() {
+    let a = Role::new(json!({"Version": "2012-10-17", "Statement": []}));
+    let mut b = a.clone();
+    assert_eq!(a, b);
+    b.role_name = Some("app".into());
+    assert_ne!(a, b);
+    // Debug shows the CloudFormation properties the value renders to.
+    let shown = format!("{b:?}");
+    assert!(shown.starts_with("Role {"), "{shown}");
+    assert!(shown.contains("RoleName: Str(\"app\")"), "{shown}");
+    assert!(
+        !format!("{a:?}").contains("RoleName"),
+        "None fields are left out"
+    );
+    // Nested types too.
+    let m = capacity_provider::ManagedScaling {
+        target_capacity: Some(90.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        format!("{m:?}"),
+        "ManagedScaling { TargetCapacity: Int(90) }"
+    );
+    assert_eq!(m.clone(), m);
+}
+
+#[test]
+fn a_nested_type_shared_by_two_services_is_one_type_under_both_paths() {
+    use stackforge::cfn::{ec2, ecs, shared};
+    fn takes_ec2(_: ec2::ec2_fleet::AcceleratorCountRequest) {}
+    // The ECS copy, the EC2 copy and the shared definition are the same type.
+    let from_ecs = ecs::capacity_provider::AcceleratorCountRequest {
+        max: Some(2.into()),
+        ..Default::default()
+    };
+    takes_ec2(from_ecs.clone());
+    let _: shared::ec2_ecs::AcceleratorCountRequest = from_ecs;
+}
+
+#[test]
+#[allow(deprecated)]
+fn renamed_enums_keep_their_old_name_for_one_release() {
+    use stackforge::cfn::applicationautoscaling::scaling_policy as sp;
+    use stackforge::CfnEnum;
+    let old =
+        sp::PredefinedMetricSpecificationPredefinedMetricType::EcsServiceAverageCpuUtilization;
+    let new: sp::PredefinedMetricSpecificationType = old;
+    assert_eq!(new.as_str(), "ECSServiceAverageCPUUtilization");
+}

@@ -13,6 +13,7 @@ mod features;
 mod fixups;
 mod model;
 mod names;
+mod share;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -110,21 +111,34 @@ fn service_of(type_name: &str) -> String {
 fn run() -> Result<ExitCode, String> {
     let mut check = false;
     let mut schemas_arg = None;
+    let mut out_dir = None;
+    let mut mutate = model::Mutations::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--check" => check = true,
             "--schemas" => schemas_arg = Some(args.next().ok_or("--schemas needs a directory")?),
+            "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
+            "--mutate" => {
+                // Test-only: a deliberate generator bug (see model::Mutations).
+                let m = args.next().ok_or("--mutate needs KIND=TYPE")?;
+                match m.split_once('=') {
+                    Some(("drop-required", t)) => mutate.drop_required.push(t.to_owned()),
+                    Some(("drop-enum-value", t)) => mutate.drop_enum_value.push(t.to_owned()),
+                    _ => return Err(format!("unknown mutation `{m}`")),
+                }
+            }
             "-h" | "--help" => {
-                println!("usage: stackforge-codegen [--check] [--schemas DIR]");
+                println!("usage: stackforge-codegen [--check] [--schemas DIR] [--out DIR]\n\n  --out DIR   write the generated files under DIR instead of the workspace\n              (src/cfn/…, codegen/UNSUPPORTED_PATTERNS.md, Cargo.toml)");
                 return Ok(ExitCode::SUCCESS);
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     let start = Instant::now();
-    let root = workspace_root();
-    let schemas = find_schemas(&root, schemas_arg)?;
+    let src_root = workspace_root();
+    let root = out_dir.clone().unwrap_or_else(|| src_root.clone());
+    let schemas = find_schemas(&src_root, schemas_arg)?;
     let version = read_json(&schemas.join("version.json"))?;
     let schema_date = version["schema_date"]
         .as_str()
@@ -153,7 +167,7 @@ fn run() -> Result<ExitCode, String> {
             }
             continue;
         }
-        let m = model::build(type_name, &schema, &mut stats);
+        let m = model::build(type_name, &schema, &mut stats, &mutate);
         by_service.entry(service).or_default().push(m);
     }
     errors.extend(fixups::stale(&applied));
@@ -184,6 +198,8 @@ fn run() -> Result<ExitCode, String> {
         checked: HashMap::new(),
         too_big: Default::default(),
         types: HashMap::new(),
+        aliases: 0,
+        alias_collisions: 0,
     };
     for (svc, types) in &by_service {
         for t in types {
@@ -197,15 +213,40 @@ fn run() -> Result<ExitCode, String> {
             env.types.insert(t.type_name.clone(), (path, ref_id, attrs));
         }
     }
+    // Shared nested definitions (see share.rs).
+    let shared = {
+        let flat: Vec<(&model::TypeModel, String)> = by_service
+            .iter()
+            .flat_map(|(svc, types)| {
+                let f = features::feature(svc).unwrap_or_default();
+                types.iter().map(move |t| (t, f.clone()))
+            })
+            .collect();
+        share::compute(&flat)
+    };
+    // A shared struct's shape exists when any copy's resource reaches it; make every copy
+    // agree, so references and the static match.
+    {
+        let mut ti = 0;
+        for types in by_service.values_mut() {
+            for t in types.iter_mut() {
+                for (si, s) in t.structs.iter_mut().enumerate() {
+                    if let Some(item) = shared.struct_item(ti, si) {
+                        s.has_shape = item.has_shape;
+                    }
+                }
+                ti += 1;
+            }
+        }
+    }
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     let header = env.header();
     let mut n_structs = 0;
     let mut n_enums = 0;
     let mut n_attrs = 0;
-    let mut test_index = 0;
-    let mut test_mods = String::new();
     let mut mod_rs = String::new();
     let mut meta_rows: Vec<(String, String)> = Vec::new();
+    let mut flat_types: Vec<(&model::TypeModel, String)> = Vec::new();
     for (svc, types) in &by_service {
         let module = features::module(svc);
         let feature = features::feature(svc)?;
@@ -220,16 +261,15 @@ fn run() -> Result<ExitCode, String> {
             },
             types.len()
         );
-        let mut tests = header.clone();
-        let _ = writeln!(tests, "\n//! Table test for `{svc}`.\n");
         for t in types {
             let tc = emit::TypeCtx {
                 m: t,
                 svc: module.clone(),
+                ti: flat_types.len(),
+                shared: &shared,
             };
             tc.emit(&mut out, &mut env);
-            tc.emit_test(&mut tests, test_index);
-            test_index += 1;
+            flat_types.push((t, module.clone()));
             n_structs += 1 + t.structs.iter().filter(|s| !s.tag_only).count();
             n_enums += t.enums.len();
             n_attrs += t.attrs.len();
@@ -238,22 +278,71 @@ fn run() -> Result<ExitCode, String> {
         while out.ends_with("\n\n") {
             out.pop();
         }
-        while tests.ends_with("\n\n") {
-            tests.pop();
-        }
         files.insert(PathBuf::from(format!("src/cfn/{module}.rs")), out);
-        files.insert(PathBuf::from(format!("src/cfn/tests/{module}.rs")), tests);
         let _ = writeln!(
             mod_rs,
             "#[cfg(feature = \"{feature}\")]\n#[rustfmt::skip]\npub mod {module};"
         );
-        let _ = writeln!(test_mods, "#[cfg(feature = \"{feature}\")]\nmod {module};");
     }
-    files.insert(PathBuf::from("src/cfn/mod.rs"), mod_file(&header, &mod_rs));
+    // The shared group modules.
+    let mut shared_rs = String::new();
+    for (g, group) in &shared.groups {
+        let cfg = if group.features.len() == 1 {
+            format!(
+                "feature = {:?}",
+                group.features.iter().next().unwrap_or(&String::new())
+            )
+        } else {
+            format!(
+                "any({})",
+                group
+                    .features
+                    .iter()
+                    .map(|f| format!("feature = {f:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let _ = writeln!(shared_rs, "#[cfg({cfg})]\n#[rustfmt::skip]\npub mod {g};");
+        let mut out = header.clone();
+        let users: std::collections::BTreeSet<&str> = group
+            .items
+            .iter()
+            .flat_map(|i| shared.items[*i].members.iter())
+            .map(|(t, _)| flat_types[*t].0.type_name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n//! Nested types shared by {} resource types (features {}), defined once and\n//! re-exported from each type's module.\n",
+            users.len(),
+            group
+                .features
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for &i in &group.items {
+            let item = &shared.items[i];
+            let (t, module) = &flat_types[item.rep.0];
+            let tc = emit::TypeCtx {
+                m: t,
+                svc: module.clone(),
+                ti: item.rep.0,
+                shared: &shared,
+            };
+            tc.emit_shared(&mut out, item, &mut env);
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        files.insert(PathBuf::from(format!("src/cfn/shared/{g}.rs")), out);
+    }
     files.insert(
-        PathBuf::from("src/cfn/tests/mod.rs"),
-        tests_mod_file(&header, &test_mods),
+        PathBuf::from("src/cfn/shared.rs"),
+        shared_file(&header, &shared_rs),
     );
+    files.insert(PathBuf::from("src/cfn/mod.rs"), mod_file(&header, &mod_rs));
     meta_rows.sort();
     files.insert(
         PathBuf::from("src/cfn/meta.rs"),
@@ -263,11 +352,20 @@ fn run() -> Result<ExitCode, String> {
         PathBuf::from("codegen/UNSUPPORTED_PATTERNS.md"),
         unsupported_file(&env),
     );
-    let cargo_toml_path = root.join("Cargo.toml");
+    let cargo_toml_path = src_root.join("Cargo.toml");
     let cargo_toml = std::fs::read_to_string(&cargo_toml_path).map_err(|e| e.to_string())?;
     let new_cargo = cargo_features(&cargo_toml, &by_service, &schema_date, &cfn_lint_version)?;
     files.insert(PathBuf::from("Cargo.toml"), new_cargo);
 
+    let shared_copies: usize = shared.items.iter().map(|i| i.members.len()).sum();
+    eprintln!(
+        "  shared: {} items in {} group modules replace {shared_copies} copies; {} left unshared (name taken in their group); {} deprecated aliases ({} skipped: name reused)",
+        shared.items.len(),
+        shared.groups.len(),
+        shared.name_collisions,
+        env.aliases,
+        env.alias_collisions
+    );
     let distinct_unsupported: std::collections::BTreeSet<&String> =
         env.unsupported.iter().map(|(p, _)| p).collect();
     let n_types: usize = by_service.values().map(Vec::len).sum();
@@ -329,7 +427,7 @@ fn run() -> Result<ExitCode, String> {
 /// Generated files under `src/cfn/` that the current run did not produce.
 fn stale_files(root: &Path, files: &BTreeMap<PathBuf, String>) -> Vec<String> {
     let mut out = Vec::new();
-    for dir in ["src/cfn", "src/cfn/tests"] {
+    for dir in ["src/cfn", "src/cfn/tests", "src/cfn/shared"] {
         if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
             for e in rd.flatten() {
                 let rel = PathBuf::from(dir).join(e.file_name());
@@ -348,7 +446,9 @@ fn mod_file(header: &str, mods: &str) -> String {
         "{header}
 //! Typed CloudFormation resources, generated from the registry schemas: one module per
 //! service, each behind a cargo feature (see the README, \"Features\"), plus [`meta`], the
-//! per-type metadata table, which is always compiled.
+//! per-type metadata table, which is always compiled, and [`shared`], the nested types that
+//! several resource types define identically (each compiled when a feature that uses it is
+//! on, and re-exported from every type's module).
 //!
 //! Naming: `AWS::EC2::VPC` is [`ec2::Vpc`](crate::cfn) (UpperCamelCase words, acronyms
 //! capitalised once); its nested definitions and enums live in `ec2::vpc`; fields are
@@ -356,6 +456,8 @@ fn mod_file(header: &str, mods: &str) -> String {
 //! `Handle<Vpc>::attr_*` methods (`attr_cidr_block_associations`).
 //!
 //! Lints the generated code cannot satisfy are allowed here, in one place:
+//! - `missing_docs`: a nested type or enum the schema does not describe has no doc (rather
+//!   than a made-up placeholder); every field and enum variant is documented;
 //! - `deprecated`: the serializers read deprecated properties;
 //! - `clippy::too_many_arguments`: `new()` takes every required property;
 //! - `clippy::large_enum_variant`, `clippy::module_inception`, `clippy::doc_markdown`,
@@ -367,6 +469,7 @@ fn mod_file(header: &str, mods: &str) -> String {
 //! - rustdoc's `bare_urls`, `broken_intra_doc_links`, `invalid_html_tags`,
 //!   `invalid_rust_codeblocks`: schema descriptions are Markdown/HTML of mixed quality.
 #![allow(
+    missing_docs,
     deprecated,
     non_camel_case_types,
     clippy::too_many_arguments,
@@ -388,58 +491,23 @@ fn mod_file(header: &str, mods: &str) -> String {
 
 #[rustfmt::skip]
 pub mod meta;
+pub mod shared;
 
-{mods}
-#[cfg(test)]
-#[rustfmt::skip]
-mod tests;
-"
+{mods}"
     )
 }
 
-fn tests_mod_file(header: &str, mods: &str) -> String {
+fn shared_file(header: &str, mods: &str) -> String {
     format!(
         "{header}
-//! The generated table test: for every type, a value with every field set must serialize
-//! to exactly the schema's (writable) property names, for the resource and every nested
-//! struct. Run with `--features full` to cover every type.
-
-use crate::value::{{Expr, Val}};
-
-/// A placeholder value of any type.
-pub(crate) fn v<T>() -> Val<T> {{
-    Val::from_expr(Expr::Null)
-}}
-
-/// Runs `f` on a thread with a large stack: debug builds of the biggest types (QuickSight)
-/// need more than the default test thread's stack.
-pub(crate) fn with_big_stack(f: impl FnOnce() + Send + 'static) {{
-    std::thread::Builder::new()
-        .stack_size(512 << 20)
-        .spawn(f)
-        .expect(\"spawn test thread\")
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-}}
-
-pub(crate) fn check_props(what: &str, props: crate::resource::Props, expected: &[&str]) {{
-    let mut want: Vec<&str> = expected.to_vec();
-    want.sort_unstable();
-    let got: Vec<&str> = props.keys().collect();
-    assert_eq!(got, want, \"{{what}}: serialized keys differ from the schema\");
-}}
-
-pub(crate) fn check_expr(what: &str, e: Expr, expected: &[&str]) {{
-    let mut want: Vec<&str> = expected.to_vec();
-    want.sort_unstable();
-    match e {{
-        Expr::Map(m) => {{
-            let got: Vec<&str> = m.keys().map(String::as_str).collect();
-            assert_eq!(got, want, \"{{what}}: serialized keys differ from the schema\");
-        }}
-        other => panic!(\"{{what}}: expected an object, got {{other:?}}\"),
-    }}
-}}
+//! Nested types that several resource types define identically, emitted once. Each group
+//! module is compiled when any feature of the types that use it is on, and every item is
+//! re-exported from each of those types' modules (`quicksight::analysis::Visual` is
+//! `shared::quicksight::Visual`): use either path.
+//!
+//! `dead_code` is allowed: with only some of a group's features on, a shape may be reached
+//! only from types whose feature is off.
+#![allow(dead_code)]
 
 {mods}"
     )
@@ -452,25 +520,45 @@ fn strs(v: &[String]) -> String {
         .join(", ")
 }
 
+/// One row of the metadata table: the fields that differ from `TypeMeta::EMPTY`.
 fn meta_row(t: &model::TypeModel, feature: &str) -> String {
-    format!(
-        "    TypeMeta {{\n        type_name: {:?},\n        feature: {:?},\n        create_only: &[{}],\n        write_only: &[{}],\n        read_only: &[{}],\n        primary_identifier: &[{}],\n        ref_returns: {},\n        taggable: {},\n        tag_property: {},\n        tag_shape: TagShape::{},\n        lifecycle: {},\n        deprecated_properties: &[{}],\n    }},\n",
-        t.type_name,
-        feature,
-        strs(&t.create_only),
-        strs(&t.write_only),
-        strs(&t.read_only),
-        strs(&t.primary_identifier),
-        t.ref_property
-            .as_ref()
+    let mut out = String::from("    TypeMeta {\n");
+    let mut field = |name: &str, value: String, empty: &str| {
+        if value != empty {
+            let _ = writeln!(out, "        {name}: {value},");
+        }
+    };
+    field("type_name", format!("{:?}", t.type_name), "");
+    field("feature", format!("{feature:?}"), "");
+    field("create_only", format!("&[{}]", strs(&t.create_only)), "&[]");
+    field("write_only", format!("&[{}]", strs(&t.write_only)), "&[]");
+    field("read_only", format!("&[{}]", strs(&t.read_only)), "&[]");
+    field(
+        "primary_identifier",
+        format!("&[{}]", strs(&t.primary_identifier)),
+        "&[]",
+    );
+    let opt = |v: &Option<String>| {
+        v.as_ref()
             .map(|p| format!("Some({p:?})"))
-            .unwrap_or_else(|| "None".into()),
-        t.taggable,
-        t.tag_property.as_ref().map(|p| format!("Some({p:?})")).unwrap_or_else(|| "None".into()),
-        t.tag_shape,
-        t.sunset.as_ref().map(|p| format!("Some({p:?})")).unwrap_or_else(|| "None".into()),
-        strs(&t.deprecated_props),
-    )
+            .unwrap_or_else(|| "None".into())
+    };
+    field("ref_returns", opt(&t.ref_property), "None");
+    field("taggable", t.taggable.to_string(), "false");
+    field("tag_property", opt(&t.tag_property), "None");
+    field(
+        "tag_shape",
+        format!("TagShape::{}", t.tag_shape),
+        "TagShape::None",
+    );
+    field("lifecycle", opt(&t.sunset), "None");
+    field(
+        "deprecated_properties",
+        format!("&[{}]", strs(&t.deprecated_props)),
+        "&[]",
+    );
+    out.push_str("        ..TypeMeta::EMPTY\n    },\n");
+    out
 }
 
 fn meta_file(header: &str, date: &str, version: &str, rows: &[(String, String)]) -> String {
@@ -528,6 +616,24 @@ pub struct TypeMeta {{
     pub lifecycle: Option<&'static str>,
     /// Deprecated properties.
     pub deprecated_properties: &'static [&'static str],
+}}
+
+impl TypeMeta {{
+    /// A row with every field empty (rows list only what differs).
+    pub const EMPTY: TypeMeta = TypeMeta {{
+        type_name: \"\",
+        feature: \"\",
+        create_only: &[],
+        write_only: &[],
+        read_only: &[],
+        primary_identifier: &[],
+        ref_returns: None,
+        taggable: false,
+        tag_property: None,
+        tag_shape: TagShape::None,
+        lifecycle: None,
+        deprecated_properties: &[],
+    }};
 }}
 
 /// Looks a type up by name.

@@ -25,7 +25,7 @@ use stackforge::cfn::{
     applicationautoscaling as aas, ec2, ecs, elasticloadbalancingv2 as elb, iam, logs,
 };
 use stackforge::value::SubPart;
-use stackforge::{pseudo, sub, Expr, Handle, Output, Scope, Tag, Val};
+use stackforge::{pseudo, resource::KeyValue, sub, Expr, Handle, Output, Scope, Val};
 
 use crate::codes;
 use crate::connections::{allow_tcp_from, Connectable};
@@ -373,8 +373,8 @@ impl LoadBalancedFargateService {
                 subnets: Some(network.public_subnet_ids.clone().into()),
                 security_groups: Some(vec![lb_sg.attr_group_id()].into()),
                 load_balancer_attributes: Some(vec![
-                    Tag::new("routing.http.drop_invalid_header_fields.enabled", "true"),
-                    Tag::new(
+                    KeyValue::new("routing.http.drop_invalid_header_fields.enabled", "true"),
+                    KeyValue::new(
                         "deletion_protection.enabled",
                         props.load_balancer_deletion_protection.to_string(),
                     ),
@@ -410,7 +410,7 @@ impl LoadBalancedFargateService {
                     http_code: Some(props.healthy_http_codes.clone().into()),
                     ..Default::default()
                 }),
-                target_group_attributes: Some(vec![Tag::new(
+                target_group_attributes: Some(vec![KeyValue::new(
                     "deregistration_delay.timeout_seconds",
                     "30",
                 )]),
@@ -590,7 +590,7 @@ impl LoadBalancedFargateService {
             p.target_tracking_scaling_policy_configuration = Some(cfg);
             p
         };
-        use aas::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType as M;
+        use aas::scaling_policy::PredefinedMetricSpecificationType as M;
         let cpu_policy = tracking(
             format!("{name}-cpu"),
             M::EcsServiceAverageCpuUtilization,
