@@ -82,6 +82,21 @@ pub mod codes {
     pub const ITEM_COUNT: Code = Code("SF104");
     /// A string is not one of the schema's allowed values.
     pub const NOT_ALLOWED_VALUE: Code = Code("SF105");
+    /// A number is NaN or infinite (JSON cannot carry it; it would render as `null`).
+    pub const NON_FINITE_NUMBER: Code = Code("SF106");
+    /// A literal does not have the syntax of the schema's `format` (a CIDR, an ID, an ARN,
+    /// a date-time, JSON, …).
+    pub const FORMAT_MISMATCH: Code = Code("SF107");
+    /// A literal value in a write-only password, token or secret property; use a dynamic
+    /// reference (`{{resolve:secretsmanager:…}}`).
+    pub const LITERAL_SECRET: Code = Code("SF108");
+    /// A template parameter's `Type` is not one CloudFormation accepts.
+    pub const PARAMETER_TYPE: Code = Code("SF109");
+    /// A template parameter's `Default` breaks its own type, `AllowedPattern`, length,
+    /// range or `AllowedValues`.
+    pub const PARAMETER_DEFAULT: Code = Code("SF110");
+    /// An `AllowedPattern` is not a valid regular expression.
+    pub const INVALID_PATTERN: Code = Code("SF111");
 }
 
 /// How bad a diagnostic is. Errors stop synth; warnings are reported.

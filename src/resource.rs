@@ -336,6 +336,8 @@ impl Shape {
     pub const fn new(fields: &'static [(&'static str, Rule)]) -> Self {
         Shape { fields }
     }
+    /// A shape with no rules (literals are still checked for non-finite numbers).
+    pub const EMPTY: Shape = Shape { fields: &[] };
     /// The rule for a property, if it has one.
     pub fn rule(&self, name: &str) -> Option<&'static Rule> {
         self.fields
@@ -348,11 +350,92 @@ impl Shape {
 /// How a schema `pattern` is checked.
 #[derive(Debug, Clone, Copy)]
 pub enum Pattern {
-    /// Compiled with the `regex` crate (JSON-Schema semantics: a search, not a full match).
+    /// Checked with ECMAScript semantics (`\w` and `\d` ASCII, `\s` ECMAScript's white
+    /// space, look-around and back-references supported), as a search (JSON Schema), by
+    /// `fancy-regex` after [`crate::validate::ecma_to_rust`].
     Regex(&'static str),
-    /// The `regex` crate cannot compile this pattern (look-around or back-references); it is
-    /// not checked at synth. The generator lists every such pattern.
+    /// Not expressible even so (listed in `codegen/UNSUPPORTED_PATTERNS.md` with the reason);
+    /// not checked at synth.
     Unsupported(&'static str),
+}
+
+/// A schema `format` with a known syntax, checked on literal values
+/// ([`crate::validate`]). Formats without one are listed, with counts, in
+/// `docs/validation-formats.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// `date-time`, `timestamp`: RFC 3339 (`2026-10-20T22:11:15Z`).
+    DateTime,
+    /// `json`: a string must parse as JSON.
+    Json,
+    /// `ipv4-network`: `a.b.c.d/n`, `n` ≤ 32, no host bits set.
+    Ipv4Network,
+    /// `ipv6-network`: an IPv6 address with a prefix ≤ 128, no host bits set.
+    Ipv6Network,
+    /// `int64`: an integer within the 64-bit range.
+    Int64,
+    /// `double`: a finite number.
+    Double,
+    /// `uri`: starts with a scheme (`https:`).
+    Uri,
+    /// `AWS::EC2::VPC.Id`: `vpc-` and 8 or 17 hex digits.
+    VpcId,
+    /// `AWS::EC2::Subnet.Id`: `subnet-` and 8 or 17 hex digits.
+    SubnetId,
+    /// `AWS::EC2::SecurityGroup.Id`: `sg-` and 8 or 17 hex digits.
+    SecurityGroupId,
+    /// `AWS::EC2::SecurityGroup.Name`.
+    SecurityGroupName,
+    /// `AWS::EC2::Image.Id`: `ami-` and 8 or 17 characters (or an EC2 `resolve:ssm:` name).
+    ImageId,
+    /// `AWS::IAM::Role.Arn`.
+    IamRoleArn,
+    /// `AWS::KMS::Key.Arn` (a key or alias ARN).
+    KmsKeyArn,
+    /// `AWS::KMS::Key.Id`: a key UUID, a multi-Region `mrk-` ID or an alias name.
+    KmsKeyId,
+    /// `AWS::KMS::Alias.AliasName`: `alias/…`.
+    KmsAliasName,
+    /// `AWS::Lambda::Function.Arn`.
+    LambdaFunctionArn,
+    /// `AWS::Logs::LogGroup.Name`.
+    LogGroupName,
+    /// `AWS::S3::Bucket.Name`: 3 to 63 of `a-z0-9.-`, not starting or ending with `.`/`-`.
+    S3BucketName,
+    /// `AWS::SNS::Topic.Arn`.
+    SnsTopicArn,
+    /// `AWS::ACM::Certificate.Arn`.
+    AcmCertificateArn,
+}
+
+impl Format {
+    /// The schema's name for the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::DateTime => "date-time",
+            Format::Json => "json",
+            Format::Ipv4Network => "ipv4-network",
+            Format::Ipv6Network => "ipv6-network",
+            Format::Int64 => "int64",
+            Format::Double => "double",
+            Format::Uri => "uri",
+            Format::VpcId => "AWS::EC2::VPC.Id",
+            Format::SubnetId => "AWS::EC2::Subnet.Id",
+            Format::SecurityGroupId => "AWS::EC2::SecurityGroup.Id",
+            Format::SecurityGroupName => "AWS::EC2::SecurityGroup.Name",
+            Format::ImageId => "AWS::EC2::Image.Id",
+            Format::IamRoleArn => "AWS::IAM::Role.Arn",
+            Format::KmsKeyArn => "AWS::KMS::Key.Arn",
+            Format::KmsKeyId => "AWS::KMS::Key.Id",
+            Format::KmsAliasName => "AWS::KMS::Alias.AliasName",
+            Format::LambdaFunctionArn => "AWS::Lambda::Function.Arn",
+            Format::LogGroupName => "AWS::Logs::LogGroup.Name",
+            Format::S3BucketName => "AWS::S3::Bucket.Name",
+            Format::SnsTopicArn => "AWS::SNS::Topic.Arn",
+            Format::AcmCertificateArn => "AWS::ACM::Certificate.Arn",
+        }
+    }
 }
 
 /// Constraints on one property. Absent constraints are `None`.
@@ -378,6 +461,11 @@ pub struct Rule {
     pub items: Option<&'static Rule>,
     /// The shape of a nested object.
     pub shape: Option<&'static Shape>,
+    /// `format`: a literal must have one of these syntaxes (several for a schema `anyOf`).
+    pub formats: &'static [Format],
+    /// A write-only property named like a password, token or secret: a literal value is an
+    /// error (use a dynamic reference).
+    pub secret: bool,
 }
 
 impl Rule {
@@ -393,6 +481,8 @@ impl Rule {
         max_items: None,
         items: None,
         shape: None,
+        formats: &[],
+        secret: false,
     };
 }
 

@@ -11,13 +11,15 @@ use crate::share::{Item, Kind, Shared};
 pub struct Env {
     pub schema_date: String,
     pub cfn_lint_version: String,
-    /// (pattern, where) for patterns the `regex` crate cannot compile.
+    /// (pattern, where) for patterns that cannot be checked.
     pub unsupported: Vec<(String, String)>,
+    /// Distinct patterns that can be checked, and their uses.
     pub supported_count: usize,
-    pub checked: std::collections::HashMap<String, bool>,
-    /// Patterns that parse but exceed the `regex` crate's default size limit (Unicode `\w`
-    /// under a large bounded repetition).
-    pub too_big: std::collections::BTreeSet<String>,
+    pub supported_uses: usize,
+    /// Per distinct pattern: `None` when it compiles, else why not.
+    pub checked: std::collections::HashMap<String, Option<String>>,
+    /// Per format name: (uses in generated rules, uses checked).
+    pub formats: std::collections::BTreeMap<String, (usize, usize)>,
     /// Per type: the Rust path, the single `Ref` identifier (None if composite or
     /// overridden) and its attributes (name → accessor).
     pub types: std::collections::HashMap<String, TypeRefInfo>,
@@ -72,31 +74,74 @@ impl Env {
         )
     }
 
+    /// Whether a schema pattern can be checked: it is translated from ECMAScript and
+    /// compiled exactly as `stackforge::validate::compile_pattern` does.
     fn pattern_ok(&mut self, p: &str, site: &str) -> bool {
-        if let Some(ok) = self.checked.get(p) {
-            if !ok {
-                self.unsupported.push((p.to_owned(), site.to_owned()));
+        let why = self
+            .checked
+            .entry(p.to_owned())
+            .or_insert_with(|| {
+                crate::ecma::translate(p)
+                    .and_then(|t| {
+                        fancy_regex::RegexBuilder::new(&t)
+                            .delegate_size_limit(64 << 20)
+                            .build()
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    })
+                    .err()
+            })
+            .clone();
+        match why {
+            None => {
+                self.supported_uses += 1;
+                true
             }
-            return *ok;
-        }
-        // The same size limit as the core's validator (`stackforge::validate::PATTERN_SIZE_LIMIT`).
-        let ok = match regex::RegexBuilder::new(p).size_limit(64 << 20).build() {
-            Ok(_) => true,
-            Err(regex::Error::CompiledTooBig(_)) => {
-                self.too_big.insert(p.to_owned());
+            Some(_) => {
+                self.unsupported.push((p.to_owned(), site.to_owned()));
                 false
             }
-            Err(_) => false,
-        };
-        self.checked.insert(p.to_owned(), ok);
-        if ok {
-            self.supported_count += 1;
-        } else {
-            self.unsupported.push((p.to_owned(), site.to_owned()));
         }
-        ok
     }
 }
+
+/// Schema formats with a known syntax, and the `crate::resource::Format` that checks it.
+pub const FORMATS: &[(&str, &str)] = &[
+    ("date-time", "DateTime"),
+    ("timestamp", "DateTime"),
+    ("json", "Json"),
+    ("ipv4-network", "Ipv4Network"),
+    ("ipv6-network", "Ipv6Network"),
+    ("int64", "Int64"),
+    ("double", "Double"),
+    ("uri", "Uri"),
+    ("AWS::EC2::VPC.Id", "VpcId"),
+    ("AWS::EC2::Subnet.Id", "SubnetId"),
+    ("AWS::EC2::SecurityGroup.Id", "SecurityGroupId"),
+    ("AWS::EC2::SecurityGroup.Name", "SecurityGroupName"),
+    ("AWS::EC2::Image.Id", "ImageId"),
+    ("AWS::IAM::Role.Arn", "IamRoleArn"),
+    ("AWS::KMS::Key.Arn", "KmsKeyArn"),
+    ("AWS::KMS::Key.Id", "KmsKeyId"),
+    ("AWS::KMS::Alias.AliasName", "KmsAliasName"),
+    ("AWS::Lambda::Function.Arn", "LambdaFunctionArn"),
+    ("AWS::Logs::LogGroup.Name", "LogGroupName"),
+    ("AWS::S3::Bucket.Name", "S3BucketName"),
+    ("AWS::SNS::Topic.Arn", "SnsTopicArn"),
+    ("AWS::ACM::Certificate.Arn", "AcmCertificateArn"),
+];
+
+/// Formats that are not checked, and why.
+pub const UNCHECKED_FORMATS: &[(&str, &str)] = &[
+    ("string", "any string is one"),
+    ("password", "a hint for tools, no syntax"),
+    (
+        "AWS::Route53::AliasTarget.HostedZoneId",
+        "no documented syntax (cfn-lint does not check it either)",
+    ),
+    ("AWS::Route53::HostedZone.Id", "no documented syntax"),
+    ("AWS::SQS::Queue.Arn", "only on a read-only property"),
+];
 
 /// Links in the schema descriptions that a blind `https://docs.aws.amazon.com/` prefix broke
 /// (`https://docs.aws.amazon.com/https://developer.mozilla.org/…`), and their repair.
@@ -140,28 +185,6 @@ pub fn doc(out: &mut String, indent: &str, text: &str) {
         first = false;
         let _ = writeln!(out, "{indent}/// {l}");
     }
-}
-
-/// Schema patterns are written for Python's `regex` module (cfn-lint's engine). Python's
-/// end-of-string anchor `\Z` is the `regex` crate's `\z`; everything else is passed as is.
-pub fn translate_pattern(p: &str) -> String {
-    let mut out = String::with_capacity(p.len());
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('Z') => out.push_str("\\z"),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn lit(s: &str) -> String {
@@ -260,7 +283,6 @@ impl TypeCtx<'_> {
             parts.push(format!("max: Some({v:?})"));
         }
         if let Some(p) = &r.pattern {
-            let p = &translate_pattern(p);
             let kind = if env.pattern_ok(p, site) {
                 "Regex"
             } else {
@@ -296,6 +318,37 @@ impl TypeCtx<'_> {
             if self.m.structs[s].has_shape {
                 parts.push(format!("shape: Some(&{})", self.shape_ref(s, from_sub)));
             }
+        }
+        if !r.formats.is_empty() {
+            // Checked only when every alternative has a known syntax.
+            let known: Vec<&str> = r
+                .formats
+                .iter()
+                .filter_map(|f| FORMATS.iter().find(|(n, _)| n == f).map(|(_, v)| *v))
+                .collect();
+            let all = known.len() == r.formats.len();
+            for f in &r.formats {
+                let e = env.formats.entry(f.clone()).or_default();
+                e.0 += 1;
+                if all {
+                    e.1 += 1;
+                }
+            }
+            if all {
+                let mut known = known;
+                known.dedup();
+                parts.push(format!(
+                    "formats: &[{}]",
+                    known
+                        .iter()
+                        .map(|v| format!("crate::resource::Format::{v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        if r.secret {
+            parts.push("secret: true".to_owned());
         }
         if parts.is_empty() {
             return None;
@@ -544,10 +597,12 @@ impl TypeCtx<'_> {
         }
         self.struct_body(out, r, &m.rust_name, env);
         let static_name = format!("{}_SHAPE", names::upper(&m.rust_name));
+        // Every resource has a shape, so synth checks all its literals (non-finite numbers
+        // wherever they are).
         let shape = if r.has_shape {
             format!("Some(&{static_name})")
         } else {
-            "None".to_owned()
+            "Some(&crate::resource::Shape::EMPTY)".to_owned()
         };
         self.props_macro(
             out,

@@ -49,6 +49,10 @@ pub struct RuleIr {
     pub items: Option<Box<RuleIr>>,
     /// The struct whose shape applies (emitted only if that struct has a shape).
     pub shape: Option<usize>,
+    /// `format` names; a value must have one of them (several for an `anyOf` of formats).
+    pub formats: Vec<String>,
+    /// A write-only property named like a password, token or secret.
+    pub secret: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -147,6 +151,8 @@ pub struct Stats {
     pub map_value_rules_skipped: usize,
     pub field_name_collisions: usize,
     pub variant_collisions: usize,
+    /// `type property` of every write-only secret property (a literal is an error).
+    pub secret_fields: Vec<String>,
 }
 
 struct Ctx<'a> {
@@ -168,6 +174,7 @@ struct Ctx<'a> {
     deprecated: BTreeSet<String>,
     create_only: BTreeSet<String>,
     read_only: BTreeSet<String>,
+    write_only: BTreeSet<String>,
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -226,6 +233,72 @@ fn constraints(o: &Map<String, Value>, r: &mut RuleIr) {
     }
     r.min_items = r.min_items.or(u("minItems"));
     r.max_items = r.max_items.or(u("maxItems"));
+    if r.formats.is_empty() {
+        r.formats = formats_of(o);
+    }
+}
+
+/// The node's `format`, or the formats of an `anyOf`/`oneOf` whose branches only name one
+/// (`{"type": "string", "anyOf": [{"format": "AWS::KMS::Key.Arn"}, {"format": "AWS::KMS::Key.Id"}]}`).
+fn formats_of(o: &Map<String, Value>) -> Vec<String> {
+    if let Some(f) = o.get("format").and_then(s) {
+        return vec![f.to_owned()];
+    }
+    for k in ["anyOf", "oneOf"] {
+        let Some(branches) = o.get(k).and_then(Value::as_array) else {
+            continue;
+        };
+        let fs: Vec<String> = branches
+            .iter()
+            .filter_map(|b| {
+                let b = b.as_object()?;
+                let only_format = b
+                    .keys()
+                    .all(|k| k == "format" || k == "type" || k == "description");
+                if only_format {
+                    b.get("format").and_then(s).map(str::to_owned)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if !fs.is_empty() && fs.len() == branches.len() {
+            return fs;
+        }
+    }
+    vec![]
+}
+
+/// A list's format names its items (`AWS::EC2::SecurityGroup.Ids` → `…Id`).
+pub fn item_format(f: &str) -> String {
+    for (plural, one) in [(".Ids", ".Id"), (".Arns", ".Arn"), (".Names", ".Name")] {
+        if let Some(stem) = f.strip_suffix(plural) {
+            return format!("{stem}{one}");
+        }
+    }
+    f.to_owned()
+}
+
+/// Names of write-only properties that hold a secret value (`MasterUserPassword`,
+/// `SecretString`, `AuthToken`, `PrivateKey`); `ClientToken` (an idempotency token) and
+/// `RemovePrivateKey` (a key ID) are not secrets.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    const ENDINGS: &[&str] = &[
+        "password",
+        "passwords",
+        "passphrase",
+        "secret",
+        "secretstring",
+        "secretkey",
+        "secrettoken",
+        "token",
+        "privatekey",
+        "apikey",
+        "apikeyvalue",
+    ];
+    ENDINGS.iter().any(|e| n.ends_with(e))
+        && !matches!(n.as_str(), "clienttoken" | "removeprivatekey")
 }
 
 const UNION_KEYS: [&str; 3] = ["oneOf", "anyOf", "allOf"];
@@ -413,7 +486,10 @@ impl Ctx<'_> {
         }
         let types = types_of(o);
         if types.len() > 1 {
-            return self.json(|s| &mut s.json_multi_type);
+            // Untyped, but a `format` (`json`: a string must parse) still applies.
+            let mut r = self.json(|s| &mut s.json_multi_type);
+            r.rule.formats = formats_of(o);
+            return r;
         }
         let t = match types.first() {
             Some(t) => t.clone(),
@@ -505,8 +581,16 @@ impl Ctx<'_> {
                         format: None,
                     },
                 };
-                if item.rule != RuleIr::default() {
-                    rule.items = Some(Box::new(item.rule));
+                let mut item_rule = item.rule;
+                // A format on the list names its items.
+                let list_formats = std::mem::take(&mut rule.formats);
+                if item_rule.formats.is_empty()
+                    && !matches!(item.ty, Ty::Struct(_) | Ty::Tag(_) | Ty::KeyValue(_))
+                {
+                    item_rule.formats = list_formats.iter().map(|f| item_format(f)).collect();
+                }
+                if item_rule != RuleIr::default() {
+                    rule.items = Some(Box::new(item_rule));
                 }
                 let ty = match item.ty {
                     Ty::Val(m) => Ty::Val(Marker::List(Box::new(m))),
@@ -695,6 +779,22 @@ impl Ctx<'_> {
             }
             let mut r = self.resolve(node, cfn, owner);
             r.ty = self.tag_or_key_value(r.ty, cfn);
+            if is_secret_name(cfn) && self.is_write_only(path, cfn) {
+                match &r.ty {
+                    Ty::Val(Marker::Str) | Ty::Val(Marker::Json) => r.rule.secret = true,
+                    Ty::Val(Marker::List(m)) if **m == Marker::Str => {
+                        let mut item = r.rule.items.take().map(|b| *b).unwrap_or_default();
+                        item.secret = true;
+                        r.rule.items = Some(Box::new(item));
+                    }
+                    _ => {}
+                }
+                if r.rule.secret || r.rule.items.as_ref().is_some_and(|i| i.secret) {
+                    self.stats
+                        .secret_fields
+                        .push(format!("{} {}", self.type_name, cfn));
+                }
+            }
             let mut rust = names::snake(cfn);
             if used.contains(&rust) {
                 self.stats.field_name_collisions += 1;
@@ -730,6 +830,19 @@ impl Ctx<'_> {
             });
         }
         out
+    }
+
+    /// Whether the property `cfn` (at the resource level when `path` is `/properties`, else
+    /// in a nested type) is write-only. A nested type is a definition that several places
+    /// may use, so any write-only pointer that ends with its name counts.
+    fn is_write_only(&self, path: &str, cfn: &str) -> bool {
+        if !path.is_empty() {
+            return self.write_only.contains(&format!("{path}/{cfn}"));
+        }
+        self.write_only.iter().any(|p| {
+            let p = p.trim_end_matches("/*");
+            p.rsplit('/').next() == Some(cfn) && p.matches('/').count() > 1
+        })
     }
 
     /// A Key/Value pair is a resource tag (`Tag`) when its property or its definition is
@@ -1104,6 +1217,7 @@ pub fn build(type_name: &str, schema: &Value, stats: &mut Stats, mutate: &Mutati
         deprecated: ptrs("deprecatedProperties"),
         create_only: ptrs("createOnlyProperties"),
         read_only: read_only.clone(),
+        write_only: ptrs("writeOnlyProperties"),
     };
     let _ = ctx.schema;
     let rust_name = names::camel(type_name.rsplit("::").next().unwrap_or(type_name));
@@ -1318,6 +1432,8 @@ fn rule_nonempty(r: &RuleIr, structs: &[StructDef]) -> bool {
         || !r.one_of.is_empty()
         || r.min_items.is_some()
         || r.max_items.is_some()
+        || !r.formats.is_empty()
+        || r.secret
         || r.items.as_ref().is_some_and(|i| rule_nonempty(i, structs))
         || r.shape.is_some_and(|s| structs[s].has_shape)
 }

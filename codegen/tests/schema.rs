@@ -183,6 +183,8 @@ struct RuleX {
     max_items: Option<u64>,
     items: Option<Box<RuleX>>,
     shape: Option<String>,
+    formats: Vec<String>,
+    secret: bool,
 }
 
 fn lit_f64(e: &Expr) -> Option<f64> {
@@ -255,6 +257,21 @@ fn parse_rule(e: &Expr) -> RuleX {
                 }
             }
             "shape" => r.shape = shape_path(v),
+            "formats" => {
+                if let Expr::Reference(rf) = v {
+                    if let Expr::Array(a) = &*rf.expr {
+                        for x in &a.elems {
+                            if let Expr::Path(p) = x {
+                                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                                r.formats.extend(last);
+                            }
+                        }
+                    }
+                }
+            }
+            "secret" => {
+                r.secret = matches!(v, Expr::Lit(l) if matches!(&l.lit, Lit::Bool(b) if b.value))
+            }
             _ => {}
         }
     }
@@ -550,10 +567,120 @@ fn constraints(node: &Map<String, Value>, r: &mut RuleX) {
     r.max_items = r.max_items.or(u("maxItems"));
     if r.pattern.is_none() {
         if let Some(p) = node.get("pattern").and_then(Value::as_str) {
-            // Python's end anchor `\Z` is the Rust `\z`.
-            r.pattern = Some((String::new(), p.replace("\\Z", "\\z")));
+            r.pattern = Some((String::new(), p.to_owned()));
         }
     }
+    if r.formats.is_empty() {
+        r.formats = formats(node);
+    }
+}
+
+/// The checks of schema formats, restated: a format name and the `Format` variant.
+const FORMATS: &[(&str, &str)] = &[
+    ("date-time", "DateTime"),
+    ("timestamp", "DateTime"),
+    ("json", "Json"),
+    ("ipv4-network", "Ipv4Network"),
+    ("ipv6-network", "Ipv6Network"),
+    ("int64", "Int64"),
+    ("double", "Double"),
+    ("uri", "Uri"),
+    ("AWS::EC2::VPC.Id", "VpcId"),
+    ("AWS::EC2::Subnet.Id", "SubnetId"),
+    ("AWS::EC2::SecurityGroup.Id", "SecurityGroupId"),
+    ("AWS::EC2::SecurityGroup.Name", "SecurityGroupName"),
+    ("AWS::EC2::Image.Id", "ImageId"),
+    ("AWS::IAM::Role.Arn", "IamRoleArn"),
+    ("AWS::KMS::Key.Arn", "KmsKeyArn"),
+    ("AWS::KMS::Key.Id", "KmsKeyId"),
+    ("AWS::KMS::Alias.AliasName", "KmsAliasName"),
+    ("AWS::Lambda::Function.Arn", "LambdaFunctionArn"),
+    ("AWS::Logs::LogGroup.Name", "LogGroupName"),
+    ("AWS::S3::Bucket.Name", "S3BucketName"),
+    ("AWS::SNS::Topic.Arn", "SnsTopicArn"),
+    ("AWS::ACM::Certificate.Arn", "AcmCertificateArn"),
+];
+
+/// The format names of a node: its `format`, or an `anyOf`/`oneOf` of format-only branches.
+fn format_names(node: &Map<String, Value>) -> Vec<String> {
+    if let Some(f) = node.get("format").and_then(Value::as_str) {
+        return vec![f.to_owned()];
+    }
+    for k in ["anyOf", "oneOf"] {
+        let Some(b) = node.get(k).and_then(Value::as_array) else {
+            continue;
+        };
+        let fs: Vec<String> = b
+            .iter()
+            .filter_map(Value::as_object)
+            .filter(|o| {
+                o.keys()
+                    .all(|k| ["format", "type", "description"].contains(&k.as_str()))
+            })
+            .filter_map(|o| o.get("format").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        if !fs.is_empty() && fs.len() == b.len() {
+            return fs;
+        }
+    }
+    vec![]
+}
+
+/// The checked formats of names: all of them known, else none (nothing valid is rejected).
+fn checked_formats(names: &[String]) -> Vec<String> {
+    let known: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            FORMATS
+                .iter()
+                .find(|(f, _)| f == n)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .collect();
+    if known.len() == names.len() {
+        let mut k = known;
+        k.dedup();
+        k
+    } else {
+        vec![]
+    }
+}
+
+fn formats(node: &Map<String, Value>) -> Vec<String> {
+    checked_formats(&format_names(node))
+}
+
+/// A list's format names its items.
+fn item_format(f: &str) -> String {
+    for (plural, one) in [(".Ids", ".Id"), (".Arns", ".Arn"), (".Names", ".Name")] {
+        if let Some(stem) = f.strip_suffix(plural) {
+            return format!("{stem}{one}");
+        }
+    }
+    f.to_owned()
+}
+
+/// A write-only property that holds a secret value (`MasterUserPassword`, `SecretString`,
+/// `AuthToken`, …; not `ClientToken`, an idempotency token).
+fn secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwords",
+        "passphrase",
+        "secret",
+        "secretstring",
+        "secretkey",
+        "secrettoken",
+        "token",
+        "privatekey",
+        "apikey",
+        "apikeyvalue",
+    ]
+    .iter()
+    .any(|e| n.ends_with(e))
+        && n != "clienttoken"
+        && n != "removeprivatekey"
 }
 
 fn is_key_value(props: &BTreeMap<String, Value>) -> bool {
@@ -592,7 +719,16 @@ fn show(t: &Type) -> String {
     quote::quote!(#t).to_string().replace(' ', "")
 }
 
+/// What a value inherits from the place it is in: a list's formats (for its items) and
+/// whether it is a write-only secret property.
+#[derive(Default, Clone)]
+struct Inherit {
+    formats: Vec<String>,
+    secret: bool,
+}
+
 struct Checker<'a> {
+    write_only: BTreeSet<String>,
     gen: &'a Generated,
     schema: &'a Value,
     type_name: &'a str,
@@ -746,6 +882,18 @@ impl<'a> Checker<'a> {
                 .find(|(n, _)| n == key)
                 .map(|(_, r)| r.clone())
                 .unwrap_or_default();
+            let write_only = if at == "Properties" {
+                self.write_only.contains(&format!("/properties/{key}"))
+            } else {
+                self.write_only.iter().any(|p| {
+                    let p = p.trim_end_matches("/*");
+                    p.rsplit('/').next() == Some(key.as_str()) && p.matches('/').count() > 1
+                })
+            };
+            let inherit = Inherit {
+                formats: vec![],
+                secret: secret_name(key) && write_only,
+            };
             self.check_value(
                 &format!("{at}.{key}"),
                 node,
@@ -754,6 +902,7 @@ impl<'a> Checker<'a> {
                 &got,
                 &shape_module,
                 rules_checked,
+                &inherit,
             );
         }
     }
@@ -769,13 +918,14 @@ impl<'a> Checker<'a> {
                 r.one_of.clone(),
                 r.min_items,
                 r.max_items,
+                (r.formats.clone(), r.secret),
             )
         };
         if s(want) != s(got) {
             self.err(
                 at,
                 format!(
-                    "constraints differ (min/max length, min/max, one_of, min/max items): schema {:?}, generated {:?}",
+                    "constraints differ (min/max length, min/max, one_of, min/max items, (formats, secret)): schema {:?}, generated {:?}",
                     s(want),
                     s(got)
                 ),
@@ -806,6 +956,7 @@ impl<'a> Checker<'a> {
         got: &RuleX,
         module: &str,
         rules_checked: bool,
+        inherit: &Inherit,
     ) {
         let (n, def) = self.deref(node);
         let Some(o) = n.as_object() else {
@@ -815,7 +966,16 @@ impl<'a> Checker<'a> {
         let types = types_of(o);
         if types.len() > 1 {
             self.fallbacks.json_multi_type += 1;
-            return self.expect_json(at, ty, got, "several types");
+            // Untyped, but a format still applies (`json`).
+            let want = RuleX {
+                formats: formats(o),
+                secret: inherit.secret,
+                ..RuleX::default()
+            };
+            if rules_checked {
+                self.compare_scalar(at, &want, got);
+            }
+            return self.expect_json(at, ty, &RuleX::default(), "several types");
         }
         let props = properties(o);
         let t = match types.first() {
@@ -854,6 +1014,10 @@ impl<'a> Checker<'a> {
                     return self.err(at, format!("expected a Val, found `{}`", show(ty)));
                 };
                 self.check_scalar(at, o, &t, &marker, &mut want);
+                if want.formats.is_empty() {
+                    want.formats = checked_formats(&inherit.formats);
+                }
+                want.secret = inherit.secret && t == "string";
                 if rules_checked {
                     self.compare_scalar(at, &want, got);
                     if got.items.is_some() || got.shape.is_some() {
@@ -862,6 +1026,12 @@ impl<'a> Checker<'a> {
                 }
             }
             "array" => {
+                // A list's formats name its items; a list of secret strings has secret items.
+                want.formats.clear();
+                let item_inherit = Inherit {
+                    formats: format_names(o).iter().map(|f| item_format(f)).collect(),
+                    secret: inherit.secret,
+                };
                 if rules_checked {
                     self.compare_scalar(at, &want, got);
                 }
@@ -874,6 +1044,12 @@ impl<'a> Checker<'a> {
                     (None, Some(t)) => t,
                     _ => return self.err(at, format!("expected a list, found `{}`", show(ty))),
                 };
+                let item_is_val = strip(&item_ty, "crate::value::Val").is_some();
+                let item_inherit = if item_is_val {
+                    item_inherit
+                } else {
+                    Inherit::default()
+                };
                 self.check_value(
                     &format!("{at}[]"),
                     &item_node,
@@ -882,6 +1058,7 @@ impl<'a> Checker<'a> {
                     &item_got,
                     module,
                     rules_checked,
+                    &item_inherit,
                 );
                 if got.shape.is_some() {
                     self.err(at, "an object rule on a list".into());
@@ -999,6 +1176,7 @@ impl<'a> Checker<'a> {
                     &none,
                     module,
                     false,
+                    &Inherit::default(),
                 );
             } else {
                 self.expect_json(at, ty, got, "a map of untyped values");
@@ -1182,6 +1360,9 @@ fn check(root: &Path, only: Option<&[&str]>) -> Report {
             strs(schema.get("readOnlyProperties")).into_iter().collect();
         let o = schema.as_object().expect("a schema object");
         let mut checker = Checker {
+            write_only: strs(schema.get("writeOnlyProperties"))
+                .into_iter()
+                .collect(),
             gen: &gen,
             schema: &schema,
             type_name,
@@ -1222,14 +1403,23 @@ fn check(root: &Path, only: Option<&[&str]>) -> Report {
             props.insert(k.clone(), v.clone());
         }
         let req: BTreeSet<String> = strs(o.get("required")).into_iter().collect();
-        let shape = gen.modules[module]
+        // Every resource has a shape (`Shape::EMPTY` when the schema constrains nothing), so
+        // synth checks all its literals.
+        let shape = match gen.modules[module]
             .props
             .get(name)
             .and_then(|p| p.shape.clone())
-            .map(|s| {
+        {
+            None => {
+                report.errors.push(format!("{type_name}: no shape"));
+                continue;
+            }
+            Some(s) if s == "crate::resource::Shape::EMPTY" => Some((module.clone(), vec![])),
+            Some(s) => Some(
                 gen.shape(module, &s)
-                    .unwrap_or_else(|| panic!("{type_name}: shape {s} not found"))
-            });
+                    .unwrap_or_else(|| panic!("{type_name}: shape {s} not found")),
+            ),
+        };
         checker.check_object("Properties", module, name, &props, &req, shape, true);
         report.errors.extend(checker.errors);
     }

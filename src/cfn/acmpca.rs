@@ -1106,7 +1106,7 @@ pub mod certificate_authority {
         ("CustomCname", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$")), ..crate::resource::Rule::NONE }),
         ("CustomPath", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$")), ..crate::resource::Rule::NONE }),
         ("ExpirationInDays", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9._/]+$")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9._/]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority
@@ -1246,7 +1246,7 @@ impl CertificateAuthorityActivation {
 }
 
 crate::resource::props! {
-    resource CertificateAuthorityActivation = "AWS::ACMPCA::CertificateAuthorityActivation", shape: None;
+    resource CertificateAuthorityActivation = "AWS::ACMPCA::CertificateAuthorityActivation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         certificate = "Certificate",
         certificate_authority_arn = "CertificateAuthorityArn",

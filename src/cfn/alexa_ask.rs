@@ -29,13 +29,17 @@ impl Skill {
 }
 
 crate::resource::props! {
-    resource Skill = "Alexa::ASK::Skill", shape: None;
+    resource Skill = "Alexa::ASK::Skill", shape: Some(&SKILL_SHAPE);
     req {
         authentication_configuration = "AuthenticationConfiguration",
         skill_package = "SkillPackage",
         vendor_id = "VendorId",
     }
 }
+
+static SKILL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SkillPackage", crate::resource::Rule { shape: Some(&self::skill::SKILL_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Skill`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Skill> {
@@ -118,6 +122,11 @@ pub mod skill {
         }
     }
 
+    pub(super) static SKILL_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Overrides", crate::resource::Rule { shape: Some(&OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Overrides {
         /// CloudFormation property `Manifest`.
@@ -130,4 +139,8 @@ pub mod skill {
             manifest = "Manifest",
         }
     }
+
+    pub(super) static OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Manifest", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 }

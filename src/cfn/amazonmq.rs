@@ -136,9 +136,11 @@ crate::resource::props! {
 static BROKER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BrokerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,50}$")), ..crate::resource::Rule::NONE }),
     ("DataReplicationPrimaryBrokerArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
+    ("EncryptionOptions", crate::resource::Rule { shape: Some(&self::broker::ENCRYPTION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LdapServerMetadata", crate::resource::Rule { shape: Some(&self::broker::LDAP_SERVER_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
     ("MaintenanceWindowStartTime", crate::resource::Rule { shape: Some(&self::broker::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
     ("ResourceShareArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Users", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::broker::USER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -234,6 +236,10 @@ pub mod broker {
         }
     }
 
+    pub(super) static ENCRYPTION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LdapServerMetadata {
         /// CloudFormation property `Hosts`; required.
@@ -297,6 +303,10 @@ pub mod broker {
             user_search_subtree = "UserSearchSubtree",
         }
     }
+
+    pub(super) static LDAP_SERVER_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccountPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct LogList {
@@ -453,7 +463,7 @@ impl Configuration {
 }
 
 crate::resource::props! {
-    resource Configuration = "AWS::AmazonMQ::Configuration", shape: None;
+    resource Configuration = "AWS::AmazonMQ::Configuration", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         engine_type = "EngineType",
         name = "Name",
@@ -503,7 +513,7 @@ impl ConfigurationAssociation {
 }
 
 crate::resource::props! {
-    resource ConfigurationAssociation = "AWS::AmazonMQ::ConfigurationAssociation", shape: None;
+    resource ConfigurationAssociation = "AWS::AmazonMQ::ConfigurationAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         broker = "Broker",
         configuration = "Configuration",

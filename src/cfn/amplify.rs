@@ -100,18 +100,18 @@ crate::resource::props! {
 }
 
 static APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AccessToken", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), ..crate::resource::Rule::NONE }),
+    ("AccessToken", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), secret: true, ..crate::resource::Rule::NONE }),
     ("AutoBranchCreationConfig", crate::resource::Rule { shape: Some(&self::app::AUTO_BRANCH_CREATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("BasicAuthConfig", crate::resource::Rule { shape: Some(&self::app::BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-    ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("CustomHeaders", crate::resource::Rule { min_len: Some(0), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
     ("CustomRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::CUSTOM_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
     ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("IAMServiceRole", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-    ("OauthToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("OauthToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), secret: true, ..crate::resource::Rule::NONE }),
     ("Repository", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -417,7 +417,7 @@ static BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BasicAuthConfig", crate::resource::Rule { shape: Some(&self::branch::BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
     ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-    ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
     ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Framework", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
@@ -525,7 +525,7 @@ pub mod branch {
     ]);
 
     pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -586,7 +586,7 @@ static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AutoSubDomainCreationPatterns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AutoSubDomainIAMRole", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:.+:iam::\\d{12}:role.+")), ..crate::resource::Rule::NONE }),
     ("CertificateSettings", crate::resource::Rule { shape: Some(&self::domain::CERTIFICATE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("DomainName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$")), ..crate::resource::Rule::NONE }),
     ("SubDomainSettings", crate::resource::Rule { min_items: Some(0), max_items: Some(255), items: Some(&crate::resource::Rule { shape: Some(&self::domain::SUB_DOMAIN_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

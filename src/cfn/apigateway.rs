@@ -15,11 +15,15 @@ pub struct Account {
 }
 
 crate::resource::props! {
-    resource Account = "AWS::ApiGateway::Account", shape: None;
+    resource Account = "AWS::ApiGateway::Account", shape: Some(&ACCOUNT_SHAPE);
     opt {
         cloud_watch_role_arn = "CloudWatchRoleArn",
     }
 }
+
+static ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CloudWatchRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Account`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Account> {
@@ -153,7 +157,7 @@ impl Authorizer {
 }
 
 crate::resource::props! {
-    resource Authorizer = "AWS::ApiGateway::Authorizer", shape: None;
+    resource Authorizer = "AWS::ApiGateway::Authorizer", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         rest_api_id = "RestApiId",
@@ -206,7 +210,7 @@ impl BasePathMapping {
 }
 
 crate::resource::props! {
-    resource BasePathMapping = "AWS::ApiGateway::BasePathMapping", shape: None;
+    resource BasePathMapping = "AWS::ApiGateway::BasePathMapping", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         domain_name = "DomainName",
     }
@@ -253,7 +257,7 @@ impl BasePathMappingV2 {
 }
 
 crate::resource::props! {
-    resource BasePathMappingV2 = "AWS::ApiGateway::BasePathMappingV2", shape: None;
+    resource BasePathMappingV2 = "AWS::ApiGateway::BasePathMappingV2", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         domain_name_arn = "DomainNameArn",
         rest_api_id = "RestApiId",
@@ -284,7 +288,7 @@ pub struct ClientCertificate {
 }
 
 crate::resource::props! {
-    resource ClientCertificate = "AWS::ApiGateway::ClientCertificate", shape: None;
+    resource ClientCertificate = "AWS::ApiGateway::ClientCertificate", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
         tags = "Tags",
@@ -334,7 +338,7 @@ impl Deployment {
 }
 
 crate::resource::props! {
-    resource Deployment = "AWS::ApiGateway::Deployment", shape: None;
+    resource Deployment = "AWS::ApiGateway::Deployment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         rest_api_id = "RestApiId",
     }
@@ -596,7 +600,7 @@ impl DocumentationPart {
 }
 
 crate::resource::props! {
-    resource DocumentationPart = "AWS::ApiGateway::DocumentationPart", shape: None;
+    resource DocumentationPart = "AWS::ApiGateway::DocumentationPart", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         location = "Location",
         properties = "Properties",
@@ -747,7 +751,7 @@ pub struct DomainName {
 }
 
 crate::resource::props! {
-    resource DomainName = "AWS::ApiGateway::DomainName", shape: None;
+    resource DomainName = "AWS::ApiGateway::DomainName", shape: Some(&DOMAIN_NAME_SHAPE);
     opt {
         certificate_arn = "CertificateArn",
         domain_name = "DomainName",
@@ -761,6 +765,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainName`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainName> {
@@ -864,7 +872,7 @@ impl DomainNameAccessAssociation {
 }
 
 crate::resource::props! {
-    resource DomainNameAccessAssociation = "AWS::ApiGateway::DomainNameAccessAssociation", shape: None;
+    resource DomainNameAccessAssociation = "AWS::ApiGateway::DomainNameAccessAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         access_association_source = "AccessAssociationSource",
         access_association_source_type = "AccessAssociationSourceType",
@@ -922,7 +930,7 @@ pub struct DomainNameV2 {
 }
 
 crate::resource::props! {
-    resource DomainNameV2 = "AWS::ApiGateway::DomainNameV2", shape: None;
+    resource DomainNameV2 = "AWS::ApiGateway::DomainNameV2", shape: Some(&DOMAIN_NAME_V2_SHAPE);
     opt {
         certificate_arn = "CertificateArn",
         domain_name = "DomainName",
@@ -934,6 +942,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DOMAIN_NAME_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainNameV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainNameV2> {
@@ -1009,7 +1021,7 @@ impl GatewayResponse {
 }
 
 crate::resource::props! {
-    resource GatewayResponse = "AWS::ApiGateway::GatewayResponse", shape: None;
+    resource GatewayResponse = "AWS::ApiGateway::GatewayResponse", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         response_type = "ResponseType",
         rest_api_id = "RestApiId",
@@ -1371,7 +1383,7 @@ impl Model {
 }
 
 crate::resource::props! {
-    resource Model = "AWS::ApiGateway::Model", shape: None;
+    resource Model = "AWS::ApiGateway::Model", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         rest_api_id = "RestApiId",
     }
@@ -1411,7 +1423,7 @@ impl RequestValidator {
 }
 
 crate::resource::props! {
-    resource RequestValidator = "AWS::ApiGateway::RequestValidator", shape: None;
+    resource RequestValidator = "AWS::ApiGateway::RequestValidator", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         rest_api_id = "RestApiId",
     }
@@ -1455,7 +1467,7 @@ impl Resource {
 }
 
 crate::resource::props! {
-    resource Resource = "AWS::ApiGateway::Resource", shape: None;
+    resource Resource = "AWS::ApiGateway::Resource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         parent_id = "ParentId",
         path_part = "PathPart",
@@ -1533,7 +1545,7 @@ pub struct RestApi {
 }
 
 crate::resource::props! {
-    resource RestApi = "AWS::ApiGateway::RestApi", shape: None;
+    resource RestApi = "AWS::ApiGateway::RestApi", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         api_key_source_type = "ApiKeySourceType",
         binary_media_types = "BinaryMediaTypes",
@@ -1967,7 +1979,7 @@ impl UsagePlanKey {
 }
 
 crate::resource::props! {
-    resource UsagePlanKey = "AWS::ApiGateway::UsagePlanKey", shape: None;
+    resource UsagePlanKey = "AWS::ApiGateway::UsagePlanKey", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         key_id = "KeyId",
         key_type = "KeyType",
@@ -2025,7 +2037,7 @@ impl VpcLink {
 }
 
 crate::resource::props! {
-    resource VpcLink = "AWS::ApiGateway::VpcLink", shape: None;
+    resource VpcLink = "AWS::ApiGateway::VpcLink", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         target_arns = "TargetArns",

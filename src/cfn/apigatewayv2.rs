@@ -81,7 +81,7 @@ pub struct Api {
 }
 
 crate::resource::props! {
-    resource Api = "AWS::ApiGatewayV2::Api", shape: None;
+    resource Api = "AWS::ApiGatewayV2::Api", shape: Some(&API_SHAPE);
     opt {
         api_key_selection_expression = "ApiKeySelectionExpression",
         base_path = "BasePath",
@@ -103,6 +103,10 @@ crate::resource::props! {
         version = "Version",
     }
 }
+
+static API_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Body", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Api`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Api> {
@@ -228,7 +232,7 @@ impl ApiGatewayManagedOverrides {
 }
 
 crate::resource::props! {
-    resource ApiGatewayManagedOverrides = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides", shape: None;
+    resource ApiGatewayManagedOverrides = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides", shape: Some(&API_GATEWAY_MANAGED_OVERRIDES_SHAPE);
     req {
         api_id = "ApiId",
     }
@@ -238,6 +242,10 @@ crate::resource::props! {
         stage = "Stage",
     }
 }
+
+static API_GATEWAY_MANAGED_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Stage", crate::resource::Rule { shape: Some(&self::api_gateway_managed_overrides::STAGE_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApiGatewayManagedOverrides`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiGatewayManagedOverrides> {
@@ -351,6 +359,11 @@ pub mod api_gateway_managed_overrides {
         }
     }
 
+    pub(super) static STAGE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RouteSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("StageVariables", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct AccessLogSettings {
         /// The ARN of the CloudWatch Logs log group to receive access logs.
@@ -433,7 +446,7 @@ impl ApiMapping {
 }
 
 crate::resource::props! {
-    resource ApiMapping = "AWS::ApiGatewayV2::ApiMapping", shape: None;
+    resource ApiMapping = "AWS::ApiGatewayV2::ApiMapping", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_id = "ApiId",
         domain_name = "DomainName",
@@ -525,7 +538,7 @@ impl Authorizer {
 }
 
 crate::resource::props! {
-    resource Authorizer = "AWS::ApiGatewayV2::Authorizer", shape: None;
+    resource Authorizer = "AWS::ApiGatewayV2::Authorizer", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_id = "ApiId",
         authorizer_type = "AuthorizerType",
@@ -607,7 +620,7 @@ impl Deployment {
 }
 
 crate::resource::props! {
-    resource Deployment = "AWS::ApiGatewayV2::Deployment", shape: None;
+    resource Deployment = "AWS::ApiGatewayV2::Deployment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_id = "ApiId",
     }
@@ -665,7 +678,7 @@ impl DomainName {
 }
 
 crate::resource::props! {
-    resource DomainName = "AWS::ApiGatewayV2::DomainName", shape: None;
+    resource DomainName = "AWS::ApiGatewayV2::DomainName", shape: Some(&DOMAIN_NAME_SHAPE);
     req {
         domain_name = "DomainName",
     }
@@ -676,6 +689,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainNameConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain_name::DOMAIN_NAME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainName`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainName> {
@@ -733,6 +750,10 @@ pub mod domain_name {
             security_policy = "SecurityPolicy",
         }
     }
+
+    pub(super) static DOMAIN_NAME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// If specified, API Gateway performs two-way authentication between the client and the server. Clients must present a trusted certificate to access your API.
     #[derive(Clone, Default)]
@@ -1013,7 +1034,7 @@ impl IntegrationResponse {
 }
 
 crate::resource::props! {
-    resource IntegrationResponse = "AWS::ApiGatewayV2::IntegrationResponse", shape: None;
+    resource IntegrationResponse = "AWS::ApiGatewayV2::IntegrationResponse", shape: Some(&INTEGRATION_RESPONSE_SHAPE);
     req {
         api_id = "ApiId",
         integration_id = "IntegrationId",
@@ -1026,6 +1047,11 @@ crate::resource::props! {
         template_selection_expression = "TemplateSelectionExpression",
     }
 }
+
+static INTEGRATION_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResponseParameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("ResponseTemplates", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IntegrationResponse`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IntegrationResponse> {
@@ -1074,7 +1100,7 @@ impl Model {
 }
 
 crate::resource::props! {
-    resource Model = "AWS::ApiGatewayV2::Model", shape: None;
+    resource Model = "AWS::ApiGatewayV2::Model", shape: Some(&MODEL_SHAPE);
     req {
         api_id = "ApiId",
         name = "Name",
@@ -1085,6 +1111,10 @@ crate::resource::props! {
         description = "Description",
     }
 }
+
+static MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Schema", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Model`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Model> {
@@ -1227,7 +1257,7 @@ impl Route {
 }
 
 crate::resource::props! {
-    resource Route = "AWS::ApiGatewayV2::Route", shape: None;
+    resource Route = "AWS::ApiGatewayV2::Route", shape: Some(&ROUTE_SHAPE);
     req {
         api_id = "ApiId",
         route_key = "RouteKey",
@@ -1245,6 +1275,10 @@ crate::resource::props! {
         target = "Target",
     }
 }
+
+static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RequestModels", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Route`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Route> {
@@ -1298,7 +1332,7 @@ impl RouteResponse {
 }
 
 crate::resource::props! {
-    resource RouteResponse = "AWS::ApiGatewayV2::RouteResponse", shape: None;
+    resource RouteResponse = "AWS::ApiGatewayV2::RouteResponse", shape: Some(&ROUTE_RESPONSE_SHAPE);
     req {
         api_id = "ApiId",
         route_id = "RouteId",
@@ -1310,6 +1344,10 @@ crate::resource::props! {
         response_parameters = "ResponseParameters",
     }
 }
+
+static ROUTE_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResponseModels", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouteResponse`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteResponse> {
@@ -1644,7 +1682,7 @@ impl Stage {
 }
 
 crate::resource::props! {
-    resource Stage = "AWS::ApiGatewayV2::Stage", shape: None;
+    resource Stage = "AWS::ApiGatewayV2::Stage", shape: Some(&STAGE_SHAPE);
     req {
         api_id = "ApiId",
         stage_name = "StageName",
@@ -1661,6 +1699,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static STAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RouteSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("StageVariables", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod stage {
     //! Nested property types and enums of [`Stage`](super::Stage).
@@ -1741,7 +1784,7 @@ impl VpcLink {
 }
 
 crate::resource::props! {
-    resource VpcLink = "AWS::ApiGatewayV2::VpcLink", shape: None;
+    resource VpcLink = "AWS::ApiGatewayV2::VpcLink", shape: Some(&VPC_LINK_SHAPE);
     req {
         name = "Name",
         subnet_ids = "SubnetIds",
@@ -1751,6 +1794,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static VPC_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcLink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcLink> {

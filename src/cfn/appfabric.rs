@@ -459,7 +459,7 @@ pub mod ingestion_destination {
     }
 
     pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(120), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -115,7 +115,7 @@ pub mod connector {
     }
 
     pub(super) static LAMBDA_CONNECTOR_PROVISIONING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:*:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:*:.*:.*:[0-9]+:.*")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -182,7 +182,7 @@ static CONNECTOR_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("ConnectorLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
     ("ConnectorProfileConfig", crate::resource::Rule { shape: Some(&self::connector_profile::CONNECTOR_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
-    ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+    ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ConnectorProfile`] (`Fn::GetAtt`).
@@ -1538,13 +1538,13 @@ pub mod connector_profile {
     }
 
     pub(super) static REDSHIFT_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ("DataApiRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("DataApiRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("DatabaseName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
         ("DatabaseUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("WorkgroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1769,7 +1769,7 @@ pub mod connector_profile {
 
     pub(super) static SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AccountName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("PrivateLinkServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
         ("Region", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
@@ -2000,7 +2000,7 @@ static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#\\-.?,\\s]*")), ..crate::resource::Rule::NONE }),
     ("DestinationFlowConfigList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::DESTINATION_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("FlowName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-    ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+    ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("MetadataCatalogConfig", crate::resource::Rule { shape: Some(&self::flow::METADATA_CATALOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("SourceFlowConfig", crate::resource::Rule { shape: Some(&self::flow::SOURCE_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -2200,7 +2200,7 @@ pub mod flow {
     }
 
     pub(super) static ERROR_HANDLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2326,7 +2326,7 @@ pub mod flow {
     pub(super) static REDSHIFT_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
         ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2363,7 +2363,7 @@ pub mod flow {
     }
 
     pub(super) static S3_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2490,7 +2490,7 @@ pub mod flow {
     }
 
     pub(super) static SUCCESS_RESPONSE_HANDLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2581,7 +2581,7 @@ pub mod flow {
     pub(super) static SNOWFLAKE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
         ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2618,7 +2618,7 @@ pub mod flow {
     }
 
     pub(super) static UPSOLVER_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(16), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(upsolver-appflow)\\S*")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(16), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(upsolver-appflow)\\S*")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2758,7 +2758,7 @@ pub mod flow {
 
     pub(super) static GLUE_DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DatabaseName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TablePrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3180,7 +3180,7 @@ pub mod flow {
     }
 
     pub(super) static S3_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -132,7 +132,7 @@ crate::resource::props! {
 
 static SCALABLE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-    ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -474,7 +474,7 @@ crate::resource::props! {
 }
 
 static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^\\p{Print}+$")), ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\p{Print}+$")), ..crate::resource::Rule::NONE }),
     ("PredictiveScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::PREDICTIVE_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
     ("TargetTrackingScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),

@@ -490,7 +490,7 @@ pub mod application {
     }
 
     pub(super) static LOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("LogPath", crate::resource::Rule { min_len: Some(1), max_len: Some(260), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z]:\\\\[\\\\\\S|*\\S]?.*|/[^\"']*)$")), ..crate::resource::Rule::NONE }),
         ("LogType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z][A-Z_]*$")), ..crate::resource::Rule::NONE }),
         ("PatternSet", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
@@ -653,7 +653,7 @@ pub mod application {
     pub(super) static WINDOWS_EVENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("EventLevels", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
         ("EventName", crate::resource::Rule { min_len: Some(1), max_len: Some(260), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_ \\\\/-]+$")), ..crate::resource::Rule::NONE }),
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("PatternSet", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
     ]);
 

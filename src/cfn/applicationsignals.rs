@@ -12,7 +12,7 @@ pub struct Discovery {
 }
 
 crate::resource::props! {
-    resource Discovery = "AWS::ApplicationSignals::Discovery", shape: None;
+    resource Discovery = "AWS::ApplicationSignals::Discovery", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`Discovery`] (`Fn::GetAtt`).
@@ -193,6 +193,7 @@ static INSTRUMENTATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::S
     ("CaptureConfiguration", crate::resource::Rule { shape: Some(&self::instrumentation_config::CAPTURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
     ("Environment", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:/+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ExpiresAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("Location", crate::resource::Rule { shape: Some(&self::instrumentation_config::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:/+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1422,7 +1423,7 @@ pub mod service_level_objective {
     ]);
 
     pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 

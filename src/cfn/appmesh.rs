@@ -40,7 +40,7 @@ impl GatewayRoute {
 }
 
 crate::resource::props! {
-    resource GatewayRoute = "AWS::AppMesh::GatewayRoute", shape: None;
+    resource GatewayRoute = "AWS::AppMesh::GatewayRoute", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         mesh_name = "MeshName",
         spec = "Spec",
@@ -565,7 +565,7 @@ pub struct Mesh {
 }
 
 crate::resource::props! {
-    resource Mesh = "AWS::AppMesh::Mesh", shape: None;
+    resource Mesh = "AWS::AppMesh::Mesh", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         mesh_name = "MeshName",
         spec = "Spec",
@@ -682,7 +682,7 @@ impl Route {
 }
 
 crate::resource::props! {
-    resource Route = "AWS::AppMesh::Route", shape: None;
+    resource Route = "AWS::AppMesh::Route", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         mesh_name = "MeshName",
         spec = "Spec",
@@ -1271,7 +1271,7 @@ impl VirtualGateway {
 }
 
 crate::resource::props! {
-    resource VirtualGateway = "AWS::AppMesh::VirtualGateway", shape: None;
+    resource VirtualGateway = "AWS::AppMesh::VirtualGateway", shape: Some(&VIRTUAL_GATEWAY_SHAPE);
     req {
         mesh_name = "MeshName",
         spec = "Spec",
@@ -1282,6 +1282,10 @@ crate::resource::props! {
         virtual_gateway_name = "VirtualGatewayName",
     }
 }
+
+static VIRTUAL_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Spec", crate::resource::Rule { shape: Some(&self::virtual_gateway::VIRTUAL_GATEWAY_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VirtualGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualGateway> {
@@ -1340,6 +1344,10 @@ pub mod virtual_gateway {
             logging = "Logging",
         }
     }
+
+    pub(super) static VIRTUAL_GATEWAY_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct VirtualGatewayBackendDefaults {
@@ -1619,6 +1627,10 @@ pub mod virtual_gateway {
         }
     }
 
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TLS", crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_TLS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualGatewayConnectionPool {
         /// CloudFormation property `GRPC`.
@@ -1816,6 +1828,10 @@ pub mod virtual_gateway {
         }
     }
 
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_TLS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Certificate", crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualGatewayListenerTlsCertificate {
         /// CloudFormation property `ACM`.
@@ -1834,6 +1850,10 @@ pub mod virtual_gateway {
             sds = "SDS",
         }
     }
+
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ACM", crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTlsAcmCertificate {
@@ -1856,6 +1876,10 @@ pub mod virtual_gateway {
             certificate_arn = "CertificateArn",
         }
     }
+
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTlsValidationContext {
@@ -2006,7 +2030,7 @@ impl VirtualNode {
 }
 
 crate::resource::props! {
-    resource VirtualNode = "AWS::AppMesh::VirtualNode", shape: None;
+    resource VirtualNode = "AWS::AppMesh::VirtualNode", shape: Some(&VIRTUAL_NODE_SHAPE);
     req {
         mesh_name = "MeshName",
         spec = "Spec",
@@ -2017,6 +2041,10 @@ crate::resource::props! {
         virtual_node_name = "VirtualNodeName",
     }
 }
+
+static VIRTUAL_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Spec", crate::resource::Rule { shape: Some(&self::virtual_node::VIRTUAL_NODE_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VirtualNode`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualNode> {
@@ -2067,6 +2095,10 @@ pub mod virtual_node {
             service_discovery = "ServiceDiscovery",
         }
     }
+
+    pub(super) static VIRTUAL_NODE_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LISTENER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct BackendDefaults {
@@ -2395,6 +2427,10 @@ pub mod virtual_node {
         }
     }
 
+    pub(super) static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TLS", crate::resource::Rule { shape: Some(&LISTENER_TLS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualNodeConnectionPool {
         /// CloudFormation property `GRPC`.
@@ -2625,6 +2661,10 @@ pub mod virtual_node {
         }
     }
 
+    pub(super) static LISTENER_TLS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Certificate", crate::resource::Rule { shape: Some(&LISTENER_TLS_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct ListenerTlsCertificate {
         /// CloudFormation property `ACM`.
@@ -2643,6 +2683,10 @@ pub mod virtual_node {
             sds = "SDS",
         }
     }
+
+    pub(super) static LISTENER_TLS_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ACM", crate::resource::Rule { shape: Some(&LISTENER_TLS_ACM_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct ListenerTlsAcmCertificate {
@@ -2665,6 +2709,10 @@ pub mod virtual_node {
             certificate_arn = "CertificateArn",
         }
     }
+
+    pub(super) static LISTENER_TLS_ACM_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct ListenerTlsValidationContext {
@@ -2921,7 +2969,7 @@ impl VirtualRouter {
 }
 
 crate::resource::props! {
-    resource VirtualRouter = "AWS::AppMesh::VirtualRouter", shape: None;
+    resource VirtualRouter = "AWS::AppMesh::VirtualRouter", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         mesh_name = "MeshName",
         spec = "Spec",
@@ -3038,7 +3086,7 @@ impl VirtualService {
 }
 
 crate::resource::props! {
-    resource VirtualService = "AWS::AppMesh::VirtualService", shape: None;
+    resource VirtualService = "AWS::AppMesh::VirtualService", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         mesh_name = "MeshName",
         spec = "Spec",

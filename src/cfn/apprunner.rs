@@ -356,7 +356,7 @@ pub mod service {
 
     pub(super) static INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Cpu", crate::resource::Rule { min_len: Some(3), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU")), ..crate::resource::Rule::NONE }),
-        ("InstanceRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
+        ("InstanceRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Memory", crate::resource::Rule { min_len: Some(3), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("512|1024|2048|3072|4096|6144|8192|10240|12288|(0.5|1|2|3|4|6|8|10|12) GB")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -548,7 +548,7 @@ pub mod service {
     }
 
     pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AccessRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
+        ("AccessRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -977,8 +977,8 @@ crate::resource::props! {
 }
 
 static VPC_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Subnets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apprunner::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcConnectorName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-\\\\_]{3,39}$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -1093,6 +1093,6 @@ pub mod vpc_ingress_connection {
 
     pub(super) static INGRESS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("VpcEndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 }

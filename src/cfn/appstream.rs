@@ -154,7 +154,7 @@ pub mod app_block {
     }
 
     pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9a-z\\.\\-]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\.\\-]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -244,7 +244,7 @@ static APP_BLOCK_BUILDER_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
     ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -423,7 +423,7 @@ impl ApplicationEntitlementAssociation {
 }
 
 crate::resource::props! {
-    resource ApplicationEntitlementAssociation = "AWS::AppStream::ApplicationEntitlementAssociation", shape: None;
+    resource ApplicationEntitlementAssociation = "AWS::AppStream::ApplicationEntitlementAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_identifier = "ApplicationIdentifier",
         entitlement_name = "EntitlementName",
@@ -453,7 +453,7 @@ impl ApplicationFleetAssociation {
 }
 
 crate::resource::props! {
-    resource ApplicationFleetAssociation = "AWS::AppStream::ApplicationFleetAssociation", shape: None;
+    resource ApplicationFleetAssociation = "AWS::AppStream::ApplicationFleetAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_arn = "ApplicationArn",
         fleet_name = "FleetName",
@@ -556,7 +556,7 @@ pub mod directory_config {
 
     pub(super) static SERVICE_ACCOUNT_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AccountName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("AccountPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("AccountPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(127), secret: true, ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -806,7 +806,7 @@ static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("DomainJoinInfo", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::DOMAIN_JOIN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
     ("FleetType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$")), ..crate::resource::Rule::NONE }),
-    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("IdleDisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
     ("ImageArn", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$")), ..crate::resource::Rule::NONE }),
     ("ImageName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
@@ -849,7 +849,7 @@ pub mod fleet {
     }
 
     pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\S\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\S\\s]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1005,7 +1005,7 @@ static IMAGE_BUILDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("DomainJoinInfo", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::DOMAIN_JOIN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ImageArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
     ("ImageName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
@@ -1608,7 +1608,7 @@ impl StackFleetAssociation {
 }
 
 crate::resource::props! {
-    resource StackFleetAssociation = "AWS::AppStream::StackFleetAssociation", shape: None;
+    resource StackFleetAssociation = "AWS::AppStream::StackFleetAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         fleet_name = "FleetName",
         stack_name = "StackName",
@@ -1651,7 +1651,7 @@ impl StackUserAssociation {
 }
 
 crate::resource::props! {
-    resource StackUserAssociation = "AWS::AppStream::StackUserAssociation", shape: None;
+    resource StackUserAssociation = "AWS::AppStream::StackUserAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         authentication_type = "AuthenticationType",
         stack_name = "StackName",

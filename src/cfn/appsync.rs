@@ -133,6 +133,7 @@ pub mod api {
 
     pub(super) static EVENT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AuthProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUTH_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LogConfig", crate::resource::Rule { shape: Some(&EVENT_LOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// An auth provider for the AppSync API.
@@ -320,6 +321,10 @@ pub mod api {
         }
     }
 
+    pub(super) static EVENT_LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Logging level for the AppSync API.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum EventLogLevel {
@@ -389,7 +394,7 @@ impl ApiCache {
 }
 
 crate::resource::props! {
-    resource ApiCache = "AWS::AppSync::ApiCache", shape: None;
+    resource ApiCache = "AWS::AppSync::ApiCache", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_caching_behavior = "ApiCachingBehavior",
         api_id = "ApiId",
@@ -507,7 +512,7 @@ impl ApiKey {
 }
 
 crate::resource::props! {
-    resource ApiKey = "AWS::AppSync::ApiKey", shape: None;
+    resource ApiKey = "AWS::AppSync::ApiKey", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_id = "ApiId",
     }
@@ -855,6 +860,7 @@ crate::resource::props! {
 
 static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+    ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
@@ -1326,7 +1332,7 @@ crate::resource::props! {
 }
 
 static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("CertificateArn", crate::resource::Rule { min_len: Some(3), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$")), ..crate::resource::Rule::NONE }),
+    ("CertificateArn", crate::resource::Rule { min_len: Some(3), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain_name::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1354,7 +1360,7 @@ pub mod domain_name {
     //! Nested property types and enums of [`DomainName`](super::DomainName).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[ a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[ a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\w+-=\\.:/@]*$")), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -1819,6 +1825,8 @@ crate::resource::props! {
 static GRAPH_QL_API_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AdditionalAuthenticationProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::graph_ql_api::ADDITIONAL_AUTHENTICATION_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&self::graph_ql_api::LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LogConfig", crate::resource::Rule { shape: Some(&self::graph_ql_api::LOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MergedApiExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("QueryDepthLimit", crate::resource::Rule { min: Some(0.0), max: Some(75.0), ..crate::resource::Rule::NONE }),
     ("ResolverCountLimit", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
 ]);
@@ -2046,6 +2054,10 @@ pub mod graph_ql_api {
         }
     }
 
+    pub(super) static LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct UserPoolConfig {
         /// A regular expression for validating the incoming Amazon Cognito user pool app client ID.
@@ -2213,7 +2225,7 @@ impl GraphQlSchema {
 }
 
 crate::resource::props! {
-    resource GraphQlSchema = "AWS::AppSync::GraphQLSchema", shape: None;
+    resource GraphQlSchema = "AWS::AppSync::GraphQLSchema", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_id = "ApiId",
     }
@@ -2657,7 +2669,7 @@ pub struct SourceApiAssociation {
 }
 
 crate::resource::props! {
-    resource SourceApiAssociation = "AWS::AppSync::SourceApiAssociation", shape: None;
+    resource SourceApiAssociation = "AWS::AppSync::SourceApiAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
         merged_api_identifier = "MergedApiIdentifier",
@@ -2751,7 +2763,7 @@ impl Type {
 }
 
 crate::resource::props! {
-    resource Type = "AWS::AppSync::Type", shape: None;
+    resource Type = "AWS::AppSync::Type", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_id = "ApiId",
         definition = "Definition",

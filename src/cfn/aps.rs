@@ -361,6 +361,7 @@ crate::resource::props! {
 static SCRAPER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][-.0-9A-Z_a-z]*$")), ..crate::resource::Rule::NONE }),
     ("Destination", crate::resource::Rule { shape: Some(&self::scraper::DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleConfiguration", crate::resource::Rule { shape: Some(&self::scraper::ROLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ScraperLoggingConfiguration", crate::resource::Rule { shape: Some(&self::scraper::SCRAPER_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Source", crate::resource::Rule { shape: Some(&self::scraper::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -485,6 +486,11 @@ pub mod scraper {
             target_role_arn = "TargetRoleArn",
         }
     }
+
+    pub(super) static ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TargetRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Scraper configuration
     #[derive(Clone, Default)]
@@ -687,7 +693,7 @@ pub mod scraper {
 
     pub(super) static EKS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -723,7 +729,7 @@ pub mod scraper {
     }
 
     pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -791,7 +797,7 @@ crate::resource::props! {
 
 static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Alias", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::workspace::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("QueryLoggingConfiguration", crate::resource::Rule { shape: Some(&self::workspace::QUERY_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),

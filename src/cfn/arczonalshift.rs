@@ -23,7 +23,7 @@ impl AutoshiftObserverNotificationStatus {
 }
 
 crate::resource::props! {
-    resource AutoshiftObserverNotificationStatus = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus", shape: None;
+    resource AutoshiftObserverNotificationStatus = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         status = "Status",
     }

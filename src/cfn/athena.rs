@@ -55,7 +55,7 @@ static CAPACITY_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("CapacityAssignmentConfiguration", crate::resource::Rule { shape: Some(&self::capacity_reservation::CAPACITY_ASSIGNMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("TargetDpus", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("TargetDpus", crate::resource::Rule { min: Some(1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`CapacityReservation`] (`Fn::GetAtt`).
@@ -538,7 +538,7 @@ pub mod work_group {
     }
 
     pub(super) static WORK_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), ..crate::resource::Rule::NONE }),
+        ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Indicates the KMS key for encrypting notebook content.
@@ -957,7 +957,7 @@ pub mod work_group {
     }
 
     pub(super) static WORK_GROUP_CONFIGURATION_UPDATES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), ..crate::resource::Rule::NONE }),
+        ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results.

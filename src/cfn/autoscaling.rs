@@ -302,7 +302,7 @@ static AUTO_SCALING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape
     ("MinSize", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
     ("MixedInstancesPolicy", crate::resource::Rule { shape: Some(&self::auto_scaling_group::MIXED_INSTANCES_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
     ("PlacementGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("ServiceLinkedRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("ServiceLinkedRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::TAG_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetGroupARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TerminationPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -728,7 +728,7 @@ pub mod auto_scaling_group {
         ("LifecycleHookName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
         ("NotificationMetadata", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$")), ..crate::resource::Rule::NONE }),
         ("NotificationTargetARN", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// ``MetricsCollection`` is a property of the [AWS::AutoScaling::AutoScalingGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html) resource that describes the group metrics that an Amazon EC2 Auto Scaling group sends to Amazon CloudWatch. These metrics describe the group rather than any of its instances.
@@ -1026,7 +1026,7 @@ pub mod auto_scaling_group {
     }
 
     pub(super) static LAUNCH_TEMPLATE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ImageId", crate::resource::Rule { min_len: Some(5), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]{1,17}$")), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { min_len: Some(5), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]{1,17}$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
         ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
         ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -2051,7 +2051,7 @@ static LAUNCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("ClassicLinkVPCId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("ClassicLinkVPCSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("IamInstanceProfile", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-    ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
     ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(19), ..crate::resource::Rule::NONE }),
     ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("KernelId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
@@ -2060,6 +2060,7 @@ static LAUNCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("MetadataOptions", crate::resource::Rule { shape: Some(&self::launch_configuration::METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("PlacementTenancy", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
     ("RamDiskId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId, crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SpotPrice", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("UserData", crate::resource::Rule { min_len: Some(0), max_len: Some(21847), ..crate::resource::Rule::NONE }),
 ]);
@@ -2301,7 +2302,7 @@ static LIFECYCLE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::ne
     ("LifecycleHookName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
     ("NotificationMetadata", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$")), ..crate::resource::Rule::NONE }),
     ("NotificationTargetARN", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 pub mod lifecycle_hook {

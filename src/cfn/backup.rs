@@ -124,6 +124,7 @@ pub mod backup_plan {
     }
 
     pub(super) static ADVANCED_BACKUP_SETTING_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BackupOptions", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("ResourceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -304,6 +305,7 @@ pub mod backup_plan {
 
     pub(super) static SCAN_SETTING_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ResourceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ScannerRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,6 +428,7 @@ pub mod backup_selection {
     }
 
     pub(super) static BACKUP_SELECTION_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SelectionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\:]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -547,6 +550,7 @@ crate::resource::props! {
 
 static BACKUP_VAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BackupVaultName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]{2,50}$")), ..crate::resource::Rule::NONE }),
+    ("Notifications", crate::resource::Rule { shape: Some(&crate::cfn::shared::backup::NOTIFICATION_OBJECT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`BackupVault`] (`Fn::GetAtt`).
@@ -817,7 +821,7 @@ impl LegalHold {
 }
 
 crate::resource::props! {
-    resource LegalHold = "AWS::Backup::LegalHold", shape: None;
+    resource LegalHold = "AWS::Backup::LegalHold", shape: Some(&LEGAL_HOLD_SHAPE);
     req {
         description = "Description",
         recovery_point_selection = "RecoveryPointSelection",
@@ -827,6 +831,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static LEGAL_HOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RecoveryPointSelection", crate::resource::Rule { shape: Some(&self::legal_hold::RECOVERY_POINT_SELECTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LegalHold`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LegalHold> {
@@ -871,6 +879,10 @@ pub mod legal_hold {
         }
     }
 
+    pub(super) static RECOVERY_POINT_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DateRange", crate::resource::Rule { shape: Some(&DATE_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A date range for filtering recovery points.
     #[derive(Clone)]
     pub struct DateRange {
@@ -901,6 +913,11 @@ pub mod legal_hold {
             to_date = "ToDate",
         }
     }
+
+    pub(super) static DATE_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("ToDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Backup::LogicallyAirGappedBackupVault
@@ -960,6 +977,7 @@ crate::resource::props! {
 
 static LOGICALLY_AIR_GAPPED_BACKUP_VAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BackupVaultName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]{2,50}$")), ..crate::resource::Rule::NONE }),
+    ("Notifications", crate::resource::Rule { shape: Some(&crate::cfn::shared::backup::NOTIFICATION_OBJECT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`LogicallyAirGappedBackupVault`] (`Fn::GetAtt`).
@@ -1049,6 +1067,7 @@ crate::resource::props! {
 }
 
 static REPORT_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReportDeliveryChannel", crate::resource::Rule { shape: Some(&self::report_plan::REPORT_DELIVERY_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
     ("ReportPlanDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
     ("ReportPlanName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][_a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
     ("ReportPlanTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::backup_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1103,6 +1122,10 @@ pub mod report_plan {
             s3_key_prefix = "S3KeyPrefix",
         }
     }
+
+    pub(super) static REPORT_DELIVERY_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies the report template for the report. Reports are built using a report template.
     #[derive(Clone)]
@@ -1319,7 +1342,7 @@ impl RestoreTestingSelection {
 }
 
 crate::resource::props! {
-    resource RestoreTestingSelection = "AWS::Backup::RestoreTestingSelection", shape: None;
+    resource RestoreTestingSelection = "AWS::Backup::RestoreTestingSelection", shape: Some(&RESTORE_TESTING_SELECTION_SHAPE);
     req {
         iam_role_arn = "IamRoleArn",
         protected_resource_type = "ProtectedResourceType",
@@ -1333,6 +1356,10 @@ crate::resource::props! {
         validation_window_hours = "ValidationWindowHours",
     }
 }
+
+static RESTORE_TESTING_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod restore_testing_selection {
     //! Nested property types and enums of [`RestoreTestingSelection`](super::RestoreTestingSelection).
@@ -1382,7 +1409,7 @@ impl TieringConfiguration {
 }
 
 crate::resource::props! {
-    resource TieringConfiguration = "AWS::Backup::TieringConfiguration", shape: None;
+    resource TieringConfiguration = "AWS::Backup::TieringConfiguration", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         backup_vault_name = "BackupVaultName",
         resource_selection = "ResourceSelection",

@@ -206,6 +206,10 @@ pub mod compute_environment {
 
     pub(super) static COMPUTE_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Ec2Configuration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EC2_CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+        ("ManagedInstancesProvider", crate::resource::Rule { shape: Some(&MANAGED_INSTANCES_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -335,6 +339,11 @@ pub mod compute_environment {
         }
     }
 
+    pub(super) static MANAGED_INSTANCES_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("InstanceLaunchTemplate", crate::resource::Rule { shape: Some(&INSTANCE_LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InfrastructureOptimization {
         /// CloudFormation property `ScaleInAfter`.
@@ -407,6 +416,10 @@ pub mod compute_environment {
             storage_configuration = "StorageConfiguration",
         }
     }
+
+    pub(super) static INSTANCE_LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::batch_ecs::MANAGED_INSTANCES_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct CapacityReservations {
@@ -599,6 +612,7 @@ crate::resource::props! {
 
 static CONSUMABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ConsumableResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
+    ("TotalQuantity", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ConsumableResource`] (`Fn::GetAtt`).
@@ -717,6 +731,8 @@ crate::resource::props! {
 
 static JOB_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ConsumableResourceProperties", crate::resource::Rule { shape: Some(&self::job_definition::CONSUMABLE_RESOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContainerProperties", crate::resource::Rule { shape: Some(&self::job_definition::CONTAINER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EcsProperties", crate::resource::Rule { shape: Some(&self::job_definition::ECS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ("EksProperties", crate::resource::Rule { shape: Some(&self::job_definition::EKS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ("JobDefinitionName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
     ("NodeProperties", crate::resource::Rule { shape: Some(&self::job_definition::NODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
@@ -792,6 +808,7 @@ pub mod job_definition {
 
     pub(super) static CONSUMABLE_RESOURCE_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ConsumableResource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("Quantity", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -905,6 +922,11 @@ pub mod job_definition {
             volumes = "Volumes",
         }
     }
+
+    pub(super) static CONTAINER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("JobRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct Environment {
@@ -1334,6 +1356,10 @@ pub mod job_definition {
         }
     }
 
+    pub(super) static ECS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ECS_TASK_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct EcsTaskProperties {
         /// CloudFormation property `Containers`.
@@ -1379,6 +1405,11 @@ pub mod job_definition {
             volumes = "Volumes",
         }
     }
+
+    pub(super) static ECS_TASK_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct TaskContainerProperties {
@@ -1983,6 +2014,8 @@ pub mod job_definition {
 
     pub(super) static NODE_RANGE_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ConsumableResourceProperties", crate::resource::Rule { shape: Some(&CONSUMABLE_RESOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Container", crate::resource::Rule { shape: Some(&MULTI_NODE_CONTAINER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EcsProperties", crate::resource::Rule { shape: Some(&MULTI_NODE_ECS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
         ("EksProperties", crate::resource::Rule { shape: Some(&EKS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2094,6 +2127,11 @@ pub mod job_definition {
         }
     }
 
+    pub(super) static MULTI_NODE_CONTAINER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("JobRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct MultiNodeEcsProperties {
         /// CloudFormation property `TaskProperties`; required.
@@ -2116,6 +2154,10 @@ pub mod job_definition {
             task_properties = "TaskProperties",
         }
     }
+
+    pub(super) static MULTI_NODE_ECS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MULTI_NODE_ECS_TASK_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct MultiNodeEcsTaskProperties {
@@ -2147,6 +2189,11 @@ pub mod job_definition {
             volumes = "Volumes",
         }
     }
+
+    pub(super) static MULTI_NODE_ECS_TASK_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct ResourceRetentionPolicy {
@@ -2748,7 +2795,7 @@ impl ServiceEnvironment {
 }
 
 crate::resource::props! {
-    resource ServiceEnvironment = "AWS::Batch::ServiceEnvironment", shape: None;
+    resource ServiceEnvironment = "AWS::Batch::ServiceEnvironment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         capacity_limits = "CapacityLimits",
         service_environment_type = "ServiceEnvironmentType",

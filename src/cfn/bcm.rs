@@ -44,8 +44,8 @@ crate::resource::props! {
 }
 
 static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Widgets", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::WIDGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -113,9 +113,9 @@ pub mod dashboard {
 
     pub(super) static WIDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Configs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&WIDGET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
         ("Height", crate::resource::Rule { min: Some(4.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
         ("Width", crate::resource::Rule { min: Some(2.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -890,10 +890,10 @@ crate::resource::props! {
 
 static SCHEDULED_REPORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DashboardArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$")), ..crate::resource::Rule::NONE }),
-    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
     ("ScheduleConfig", crate::resource::Rule { shape: Some(&self::scheduled_report::SCHEDULE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ScheduledReportExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
+    ("ScheduledReportExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_report::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("WidgetDateRangeOverride", crate::resource::Rule { shape: Some(&self::scheduled_report::DATE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
     ("WidgetIds", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
@@ -950,6 +950,7 @@ pub mod scheduled_report {
     pub(super) static SCHEDULE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
         ("ScheduleExpressionTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("SchedulePeriod", crate::resource::Rule { shape: Some(&SCHEDULE_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The window during which the schedule is active. When omitted the service defaults it. EndTime must be within three years of the time of the request.
@@ -972,6 +973,11 @@ pub mod scheduled_report {
             start_time = "StartTime",
         }
     }
+
+    pub(super) static SCHEDULE_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),

@@ -151,7 +151,7 @@ static AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ActionGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_ACTION_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AgentCollaborators", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_COLLABORATOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AgentName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-    ("AgentResourceRoleArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("AgentResourceRoleArn", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("CustomOrchestration", crate::resource::Rule { shape: Some(&self::agent::CUSTOM_ORCHESTRATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
@@ -339,7 +339,7 @@ pub mod agent {
     }
 
     pub(super) static S3_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1251,7 +1251,7 @@ crate::resource::props! {
 
 static AUTOMATED_REASONING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ ]+$")), ..crate::resource::Rule::NONE }),
     ("PolicyDefinition", crate::resource::Rule { shape: Some(&self::automated_reasoning_policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1610,7 +1610,7 @@ crate::resource::props! {
 
 static BLUEPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BlueprintName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1752,7 +1752,7 @@ pub mod data_automation_library {
     }
 
     pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -1840,7 +1840,7 @@ crate::resource::props! {
 
 static DATA_AUTOMATION_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CustomOutputConfiguration", crate::resource::Rule { shape: Some(&self::data_automation_project::CUSTOM_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -4180,7 +4180,7 @@ pub mod data_source {
     }
 
     pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
@@ -4671,7 +4671,7 @@ pub mod data_source {
     }
 
     pub(super) static TRANSFORMATION_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Settings for parsing document contents
@@ -5255,7 +5255,7 @@ static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DefinitionS3Location", crate::resource::Rule { shape: Some(&self::flow::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("DefinitionString", crate::resource::Rule { max_len: Some(512000), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -6204,7 +6204,7 @@ pub mod flow {
     }
 
     pub(super) static LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Lex flow node configuration
@@ -6591,7 +6591,7 @@ pub mod flow {
     }
 
     pub(super) static RETRIEVAL_FLOW_NODE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Storage flow node configuration
@@ -6670,7 +6670,7 @@ pub mod flow {
     }
 
     pub(super) static STORAGE_FLOW_NODE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Input to a node in a flow
@@ -7253,7 +7253,7 @@ static GUARDRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ContextualGroundingPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("CrossRegionConfig", crate::resource::Rule { shape: Some(&self::guardrail::GUARDRAIL_CROSS_REGION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_]+$")), ..crate::resource::Rule::NONE }),
     ("SensitiveInformationPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -8436,7 +8436,7 @@ static KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape::ne
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
     ("KnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StorageConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -8790,7 +8790,7 @@ pub mod knowledge_base {
     }
 
     pub(super) static MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configurations for supplemental data storage.
@@ -9777,7 +9777,7 @@ pub mod knowledge_base {
         ("DomainArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:es:([a-z]{2,}-){2,}\\d:\\d{12}:domain/[a-z][a-z0-9-]{3,28}$")), ..crate::resource::Rule::NONE }),
         ("DomainEndpoint", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
         ("FieldMapping", crate::resource::Rule { shape: Some(&OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VectorIndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^(?![\\-_+.])[a-z0-9][a-z0-9\\-_\\.]*$")), ..crate::resource::Rule::NONE }),
+        ("VectorIndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?![\\-_+.])[a-z0-9][a-z0-9\\-_\\.]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// A mapping of Bedrock Knowledge Base fields to OpenSearch Managed Cluster field names

@@ -58,7 +58,7 @@ crate::resource::props! {
 }
 
 static API_KEY_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ApiKey", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("ApiKey", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), secret: true, ..crate::resource::Rule::NONE }),
     ("ApiKeySecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -177,7 +177,7 @@ crate::resource::props! {
 static BROWSER_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Certificates", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("EnterprisePolicies", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::browser_custom::BROWSER_ENTERPRISE_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::browser_custom::BROWSER_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("RecordingConfig", crate::resource::Rule { shape: Some(&self::browser_custom::RECORDING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -862,7 +862,7 @@ pub mod capacity_provider {
     pub(super) static EPHEMERAL_EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("EbsCardIndex", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("SnapshotId", crate::resource::Rule { min_len: Some(13), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^snap-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
         ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
         ("VolumeInitializationRate", crate::resource::Rule { min: Some(100.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
@@ -997,7 +997,7 @@ pub mod capacity_provider {
     pub(super) static ROOT_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("FreeSpaceGiB", crate::resource::Rule { min: Some(2.0), max: Some(65000.0), ..crate::resource::Rule::NONE }),
         ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1102,7 +1102,7 @@ pub mod capacity_provider {
 
     pub(super) static EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]{0,47}$")), ..crate::resource::Rule::NONE }),
         ("SizeGiB", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
         ("SnapshotId", crate::resource::Rule { min_len: Some(13), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^snap-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
@@ -1141,8 +1141,8 @@ pub mod capacity_provider {
     }
 
     pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configuration for permissions associated with a capacity provider.
@@ -1171,7 +1171,7 @@ pub mod capacity_provider {
     }
 
     pub(super) static PERMISSIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Indicates the instance's Capacity Reservation preferences.
@@ -1292,7 +1292,7 @@ crate::resource::props! {
 
 static CODE_INTERPRETER_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Certificates", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::code_interpreter_custom::CODE_INTERPRETER_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1446,7 +1446,7 @@ static CONFIGURATION_BUNDLE_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("BundleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,99}$")), ..crate::resource::Rule::NONE }),
     ("CommitMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1581,7 +1581,7 @@ crate::resource::props! {
 
 static CONSENT_PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("IdpConfig", crate::resource::Rule { shape: Some(&self::consent_portal::IDP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,50}$")), ..crate::resource::Rule::NONE }),
     ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::consent_portal::CONSENT_PORTAL_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1749,7 +1749,7 @@ crate::resource::props! {
 static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DatasetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Source", crate::resource::Rule { shape: Some(&self::dataset::DATA_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1938,7 +1938,7 @@ static EVALUATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
     ("EvaluatorConfig", crate::resource::Rule { shape: Some(&self::evaluator::EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("EvaluatorName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2061,7 +2061,7 @@ pub mod evaluator {
     }
 
     pub(super) static LAMBDA_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
         ("LambdaTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2594,11 +2594,11 @@ static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::gateway::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
     ("InterceptorConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,48}$")), ..crate::resource::Rule::NONE }),
     ("PolicyEngineConfiguration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_POLICY_ENGINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Gateway`] (`Fn::GetAtt`).
@@ -2861,7 +2861,7 @@ pub mod gateway {
 
     pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -4263,7 +4263,7 @@ pub mod gateway_target {
 
     pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -5093,7 +5093,7 @@ pub mod gateway_target {
     }
 
     pub(super) static MCP_LAMBDA_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
         ("ToolSchema", crate::resource::Rule { shape: Some(&TOOL_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -5480,7 +5480,7 @@ static HARNESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::harness::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Environment", crate::resource::Rule { shape: Some(&self::harness::HARNESS_ENVIRONMENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
     ("EnvironmentArtifact", crate::resource::Rule { shape: Some(&self::harness::HARNESS_ENVIRONMENT_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("HarnessName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,39}$")), ..crate::resource::Rule::NONE }),
     ("Hooks", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_HOOK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Memory", crate::resource::Rule { shape: Some(&self::harness::HARNESS_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -5769,7 +5769,7 @@ pub mod harness {
 
     pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -6092,8 +6092,8 @@ pub mod harness {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -7647,7 +7647,7 @@ static MEMORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("EncryptionKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
     ("EventExpiryDuration", crate::resource::Rule { min: Some(3.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
     ("IndexedKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::memory::INDEXED_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("MemoryExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("MemoryExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("MemoryStrategies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::memory::MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
     ("NamespaceKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::memory::NAMESPACE_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -7842,6 +7842,7 @@ pub mod memory {
 
     pub(super) static CUSTOM_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Configuration", crate::resource::Rule { shape: Some(&CUSTOM_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
         ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -7849,6 +7850,7 @@ pub mod memory {
         ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
         ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -8283,7 +8285,7 @@ pub mod memory {
 
     pub(super) static INVOCATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("PayloadDeliveryBucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -8696,6 +8698,7 @@ pub mod memory {
     }
 
     pub(super) static EPISODIC_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
         ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -8704,6 +8707,7 @@ pub mod memory {
         ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("ReflectionConfiguration", crate::resource::Rule { shape: Some(&EPISODIC_REFLECTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
         ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -8826,6 +8830,7 @@ pub mod memory {
     }
 
     pub(super) static SEMANTIC_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
         ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -8833,6 +8838,7 @@ pub mod memory {
         ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
         ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -8926,6 +8932,7 @@ pub mod memory {
     }
 
     pub(super) static SUMMARY_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
         ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -8933,6 +8940,7 @@ pub mod memory {
         ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
         ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -9026,6 +9034,7 @@ pub mod memory {
     }
 
     pub(super) static USER_PREFERENCE_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
         ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -9033,6 +9042,7 @@ pub mod memory {
         ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
         ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     /// A namespace variable key definition with optional validation rules
@@ -9069,7 +9079,7 @@ pub mod memory {
     }
 
     pub(super) static NAMESPACE_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("^(?!memoryStrategyId$|actorId$|sessionId$)[a-z][a-z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(?!memoryStrategyId$|actorId$|sessionId$)[a-z][a-z0-9]*$")), ..crate::resource::Rule::NONE }),
         ("Validation", crate::resource::Rule { shape: Some(&NAMESPACE_KEY_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -9793,7 +9803,7 @@ pub mod oauth2_credential_provider {
 
     pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -9944,7 +9954,7 @@ pub mod oauth2_credential_provider {
     }
 
     pub(super) static KMS_KEY_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Input configuration for a GitHub OAuth2 provider
@@ -10511,7 +10521,7 @@ static ONLINE_EVALUATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource:
     ("ClusteringConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::CLUSTERING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("DataSourceConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::DATA_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ("EvaluationExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("EvaluationExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Evaluators", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::EVALUATOR_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Insights", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::INSIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("OnlineEvaluationConfigName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
@@ -10748,7 +10758,7 @@ pub mod online_evaluation_config {
     }
 
     pub(super) static CLOUD_WATCH_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("MetricsNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._#/:-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -11461,7 +11471,7 @@ static PAYMENT_MANAGER_SHAPE: crate::resource::Shape = crate::resource::Shape::n
     ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::payment_manager::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s]+$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]{0,47}$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -12082,7 +12092,7 @@ static RUNTIME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::runtime::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("PlatformVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
     ("RequestHeaderConfiguration", crate::resource::Rule { shape: Some(&self::runtime::REQUEST_HEADER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Runtime`] (`Fn::GetAtt`).
@@ -12611,6 +12621,7 @@ pub mod runtime {
     }
 
     pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 

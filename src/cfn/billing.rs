@@ -100,6 +100,7 @@ pub mod billing_view {
     pub(super) static DATA_FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Dimensions", crate::resource::Rule { shape: Some(&DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { shape: Some(&TAGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeRange", crate::resource::Rule { shape: Some(&TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -162,6 +163,11 @@ pub mod billing_view {
             end_date_inclusive = "EndDateInclusive",
         }
     }
+
+    pub(super) static TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BeginDateInclusive", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("EndDateInclusive", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum DimensionKey {

@@ -55,6 +55,7 @@ static SPENDING_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::ne
     ("DeviceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("SpendingLimit", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^\\d+(\\.\\d{1,2})?$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimePeriod", crate::resource::Rule { shape: Some(&self::spending_limit::TIME_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`SpendingLimit`] (`Fn::GetAtt`).
@@ -106,4 +107,9 @@ pub mod spending_limit {
             start_at = "StartAt",
         }
     }
+
+    pub(super) static TIME_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -41,6 +41,7 @@ crate::resource::props! {
 }
 
 static BUDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Budget", crate::resource::Rule { shape: Some(&self::budget::BUDGET_DATA_SHAPE), ..crate::resource::Rule::NONE }),
     ("NotificationsWithSubscribers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::budget::NOTIFICATION_WITH_SUBSCRIBERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -122,6 +123,11 @@ pub mod budget {
             time_period = "TimePeriod",
         }
     }
+
+    pub(super) static BUDGET_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CostFilters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("PlannedBudgetLimits", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct AutoAdjustData {
@@ -501,9 +507,9 @@ crate::resource::props! {
 }
 
 static BUDGETS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("BudgetName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$")), ..crate::resource::Rule::NONE }),
+    ("BudgetName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$")), ..crate::resource::Rule::NONE }),
     ("Definition", crate::resource::Rule { shape: Some(&self::budgets_action::DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(618), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(618), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Subscribers", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { shape: Some(&self::budgets_action::SUBSCRIBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

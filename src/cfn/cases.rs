@@ -79,7 +79,7 @@ pub mod case {
     //! Nested property types and enums of [`Case`](super::Case).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9 _.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 }

@@ -668,7 +668,7 @@ impl Type {
 }
 
 crate::resource::props! {
-    resource Type = "AWS::Cassandra::Type", shape: None;
+    resource Type = "AWS::Cassandra::Type", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         fields = "Fields",
         keyspace_name = "KeyspaceName",

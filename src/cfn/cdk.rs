@@ -16,7 +16,7 @@ pub struct Metadata {
 }
 
 crate::resource::props! {
-    resource Metadata = "AWS::CDK::Metadata", shape: None;
+    resource Metadata = "AWS::CDK::Metadata", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         analytics = "Analytics",
         modules = "Modules",

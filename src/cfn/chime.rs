@@ -902,7 +902,7 @@ static MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_SHAPE: crate::resource::Shape = cra
     ("Elements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("MediaInsightsPipelineConfigurationName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
     ("RealTimeAlertConfiguration", crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::REAL_TIME_ALERT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ResourceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("ResourceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1122,7 +1122,7 @@ pub mod media_insights_pipeline_configuration {
     }
 
     pub(super) static POST_CALL_ANALYTICS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("DataAccessRoleArn", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("DataAccessRoleArn", crate::resource::Rule { max_len: Some(4096), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("OutputEncryptionKMSKeyId", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
         ("OutputLocation", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
     ]);
@@ -1814,7 +1814,7 @@ pub mod sip_media_application {
     }
 
     pub(super) static SIP_MEDIA_APPLICATION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 

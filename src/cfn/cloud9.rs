@@ -77,7 +77,7 @@ static ENVIRONMENT_EC2_SHAPE: crate::resource::Shape = crate::resource::Shape::n
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), ..crate::resource::Rule::NONE }),
     ("OwnerArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):(iam|sts)::\\d+:(root|(user\\/[\\w+=/:,.@-]{1,64}|federated-user\\/[\\w+=/:,.@-]{2,32}|assumed-role\\/[\\w+=:,.@-]{1,64}\\/[\\w+=,.@-]{1,64}))$")), ..crate::resource::Rule::NONE }),
     ("Repositories", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_ec2::REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

@@ -121,7 +121,7 @@ static CHANGE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ChangeSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("NotificationARNs", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
-    ("RoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StackName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TemplateBody", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
@@ -213,7 +213,7 @@ impl CustomResource {
 }
 
 crate::resource::props! {
-    resource CustomResource = "AWS::CloudFormation::CustomResource", shape: None;
+    resource CustomResource = "AWS::CloudFormation::CustomResource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         service_token = "ServiceToken",
     }
@@ -416,7 +416,7 @@ crate::resource::props! {
 }
 
 static GUARD_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
     ("ExecutionRole", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
     ("StackFilters", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::STACK_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
     ("TargetFilters", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::TARGET_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
@@ -643,7 +643,7 @@ crate::resource::props! {
 }
 
 static HOOK_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("LoggingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("SchemaHandlerPackage", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
     ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
@@ -755,7 +755,7 @@ crate::resource::props! {
 }
 
 static LAMBDA_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
     ("ExecutionRole", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
     ("LambdaFunction", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?(-iso([a-z])?)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")), ..crate::resource::Rule::NONE }),
     ("LoggingConfig", crate::resource::Rule { shape: Some(&self::lambda_hook::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -808,8 +808,8 @@ pub mod lambda_hook {
     }
 
     pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -844,7 +844,7 @@ impl Macro {
 }
 
 crate::resource::props! {
-    resource Macro = "AWS::CloudFormation::Macro", shape: None;
+    resource Macro = "AWS::CloudFormation::Macro", shape: Some(&MACRO_SHAPE);
     req {
         function_name = "FunctionName",
         name = "Name",
@@ -855,6 +855,11 @@ crate::resource::props! {
         log_role_arn = "LogRoleARN",
     }
 }
+
+static MACRO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupName", crate::resource::Rule { formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("LogRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Macro`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Macro> {
@@ -1172,7 +1177,7 @@ crate::resource::props! {
 }
 
 static RESOURCE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("LoggingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("SchemaHandlerPackage", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
     ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
@@ -1375,7 +1380,7 @@ crate::resource::props! {
 }
 
 static STACK_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AdministrationRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("AdministrationRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("ExecutionRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
     ("OperationPreferences", crate::resource::Rule { shape: Some(&self::stack_set::OPERATION_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
@@ -1594,7 +1599,7 @@ pub mod stack_set {
     ]);
 
     pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)[a-zA-Z0-9\\s\\:\\_\\.\\/\\=\\+\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)[a-zA-Z0-9\\s\\:\\_\\.\\/\\=\\+\\-]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1736,6 +1741,7 @@ crate::resource::props! {
 }
 
 static TYPE_ACTIVATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("LoggingConfig", crate::resource::Rule { shape: Some(&self::type_activation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("MajorVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
     ("PublicTypeArn", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+")), ..crate::resource::Rule::NONE }),
@@ -1778,8 +1784,8 @@ pub mod type_activation {
     }
 
     pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled
@@ -1838,7 +1844,7 @@ pub struct WaitConditionHandle {
 }
 
 crate::resource::props! {
-    resource WaitConditionHandle = "AWS::CloudFormation::WaitConditionHandle", shape: None;
+    resource WaitConditionHandle = "AWS::CloudFormation::WaitConditionHandle", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`WaitConditionHandle`] (`Fn::GetAtt`).

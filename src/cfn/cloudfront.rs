@@ -58,6 +58,7 @@ crate::resource::props! {
 }
 
 static ANYCAST_IP_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IpamCidrConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::anycast_ip_list::IPAM_CIDR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { shape: Some(&self::anycast_ip_list::TAGS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -111,6 +112,10 @@ pub mod anycast_ip_list {
             ipam_pool_arn = "IpamPoolArn",
         }
     }
+
+    pub(super) static IPAM_CIDR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that contains zero or more ``Tag`` elements.
     #[derive(Clone, Default)]
@@ -478,7 +483,7 @@ impl CloudFrontOriginAccessIdentity {
 }
 
 crate::resource::props! {
-    resource CloudFrontOriginAccessIdentity = "AWS::CloudFront::CloudFrontOriginAccessIdentity", shape: None;
+    resource CloudFrontOriginAccessIdentity = "AWS::CloudFront::CloudFrontOriginAccessIdentity", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cloud_front_origin_access_identity_config = "CloudFrontOriginAccessIdentityConfig",
     }
@@ -696,7 +701,7 @@ impl ConnectionGroup {
 }
 
 crate::resource::props! {
-    resource ConnectionGroup = "AWS::CloudFront::ConnectionGroup", shape: None;
+    resource ConnectionGroup = "AWS::CloudFront::ConnectionGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -2942,6 +2947,7 @@ pub mod distribution {
     }
 
     pub(super) static VIEWER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AcmCertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
         ("IamCertificateId", crate::resource::Rule { max_len: Some(32), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -4475,7 +4481,7 @@ impl KeyGroup {
 }
 
 crate::resource::props! {
-    resource KeyGroup = "AWS::CloudFront::KeyGroup", shape: None;
+    resource KeyGroup = "AWS::CloudFront::KeyGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         key_group_config = "KeyGroupConfig",
     }
@@ -4670,7 +4676,7 @@ impl MonitoringSubscription {
 }
 
 crate::resource::props! {
-    resource MonitoringSubscription = "AWS::CloudFront::MonitoringSubscription", shape: None;
+    resource MonitoringSubscription = "AWS::CloudFront::MonitoringSubscription", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         distribution_id = "DistributionId",
         monitoring_subscription = "MonitoringSubscription",
@@ -5104,7 +5110,7 @@ impl PublicKey {
 }
 
 crate::resource::props! {
-    resource PublicKey = "AWS::CloudFront::PublicKey", shape: None;
+    resource PublicKey = "AWS::CloudFront::PublicKey", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         public_key_config = "PublicKeyConfig",
     }
@@ -5217,7 +5223,7 @@ crate::resource::props! {
 }
 
 static REALTIME_LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("EndPoints", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("EndPoints", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::realtime_log_config::END_POINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Fields", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ("SamplingRate", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
 ]);
@@ -5264,6 +5270,10 @@ pub mod realtime_log_config {
         }
     }
 
+    pub(super) static END_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisStreamConfig", crate::resource::Rule { shape: Some(&KINESIS_STREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Contains information about the Amazon Kinesis data stream where you are sending real-time log data.
     #[derive(Clone)]
     pub struct KinesisStreamConfig {
@@ -5295,6 +5305,10 @@ pub mod realtime_log_config {
             stream_arn = "StreamArn",
         }
     }
+
+    pub(super) static KINESIS_STREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A response headers policy.
@@ -6098,7 +6112,7 @@ impl StreamingDistribution {
 }
 
 crate::resource::props! {
-    resource StreamingDistribution = "AWS::CloudFront::StreamingDistribution", shape: None;
+    resource StreamingDistribution = "AWS::CloudFront::StreamingDistribution", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         streaming_distribution_config = "StreamingDistributionConfig",
         tags = "Tags",
@@ -6422,7 +6436,7 @@ impl VpcOrigin {
 }
 
 crate::resource::props! {
-    resource VpcOrigin = "AWS::CloudFront::VpcOrigin", shape: None;
+    resource VpcOrigin = "AWS::CloudFront::VpcOrigin", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         vpc_origin_endpoint_config = "VpcOriginEndpointConfig",
     }

@@ -380,8 +380,9 @@ crate::resource::props! {
 static EVENT_DATA_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_data_store::ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ContextKeySelectors", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::event_data_store::CONTEXT_KEY_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FederationRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("InsightsDestination", crate::resource::Rule { min_len: Some(3), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+$")), ..crate::resource::Rule::NONE }),
     ("RetentionPeriod", crate::resource::Rule { min: Some(7.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
 ]);
@@ -701,7 +702,10 @@ crate::resource::props! {
 static TRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trail::ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AggregationConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::trail::AGGREGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CloudWatchLogsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("EventSelectors", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("S3KeyPrefix", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
     ("SnsTopicName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("TrailName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[a-zA-Z0-9]$)")), ..crate::resource::Rule::NONE }),

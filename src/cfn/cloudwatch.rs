@@ -916,7 +916,7 @@ pub struct AnomalyDetector {
 }
 
 crate::resource::props! {
-    resource AnomalyDetector = "AWS::CloudWatch::AnomalyDetector", shape: None;
+    resource AnomalyDetector = "AWS::CloudWatch::AnomalyDetector", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         configuration = "Configuration",
         dimensions = "Dimensions",
@@ -1479,7 +1479,7 @@ crate::resource::props! {
 static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Credential", crate::resource::Rule { shape: Some(&self::integration::INTEGRATION_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1701,6 +1701,7 @@ crate::resource::props! {
 static LOG_ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ActionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ActionLogLineCount", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ("ActionLogLineRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("AlarmActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
@@ -1789,7 +1790,7 @@ pub mod log_alarm {
         ("LogGroupIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("QueryString", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
         ("ScheduleConfiguration", crate::resource::Rule { shape: Some(&SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScheduledQueryRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ScheduledQueryRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1949,7 +1950,7 @@ static METRIC_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("IncludeFilters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("OutputFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StatisticsConfigurations", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

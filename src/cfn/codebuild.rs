@@ -57,7 +57,8 @@ static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BaseCapacity", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("ComputeConfiguration", crate::resource::Rule { shape: Some(&self::fleet::COMPUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("FleetServiceRole", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:)[a-zA-Z+-=,._:/@]+$")), ..crate::resource::Rule::NONE }),
-    ("ImageId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$")), ..crate::resource::Rule::NONE }),
+    ("FleetVpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$")), ..crate::resource::Rule::NONE }),
     ("ScalingConfiguration", crate::resource::Rule { shape: Some(&self::fleet::SCALING_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild_emr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -414,8 +415,10 @@ crate::resource::props! {
 }
 
 static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Environment", crate::resource::Rule { shape: Some(&self::project::ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }),
     ("QueuedTimeoutInMinutes", crate::resource::Rule { min: Some(5.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
     ("TimeoutInMinutes", crate::resource::Rule { min: Some(5.0), max: Some(2160.0), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
@@ -630,6 +633,10 @@ pub mod project {
         }
     }
 
+    pub(super) static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DockerServer", crate::resource::Rule { shape: Some(&DOCKER_SERVER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct DockerServer {
         /// CloudFormation property `ComputeType`; required.
@@ -657,6 +664,10 @@ pub mod project {
             security_group_ids = "SecurityGroupIds",
         }
     }
+
+    pub(super) static DOCKER_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct EnvironmentVariable {
@@ -1302,7 +1313,7 @@ impl SourceCredential {
 }
 
 crate::resource::props! {
-    resource SourceCredential = "AWS::CodeBuild::SourceCredential", shape: None;
+    resource SourceCredential = "AWS::CodeBuild::SourceCredential", shape: Some(&SOURCE_CREDENTIAL_SHAPE);
     req {
         auth_type = "AuthType",
         server_type = "ServerType",
@@ -1312,6 +1323,10 @@ crate::resource::props! {
         username = "Username",
     }
 }
+
+static SOURCE_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Token", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SourceCredential`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SourceCredential> {

@@ -65,9 +65,9 @@ crate::resource::props! {
 
 static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Code", crate::resource::Rule { shape: Some(&self::repository::CODE_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("RepositoryDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-    ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), min: Some(1.0), max: Some(100.0), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z0-9._\\-]+(?<!\\.git)$")), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), min: Some(1.0), max: Some(100.0), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+(?<!\\.git)$")), ..crate::resource::Rule::NONE }),
     ("Triggers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::repository::REPOSITORY_TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

@@ -93,6 +93,7 @@ crate::resource::props! {
 
 static DEPLOYMENT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DeploymentConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ZonalConfig", crate::resource::Rule { shape: Some(&self::deployment_config::ZONAL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 pub mod deployment_config {
@@ -230,6 +231,11 @@ pub mod deployment_config {
             monitor_duration_in_seconds = "MonitorDurationInSeconds",
         }
     }
+
+    pub(super) static ZONAL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirstZoneMonitorDurationInSeconds", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MonitorDurationInSeconds", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct MinimumHealthyHostsPerZone {
@@ -440,6 +446,7 @@ static DEPLOYMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
     ("DeploymentConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
     ("DeploymentGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 pub mod deployment_group {

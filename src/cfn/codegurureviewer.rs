@@ -66,7 +66,7 @@ crate::resource::props! {
 }
 
 static REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("ConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\w.-]*$")), ..crate::resource::Rule::NONE }),
     ("Owner", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), ..crate::resource::Rule::NONE }),

@@ -369,7 +369,7 @@ crate::resource::props! {
 }
 
 static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Stages", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::STAGE_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codeconnections_codepipeline::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -674,8 +674,9 @@ pub mod pipeline {
 
     pub(super) static ACTION_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ActionTypeId", crate::resource::Rule { shape: Some(&ACTION_TYPE_ID_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Configuration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9.@\\-_]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Represents information about an action type.
@@ -908,7 +909,7 @@ pub mod pipeline {
     }
 
     pub(super) static RULE_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Represents information about a rule type.
@@ -1489,7 +1490,7 @@ pub mod webhook {
 
     pub(super) static WEBHOOK_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AllowedIPRange", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("SecretToken", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("SecretToken", crate::resource::Rule { min_len: Some(1), max_len: Some(100), secret: true, ..crate::resource::Rule::NONE }),
     ]);
 
     /// A list of rules applied to the body/payload sent in the POST request to a webhook URL. All defined rules must pass for the request to be accepted and the pipeline started.

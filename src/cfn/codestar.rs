@@ -46,7 +46,7 @@ impl GitHubRepository {
 }
 
 crate::resource::props! {
-    resource GitHubRepository = "AWS::CodeStar::GitHubRepository", shape: None;
+    resource GitHubRepository = "AWS::CodeStar::GitHubRepository", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         repository_name = "RepositoryName",
         repository_owner = "RepositoryOwner",

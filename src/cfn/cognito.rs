@@ -78,12 +78,16 @@ crate::resource::props! {
 }
 
 static IDENTITY_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CognitoEvents", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("CognitoIdentityProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::identity_pool::COGNITO_IDENTITY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CognitoStreams", crate::resource::Rule { shape: Some(&self::identity_pool::COGNITO_STREAMS_SHAPE), ..crate::resource::Rule::NONE }),
     ("DeveloperProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w._-]+$")), ..crate::resource::Rule::NONE }),
     ("IdentityPoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
     ("IdentityPoolTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("OpenIdConnectProviderARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PushSync", crate::resource::Rule { shape: Some(&self::identity_pool::PUSH_SYNC_SHAPE), ..crate::resource::Rule::NONE }),
     ("SamlProviderARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SupportedLoginProviders", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`IdentityPool`] (`Fn::GetAtt`).
@@ -155,6 +159,10 @@ pub mod identity_pool {
         }
     }
 
+    pub(super) static COGNITO_STREAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PushSync {
         /// CloudFormation property `ApplicationArns`.
@@ -170,6 +178,10 @@ pub mod identity_pool {
             role_arn = "RoleArn",
         }
     }
+
+    pub(super) static PUSH_SYNC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Cognito::IdentityPoolPrincipalTag
@@ -200,7 +212,7 @@ impl IdentityPoolPrincipalTag {
 }
 
 crate::resource::props! {
-    resource IdentityPoolPrincipalTag = "AWS::Cognito::IdentityPoolPrincipalTag", shape: None;
+    resource IdentityPoolPrincipalTag = "AWS::Cognito::IdentityPoolPrincipalTag", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         identity_pool_id = "IdentityPoolId",
         identity_provider_name = "IdentityProviderName",
@@ -236,7 +248,7 @@ impl IdentityPoolRoleAttachment {
 }
 
 crate::resource::props! {
-    resource IdentityPoolRoleAttachment = "AWS::Cognito::IdentityPoolRoleAttachment", shape: None;
+    resource IdentityPoolRoleAttachment = "AWS::Cognito::IdentityPoolRoleAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         identity_pool_id = "IdentityPoolId",
     }
@@ -373,7 +385,7 @@ impl LogDeliveryConfiguration {
 }
 
 crate::resource::props! {
-    resource LogDeliveryConfiguration = "AWS::Cognito::LogDeliveryConfiguration", shape: None;
+    resource LogDeliveryConfiguration = "AWS::Cognito::LogDeliveryConfiguration", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         user_pool_id = "UserPoolId",
     }
@@ -1028,7 +1040,7 @@ pub mod user_pool {
     }
 
     pub(super) static KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1121,7 +1133,7 @@ pub mod user_pool {
     }
 
     pub(super) static CUSTOM_EMAIL_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1141,7 +1153,7 @@ pub mod user_pool {
     }
 
     pub(super) static CUSTOM_SMS_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1161,7 +1173,7 @@ pub mod user_pool {
     }
 
     pub(super) static INBOUND_FEDERATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1181,7 +1193,7 @@ pub mod user_pool {
     }
 
     pub(super) static PRE_TOKEN_GENERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1914,7 +1926,7 @@ pub mod user_pool_client {
         ("ApplicationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
         ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]+$")), ..crate::resource::Rule::NONE }),
         ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -2133,7 +2145,7 @@ pub mod user_pool_domain {
     }
 
     pub(super) static CUSTOM_DOMAIN_CONFIG_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -2244,7 +2256,7 @@ static USER_POOL_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::n
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
     ("Precedence", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2359,7 +2371,7 @@ impl UserPoolRegionalConfigurationAttachment {
 }
 
 crate::resource::props! {
-    resource UserPoolRegionalConfigurationAttachment = "AWS::Cognito::UserPoolRegionalConfigurationAttachment", shape: None;
+    resource UserPoolRegionalConfigurationAttachment = "AWS::Cognito::UserPoolRegionalConfigurationAttachment", shape: Some(&USER_POOL_REGIONAL_CONFIGURATION_ATTACHMENT_SHAPE);
     req {
         user_pool_id = "UserPoolId",
     }
@@ -2371,6 +2383,10 @@ crate::resource::props! {
         user_pool_tags = "UserPoolTags",
     }
 }
+
+static USER_POOL_REGIONAL_CONFIGURATION_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LambdaConfig", crate::resource::Rule { shape: Some(&self::user_pool_regional_configuration_attachment::LAMBDA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod user_pool_regional_configuration_attachment {
     //! Nested property types and enums of [`UserPoolRegionalConfigurationAttachment`](super::UserPoolRegionalConfigurationAttachment).
@@ -2455,6 +2471,13 @@ pub mod user_pool_regional_configuration_attachment {
         }
     }
 
+    pub(super) static LAMBDA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomEmailSender", crate::resource::Rule { shape: Some(&CUSTOM_EMAIL_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomSMSSender", crate::resource::Rule { shape: Some(&CUSTOM_SMS_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundFederation", crate::resource::Rule { shape: Some(&INBOUND_FEDERATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreTokenGenerationConfig", crate::resource::Rule { shape: Some(&PRE_TOKEN_GENERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CustomEmailSender {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -2470,6 +2493,10 @@ pub mod user_pool_regional_configuration_attachment {
             lambda_version = "LambdaVersion",
         }
     }
+
+    pub(super) static CUSTOM_EMAIL_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct CustomSmsSender {
@@ -2487,6 +2514,10 @@ pub mod user_pool_regional_configuration_attachment {
         }
     }
 
+    pub(super) static CUSTOM_SMS_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InboundFederation {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -2503,6 +2534,10 @@ pub mod user_pool_regional_configuration_attachment {
         }
     }
 
+    pub(super) static INBOUND_FEDERATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PreTokenGenerationConfig {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -2518,6 +2553,10 @@ pub mod user_pool_regional_configuration_attachment {
             lambda_version = "LambdaVersion",
         }
     }
+
+    pub(super) static PRE_TOKEN_GENERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct SmsConfiguration {
@@ -2742,7 +2781,7 @@ impl UserPoolRiskConfigurationAttachment {
 }
 
 crate::resource::props! {
-    resource UserPoolRiskConfigurationAttachment = "AWS::Cognito::UserPoolRiskConfigurationAttachment", shape: None;
+    resource UserPoolRiskConfigurationAttachment = "AWS::Cognito::UserPoolRiskConfigurationAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         client_id = "ClientId",
         user_pool_id = "UserPoolId",
@@ -3000,7 +3039,7 @@ impl UserPoolUiCustomizationAttachment {
 }
 
 crate::resource::props! {
-    resource UserPoolUiCustomizationAttachment = "AWS::Cognito::UserPoolUICustomizationAttachment", shape: None;
+    resource UserPoolUiCustomizationAttachment = "AWS::Cognito::UserPoolUICustomizationAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         client_id = "ClientId",
         user_pool_id = "UserPoolId",
@@ -3050,7 +3089,7 @@ impl UserPoolUser {
 }
 
 crate::resource::props! {
-    resource UserPoolUser = "AWS::Cognito::UserPoolUser", shape: None;
+    resource UserPoolUser = "AWS::Cognito::UserPoolUser", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         user_pool_id = "UserPoolId",
     }
@@ -3110,7 +3149,7 @@ impl UserPoolUserToGroupAttachment {
 }
 
 crate::resource::props! {
-    resource UserPoolUserToGroupAttachment = "AWS::Cognito::UserPoolUserToGroupAttachment", shape: None;
+    resource UserPoolUserToGroupAttachment = "AWS::Cognito::UserPoolUserToGroupAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         group_name = "GroupName",
         user_pool_id = "UserPoolId",

@@ -76,15 +76,15 @@ crate::resource::props! {
 }
 
 static DOCUMENT_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("DocumentClassifierName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("InputDataConfig", crate::resource::Rule { shape: Some(&self::document_classifier::DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+    ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("ModelPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
     ("OutputDataConfig", crate::resource::Rule { shape: Some(&self::document_classifier::DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-    ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+    ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -267,7 +267,7 @@ pub mod document_classifier {
     }
 
     pub(super) static DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -484,7 +484,7 @@ crate::resource::props! {
 }
 
 static ENTITY_RECOGNIZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("InputDataConfig", crate::resource::Rule { shape: Some(&self::entity_recognizer::ENTITY_RECOGNIZER_INPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
     ("ModelPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
@@ -773,7 +773,7 @@ pub mod entity_recognizer {
     }
 
     pub(super) static ENTITY_TYPES_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -813,8 +813,8 @@ pub mod entity_recognizer {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The type of augmented manifest.
@@ -953,7 +953,7 @@ crate::resource::props! {
 }
 
 static ENTITY_RECOGNIZER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("DesiredInferenceUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("FlywheelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
@@ -1034,7 +1034,7 @@ crate::resource::props! {
 
 static FLYWHEEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ActiveModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?")), ..crate::resource::Rule::NONE }),
-    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("DataLakeS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
     ("DataSecurityConfig", crate::resource::Rule { shape: Some(&self::flywheel::DATA_SECURITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("FlywheelName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
@@ -1193,7 +1193,7 @@ pub mod flywheel {
     }
 
     pub(super) static ENTITY_TYPES_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -445,6 +445,7 @@ pub mod configuration_aggregator {
 
     pub(super) static ORGANIZATION_AGGREGATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AwsRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -502,7 +503,7 @@ crate::resource::props! {
 }
 
 static CONFIGURATION_RECORDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("RoleARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ConfigurationRecorder`] (`Fn::GetAtt`).
@@ -984,7 +985,7 @@ impl DeliveryChannel {
 }
 
 crate::resource::props! {
-    resource DeliveryChannel = "AWS::Config::DeliveryChannel", shape: None;
+    resource DeliveryChannel = "AWS::Config::DeliveryChannel", shape: Some(&DELIVERY_CHANNEL_SHAPE);
     req {
         s3_bucket_name = "S3BucketName",
     }
@@ -996,6 +997,11 @@ crate::resource::props! {
         sns_topic_arn = "SnsTopicARN",
     }
 }
+
+static DELIVERY_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("SnsTopicARN", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod delivery_channel {
     //! Nested property types and enums of [`DeliveryChannel`](super::DeliveryChannel).
@@ -1277,7 +1283,7 @@ pub mod organization_config_rule {
     pub(super) static ORGANIZATION_CUSTOM_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
         ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
         ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
@@ -1574,7 +1580,7 @@ impl RemediationConfiguration {
 }
 
 crate::resource::props! {
-    resource RemediationConfiguration = "AWS::Config::RemediationConfiguration", shape: None;
+    resource RemediationConfiguration = "AWS::Config::RemediationConfiguration", shape: Some(&REMEDIATION_CONFIGURATION_SHAPE);
     req {
         config_rule_name = "ConfigRuleName",
         target_id = "TargetId",
@@ -1590,6 +1596,10 @@ crate::resource::props! {
         target_version = "TargetVersion",
     }
 }
+
+static REMEDIATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod remediation_configuration {
     //! Nested property types and enums of [`RemediationConfiguration`](super::RemediationConfiguration).

@@ -2747,7 +2747,7 @@ pub mod evaluation_form {
     ]);
 
     pub(super) static TAG40_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3589,7 +3589,7 @@ crate::resource::props! {
 
 static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DirectoryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
-    ("InstanceAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(45), pattern: Some(crate::resource::Pattern::Unsupported("^(?!d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$")), ..crate::resource::Rule::NONE }),
+    ("InstanceAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^(?!d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3972,7 +3972,7 @@ pub mod instance_storage_config {
     }
 
     pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("EncryptionConfig", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -5245,7 +5245,7 @@ pub mod queue {
     }
 
     pub(super) static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -5986,10 +5986,10 @@ pub mod rule {
     }
 
     pub(super) static ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AssignContactCategoryActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AssignContactCategoryActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("AssignSlaActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ASSIGN_SLA_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("CreateCaseActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CREATE_CASE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EndAssociatedTasksActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("EndAssociatedTasksActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("EventBridgeActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVENT_BRIDGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SendInAppNotificationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEND_IN_APP_NOTIFICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SendNotificationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEND_NOTIFICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -6161,6 +6161,7 @@ pub mod rule {
 
     pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&FIELD_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Object for case field values.
@@ -6185,6 +6186,10 @@ pub mod rule {
             string_value = "StringValue",
         }
     }
+
+    pub(super) static FIELD_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmptyValue", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The EV action definition.
     #[derive(Clone)]
@@ -7066,7 +7071,7 @@ pub mod security_profile {
     }
 
     pub(super) static PRIMARY_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:|connect:)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:|connect:)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
         ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -7831,7 +7836,7 @@ pub mod use_case {
     //! Nested property types and enums of [`UseCase`](super::UseCase).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -7971,7 +7976,7 @@ static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("HierarchyGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("IdentityInfo", crate::resource::Rule { shape: Some(&self::user::USER_IDENTITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
     ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[a-zA-Z\\d\\S]{8,64}$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[a-zA-Z\\d\\S]{8,64}$")), secret: true, ..crate::resource::Rule::NONE }),
     ("PhoneConfig", crate::resource::Rule { shape: Some(&self::user::USER_PHONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("RoutingProfileArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/routing-profile/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("SecurityProfileArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/security-profile/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -8141,7 +8146,7 @@ pub mod user {
         ("FirstName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("LastName", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
         ("Mobile", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
-        ("SecondaryEmail", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(?=^.{0,265}$)[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,63}")), ..crate::resource::Rule::NONE }),
+        ("SecondaryEmail", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(?=^.{0,265}$)[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,63}")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Persistent Connection configuration per channel.
@@ -8802,6 +8807,7 @@ static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@()']*)$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::view::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Template", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`View`] (`Fn::GetAtt`).
@@ -8820,7 +8826,7 @@ pub mod view {
     //! Nested property types and enums of [`View`](super::View).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -8960,7 +8966,7 @@ pub mod vocabulary {
     //! Nested property types and enums of [`Vocabulary`](super::Vocabulary).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -9226,7 +9232,7 @@ pub mod workspace {
 
     pub(super) static WORKSPACE_PAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InputData", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("Page", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\.$)(?!\\.\\.$)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
+        ("Page", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^(?!\\.$)(?!\\.\\.$)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
         ("ResourceArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
         ("Slug", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]{3,}$")), ..crate::resource::Rule::NONE }),
     ]);

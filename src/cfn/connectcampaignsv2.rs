@@ -242,7 +242,7 @@ pub mod campaign {
     }
 
     pub(super) static EMAIL_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ConnectSourceEmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\w-\\.\\+]+@([\\w-]+\\.)+[\\w-]{2,4}$")), ..crate::resource::Rule::NONE }),
+        ("ConnectSourceEmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\w-\\.\\+]+@([\\w-]+\\.)+[\\w-]{2,4}$")), ..crate::resource::Rule::NONE }),
         ("SourceEmailAddressDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
     ]);

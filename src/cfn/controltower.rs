@@ -211,6 +211,7 @@ crate::resource::props! {
 }
 
 static LANDING_ZONE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Manifest", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("RemediationTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Version", crate::resource::Rule { min_len: Some(3), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("\\d+.\\d+")), ..crate::resource::Rule::NONE }),

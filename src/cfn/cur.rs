@@ -106,7 +106,7 @@ crate::resource::props! {
 static REPORT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BillingViewArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(arn:aws(-cn)?:billing::[0-9]{12}:billingview/)?[a-zA-Z0-9_\\+=\\.\\-@].{1,30}")), ..crate::resource::Rule::NONE }),
     ("ReportName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z!\\-_.*\\'()]+")), ..crate::resource::Rule::NONE }),
-    ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\.\\-]+")), ..crate::resource::Rule::NONE }),
+    ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\.\\-]+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z!\\-_.*\\'()/]*")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

@@ -755,7 +755,7 @@ pub mod domain {
     }
 
     pub(super) static S3_EXPORTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9.-]+$")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9.-]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(800), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1455,6 +1455,7 @@ pub mod event_trigger {
     }
 
     pub(super) static EVENT_TRIGGER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventExpiration", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
         ("Periods", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&PERIOD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1718,7 +1719,7 @@ pub mod integration {
     pub(super) static FLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#\\-.?,\\s]*")), ..crate::resource::Rule::NONE }),
         ("FlowName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-        ("KmsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("KmsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("SourceFlowConfig", crate::resource::Rule { shape: Some(&SOURCE_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("Tasks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("TriggerConfig", crate::resource::Rule { shape: Some(&TRIGGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -1845,7 +1846,7 @@ pub mod integration {
     }
 
     pub(super) static S3_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
     ]);
 

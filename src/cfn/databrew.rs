@@ -813,13 +813,14 @@ static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DatabaseOutputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::DATABASE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("JobSample", crate::resource::Rule { shape: Some(&self::job::JOB_SAMPLE_SHAPE), ..crate::resource::Rule::NONE }),
     ("MaxRetries", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("OutputLocation", crate::resource::Rule { shape: Some(&self::job::OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Outputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ProfileConfiguration", crate::resource::Rule { shape: Some(&self::job::PROFILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Timeout", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("ValidationConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::VALIDATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1044,6 +1045,10 @@ pub mod job {
             size = "Size",
         }
     }
+
+    pub(super) static JOB_SAMPLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Size", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Output location
     #[derive(Clone)]
@@ -1612,7 +1617,7 @@ static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("RecipeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Sample", crate::resource::Rule { shape: Some(&self::project::SAMPLE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

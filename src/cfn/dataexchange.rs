@@ -40,7 +40,7 @@ impl DataSet {
 }
 
 crate::resource::props! {
-    resource DataSet = "AWS::DataExchange::DataSet", shape: None;
+    resource DataSet = "AWS::DataExchange::DataSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         asset_type = "AssetType",
         description = "Description",
@@ -131,6 +131,7 @@ crate::resource::props! {
 }
 
 static EVENT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { shape: Some(&self::event_action::ACTION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Event", crate::resource::Rule { shape: Some(&self::event_action::EVENT_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -167,6 +168,10 @@ pub mod event_action {
         }
     }
 
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExportRevisionToS3", crate::resource::Rule { shape: Some(&AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Details of the operation to be performed by the job.
     #[derive(Clone)]
     pub struct AutoExportRevisionToS3RequestDetails {
@@ -201,6 +206,10 @@ pub mod event_action {
         }
     }
 
+    pub(super) static AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&EXPORT_SERVER_SIDE_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Encryption configuration of the export job.
     #[derive(Clone)]
     pub struct ExportServerSideEncryption {
@@ -233,6 +242,10 @@ pub mod event_action {
             kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static EXPORT_SERVER_SIDE_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A revision destination is the Amazon S3 bucket folder destination to where the export will be sent.
     #[derive(Clone)]

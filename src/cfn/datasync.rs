@@ -382,7 +382,7 @@ static LOCATION_EFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]+:[0-9]{12}:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
     ("Ec2Config", crate::resource::Rule { shape: Some(&self::location_efs::EC2_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("EfsFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$")), ..crate::resource::Rule::NONE }),
-    ("FileSystemAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -733,7 +733,7 @@ pub mod location_f_sx_ontap {
         ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
         ("ManagedSecretConfig", crate::resource::Rule { shape: Some(&MANAGED_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), secret: true, ..crate::resource::Rule::NONE }),
         ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1011,7 +1011,7 @@ static LOCATION_F_SX_WINDOWS_SHAPE: crate::resource::Shape = crate::resource::Sh
     ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
     ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$")), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), secret: true, ..crate::resource::Rule::NONE }),
     ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1153,7 +1153,7 @@ crate::resource::props! {
 
 static LOCATION_HDFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("BlockSize", crate::resource::Rule { min: Some(1048576.0), max: Some(1073741824.0), ..crate::resource::Rule::NONE }),
+    ("BlockSize", crate::resource::Rule { min: Some(1048576.0), max: Some(1073741824.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("KerberosKeytab", crate::resource::Rule { max_len: Some(87384), ..crate::resource::Rule::NONE }),
@@ -1161,7 +1161,7 @@ static LOCATION_HDFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("KerberosPrincipal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
     ("KmsKeyProviderUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^kms:\\/\\/http[s]?@(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])(;(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9]))*:[0-9]{1,5}\\/kms$")), ..crate::resource::Rule::NONE }),
     ("NameNodes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::location_hdfs::NAME_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("ReplicationFactor", crate::resource::Rule { min: Some(1.0), max: Some(512.0), ..crate::resource::Rule::NONE }),
+    ("ReplicationFactor", crate::resource::Rule { min: Some(1.0), max: Some(512.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ("SimpleUser", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[_.A-Za-z0-9][-_.A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_hdfs::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1477,11 +1477,11 @@ crate::resource::props! {
 static LOCATION_OBJECT_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AccessKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
     ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("FederatedIdentity", crate::resource::Rule { shape: Some(&self::location_object_storage::OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("SecretKey", crate::resource::Rule { min_len: Some(8), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("SecretKey", crate::resource::Rule { min_len: Some(8), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), secret: true, ..crate::resource::Rule::NONE }),
     ("ServerCertificate", crate::resource::Rule { max_len: Some(32768), ..crate::resource::Rule::NONE }),
     ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
     ("ServerPort", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
@@ -1598,8 +1598,8 @@ pub mod location_object_storage {
     }
 
     pub(super) static GOOGLE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("IdentityPoolName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("IdentityProviderName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("IdentityPoolName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("IdentityProviderName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
         ("ProjectName", crate::resource::Rule { min_len: Some(6), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
         ("ProjectNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -1716,7 +1716,7 @@ pub mod location_s3 {
     }
 
     pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
+        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The Amazon S3 storage class you want to store your files in when this location is used as a task destination.
@@ -1858,12 +1858,12 @@ static LOCATION_SMB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_smb::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_smb::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("DnsIpAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("\\A(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DnsIpAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("\\A(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}\\Z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
     ("KerberosKeytab", crate::resource::Rule { max_len: Some(87384), ..crate::resource::Rule::NONE }),
     ("KerberosKrb5Conf", crate::resource::Rule { max_len: Some(174764), ..crate::resource::Rule::NONE }),
     ("KerberosPrincipal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), secret: true, ..crate::resource::Rule::NONE }),
     ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
     ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1909,7 +1909,7 @@ pub mod location_smb {
     }
 
     pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1945,7 +1945,7 @@ pub mod location_smb {
     }
 
     pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
+        ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2238,7 +2238,7 @@ pub mod task {
     }
 
     pub(super) static MANIFEST_CONFIG_SOURCE_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
+        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("ManifestObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
         ("ManifestObjectVersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
         ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
@@ -2336,7 +2336,7 @@ pub mod task {
     }
 
     pub(super) static OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BytesPerSecond", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+        ("BytesPerSecond", crate::resource::Rule { min: Some(-1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the schedule you want your task to use for repeated executions.
@@ -2466,7 +2466,7 @@ pub mod task {
     }
 
     pub(super) static TASK_REPORT_CONFIG_DESTINATION_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
+        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
         ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$")), ..crate::resource::Rule::NONE }),
     ]);

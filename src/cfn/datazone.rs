@@ -445,7 +445,7 @@ pub mod connection {
 
     pub(super) static AUTHENTICATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("BasicAuthenticationCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:.*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -617,8 +617,8 @@ pub mod connection {
 
     pub(super) static PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
         ("SubnetIdList", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -669,7 +669,7 @@ pub mod connection {
     }
 
     pub(super) static IAM_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(\\/[a-zA-Z0-9+=,.@_-]+)*\\/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(\\/[a-zA-Z0-9+=,.@_-]+)*\\/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Lakehouse Properties Input
@@ -1260,8 +1260,8 @@ pub mod data_source {
 
     pub(super) static FORM_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Content", crate::resource::Rule { max_len: Some(75000), ..crate::resource::Rule::NONE }),
-        ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
-        ("TypeIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(385), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\.)[\\w\\.]*\\w$")), ..crate::resource::Rule::NONE }),
+        ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
+        ("TypeIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(385), pattern: Some(crate::resource::Pattern::Regex("^(?!\\.)[\\w\\.]*\\w$")), ..crate::resource::Rule::NONE }),
         ("TypeRevision", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2160,6 +2160,7 @@ static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("EnvironmentAccountIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
     ("EnvironmentAccountRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
     ("EnvironmentProfileIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("GlossaryTerms", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
     ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
@@ -2390,9 +2391,9 @@ static ENVIRONMENT_BLUEPRINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate
     ("EnabledRegions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("EnvironmentBlueprintIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
     ("EnvironmentRolePermissionBoundary", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-]*$")), ..crate::resource::Rule::NONE }),
-    ("ManageAccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ManageAccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ProvisioningConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_blueprint_configuration::PROVISIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("ProvisioningRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ProvisioningRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("RegionalParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_blueprint_configuration::REGIONAL_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2661,7 +2662,7 @@ static FORM_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
     ("Model", crate::resource::Rule { shape: Some(&self::form_type::MODEL_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
     ("OwningProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -4193,7 +4194,7 @@ pub mod subscription_target {
     }
 
     pub(super) static SUBSCRIPTION_TARGET_FORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
+        ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
     ]);
 }
 

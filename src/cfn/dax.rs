@@ -65,7 +65,7 @@ impl Cluster {
 }
 
 crate::resource::props! {
-    resource Cluster = "AWS::DAX::Cluster", shape: None;
+    resource Cluster = "AWS::DAX::Cluster", shape: Some(&CLUSTER_SHAPE);
     req {
         iam_role_arn = "IAMRoleARN",
         node_type = "NodeType",
@@ -86,6 +86,12 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IAMRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
@@ -136,13 +142,17 @@ pub struct ParameterGroup {
 }
 
 crate::resource::props! {
-    resource ParameterGroup = "AWS::DAX::ParameterGroup", shape: None;
+    resource ParameterGroup = "AWS::DAX::ParameterGroup", shape: Some(&PARAMETER_GROUP_SHAPE);
     opt {
         description = "Description",
         parameter_group_name = "ParameterGroupName",
         parameter_name_values = "ParameterNameValues",
     }
 }
+
+static PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ParameterNameValues", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource type definition for AWS::DAX::SubnetGroup
 ///
@@ -169,7 +179,7 @@ impl SubnetGroup {
 }
 
 crate::resource::props! {
-    resource SubnetGroup = "AWS::DAX::SubnetGroup", shape: None;
+    resource SubnetGroup = "AWS::DAX::SubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         subnet_ids = "SubnetIds",
     }

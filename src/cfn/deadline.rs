@@ -81,6 +81,7 @@ static BUDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::budget::BUDGET_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UsageTrackingResource", crate::resource::Rule { shape: Some(&self::budget::USAGE_TRACKING_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -170,6 +171,10 @@ pub mod budget {
         }
     }
 
+    pub(super) static BUDGET_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fixed", crate::resource::Rule { shape: Some(&FIXED_BUDGET_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The details of a fixed budget schedule.
     #[derive(Clone)]
     pub struct FixedBudgetSchedule {
@@ -200,6 +205,11 @@ pub mod budget {
             start_time = "StartTime",
         }
     }
+
+    pub(super) static FIXED_BUDGET_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The usage details of the allotted budget.
     #[derive(Clone)]
@@ -291,7 +301,7 @@ static FARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CostScaleFactor", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:.*:key/.*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:.*:key/.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -374,7 +384,7 @@ static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("HostConfiguration", crate::resource::Rule { shape: Some(&self::fleet::HOST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("MaxWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
     ("MinWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1280,10 +1290,10 @@ crate::resource::props! {
 }
 
 static LICENSE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[\\w]{1,120}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^vpc-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^vpc-[\\w]{1,120}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`LicenseEndpoint`] (`Fn::GetAtt`).
@@ -1456,7 +1466,7 @@ static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("IdentityCenterInstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
     ("IdentityCenterRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Subdomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]{1,100}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1552,7 +1562,7 @@ static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("JobAttachmentSettings", crate::resource::Rule { shape: Some(&self::queue::JOB_ATTACHMENT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ("JobRunAsUser", crate::resource::Rule { shape: Some(&self::queue::JOB_RUN_AS_USER_SHAPE), ..crate::resource::Rule::NONE }),
     ("RequiredFileSystemLocationNames", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z ]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SchedulingConfiguration", crate::resource::Rule { shape: Some(&self::queue::SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1598,7 +1608,7 @@ pub mod queue {
 
     pub(super) static JOB_ATTACHMENT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("RootPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

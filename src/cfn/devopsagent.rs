@@ -69,7 +69,7 @@ crate::resource::props! {
 
 static AGENT_SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Locale", crate::resource::Rule { min_len: Some(2), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
     ("OperatorApp", crate::resource::Rule { shape: Some(&self::agent_space::OPERATOR_APP_SHAPE), ..crate::resource::Rule::NONE }),
@@ -131,6 +131,8 @@ pub mod agent_space {
     }
 
     pub(super) static OPERATOR_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iam", crate::resource::Rule { shape: Some(&IAM_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Idc", crate::resource::Rule { shape: Some(&IDC_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Idp", crate::resource::Rule { shape: Some(&IDP_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -165,6 +167,12 @@ pub mod agent_space {
             updated_at = "UpdatedAt",
         }
     }
+
+    pub(super) static IAM_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("OperatorAppRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct IdcAuthConfiguration {
@@ -205,6 +213,12 @@ pub mod agent_space {
             updated_at = "UpdatedAt",
         }
     }
+
+    pub(super) static IDC_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("OperatorAppRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// External identity provider configuration for the Operator App.
     #[derive(Clone)]
@@ -273,8 +287,11 @@ pub mod agent_space {
 
     pub(super) static IDP_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), secret: true, ..crate::resource::Rule::NONE }),
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("IssuerUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("OperatorAppRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults.
@@ -671,6 +688,8 @@ pub mod association {
 
     pub(super) static AWS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
+        ("AgentElevatedRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("AssumableRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1281,7 +1300,7 @@ pub mod association {
     }
 
     pub(super) static SLACK_BIDIRECTIONAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Transmission targets for agent notifications
@@ -1410,6 +1429,8 @@ pub mod association {
 
     pub(super) static SOURCE_AWS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
+        ("AgentElevatedRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("AssumableRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1699,9 +1720,9 @@ pub mod private_connection {
         ("HostAddress", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.:\\-]+$")), ..crate::resource::Rule::NONE }),
         ("Ipv4AddressesPerEni", crate::resource::Rule { min: Some(1.0), max: Some(62.0), ..crate::resource::Rule::NONE }),
         ("PortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((\\d{1,5}\\-\\d{1,5})|(\\d+))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// DNS resolution mode for the resource gateway. Defaults to PUBLIC when not set.
@@ -1802,7 +1823,7 @@ crate::resource::props! {
 
 static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ExchangeUrlPrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N} _-]+$")), ..crate::resource::Rule::NONE }),
     ("PrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
     ("ServiceDetails", crate::resource::Rule { shape: Some(&self::service::SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
@@ -1951,7 +1972,7 @@ pub mod service {
     pub(super) static AZURE_IDENTITY_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ClientId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
         ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-        ("WebIdentityRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("WebIdentityRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("WebIdentityTokenAudiences", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2755,7 +2776,7 @@ pub mod service {
     }
 
     pub(super) static MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("McpRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
+        ("McpRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\*|[a-z]{2,4}(-[a-z]+)+-\\d+)$")), ..crate::resource::Rule::NONE }),
         ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
         ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),

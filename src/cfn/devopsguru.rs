@@ -12,7 +12,7 @@ pub struct LogAnomalyDetectionIntegration {
 }
 
 crate::resource::props! {
-    resource LogAnomalyDetectionIntegration = "AWS::DevOpsGuru::LogAnomalyDetectionIntegration", shape: None;
+    resource LogAnomalyDetectionIntegration = "AWS::DevOpsGuru::LogAnomalyDetectionIntegration", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`LogAnomalyDetectionIntegration`] (`Fn::GetAtt`).
@@ -133,7 +133,7 @@ pub mod notification_channel {
     }
 
     pub(super) static SNS_CHANNEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TopicArn", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// DevOps Guru NotificationMessageType Enum

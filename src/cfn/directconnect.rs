@@ -194,7 +194,7 @@ crate::resource::props! {
 }
 
 static DIRECT_CONNECT_GATEWAY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AcceptDirectConnectGatewayAssociationProposalRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("AcceptDirectConnectGatewayAssociationProposalRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("AllowedPrefixesToDirectConnectGateway", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AssociatedGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:(vpn-gateway/vgw|transit-gateway/tgw))|(vgw|tgw))-[a-zA-Z0-9]{8,32}$")), ..crate::resource::Rule::NONE }),
     ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
@@ -382,7 +382,7 @@ crate::resource::props! {
 }
 
 static PRIVATE_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AllocatePrivateVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("AllocatePrivateVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
     ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
@@ -481,7 +481,7 @@ crate::resource::props! {
 }
 
 static PUBLIC_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AllocatePublicVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("AllocatePublicVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
     ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
@@ -591,7 +591,7 @@ crate::resource::props! {
 }
 
 static TRANSIT_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AllocateTransitVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("AllocateTransitVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::transit_virtual_interface::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
     ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),

@@ -71,7 +71,7 @@ crate::resource::props! {
 
 static MICROSOFT_AD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), secret: true, ..crate::resource::Rule::NONE }),
     ("ShortName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$")), ..crate::resource::Rule::NONE }),
     ("VpcSettings", crate::resource::Rule { shape: Some(&self::microsoft_ad::VPC_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -124,7 +124,7 @@ pub mod microsoft_ad {
 
     pub(super) static VPC_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
@@ -217,7 +217,7 @@ crate::resource::props! {
 static SIMPLE_AD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), secret: true, ..crate::resource::Rule::NONE }),
     ("ShortName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::simple_ad::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcSettings", crate::resource::Rule { shape: Some(&self::simple_ad::VPC_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
@@ -275,7 +275,7 @@ pub mod simple_ad {
 
     pub(super) static VPC_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The size of the directory.

@@ -82,7 +82,7 @@ static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("CrossRegionCopyTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::CROSS_REGION_COPY_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
     ("Exclusions", crate::resource::Rule { shape: Some(&self::lifecycle_policy::EXCLUSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:iam::\\d+:role/")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:iam::\\d+:role/")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("PolicyDetails", crate::resource::Rule { shape: Some(&self::lifecycle_policy::POLICY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
     ("RetainInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),

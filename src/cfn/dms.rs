@@ -24,7 +24,7 @@ pub struct Certificate {
 }
 
 crate::resource::props! {
-    resource Certificate = "AWS::DMS::Certificate", shape: None;
+    resource Certificate = "AWS::DMS::Certificate", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         certificate_identifier = "CertificateIdentifier",
         certificate_pem = "CertificatePem",
@@ -117,7 +117,7 @@ static DATA_MIGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::ne
     ("DataMigrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
     ("DataMigrationSettings", crate::resource::Rule { shape: Some(&self::data_migration::DATA_MIGRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ("MigrationProjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("ServiceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("ServiceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SourceDataSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_migration::SOURCE_DATA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1137,7 +1137,7 @@ impl Endpoint {
 }
 
 crate::resource::props! {
-    resource Endpoint = "AWS::DMS::Endpoint", shape: None;
+    resource Endpoint = "AWS::DMS::Endpoint", shape: Some(&ENDPOINT_SHAPE);
     req {
         endpoint_type = "EndpointType",
         engine_name = "EngineName",
@@ -1174,6 +1174,28 @@ crate::resource::props! {
         username = "Username",
     }
 }
+
+static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DocDbSettings", crate::resource::Rule { shape: Some(&self::endpoint::DOC_DB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DynamoDbSettings", crate::resource::Rule { shape: Some(&self::endpoint::DYNAMO_DB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ElasticsearchSettings", crate::resource::Rule { shape: Some(&self::endpoint::ELASTICSEARCH_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GcpMySQLSettings", crate::resource::Rule { shape: Some(&self::endpoint::GCP_MY_SQL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IbmDb2Settings", crate::resource::Rule { shape: Some(&self::endpoint::IBM_DB2_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KafkaSettings", crate::resource::Rule { shape: Some(&self::endpoint::KAFKA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisSettings", crate::resource::Rule { shape: Some(&self::endpoint::KINESIS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MicrosoftSqlServerSettings", crate::resource::Rule { shape: Some(&self::endpoint::MICROSOFT_SQL_SERVER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MongoDbSettings", crate::resource::Rule { shape: Some(&self::endpoint::MONGO_DB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MySqlSettings", crate::resource::Rule { shape: Some(&self::endpoint::MY_SQL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NeptuneSettings", crate::resource::Rule { shape: Some(&self::endpoint::NEPTUNE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OracleSettings", crate::resource::Rule { shape: Some(&self::endpoint::ORACLE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("PostgreSqlSettings", crate::resource::Rule { shape: Some(&self::endpoint::POSTGRE_SQL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedisSettings", crate::resource::Rule { shape: Some(&self::endpoint::REDIS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedshiftSettings", crate::resource::Rule { shape: Some(&self::endpoint::REDSHIFT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3Settings", crate::resource::Rule { shape: Some(&self::endpoint::S3_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SybaseSettings", crate::resource::Rule { shape: Some(&self::endpoint::SYBASE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Endpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Endpoint> {
@@ -1224,6 +1246,10 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static DOC_DB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information, including the Amazon Resource Name (ARN) of the IAM role used to define an Amazon DynamoDB target endpoint.
     #[derive(Clone, Default)]
     pub struct DynamoDbSettings {
@@ -1239,6 +1265,10 @@ pub mod endpoint {
             service_access_role_arn = "ServiceAccessRoleArn",
         }
     }
+
+    pub(super) static DYNAMO_DB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an OpenSearch endpoint.
     #[derive(Clone, Default)]
@@ -1270,6 +1300,10 @@ pub mod endpoint {
             service_access_role_arn = "ServiceAccessRoleArn",
         }
     }
+
+    pub(super) static ELASTICSEARCH_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a GCP MySQL endpoint.
     #[derive(Clone, Default)]
@@ -1347,6 +1381,11 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static GCP_MY_SQL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines an IBMDB2 endpoint.
     #[derive(Clone, Default)]
     pub struct IbmDb2Settings {
@@ -1402,6 +1441,10 @@ pub mod endpoint {
             write_buffer_size = "WriteBufferSize",
         }
     }
+
+    pub(super) static IBM_DB2_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that describes an Apache Kafka endpoint.
     #[derive(Clone, Default)]
@@ -1504,6 +1547,11 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static KAFKA_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SaslPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SslClientKeyPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that describes an Amazon Kinesis Data Stream endpoint.
     #[derive(Clone, Default)]
     pub struct KinesisSettings {
@@ -1564,6 +1612,10 @@ pub mod endpoint {
             stream_arn = "StreamArn",
         }
     }
+
+    pub(super) static KINESIS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a Microsoft SQL Server endpoint.
     #[derive(Clone, Default)]
@@ -1661,6 +1713,11 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static MICROSOFT_SQL_SERVER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines a MongoDB endpoint.
     #[derive(Clone, Default)]
     pub struct MongoDbSettings {
@@ -1737,6 +1794,11 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static MONGO_DB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines a MySQL endpoint.
     #[derive(Clone, Default)]
     pub struct MySqlSettings {
@@ -1793,6 +1855,10 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static MY_SQL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines an Amazon Neptune endpoint
     #[derive(Clone, Default)]
     pub struct NeptuneSettings {
@@ -1838,6 +1904,11 @@ pub mod endpoint {
             service_access_role_arn = "ServiceAccessRoleArn",
         }
     }
+
+    pub(super) static NEPTUNE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Oracle endpoint
     #[derive(Clone, Default)]
@@ -2025,6 +2096,12 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static ORACLE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AsmPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretsManagerOracleAsmAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines a PostgreSQL endpoint
     #[derive(Clone, Default)]
     pub struct PostgreSqlSettings {
@@ -2116,6 +2193,10 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static POSTGRE_SQL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines a Redis target endpoint.
     #[derive(Clone, Default)]
     pub struct RedisSettings {
@@ -2161,6 +2242,10 @@ pub mod endpoint {
             ssl_security_protocol = "SslSecurityProtocol",
         }
     }
+
+    pub(super) static REDIS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Amazon Redshift endpoint.
     #[derive(Clone, Default)]
@@ -2302,6 +2387,12 @@ pub mod endpoint {
             write_buffer_size = "WriteBufferSize",
         }
     }
+
+    pub(super) static REDSHIFT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Amazon S3 endpoint.
     #[derive(Clone, Default)]
@@ -2519,6 +2610,11 @@ pub mod endpoint {
         }
     }
 
+    pub(super) static S3_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Provides information that defines a SAP ASE endpoint.
     #[derive(Clone, Default)]
     pub struct SybaseSettings {
@@ -2539,6 +2635,10 @@ pub mod endpoint {
             secrets_manager_secret_id = "SecretsManagerSecretId",
         }
     }
+
+    pub(super) static SYBASE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::DMS::EventSubscription
@@ -2596,7 +2696,7 @@ impl EventSubscription {
 }
 
 crate::resource::props! {
-    resource EventSubscription = "AWS::DMS::EventSubscription", shape: None;
+    resource EventSubscription = "AWS::DMS::EventSubscription", shape: Some(&EVENT_SUBSCRIPTION_SHAPE);
     req {
         sns_topic_arn = "SnsTopicArn",
     }
@@ -2609,6 +2709,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource schema for AWS::DMS::InstanceProfile.
 ///
@@ -2679,7 +2783,7 @@ static INSTANCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("InstanceProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("InstanceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("SubnetGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -2773,7 +2877,9 @@ static MIGRATION_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("InstanceProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("MigrationProjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("MigrationProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("SourceDataProviderDescriptors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::DATA_PROVIDER_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetDataProviderDescriptors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::DATA_PROVIDER_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`MigrationProject`] (`Fn::GetAtt`).
@@ -2835,6 +2941,10 @@ pub mod migration_project {
             secrets_manager_secret_id = "SecretsManagerSecretId",
         }
     }
+
+    pub(super) static DATA_PROVIDER_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
@@ -2920,6 +3030,10 @@ crate::resource::props! {
 }
 
 static REPLICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeConfig", crate::resource::Rule { shape: Some(&self::replication_config::COMPUTE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReplicationSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("SupplementalSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("TableMappings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::dms_quicksight::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2990,6 +3104,11 @@ pub mod replication_config {
             vpc_security_group_ids = "VpcSecurityGroupIds",
         }
     }
+
+    pub(super) static COMPUTE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of AWS DMS Serverless replication to provision using this replication configuration
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -3072,7 +3191,7 @@ impl ReplicationInstance {
 }
 
 crate::resource::props! {
-    resource ReplicationInstance = "AWS::DMS::ReplicationInstance", shape: None;
+    resource ReplicationInstance = "AWS::DMS::ReplicationInstance", shape: Some(&REPLICATION_INSTANCE_SHAPE);
     req {
         replication_instance_class = "ReplicationInstanceClass",
     }
@@ -3095,6 +3214,11 @@ crate::resource::props! {
         vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
+
+static REPLICATION_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationInstance> {
@@ -3144,7 +3268,7 @@ impl ReplicationSubnetGroup {
 }
 
 crate::resource::props! {
-    resource ReplicationSubnetGroup = "AWS::DMS::ReplicationSubnetGroup", shape: None;
+    resource ReplicationSubnetGroup = "AWS::DMS::ReplicationSubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         replication_subnet_group_description = "ReplicationSubnetGroupDescription",
         subnet_ids = "SubnetIds",

@@ -109,6 +109,8 @@ crate::resource::props! {
 
 static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DbCluster`] (`Fn::GetAtt`).
@@ -232,6 +234,7 @@ static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resourc
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Family", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-]*")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Resource Type definition for AWS::DocDB::DBInstance
@@ -280,7 +283,7 @@ impl DbInstance {
 }
 
 crate::resource::props! {
-    resource DbInstance = "AWS::DocDB::DBInstance", shape: None;
+    resource DbInstance = "AWS::DocDB::DBInstance", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         db_cluster_identifier = "DBClusterIdentifier",
         db_instance_class = "DBInstanceClass",
@@ -422,6 +425,7 @@ crate::resource::props! {
 }
 
 static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ("SourceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
 ]);

@@ -456,6 +456,7 @@ pub mod global_table {
     pub(super) static TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ScaleInCooldown", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("ScaleOutCooldown", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("TargetValue", crate::resource::Rule { formats: &[crate::resource::Format::Double], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -622,6 +623,8 @@ pub mod global_table {
         ("PointInTimeRecoverySpecification", crate::resource::Rule { shape: Some(&POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReplicaStreamSpecification", crate::resource::Rule { shape: Some(&REPLICA_STREAM_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourcePolicy", crate::resource::Rule { shape: Some(&RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -779,6 +782,10 @@ pub mod global_table {
         }
     }
 
+    pub(super) static REPLICA_STREAM_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourcePolicy", crate::resource::Rule { shape: Some(&RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ResourcePolicy {
         /// CloudFormation property `PolicyDocument`; required.
@@ -800,6 +807,10 @@ pub mod global_table {
             policy_document = "PolicyDocument",
         }
     }
+
+    pub(super) static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct ReplicaSseSpecification {
@@ -1245,11 +1256,13 @@ crate::resource::props! {
 static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AttributeDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::GLOBAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ImportSourceSpecification", crate::resource::Rule { shape: Some(&self::table::IMPORT_SOURCE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("KeySchema", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
     ("LocalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::LOCAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("OnDemandThroughput", crate::resource::Rule { shape: Some(&self::table::ON_DEMAND_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
     ("PointInTimeRecoverySpecification", crate::resource::Rule { shape: Some(&self::table::POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&self::table::PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourcePolicy", crate::resource::Rule { shape: Some(&self::table::RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
     ("StreamSpecification", crate::resource::Rule { shape: Some(&self::table::STREAM_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1609,6 +1622,10 @@ pub mod table {
         }
     }
 
+    pub(super) static IMPORT_SOURCE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketSource", crate::resource::Rule { shape: Some(&S3_BUCKET_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The format options for the data that was imported into the target table. There is one value, CsvOption.
     #[derive(Clone, Default)]
     pub struct InputFormatOptions {
@@ -1684,6 +1701,10 @@ pub mod table {
             s3_key_prefix = "S3KeyPrefix",
         }
     }
+
+    pub(super) static S3_BUCKET_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct KeySchemaItem {
@@ -1843,6 +1864,10 @@ pub mod table {
         }
     }
 
+    pub(super) static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Represents the settings used to enable server-side encryption.
     #[derive(Clone)]
     pub struct SseSpecification {
@@ -1930,6 +1955,7 @@ pub mod table {
     }
 
     pub(super) static STREAM_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourcePolicy", crate::resource::Rule { shape: Some(&RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -118,6 +118,7 @@ crate::resource::props! {
 }
 
 static APPLICATION_STATUS_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HealthCheckPaths", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application_status_check::HEALTH_CHECK_PATH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("InitializationGracePeriodSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
     ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -154,6 +155,11 @@ pub mod application_status_check {
         }
     }
 
+    pub(super) static HEALTH_CHECK_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&HEALTH_CHECK_PATH_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&HEALTH_CHECK_PATH_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct HealthCheckPathDestination {
         /// CloudFormation property `SecurityGroupId`. The `Id` of an `AWS::EC2::SecurityGroup`: pass a handle of [`crate::cfn::ec2::SecurityGroup`] with `.into()` (its `Ref` is the Id).
@@ -170,6 +176,11 @@ pub mod application_status_check {
         }
     }
 
+    pub(super) static HEALTH_CHECK_PATH_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct HealthCheckPathSource {
         /// CloudFormation property `SecurityGroupId`. The `Id` of an `AWS::EC2::SecurityGroup`: pass a handle of [`crate::cfn::ec2::SecurityGroup`] with `.into()` (its `Ref` is the Id).
@@ -185,6 +196,11 @@ pub mod application_status_check {
             subnet_id = "SubnetId",
         }
     }
+
+    pub(super) static HEALTH_CHECK_PATH_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Whether this check is included in the rolled-up application status.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -283,6 +299,7 @@ crate::resource::props! {
 }
 
 static CAPACITY_MANAGER_DATA_EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -682,6 +699,7 @@ crate::resource::props! {
 
 static CARRIER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`CarrierGateway`] (`Fn::GetAtt`).
@@ -737,7 +755,7 @@ impl ClientVpnAuthorizationRule {
 }
 
 crate::resource::props! {
-    resource ClientVpnAuthorizationRule = "AWS::EC2::ClientVpnAuthorizationRule", shape: None;
+    resource ClientVpnAuthorizationRule = "AWS::EC2::ClientVpnAuthorizationRule", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         client_vpn_endpoint_id = "ClientVpnEndpointId",
         target_network_cidr = "TargetNetworkCidr",
@@ -842,7 +860,7 @@ impl ClientVpnEndpoint {
 }
 
 crate::resource::props! {
-    resource ClientVpnEndpoint = "AWS::EC2::ClientVpnEndpoint", shape: None;
+    resource ClientVpnEndpoint = "AWS::EC2::ClientVpnEndpoint", shape: Some(&CLIENT_VPN_ENDPOINT_SHAPE);
     req {
         authentication_options = "AuthenticationOptions",
         connection_log_options = "ConnectionLogOptions",
@@ -871,6 +889,12 @@ crate::resource::props! {
         vpn_port = "VpnPort",
     }
 }
+
+static CLIENT_VPN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientConnectOptions", crate::resource::Rule { shape: Some(&self::client_vpn_endpoint::CLIENT_CONNECT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClientVpnEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnEndpoint> {
@@ -1050,6 +1074,10 @@ pub mod client_vpn_endpoint {
             lambda_function_arn = "LambdaFunctionArn",
         }
     }
+
+    pub(super) static CLIENT_CONNECT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaFunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct ClientLoginBannerOptions {
@@ -1281,7 +1309,7 @@ impl ClientVpnRoute {
 }
 
 crate::resource::props! {
-    resource ClientVpnRoute = "AWS::EC2::ClientVpnRoute", shape: None;
+    resource ClientVpnRoute = "AWS::EC2::ClientVpnRoute", shape: Some(&CLIENT_VPN_ROUTE_SHAPE);
     req {
         client_vpn_endpoint_id = "ClientVpnEndpointId",
         destination_cidr_block = "DestinationCidrBlock",
@@ -1291,6 +1319,10 @@ crate::resource::props! {
         target_vpc_subnet_id = "TargetVpcSubnetId",
     }
 }
+
+static CLIENT_VPN_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClientVpnRoute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnRoute> {
@@ -1328,7 +1360,7 @@ impl ClientVpnTargetNetworkAssociation {
 }
 
 crate::resource::props! {
-    resource ClientVpnTargetNetworkAssociation = "AWS::EC2::ClientVpnTargetNetworkAssociation", shape: None;
+    resource ClientVpnTargetNetworkAssociation = "AWS::EC2::ClientVpnTargetNetworkAssociation", shape: Some(&CLIENT_VPN_TARGET_NETWORK_ASSOCIATION_SHAPE);
     req {
         client_vpn_endpoint_id = "ClientVpnEndpointId",
     }
@@ -1338,6 +1370,10 @@ crate::resource::props! {
         subnet_id = "SubnetId",
     }
 }
+
+static CLIENT_VPN_TARGET_NETWORK_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClientVpnTargetNetworkAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnTargetNetworkAssociation> {
@@ -1706,7 +1742,10 @@ pub mod ec2_fleet {
     }
 
     pub(super) static FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_SPECIFICATION_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1730,6 +1769,10 @@ pub mod ec2_fleet {
             virtual_name = "VirtualName",
         }
     }
+
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_BLOCK_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct EbsBlockDevice {
@@ -1764,6 +1807,10 @@ pub mod ec2_fleet {
             volume_type = "VolumeType",
         }
     }
+
+    pub(super) static EBS_BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct MultiAvailabilityZoneConfiguration {
@@ -1976,6 +2023,10 @@ pub mod ec2_fleet {
             subnet_id = "SubnetId",
         }
     }
+
+    pub(super) static NETWORK_INTERFACE_SPECIFICATION_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct Ipv6AddressRequest {
@@ -2535,7 +2586,7 @@ pub struct Eip {
 }
 
 crate::resource::props! {
-    resource Eip = "AWS::EC2::EIP", shape: None;
+    resource Eip = "AWS::EC2::EIP", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         address = "Address",
         domain = "Domain",
@@ -2587,7 +2638,7 @@ pub struct EipAssociation {
 }
 
 crate::resource::props! {
-    resource EipAssociation = "AWS::EC2::EIPAssociation", shape: None;
+    resource EipAssociation = "AWS::EC2::EIPAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         allocation_id = "AllocationId",
         eip = "EIP",
@@ -2642,6 +2693,7 @@ crate::resource::props! {
 
 static EGRESS_ONLY_INTERNET_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`EgressOnlyInternetGateway`] (`Fn::GetAtt`).
@@ -2686,8 +2738,8 @@ crate::resource::props! {
 }
 
 static ENCLAVE_CERTIFICATE_IAM_ROLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("CertificateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:acm:[A-Za-z0-9-]{1,64}:([0-9]{12})?:certificate/.+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:iam:.*:([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("CertificateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:acm:[A-Za-z0-9-]{1,64}:([0-9]{12})?:certificate/.+$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:iam:.*:([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`EnclaveCertificateIamRoleAssociation`] (`Fn::GetAtt`).
@@ -2802,6 +2854,7 @@ crate::resource::props! {
 }
 
 static FLOW_LOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupName", crate::resource::Rule { formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ("TagFieldSpecifications", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::flow_log::TAG_FIELD_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2976,7 +3029,7 @@ pub struct FpgaImage {
 }
 
 crate::resource::props! {
-    resource FpgaImage = "AWS::EC2::FpgaImage", shape: None;
+    resource FpgaImage = "AWS::EC2::FpgaImage", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
         input_storage_location = "InputStorageLocation",
@@ -3061,7 +3114,7 @@ impl GatewayRouteTableAssociation {
 }
 
 crate::resource::props! {
-    resource GatewayRouteTableAssociation = "AWS::EC2::GatewayRouteTableAssociation", shape: None;
+    resource GatewayRouteTableAssociation = "AWS::EC2::GatewayRouteTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         gateway_id = "GatewayId",
         route_table_id = "RouteTableId",
@@ -3137,7 +3190,7 @@ impl Host {
 }
 
 crate::resource::props! {
-    resource Host = "AWS::EC2::Host", shape: None;
+    resource Host = "AWS::EC2::Host", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         availability_zone = "AvailabilityZone",
     }
@@ -3386,7 +3439,7 @@ impl IpamAllocation {
 }
 
 crate::resource::props! {
-    resource IpamAllocation = "AWS::EC2::IPAMAllocation", shape: None;
+    resource IpamAllocation = "AWS::EC2::IPAMAllocation", shape: Some(&IPAM_ALLOCATION_SHAPE);
     req {
         ipam_pool_id = "IpamPoolId",
     }
@@ -3396,6 +3449,10 @@ crate::resource::props! {
         netmask_length = "NetmaskLength",
     }
 }
+
+static IPAM_ALLOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamAllocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamAllocation> {
@@ -3527,6 +3584,7 @@ static IPAM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AllocationMaxNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
     ("AllocationMinNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
     ("AllocationResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProvisionedCidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_pool::PROVISIONED_CIDR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3579,6 +3637,10 @@ pub mod ipam_pool {
             cidr = "Cidr",
         }
     }
+
+    pub(super) static PROVISIONED_CIDR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network, crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations
     #[derive(Clone)]
@@ -3647,7 +3709,7 @@ impl IpamPoolCidr {
 }
 
 crate::resource::props! {
-    resource IpamPoolCidr = "AWS::EC2::IPAMPoolCidr", shape: None;
+    resource IpamPoolCidr = "AWS::EC2::IPAMPoolCidr", shape: Some(&IPAM_POOL_CIDR_SHAPE);
     req {
         ipam_pool_id = "IpamPoolId",
     }
@@ -3656,6 +3718,10 @@ crate::resource::props! {
         netmask_length = "NetmaskLength",
     }
 }
+
+static IPAM_POOL_CIDR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamPoolCidr`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamPoolCidr> {
@@ -3840,6 +3906,7 @@ pub mod ipam_prefix_list_resolver {
     }
 
     pub(super) static IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
         ("ResourceTag", crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3956,6 +4023,7 @@ crate::resource::props! {
 }
 
 static IPAM_PREFIX_LIST_RESOLVER_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DesiredVersion", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -4519,8 +4587,14 @@ crate::resource::props! {
 }
 
 static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ElasticInferenceAccelerators", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::ELASTIC_INFERENCE_ACCELERATOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
     ("MetadataOptions", crate::resource::Rule { shape: Some(&self::instance::METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::NETWORK_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId, crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).
@@ -4670,6 +4744,10 @@ pub mod instance {
         }
     }
 
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Ebs {
         /// Indicates whether the EBS volume is deleted on instance termination.
@@ -4714,6 +4792,10 @@ pub mod instance {
             volume_type = "VolumeType",
         }
     }
+
+    pub(super) static EBS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The CPU options for the instance.
     #[derive(Clone, Default)]
@@ -5054,6 +5136,11 @@ pub mod instance {
         }
     }
 
+    pub(super) static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupSet", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Specifies the ENA Express settings for the network interface that's attached to the instance.
     #[derive(Clone, Default)]
     pub struct EnaSrdSpecification {
@@ -5391,7 +5478,8 @@ crate::resource::props! {
 }
 
 static INSTANCE_CONNECT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`InstanceConnectEndpoint`] (`Fn::GetAtt`).
@@ -5619,7 +5707,7 @@ impl IpPoolRouteTableAssociation {
 }
 
 crate::resource::props! {
-    resource IpPoolRouteTableAssociation = "AWS::EC2::IpPoolRouteTableAssociation", shape: None;
+    resource IpPoolRouteTableAssociation = "AWS::EC2::IpPoolRouteTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         public_ipv4_pool = "PublicIpv4Pool",
         route_table_id = "RouteTableId",
@@ -6170,7 +6258,12 @@ pub mod launch_template {
     }
 
     pub(super) static LAUNCH_TEMPLATE_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
         ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies a block device mapping for a launch template. You must specify ``DeviceName`` plus exactly one of the following properties: ``Ebs``, ``NoDevice``, or ``VirtualName``.
@@ -6204,6 +6297,10 @@ pub mod launch_template {
             virtual_name = "VirtualName",
         }
     }
+
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for a block device for an EBS volume in an Amazon EC2 launch template.
     /// ``Ebs`` is a property of [AWS::EC2::LaunchTemplate BlockDeviceMapping](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-blockdevicemapping.html).
@@ -6285,6 +6382,10 @@ pub mod launch_template {
             volume_type = "VolumeType",
         }
     }
+
+    pub(super) static EBS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an instance's Capacity Reservation targeting option. You can specify only one option at a time.
     /// ``CapacityReservationSpecification`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
@@ -7229,6 +7330,10 @@ pub mod launch_template {
         }
     }
 
+    pub(super) static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see [Connection tracking timeouts](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts) in the *Amazon EC2 User Guide*.
     #[derive(Clone, Default)]
     pub struct ConnectionTrackingSpecification {
@@ -8093,7 +8198,7 @@ pub struct LocalGatewayRoute {
 }
 
 crate::resource::props! {
-    resource LocalGatewayRoute = "AWS::EC2::LocalGatewayRoute", shape: None;
+    resource LocalGatewayRoute = "AWS::EC2::LocalGatewayRoute", shape: Some(&LOCAL_GATEWAY_ROUTE_SHAPE);
     opt {
         destination_cidr_block = "DestinationCidrBlock",
         local_gateway_route_table_id = "LocalGatewayRouteTableId",
@@ -8101,6 +8206,10 @@ crate::resource::props! {
         network_interface_id = "NetworkInterfaceId",
     }
 }
+
+static LOCAL_GATEWAY_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocalGatewayRoute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayRoute> {
@@ -8231,6 +8340,7 @@ crate::resource::props! {
 
 static LOCAL_GATEWAY_ROUTE_TABLE_VP_CASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`LocalGatewayRouteTableVpCassociation`] (`Fn::GetAtt`).
@@ -8378,6 +8488,7 @@ crate::resource::props! {
 }
 
 static LOCAL_GATEWAY_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PeerBgpAsnExtended", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -8445,6 +8556,7 @@ crate::resource::props! {
 }
 
 static LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LocalBgpAsnExtended", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -8548,6 +8660,8 @@ crate::resource::props! {
 
 static NAT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("SecondaryPrivateIpAddressCount", crate::resource::Rule { min: Some(1.0), max: Some(31.0), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`NatGateway`] (`Fn::GetAtt`).
@@ -8664,7 +8778,7 @@ impl NetworkAcl {
 }
 
 crate::resource::props! {
-    resource NetworkAcl = "AWS::EC2::NetworkAcl", shape: None;
+    resource NetworkAcl = "AWS::EC2::NetworkAcl", shape: Some(&NETWORK_ACL_SHAPE);
     req {
         vpc_id = "VpcId",
     }
@@ -8672,6 +8786,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static NETWORK_ACL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkAcl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkAcl> {
@@ -8742,7 +8860,7 @@ impl NetworkAclEntry {
 }
 
 crate::resource::props! {
-    resource NetworkAclEntry = "AWS::EC2::NetworkAclEntry", shape: None;
+    resource NetworkAclEntry = "AWS::EC2::NetworkAclEntry", shape: Some(&NETWORK_ACL_ENTRY_SHAPE);
     req {
         network_acl_id = "NetworkAclId",
         protocol = "Protocol",
@@ -8757,6 +8875,11 @@ crate::resource::props! {
         port_range = "PortRange",
     }
 }
+
+static NETWORK_ACL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkAclEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkAclEntry> {
@@ -8816,7 +8939,7 @@ pub struct NetworkInsightsAccessScope {
 }
 
 crate::resource::props! {
-    resource NetworkInsightsAccessScope = "AWS::EC2::NetworkInsightsAccessScope", shape: None;
+    resource NetworkInsightsAccessScope = "AWS::EC2::NetworkInsightsAccessScope", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         exclude_paths = "ExcludePaths",
         match_paths = "MatchPaths",
@@ -8961,7 +9084,7 @@ impl NetworkInsightsAccessScopeAnalysis {
 }
 
 crate::resource::props! {
-    resource NetworkInsightsAccessScopeAnalysis = "AWS::EC2::NetworkInsightsAccessScopeAnalysis", shape: None;
+    resource NetworkInsightsAccessScopeAnalysis = "AWS::EC2::NetworkInsightsAccessScopeAnalysis", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         network_insights_access_scope_id = "NetworkInsightsAccessScopeId",
     }
@@ -9311,7 +9434,7 @@ impl NetworkInterface {
 }
 
 crate::resource::props! {
-    resource NetworkInterface = "AWS::EC2::NetworkInterface", shape: None;
+    resource NetworkInterface = "AWS::EC2::NetworkInterface", shape: Some(&NETWORK_INTERFACE_SHAPE);
     req {
         subnet_id = "SubnetId",
     }
@@ -9335,6 +9458,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupSet", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInterface> {
@@ -9508,7 +9636,7 @@ impl NetworkInterfaceAttachment {
 }
 
 crate::resource::props! {
-    resource NetworkInterfaceAttachment = "AWS::EC2::NetworkInterfaceAttachment", shape: None;
+    resource NetworkInterfaceAttachment = "AWS::EC2::NetworkInterfaceAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         device_index = "DeviceIndex",
         instance_id = "InstanceId",
@@ -9594,7 +9722,7 @@ impl NetworkInterfacePermission {
 }
 
 crate::resource::props! {
-    resource NetworkInterfacePermission = "AWS::EC2::NetworkInterfacePermission", shape: None;
+    resource NetworkInterfacePermission = "AWS::EC2::NetworkInterfacePermission", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         aws_account_id = "AwsAccountId",
         network_interface_id = "NetworkInterfaceId",
@@ -9646,7 +9774,7 @@ impl NetworkPerformanceMetricSubscription {
 }
 
 crate::resource::props! {
-    resource NetworkPerformanceMetricSubscription = "AWS::EC2::NetworkPerformanceMetricSubscription", shape: None;
+    resource NetworkPerformanceMetricSubscription = "AWS::EC2::NetworkPerformanceMetricSubscription", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         destination = "Destination",
         metric = "Metric",
@@ -9843,7 +9971,7 @@ pub mod prefix_list {
     }
 
     pub(super) static ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(46), ..crate::resource::Rule::NONE }),
+        ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(46), formats: &[crate::resource::Format::Ipv4Network, crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
         ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -9958,7 +10086,7 @@ impl Route {
 }
 
 crate::resource::props! {
-    resource Route = "AWS::EC2::Route", shape: None;
+    resource Route = "AWS::EC2::Route", shape: Some(&ROUTE_SHAPE);
     req {
         route_table_id = "RouteTableId",
     }
@@ -9980,6 +10108,10 @@ crate::resource::props! {
         vpc_peering_connection_id = "VpcPeeringConnectionId",
     }
 }
+
+static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Route`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Route> {
@@ -10043,8 +10175,8 @@ crate::resource::props! {
 }
 
 static ROUTE_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AmazonSideAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
-    ("PersistRoutesDuration", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ("AmazonSideAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("PersistRoutesDuration", crate::resource::Rule { min: Some(0.0), max: Some(5.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -10099,12 +10231,16 @@ impl RouteServerAssociation {
 }
 
 crate::resource::props! {
-    resource RouteServerAssociation = "AWS::EC2::RouteServerAssociation", shape: None;
+    resource RouteServerAssociation = "AWS::EC2::RouteServerAssociation", shape: Some(&ROUTE_SERVER_ASSOCIATION_SHAPE);
     req {
         route_server_id = "RouteServerId",
         vpc_id = "VpcId",
     }
 }
+
+static ROUTE_SERVER_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// VPC Route Server Endpoint
 ///
@@ -10148,6 +10284,7 @@ crate::resource::props! {
 }
 
 static ROUTE_SERVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -10264,7 +10401,7 @@ pub mod route_server_peer {
     }
 
     pub(super) static BGP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("PeerAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
+        ("PeerAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// BGP Liveness Detection
@@ -10305,7 +10442,7 @@ impl RouteServerPropagation {
 }
 
 crate::resource::props! {
-    resource RouteServerPropagation = "AWS::EC2::RouteServerPropagation", shape: None;
+    resource RouteServerPropagation = "AWS::EC2::RouteServerPropagation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         route_server_id = "RouteServerId",
         route_table_id = "RouteTableId",
@@ -10339,7 +10476,7 @@ impl RouteTable {
 }
 
 crate::resource::props! {
-    resource RouteTable = "AWS::EC2::RouteTable", shape: None;
+    resource RouteTable = "AWS::EC2::RouteTable", shape: Some(&ROUTE_TABLE_SHAPE);
     req {
         vpc_id = "VpcId",
     }
@@ -10347,6 +10484,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static ROUTE_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouteTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteTable> {
@@ -10488,9 +10629,11 @@ crate::resource::props! {
 }
 
 static SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("GroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$")), ..crate::resource::Rule::NONE }),
+    ("GroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$")), ..crate::resource::Rule::NONE }),
+    ("GroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
     ("SecurityGroupEgress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_group::EGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SecurityGroupIngress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_group::INGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`SecurityGroup`] (`Fn::GetAtt`).
@@ -10565,6 +10708,9 @@ pub mod security_group {
     }
 
     pub(super) static EGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+        ("DestinationSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
         ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
         ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
     ]);
@@ -10630,7 +10776,11 @@ pub mod security_group {
     }
 
     pub(super) static INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
         ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+        ("SourceSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("SourceSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
         ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -10725,7 +10875,11 @@ crate::resource::props! {
 }
 
 static SECURITY_GROUP_EGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("DestinationSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
     ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ("GroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
     ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -10845,7 +10999,12 @@ crate::resource::props! {
 }
 
 static SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
     ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ("GroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("SourceSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("SourceSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
     ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -10883,12 +11042,16 @@ impl SecurityGroupVpcAssociation {
 }
 
 crate::resource::props! {
-    resource SecurityGroupVpcAssociation = "AWS::EC2::SecurityGroupVpcAssociation", shape: None;
+    resource SecurityGroupVpcAssociation = "AWS::EC2::SecurityGroupVpcAssociation", shape: Some(&SECURITY_GROUP_VPC_ASSOCIATION_SHAPE);
     req {
         group_id = "GroupId",
         vpc_id = "VpcId",
     }
 }
+
+static SECURITY_GROUP_VPC_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityGroupVpcAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroupVpcAssociation> {
@@ -10923,7 +11086,7 @@ impl SnapshotBlockPublicAccess {
 }
 
 crate::resource::props! {
-    resource SnapshotBlockPublicAccess = "AWS::EC2::SnapshotBlockPublicAccess", shape: None;
+    resource SnapshotBlockPublicAccess = "AWS::EC2::SnapshotBlockPublicAccess", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         state = "State",
     }
@@ -11215,7 +11378,10 @@ pub mod spot_fleet {
     }
 
     pub(super) static SPOT_FLEET_LAUNCH_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
         ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -11444,6 +11610,10 @@ pub mod spot_fleet {
         }
     }
 
+    pub(super) static INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct PrivateIpAddressSpecification {
         /// CloudFormation property `Primary`.
@@ -11625,6 +11795,7 @@ pub mod spot_fleet {
 
     pub(super) static LAUNCH_TEMPLATE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -11940,7 +12111,7 @@ crate::resource::props! {
 
 static SQL_HA_STANDBY_DETECTED_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
-    ("SqlServerCredentials", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{20,2048}$)arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("SqlServerCredentials", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{20,2048}$)arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`SqlHaStandbyDetectedInstance`] (`Fn::GetAtt`).
@@ -12069,7 +12240,7 @@ impl Subnet {
 }
 
 crate::resource::props! {
-    resource Subnet = "AWS::EC2::Subnet", shape: None;
+    resource Subnet = "AWS::EC2::Subnet", shape: Some(&SUBNET_SHAPE);
     req {
         vpc_id = "VpcId",
     }
@@ -12092,6 +12263,12 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static SUBNET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Subnet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subnet> {
@@ -12219,8 +12396,9 @@ crate::resource::props! {
 }
 
 static SUBNET_CIDR_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Ipv6CidrBlock", crate::resource::Rule { max_len: Some(42), ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { max_len: Some(42), formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
     ("Ipv6NetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`SubnetCidrBlock`] (`Fn::GetAtt`).
@@ -12289,6 +12467,8 @@ crate::resource::props! {
 }
 
 static SUBNET_CIDR_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subnet_cidr_reservation::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -12308,7 +12488,7 @@ pub mod subnet_cidr_reservation {
     //! Nested property types and enums of [`SubnetCidrReservation`](super::SubnetCidrReservation).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![aA][wW][sS]:).+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![aA][wW][sS]:).+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -12350,12 +12530,16 @@ impl SubnetNetworkAclAssociation {
 }
 
 crate::resource::props! {
-    resource SubnetNetworkAclAssociation = "AWS::EC2::SubnetNetworkAclAssociation", shape: None;
+    resource SubnetNetworkAclAssociation = "AWS::EC2::SubnetNetworkAclAssociation", shape: Some(&SUBNET_NETWORK_ACL_ASSOCIATION_SHAPE);
     req {
         network_acl_id = "NetworkAclId",
         subnet_id = "SubnetId",
     }
 }
+
+static SUBNET_NETWORK_ACL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubnetNetworkAclAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetNetworkAclAssociation> {
@@ -12392,12 +12576,16 @@ impl SubnetRouteTableAssociation {
 }
 
 crate::resource::props! {
-    resource SubnetRouteTableAssociation = "AWS::EC2::SubnetRouteTableAssociation", shape: None;
+    resource SubnetRouteTableAssociation = "AWS::EC2::SubnetRouteTableAssociation", shape: Some(&SUBNET_ROUTE_TABLE_ASSOCIATION_SHAPE);
     req {
         route_table_id = "RouteTableId",
         subnet_id = "SubnetId",
     }
 }
+
+static SUBNET_ROUTE_TABLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubnetRouteTableAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetRouteTableAssociation> {
@@ -12427,7 +12615,7 @@ pub struct TrafficMirrorFilter {
 }
 
 crate::resource::props! {
-    resource TrafficMirrorFilter = "AWS::EC2::TrafficMirrorFilter", shape: None;
+    resource TrafficMirrorFilter = "AWS::EC2::TrafficMirrorFilter", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
         network_services = "NetworkServices",
@@ -12527,7 +12715,7 @@ impl TrafficMirrorFilterRule {
 }
 
 crate::resource::props! {
-    resource TrafficMirrorFilterRule = "AWS::EC2::TrafficMirrorFilterRule", shape: None;
+    resource TrafficMirrorFilterRule = "AWS::EC2::TrafficMirrorFilterRule", shape: Some(&TRAFFIC_MIRROR_FILTER_RULE_SHAPE);
     req {
         destination_cidr_block = "DestinationCidrBlock",
         rule_action = "RuleAction",
@@ -12544,6 +12732,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static TRAFFIC_MIRROR_FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("SourceCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrafficMirrorFilterRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficMirrorFilterRule> {
@@ -12648,7 +12841,7 @@ impl TrafficMirrorSession {
 }
 
 crate::resource::props! {
-    resource TrafficMirrorSession = "AWS::EC2::TrafficMirrorSession", shape: None;
+    resource TrafficMirrorSession = "AWS::EC2::TrafficMirrorSession", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         network_interface_id = "NetworkInterfaceId",
         session_number = "SessionNumber",
@@ -12700,7 +12893,7 @@ pub struct TrafficMirrorTarget {
 }
 
 crate::resource::props! {
-    resource TrafficMirrorTarget = "AWS::EC2::TrafficMirrorTarget", shape: None;
+    resource TrafficMirrorTarget = "AWS::EC2::TrafficMirrorTarget", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
         gateway_load_balancer_endpoint_id = "GatewayLoadBalancerEndpointId",
@@ -12754,7 +12947,7 @@ pub struct TransitGateway {
 }
 
 crate::resource::props! {
-    resource TransitGateway = "AWS::EC2::TransitGateway", shape: None;
+    resource TransitGateway = "AWS::EC2::TransitGateway", shape: Some(&TRANSIT_GATEWAY_SHAPE);
     opt {
         amazon_side_asn = "AmazonSideAsn",
         association_default_route_table_id = "AssociationDefaultRouteTableId",
@@ -12772,6 +12965,10 @@ crate::resource::props! {
         vpn_ecmp_support = "VpnEcmpSupport",
     }
 }
+
+static TRANSIT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonSideAsn", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGateway> {
@@ -12832,7 +13029,7 @@ impl TransitGatewayAttachment {
 }
 
 crate::resource::props! {
-    resource TransitGatewayAttachment = "AWS::EC2::TransitGatewayAttachment", shape: None;
+    resource TransitGatewayAttachment = "AWS::EC2::TransitGatewayAttachment", shape: Some(&TRANSIT_GATEWAY_ATTACHMENT_SHAPE);
     req {
         subnet_ids = "SubnetIds",
         transit_gateway_id = "TransitGatewayId",
@@ -12843,6 +13040,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static TRANSIT_GATEWAY_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayAttachment> {
@@ -12931,7 +13132,7 @@ impl TransitGatewayConnect {
 }
 
 crate::resource::props! {
-    resource TransitGatewayConnect = "AWS::EC2::TransitGatewayConnect", shape: None;
+    resource TransitGatewayConnect = "AWS::EC2::TransitGatewayConnect", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         options = "Options",
         transport_transit_gateway_attachment_id = "TransportTransitGatewayAttachmentId",
@@ -13014,7 +13215,7 @@ impl TransitGatewayConnectPeer {
 }
 
 crate::resource::props! {
-    resource TransitGatewayConnectPeer = "AWS::EC2::TransitGatewayConnectPeer", shape: None;
+    resource TransitGatewayConnectPeer = "AWS::EC2::TransitGatewayConnectPeer", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         connect_peer_configuration = "ConnectPeerConfiguration",
         transit_gateway_attachment_id = "TransitGatewayAttachmentId",
@@ -13158,7 +13359,7 @@ impl TransitGatewayMeteringPolicy {
 }
 
 crate::resource::props! {
-    resource TransitGatewayMeteringPolicy = "AWS::EC2::TransitGatewayMeteringPolicy", shape: None;
+    resource TransitGatewayMeteringPolicy = "AWS::EC2::TransitGatewayMeteringPolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_id = "TransitGatewayId",
     }
@@ -13256,7 +13457,7 @@ impl TransitGatewayMeteringPolicyEntry {
 }
 
 crate::resource::props! {
-    resource TransitGatewayMeteringPolicyEntry = "AWS::EC2::TransitGatewayMeteringPolicyEntry", shape: None;
+    resource TransitGatewayMeteringPolicyEntry = "AWS::EC2::TransitGatewayMeteringPolicyEntry", shape: Some(&TRANSIT_GATEWAY_METERING_POLICY_ENTRY_SHAPE);
     req {
         metered_account = "MeteredAccount",
         policy_rule_number = "PolicyRuleNumber",
@@ -13274,6 +13475,11 @@ crate::resource::props! {
         source_transit_gateway_attachment_type = "SourceTransitGatewayAttachmentType",
     }
 }
+
+static TRANSIT_GATEWAY_METERING_POLICY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("SourceCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayMeteringPolicyEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMeteringPolicyEntry> {
@@ -13352,7 +13558,7 @@ impl TransitGatewayMulticastDomain {
 }
 
 crate::resource::props! {
-    resource TransitGatewayMulticastDomain = "AWS::EC2::TransitGatewayMulticastDomain", shape: None;
+    resource TransitGatewayMulticastDomain = "AWS::EC2::TransitGatewayMulticastDomain", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_id = "TransitGatewayId",
     }
@@ -13470,13 +13676,17 @@ impl TransitGatewayMulticastDomainAssociation {
 }
 
 crate::resource::props! {
-    resource TransitGatewayMulticastDomainAssociation = "AWS::EC2::TransitGatewayMulticastDomainAssociation", shape: None;
+    resource TransitGatewayMulticastDomainAssociation = "AWS::EC2::TransitGatewayMulticastDomainAssociation", shape: Some(&TRANSIT_GATEWAY_MULTICAST_DOMAIN_ASSOCIATION_SHAPE);
     req {
         subnet_id = "SubnetId",
         transit_gateway_attachment_id = "TransitGatewayAttachmentId",
         transit_gateway_multicast_domain_id = "TransitGatewayMulticastDomainId",
     }
 }
+
+static TRANSIT_GATEWAY_MULTICAST_DOMAIN_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayMulticastDomainAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMulticastDomainAssociation> {
@@ -13521,7 +13731,7 @@ impl TransitGatewayMulticastGroupMember {
 }
 
 crate::resource::props! {
-    resource TransitGatewayMulticastGroupMember = "AWS::EC2::TransitGatewayMulticastGroupMember", shape: None;
+    resource TransitGatewayMulticastGroupMember = "AWS::EC2::TransitGatewayMulticastGroupMember", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         group_ip_address = "GroupIpAddress",
         network_interface_id = "NetworkInterfaceId",
@@ -13580,7 +13790,7 @@ impl TransitGatewayMulticastGroupSource {
 }
 
 crate::resource::props! {
-    resource TransitGatewayMulticastGroupSource = "AWS::EC2::TransitGatewayMulticastGroupSource", shape: None;
+    resource TransitGatewayMulticastGroupSource = "AWS::EC2::TransitGatewayMulticastGroupSource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         group_ip_address = "GroupIpAddress",
         network_interface_id = "NetworkInterfaceId",
@@ -13649,7 +13859,7 @@ impl TransitGatewayPeeringAttachment {
 }
 
 crate::resource::props! {
-    resource TransitGatewayPeeringAttachment = "AWS::EC2::TransitGatewayPeeringAttachment", shape: None;
+    resource TransitGatewayPeeringAttachment = "AWS::EC2::TransitGatewayPeeringAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         peer_account_id = "PeerAccountId",
         peer_region = "PeerRegion",
@@ -13699,7 +13909,7 @@ impl TransitGatewayPolicyTable {
 }
 
 crate::resource::props! {
-    resource TransitGatewayPolicyTable = "AWS::EC2::TransitGatewayPolicyTable", shape: None;
+    resource TransitGatewayPolicyTable = "AWS::EC2::TransitGatewayPolicyTable", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_id = "TransitGatewayId",
     }
@@ -13746,7 +13956,7 @@ impl TransitGatewayPolicyTableAssociation {
 }
 
 crate::resource::props! {
-    resource TransitGatewayPolicyTableAssociation = "AWS::EC2::TransitGatewayPolicyTableAssociation", shape: None;
+    resource TransitGatewayPolicyTableAssociation = "AWS::EC2::TransitGatewayPolicyTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_attachment_id = "TransitGatewayAttachmentId",
         transit_gateway_policy_table_id = "TransitGatewayPolicyTableId",
@@ -13797,7 +14007,7 @@ impl TransitGatewayPolicyTableEntry {
 }
 
 crate::resource::props! {
-    resource TransitGatewayPolicyTableEntry = "AWS::EC2::TransitGatewayPolicyTableEntry", shape: None;
+    resource TransitGatewayPolicyTableEntry = "AWS::EC2::TransitGatewayPolicyTableEntry", shape: Some(&TRANSIT_GATEWAY_POLICY_TABLE_ENTRY_SHAPE);
     req {
         policy_rule = "PolicyRule",
         policy_rule_number = "PolicyRuleNumber",
@@ -13805,6 +14015,10 @@ crate::resource::props! {
         transit_gateway_policy_table_id = "TransitGatewayPolicyTableId",
     }
 }
+
+static TRANSIT_GATEWAY_POLICY_TABLE_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyRule", crate::resource::Rule { shape: Some(&self::transit_gateway_policy_table_entry::TRANSIT_GATEWAY_POLICY_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayPolicyTableEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayPolicyTableEntry> {
@@ -13851,6 +14065,11 @@ pub mod transit_gateway_policy_table_entry {
             source_port_range = "SourcePortRange",
         }
     }
+
+    pub(super) static TRANSIT_GATEWAY_POLICY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("SourceCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRoute
@@ -13889,7 +14108,7 @@ impl TransitGatewayRoute {
 }
 
 crate::resource::props! {
-    resource TransitGatewayRoute = "AWS::EC2::TransitGatewayRoute", shape: None;
+    resource TransitGatewayRoute = "AWS::EC2::TransitGatewayRoute", shape: Some(&TRANSIT_GATEWAY_ROUTE_SHAPE);
     req {
         destination_cidr_block = "DestinationCidrBlock",
         transit_gateway_route_table_id = "TransitGatewayRouteTableId",
@@ -13899,6 +14118,10 @@ crate::resource::props! {
         transit_gateway_attachment_id = "TransitGatewayAttachmentId",
     }
 }
+
+static TRANSIT_GATEWAY_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRouteTable
 ///
@@ -13926,7 +14149,7 @@ impl TransitGatewayRouteTable {
 }
 
 crate::resource::props! {
-    resource TransitGatewayRouteTable = "AWS::EC2::TransitGatewayRouteTable", shape: None;
+    resource TransitGatewayRouteTable = "AWS::EC2::TransitGatewayRouteTable", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_id = "TransitGatewayId",
     }
@@ -13969,7 +14192,7 @@ impl TransitGatewayRouteTableAssociation {
 }
 
 crate::resource::props! {
-    resource TransitGatewayRouteTableAssociation = "AWS::EC2::TransitGatewayRouteTableAssociation", shape: None;
+    resource TransitGatewayRouteTableAssociation = "AWS::EC2::TransitGatewayRouteTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_attachment_id = "TransitGatewayAttachmentId",
         transit_gateway_route_table_id = "TransitGatewayRouteTableId",
@@ -14002,7 +14225,7 @@ impl TransitGatewayRouteTablePropagation {
 }
 
 crate::resource::props! {
-    resource TransitGatewayRouteTablePropagation = "AWS::EC2::TransitGatewayRouteTablePropagation", shape: None;
+    resource TransitGatewayRouteTablePropagation = "AWS::EC2::TransitGatewayRouteTablePropagation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         transit_gateway_attachment_id = "TransitGatewayAttachmentId",
         transit_gateway_route_table_id = "TransitGatewayRouteTableId",
@@ -14048,7 +14271,7 @@ impl TransitGatewayVpcAttachment {
 }
 
 crate::resource::props! {
-    resource TransitGatewayVpcAttachment = "AWS::EC2::TransitGatewayVpcAttachment", shape: None;
+    resource TransitGatewayVpcAttachment = "AWS::EC2::TransitGatewayVpcAttachment", shape: Some(&TRANSIT_GATEWAY_VPC_ATTACHMENT_SHAPE);
     req {
         subnet_ids = "SubnetIds",
         transit_gateway_id = "TransitGatewayId",
@@ -14061,6 +14284,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static TRANSIT_GATEWAY_VPC_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayVpcAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayVpcAttachment> {
@@ -14168,7 +14395,7 @@ pub struct Vpc {
 }
 
 crate::resource::props! {
-    resource Vpc = "AWS::EC2::VPC", shape: None;
+    resource Vpc = "AWS::EC2::VPC", shape: Some(&VPC_SHAPE);
     opt {
         cidr_block = "CidrBlock",
         enable_dns_hostnames = "EnableDnsHostnames",
@@ -14180,6 +14407,11 @@ crate::resource::props! {
         vpc_encryption_control = "VpcEncryptionControl",
     }
 }
+
+static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("VpcEncryptionControl", crate::resource::Rule { shape: Some(&self::vpc::VPC_ENCRYPTION_CONTROL_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Vpc`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Vpc> {
@@ -14335,6 +14567,10 @@ pub mod vpc {
             vpc_peering_exclusion = "VpcPeeringExclusion",
         }
     }
+
+    pub(super) static VPC_ENCRYPTION_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the exclusion configurations for various resource types in VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
@@ -14567,7 +14803,9 @@ crate::resource::props! {
 }
 
 static VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`VpcBlockPublicAccessExclusion`] (`Fn::GetAtt`).
@@ -14614,7 +14852,7 @@ impl VpcBlockPublicAccessOptions {
 }
 
 crate::resource::props! {
-    resource VpcBlockPublicAccessOptions = "AWS::EC2::VPCBlockPublicAccessOptions", shape: None;
+    resource VpcBlockPublicAccessOptions = "AWS::EC2::VPCBlockPublicAccessOptions", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         internet_gateway_block_mode = "InternetGatewayBlockMode",
     }
@@ -14711,7 +14949,7 @@ impl VpcCidrBlock {
 }
 
 crate::resource::props! {
-    resource VpcCidrBlock = "AWS::EC2::VPCCidrBlock", shape: None;
+    resource VpcCidrBlock = "AWS::EC2::VPCCidrBlock", shape: Some(&VPC_CIDR_BLOCK_SHAPE);
     req {
         vpc_id = "VpcId",
     }
@@ -14727,6 +14965,12 @@ crate::resource::props! {
         ipv6_pool = "Ipv6Pool",
     }
 }
+
+static VPC_CIDR_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcCidrBlock`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcCidrBlock> {
@@ -14766,12 +15010,16 @@ impl VpcdhcpOptionsAssociation {
 }
 
 crate::resource::props! {
-    resource VpcdhcpOptionsAssociation = "AWS::EC2::VPCDHCPOptionsAssociation", shape: None;
+    resource VpcdhcpOptionsAssociation = "AWS::EC2::VPCDHCPOptionsAssociation", shape: Some(&VPCDHCP_OPTIONS_ASSOCIATION_SHAPE);
     req {
         dhcp_options_id = "DhcpOptionsId",
         vpc_id = "VpcId",
     }
 }
+
+static VPCDHCP_OPTIONS_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::EC2::VPCEncryptionControl
 ///
@@ -14843,6 +15091,7 @@ crate::resource::props! {
 
 static VPC_ENCRYPTION_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`VpcEncryptionControl`] (`Fn::GetAtt`).
@@ -15128,6 +15377,8 @@ crate::resource::props! {
 
 static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DnsOptions", crate::resource::Rule { shape: Some(&self::vpc_endpoint::DNS_OPTIONS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`VpcEndpoint`] (`Fn::GetAtt`).
@@ -15299,7 +15550,7 @@ impl VpcEndpointConnectionNotification {
 }
 
 crate::resource::props! {
-    resource VpcEndpointConnectionNotification = "AWS::EC2::VPCEndpointConnectionNotification", shape: None;
+    resource VpcEndpointConnectionNotification = "AWS::EC2::VPCEndpointConnectionNotification", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         connection_events = "ConnectionEvents",
         connection_notification_arn = "ConnectionNotificationArn",
@@ -15350,7 +15601,7 @@ pub struct VpcEndpointService {
 }
 
 crate::resource::props! {
-    resource VpcEndpointService = "AWS::EC2::VPCEndpointService", shape: None;
+    resource VpcEndpointService = "AWS::EC2::VPCEndpointService", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         acceptance_required = "AcceptanceRequired",
         contributor_insights_enabled = "ContributorInsightsEnabled",
@@ -15408,7 +15659,7 @@ impl VpcEndpointServicePermissions {
 }
 
 crate::resource::props! {
-    resource VpcEndpointServicePermissions = "AWS::EC2::VPCEndpointServicePermissions", shape: None;
+    resource VpcEndpointServicePermissions = "AWS::EC2::VPCEndpointServicePermissions", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         service_id = "ServiceId",
     }
@@ -15448,7 +15699,7 @@ impl VpcGatewayAttachment {
 }
 
 crate::resource::props! {
-    resource VpcGatewayAttachment = "AWS::EC2::VPCGatewayAttachment", shape: None;
+    resource VpcGatewayAttachment = "AWS::EC2::VPCGatewayAttachment", shape: Some(&VPC_GATEWAY_ATTACHMENT_SHAPE);
     req {
         vpc_id = "VpcId",
     }
@@ -15457,6 +15708,10 @@ crate::resource::props! {
         vpn_gateway_id = "VpnGatewayId",
     }
 }
+
+static VPC_GATEWAY_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcGatewayAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcGatewayAttachment> {
@@ -15515,7 +15770,7 @@ impl VpcPeeringConnection {
 }
 
 crate::resource::props! {
-    resource VpcPeeringConnection = "AWS::EC2::VPCPeeringConnection", shape: None;
+    resource VpcPeeringConnection = "AWS::EC2::VPCPeeringConnection", shape: Some(&VPC_PEERING_CONNECTION_SHAPE);
     req {
         peer_vpc_id = "PeerVpcId",
         vpc_id = "VpcId",
@@ -15528,6 +15783,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static VPC_PEERING_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PeerRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcPeeringConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcPeeringConnection> {
@@ -15568,7 +15828,7 @@ impl VpnConcentrator {
 }
 
 crate::resource::props! {
-    resource VpnConcentrator = "AWS::EC2::VPNConcentrator", shape: None;
+    resource VpnConcentrator = "AWS::EC2::VPNConcentrator", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         type_ = "Type",
     }
@@ -16226,12 +16486,16 @@ impl VpnConnectionRoute {
 }
 
 crate::resource::props! {
-    resource VpnConnectionRoute = "AWS::EC2::VPNConnectionRoute", shape: None;
+    resource VpnConnectionRoute = "AWS::EC2::VPNConnectionRoute", shape: Some(&VPN_CONNECTION_ROUTE_SHAPE);
     req {
         destination_cidr_block = "DestinationCidrBlock",
         vpn_connection_id = "VpnConnectionId",
     }
 }
+
+static VPN_CONNECTION_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Specifies a virtual private gateway. A virtual private gateway is the endpoint on the VPC side of your VPN connection. You can create a virtual private gateway before creating the VPC itself.
 /// For more information, see [](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html) in the *User Guide*.
@@ -16265,7 +16529,7 @@ impl VpnGateway {
 }
 
 crate::resource::props! {
-    resource VpnGateway = "AWS::EC2::VPNGateway", shape: None;
+    resource VpnGateway = "AWS::EC2::VPNGateway", shape: Some(&VPN_GATEWAY_SHAPE);
     req {
         type_ = "Type",
     }
@@ -16274,6 +16538,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static VPN_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonSideAsn", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpnGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpnGateway> {
@@ -16309,7 +16577,7 @@ impl VpnGatewayRoutePropagation {
 }
 
 crate::resource::props! {
-    resource VpnGatewayRoutePropagation = "AWS::EC2::VPNGatewayRoutePropagation", shape: None;
+    resource VpnGatewayRoutePropagation = "AWS::EC2::VPNGatewayRoutePropagation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         route_table_ids = "RouteTableIds",
         vpn_gateway_id = "VpnGatewayId",
@@ -16448,6 +16716,8 @@ static VERIFIED_ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource:
     ("LoadBalancerOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::LOAD_BALANCER_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("NetworkInterfaceOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::NETWORK_INTERFACE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("RdsOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::RDS_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SseSpecification", crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::SSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -16508,6 +16778,7 @@ pub mod verified_access_endpoint {
     }
 
     pub(super) static CIDR_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
         ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -16762,6 +17033,7 @@ crate::resource::props! {
 }
 
 static VERIFIED_ACCESS_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SseSpecification", crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::SSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -16836,6 +17108,7 @@ crate::resource::props! {
 }
 
 static VERIFIED_ACCESS_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoggingConfigurations", crate::resource::Rule { shape: Some(&self::verified_access_instance::VERIFIED_ACCESS_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -16891,6 +17164,10 @@ pub mod verified_access_instance {
             s3 = "S3",
         }
     }
+
+    pub(super) static VERIFIED_ACCESS_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sends Verified Access logs to CloudWatch Logs.
     #[derive(Clone, Default)]
@@ -16964,6 +17241,10 @@ pub mod verified_access_instance {
             prefix = "Prefix",
         }
     }
+
+    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Verified Access Trust Provider.
     #[derive(Clone, Default)]
@@ -17086,6 +17367,9 @@ crate::resource::props! {
 }
 
 static VERIFIED_ACCESS_TRUST_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NativeApplicationOidcOptions", crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::NATIVE_APPLICATION_OIDC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OidcOptions", crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::OIDC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SseSpecification", crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::VERIFIED_ACCESS_TRUST_PROVIDER_SSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -17176,6 +17460,10 @@ pub mod verified_access_trust_provider {
         }
     }
 
+    pub(super) static NATIVE_APPLICATION_OIDC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The OpenID Connect details for an oidc -type, user-identity based trust provider.
     #[derive(Clone, Default)]
     pub struct OidcOptions {
@@ -17222,6 +17510,10 @@ pub mod verified_access_trust_provider {
         }
     }
 
+    pub(super) static OIDC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The configuration options for customer provided KMS encryption.
     #[derive(Clone, Default)]
     pub struct VerifiedAccessTrustProviderSseSpecification {
@@ -17242,6 +17534,10 @@ pub mod verified_access_trust_provider {
             kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static VERIFIED_ACCESS_TRUST_PROVIDER_SSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of device-based trust provider. Possible values: jamf|crowdstrike
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17407,7 +17703,7 @@ pub struct Volume {
 }
 
 crate::resource::props! {
-    resource Volume = "AWS::EC2::Volume", shape: None;
+    resource Volume = "AWS::EC2::Volume", shape: Some(&VOLUME_SHAPE);
     opt {
         auto_enable_io = "AutoEnableIO",
         availability_zone = "AvailabilityZone",
@@ -17426,6 +17722,10 @@ crate::resource::props! {
         volume_type = "VolumeType",
     }
 }
+
+static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Volume`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Volume> {
@@ -17474,7 +17774,7 @@ impl VolumeAttachment {
 }
 
 crate::resource::props! {
-    resource VolumeAttachment = "AWS::EC2::VolumeAttachment", shape: None;
+    resource VolumeAttachment = "AWS::EC2::VolumeAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         instance_id = "InstanceId",
         volume_id = "VolumeId",

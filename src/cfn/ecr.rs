@@ -40,7 +40,7 @@ crate::resource::props! {
 
 static PUBLIC_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("RepositoryCatalogData", crate::resource::Rule { shape: Some(&self::public_repository::REPOSITORY_CATALOG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$")), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -145,7 +145,7 @@ crate::resource::props! {
 
 static PULL_THROUGH_CACHE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CredentialArn", crate::resource::Rule { min_len: Some(50), max_len: Some(612), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z-]+:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\\-pullthroughcache\\/[a-zA-Z0-9\\/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-    ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("EcrRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
     ("UpstreamRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -230,11 +230,15 @@ impl RegistryPolicy {
 }
 
 crate::resource::props! {
-    resource RegistryPolicy = "AWS::ECR::RegistryPolicy", shape: None;
+    resource RegistryPolicy = "AWS::ECR::RegistryPolicy", shape: Some(&REGISTRY_POLICY_SHAPE);
     req {
         policy_text = "PolicyText",
     }
 }
+
+static REGISTRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyText", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegistryPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistryPolicy> {
@@ -653,7 +657,7 @@ static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ImageTagMutabilityExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::repository::IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("LifecyclePolicy", crate::resource::Rule { shape: Some(&self::repository::LIFECYCLE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{2,256}$)([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*)$")), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?=.{2,256}$)([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*)$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -858,7 +862,7 @@ crate::resource::props! {
 }
 
 static REPOSITORY_CREATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$")), ..crate::resource::Rule::NONE }),
+    ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ImageTagMutabilityExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::repository_creation_template::IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),

@@ -165,6 +165,7 @@ pub mod capacity_provider {
 
     pub(super) static MANAGED_INSTANCES_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InfrastructureOptimization", crate::resource::Rule { shape: Some(&INFRASTRUCTURE_OPTIMIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("InstanceLaunchTemplate", crate::resource::Rule { shape: Some(&INSTANCE_LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -263,6 +264,7 @@ pub mod capacity_provider {
 
     pub(super) static INSTANCE_LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::batch_ecs::MANAGED_INSTANCES_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("StorageConfiguration", crate::resource::Rule { shape: Some(&MANAGED_INSTANCES_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -631,6 +633,7 @@ crate::resource::props! {
 }
 
 static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::cluster::CLUSTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("DefaultCapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -693,6 +696,11 @@ pub mod cluster {
         }
     }
 
+    pub(super) static CLUSTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecuteCommandConfiguration", crate::resource::Rule { shape: Some(&EXECUTE_COMMAND_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedStorageConfiguration", crate::resource::Rule { shape: Some(&MANAGED_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The details of the execute command configuration.
     #[derive(Clone, Default)]
     pub struct ExecuteCommandConfiguration {
@@ -721,6 +729,11 @@ pub mod cluster {
             logging = "Logging",
         }
     }
+
+    pub(super) static EXECUTE_COMMAND_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("LogConfiguration", crate::resource::Rule { shape: Some(&EXECUTE_COMMAND_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The log configuration for the results of the execute command actions. The logs can be sent to CloudWatch Logs or an Amazon S3 bucket.
     #[derive(Clone, Default)]
@@ -760,6 +773,10 @@ pub mod cluster {
         }
     }
 
+    pub(super) static EXECUTE_COMMAND_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The managed storage configuration for the cluster.
     #[derive(Clone, Default)]
     pub struct ManagedStorageConfiguration {
@@ -784,6 +801,10 @@ pub mod cluster {
             kms_key_id = "KmsKeyId",
         }
     }
+
+    pub(super) static MANAGED_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``CapacityProviderStrategyItem`` property specifies the details of the default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
     #[derive(Clone, Default)]
@@ -1178,7 +1199,9 @@ crate::resource::props! {
 }
 
 static DAEMON_TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DaemonTaskDefinition`] (`Fn::GetAtt`).
@@ -1824,7 +1847,11 @@ crate::resource::props! {
 }
 
 static EXPRESS_GATEWAY_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::express_gateway_service::EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ExpressGatewayService`] (`Fn::GetAtt`).
@@ -1893,6 +1920,11 @@ pub mod express_gateway_service {
             subnets = "Subnets",
         }
     }
+
+    pub(super) static EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct ExpressGatewayContainer {
@@ -2113,6 +2145,7 @@ crate::resource::props! {
 static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Configuration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("GatewayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_group_security::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2325,7 +2358,7 @@ pub mod gateway {
     }
 
     pub(super) static GATEWAY_ELB_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Subnets", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The test traffic rules for the gateway ALB.
@@ -2461,7 +2494,7 @@ impl GatewayClusterAssociations {
 }
 
 crate::resource::props! {
-    resource GatewayClusterAssociations = "AWS::ECS::GatewayClusterAssociations", shape: None;
+    resource GatewayClusterAssociations = "AWS::ECS::GatewayClusterAssociations", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cluster = "Cluster",
         gateway = "Gateway",
@@ -2511,7 +2544,7 @@ impl PrimaryTaskSet {
 }
 
 crate::resource::props! {
-    resource PrimaryTaskSet = "AWS::ECS::PrimaryTaskSet", shape: None;
+    resource PrimaryTaskSet = "AWS::ECS::PrimaryTaskSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cluster = "Cluster",
         service = "Service",
@@ -2737,10 +2770,13 @@ static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::service::DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ForceNewDeployment", crate::resource::Rule { shape: Some(&self::service::FORCE_NEW_DEPLOYMENT_SHAPE), ..crate::resource::Rule::NONE }),
     ("GatewayConnectors", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::service::GATEWAY_CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LoadBalancers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::LOAD_BALANCER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Monitoring", crate::resource::Rule { shape: Some(&self::service::MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::service::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ServiceConnectConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_CONNECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VolumeConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::SERVICE_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcLatticeConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::VPC_LATTICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
@@ -3188,6 +3224,7 @@ pub mod service {
 
     pub(super) static DEPLOYMENT_LIFECYCLE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("LifecycleStages", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TimeoutConfiguration", crate::resource::Rule { shape: Some(&HOOK_TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3477,6 +3514,10 @@ pub mod service {
         }
     }
 
+    pub(super) static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdvancedConfiguration", crate::resource::Rule { shape: Some(&ADVANCED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The advanced settings for a load balancer used in blue/green deployments. Specify the alternate target group, listener rules, and IAM role required for traffic shifting during blue/green deployments. For more information, see [Required resources for Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[derive(Clone)]
     pub struct AdvancedConfiguration {
@@ -3521,6 +3562,10 @@ pub mod service {
             test_listener_rule = "TestListenerRule",
         }
     }
+
+    pub(super) static ADVANCED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The optional monitoring configuration for a service, which defines the resolution for the service-level ``CPUUtilization`` and ``MemoryUtilization`` Amazon CloudWatch metrics. When not specified, Amazon ECS uses the default resolution of ``60`` seconds.
     #[derive(Clone)]
@@ -3605,6 +3650,10 @@ pub mod service {
         }
     }
 
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsvpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// An object representing the networking details for a task or service. For example ``awsVpcConfiguration={subnets=["subnet-12344321"],securityGroups=["sg-12344321"]}``.
     #[derive(Clone, Default)]
     pub struct AwsVpcConfiguration {
@@ -3635,6 +3684,11 @@ pub mod service {
             subnets = "Subnets",
         }
     }
+
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a constraint on task placement. For more information, see [Task placement constraints](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// If you're using the Fargate launch type, task placement constraints aren't supported.
@@ -3940,6 +3994,7 @@ pub mod service {
         ("ClientAliases", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVICE_CONNECT_CLIENT_ALIAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("IngressPortOverride", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
         ("Timeout", crate::resource::Rule { shape: Some(&TIMEOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tls", crate::resource::Rule { shape: Some(&SERVICE_CONNECT_TLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Each alias ("endpoint") is a fully-qualified name and port number that other tasks ("clients") can use to connect to this service.
@@ -4135,6 +4190,10 @@ pub mod service {
             role_arn = "RoleArn",
         }
     }
+
+    pub(super) static SERVICE_CONNECT_TLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The certificate root authority that secures your service.
     #[derive(Clone, Default)]
@@ -4334,6 +4393,8 @@ pub mod service {
     }
 
     pub(super) static SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TagSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EBS_TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -4424,6 +4485,10 @@ pub mod service {
             advanced_configuration = "AdvancedConfiguration",
         }
     }
+
+    pub(super) static VPC_LATTICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The advanced settings for VPC Lattice used in blue/green deployments. Specify the alternate target group and listener rules required for traffic shifting during blue/green deployments. For more information, see [Required resources for Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[derive(Clone, Default)]
@@ -4926,7 +4991,9 @@ crate::resource::props! {
 
 static TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ContainerDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::task_definition::CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`TaskDefinition`] (`Fn::GetAtt`).
@@ -6672,8 +6739,8 @@ pub mod task_set {
     }
 
     pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroups", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { max_items: Some(16), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { max_items: Some(16), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]

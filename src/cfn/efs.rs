@@ -154,7 +154,7 @@ pub mod access_point {
 
     pub(super) static ROOT_DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CreationInfo", crate::resource::Rule { shape: Some(&CREATION_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(\\/|(\\/(?!\\.)+[^$#<>;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(\\/|(\\/(?!\\.)+[^$#<>;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Required if the ``RootDirectory`` > ``Path`` specified does not exist. Specifies the POSIX IDs and permissions to apply to the access point's ``RootDirectory`` > ``Path``. If the access point root directory does not exist, EFS creates it with these settings when a client connects to the access point. When specifying ``CreationInfo``, you must include values for all properties.
@@ -296,7 +296,8 @@ crate::resource::props! {
 
 static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AvailabilityZoneName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemPolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LifecyclePolicies", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
     ("ProvisionedThroughputInMibps", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::file_system::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -462,6 +463,8 @@ pub mod file_system {
 
     pub(super) static REPLICATION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Set the backup policy status for the file system.
@@ -644,8 +647,8 @@ static MOUNT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
     ("IpAddress", crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
     ("Ipv6Address", crate::resource::Rule { min_len: Some(3), max_len: Some(39), ..crate::resource::Rule::NONE }),
-    ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`MountTarget`] (`Fn::GetAtt`).

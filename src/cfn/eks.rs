@@ -254,7 +254,7 @@ static ADDON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("NamespaceConfig", crate::resource::Rule { shape: Some(&self::addon::NAMESPACE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("PodIdentityAssociations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::addon::POD_IDENTITY_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ResolveConflicts", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ("ServiceAccountRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ServiceAccountRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -330,7 +330,7 @@ pub mod addon {
     }
 
     pub(super) static POD_IDENTITY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:(role)\\/*")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:(role)\\/*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Resolve parameter value conflicts
@@ -416,7 +416,7 @@ static CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CapabilityName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ("Configuration", crate::resource::Rule { shape: Some(&self::capability::CAPABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]+:role/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]+:role/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -959,6 +959,7 @@ crate::resource::props! {
 }
 
 static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeConfig", crate::resource::Rule { shape: Some(&self::cluster::COMPUTE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("EncryptionConfig", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
     ("KubeControllerManagerConfig", crate::resource::Rule { shape: Some(&self::cluster::KUBE_CONTROLLER_MANAGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("KubeSchedulerConfig", crate::resource::Rule { shape: Some(&self::cluster::KUBE_SCHEDULER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -966,6 +967,7 @@ static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("OutpostConfig", crate::resource::Rule { shape: Some(&self::cluster::OUTPOST_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("RemoteNetworkConfig", crate::resource::Rule { shape: Some(&self::cluster::REMOTE_NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("ResourcesVpcConfig", crate::resource::Rule { shape: Some(&self::cluster::RESOURCES_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("RollbackConfig", crate::resource::Rule { shape: Some(&self::cluster::ROLLBACK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("1\\.\\d\\d")), ..crate::resource::Rule::NONE }),
@@ -1094,6 +1096,10 @@ pub mod cluster {
             node_role_arn = "NodeRoleArn",
         }
     }
+
+    pub(super) static COMPUTE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NodeRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for provisioned control plane scaling.
     #[derive(Clone, Default)]
@@ -1580,7 +1586,7 @@ pub mod cluster {
     }
 
     pub(super) static REMOTE_NODE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Network configuration of pods run on-premises with EKS Hybrid Nodes.
@@ -1609,7 +1615,7 @@ pub mod cluster {
     }
 
     pub(super) static REMOTE_POD_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// An object representing the VPC configuration to use for an Amazon EKS cluster.
@@ -1671,7 +1677,7 @@ pub mod cluster {
 
     pub(super) static RESOURCES_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("PublicAccessCidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1924,8 +1930,9 @@ crate::resource::props! {
 static FARGATE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("FargateProfileName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ("PodExecutionRoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("PodExecutionRoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Selectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::fargate_profile::SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2277,6 +2284,7 @@ static NODEGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("NodeRepairConfig", crate::resource::Rule { shape: Some(&self::nodegroup::NODE_REPAIR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("NodegroupName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("ScalingConfig", crate::resource::Rule { shape: Some(&self::nodegroup::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Taints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::nodegroup::TAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UpdateConfig", crate::resource::Rule { shape: Some(&self::nodegroup::UPDATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("WarmPoolConfig", crate::resource::Rule { shape: Some(&self::nodegroup::WARM_POOL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -2815,8 +2823,9 @@ static POD_IDENTITY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource:
     ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("DisableSessionTags", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("Policy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("TargetRoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("TargetRoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`PodIdentityAssociation`] (`Fn::GetAtt`).

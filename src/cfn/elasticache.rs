@@ -146,7 +146,7 @@ impl CacheCluster {
 }
 
 crate::resource::props! {
-    resource CacheCluster = "AWS::ElastiCache::CacheCluster", shape: None;
+    resource CacheCluster = "AWS::ElastiCache::CacheCluster", shape: Some(&CACHE_CLUSTER_SHAPE);
     req {
         cache_node_type = "CacheNodeType",
         engine = "Engine",
@@ -177,6 +177,10 @@ crate::resource::props! {
         vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
+
+static CACHE_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CacheCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CacheCluster> {
@@ -491,7 +495,7 @@ pub mod global_replication_group {
     }
 
     pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -543,7 +547,7 @@ impl ParameterGroup {
 }
 
 crate::resource::props! {
-    resource ParameterGroup = "AWS::ElastiCache::ParameterGroup", shape: None;
+    resource ParameterGroup = "AWS::ElastiCache::ParameterGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cache_parameter_group_family = "CacheParameterGroupFamily",
         description = "Description",
@@ -829,9 +833,12 @@ crate::resource::props! {
 }
 
 static REPLICATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthToken", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("NodeGroupConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replication_group::NODE_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("NumCacheClusters", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
     ("ReplicasPerNodeGroup", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UserGroupIds", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1115,7 +1122,7 @@ impl SecurityGroup {
 }
 
 crate::resource::props! {
-    resource SecurityGroup = "AWS::ElastiCache::SecurityGroup", shape: None;
+    resource SecurityGroup = "AWS::ElastiCache::SecurityGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         description = "Description",
     }
@@ -1157,7 +1164,7 @@ impl SecurityGroupIngress {
 }
 
 crate::resource::props! {
-    resource SecurityGroupIngress = "AWS::ElastiCache::SecurityGroupIngress", shape: None;
+    resource SecurityGroupIngress = "AWS::ElastiCache::SecurityGroupIngress", shape: Some(&SECURITY_GROUP_INGRESS_SHAPE);
     req {
         cache_security_group_name = "CacheSecurityGroupName",
         ec2_security_group_name = "EC2SecurityGroupName",
@@ -1166,6 +1173,11 @@ crate::resource::props! {
         ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
     }
 }
+
+static SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CacheSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroupIngress> {
@@ -1295,6 +1307,8 @@ crate::resource::props! {
 }
 
 static SERVERLESS_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1453,7 +1467,7 @@ crate::resource::props! {
 }
 
 static SERVERLESS_CACHE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("ServerlessCacheName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("ServerlessCacheSnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::serverless_cache_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1540,6 +1554,7 @@ crate::resource::props! {
 }
 
 static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1629,7 +1644,7 @@ impl SubnetGroup {
 }
 
 crate::resource::props! {
-    resource SubnetGroup = "AWS::ElastiCache::SubnetGroup", shape: None;
+    resource SubnetGroup = "AWS::ElastiCache::SubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         description = "Description",
         subnet_ids = "SubnetIds",
@@ -1712,7 +1727,7 @@ crate::resource::props! {
 static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AccessString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
     ("AuthenticationMode", crate::resource::Rule { shape: Some(&self::user::AUTHENTICATION_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Passwords", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Passwords", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UserId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
     ("UserName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
@@ -1764,7 +1779,7 @@ pub mod user {
     }
 
     pub(super) static AUTHENTICATION_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Passwords", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("Passwords", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The target cache engine for the user.

@@ -400,7 +400,7 @@ pub mod application_version {
     }
 
     pub(super) static SOURCE_BUNDLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(255), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 

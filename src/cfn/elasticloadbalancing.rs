@@ -125,7 +125,10 @@ crate::resource::props! {
 }
 
 static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessLoggingPolicy", crate::resource::Rule { shape: Some(&self::load_balancer::ACCESS_LOGGING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
     ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::LISTENERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -196,6 +199,10 @@ pub mod load_balancer {
             s3_bucket_prefix = "S3BucketPrefix",
         }
     }
+
+    pub(super) static ACCESS_LOGGING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a policy for application-controlled session stickiness.
     #[derive(Clone)]

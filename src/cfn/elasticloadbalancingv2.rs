@@ -201,6 +201,7 @@ pub mod listener {
     }
 
     pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticateOidcConfig", crate::resource::Rule { shape: Some(&AUTHENTICATE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("FixedResponseConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::FIXED_RESPONSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("Order", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
         ("RedirectConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::REDIRECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -376,6 +377,10 @@ pub mod listener {
         }
     }
 
+    pub(super) static AUTHENTICATE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The mutual authentication configuration information.
     #[derive(Clone, Default)]
     pub struct MutualAuthentication {
@@ -466,7 +471,7 @@ impl ListenerCertificate {
 }
 
 crate::resource::props! {
-    resource ListenerCertificate = "AWS::ElasticLoadBalancingV2::ListenerCertificate", shape: None;
+    resource ListenerCertificate = "AWS::ElasticLoadBalancingV2::ListenerCertificate", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         certificates = "Certificates",
         listener_arn = "ListenerArn",
@@ -657,6 +662,7 @@ pub mod listener_rule {
     }
 
     pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticateOidcConfig", crate::resource::Rule { shape: Some(&AUTHENTICATE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("FixedResponseConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::FIXED_RESPONSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("Order", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
         ("RedirectConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::REDIRECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
@@ -831,6 +837,10 @@ pub mod listener_rule {
             use_existing_client_secret = "UseExistingClientSecret",
         }
     }
+
+    pub(super) static AUTHENTICATE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a condition for a listener rule.
     #[derive(Clone, Default)]
@@ -1238,6 +1248,9 @@ crate::resource::props! {
 }
 
 static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1357,6 +1370,10 @@ pub mod load_balancer {
             source_nat_ipv6_prefix = "SourceNatIpv6Prefix",
         }
     }
+
+    pub(super) static SUBNET_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
@@ -1541,6 +1558,7 @@ static TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("TargetControlPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
     ("Targets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TARGET_DESCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`TargetGroup`] (`Fn::GetAtt`).
@@ -1782,12 +1800,16 @@ pub struct TrustStoreRevocation {
 }
 
 crate::resource::props! {
-    resource TrustStoreRevocation = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation", shape: None;
+    resource TrustStoreRevocation = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation", shape: Some(&TRUST_STORE_REVOCATION_SHAPE);
     opt {
         revocation_contents = "RevocationContents",
         trust_store_arn = "TrustStoreArn",
     }
 }
+
+static TRUST_STORE_REVOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RevocationContents", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trust_store_revocation::REVOCATION_CONTENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrustStoreRevocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustStoreRevocation> {
@@ -1823,6 +1845,10 @@ pub mod trust_store_revocation {
             s3_object_version = "S3ObjectVersion",
         }
     }
+
+    pub(super) static REVOCATION_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum RevocationType {

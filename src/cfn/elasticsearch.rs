@@ -42,7 +42,7 @@ pub struct Domain {
 }
 
 crate::resource::props! {
-    resource Domain = "AWS::Elasticsearch::Domain", shape: None;
+    resource Domain = "AWS::Elasticsearch::Domain", shape: Some(&DOMAIN_SHAPE);
     opt {
         access_policies = "AccessPolicies",
         advanced_options = "AdvancedOptions",
@@ -61,6 +61,13 @@ crate::resource::props! {
         vpc_options = "VPCOptions",
     }
 }
+
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPolicies", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("CognitoOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::COGNITO_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EncryptionAtRestOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::ENCRYPTION_AT_REST_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VPCOptions", crate::resource::Rule { shape: Some(&self::domain::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
@@ -183,4 +190,8 @@ pub mod domain {
             subnet_ids = "SubnetIds",
         }
     }
+
+    pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }

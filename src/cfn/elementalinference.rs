@@ -120,7 +120,7 @@ crate::resource::props! {
 }
 
 static FEED_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AccessRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("AccessRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
     ("Outputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::feed::GET_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

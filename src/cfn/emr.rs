@@ -101,7 +101,7 @@ impl Cluster {
 }
 
 crate::resource::props! {
-    resource Cluster = "AWS::EMR::Cluster", shape: None;
+    resource Cluster = "AWS::EMR::Cluster", shape: Some(&CLUSTER_SHAPE);
     req {
         instances = "Instances",
         job_flow_role = "JobFlowRole",
@@ -134,6 +134,10 @@ crate::resource::props! {
         visible_to_all_users = "VisibleToAllUsers",
     }
 }
+
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalInfo", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
@@ -2063,10 +2067,10 @@ static STUDIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("IdpRelayStateParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
     ("ServiceRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-    ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\\Z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild_emr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UserRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ("WorkspaceSecurityGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }),
 ]);
 

@@ -77,7 +77,7 @@ crate::resource::props! {
 
 static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ConfigurationOverrides", crate::resource::Rule { shape: Some(&self::endpoint::CONFIGURATION_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
     ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9._/-]+")), ..crate::resource::Rule::NONE }),
     ("SessionIdleTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
@@ -230,7 +230,7 @@ pub mod endpoint {
     }
 
     pub(super) static CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -288,7 +288,7 @@ pub mod endpoint {
     }
 
     pub(super) static S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -430,7 +430,7 @@ pub mod job_template {
 
     pub(super) static JOB_TEMPLATE_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ConfigurationOverrides", crate::resource::Rule { shape: Some(&PARAMETRIC_CONFIGURATION_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$)|([\\.\\-_\\#A-Za-z0-9\\$\\{\\}]+)$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$)|([\\.\\-_\\#A-Za-z0-9\\$\\{\\}]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("JobDriver", crate::resource::Rule { shape: Some(&JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
         ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([\\.\\-_/A-Za-z0-9]+|\\$\\{[a-zA-Z]\\w*\\})$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -555,7 +555,7 @@ pub mod job_template {
     }
 
     pub(super) static PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -576,7 +576,7 @@ pub mod job_template {
     }
 
     pub(super) static PARAMETRIC_S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specify the driver that the job runs on. Exactly one of the two available job drivers is required, either SparkSqlJobDriver or SparkSubmitJobDriver.
@@ -870,6 +870,7 @@ pub mod security_configuration {
     pub(super) static SECURITY_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("AuthorizationConfiguration", crate::resource::Rule { shape: Some(&AUTHORIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Authentication configuration for the security configuration.
@@ -1001,7 +1002,7 @@ pub mod security_configuration {
 
     pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AuthorizedSessionTagValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
-        ("QueryEngineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("QueryEngineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecureNamespaceInfo", crate::resource::Rule { shape: Some(&SECURE_NAMESPACE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1052,6 +1053,10 @@ pub mod security_configuration {
         }
     }
 
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AtRestEncryptionConfiguration", crate::resource::Rule { shape: Some(&AT_REST_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// At-rest encryption configuration.
     #[derive(Clone, Default)]
     pub struct AtRestEncryptionConfiguration {
@@ -1072,6 +1077,10 @@ pub mod security_configuration {
             s3_encryption_configuration = "S3EncryptionConfiguration",
         }
     }
+
+    pub(super) static AT_REST_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3EncryptionConfiguration", crate::resource::Rule { shape: Some(&S3_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Local disk encryption configuration.
     #[derive(Clone, Default)]
@@ -1114,6 +1123,10 @@ pub mod security_configuration {
             kms_key_id = "KMSKeyId",
         }
     }
+
+    pub(super) static S3_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// In-transit encryption configuration.
     #[derive(Clone, Default)]

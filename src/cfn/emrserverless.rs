@@ -294,7 +294,7 @@ pub mod application {
 
     pub(super) static INITIAL_CAPACITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("WorkerConfiguration", crate::resource::Rule { shape: Some(&WORKER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkerCount", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+        ("WorkerCount", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -492,7 +492,7 @@ pub mod application {
 
     pub(super) static CLOUD_WATCH_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
         ("LogTypeMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_TYPE_MAP_KEY_VALUE_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
@@ -593,7 +593,7 @@ pub mod application {
 
     pub(super) static S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Unsupported("[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*")), ..crate::resource::Rule::NONE }),
+        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -617,7 +617,7 @@ pub mod application {
     }
 
     pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 

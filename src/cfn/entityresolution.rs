@@ -68,7 +68,7 @@ static ID_MAPPING_WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shap
     ("IdMappingTechniques", crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_TECHNIQUES_SHAPE), ..crate::resource::Rule::NONE }),
     ("InputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_WORKFLOW_INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("OutputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_WORKFLOW_OUTPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("WorkflowName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -292,7 +292,7 @@ pub mod id_mapping_workflow {
     }
 
     pub(super) static ID_MAPPING_WORKFLOW_OUTPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), ..crate::resource::Rule::NONE }),
+        ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("OutputS3Path", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -361,7 +361,7 @@ static ID_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("IdMappingWorkflowProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("IdNamespaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
     ("InputSourceConfig", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::ID_NAMESPACE_INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -608,7 +608,7 @@ static MATCHING_WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("InputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("OutputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::OUTPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ResolutionTechniques", crate::resource::Rule { shape: Some(&self::matching_workflow::RESOLUTION_TECHNIQUES_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("WorkflowName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -740,7 +740,7 @@ pub mod matching_workflow {
 
     pub(super) static OUTPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CustomerProfilesIntegrationConfig", crate::resource::Rule { shape: Some(&CUSTOMER_PROFILES_INTEGRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), ..crate::resource::Rule::NONE }),
+        ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("Output", crate::resource::Rule { min_items: Some(0), max_items: Some(750), items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("OutputS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
     ]);

@@ -149,6 +149,7 @@ crate::resource::props! {
 static ARCHIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ArchiveName", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("EventPattern", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("RetentionDays", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
 ]);
@@ -286,7 +287,7 @@ pub mod connection {
 
     pub(super) static API_KEY_AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ApiKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-        ("ApiKeyValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("ApiKeyValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), secret: true, ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -316,7 +317,7 @@ pub mod connection {
     }
 
     pub(super) static BASIC_AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), secret: true, ..crate::resource::Rule::NONE }),
         ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -512,7 +513,7 @@ pub mod connection {
 
     pub(super) static CLIENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ClientID", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), secret: true, ..crate::resource::Rule::NONE }),
     ]);
 
     /// The private resource the HTTP request will be sent to.
@@ -620,7 +621,7 @@ static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
     ("EventBuses", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint::ENDPOINT_EVENT_BUS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("RoutingConfig", crate::resource::Rule { shape: Some(&self::endpoint::ROUTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1041,6 +1042,7 @@ static EVENT_BUS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("Action", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("events:[a-zA-Z]+")), ..crate::resource::Rule::NONE }),
     ("EventBusName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
     ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("(\\d{12}|\\*)")), ..crate::resource::Rule::NONE }),
+    ("Statement", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1155,7 +1157,7 @@ static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
     ("EventBusName", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(rate\\(.+\\)|cron\\(.+\\))?$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Targets", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1276,7 +1278,7 @@ pub mod rule {
         ("KinesisParameters", crate::resource::Rule { shape: Some(&KINESIS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RedshiftDataParameters", crate::resource::Rule { shape: Some(&REDSHIFT_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryPolicy", crate::resource::Rule { shape: Some(&RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("RunCommandParameters", crate::resource::Rule { shape: Some(&RUN_COMMAND_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -1460,6 +1462,7 @@ pub mod rule {
 
     pub(super) static ECS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CapacityProviderStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_pipes::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("PlacementConstraints", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("ReferenceId", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("TagList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1479,6 +1482,10 @@ pub mod rule {
             aws_vpc_configuration = "AwsVpcConfiguration",
         }
     }
+
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsVpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct AwsVpcConfiguration {
@@ -1511,6 +1518,11 @@ pub mod rule {
             security_groups = "SecurityGroups",
         }
     }
+
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct PlacementConstraint {
@@ -1568,7 +1580,7 @@ pub mod rule {
     }
 
     pub(super) static HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

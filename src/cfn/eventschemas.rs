@@ -40,7 +40,7 @@ impl Discoverer {
 }
 
 crate::resource::props! {
-    resource Discoverer = "AWS::EventSchemas::Discoverer", shape: None;
+    resource Discoverer = "AWS::EventSchemas::Discoverer", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         source_arn = "SourceArn",
     }
@@ -89,7 +89,7 @@ pub struct Registry {
 }
 
 crate::resource::props! {
-    resource Registry = "AWS::EventSchemas::Registry", shape: None;
+    resource Registry = "AWS::EventSchemas::Registry", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
         registry_name = "RegistryName",
@@ -134,7 +134,7 @@ impl RegistryPolicy {
 }
 
 crate::resource::props! {
-    resource RegistryPolicy = "AWS::EventSchemas::RegistryPolicy", shape: None;
+    resource RegistryPolicy = "AWS::EventSchemas::RegistryPolicy", shape: Some(&REGISTRY_POLICY_SHAPE);
     req {
         policy = "Policy",
         registry_name = "RegistryName",
@@ -143,6 +143,10 @@ crate::resource::props! {
         revision_id = "RevisionId",
     }
 }
+
+static REGISTRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegistryPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistryPolicy> {
@@ -198,7 +202,7 @@ impl Schema {
 }
 
 crate::resource::props! {
-    resource Schema = "AWS::EventSchemas::Schema", shape: None;
+    resource Schema = "AWS::EventSchemas::Schema", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         content = "Content",
         registry_name = "RegistryName",

@@ -58,7 +58,7 @@ crate::resource::props! {
 }
 
 static EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
     ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::event_bus::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("StorageConfiguration", crate::resource::Rule { shape: Some(&self::event_bus::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -178,9 +178,9 @@ crate::resource::props! {
 
 static EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Configuration", crate::resource::Rule { shape: Some(&self::event_source::EVENT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
     ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws\\.)[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!aws\\.)[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_source::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -347,8 +347,8 @@ pub mod event_source {
     ]);
 
     pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -518,12 +518,13 @@ crate::resource::props! {
 
 static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BatchConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::BATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
     ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
     ("FilterConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("InvokeConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::INVOKE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
     ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PointInTimeConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::POINT_IN_TIME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("RetryPolicy", crate::resource::Rule { shape: Some(&self::subscriber::RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Transformer", crate::resource::Rule { shape: Some(&self::subscriber::TRANSFORMER_SHAPE), ..crate::resource::Rule::NONE }),
@@ -728,7 +729,7 @@ pub mod subscriber {
 
     pub(super) static INVOKE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("HttpParameters", crate::resource::Rule { shape: Some(&HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:")), ..crate::resource::Rule::NONE }),
         ("UniversalTargetParameters", crate::resource::Rule { shape: Some(&UNIVERSAL_TARGET_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -837,7 +838,7 @@ pub mod subscriber {
     }
 
     pub(super) static HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("PathParameterValues", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PathParameterValues", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Parameters for writing events to an Amazon Kinesis Data Streams target.
@@ -1156,6 +1157,11 @@ pub mod subscriber {
         }
     }
 
+    pub(super) static POINT_IN_TIME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndPoint", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("StartingPoint", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The retry policy for failed deliveries.
     #[derive(Clone, Default)]
     pub struct RetryPolicy {
@@ -1238,7 +1244,7 @@ pub mod subscriber {
     }
 
     pub(super) static JSONATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Unsupported("^\\{%[\\s\\S]+?%\\}(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Regex("^\\{%[\\s\\S]+?%\\}(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Which part of the event the pattern is evaluated against: DATA (the event payload), METADATA (event metadata), or SYSTEM_METADATA (service-generated metadata).

@@ -98,12 +98,13 @@ static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("EnvironmentName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,100}$")), ..crate::resource::Rule::NONE }),
     ("Hosts", crate::resource::Rule { min_items: Some(4), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::environment::HOST_INFO_FOR_CREATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("InitialVlans", crate::resource::Rule { shape: Some(&self::environment::INITIAL_VLANS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LicenseInfo", crate::resource::Rule { shape: Some(&self::environment::LICENSE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
     ("ServiceAccessSecurityGroups", crate::resource::Rule { shape: Some(&self::environment::SERVICE_ACCESS_SECURITY_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
     ("ServiceAccessSubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VcfHostnames", crate::resource::Rule { shape: Some(&self::environment::VCF_HOSTNAMES_SHAPE), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8}([a-f0-9]{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
@@ -311,7 +312,7 @@ pub mod environment {
     }
 
     pub(super) static INITIAL_VLAN_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$")), ..crate::resource::Rule::NONE }),
+        ("Cidr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The license information for an EVS environment
@@ -360,7 +361,7 @@ pub mod environment {
     }
 
     pub(super) static SERVICE_ACCESS_SECURITY_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroups", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

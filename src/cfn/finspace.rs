@@ -82,7 +82,7 @@ static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("DataBundles", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:finspace:[A-Za-z0-9_/.-]{0,63}:\\d*:data-bundle/[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9. ]{1,1000}$")), ..crate::resource::Rule::NONE }),
     ("FederationParameters", crate::resource::Rule { shape: Some(&self::environment::FEDERATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z-0-9-:\\/]{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z-0-9-:\\/]{1,1000}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]{1,255}$")), ..crate::resource::Rule::NONE }),
     ("SuperuserParameters", crate::resource::Rule { shape: Some(&self::environment::SUPERUSER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),

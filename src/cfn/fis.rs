@@ -77,7 +77,7 @@ static EXPERIMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shap
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
     ("ExperimentReportConfiguration", crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("LogConfiguration", crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StopConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_STOP_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -306,7 +306,7 @@ pub mod experiment_template {
     }
 
     pub(super) static EXPERIMENT_REPORT_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -403,7 +403,7 @@ pub mod experiment_template {
     }
 
     pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -596,5 +596,5 @@ static TARGET_ACCOUNT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resou
     ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
     ("ExperimentTemplateId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);

@@ -326,9 +326,9 @@ crate::resource::props! {
 static FILE_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DataRepositoryAssociations", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::file_cache::DATA_REPOSITORY_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("FileCacheTypeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9](\\.[0-9]*)*$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.{1,2048}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.{1,2048}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LustreConfiguration", crate::resource::Rule { shape: Some(&self::file_cache::LUSTRE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -596,7 +596,7 @@ impl FileSystem {
 }
 
 crate::resource::props! {
-    resource FileSystem = "AWS::FSx::FileSystem", shape: None;
+    resource FileSystem = "AWS::FSx::FileSystem", shape: Some(&FILE_SYSTEM_SHAPE);
     req {
         file_system_type = "FileSystemType",
         subnet_ids = "SubnetIds",
@@ -616,6 +616,11 @@ crate::resource::props! {
         windows_configuration = "WindowsConfiguration",
     }
 }
+
+static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FileSystem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FileSystem> {
@@ -1235,7 +1240,7 @@ crate::resource::props! {
 }
 
 static S3_ACCESS_POINT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?=[a-z0-9])[a-z0-9-]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?=[a-z0-9])[a-z0-9-]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
     ("OntapConfiguration", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_ONTAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("OpenZFSConfiguration", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("S3AccessPoint", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_SHAPE), ..crate::resource::Rule::NONE }),
@@ -1592,7 +1597,7 @@ pub mod s3_access_point_attachment {
     }
 
     pub(super) static S3_ACCESS_POINT_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8,})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS.
@@ -1747,7 +1752,7 @@ static STORAGE_VIRTUAL_MACHINE_SHAPE: crate::resource::Shape = crate::resource::
     ("ActiveDirectoryConfiguration", crate::resource::Rule { shape: Some(&self::storage_virtual_machine::ACTIVE_DIRECTORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$")), ..crate::resource::Rule::NONE }),
-    ("SvmAdminPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{8,50}$")), ..crate::resource::Rule::NONE }),
+    ("SvmAdminPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{8,50}$")), secret: true, ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1843,7 +1848,7 @@ pub mod storage_virtual_machine {
         ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
         ("FileSystemAdministratorsGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
         ("OrganizationalUnitDistinguishedName", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.{1,256}$")), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.{1,256}$")), secret: true, ..crate::resource::Rule::NONE }),
         ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2469,7 +2474,7 @@ pub mod volume {
     }
 
     pub(super) static ORIGIN_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SnapshotARN", crate::resource::Rule { min_len: Some(8), max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$")), ..crate::resource::Rule::NONE }),
+        ("SnapshotARN", crate::resource::Rule { min_len: Some(8), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

@@ -237,7 +237,7 @@ pub mod build {
         ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
         ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
         ("ObjectVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012). This value cannot be changed later.
@@ -392,7 +392,7 @@ crate::resource::props! {
 static CONTAINER_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::container_fleet::DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("FleetRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+    ("FleetRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("GameServerContainerGroupDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$")), ..crate::resource::Rule::NONE }),
     ("GameServerContainerGroupsPerInstance", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
     ("GameSessionCreationLimitPolicy", crate::resource::Rule { shape: Some(&self::container_fleet::GAME_SESSION_CREATION_LIMIT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
@@ -694,7 +694,7 @@ pub mod container_fleet {
 
     pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/\\-\\*]+")), ..crate::resource::Rule::NONE }),
-        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
@@ -1786,7 +1786,7 @@ static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("EC2InboundPermissions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::IP_PERMISSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("EC2InstanceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.*..*$")), ..crate::resource::Rule::NONE }),
-    ("InstanceRoleARN", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+    ("InstanceRoleARN", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Locations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::LOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("LogPaths", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
@@ -2439,7 +2439,7 @@ static GAME_SERVER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::game_server_group::LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
     ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:role\\/[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:role\\/[\\w+=,.@-]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::game_server_group::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcSubnets", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -3298,6 +3298,6 @@ pub mod script {
         ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
         ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
         ("ObjectVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 }

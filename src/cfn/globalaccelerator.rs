@@ -196,7 +196,7 @@ pub mod cross_account_attachment {
     }
 
     pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidr", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Cidr", crate::resource::Rule { min_len: Some(0), max_len: Some(255), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
         ("EndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("Region", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);

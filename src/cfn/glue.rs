@@ -167,7 +167,7 @@ static CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CreateDatabaseDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::PRINCIPAL_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("CreateTableDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::PRINCIPAL_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(.*[.\\/\\\\]|aws:)).*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!(.*[.\\/\\\\]|aws:)).*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -808,6 +808,7 @@ pub mod connection {
 
     pub(super) static CONNECTION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConnectionProperties", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
         ("MatchCriteria", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
@@ -872,7 +873,7 @@ pub mod connection {
 
     pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("BasicAuthenticationCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -1068,8 +1069,8 @@ pub mod connection {
 
     pub(super) static PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// A structure containing the authentication configuration in the CreateConnection request.
@@ -2671,6 +2672,7 @@ static CRAWLER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&self::crawler::LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("TablePrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Targets", crate::resource::Rule { shape: Some(&self::crawler::TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3148,6 +3150,7 @@ static CUSTOM_ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape
     ("ContextWords", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Resource Type definition for AWS::Glue::DataCatalogEncryptionSettings
@@ -3213,6 +3216,7 @@ pub mod data_catalog_encryption_settings {
     }
 
     pub(super) static DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionPasswordEncryption", crate::resource::Rule { shape: Some(&CONNECTION_PASSWORD_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("EncryptionAtRest", crate::resource::Rule { shape: Some(&ENCRYPTION_AT_REST_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3236,6 +3240,10 @@ pub mod data_catalog_encryption_settings {
             return_connection_password_encrypted = "ReturnConnectionPasswordEncrypted",
         }
     }
+
+    pub(super) static CONNECTION_PASSWORD_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the encryption-at-rest configuration for the Data Catalog.
     #[derive(Clone, Default)]
@@ -3344,6 +3352,7 @@ static DATA_QUALITY_RULESET_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Ruleset", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("TargetTable", crate::resource::Rule { shape: Some(&self::data_quality_ruleset::DATA_QUALITY_TARGET_TABLE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3486,6 +3495,7 @@ pub mod database {
         ("FederatedDatabase", crate::resource::Rule { shape: Some(&FEDERATED_DATABASE_SHAPE), ..crate::resource::Rule::NONE }),
         ("LocationUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("TargetDatabase", crate::resource::Rule { shape: Some(&DATABASE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3678,7 +3688,7 @@ impl DevEndpoint {
 }
 
 crate::resource::props! {
-    resource DevEndpoint = "AWS::Glue::DevEndpoint", shape: None;
+    resource DevEndpoint = "AWS::Glue::DevEndpoint", shape: Some(&DEV_ENDPOINT_SHAPE);
     req {
         role_arn = "RoleArn",
     }
@@ -3699,6 +3709,14 @@ crate::resource::props! {
         worker_type = "WorkerType",
     }
 }
+
+static DEV_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Arguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DevEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DevEndpoint> {
@@ -3842,7 +3860,7 @@ static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
     ("IntegrationConfig", crate::resource::Rule { shape: Some(&self::integration::INTEGRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
@@ -3985,7 +4003,7 @@ pub mod integration_resource_property {
     }
 
     pub(super) static SOURCE_PROCESSING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The resource properties associated with the integration target.
@@ -4036,8 +4054,8 @@ pub mod integration_resource_property {
     pub(super) static TARGET_PROCESSING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("KmsArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("KmsArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -4199,13 +4217,16 @@ crate::resource::props! {
 static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Command", crate::resource::Rule { shape: Some(&self::job::JOB_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
     ("Connections", crate::resource::Rule { shape: Some(&self::job::CONNECTIONS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefaultArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
     ("MaintenanceWindow", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):([01]?[0-9]|2[0-3])$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("NonOverridableArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("NotificationProperty", crate::resource::Rule { shape: Some(&self::job::NOTIFICATION_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
     ("NumberOfWorkers", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -4463,6 +4484,7 @@ static ML_TRANSFORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
     ("MaxCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("TransformEncryption", crate::resource::Rule { shape: Some(&self::ml_transform::TRANSFORM_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -4599,7 +4621,7 @@ pub mod ml_transform {
     }
 
     pub(super) static ML_USER_DATA_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The algorithm-specific parameters that are associated with the machine learning transform.
@@ -4816,6 +4838,7 @@ pub mod partition {
     }
 
     pub(super) static PARTITION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("StorageDescriptor", crate::resource::Rule { shape: Some(&STORAGE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
         ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
@@ -4900,6 +4923,7 @@ pub mod partition {
         ("InputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("Location", crate::resource::Rule { min_len: Some(0), max_len: Some(2056), ..crate::resource::Rule::NONE }),
         ("OutputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("SchemaReference", crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::SCHEMA_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
         ("SerdeInfo", crate::resource::Rule { shape: Some(&SERDE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
         ("SkewedInfo", crate::resource::Rule { shape: Some(&SKEWED_INFO_SHAPE), ..crate::resource::Rule::NONE }),
@@ -4932,6 +4956,7 @@ pub mod partition {
 
     pub(super) static SERDE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("SerializationLibrary", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -4961,6 +4986,7 @@ pub mod partition {
 
     pub(super) static SKEWED_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("SkewedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SkewedColumnValueLocationMaps", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the sort order of a sorted column.
@@ -5435,6 +5461,7 @@ pub mod security_configuration {
     pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CloudWatchEncryption", crate::resource::Rule { shape: Some(&CLOUD_WATCH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("JobBookmarksEncryption", crate::resource::Rule { shape: Some(&JOB_BOOKMARKS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Encryptions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&S3_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The encryption configuration for Amazon CloudWatch.
@@ -5455,7 +5482,7 @@ pub mod security_configuration {
     }
 
     pub(super) static CLOUD_WATCH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The encryption configuration for job bookmarks.
@@ -5476,7 +5503,7 @@ pub mod security_configuration {
     }
 
     pub(super) static JOB_BOOKMARKS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies how Amazon Simple Storage Service (Amazon S3) data should be encrypted.
@@ -5495,6 +5522,10 @@ pub mod security_configuration {
             s3_encryption_mode = "S3EncryptionMode",
         }
     }
+
+    pub(super) static S3_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum CloudWatchEncryptionMode {
@@ -5633,13 +5664,13 @@ crate::resource::props! {
 static SESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Command", crate::resource::Rule { shape: Some(&self::session::SESSION_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
     ("Connections", crate::resource::Rule { shape: Some(&self::session::CONNECTIONS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
     ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
-    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
     ("IdleTimeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("RequestOrigin", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
     ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::[0-9]*:role/.+$")), ..crate::resource::Rule::NONE }),
-    ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
 ]);
@@ -5683,7 +5714,7 @@ pub mod session {
     }
 
     pub(super) static SESSION_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
         ("PythonVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([2-3]|3[.]9)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -6219,6 +6250,7 @@ pub mod table {
         ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("Owner", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("PartitionKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Retention", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("StorageDescriptor", crate::resource::Rule { shape: Some(&STORAGE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
@@ -6309,6 +6341,7 @@ pub mod table {
         ("InputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("Location", crate::resource::Rule { min_len: Some(0), max_len: Some(2056), ..crate::resource::Rule::NONE }),
         ("OutputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("SchemaReference", crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::SCHEMA_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
         ("SerdeInfo", crate::resource::Rule { shape: Some(&SERDE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
         ("SkewedInfo", crate::resource::Rule { shape: Some(&SKEWED_INFO_SHAPE), ..crate::resource::Rule::NONE }),
@@ -6341,6 +6374,7 @@ pub mod table {
 
     pub(super) static SERDE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("SerializationLibrary", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -6370,6 +6404,7 @@ pub mod table {
 
     pub(super) static SKEWED_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("SkewedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SkewedColumnValueLocationMaps", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the sort order of a sorted column.
@@ -6678,7 +6713,7 @@ pub mod table_optimizer {
     }
 
     pub(super) static TABLE_OPTIMIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -6919,6 +6954,7 @@ static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("EventBatchingCondition", crate::resource::Rule { shape: Some(&self::trigger::EVENT_BATCHING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Predicate", crate::resource::Rule { shape: Some(&self::trigger::PREDICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("WorkflowName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -6965,6 +7001,7 @@ pub mod trigger {
     }
 
     pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("CrawlerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("NotificationProperty", crate::resource::Rule { shape: Some(&NOTIFICATION_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
@@ -7335,10 +7372,10 @@ crate::resource::props! {
 }
 
 static USER_DEFINED_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ClassName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-    ("OwnerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("ClassName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("OwnerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
     ("ResourceUris", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::user_defined_function::RESOURCE_URI_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -7375,7 +7412,7 @@ pub mod user_defined_function {
     }
 
     pub(super) static RESOURCE_URI_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The type of the function.
@@ -7453,6 +7490,8 @@ crate::resource::props! {
 }
 
 static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultRunProperties", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(120000), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);

@@ -143,7 +143,7 @@ static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-._~]{1,255}$")), ..crate::resource::Rule::NONE }),
     ("NetworkAccessControl", crate::resource::Rule { shape: Some(&self::workspace::NETWORK_ACCESS_CONTROL_SHAPE), ..crate::resource::Rule::NONE }),
     ("OrganizationRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SamlConfiguration", crate::resource::Rule { shape: Some(&self::workspace::SAML_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::workspace::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -450,7 +450,7 @@ pub mod workspace {
     }
 
     pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 

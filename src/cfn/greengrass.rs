@@ -31,7 +31,7 @@ impl ConnectorDefinition {
 }
 
 crate::resource::props! {
-    resource ConnectorDefinition = "AWS::Greengrass::ConnectorDefinition", shape: None;
+    resource ConnectorDefinition = "AWS::Greengrass::ConnectorDefinition", shape: Some(&CONNECTOR_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -40,6 +40,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static CONNECTOR_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InitialVersion", crate::resource::Rule { shape: Some(&self::connector_definition::CONNECTOR_DEFINITION_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectorDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectorDefinition> {
@@ -82,6 +87,10 @@ pub mod connector_definition {
             connectors = "Connectors",
         }
     }
+
+    pub(super) static CONNECTOR_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion
@@ -108,12 +117,16 @@ impl ConnectorDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource ConnectorDefinitionVersion = "AWS::Greengrass::ConnectorDefinitionVersion", shape: None;
+    resource ConnectorDefinitionVersion = "AWS::Greengrass::ConnectorDefinitionVersion", shape: Some(&CONNECTOR_DEFINITION_VERSION_SHAPE);
     req {
         connector_definition_id = "ConnectorDefinitionId",
         connectors = "Connectors",
     }
 }
+
+static CONNECTOR_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Connectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectorDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectorDefinitionVersion> {
@@ -156,7 +169,7 @@ impl CoreDefinition {
 }
 
 crate::resource::props! {
-    resource CoreDefinition = "AWS::Greengrass::CoreDefinition", shape: None;
+    resource CoreDefinition = "AWS::Greengrass::CoreDefinition", shape: Some(&CORE_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -165,6 +178,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static CORE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CoreDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CoreDefinition> {
@@ -233,7 +250,7 @@ impl CoreDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource CoreDefinitionVersion = "AWS::Greengrass::CoreDefinitionVersion", shape: None;
+    resource CoreDefinitionVersion = "AWS::Greengrass::CoreDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         core_definition_id = "CoreDefinitionId",
         cores = "Cores",
@@ -281,7 +298,7 @@ impl DeviceDefinition {
 }
 
 crate::resource::props! {
-    resource DeviceDefinition = "AWS::Greengrass::DeviceDefinition", shape: None;
+    resource DeviceDefinition = "AWS::Greengrass::DeviceDefinition", shape: Some(&DEVICE_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -290,6 +307,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DEVICE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DeviceDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeviceDefinition> {
@@ -358,7 +379,7 @@ impl DeviceDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource DeviceDefinitionVersion = "AWS::Greengrass::DeviceDefinitionVersion", shape: None;
+    resource DeviceDefinitionVersion = "AWS::Greengrass::DeviceDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         device_definition_id = "DeviceDefinitionId",
         devices = "Devices",
@@ -406,7 +427,7 @@ impl FunctionDefinition {
 }
 
 crate::resource::props! {
-    resource FunctionDefinition = "AWS::Greengrass::FunctionDefinition", shape: None;
+    resource FunctionDefinition = "AWS::Greengrass::FunctionDefinition", shape: Some(&FUNCTION_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -415,6 +436,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static FUNCTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InitialVersion", crate::resource::Rule { shape: Some(&self::function_definition::FUNCTION_DEFINITION_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FunctionDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FunctionDefinition> {
@@ -469,6 +495,10 @@ pub mod function_definition {
             default_config = "DefaultConfig",
         }
     }
+
+    pub(super) static FUNCTION_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Functions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::FUNCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Greengrass::FunctionDefinitionVersion
@@ -498,7 +528,7 @@ impl FunctionDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource FunctionDefinitionVersion = "AWS::Greengrass::FunctionDefinitionVersion", shape: None;
+    resource FunctionDefinitionVersion = "AWS::Greengrass::FunctionDefinitionVersion", shape: Some(&FUNCTION_DEFINITION_VERSION_SHAPE);
     req {
         function_definition_id = "FunctionDefinitionId",
         functions = "Functions",
@@ -507,6 +537,10 @@ crate::resource::props! {
         default_config = "DefaultConfig",
     }
 }
+
+static FUNCTION_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Functions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::FUNCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FunctionDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FunctionDefinitionVersion> {
@@ -552,7 +586,7 @@ impl Group {
 }
 
 crate::resource::props! {
-    resource Group = "AWS::Greengrass::Group", shape: None;
+    resource Group = "AWS::Greengrass::Group", shape: Some(&GROUP_SHAPE);
     req {
         name = "Name",
     }
@@ -562,6 +596,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
@@ -672,7 +711,7 @@ impl GroupVersion {
 }
 
 crate::resource::props! {
-    resource GroupVersion = "AWS::Greengrass::GroupVersion", shape: None;
+    resource GroupVersion = "AWS::Greengrass::GroupVersion", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         group_id = "GroupId",
     }
@@ -722,7 +761,7 @@ impl LoggerDefinition {
 }
 
 crate::resource::props! {
-    resource LoggerDefinition = "AWS::Greengrass::LoggerDefinition", shape: None;
+    resource LoggerDefinition = "AWS::Greengrass::LoggerDefinition", shape: Some(&LOGGER_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -731,6 +770,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static LOGGER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoggerDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoggerDefinition> {
@@ -799,7 +842,7 @@ impl LoggerDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource LoggerDefinitionVersion = "AWS::Greengrass::LoggerDefinitionVersion", shape: None;
+    resource LoggerDefinitionVersion = "AWS::Greengrass::LoggerDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         logger_definition_id = "LoggerDefinitionId",
         loggers = "Loggers",
@@ -847,7 +890,7 @@ impl ResourceDefinition {
 }
 
 crate::resource::props! {
-    resource ResourceDefinition = "AWS::Greengrass::ResourceDefinition", shape: None;
+    resource ResourceDefinition = "AWS::Greengrass::ResourceDefinition", shape: Some(&RESOURCE_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -856,6 +899,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static RESOURCE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceDefinition> {
@@ -924,7 +971,7 @@ impl ResourceDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource ResourceDefinitionVersion = "AWS::Greengrass::ResourceDefinitionVersion", shape: None;
+    resource ResourceDefinitionVersion = "AWS::Greengrass::ResourceDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         resource_definition_id = "ResourceDefinitionId",
         resources = "Resources",
@@ -972,7 +1019,7 @@ impl SubscriptionDefinition {
 }
 
 crate::resource::props! {
-    resource SubscriptionDefinition = "AWS::Greengrass::SubscriptionDefinition", shape: None;
+    resource SubscriptionDefinition = "AWS::Greengrass::SubscriptionDefinition", shape: Some(&SUBSCRIPTION_DEFINITION_SHAPE);
     req {
         name = "Name",
     }
@@ -981,6 +1028,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static SUBSCRIPTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubscriptionDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubscriptionDefinition> {
@@ -1049,7 +1100,7 @@ impl SubscriptionDefinitionVersion {
 }
 
 crate::resource::props! {
-    resource SubscriptionDefinitionVersion = "AWS::Greengrass::SubscriptionDefinitionVersion", shape: None;
+    resource SubscriptionDefinitionVersion = "AWS::Greengrass::SubscriptionDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         subscription_definition_id = "SubscriptionDefinitionId",
         subscriptions = "Subscriptions",

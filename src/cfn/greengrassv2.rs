@@ -77,7 +77,7 @@ pub mod component_version {
         ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("ComponentPlatforms", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMPONENT_PLATFORM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("ComponentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("LambdaArn", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]

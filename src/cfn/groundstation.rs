@@ -312,7 +312,7 @@ pub mod config {
     pub(super) static S3_RECORDING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$")), ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-name}|\\{s3\\-config-id}|\\{year\\}|\\{month\\}|\\{day\\}){1,900}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -390,7 +390,7 @@ pub mod config {
 
     pub(super) static KINESIS_DATA_STREAM_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("KinesisDataStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$")), ..crate::resource::Rule::NONE }),
-        ("KinesisRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), ..crate::resource::Rule::NONE }),
+        ("KinesisRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -775,7 +775,8 @@ pub mod dataflow_endpoint_group {
     }
 
     pub(super) static SECURITY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(30), max_len: Some(165), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(30), max_len: Some(165), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The status of AgentEndpoint.
@@ -1378,6 +1379,6 @@ pub mod mission_profile {
     pub(super) static STREAMS_KMS_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("KmsAliasArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
         ("KmsAliasName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^alias/[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 }

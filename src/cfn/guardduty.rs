@@ -743,6 +743,7 @@ pub mod malware_protection_plan {
     }
 
     pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("ObjectPrefixes", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -789,7 +790,7 @@ impl Master {
 }
 
 crate::resource::props! {
-    resource Master = "AWS::GuardDuty::Master", shape: None;
+    resource Master = "AWS::GuardDuty::Master", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         detector_id = "DetectorId",
         master_id = "MasterId",
@@ -916,6 +917,7 @@ crate::resource::props! {
 }
 
 static PUBLISHING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationProperties", crate::resource::Rule { shape: Some(&self::publishing_destination::CFN_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -954,6 +956,10 @@ pub mod publishing_destination {
             kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static CFN_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -34,7 +34,7 @@ crate::resource::props! {
 
 static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._/#-]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Datastore`] (`Fn::GetAtt`).

@@ -29,7 +29,7 @@ impl AccessKey {
 }
 
 crate::resource::props! {
-    resource AccessKey = "AWS::IAM::AccessKey", shape: None;
+    resource AccessKey = "AWS::IAM::AccessKey", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         user_name = "UserName",
     }
@@ -188,6 +188,7 @@ crate::resource::props! {
 
 static GROUP_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -641,6 +642,7 @@ crate::resource::props! {
 }
 
 static ROLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
     ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -686,7 +688,7 @@ crate::resource::props! {
 }
 
 static SAML_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AddPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+    ("AddPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), secret: true, ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w._-]+")), ..crate::resource::Rule::NONE }),
     ("PrivateKeyList", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::saml_provider::SAML_PRIVATE_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("RemovePrivateKey", crate::resource::Rule { min_len: Some(22), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]+")), ..crate::resource::Rule::NONE }),
@@ -740,6 +742,7 @@ pub mod saml_provider {
 
     pub(super) static SAML_PRIVATE_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("KeyId", crate::resource::Rule { min_len: Some(22), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]+")), ..crate::resource::Rule::NONE }),
+        ("Timestamp", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The encryption setting for the SAML provider
@@ -789,7 +792,7 @@ static SERVER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape
     ("CertificateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
     ("CertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
     ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")), ..crate::resource::Rule::NONE }),
-    ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+    ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), secret: true, ..crate::resource::Rule::NONE }),
     ("ServerCertificateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media_iam::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -914,6 +917,7 @@ crate::resource::props! {
 
 static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Groups", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ("LoginProfile", crate::resource::Rule { shape: Some(&self::user::LOGIN_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
     ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
     ("PermissionsBoundary", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
@@ -966,6 +970,10 @@ pub mod user {
             password_reset_required = "PasswordResetRequired",
         }
     }
+
+    pub(super) static LOGIN_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM user.
@@ -1012,6 +1020,7 @@ crate::resource::props! {
 }
 
 static USER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
     ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -1038,7 +1047,7 @@ impl UserToGroupAddition {
 }
 
 crate::resource::props! {
-    resource UserToGroupAddition = "AWS::IAM::UserToGroupAddition", shape: None;
+    resource UserToGroupAddition = "AWS::IAM::UserToGroupAddition", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         group_name = "GroupName",
         users = "Users",

@@ -91,7 +91,7 @@ static COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ChangeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
     ("SupportedOsVersions", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -245,7 +245,7 @@ static CONTAINER_RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("DockerfileTemplateData", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
     ("ImageOsVersionOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("InstanceConfiguration", crate::resource::Rule { shape: Some(&self::container_recipe::INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
     ("ParentImage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("TargetRepository", crate::resource::Rule { shape: Some(&self::container_recipe::TARGET_CONTAINER_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
@@ -566,7 +566,7 @@ pub mod distribution_configuration {
 
     pub(super) static AMI_DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z0-9{][-_A-Za-z0-9\\s:{}\\.]+[-_A-Za-z0-9}]$")), ..crate::resource::Rule::NONE }),
         ("TargetAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1536), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
@@ -1108,7 +1108,7 @@ pub mod image {
     }
 
     pub(super) static IMAGE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -1773,9 +1773,9 @@ static INFRASTRUCTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resou
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
     ("ParentInstance", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::PARENT_INSTANCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Placement", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::PLACEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SnsTopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:sns:[^:]+:[0-9]{12}:[a-zA-Z0-9-_]{1,256}$")), ..crate::resource::Rule::NONE }),
-    ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:sns:[^:]+:[0-9]{12}:[a-zA-Z0-9-_]{1,256}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`InfrastructureConfiguration`] (`Fn::GetAtt`).
@@ -1896,7 +1896,7 @@ pub mod infrastructure_configuration {
     }
 
     pub(super) static S3_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2580,7 +2580,7 @@ static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ChangeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
 ]);
 

@@ -198,7 +198,7 @@ pub mod monitor {
     }
 
     pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -54,7 +54,7 @@ crate::resource::props! {
 static INVOICE_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
     ("InvoiceReceiver", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$")), ..crate::resource::Rule::NONE }),
     ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::invoice_unit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Rule", crate::resource::Rule { shape: Some(&self::invoice_unit::RULE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -216,7 +216,7 @@ static PROCUREMENT_PORTAL_PREFERENCE_SHAPE: crate::resource::Shape = crate::reso
     ("Contacts", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::procurement_portal_preference::CONTACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("EinvoiceDeliveryPreference", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::EINVOICE_DELIVERY_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("ProcurementPortalInstanceEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-    ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), secret: true, ..crate::resource::Rule::NONE }),
     ("Selector", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::PROCUREMENT_PORTAL_PREFERENCE_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
     ("SupplierIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -316,6 +316,7 @@ pub mod procurement_portal_preference {
     }
 
     pub(super) static EINVOICE_DELIVERY_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EinvoiceDeliveryActivationDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("EinvoiceDeliveryDocumentTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -404,7 +405,7 @@ pub mod procurement_portal_preference {
     pub(super) static TEST_ENV_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("BuyerIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
         ("ProcurementPortalInstanceEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), secret: true, ..crate::resource::Rule::NONE }),
         ("SupplierIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -55,7 +55,7 @@ static ACCOUNT_AUDIT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resour
     ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
     ("AuditCheckConfigurations", crate::resource::Rule { shape: Some(&self::account_audit_configuration::AUDIT_CHECK_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("AuditNotificationTargetConfigurations", crate::resource::Rule { shape: Some(&self::account_audit_configuration::AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 pub mod account_audit_configuration {
@@ -312,7 +312,7 @@ pub mod account_audit_configuration {
     }
 
     pub(super) static AUDIT_NOTIFICATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TargetArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -450,7 +450,7 @@ pub mod billing_group {
     }
 
     pub(super) static BILLING_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BillingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
+        ("BillingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -555,7 +555,7 @@ pub mod ca_certificate {
     }
 
     pub(super) static REGISTRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
         ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -696,7 +696,7 @@ crate::resource::props! {
 static CERTIFICATE_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AccountDefaultForOperations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
     ("CertificateProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
-    ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -834,7 +834,7 @@ static COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("MandatoryParameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::command::COMMAND_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Payload", crate::resource::Rule { shape: Some(&self::command::COMMAND_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
     ("PayloadTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2028), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2028), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1204,7 +1204,7 @@ crate::resource::props! {
 }
 
 static CUSTOM_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
     ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1556,8 +1556,8 @@ crate::resource::props! {
 }
 
 static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`EncryptionConfiguration`] (`Fn::GetAtt`).
@@ -1672,7 +1672,7 @@ crate::resource::props! {
 static FLEET_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AggregationField", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("AggregationType", crate::resource::Rule { shape: Some(&self::fleet_metric::AGGREGATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
     ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
     ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
     ("Period", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
@@ -2221,7 +2221,7 @@ pub mod job {
 
     pub(super) static PRESIGNED_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ExpiresInSec", crate::resource::Rule { min: Some(60.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the date and time that a job will begin the rollout of the job document to all devices in the target group.
@@ -2757,7 +2757,7 @@ pub mod job_template {
 
     pub(super) static PRESIGNED_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ExpiresInSec", crate::resource::Rule { min: Some(60.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the amount of time each device has to finish its execution of the job.
@@ -2860,7 +2860,7 @@ crate::resource::props! {
 static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
     ("EventConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::logging::EVENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 pub mod logging {
@@ -2907,7 +2907,7 @@ pub mod logging {
 
     pub(super) static EVENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("LogDestination", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws/)[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
+        ("LogDestination", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(?!aws/)[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
@@ -2993,7 +2993,7 @@ crate::resource::props! {
 static MITIGATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
     ("ActionParams", crate::resource::Rule { shape: Some(&self::mitigation_action::ACTION_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3155,7 +3155,7 @@ pub mod mitigation_action {
     }
 
     pub(super) static PUBLISH_FINDING_TO_SNS_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TopicArn", crate::resource::Rule { min_len: Some(11), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { min_len: Some(11), max_len: Some(2048), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Parameters to define a mitigation action that adds a blank policy to restrict permissions.
@@ -3341,7 +3341,7 @@ impl PolicyPrincipalAttachment {
 }
 
 crate::resource::props! {
-    resource PolicyPrincipalAttachment = "AWS::IoT::PolicyPrincipalAttachment", shape: None;
+    resource PolicyPrincipalAttachment = "AWS::IoT::PolicyPrincipalAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         policy_name = "PolicyName",
         principal = "Principal",
@@ -3406,7 +3406,7 @@ crate::resource::props! {
 static PROVISIONING_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
     ("PreProvisioningHook", crate::resource::Rule { shape: Some(&self::provisioning_template::PROVISIONING_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ProvisioningRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("ProvisioningRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
     ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
@@ -3586,7 +3586,7 @@ crate::resource::props! {
 static ROLE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CredentialDurationSeconds", crate::resource::Rule { min: Some(900.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
     ("RoleAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::role_alias::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3779,7 +3779,7 @@ static SECURITY_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("AdditionalMetricsToRetainV2", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::METRIC_TO_RETAIN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Behaviors", crate::resource::Rule { max_len: Some(100), min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::BEHAVIOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("MetricsExportConfig", crate::resource::Rule { shape: Some(&self::security_profile::METRICS_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("SecurityProfileDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
+    ("SecurityProfileDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
     ("SecurityProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -4098,7 +4098,7 @@ pub mod security_profile {
     }
 
     pub(super) static METRIC_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^[a-fA-F0-9:\\.\\/]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^[a-fA-F0-9:\\.\\/]+$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Count", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("Ports", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
@@ -4136,7 +4136,7 @@ pub mod security_profile {
 
     pub(super) static METRICS_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("MqttTopic", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Defines how the dimensionValues of a dimension are interpreted.
@@ -4509,7 +4509,7 @@ crate::resource::props! {
 static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
     ("Files", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::STREAM_FILE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StreamId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -4698,7 +4698,7 @@ pub mod thing_group {
     }
 
     pub(super) static THING_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ThingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
+        ("ThingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -4733,7 +4733,7 @@ impl ThingPrincipalAttachment {
 }
 
 crate::resource::props! {
-    resource ThingPrincipalAttachment = "AWS::IoT::ThingPrincipalAttachment", shape: None;
+    resource ThingPrincipalAttachment = "AWS::IoT::ThingPrincipalAttachment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         principal = "Principal",
         thing_name = "ThingName",
@@ -4811,7 +4811,7 @@ pub mod thing_type {
     pub(super) static THING_TYPE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Mqtt5Configuration", crate::resource::Rule { shape: Some(&MQTT5_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("SearchableAttributes", crate::resource::Rule { max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.,@/:#-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThingTypeDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
+        ("ThingTypeDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -5061,15 +5061,28 @@ pub mod topic_rule {
     }
 
     pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudwatchAlarm", crate::resource::Rule { shape: Some(&CLOUDWATCH_ALARM_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudwatchLogs", crate::resource::Rule { shape: Some(&CLOUDWATCH_LOGS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudwatchMetric", crate::resource::Rule { shape: Some(&CLOUDWATCH_METRIC_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DynamoDB", crate::resource::Rule { shape: Some(&DYNAMO_DB_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DynamoDBv2", crate::resource::Rule { shape: Some(&DYNAMO_D_BV2_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Elasticsearch", crate::resource::Rule { shape: Some(&ELASTICSEARCH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Firehose", crate::resource::Rule { shape: Some(&FIREHOSE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Http", crate::resource::Rule { shape: Some(&HTTP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("InfluxDB", crate::resource::Rule { shape: Some(&INFLUX_DB_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IotAnalytics", crate::resource::Rule { shape: Some(&IOT_ANALYTICS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("IotEvents", crate::resource::Rule { shape: Some(&IOT_EVENTS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("IotSiteWise", crate::resource::Rule { shape: Some(&IOT_SITE_WISE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Kafka", crate::resource::Rule { shape: Some(&KAFKA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Kinesis", crate::resource::Rule { shape: Some(&KINESIS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Location", crate::resource::Rule { shape: Some(&LOCATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("OpenSearch", crate::resource::Rule { shape: Some(&OPEN_SEARCH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Republish", crate::resource::Rule { shape: Some(&REPUBLISH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sns", crate::resource::Rule { shape: Some(&SNS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sqs", crate::resource::Rule { shape: Some(&SQS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StepFunctions", crate::resource::Rule { shape: Some(&STEP_FUNCTIONS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Timestream", crate::resource::Rule { shape: Some(&TIMESTREAM_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -5107,6 +5120,10 @@ pub mod topic_rule {
         }
     }
 
+    pub(super) static CLOUDWATCH_ALARM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct CloudwatchLogsAction {
         /// CloudFormation property `BatchMode`.
@@ -5138,6 +5155,11 @@ pub mod topic_rule {
             batch_mode = "BatchMode",
         }
     }
+
+    pub(super) static CLOUDWATCH_LOGS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct CloudwatchMetricAction {
@@ -5182,6 +5204,10 @@ pub mod topic_rule {
             metric_timestamp = "MetricTimestamp",
         }
     }
+
+    pub(super) static CLOUDWATCH_METRIC_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct DynamoDbAction {
@@ -5239,6 +5265,10 @@ pub mod topic_rule {
         }
     }
 
+    pub(super) static DYNAMO_DB_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct DynamoDBv2Action {
         /// CloudFormation property `PutItem`.
@@ -5254,6 +5284,10 @@ pub mod topic_rule {
             role_arn = "RoleArn",
         }
     }
+
+    pub(super) static DYNAMO_D_BV2_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct PutItemInput {
@@ -5317,6 +5351,7 @@ pub mod topic_rule {
 
     pub(super) static ELASTICSEARCH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -5356,6 +5391,7 @@ pub mod topic_rule {
     }
 
     pub(super) static FIREHOSE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Separator", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\n\\t])|(\\r\\n)|(,)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -5404,6 +5440,7 @@ pub mod topic_rule {
     }
 
     pub(super) static HTTP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Auth", crate::resource::Rule { shape: Some(&HTTP_AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("BatchConfig", crate::resource::Rule { shape: Some(&BATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("ConfirmationUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
         ("Headers", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG15_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -5422,6 +5459,10 @@ pub mod topic_rule {
             sigv4 = "Sigv4",
         }
     }
+
+    pub(super) static HTTP_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Sigv4", crate::resource::Rule { shape: Some(&SIG_V4_AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct SigV4Authorization {
@@ -5452,6 +5493,10 @@ pub mod topic_rule {
             signing_region = "SigningRegion",
         }
     }
+
+    pub(super) static SIG_V4_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct BatchConfig {
@@ -5541,6 +5586,7 @@ pub mod topic_rule {
         ("BatchConfig", crate::resource::Rule { shape: Some(&INFLUX_DB_BATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("DatabaseName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_\\\"][^\\\"]+$")), ..crate::resource::Rule::NONE }),
         ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^_].*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -5604,6 +5650,10 @@ pub mod topic_rule {
         }
     }
 
+    pub(super) static IOT_ANALYTICS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct IotEventsAction {
         /// CloudFormation property `BatchMode`.
@@ -5643,6 +5693,7 @@ pub mod topic_rule {
     pub(super) static IOT_EVENTS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InputName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("MessageId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -5673,6 +5724,7 @@ pub mod topic_rule {
 
     pub(super) static IOT_SITE_WISE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("PutAssetPropertyValueEntries", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PUT_ASSET_PROPERTY_VALUE_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -5889,6 +5941,10 @@ pub mod topic_rule {
         }
     }
 
+    pub(super) static KINESIS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct LambdaAction {
         /// CloudFormation property `FunctionArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -5901,6 +5957,10 @@ pub mod topic_rule {
             function_arn = "FunctionArn",
         }
     }
+
+    pub(super) static LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct LocationAction {
@@ -5945,6 +6005,10 @@ pub mod topic_rule {
             timestamp = "Timestamp",
         }
     }
+
+    pub(super) static LOCATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct Timestamp {
@@ -6014,6 +6078,7 @@ pub mod topic_rule {
 
     pub(super) static OPEN_SEARCH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -6055,6 +6120,7 @@ pub mod topic_rule {
     pub(super) static REPUBLISH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Headers", crate::resource::Rule { shape: Some(&REPUBLISH_ACTION_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("Qos", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -6135,6 +6201,11 @@ pub mod topic_rule {
         }
     }
 
+    pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct SnsAction {
         /// CloudFormation property `MessageFormat`.
@@ -6166,6 +6237,10 @@ pub mod topic_rule {
             message_format = "MessageFormat",
         }
     }
+
+    pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct SqsAction {
@@ -6199,6 +6274,10 @@ pub mod topic_rule {
         }
     }
 
+    pub(super) static SQS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct StepFunctionsAction {
         /// CloudFormation property `ExecutionNamePrefix`.
@@ -6230,6 +6309,10 @@ pub mod topic_rule {
             execution_name_prefix = "ExecutionNamePrefix",
         }
     }
+
+    pub(super) static STEP_FUNCTIONS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct TimestreamAction {
@@ -6273,6 +6356,7 @@ pub mod topic_rule {
 
     pub(super) static TIMESTREAM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -6418,7 +6502,7 @@ pub struct TopicRuleDestination {
 }
 
 crate::resource::props! {
-    resource TopicRuleDestination = "AWS::IoT::TopicRuleDestination", shape: None;
+    resource TopicRuleDestination = "AWS::IoT::TopicRuleDestination", shape: Some(&TOPIC_RULE_DESTINATION_SHAPE);
     opt {
         http_url_properties = "HttpUrlProperties",
         influx_db_properties = "InfluxDBProperties",
@@ -6426,6 +6510,10 @@ crate::resource::props! {
         vpc_properties = "VpcProperties",
     }
 }
+
+static TOPIC_RULE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcProperties", crate::resource::Rule { shape: Some(&self::topic_rule_destination::VPC_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TopicRuleDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TopicRuleDestination> {
@@ -6524,6 +6612,12 @@ pub mod topic_rule_destination {
             vpc_id = "VpcId",
         }
     }
+
+    pub(super) static VPC_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum TopicRuleDestinationStatus {

@@ -32,7 +32,7 @@ crate::resource::props! {
 }
 
 static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
     ("ChannelStorage", crate::resource::Rule { shape: Some(&self::channel::CHANNEL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
     ("RetentionPeriod", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -69,6 +69,7 @@ pub mod channel {
 
     pub(super) static CHANNEL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CustomerManagedS3", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceManagedS3", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -106,7 +107,7 @@ pub mod channel {
     pub(super) static CUSTOMER_MANAGED_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]*$")), ..crate::resource::Rule::NONE }),
         ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/{}:-]*/$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -171,7 +172,7 @@ crate::resource::props! {
 static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ContentDeliveryRules", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::DATASET_CONTENT_DELIVERY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
     ("LateDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::LATE_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("RetentionPeriod", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -267,7 +268,7 @@ pub mod dataset {
     }
 
     pub(super) static CONTAINER_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Image", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("ResourceConfiguration", crate::resource::Rule { shape: Some(&RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Variables", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -373,7 +374,7 @@ pub mod dataset {
     }
 
     pub(super) static DATASET_CONTENT_VERSION_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -555,7 +556,7 @@ pub mod dataset {
 
     pub(super) static IOT_EVENTS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InputName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -598,7 +599,7 @@ pub mod dataset {
         ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]*$")), ..crate::resource::Rule::NONE }),
         ("GlueConfiguration", crate::resource::Rule { shape: Some(&GLUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/{}:-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -774,7 +775,7 @@ pub mod dataset {
     }
 
     pub(super) static TRIGGERING_DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -982,6 +983,7 @@ pub mod datastore {
     pub(super) static DATASTORE_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CustomerManagedS3", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_SHAPE), ..crate::resource::Rule::NONE }),
         ("IotSiteWiseMultiLayerStorage", crate::resource::Rule { shape: Some(&IOT_SITE_WISE_MULTI_LAYER_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceManagedS3", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -1019,7 +1021,7 @@ pub mod datastore {
     pub(super) static CUSTOMER_MANAGED_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.\\-_]*")), ..crate::resource::Rule::NONE }),
         ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9!_.*'()/{}:-]*/")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1089,6 +1091,7 @@ pub mod datastore {
     }
 
     pub(super) static FILE_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonConfiguration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("ParquetConfiguration", crate::resource::Rule { shape: Some(&PARQUET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1411,7 +1414,7 @@ pub mod pipeline {
         ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1459,7 +1462,7 @@ pub mod pipeline {
         ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -109,11 +109,13 @@ static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("DataPartitions", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::DATA_PARTITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("ExpiryTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
     ("PostTriggerCollectionDuration", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
     ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("SignalsToCollect", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::SIGNAL_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SignalsToFetch", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::SIGNAL_FETCH_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -275,7 +277,7 @@ pub mod campaign {
     }
 
     pub(super) static MQTT_TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("MqttTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -347,7 +349,7 @@ pub mod campaign {
     }
 
     pub(super) static TIMESTREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TimestreamTableArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):timestream:[a-zA-Z0-9-]+:[0-9]{12}:database\\/[a-zA-Z0-9_.-]+\\/table\\/[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 

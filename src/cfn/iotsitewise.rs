@@ -196,7 +196,7 @@ pub mod access_policy {
     }
 
     pub(super) static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// A project resource.
@@ -216,7 +216,7 @@ pub mod access_policy {
     }
 
     pub(super) static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER.
@@ -377,7 +377,7 @@ static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AssetDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ("AssetExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
     ("AssetHierarchies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_HIERARCHY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("AssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("AssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
     ("AssetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ("AssetProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1130,7 +1130,7 @@ pub mod asset_model {
     }
 
     pub(super) static ASSET_MODEL_HIERARCHY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ChildAssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("ChildAssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
         ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
         ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
         ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
@@ -1519,7 +1519,7 @@ static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DashboardDefinition", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
     ("DashboardDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ("DashboardName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-    ("ProjectId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("ProjectId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Dashboard`] (`Fn::GetAtt`).
@@ -1755,7 +1755,7 @@ pub mod dataset {
 
     pub(super) static KENDRA_SOURCE_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("KnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The format of the dataset source associated with the dataset.
@@ -2224,7 +2224,7 @@ static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("PortalContactEmail", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
     ("PortalDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ("PortalName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Portal`] (`Fn::GetAtt`).
@@ -2372,7 +2372,7 @@ crate::resource::props! {
 }
 
 static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("PortalId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("PortalId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
     ("ProjectDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
 ]);
@@ -2654,7 +2654,7 @@ pub mod task {
 
     pub(super) static MOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RelativePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^((?!.*(^|/)\\.\\.?(/|$))(?!.*//)[a-zA-Z0-9._-][a-zA-Z0-9._/-]*[a-zA-Z0-9._-]|[a-zA-Z0-9_-])$")), ..crate::resource::Rule::NONE }),
+        ("RelativePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^((?!.*(^|/)\\.\\.?(/|$))(?!.*//)[a-zA-Z0-9._-][a-zA-Z0-9._/-]*[a-zA-Z0-9._-]|[a-zA-Z0-9_-])$")), ..crate::resource::Rule::NONE }),
         ("Source", crate::resource::Rule { shape: Some(&MOUNT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2851,7 +2851,7 @@ crate::resource::props! {
 }
 
 static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("WorkspaceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),

@@ -29,7 +29,7 @@ impl FlowTemplate {
 }
 
 crate::resource::props! {
-    resource FlowTemplate = "AWS::IoTThingsGraph::FlowTemplate", shape: None;
+    resource FlowTemplate = "AWS::IoTThingsGraph::FlowTemplate", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         definition = "Definition",
     }

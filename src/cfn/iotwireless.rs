@@ -67,7 +67,7 @@ static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1185,7 +1185,7 @@ pub mod task_definition {
 
     pub(super) static LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CurrentVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SigKeyCrc", crate::resource::Rule { min: Some(1.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("SigKeyCrc", crate::resource::Rule { min: Some(1.0), max: Some(4294967295.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
         ("UpdateSignature", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
         ("UpdateVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);

@@ -117,7 +117,7 @@ static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ConnectorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
     ("KafkaCluster", crate::resource::Rule { shape: Some(&self::connector::KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
     ("Plugins", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::connector::PLUGIN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("WorkerConfiguration", crate::resource::Rule { shape: Some(&self::connector::WORKER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -412,7 +412,8 @@ pub mod connector {
     }
 
     pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Subnets", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Details of the client authentication used by the Kafka cluster.
@@ -685,7 +686,7 @@ pub mod connector {
 
     pub(super) static CUSTOM_PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CustomPluginArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*")), ..crate::resource::Rule::NONE }),
-        ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
+        ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the worker configuration to use with the connector.
@@ -720,7 +721,7 @@ pub mod connector {
     }
 
     pub(super) static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
+        ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
         ("WorkerConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*")), ..crate::resource::Rule::NONE }),
     ]);
 

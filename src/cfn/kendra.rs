@@ -90,7 +90,7 @@ static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
     ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z-]*")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Schedule", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -138,7 +138,7 @@ pub mod data_source {
         ("InlineConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("PostExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("PreExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -225,6 +225,7 @@ pub mod data_source {
     }
 
     pub(super) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LongValue", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
         ("StringListValue", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ]);
@@ -300,8 +301,8 @@ pub mod data_source {
 
     pub(super) static HOOK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("InvocationCondition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$")), ..crate::resource::Rule::NONE }),
-        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -696,7 +697,7 @@ pub mod data_source {
     }
 
     pub(super) static DATA_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1054,7 +1055,7 @@ pub mod data_source {
     }
 
     pub(super) static ONE_DRIVE_USERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("OneDriveUserList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OneDriveUserList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("OneDriveUserS3Path", crate::resource::Rule { shape: Some(&S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1085,7 +1086,7 @@ pub mod data_source {
     }
 
     pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1136,7 +1137,7 @@ pub mod data_source {
 
     pub(super) static S3_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AccessControlListConfiguration", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_LIST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("DocumentsMetadataConfiguration", crate::resource::Rule { shape: Some(&DOCUMENTS_METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1514,7 +1515,7 @@ pub mod data_source {
     }
 
     pub(super) static SERVICE_NOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$")), ..crate::resource::Rule::NONE }),
+        ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$")), ..crate::resource::Rule::NONE }),
         ("KnowledgeArticleConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
         ("ServiceCatalogConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -2393,7 +2394,7 @@ static FAQ_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
     ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z-]*")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("S3Path", crate::resource::Rule { shape: Some(&self::faq::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -2838,7 +2839,7 @@ pub mod index {
     }
 
     pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -3073,7 +3074,7 @@ static QUERY_SUGGESTIONS_BLOCK_LIST_SHAPE: crate::resource::Shape = crate::resou
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
     ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SourceS3Path", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -3157,7 +3158,7 @@ static THESAURUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
     ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SourceS3Path", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

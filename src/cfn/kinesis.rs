@@ -81,7 +81,7 @@ static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::channel::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("S3TablesDestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_TABLES_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ServiceExecutionRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StreamConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&self::channel::STREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::kinesis::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -212,7 +212,7 @@ pub mod channel {
     }
 
     pub(super) static CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]+$")), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -33,7 +33,7 @@ impl Application {
 }
 
 crate::resource::props! {
-    resource Application = "AWS::KinesisAnalytics::Application", shape: None;
+    resource Application = "AWS::KinesisAnalytics::Application", shape: Some(&APPLICATION_SHAPE);
     req {
         inputs = "Inputs",
     }
@@ -43,6 +43,10 @@ crate::resource::props! {
         application_name = "ApplicationName",
     }
 }
+
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Inputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
@@ -101,6 +105,12 @@ pub mod application {
         }
     }
 
+    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputProcessingConfiguration", crate::resource::Rule { shape: Some(&INPUT_PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisFirehoseInput", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamsInput", crate::resource::Rule { shape: Some(&KINESIS_STREAMS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InputParallelism {
         /// CloudFormation property `Count`.
@@ -127,6 +137,10 @@ pub mod application {
         }
     }
 
+    pub(super) static INPUT_PROCESSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputLambdaProcessor", crate::resource::Rule { shape: Some(&INPUT_LAMBDA_PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct InputLambdaProcessor {
         /// CloudFormation property `ResourceARN`; required.
@@ -152,6 +166,10 @@ pub mod application {
             role_arn = "RoleARN",
         }
     }
+
+    pub(super) static INPUT_LAMBDA_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct InputSchema {
@@ -212,6 +230,10 @@ pub mod application {
         }
     }
 
+    pub(super) static KINESIS_FIREHOSE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct KinesisStreamsInput {
         /// CloudFormation property `ResourceARN`; required.
@@ -237,6 +259,10 @@ pub mod application {
             role_arn = "RoleARN",
         }
     }
+
+    pub(super) static KINESIS_STREAMS_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::KinesisAnalytics::ApplicationOutput
@@ -261,12 +287,16 @@ impl ApplicationOutput {
 }
 
 crate::resource::props! {
-    resource ApplicationOutput = "AWS::KinesisAnalytics::ApplicationOutput", shape: None;
+    resource ApplicationOutput = "AWS::KinesisAnalytics::ApplicationOutput", shape: Some(&APPLICATION_OUTPUT_SHAPE);
     req {
         application_name = "ApplicationName",
         output = "Output",
     }
 }
+
+static APPLICATION_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Output", crate::resource::Rule { shape: Some(&self::application_output::OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationOutput`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationOutput> {
@@ -322,6 +352,12 @@ pub mod application_output {
         }
     }
 
+    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisFirehoseOutput", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamsOutput", crate::resource::Rule { shape: Some(&KINESIS_STREAMS_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaOutput", crate::resource::Rule { shape: Some(&LAMBDA_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct KinesisFirehoseOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -347,6 +383,10 @@ pub mod application_output {
             role_arn = "RoleARN",
         }
     }
+
+    pub(super) static KINESIS_FIREHOSE_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct KinesisStreamsOutput {
@@ -374,6 +414,10 @@ pub mod application_output {
         }
     }
 
+    pub(super) static KINESIS_STREAMS_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LambdaOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -399,6 +443,10 @@ pub mod application_output {
             role_arn = "RoleARN",
         }
     }
+
+    pub(super) static LAMBDA_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::KinesisAnalytics::ApplicationReferenceDataSource
@@ -423,12 +471,16 @@ impl ApplicationReferenceDataSource {
 }
 
 crate::resource::props! {
-    resource ApplicationReferenceDataSource = "AWS::KinesisAnalytics::ApplicationReferenceDataSource", shape: None;
+    resource ApplicationReferenceDataSource = "AWS::KinesisAnalytics::ApplicationReferenceDataSource", shape: Some(&APPLICATION_REFERENCE_DATA_SOURCE_SHAPE);
     req {
         application_name = "ApplicationName",
         reference_data_source = "ReferenceDataSource",
     }
 }
+
+static APPLICATION_REFERENCE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReferenceDataSource", crate::resource::Rule { shape: Some(&self::application_reference_data_source::REFERENCE_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationReferenceDataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationReferenceDataSource> {
@@ -476,6 +528,10 @@ pub mod application_reference_data_source {
         }
     }
 
+    pub(super) static REFERENCE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3ReferenceDataSource", crate::resource::Rule { shape: Some(&S3_REFERENCE_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct S3ReferenceDataSource {
         /// CloudFormation property `BucketARN`; required.
@@ -505,4 +561,8 @@ pub mod application_reference_data_source {
             reference_role_arn = "ReferenceRoleARN",
         }
     }
+
+    pub(super) static S3_REFERENCE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReferenceRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }

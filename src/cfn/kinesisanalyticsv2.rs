@@ -484,8 +484,8 @@ pub mod application {
     }
 
     pub(super) static CHECKPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CheckpointInterval", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
-        ("MinPauseBetweenCheckpoints", crate::resource::Rule { min: Some(0.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
+        ("CheckpointInterval", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MinPauseBetweenCheckpoints", crate::resource::Rule { min: Some(0.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Describes configuration parameters for Amazon CloudWatch logging for a Java-based Kinesis Data Analytics application. For more information about CloudWatch logging, see Monitoring.
@@ -951,7 +951,7 @@ pub mod application {
     }
 
     pub(super) static JSON_MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RecordRowPath", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^\\$)(?=^\\S+$).*$")), ..crate::resource::Rule::NONE }),
+        ("RecordRowPath", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), pattern: Some(crate::resource::Pattern::Regex("^(?=^\\$)(?=^\\S+$).*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// For a SQL-based Kinesis Data Analytics application, identifies a Kinesis Data Firehose delivery stream as the streaming source. You provide the delivery stream's Amazon Resource Name (ARN).
@@ -1044,7 +1044,7 @@ pub mod application {
     }
 
     pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1595,7 +1595,7 @@ impl ApplicationCloudWatchLoggingOption {
 }
 
 crate::resource::props! {
-    resource ApplicationCloudWatchLoggingOption = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption", shape: None;
+    resource ApplicationCloudWatchLoggingOption = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_name = "ApplicationName",
         cloud_watch_logging_option = "CloudWatchLoggingOption",
@@ -1658,7 +1658,7 @@ impl ApplicationOutput {
 }
 
 crate::resource::props! {
-    resource ApplicationOutput = "AWS::KinesisAnalyticsV2::ApplicationOutput", shape: None;
+    resource ApplicationOutput = "AWS::KinesisAnalyticsV2::ApplicationOutput", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_name = "ApplicationName",
         output = "Output",
@@ -1808,7 +1808,7 @@ impl ApplicationReferenceDataSource {
 }
 
 crate::resource::props! {
-    resource ApplicationReferenceDataSource = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource", shape: None;
+    resource ApplicationReferenceDataSource = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_name = "ApplicationName",
         reference_data_source = "ReferenceDataSource",

@@ -189,7 +189,7 @@ pub mod delivery_stream {
         ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -235,7 +235,7 @@ pub mod delivery_stream {
     }
 
     pub(super) static CLOUD_WATCH_LOGGING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]*$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
         ("LogStreamName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -318,7 +318,7 @@ pub mod delivery_stream {
     }
 
     pub(super) static PROCESSOR_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ParameterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+        ("ParameterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -397,7 +397,7 @@ pub mod delivery_stream {
         ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -498,8 +498,8 @@ pub mod delivery_stream {
     }
 
     pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -587,7 +587,7 @@ pub mod delivery_stream {
         ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("TypeName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
         ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -731,7 +731,7 @@ pub mod delivery_stream {
         ("DatabaseSourceVPCConfiguration", crate::resource::Rule { shape: Some(&DATABASE_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Databases", crate::resource::Rule { shape: Some(&DATABASES_SHAPE), ..crate::resource::Rule::NONE }),
         ("Digest", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
         ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
         ("PublicCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
         ("SnapshotWatermarkTable", crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }),
@@ -820,7 +820,7 @@ pub mod delivery_stream {
     }
 
     pub(super) static SECRETS_MANAGER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecretARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secret:[a-zA-Z0-9\\-/_+=.@]+")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1025,7 +1025,7 @@ pub mod delivery_stream {
         ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&ELASTICSEARCH_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("TypeName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
         ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -1161,7 +1161,7 @@ pub mod delivery_stream {
         ("FileExtension", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|\\.[0-9a-z!\\-_.*'()]+")), ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3BackupConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1244,7 +1244,7 @@ pub mod delivery_stream {
     }
 
     pub(super) static HIVE_JSON_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TimestampFormats", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimestampFormats", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1420,7 +1420,7 @@ pub mod delivery_stream {
         ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
         ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
         ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
         ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -1530,7 +1530,7 @@ pub mod delivery_stream {
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RequestConfiguration", crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -1569,7 +1569,7 @@ pub mod delivery_stream {
 
     pub(super) static HTTP_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AccessKey", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
         ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^https://")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1620,7 +1620,7 @@ pub mod delivery_stream {
     }
 
     pub(super) static HTTP_ENDPOINT_COMMON_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
         ("AttributeValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1699,7 +1699,7 @@ pub mod delivery_stream {
         ("DestinationTableConfigurationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DESTINATION_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1869,7 +1869,7 @@ pub mod delivery_stream {
 
     pub(super) static KINESIS_STREAM_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("KinesisStreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -1941,7 +1941,7 @@ pub mod delivery_stream {
     }
 
     pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -2014,12 +2014,12 @@ pub mod delivery_stream {
 
     pub(super) static REDSHIFT_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ClusterJDBCURL", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$")), ..crate::resource::Rule::NONE }),
+        ("ClusterJDBCURL", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$")), ..crate::resource::Rule::NONE }),
         ("CopyCommand", crate::resource::Rule { shape: Some(&COPY_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { min_len: Some(6), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(6), max_len: Some(512), secret: true, ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&REDSHIFT_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3BackupConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -2192,7 +2192,7 @@ pub mod delivery_stream {
         ("PrivateKey", crate::resource::Rule { min_len: Some(256), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=)?$")), ..crate::resource::Rule::NONE }),
         ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryOptions", crate::resource::Rule { shape: Some(&SNOWFLAKE_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Schema", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -2401,7 +2401,7 @@ pub mod delivery_stream {
     ]);
 
     pub(super) static TAG66_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
     ]);
 

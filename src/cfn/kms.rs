@@ -58,7 +58,7 @@ crate::resource::props! {
 }
 
 static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(alias/)[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
+    ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(alias/)[a-zA-Z0-9:/_-]+$")), formats: &[crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("TargetKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
 

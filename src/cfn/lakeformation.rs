@@ -153,7 +153,7 @@ pub struct DataLakeSettings {
 }
 
 crate::resource::props! {
-    resource DataLakeSettings = "AWS::LakeFormation::DataLakeSettings", shape: None;
+    resource DataLakeSettings = "AWS::LakeFormation::DataLakeSettings", shape: Some(&DATA_LAKE_SETTINGS_SHAPE);
     opt {
         admins = "Admins",
         allow_external_data_filtering = "AllowExternalDataFiltering",
@@ -168,6 +168,10 @@ crate::resource::props! {
         trusted_resource_owners = "TrustedResourceOwners",
     }
 }
+
+static DATA_LAKE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataLakeSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataLakeSettings> {
@@ -258,7 +262,7 @@ impl Permissions {
 }
 
 crate::resource::props! {
-    resource Permissions = "AWS::LakeFormation::Permissions", shape: None;
+    resource Permissions = "AWS::LakeFormation::Permissions", shape: Some(&PERMISSIONS_SHAPE);
     req {
         data_lake_principal = "DataLakePrincipal",
         resource = "Resource",
@@ -268,6 +272,10 @@ crate::resource::props! {
         permissions_with_grant_option = "PermissionsWithGrantOption",
     }
 }
+
+static PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Resource", crate::resource::Rule { shape: Some(&self::permissions::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Permissions`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Permissions> {
@@ -314,6 +322,10 @@ pub mod permissions {
             table_with_columns_resource = "TableWithColumnsResource",
         }
     }
+
+    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TableResource", crate::resource::Rule { shape: Some(&TABLE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct DataLocationResource {
@@ -368,6 +380,10 @@ pub mod permissions {
             table_wildcard = "TableWildcard",
         }
     }
+
+    pub(super) static TABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TableWildcard", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct TableWithColumnsResource {
@@ -844,6 +860,7 @@ pub mod principal_permissions {
         ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableWildcard", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     /// A structure for a table with columns object. This object is only used when granting a SELECT permission.
@@ -1000,7 +1017,7 @@ impl Resource {
 }
 
 crate::resource::props! {
-    resource Resource = "AWS::LakeFormation::Resource", shape: None;
+    resource Resource = "AWS::LakeFormation::Resource", shape: Some(&RESOURCE_SHAPE);
     req {
         resource_arn = "ResourceArn",
         use_service_linked_role = "UseServiceLinkedRole",
@@ -1011,6 +1028,10 @@ crate::resource::props! {
         with_federation = "WithFederation",
     }
 }
+
+static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Resource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Resource> {
@@ -1254,6 +1275,7 @@ pub mod tag_association {
         ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
         ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableWildcard", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

@@ -66,7 +66,7 @@ crate::resource::props! {
 static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("FunctionVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(\\$LATEST(\\.PUBLISHED)?|[0-9]*)$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Alias`] (`Fn::GetAtt`).
@@ -233,7 +233,7 @@ static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("CapacityProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
     ("CapacityProviderScalingConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("InstanceRequirements", crate::resource::Rule { shape: Some(&self::capacity_provider::INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("PermissionsConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_PERMISSIONS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("PropagateTags", crate::resource::Rule { shape: Some(&self::capacity_provider::PROPAGATE_TAGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -378,7 +378,7 @@ pub mod capacity_provider {
     }
 
     pub(super) static CAPACITY_PROVIDER_PERMISSIONS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+        ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configuration that defines how tags are propagated to managed resources.
@@ -483,7 +483,7 @@ pub mod capacity_provider {
     }
 
     pub(super) static CAPACITY_PROVIDER_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1066,7 +1066,7 @@ static EVENT_SOURCE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("FilterCriteria", crate::resource::Rule { shape: Some(&self::event_source_mapping::FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
     ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")), ..crate::resource::Rule::NONE }),
     ("FunctionResponseTypes", crate::resource::Rule { min_len: Some(0), max_len: Some(1), min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(12), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(12), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
     ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
     ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
@@ -1283,7 +1283,7 @@ pub mod event_source_mapping {
     }
 
     pub(super) static DOCUMENT_DB_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CollectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(57), pattern: Some(crate::resource::Pattern::Unsupported("^(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)$")), ..crate::resource::Rule::NONE }),
+        ("CollectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(57), pattern: Some(crate::resource::Pattern::Regex("^(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)$")), ..crate::resource::Rule::NONE }),
         ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[^ /\\.$\\x22]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1896,7 +1896,7 @@ static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("FunctionScalingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::FUNCTION_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Handler", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
     ("ImageConfig", crate::resource::Rule { shape: Some(&self::function::IMAGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Layers", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("LoggingConfig", crate::resource::Rule { shape: Some(&self::function::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("MemorySize", crate::resource::Rule { min: Some(128.0), max: Some(32768.0), ..crate::resource::Rule::NONE }),
@@ -2054,7 +2054,7 @@ pub mod function {
     }
 
     pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("SourceKMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
@@ -2121,7 +2121,7 @@ pub mod function {
 
     pub(super) static DURABLE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ExecutionTimeout", crate::resource::Rule { min: Some(1.0), max: Some(31622400.0), ..crate::resource::Rule::NONE }),
-        ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+        ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2437,7 +2437,7 @@ pub mod function {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2818,7 +2818,7 @@ pub mod layer_version {
     }
 
     pub(super) static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
@@ -3114,7 +3114,7 @@ crate::resource::props! {
 static MICROVM_IMAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BaseImageArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
     ("BaseImageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-    ("BuildRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("BuildRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("CodeArtifact", crate::resource::Rule { shape: Some(&self::microvm_image::CODE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
     ("EgressNetworkConnectors", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
     ("EnvironmentVariables", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::microvm_image::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -3529,7 +3529,7 @@ pub mod network_connector {
 
     pub(super) static VPC_EGRESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AssociatedComputeResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3776,8 +3776,8 @@ crate::resource::props! {
 
 static URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Cors", crate::resource::Rule { shape: Some(&self::url::CORS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Qualifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("((?!^[0-9]+$)([a-zA-Z0-9-_]+))")), ..crate::resource::Rule::NONE }),
-    ("TargetFunctionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ("Qualifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("((?!^[0-9]+$)([a-zA-Z0-9-_]+))")), ..crate::resource::Rule::NONE }),
+    ("TargetFunctionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Url`] (`Fn::GetAtt`).
@@ -4356,7 +4356,7 @@ static WEB_FUNCTION_REVISION_SHAPE: crate::resource::Shape = crate::resource::Sh
     ("BuildConfig", crate::resource::Rule { shape: Some(&self::web_function_revision::BUILD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("ServiceConfig", crate::resource::Rule { shape: Some(&self::web_function_revision::SERVICE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 

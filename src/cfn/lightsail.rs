@@ -906,7 +906,7 @@ crate::resource::props! {
 static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("MasterDatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("MasterUserPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(63), secret: true, ..crate::resource::Rule::NONE }),
     ("MasterUsername", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
     ("RelationalDatabaseBlueprintId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("RelationalDatabaseBundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
@@ -1385,6 +1385,9 @@ pub mod distribution {
     pub(super) static CACHE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AllowedHTTPMethods", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
         ("CachedHTTPMethods", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("DefaultTTL", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MaximumTTL", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MinimumTTL", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Describes whether an Amazon Lightsail content delivery network (CDN) distribution forwards cookies to the origin and, if so, which ones.
@@ -1644,7 +1647,7 @@ impl Domain {
 }
 
 crate::resource::props! {
-    resource Domain = "AWS::Lightsail::Domain", shape: None;
+    resource Domain = "AWS::Lightsail::Domain", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         domain_name = "DomainName",
     }
@@ -1839,6 +1842,7 @@ static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Hardware", crate::resource::Rule { shape: Some(&self::instance::HARDWARE_SHAPE), ..crate::resource::Rule::NONE }),
     ("InstanceName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
     ("KeyPairName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("Networking", crate::resource::Rule { shape: Some(&self::instance::NETWORKING_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2016,6 +2020,10 @@ pub mod instance {
         }
     }
 
+    pub(super) static NETWORKING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ports", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Monthly Transfer of the Instance.
     #[derive(Clone, Default)]
     pub struct MonthlyTransfer {
@@ -2092,6 +2100,11 @@ pub mod instance {
             to_port = "ToPort",
         }
     }
+
+    pub(super) static PORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Ipv6Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Lightsail::InstanceSnapshot

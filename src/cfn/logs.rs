@@ -440,7 +440,7 @@ crate::resource::props! {
 static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,512}$")), ..crate::resource::Rule::NONE }),
     ("DestinationPolicy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::destination::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
 ]);
@@ -578,8 +578,8 @@ pub mod integration {
     pub(super) static OPEN_SEARCH_RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ApplicationARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
         ("DashboardViewerPrincipals", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DataSourceRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
+        ("DataSourceRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("RetentionDays", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -641,7 +641,7 @@ static LOG_ANOMALY_DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("AnomalyVisibilityTime", crate::resource::Rule { min: Some(7.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
     ("DetectorName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LogGroupArnList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w#+=/:,.@*-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -757,8 +757,9 @@ crate::resource::props! {
 }
 
 static LOG_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\z")), ..crate::resource::Rule::NONE }),
-    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}\\z")), ..crate::resource::Rule::NONE }),
+    ("DataProtectionPolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\Z")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}\\Z")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::log_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -832,7 +833,7 @@ crate::resource::props! {
 }
 
 static LOG_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -907,7 +908,7 @@ static METRIC_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("FieldSelectionCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
     ("FilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,512}")), ..crate::resource::Rule::NONE }),
     ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}")), ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ("MetricTransformations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::metric_filter::METRIC_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -976,7 +977,7 @@ pub mod metric_filter {
 
     pub(super) static METRIC_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^((?![:*$])[\\x00-\\x7F]){1,255}")), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^((?![:*$])[\\x00-\\x7F]){1,255}")), ..crate::resource::Rule::NONE }),
         ("MetricNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z\\.\\-_\\/#]{1,256}")), ..crate::resource::Rule::NONE }),
         ("MetricValue", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -1297,7 +1298,7 @@ crate::resource::props! {
 static SCHEDULED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("LogGroupIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w#+=/:,.@-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
     ("QueryString", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
@@ -1372,7 +1373,7 @@ pub mod scheduled_query {
 
     pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DestinationIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1419,7 +1420,7 @@ impl StorageTierPolicy {
 }
 
 crate::resource::props! {
-    resource StorageTierPolicy = "AWS::Logs::StorageTierPolicy", shape: None;
+    resource StorageTierPolicy = "AWS::Logs::StorageTierPolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         storage_tier = "StorageTier",
     }
@@ -1537,8 +1538,8 @@ static SUBSCRIPTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shap
     ("FieldSelectionCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
     ("FilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
     ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 pub mod subscription_filter {

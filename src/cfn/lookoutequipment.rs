@@ -87,7 +87,7 @@ static INFERENCE_SCHEDULER_SHAPE: crate::resource::Shape = crate::resource::Shap
     ("DataOutputConfiguration", crate::resource::Rule { shape: Some(&self::inference_scheduler::DATA_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("InferenceSchedulerName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]{1,200}$")), ..crate::resource::Rule::NONE }),
     ("ModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]{1,200}$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ServerSideKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::inference_scheduler::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -244,7 +244,7 @@ pub mod inference_scheduler {
     }
 
     pub(super) static DATA_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("S3OutputConfiguration", crate::resource::Rule { shape: Some(&S3_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -283,7 +283,7 @@ pub mod inference_scheduler {
     ]);
 
     pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w+-=\\.:/@]*")), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -60,9 +60,9 @@ crate::resource::props! {
 static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Definition", crate::resource::Rule { shape: Some(&self::application::DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
@@ -275,10 +275,10 @@ static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("EngineVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,10}$")), ..crate::resource::Rule::NONE }),
     ("HighAvailabilityConfig", crate::resource::Rule { shape: Some(&self::environment::HIGH_AVAILABILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("InstanceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,20}$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
     ("PreferredMaintenanceWindow", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("StorageConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

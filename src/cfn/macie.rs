@@ -40,7 +40,7 @@ impl AllowList {
 }
 
 crate::resource::props! {
-    resource AllowList = "AWS::Macie::AllowList", shape: None;
+    resource AllowList = "AWS::Macie::AllowList", shape: Some(&ALLOW_LIST_SHAPE);
     req {
         criteria = "Criteria",
         name = "Name",
@@ -50,6 +50,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static ALLOW_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Criteria", crate::resource::Rule { shape: Some(&self::allow_list::CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AllowList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AllowList> {
@@ -87,6 +91,10 @@ pub mod allow_list {
         }
     }
 
+    pub(super) static CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3WordsList", crate::resource::Rule { shape: Some(&S3_WORDS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct S3WordsList {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -112,6 +120,10 @@ pub mod allow_list {
             object_key = "ObjectKey",
         }
     }
+
+    pub(super) static S3_WORDS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Macie CustomDataIdentifier resource schema
@@ -165,7 +177,7 @@ impl CustomDataIdentifier {
 }
 
 crate::resource::props! {
-    resource CustomDataIdentifier = "AWS::Macie::CustomDataIdentifier", shape: None;
+    resource CustomDataIdentifier = "AWS::Macie::CustomDataIdentifier", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         regex = "Regex",
@@ -235,7 +247,7 @@ impl FindingsFilter {
 }
 
 crate::resource::props! {
-    resource FindingsFilter = "AWS::Macie::FindingsFilter", shape: None;
+    resource FindingsFilter = "AWS::Macie::FindingsFilter", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         finding_criteria = "FindingCriteria",
         name = "Name",
@@ -400,7 +412,7 @@ pub struct Session {
 }
 
 crate::resource::props! {
-    resource Session = "AWS::Macie::Session", shape: None;
+    resource Session = "AWS::Macie::Session", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         finding_publishing_frequency = "FindingPublishingFrequency",
         status = "Status",

@@ -118,7 +118,7 @@ impl Member {
 }
 
 crate::resource::props! {
-    resource Member = "AWS::ManagedBlockchain::Member", shape: None;
+    resource Member = "AWS::ManagedBlockchain::Member", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         member_configuration = "MemberConfiguration",
     }
@@ -350,7 +350,7 @@ impl Node {
 }
 
 crate::resource::props! {
-    resource Node = "AWS::ManagedBlockchain::Node", shape: None;
+    resource Node = "AWS::ManagedBlockchain::Node", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         network_id = "NetworkId",
         node_configuration = "NodeConfiguration",

@@ -430,7 +430,7 @@ impl BridgeOutput {
 }
 
 crate::resource::props! {
-    resource BridgeOutput = "AWS::MediaConnect::BridgeOutput", shape: None;
+    resource BridgeOutput = "AWS::MediaConnect::BridgeOutput", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         bridge_arn = "BridgeArn",
         name = "Name",
@@ -540,7 +540,7 @@ impl BridgeSource {
 }
 
 crate::resource::props! {
-    resource BridgeSource = "AWS::MediaConnect::BridgeSource", shape: None;
+    resource BridgeSource = "AWS::MediaConnect::BridgeSource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         bridge_arn = "BridgeArn",
         name = "Name",
@@ -1358,7 +1358,7 @@ pub mod flow {
     }
 
     pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1611,7 +1611,9 @@ pub mod flow {
     }
 
     pub(super) static VPC_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The encoding profile to use when transcoding the NDI source to a Transport Stream. You can change this value while a flow is running.
@@ -1935,7 +1937,7 @@ pub mod flow_entitlement {
     }
 
     pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2287,6 +2289,7 @@ crate::resource::props! {
 }
 
 static FLOW_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrAllowList", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Encryption", crate::resource::Rule { shape: Some(&self::flow_output::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
     ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
     ("NdiAudioReferenceLevel", crate::resource::Rule { min: Some(-40.0), max: Some(0.0), ..crate::resource::Rule::NONE }),
@@ -2352,7 +2355,7 @@ pub mod flow_output {
     }
 
     pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2564,7 +2567,7 @@ pub mod flow_output {
     }
 
     pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2916,7 +2919,9 @@ crate::resource::props! {
 
 static FLOW_VPC_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`FlowVpcInterface`] (`Fn::GetAtt`).
@@ -2967,7 +2972,7 @@ crate::resource::props! {
 }
 
 static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Networks", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ("Networks", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Gateway`] (`Fn::GetAtt`).
@@ -3013,6 +3018,10 @@ pub mod gateway {
             name = "Name",
         }
     }
+
+    pub(super) static GATEWAY_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a router input in AWS Elemental MediaConnect that is used to ingest content to be transmitted to router outputs
@@ -4124,7 +4133,7 @@ pub mod router_network_interface {
     }
 
     pub(super) static PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AllowRules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("AllowRules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PUBLIC_ROUTER_NETWORK_INTERFACE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// A rule that allows a specific CIDR block to access the public router network interface.
@@ -4151,6 +4160,10 @@ pub mod router_network_interface {
             cidr = "Cidr",
         }
     }
+
+    pub(super) static PUBLIC_ROUTER_NETWORK_INTERFACE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router network interface within a VPC, including the security group IDs and subnet ID.
     #[derive(Clone)]
@@ -4184,7 +4197,8 @@ pub mod router_network_interface {
     }
 
     pub(super) static VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 }
 

@@ -117,6 +117,8 @@ crate::resource::props! {
 static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("HopDestinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_template::HOP_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Priority", crate::resource::Rule { min: Some(-50.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ("SettingsJson", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`JobTemplate`] (`Fn::GetAtt`).
@@ -274,7 +276,7 @@ impl Preset {
 }
 
 crate::resource::props! {
-    resource Preset = "AWS::MediaConvert::Preset", shape: None;
+    resource Preset = "AWS::MediaConvert::Preset", shape: Some(&PRESET_SHAPE);
     req {
         settings_json = "SettingsJson",
     }
@@ -285,6 +287,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static PRESET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SettingsJson", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Preset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Preset> {
@@ -344,6 +351,7 @@ crate::resource::props! {
 
 static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("MaximumConcurrentFeeds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Queue`] (`Fn::GetAtt`).

@@ -48,7 +48,7 @@ pub struct Channel {
 }
 
 crate::resource::props! {
-    resource Channel = "AWS::MediaLive::Channel", shape: None;
+    resource Channel = "AWS::MediaLive::Channel", shape: Some(&CHANNEL_SHAPE);
     opt {
         anywhere_settings = "AnywhereSettings",
         cdi_input_specification = "CdiInputSpecification",
@@ -70,6 +70,13 @@ crate::resource::props! {
         vpc = "Vpc",
     }
 }
+
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncoderSettings", crate::resource::Rule { shape: Some(&self::channel::ENCODER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Vpc", crate::resource::Rule { shape: Some(&self::channel::VPC_OUTPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
@@ -317,6 +324,12 @@ pub mod channel {
             video_descriptions = "VideoDescriptions",
         }
     }
+
+    pub(super) static ENCODER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaptionDescriptions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CAPTION_DESCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GlobalConfiguration", crate::resource::Rule { shape: Some(&GLOBAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OutputGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct AudioDescription {
@@ -933,6 +946,10 @@ pub mod channel {
         }
     }
 
+    pub(super) static CAPTION_DESCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationSettings", crate::resource::Rule { shape: Some(&CAPTION_DESTINATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CaptionDestinationSettings {
         /// CloudFormation property `AribDestinationSettings`.
@@ -981,6 +998,10 @@ pub mod channel {
             webvtt_destination_settings = "WebvttDestinationSettings",
         }
     }
+
+    pub(super) static CAPTION_DESTINATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmbeddedDestinationSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct BurnInDvbSubDestinationSettings {
@@ -1198,6 +1219,10 @@ pub mod channel {
         }
     }
 
+    pub(super) static GLOBAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputLockingSettings", crate::resource::Rule { shape: Some(&OUTPUT_LOCKING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InputLossBehavior {
         /// CloudFormation property `BlackFrameMsec`.
@@ -1241,6 +1266,10 @@ pub mod channel {
             pipeline_locking_settings = "PipelineLockingSettings",
         }
     }
+
+    pub(super) static OUTPUT_LOCKING_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PipelineLockingSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct DisabledLockingSettings {
@@ -1334,6 +1363,10 @@ pub mod channel {
             outputs = "Outputs",
         }
     }
+
+    pub(super) static OUTPUT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Outputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct OutputGroupSettings {
@@ -2185,6 +2218,10 @@ pub mod channel {
         }
     }
 
+    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputSettings", crate::resource::Rule { shape: Some(&OUTPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct OutputSettings {
         /// CloudFormation property `ArchiveOutputSettings`.
@@ -2227,6 +2264,10 @@ pub mod channel {
             udp_output_settings = "UdpOutputSettings",
         }
     }
+
+    pub(super) static OUTPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MediaPackageOutputSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct ArchiveOutputSettings {
@@ -4389,6 +4430,10 @@ pub mod channel {
             subnet_ids = "SubnetIds",
         }
     }
+
+    pub(super) static VPC_OUTPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::MediaLive::ChannelPlacementGroup Resource Type
@@ -4415,7 +4460,7 @@ pub struct ChannelPlacementGroup {
 }
 
 crate::resource::props! {
-    resource ChannelPlacementGroup = "AWS::MediaLive::ChannelPlacementGroup", shape: None;
+    resource ChannelPlacementGroup = "AWS::MediaLive::ChannelPlacementGroup", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         cluster_id = "ClusterId",
         name = "Name",
@@ -4744,7 +4789,7 @@ crate::resource::props! {
 }
 
 static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("InstanceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam:.+:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("InstanceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam:.+:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
@@ -5108,7 +5153,7 @@ pub struct Input {
 }
 
 crate::resource::props! {
-    resource Input = "AWS::MediaLive::Input", shape: None;
+    resource Input = "AWS::MediaLive::Input", shape: Some(&INPUT_SHAPE);
     opt {
         destinations = "Destinations",
         input_devices = "InputDevices",
@@ -5128,6 +5173,14 @@ crate::resource::props! {
         vpc = "Vpc",
     }
 }
+
+static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::input::INPUT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InputSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Vpc", crate::resource::Rule { shape: Some(&self::input::INPUT_VPC_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Input`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Input> {
@@ -5216,6 +5269,10 @@ pub mod input {
         }
     }
 
+    pub(super) static INPUT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkRoutes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INPUT_DESTINATION_ROUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A network route configuration.
     #[derive(Clone, Default)]
     pub struct InputDestinationRoute {
@@ -5236,6 +5293,10 @@ pub mod input {
             gateway = "Gateway",
         }
     }
+
+    pub(super) static INPUT_DESTINATION_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The properties for a VPC type input destination.
     #[derive(Clone, Default)]
@@ -5656,6 +5717,10 @@ pub mod input {
         }
     }
 
+    pub(super) static INPUT_VPC_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// With the introduction of MediaLive Anywhere, a MediaLive input can now exist in two different places: AWS or
     /// inside an on-premises datacenter. By default all inputs will continue to be AWS inputs.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -5746,12 +5811,17 @@ pub struct InputSecurityGroup {
 }
 
 crate::resource::props! {
-    resource InputSecurityGroup = "AWS::MediaLive::InputSecurityGroup", shape: None;
+    resource InputSecurityGroup = "AWS::MediaLive::InputSecurityGroup", shape: Some(&INPUT_SECURITY_GROUP_SHAPE);
     opt {
         tags = "Tags",
         whitelist_rules = "WhitelistRules",
     }
 }
+
+static INPUT_SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("WhitelistRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::input_security_group::INPUT_WHITELIST_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InputSecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InputSecurityGroup> {
@@ -5783,6 +5853,10 @@ pub mod input_security_group {
             cidr = "Cidr",
         }
     }
+
+    pub(super) static INPUT_WHITELIST_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::MediaLive::Multiplex
@@ -6289,7 +6363,7 @@ impl Network {
 }
 
 crate::resource::props! {
-    resource Network = "AWS::MediaLive::Network", shape: None;
+    resource Network = "AWS::MediaLive::Network", shape: Some(&NETWORK_SHAPE);
     req {
         ip_pools = "IpPools",
         name = "Name",
@@ -6299,6 +6373,11 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IpPools", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::network::IP_POOL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Routes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::network::ROUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Network`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Network> {
@@ -6333,6 +6412,10 @@ pub mod network {
         }
     }
 
+    pub(super) static IP_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Route {
         /// Ip address cidr
@@ -6352,6 +6435,10 @@ pub mod network {
             gateway = "Gateway",
         }
     }
+
+    pub(super) static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::MediaLive::Node Resource Type
@@ -6400,7 +6487,7 @@ impl Node {
 }
 
 crate::resource::props! {
-    resource Node = "AWS::MediaLive::Node", shape: None;
+    resource Node = "AWS::MediaLive::Node", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cluster_id = "ClusterId",
     }
@@ -6545,7 +6632,7 @@ impl SdiSource {
 }
 
 crate::resource::props! {
-    resource SdiSource = "AWS::MediaLive::SdiSource", shape: None;
+    resource SdiSource = "AWS::MediaLive::SdiSource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         type_ = "Type",

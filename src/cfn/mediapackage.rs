@@ -55,7 +55,7 @@ impl Asset {
 }
 
 crate::resource::props! {
-    resource Asset = "AWS::MediaPackage::Asset", shape: None;
+    resource Asset = "AWS::MediaPackage::Asset", shape: Some(&ASSET_SHAPE);
     req {
         id = "Id",
         packaging_group_id = "PackagingGroupId",
@@ -68,6 +68,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SourceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Asset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Asset> {
@@ -175,7 +179,7 @@ crate::resource::props! {
 
 static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("EgressAccessLogs", crate::resource::Rule { shape: Some(&self::channel::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\z")), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\Z")), ..crate::resource::Rule::NONE }),
     ("IngressAccessLogs", crate::resource::Rule { shape: Some(&self::channel::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -206,7 +210,7 @@ pub mod channel {
     }
 
     pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A^(\\/aws\\/MediaPackage\\/)[a-zA-Z0-9_-]+\\z")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A^(\\/aws\\/MediaPackage\\/)[a-zA-Z0-9_-]+\\Z")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// An HTTP Live Streaming (HLS) ingest resource configuration.
@@ -365,8 +369,12 @@ crate::resource::props! {
 }
 
 static ORIGIN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Authorization", crate::resource::Rule { shape: Some(&self::origin_endpoint::AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("CmafPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::CMAF_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\z")), ..crate::resource::Rule::NONE }),
+    ("DashPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::DASH_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HlsPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::HLS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\Z")), ..crate::resource::Rule::NONE }),
+    ("MssPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::MSS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`OriginEndpoint`] (`Fn::GetAtt`).
@@ -418,6 +426,10 @@ pub mod origin_endpoint {
             secrets_role_arn = "SecretsRoleArn",
         }
     }
+
+    pub(super) static AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Common Media Application Format (CMAF) packaging configuration.
     #[derive(Clone, Default)]
@@ -506,7 +518,8 @@ pub mod origin_endpoint {
     }
 
     pub(super) static CMAF_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ConstantInitializationVector", crate::resource::Rule { min_len: Some(32), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-fA-F]+\\z")), ..crate::resource::Rule::NONE }),
+        ("ConstantInitializationVector", crate::resource::Rule { min_len: Some(32), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-fA-F]+\\Z")), ..crate::resource::Rule::NONE }),
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
@@ -565,6 +578,10 @@ pub mod origin_endpoint {
             encryption_contract_configuration = "EncryptionContractConfiguration",
         }
     }
+
+    pub(super) static SPEKE_KEY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A HTTP Live Streaming (HLS) manifest configuration.
     #[derive(Clone)]
@@ -738,6 +755,10 @@ pub mod origin_endpoint {
         }
     }
 
+    pub(super) static DASH_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&DASH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
     #[derive(Clone)]
     pub struct DashEncryption {
@@ -771,6 +792,10 @@ pub mod origin_endpoint {
             key_rotation_interval_seconds = "KeyRotationIntervalSeconds",
         }
     }
+
+    pub(super) static DASH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) packaging configuration.
     #[derive(Clone, Default)]
@@ -843,6 +868,10 @@ pub mod origin_endpoint {
         }
     }
 
+    pub(super) static HLS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&HLS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// An HTTP Live Streaming (HLS) encryption configuration.
     #[derive(Clone)]
     pub struct HlsEncryption {
@@ -895,6 +924,10 @@ pub mod origin_endpoint {
         }
     }
 
+    pub(super) static HLS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A Microsoft Smooth Streaming (MSS) packaging configuration.
     #[derive(Clone, Default)]
     pub struct MssPackage {
@@ -926,6 +959,10 @@ pub mod origin_endpoint {
         }
     }
 
+    pub(super) static MSS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&MSS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A Microsoft Smooth Streaming (MSS) encryption configuration.
     #[derive(Clone)]
     pub struct MssEncryption {
@@ -951,6 +988,10 @@ pub mod origin_endpoint {
             speke_key_provider = "SpekeKeyProvider",
         }
     }
+
+    pub(super) static MSS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption method used
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1158,7 +1199,7 @@ impl PackagingConfiguration {
 }
 
 crate::resource::props! {
-    resource PackagingConfiguration = "AWS::MediaPackage::PackagingConfiguration", shape: None;
+    resource PackagingConfiguration = "AWS::MediaPackage::PackagingConfiguration", shape: Some(&PACKAGING_CONFIGURATION_SHAPE);
     req {
         id = "Id",
         packaging_group_id = "PackagingGroupId",
@@ -1171,6 +1212,13 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static PACKAGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CmafPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::CMAF_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DashPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::DASH_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HlsPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::HLS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MssPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::MSS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PackagingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PackagingConfiguration> {
@@ -1231,6 +1279,10 @@ pub mod packaging_configuration {
         }
     }
 
+    pub(super) static CMAF_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&CMAF_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A CMAF encryption configuration.
     #[derive(Clone)]
     pub struct CmafEncryption {
@@ -1256,6 +1308,10 @@ pub mod packaging_configuration {
             speke_key_provider = "SpekeKeyProvider",
         }
     }
+
+    pub(super) static CMAF_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[derive(Clone)]
@@ -1301,6 +1357,10 @@ pub mod packaging_configuration {
             encryption_contract_configuration = "EncryptionContractConfiguration",
         }
     }
+
+    pub(super) static SPEKE_KEY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) manifest configuration.
     #[derive(Clone, Default)]
@@ -1407,6 +1467,10 @@ pub mod packaging_configuration {
         }
     }
 
+    pub(super) static DASH_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&DASH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A DASH manifest configuration.
     #[derive(Clone, Default)]
     pub struct DashManifest {
@@ -1474,6 +1538,10 @@ pub mod packaging_configuration {
         }
     }
 
+    pub(super) static DASH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// An HTTP Live Streaming (HLS) packaging configuration.
     #[derive(Clone)]
     pub struct HlsPackage {
@@ -1526,6 +1594,10 @@ pub mod packaging_configuration {
         }
     }
 
+    pub(super) static HLS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&HLS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// An HTTP Live Streaming (HLS) encryption configuration.
     #[derive(Clone)]
     pub struct HlsEncryption {
@@ -1565,6 +1637,10 @@ pub mod packaging_configuration {
             encryption_method = "EncryptionMethod",
         }
     }
+
+    pub(super) static HLS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Microsoft Smooth Streaming (MSS) PackagingConfiguration.
     #[derive(Clone)]
@@ -1606,6 +1682,10 @@ pub mod packaging_configuration {
         }
     }
 
+    pub(super) static MSS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&MSS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A CMAF encryption configuration.
     #[derive(Clone)]
     pub struct MssEncryption {
@@ -1631,6 +1711,10 @@ pub mod packaging_configuration {
             speke_key_provider = "SpekeKeyProvider",
         }
     }
+
+    pub(super) static MSS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Microsoft Smooth Streaming (MSS) manifest configuration.
     #[derive(Clone, Default)]
@@ -1772,8 +1856,9 @@ crate::resource::props! {
 }
 
 static PACKAGING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Authorization", crate::resource::Rule { shape: Some(&self::packaging_group::AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("EgressAccessLogs", crate::resource::Rule { shape: Some(&self::packaging_group::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\z")), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\Z")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`PackagingGroup`] (`Fn::GetAtt`).
@@ -1819,6 +1904,10 @@ pub mod packaging_group {
         }
     }
 
+    pub(super) static AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct LogConfiguration {
         /// Sets a custom AWS CloudWatch log group name for egress logs. If a log group name isn't specified, the default name is used: /aws/MediaPackage/VodEgressAccessLogs.
@@ -1835,6 +1924,6 @@ pub mod packaging_group {
     }
 
     pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\A\\/aws\\/MediaPackage\\/[0-9a-zA-Z-_\\/\\.#]+\\z")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\A\\/aws\\/MediaPackage\\/[0-9a-zA-Z-_\\/\\.#]+\\Z")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ]);
 }

@@ -565,6 +565,7 @@ pub mod origin_endpoint {
     }
 
     pub(super) static DASH_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityStartTimeConfiguration", crate::resource::Rule { shape: Some(&DASH_AVAILABILITY_START_TIME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("BaseUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DASH_BASE_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("DvbSettings", crate::resource::Rule { shape: Some(&DASH_DVB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("FilterConfiguration", crate::resource::Rule { shape: Some(&FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -590,6 +591,10 @@ pub mod origin_endpoint {
             fixed_availability_start_time = "FixedAvailabilityStartTime",
         }
     }
+
+    pub(super) static DASH_AVAILABILITY_START_TIME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedAvailabilityStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The base URLs to use for retrieving segments. You can specify multiple locations and indicate the priority and weight for when each should be used, for use in mutli-CDN workflows.</p>
     #[derive(Clone)]
@@ -786,9 +791,12 @@ pub mod origin_endpoint {
     }
 
     pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClipStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
         ("Multiview", crate::resource::Rule { shape: Some(&MULTIVIEW_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1228,8 +1236,11 @@ pub mod origin_endpoint {
     }
 
     pub(super) static LOW_LATENCY_HLS_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClipStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1323,8 +1334,11 @@ pub mod origin_endpoint {
     }
 
     pub(super) static MSS_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClipStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
         ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1533,7 +1547,7 @@ pub mod origin_endpoint {
         ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([^:\\n]+):acm:([^:\\n]+):([0-9]+):certificate/[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
         ("DrmSystems", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
         ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2068,6 +2082,6 @@ pub mod origin_endpoint_policy {
 
     pub(super) static CDN_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CdnIdentifierSecretArns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecretsRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("SecretsRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 }

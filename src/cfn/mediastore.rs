@@ -43,7 +43,7 @@ impl Container {
 }
 
 crate::resource::props! {
-    resource Container = "AWS::MediaStore::Container", shape: None;
+    resource Container = "AWS::MediaStore::Container", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         container_name = "ContainerName",
     }

@@ -59,7 +59,7 @@ impl Channel {
 }
 
 crate::resource::props! {
-    resource Channel = "AWS::MediaTailor::Channel", shape: None;
+    resource Channel = "AWS::MediaTailor::Channel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         channel_name = "ChannelName",
         outputs = "Outputs",
@@ -308,7 +308,7 @@ impl ChannelPolicy {
 }
 
 crate::resource::props! {
-    resource ChannelPolicy = "AWS::MediaTailor::ChannelPolicy", shape: None;
+    resource ChannelPolicy = "AWS::MediaTailor::ChannelPolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         channel_name = "ChannelName",
         policy = "Policy",
@@ -851,7 +851,7 @@ impl LiveSource {
 }
 
 crate::resource::props! {
-    resource LiveSource = "AWS::MediaTailor::LiveSource", shape: None;
+    resource LiveSource = "AWS::MediaTailor::LiveSource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         http_package_configurations = "HttpPackageConfigurations",
         live_source_name = "LiveSourceName",
@@ -1699,7 +1699,7 @@ impl PrefetchSchedule {
 }
 
 crate::resource::props! {
-    resource PrefetchSchedule = "AWS::MediaTailor::PrefetchSchedule", shape: None;
+    resource PrefetchSchedule = "AWS::MediaTailor::PrefetchSchedule", shape: Some(&PREFETCH_SCHEDULE_SHAPE);
     req {
         name = "Name",
         playback_configuration_name = "PlaybackConfigurationName",
@@ -1713,6 +1713,12 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static PREFETCH_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Consumption", crate::resource::Rule { shape: Some(&self::prefetch_schedule::PREFETCH_CONSUMPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RecurringPrefetchConfiguration", crate::resource::Rule { shape: Some(&self::prefetch_schedule::RECURRING_PREFETCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Retrieval", crate::resource::Rule { shape: Some(&self::prefetch_schedule::PREFETCH_RETRIEVAL_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrefetchSchedule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrefetchSchedule> {
@@ -1762,6 +1768,11 @@ pub mod prefetch_schedule {
             start_time = "StartTime",
         }
     }
+
+    pub(super) static PREFETCH_CONSUMPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct AvailMatchingCriteria {
@@ -1832,6 +1843,11 @@ pub mod prefetch_schedule {
             start_time = "StartTime",
         }
     }
+
+    pub(super) static RECURRING_PREFETCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct RecurringConsumption {
@@ -1971,6 +1987,11 @@ pub mod prefetch_schedule {
         }
     }
 
+    pub(super) static PREFETCH_RETRIEVAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// For the DynamicVariable specified in AvailMatchingCriteria, the Operator that is used for the comparison.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum Operator {
@@ -2059,7 +2080,7 @@ impl Program {
 }
 
 crate::resource::props! {
-    resource Program = "AWS::MediaTailor::Program", shape: None;
+    resource Program = "AWS::MediaTailor::Program", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         channel_name = "ChannelName",
         program_name = "ProgramName",
@@ -2509,7 +2530,7 @@ impl SourceLocation {
 }
 
 crate::resource::props! {
-    resource SourceLocation = "AWS::MediaTailor::SourceLocation", shape: None;
+    resource SourceLocation = "AWS::MediaTailor::SourceLocation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         http_configuration = "HttpConfiguration",
         source_location_name = "SourceLocationName",
@@ -2685,7 +2706,7 @@ impl VodSource {
 }
 
 crate::resource::props! {
-    resource VodSource = "AWS::MediaTailor::VodSource", shape: None;
+    resource VodSource = "AWS::MediaTailor::VodSource", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         http_package_configurations = "HttpPackageConfigurations",
         source_location_name = "SourceLocationName",

@@ -691,7 +691,7 @@ pub mod network_migration_definition {
     }
 
     pub(super) static SOURCE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]{1,1024}$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -779,7 +779,7 @@ pub mod network_migration_definition {
     }
 
     pub(super) static TARGET_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -173,6 +173,7 @@ pub mod approval_team {
     pub(super) static APPROVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("PrimaryIdentityId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
         ("PrimaryIdentitySourceArn", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("ResponseTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

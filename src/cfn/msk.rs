@@ -26,7 +26,7 @@ impl BatchScramSecret {
 }
 
 crate::resource::props! {
-    resource BatchScramSecret = "AWS::MSK::BatchScramSecret", shape: None;
+    resource BatchScramSecret = "AWS::MSK::BatchScramSecret", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cluster_arn = "ClusterArn",
     }
@@ -108,7 +108,7 @@ crate::resource::props! {
 
 static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")), ..crate::resource::Rule::NONE }),
+    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z")), ..crate::resource::Rule::NONE }),
     ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::channel::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("IcebergDestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::ICEBERG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -156,7 +156,7 @@ pub mod channel {
     }
 
     pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kms:[\\w-]+:\\d+:key.*\\z")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kms:[\\w-]+:\\d+:key.*\\Z")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Iceberg destination configuration
@@ -239,7 +239,7 @@ pub mod channel {
         ("DataFreshnessInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
         ("DeadLetterQueueS3", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_SHAPE), ..crate::resource::Rule::NONE }),
         ("DestinationTableList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\z")), ..crate::resource::Rule::NONE }),
+        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\Z")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Catalog configuration of the destination
@@ -264,7 +264,7 @@ pub mod channel {
     }
 
     pub(super) static CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CatalogArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:glue:[\\w-]+:\\d+:catalog.*\\z")), ..crate::resource::Rule::NONE }),
+        ("CatalogArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:glue:[\\w-]+:\\d+:catalog.*\\Z")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Dead letter queue S3 configuration of the destination
@@ -307,7 +307,7 @@ pub mod channel {
     }
 
     pub(super) static DEAD_LETTER_QUEUE_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\z")), ..crate::resource::Rule::NONE }),
+        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\Z")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Destination table configuration
@@ -627,7 +627,7 @@ pub mod channel {
     pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DataFreshnessInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
         ("DeadLetterQueueS3", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\z")), ..crate::resource::Rule::NONE }),
+        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\Z")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Storage", crate::resource::Rule { shape: Some(&S3_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -689,7 +689,7 @@ pub mod channel {
     }
 
     pub(super) static S3_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\z")), ..crate::resource::Rule::NONE }),
+        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\Z")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configuration of topic in a channel
@@ -732,7 +732,7 @@ pub mod channel {
     }
 
     pub(super) static TOPIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:topic.*\\z")), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:topic.*\\Z")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Record converter configuration for a topic
@@ -1000,6 +1000,7 @@ pub mod cluster {
         ("BrokerAZDistribution", crate::resource::Rule { min_len: Some(6), max_len: Some(9), ..crate::resource::Rule::NONE }),
         ("ConnectivityInfo", crate::resource::Rule { shape: Some(&CONNECTIVITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
         ("InstanceType", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("StorageInfo", crate::resource::Rule { shape: Some(&STORAGE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1739,7 +1740,8 @@ crate::resource::props! {
 }
 
 static CLUSTER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")), ..crate::resource::Rule::NONE }),
+    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ClusterPolicy`] (`Fn::GetAtt`).
@@ -1778,7 +1780,7 @@ impl Configuration {
 }
 
 crate::resource::props! {
-    resource Configuration = "AWS::MSK::Configuration", shape: None;
+    resource Configuration = "AWS::MSK::Configuration", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         server_properties = "ServerProperties",
@@ -1873,7 +1875,7 @@ static REPLICATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("KafkaClusters", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::replicator::KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ReplicationInfoList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::replicator::REPLICATION_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ReplicatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][0-9A-Za-z-]{0,}$")), ..crate::resource::Rule::NONE }),
-    ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2306,7 +2308,7 @@ pub mod replicator {
     }
 
     pub(super) static KAFKA_CLUSTER_CLIENT_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(3), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -2820,6 +2822,7 @@ crate::resource::props! {
 
 static SERVERLESS_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("VpcConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::serverless_cluster::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ServerlessCluster`] (`Fn::GetAtt`).
@@ -2908,6 +2911,10 @@ pub mod serverless_cluster {
             security_groups = "SecurityGroups",
         }
     }
+
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::MSK::Topic
@@ -3031,10 +3038,10 @@ crate::resource::props! {
 
 static VPC_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Authentication", crate::resource::Rule { min_len: Some(3), max_len: Some(10), ..crate::resource::Rule::NONE }),
-    ("ClientSubnets", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-)([a-z0-9]+)\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(sg-)([a-z0-9]+)\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("TargetClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-)([a-z0-9]+)\\z")), ..crate::resource::Rule::NONE }),
+    ("ClientSubnets", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-)([a-z0-9]+)\\Z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(sg-)([a-z0-9]+)\\Z")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-)([a-z0-9]+)\\Z")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`VpcConnection`] (`Fn::GetAtt`).

@@ -75,10 +75,11 @@ static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Code", crate::resource::Rule { shape: Some(&self::workflow::CODE_SHAPE), ..crate::resource::Rule::NONE }),
     ("DefinitionS3Location", crate::resource::Rule { shape: Some(&self::workflow::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::workflow::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::workflow::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+[a-zA-Z0-9\\.\\-_]*$")), ..crate::resource::Rule::NONE }),
     ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::workflow::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("TriggerMode", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -226,6 +227,10 @@ pub mod workflow {
         }
     }
 
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LoggingConfiguration {
         /// CloudFormation property `LogGroupName`; required. The `Name` of an `AWS::Logs::LogGroup`: pass a handle of [`crate::cfn::logs::LogGroup`] with `.into()` (its `Ref` is the Name).
@@ -249,7 +254,7 @@ pub mod workflow {
     }
 
     pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -269,7 +274,7 @@ pub mod workflow {
     }
 
     pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-z0-9]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 

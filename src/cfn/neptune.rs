@@ -185,11 +185,14 @@ crate::resource::props! {
 }
 
 static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster::DB_CLUSTER_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
     ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("ServerlessScalingConfiguration", crate::resource::Rule { shape: Some(&self::db_cluster::SERVERLESS_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DbCluster`] (`Fn::GetAtt`).
@@ -294,6 +297,10 @@ pub mod db_cluster {
         }
     }
 
+    pub(super) static DB_CLUSTER_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Contains the scaling configuration of an Neptune Serverless DB cluster.
     #[derive(Clone)]
     pub struct ServerlessScalingConfiguration {
@@ -381,7 +388,7 @@ impl DbClusterParameterGroup {
 }
 
 crate::resource::props! {
-    resource DbClusterParameterGroup = "AWS::Neptune::DBClusterParameterGroup", shape: None;
+    resource DbClusterParameterGroup = "AWS::Neptune::DBClusterParameterGroup", shape: Some(&DB_CLUSTER_PARAMETER_GROUP_SHAPE);
     req {
         description = "Description",
         family = "Family",
@@ -392,6 +399,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// The AWS::Neptune::DBInstance resource creates an Amazon Neptune DB instance.
 ///
@@ -478,7 +489,7 @@ impl DbInstance {
 }
 
 crate::resource::props! {
-    resource DbInstance = "AWS::Neptune::DBInstance", shape: None;
+    resource DbInstance = "AWS::Neptune::DBInstance", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         db_instance_class = "DBInstanceClass",
     }
@@ -546,7 +557,7 @@ impl DbParameterGroup {
 }
 
 crate::resource::props! {
-    resource DbParameterGroup = "AWS::Neptune::DBParameterGroup", shape: None;
+    resource DbParameterGroup = "AWS::Neptune::DBParameterGroup", shape: Some(&DB_PARAMETER_GROUP_SHAPE);
     req {
         description = "Description",
         family = "Family",
@@ -557,6 +568,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DB_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// The AWS::Neptune::DBSubnetGroup type creates an Amazon Neptune DB subnet group. Subnet groups must contain at least two subnets in two different Availability Zones in the same AWS Region.
 ///
@@ -598,7 +613,7 @@ impl DbSubnetGroup {
 }
 
 crate::resource::props! {
-    resource DbSubnetGroup = "AWS::Neptune::DBSubnetGroup", shape: None;
+    resource DbSubnetGroup = "AWS::Neptune::DBSubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         db_subnet_group_description = "DBSubnetGroupDescription",
         subnet_ids = "SubnetIds",
@@ -675,6 +690,7 @@ crate::resource::props! {
 }
 
 static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
 ]);
 

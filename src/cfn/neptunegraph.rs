@@ -200,7 +200,7 @@ pub mod graph {
         ("ImportOptions", crate::resource::Rule { shape: Some(&IMPORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
         ("MaxProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
         ("MinProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[^:]*:iam::[0-9]{12}:(role|role/service-role)(/[\\w+=,.@-]+)+")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[^:]*:iam::[0-9]{12}:(role|role/service-role)(/[\\w+=,.@-]+)+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Contains options for controlling the import process. For example, if the failOnError key is set to false, the import skips the data that caused the error and continues if possible (whereas if set to true, the default, or if omitted, the import operation halts immediately when an error is encountered).
@@ -375,7 +375,7 @@ crate::resource::props! {
 
 static GRAPH_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("GraphIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^g-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-    ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!gs-)[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!gs-)[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -444,8 +444,9 @@ crate::resource::props! {
 
 static PRIVATE_GRAPH_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("GraphIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^g-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-z0-9]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`PrivateGraphEndpoint`] (`Fn::GetAtt`).

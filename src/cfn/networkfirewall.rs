@@ -248,10 +248,11 @@ static FIREWALL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("FirewallName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
     ("FirewallPolicyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*$")), ..crate::resource::Rule::NONE }),
     ("NatGatewayMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall::NAT_GATEWAY_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::firewall::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TransitGatewayId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^tgw-[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
     ("VpcEndpoint", crate::resource::Rule { shape: Some(&self::firewall::VPC_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Firewall`] (`Fn::GetAtt`).
@@ -392,7 +393,8 @@ pub mod firewall {
     }
 
     pub(super) static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
+        ("SubnetMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// An analysis type.
@@ -1763,8 +1765,9 @@ crate::resource::props! {
 static VPC_ENDPOINT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
     ("FirewallArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+    ("SubnetMapping", crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`VpcEndpointAssociation`] (`Fn::GetAtt`).

@@ -300,6 +300,7 @@ crate::resource::props! {
 static CORE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
     ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -406,7 +407,7 @@ impl CustomerGatewayAssociation {
 }
 
 crate::resource::props! {
-    resource CustomerGatewayAssociation = "AWS::NetworkManager::CustomerGatewayAssociation", shape: None;
+    resource CustomerGatewayAssociation = "AWS::NetworkManager::CustomerGatewayAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         customer_gateway_arn = "CustomerGatewayArn",
         device_id = "DeviceId",
@@ -876,7 +877,7 @@ impl LinkAssociation {
 }
 
 crate::resource::props! {
-    resource LinkAssociation = "AWS::NetworkManager::LinkAssociation", shape: None;
+    resource LinkAssociation = "AWS::NetworkManager::LinkAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         device_id = "DeviceId",
         global_network_id = "GlobalNetworkId",

@@ -43,7 +43,7 @@ crate::resource::props! {
 
 static EMAIL_CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("EmailAddress", crate::resource::Rule { min_len: Some(6), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^(.+)@(.+)$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("[\\w-.~]+")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\w-.~]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

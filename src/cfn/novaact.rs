@@ -100,7 +100,7 @@ pub mod workflow_definition {
     }
 
     pub(super) static WORKFLOW_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!\\-_.*'()]+(?:/[a-zA-Z0-9!\\-_.*'()]+)*$")), ..crate::resource::Rule::NONE }),
     ]);
 }

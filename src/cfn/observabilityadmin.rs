@@ -40,7 +40,7 @@ crate::resource::props! {
 }
 
 static DATASET_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -243,7 +243,7 @@ pub mod organization_centralization_rule {
     }
 
     pub(super) static LOGS_BACKUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -310,7 +310,7 @@ pub mod organization_centralization_rule {
     }
 
     pub(super) static LOGS_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -346,7 +346,7 @@ pub mod organization_centralization_rule {
     }
 
     pub(super) static TAG_PROPAGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("DestinationRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
+        ("DestinationRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -748,7 +748,7 @@ pub mod organization_telemetry_rule {
 
     pub(super) static TELEMETRY_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CloudtrailParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::CLOUDTRAIL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("LogDeliveryParameters", crate::resource::Rule { shape: Some(&LOG_DELIVERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetentionInDays", crate::resource::Rule { min: Some(1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
         ("WAFLoggingParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::WAF_LOGGING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
@@ -887,7 +887,7 @@ crate::resource::props! {
 static S3_TABLE_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Encryption", crate::resource::Rule { shape: Some(&self::s3_table_integration::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("LogSources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::s3_table_integration::LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -936,7 +936,7 @@ pub mod s3_table_integration {
     }
 
     pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// CloudWatch Logs data source to associate with the S3 Table Integration
@@ -1017,7 +1017,7 @@ impl TelemetryEnrichment {
 }
 
 crate::resource::props! {
-    resource TelemetryEnrichment = "AWS::ObservabilityAdmin::TelemetryEnrichment", shape: None;
+    resource TelemetryEnrichment = "AWS::ObservabilityAdmin::TelemetryEnrichment", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         scope = "Scope",
     }
@@ -1333,7 +1333,7 @@ pub mod telemetry_rule {
 
     pub(super) static TELEMETRY_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CloudtrailParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::CLOUDTRAIL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("LogDeliveryParameters", crate::resource::Rule { shape: Some(&LOG_DELIVERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetentionInDays", crate::resource::Rule { min: Some(1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
         ("WAFLoggingParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::WAF_LOGGING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),

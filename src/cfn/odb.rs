@@ -105,7 +105,8 @@ crate::resource::props! {
 static CLOUD_AUTONOMOUS_VM_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CloudExadataInfrastructureId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
     ("DbServers", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
-    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_autonomous_vm_cluster::IAM_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::cloud_autonomous_vm_cluster::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
     ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
     ("ScanListenerPortNonTls", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
@@ -206,6 +207,10 @@ pub mod cloud_autonomous_vm_cluster {
             status = "Status",
         }
     }
+
+    pub(super) static IAM_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
     #[derive(Clone, Default)]
@@ -347,7 +352,7 @@ static CLOUD_EXADATA_INFRASTRUCTURE_SHAPE: crate::resource::Shape = crate::resou
     ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("DatabaseServerType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
-    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
     ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::cloud_exadata_infrastructure::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
     ("Shape", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
     ("StorageServerType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
@@ -636,9 +641,10 @@ static CLOUD_VM_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("CpuCoreCount", crate::resource::Rule { min: Some(0.0), max: Some(368.0), ..crate::resource::Rule::NONE }),
     ("DbNodes", crate::resource::Rule { min_len: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::cloud_vm_cluster::DB_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("DbServers", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
-    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
     ("GiVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Hostname", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_vm_cluster::IAM_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
     ("ScanListenerPortTcp", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
     ("SshPublicKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
@@ -857,6 +863,10 @@ pub mod cloud_vm_cluster {
         }
     }
 
+    pub(super) static IAM_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The Oracle license model applied to the VM cluster.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum LicenseModel {
@@ -974,7 +984,7 @@ static ODB_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("ClientSubnetCidr", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("CustomDomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("DefaultDnsPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
     ("KmsPolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
     ("S3PolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
     ("StsPolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
@@ -1093,7 +1103,7 @@ crate::resource::props! {
 }
 
 static ODB_PEERING_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
     ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
     ("PeerNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
     ("PeerNetworkRouteTableIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-[a-z0-9]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),

@@ -283,7 +283,7 @@ pub mod configuration {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(8), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 }

@@ -156,6 +156,7 @@ crate::resource::props! {
 static COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CollectionGroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfig", crate::resource::Rule { shape: Some(&self::collection::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,63}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::opensearchserverless_opensearchservice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -201,6 +202,10 @@ pub mod collection {
             kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Vector search configuration options for the collection
     #[derive(Clone, Default)]
@@ -447,7 +452,7 @@ crate::resource::props! {
 
 static COLLECTION_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Id", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{3,40}$")), ..crate::resource::Rule::NONE }),
-    ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
     ("IndexSchema", crate::resource::Rule { min_len: Some(1), max_len: Some(2480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -499,7 +504,7 @@ crate::resource::props! {
 }
 
 static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("IndexName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("IndexName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Index`] (`Fn::GetAtt`).
@@ -1263,9 +1268,9 @@ crate::resource::props! {
 
 static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`VpcEndpoint`] (`Fn::GetAtt`).

@@ -71,7 +71,7 @@ crate::resource::props! {
 
 static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AppConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::APP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::opensearchserverless_opensearchservice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -292,9 +292,13 @@ crate::resource::props! {
 }
 
 static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPolicies", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("AdvancedSecurityOptions", crate::resource::Rule { shape: Some(&self::domain::ADVANCED_SECURITY_OPTIONS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CognitoOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::COGNITO_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EncryptionAtRestOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::ENCRYPTION_AT_REST_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("OffPeakWindowOptions", crate::resource::Rule { shape: Some(&self::domain::OFF_PEAK_WINDOW_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG28_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VPCOptions", crate::resource::Rule { shape: Some(&self::domain::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
@@ -831,6 +835,10 @@ pub mod domain {
             subnet_ids = "SubnetIds",
         }
     }
+
+    pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum NodeType {

@@ -97,7 +97,7 @@ pub struct Organization {
 }
 
 crate::resource::props! {
-    resource Organization = "AWS::Organizations::Organization", shape: None;
+    resource Organization = "AWS::Organizations::Organization", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         feature_set = "FeatureSet",
     }

@@ -98,7 +98,7 @@ static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("MinUnits", crate::resource::Rule { min: Some(1.0), max: Some(384.0), ..crate::resource::Rule::NONE }),
     ("PipelineConfigurationBody", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
     ("PipelineName", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-    ("PipelineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws\\-cn|aws\\-us\\-gov|aws\\-iso|aws\\-iso\\-b|aws\\-iso\\-e|aws\\-iso\\-f):iam::[0-9]+:role\\/.*$")), ..crate::resource::Rule::NONE }),
+    ("PipelineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws\\-cn|aws\\-us\\-gov|aws\\-iso|aws\\-iso\\-b|aws\\-iso\\-e|aws\\-iso\\-f):iam::[0-9]+:role\\/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcOptions", crate::resource::Rule { shape: Some(&self::pipeline::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -171,7 +171,7 @@ pub mod pipeline {
     }
 
     pub(super) static ENCRYPTION_AT_REST_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Key-value pairs to configure log publishing.
@@ -294,7 +294,7 @@ pub mod pipeline {
     }
 
     pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("sg-\\w{8}(\\w{9})?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("sg-\\w{8}(\\w{9})?")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("subnet-\\w{8}(\\w{9})?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcAttachmentOptions", crate::resource::Rule { shape: Some(&VPC_ATTACHMENT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -331,7 +331,7 @@ pub mod pipeline {
     }
 
     pub(super) static VPC_ATTACHMENT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$")), ..crate::resource::Rule::NONE }),
+        ("CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Defines whether you or Amazon OpenSearch Ingestion service create and manage the VPC endpoint configured for the pipeline.

@@ -82,7 +82,7 @@ static APPLICATION_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("ManifestOverridesPayload", crate::resource::Rule { shape: Some(&self::application_instance::MANIFEST_OVERRIDES_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
     ("ManifestPayload", crate::resource::Rule { shape: Some(&self::application_instance::MANIFEST_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
-    ("RuntimeRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9][-.a-z0-9]{0,62}:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("RuntimeRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9][-.a-z0-9]{0,62}:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

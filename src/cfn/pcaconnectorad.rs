@@ -91,7 +91,7 @@ pub mod connector {
     }
 
     pub(super) static VPC_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -218,7 +218,7 @@ crate::resource::props! {
 static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
     ("Definition", crate::resource::Rule { shape: Some(&self::template::TEMPLATE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Template`] (`Fn::GetAtt`).
@@ -314,7 +314,7 @@ pub mod template {
         ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
         ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V2_SHAPE), ..crate::resource::Rule::NONE }),
         ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V2_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -729,7 +729,7 @@ pub mod template {
         ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
         ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V3_SHAPE), ..crate::resource::Rule::NONE }),
         ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V3_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1023,7 +1023,7 @@ pub mod template {
         ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
         ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V4_SHAPE), ..crate::resource::Rule::NONE }),
         ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V4_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]

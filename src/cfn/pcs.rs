@@ -114,7 +114,7 @@ pub mod cluster {
     }
 
     pub(super) static NETWORKING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-\\w{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -585,7 +585,7 @@ crate::resource::props! {
 }
 
 static COMPUTE_NODE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AmiId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("AmiId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]+$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
     ("IamInstanceProfileArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-zA-Z-]{0,10})?:iam::[0-9]{12}:instance-profile/.{1,128}$")), ..crate::resource::Rule::NONE }),
     ("NodeLifecycleActions", crate::resource::Rule { shape: Some(&self::compute_node_group::NODE_LIFECYCLE_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("ScalingConfiguration", crate::resource::Rule { shape: Some(&self::compute_node_group::SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -1030,7 +1030,7 @@ impl Queue {
 }
 
 crate::resource::props! {
-    resource Queue = "AWS::PCS::Queue", shape: None;
+    resource Queue = "AWS::PCS::Queue", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         cluster_id = "ClusterId",
     }

@@ -233,7 +233,7 @@ pub mod dataset {
         ("DatasetArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
         ("DatasetImportJobArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
         ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The Amazon S3 bucket that contains the training data to import.
@@ -324,9 +324,9 @@ crate::resource::props! {
 }
 
 static DATASET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws.*:kms:.*:[0-9]{12}:key/.*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws.*:kms:.*:[0-9]{12}:key/.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -611,7 +611,7 @@ pub mod metric_attribution {
     }
 
     pub(super) static METRICS_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("S3DataDestination", crate::resource::Rule { shape: Some(&S3_DATA_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -649,7 +649,7 @@ pub mod metric_attribution {
     }
 
     pub(super) static S3_DATA_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kms:.*:[0-9]{12}:key/")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kms:.*:[0-9]{12}:key/")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(s3|http|https)://.+$")), ..crate::resource::Rule::NONE }),
     ]);
 }

@@ -34,7 +34,7 @@ impl AdmChannel {
 }
 
 crate::resource::props! {
-    resource AdmChannel = "AWS::Pinpoint::ADMChannel", shape: None;
+    resource AdmChannel = "AWS::Pinpoint::ADMChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
         client_id = "ClientId",
@@ -98,7 +98,7 @@ impl ApnsChannel {
 }
 
 crate::resource::props! {
-    resource ApnsChannel = "AWS::Pinpoint::APNSChannel", shape: None;
+    resource ApnsChannel = "AWS::Pinpoint::APNSChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -167,7 +167,7 @@ impl ApnsSandboxChannel {
 }
 
 crate::resource::props! {
-    resource ApnsSandboxChannel = "AWS::Pinpoint::APNSSandboxChannel", shape: None;
+    resource ApnsSandboxChannel = "AWS::Pinpoint::APNSSandboxChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -236,7 +236,7 @@ impl ApnsVoipChannel {
 }
 
 crate::resource::props! {
-    resource ApnsVoipChannel = "AWS::Pinpoint::APNSVoipChannel", shape: None;
+    resource ApnsVoipChannel = "AWS::Pinpoint::APNSVoipChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -305,7 +305,7 @@ impl ApnsVoipSandboxChannel {
 }
 
 crate::resource::props! {
-    resource ApnsVoipSandboxChannel = "AWS::Pinpoint::APNSVoipSandboxChannel", shape: None;
+    resource ApnsVoipSandboxChannel = "AWS::Pinpoint::APNSVoipSandboxChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -353,7 +353,7 @@ impl App {
 }
 
 crate::resource::props! {
-    resource App = "AWS::Pinpoint::App", shape: None;
+    resource App = "AWS::Pinpoint::App", shape: Some(&APP_SHAPE);
     req {
         name = "Name",
     }
@@ -361,6 +361,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`App`] (`Fn::GetAtt`).
 impl crate::resource::Handle<App> {
@@ -405,7 +409,7 @@ impl ApplicationSettings {
 }
 
 crate::resource::props! {
-    resource ApplicationSettings = "AWS::Pinpoint::ApplicationSettings", shape: None;
+    resource ApplicationSettings = "AWS::Pinpoint::ApplicationSettings", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -483,7 +487,7 @@ impl BaiduChannel {
 }
 
 crate::resource::props! {
-    resource BaiduChannel = "AWS::Pinpoint::BaiduChannel", shape: None;
+    resource BaiduChannel = "AWS::Pinpoint::BaiduChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         api_key = "ApiKey",
         application_id = "ApplicationId",
@@ -574,7 +578,7 @@ impl Campaign {
 }
 
 crate::resource::props! {
-    resource Campaign = "AWS::Pinpoint::Campaign", shape: None;
+    resource Campaign = "AWS::Pinpoint::Campaign", shape: Some(&CAMPAIGN_SHAPE);
     req {
         application_id = "ApplicationId",
         name = "Name",
@@ -598,6 +602,13 @@ crate::resource::props! {
         treatment_name = "TreatmentName",
     }
 }
+
+static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalTreatments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::campaign::WRITE_TREATMENT_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MessageConfiguration", crate::resource::Rule { shape: Some(&self::campaign::MESSAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::campaign::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Campaign`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Campaign> {
@@ -644,6 +655,11 @@ pub mod campaign {
             treatment_name = "TreatmentName",
         }
     }
+
+    pub(super) static WRITE_TREATMENT_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageConfiguration", crate::resource::Rule { shape: Some(&MESSAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Schedule", crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct CustomDeliveryConfiguration {
@@ -697,6 +713,10 @@ pub mod campaign {
             sms_message = "SMSMessage",
         }
     }
+
+    pub(super) static MESSAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InAppMessage", crate::resource::Rule { shape: Some(&CAMPAIGN_IN_APP_MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct Message {
@@ -797,6 +817,10 @@ pub mod campaign {
             layout = "Layout",
         }
     }
+
+    pub(super) static CAMPAIGN_IN_APP_MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomConfig", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct InAppMessageContent {
@@ -989,6 +1013,10 @@ pub mod campaign {
         }
     }
 
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventFilter", crate::resource::Rule { shape: Some(&CAMPAIGN_EVENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CampaignEventFilter {
         /// CloudFormation property `Dimensions`.
@@ -1004,6 +1032,10 @@ pub mod campaign {
             filter_type = "FilterType",
         }
     }
+
+    pub(super) static CAMPAIGN_EVENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { shape: Some(&EVENT_DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct EventDimensions {
@@ -1023,6 +1055,11 @@ pub mod campaign {
             metrics = "Metrics",
         }
     }
+
+    pub(super) static EVENT_DIMENSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Metrics", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct TemplateConfiguration {
@@ -1127,7 +1164,7 @@ impl EmailChannel {
 }
 
 crate::resource::props! {
-    resource EmailChannel = "AWS::Pinpoint::EmailChannel", shape: None;
+    resource EmailChannel = "AWS::Pinpoint::EmailChannel", shape: Some(&EMAIL_CHANNEL_SHAPE);
     req {
         application_id = "ApplicationId",
         from_address = "FromAddress",
@@ -1140,6 +1177,11 @@ crate::resource::props! {
         role_arn = "RoleArn",
     }
 }
+
+static EMAIL_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OrchestrationSendingRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EmailChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailChannel> {
@@ -1188,7 +1230,7 @@ impl EmailTemplate {
 }
 
 crate::resource::props! {
-    resource EmailTemplate = "AWS::Pinpoint::EmailTemplate", shape: None;
+    resource EmailTemplate = "AWS::Pinpoint::EmailTemplate", shape: Some(&EMAIL_TEMPLATE_SHAPE);
     req {
         subject = "Subject",
         template_name = "TemplateName",
@@ -1201,6 +1243,10 @@ crate::resource::props! {
         text_part = "TextPart",
     }
 }
+
+static EMAIL_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EmailTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailTemplate> {
@@ -1239,13 +1285,17 @@ impl EventStream {
 }
 
 crate::resource::props! {
-    resource EventStream = "AWS::Pinpoint::EventStream", shape: None;
+    resource EventStream = "AWS::Pinpoint::EventStream", shape: Some(&EVENT_STREAM_SHAPE);
     req {
         application_id = "ApplicationId",
         destination_stream_arn = "DestinationStreamArn",
         role_arn = "RoleArn",
     }
 }
+
+static EVENT_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventStream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventStream> {
@@ -1288,7 +1338,7 @@ impl GcmChannel {
 }
 
 crate::resource::props! {
-    resource GcmChannel = "AWS::Pinpoint::GCMChannel", shape: None;
+    resource GcmChannel = "AWS::Pinpoint::GCMChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -1344,7 +1394,7 @@ impl InAppTemplate {
 }
 
 crate::resource::props! {
-    resource InAppTemplate = "AWS::Pinpoint::InAppTemplate", shape: None;
+    resource InAppTemplate = "AWS::Pinpoint::InAppTemplate", shape: Some(&IN_APP_TEMPLATE_SHAPE);
     req {
         template_name = "TemplateName",
     }
@@ -1356,6 +1406,10 @@ crate::resource::props! {
         template_description = "TemplateDescription",
     }
 }
+
+static IN_APP_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InAppTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InAppTemplate> {
@@ -1588,7 +1642,7 @@ impl PushTemplate {
 }
 
 crate::resource::props! {
-    resource PushTemplate = "AWS::Pinpoint::PushTemplate", shape: None;
+    resource PushTemplate = "AWS::Pinpoint::PushTemplate", shape: Some(&PUSH_TEMPLATE_SHAPE);
     req {
         template_name = "TemplateName",
     }
@@ -1603,6 +1657,10 @@ crate::resource::props! {
         template_description = "TemplateDescription",
     }
 }
+
+static PUSH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PushTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PushTemplate> {
@@ -1735,7 +1793,7 @@ impl SmsChannel {
 }
 
 crate::resource::props! {
-    resource SmsChannel = "AWS::Pinpoint::SMSChannel", shape: None;
+    resource SmsChannel = "AWS::Pinpoint::SMSChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }
@@ -1787,7 +1845,7 @@ impl Segment {
 }
 
 crate::resource::props! {
-    resource Segment = "AWS::Pinpoint::Segment", shape: None;
+    resource Segment = "AWS::Pinpoint::Segment", shape: Some(&SEGMENT_SHAPE);
     req {
         application_id = "ApplicationId",
         name = "Name",
@@ -1798,6 +1856,12 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Dimensions", crate::resource::Rule { shape: Some(&self::segment::SEGMENT_DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SegmentGroups", crate::resource::Rule { shape: Some(&self::segment::SEGMENT_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Segment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Segment> {
@@ -1841,6 +1905,12 @@ pub mod segment {
             user_attributes = "UserAttributes",
         }
     }
+
+    pub(super) static SEGMENT_DIMENSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Metrics", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("UserAttributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct Behavior {
@@ -1993,6 +2063,10 @@ pub mod segment {
         }
     }
 
+    pub(super) static SEGMENT_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUPS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Groups {
         /// CloudFormation property `Dimensions`.
@@ -2014,6 +2088,10 @@ pub mod segment {
             type_ = "Type",
         }
     }
+
+    pub(super) static GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SEGMENT_DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct SourceSegments {
@@ -2077,7 +2155,7 @@ impl SmsTemplate {
 }
 
 crate::resource::props! {
-    resource SmsTemplate = "AWS::Pinpoint::SmsTemplate", shape: None;
+    resource SmsTemplate = "AWS::Pinpoint::SmsTemplate", shape: Some(&SMS_TEMPLATE_SHAPE);
     req {
         body = "Body",
         template_name = "TemplateName",
@@ -2088,6 +2166,10 @@ crate::resource::props! {
         template_description = "TemplateDescription",
     }
 }
+
+static SMS_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SmsTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SmsTemplate> {
@@ -2123,7 +2205,7 @@ impl VoiceChannel {
 }
 
 crate::resource::props! {
-    resource VoiceChannel = "AWS::Pinpoint::VoiceChannel", shape: None;
+    resource VoiceChannel = "AWS::Pinpoint::VoiceChannel", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         application_id = "ApplicationId",
     }

@@ -38,7 +38,7 @@ impl ConfigurationSet {
 }
 
 crate::resource::props! {
-    resource ConfigurationSet = "AWS::PinpointEmail::ConfigurationSet", shape: None;
+    resource ConfigurationSet = "AWS::PinpointEmail::ConfigurationSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -140,7 +140,7 @@ impl ConfigurationSetEventDestination {
 }
 
 crate::resource::props! {
-    resource ConfigurationSetEventDestination = "AWS::PinpointEmail::ConfigurationSetEventDestination", shape: None;
+    resource ConfigurationSetEventDestination = "AWS::PinpointEmail::ConfigurationSetEventDestination", shape: Some(&CONFIGURATION_SET_EVENT_DESTINATION_SHAPE);
     req {
         configuration_set_name = "ConfigurationSetName",
         event_destination_name = "EventDestinationName",
@@ -149,6 +149,10 @@ crate::resource::props! {
         event_destination = "EventDestination",
     }
 }
+
+static CONFIGURATION_SET_EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventDestination", crate::resource::Rule { shape: Some(&self::configuration_set_event_destination::EVENT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationSetEventDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationSetEventDestination> {
@@ -204,6 +208,11 @@ pub mod configuration_set_event_destination {
             sns_destination = "SnsDestination",
         }
     }
+
+    pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisFirehoseDestination", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct CloudWatchDestination {
@@ -274,6 +283,10 @@ pub mod configuration_set_event_destination {
         }
     }
 
+    pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PinpointDestination {
         /// CloudFormation property `ApplicationArn`.
@@ -308,6 +321,10 @@ pub mod configuration_set_event_destination {
             topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::PinpointEmail::DedicatedIpPool
@@ -322,7 +339,7 @@ pub struct DedicatedIpPool {
 }
 
 crate::resource::props! {
-    resource DedicatedIpPool = "AWS::PinpointEmail::DedicatedIpPool", shape: None;
+    resource DedicatedIpPool = "AWS::PinpointEmail::DedicatedIpPool", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         pool_name = "PoolName",
         tags = "Tags",
@@ -368,7 +385,7 @@ impl Identity {
 }
 
 crate::resource::props! {
-    resource Identity = "AWS::PinpointEmail::Identity", shape: None;
+    resource Identity = "AWS::PinpointEmail::Identity", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }

@@ -86,7 +86,7 @@ static PIPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
     ("LogConfiguration", crate::resource::Rule { shape: Some(&self::pipe::PIPE_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
     ("SourceParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_SOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
@@ -155,7 +155,7 @@ pub mod pipe {
     }
 
     pub(super) static PIPE_ENRICHMENT_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -186,6 +186,7 @@ pub mod pipe {
     pub(super) static PIPE_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CloudwatchLogsLogDestination", crate::resource::Rule { shape: Some(&CLOUDWATCH_LOGS_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("FirehoseLogDestination", crate::resource::Rule { shape: Some(&FIREHOSE_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3LogDestination", crate::resource::Rule { shape: Some(&S3_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -243,6 +244,10 @@ pub mod pipe {
             prefix = "Prefix",
         }
     }
+
+    pub(super) static S3_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct PipeSourceParameters {
@@ -526,6 +531,7 @@ pub mod pipe {
         ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
         ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
         ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("StartingPositionTimestamp", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -1236,8 +1242,8 @@ pub mod pipe {
 
     pub(super) static ECS_TASK_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("EphemeralStorage", crate::resource::Rule { shape: Some(&ECS_EPHEMERAL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-        ("TaskRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TaskRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1453,7 +1459,7 @@ pub mod pipe {
         ("DetailType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("EndpointId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
         ("Resources", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)")), ..crate::resource::Rule::NONE }),
         ("Time", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1477,7 +1483,7 @@ pub mod pipe {
     }
 
     pub(super) static PIPE_TARGET_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

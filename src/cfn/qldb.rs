@@ -37,7 +37,7 @@ impl Ledger {
 }
 
 crate::resource::props! {
-    resource Ledger = "AWS::QLDB::Ledger", shape: None;
+    resource Ledger = "AWS::QLDB::Ledger", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         permissions_mode = "PermissionsMode",
     }
@@ -114,7 +114,7 @@ crate::resource::props! {
 
 static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("KinesisConfiguration", crate::resource::Rule { shape: Some(&self::stream::KINESIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

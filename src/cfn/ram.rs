@@ -49,6 +49,7 @@ crate::resource::props! {
 
 static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[\\w.-]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyTemplate", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -97,7 +98,7 @@ impl PermissionAssociation {
 }
 
 crate::resource::props! {
-    resource PermissionAssociation = "AWS::RAM::PermissionAssociation", shape: None;
+    resource PermissionAssociation = "AWS::RAM::PermissionAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         permission_arn = "PermissionArn",
         resource_share_arn = "ResourceShareArn",
@@ -161,7 +162,7 @@ impl PrincipalAssociation {
 }
 
 crate::resource::props! {
-    resource PrincipalAssociation = "AWS::RAM::PrincipalAssociation", shape: None;
+    resource PrincipalAssociation = "AWS::RAM::PrincipalAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         principal = "Principal",
         resource_share_arn = "ResourceShareArn",
@@ -210,7 +211,7 @@ impl ResourceAssociation {
 }
 
 crate::resource::props! {
-    resource ResourceAssociation = "AWS::RAM::ResourceAssociation", shape: None;
+    resource ResourceAssociation = "AWS::RAM::ResourceAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         resource_arn = "ResourceArn",
         resource_share_arn = "ResourceShareArn",
@@ -299,7 +300,7 @@ impl ResourceShare {
 }
 
 crate::resource::props! {
-    resource ResourceShare = "AWS::RAM::ResourceShare", shape: None;
+    resource ResourceShare = "AWS::RAM::ResourceShare", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -383,7 +384,7 @@ impl SourceAssociation {
 }
 
 crate::resource::props! {
-    resource SourceAssociation = "AWS::RAM::SourceAssociation", shape: None;
+    resource SourceAssociation = "AWS::RAM::SourceAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         resource_share_arn = "ResourceShareArn",
         source_id = "SourceId",

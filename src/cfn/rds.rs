@@ -210,8 +210,8 @@ static CUSTOM_DB_ENGINE_VERSION_SHAPE: crate::resource::Shape = crate::resource:
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
     ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,35}$")), ..crate::resource::Rule::NONE }),
     ("EngineVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_.-]{1,60}$")), ..crate::resource::Rule::NONE }),
-    ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ("KMSKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:\\-\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:\\-\\/]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Manifest", crate::resource::Rule { min_len: Some(1), max_len: Some(51000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
     ("SourceCustomDbEngineVersionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -830,8 +830,13 @@ static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
     ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
     ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("MasterUserSecret", crate::resource::Rule { shape: Some(&self::db_cluster::MASTER_USER_SECRET_SHAPE), ..crate::resource::Rule::NONE }),
     ("MasterUsername", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ("MonitoringRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DbCluster`] (`Fn::GetAtt`).
@@ -897,7 +902,7 @@ pub mod db_cluster {
     }
 
     pub(super) static DB_CLUSTER_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]*:role/.*$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]*:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
@@ -921,6 +926,10 @@ pub mod db_cluster {
             secret_arn = "SecretArn",
         }
     }
+
+    pub(super) static MASTER_USER_SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``ScalingConfiguration`` property type specifies the scaling configuration of an Aurora Serverless v1 DB cluster.
     /// For more information, see [Using Amazon Aurora Serverless](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless.html) in the *Amazon Aurora User Guide*.
@@ -1230,6 +1239,7 @@ crate::resource::props! {
 
 static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2151,13 +2161,20 @@ crate::resource::props! {
 static DB_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AdditionalStorageVolumes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_instance::ADDITIONAL_STORAGE_VOLUME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AllocatedStorage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("AssociatedRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_instance::DB_INSTANCE_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("AutomaticBackupReplicationRetentionPeriod", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ("BackupRetentionPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ("DBInstanceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("MasterUserSecret", crate::resource::Rule { shape: Some(&self::db_instance::MASTER_USER_SECRET_SHAPE), ..crate::resource::Rule::NONE }),
     ("MasterUsername", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,127}$")), ..crate::resource::Rule::NONE }),
+    ("MonitoringRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Port", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d*$")), ..crate::resource::Rule::NONE }),
     ("PromotionTier", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+    ("RestoreTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TdeCredentialPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DbInstance`] (`Fn::GetAtt`).
@@ -2457,6 +2474,10 @@ pub mod db_instance {
         }
     }
 
+    pub(super) static DB_INSTANCE_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     /// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
     #[derive(Clone, Default)]
@@ -2478,6 +2499,10 @@ pub mod db_instance {
             secret_arn = "SecretArn",
         }
     }
+
+    pub(super) static MASTER_USER_SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``ProcessorFeature`` property type specifies the processor features of a DB instance class.
     #[derive(Clone, Default)]
@@ -2625,6 +2650,7 @@ crate::resource::props! {
 
 static DB_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DBParameterGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2746,9 +2772,9 @@ crate::resource::props! {
 static DB_PROXY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Auth", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy::AUTH_FORMAT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcSubnetIds", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -2953,7 +2979,7 @@ static DB_PROXY_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("DBProxyEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
     ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcSubnetIds", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3100,8 +3126,8 @@ pub mod db_proxy_target_group {
     ]);
 
     pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The identifier for the DBProxyTargetGroup
@@ -3142,7 +3168,7 @@ impl DbSecurityGroup {
 }
 
 crate::resource::props! {
-    resource DbSecurityGroup = "AWS::RDS::DBSecurityGroup", shape: None;
+    resource DbSecurityGroup = "AWS::RDS::DBSecurityGroup", shape: Some(&DB_SECURITY_GROUP_SHAPE);
     req {
         db_security_group_ingress = "DBSecurityGroupIngress",
         group_description = "GroupDescription",
@@ -3152,6 +3178,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static DB_SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBSecurityGroupIngress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_security_group::INGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbSecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbSecurityGroup> {
@@ -3185,6 +3215,12 @@ pub mod db_security_group {
             ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
         }
     }
+
+    pub(super) static INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CIDRIP", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("EC2SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::RDS::DBSecurityGroupIngress
@@ -3218,7 +3254,7 @@ impl DbSecurityGroupIngress {
 }
 
 crate::resource::props! {
-    resource DbSecurityGroupIngress = "AWS::RDS::DBSecurityGroupIngress", shape: None;
+    resource DbSecurityGroupIngress = "AWS::RDS::DBSecurityGroupIngress", shape: Some(&DB_SECURITY_GROUP_INGRESS_SHAPE);
     req {
         db_security_group_name = "DBSecurityGroupName",
     }
@@ -3229,6 +3265,12 @@ crate::resource::props! {
         ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
     }
 }
+
+static DB_SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CIDRIP", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbSecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbSecurityGroupIngress> {
@@ -3595,9 +3637,9 @@ static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("BlueGreenDeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds_servicediscovery::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("TargetDBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
+    ("TargetDBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
     ("TargetDBInstanceClass", crate::resource::Rule { min_len: Some(5), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^db\\.[0-9a-z]{2,6}\\.[0-9a-z]{4,9}$")), ..crate::resource::Rule::NONE }),
-    ("TargetDBParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
+    ("TargetDBParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
     ("TargetEngineVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-_.]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -3699,6 +3741,7 @@ crate::resource::props! {
 }
 
 static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -3865,6 +3908,7 @@ static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("DataFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(25600), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_ \"\\\\\\-$,*.:?+\\/]*")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
     ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:rds(-[a-z]*)?:[a-z0-9\\-]*:[0-9]*:(cluster|db):[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),

@@ -354,17 +354,18 @@ static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("HsmClientCertificateIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
     ("HsmConfigurationIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
     ("IamRoles", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LoggingProperties", crate::resource::Rule { shape: Some(&self::cluster::LOGGING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ("MaintenanceTrackName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
     ("MasterPasswordSecretKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-    ("MasterUserPassword", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { max_len: Some(64), secret: true, ..crate::resource::Rule::NONE }),
     ("MasterUsername", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("NamespaceResourcePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("NodeType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
     ("NumberOfNodes", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
     ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
@@ -409,6 +410,7 @@ pub mod cluster {
     }
 
     pub(super) static LOGGING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("LogExports", crate::resource::Rule { max_items: Some(3), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -546,7 +548,7 @@ impl ClusterSecurityGroup {
 }
 
 crate::resource::props! {
-    resource ClusterSecurityGroup = "AWS::Redshift::ClusterSecurityGroup", shape: None;
+    resource ClusterSecurityGroup = "AWS::Redshift::ClusterSecurityGroup", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         description = "Description",
     }
@@ -591,7 +593,7 @@ impl ClusterSecurityGroupIngress {
 }
 
 crate::resource::props! {
-    resource ClusterSecurityGroupIngress = "AWS::Redshift::ClusterSecurityGroupIngress", shape: None;
+    resource ClusterSecurityGroupIngress = "AWS::Redshift::ClusterSecurityGroupIngress", shape: Some(&CLUSTER_SECURITY_GROUP_INGRESS_SHAPE);
     req {
         cluster_security_group_name = "ClusterSecurityGroupName",
     }
@@ -601,6 +603,12 @@ crate::resource::props! {
         ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
     }
 }
+
+static CLUSTER_SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CIDRIP", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("ClusterSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClusterSecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterSecurityGroupIngress> {
@@ -720,10 +728,10 @@ crate::resource::props! {
 
 static ENDPOINT_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-    ("EndpointName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,30}$")), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,30}$")), ..crate::resource::Rule::NONE }),
     ("ResourceOwner", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-    ("SubnetGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-zA-Z0-9-]+$).{1,255}$")), ..crate::resource::Rule::NONE }),
-    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-zA-Z0-9-]+$).{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`EndpointAccess`] (`Fn::GetAtt`).
@@ -797,7 +805,7 @@ crate::resource::props! {
 
 static ENDPOINT_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Account", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-    ("ClusterIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,63}$")), ..crate::resource::Rule::NONE }),
+    ("ClusterIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,63}$")), ..crate::resource::Rule::NONE }),
     ("VpcIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[A-Za-z0-9]{1,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -897,10 +905,10 @@ crate::resource::props! {
 static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("EventCategories", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Severity", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-    ("SnsTopicArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ("SourceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SourceType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-    ("SubscriptionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$).{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("SubscriptionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$).{1,255}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1031,7 +1039,7 @@ crate::resource::props! {
 
 static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-    ("KMSKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:(s3|dynamodb):.*:.*:[a-zA-Z0-9._\\-\\/]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:redshift(-serverless)?:[a-z0-9\\-]+:[0-9]{12}:(namespace\\/|namespace:)[a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
@@ -1198,7 +1206,7 @@ crate::resource::props! {
 
 static REDSHIFT_IDC_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AuthorizedTokenIssuerList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::redshift_idc_application::AUTHORIZED_TOKEN_ISSUER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("IamRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("IdcDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
     ("IdcInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
     ("IdentityNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_+.#@$-]+$")), ..crate::resource::Rule::NONE }),
@@ -1766,7 +1774,7 @@ crate::resource::props! {
 }
 
 static SNAPSHOT_COPY_GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SnapshotCopyGrantName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::redshift::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

@@ -122,13 +122,16 @@ crate::resource::props! {
 }
 
 static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AdminUserPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[^\\x00-\\x20\\x22\\x27\\x2f\\x40\\x5c\\x7f-\\uffff]+")), ..crate::resource::Rule::NONE }),
+    ("AdminUserPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[^\\x00-\\x20\\x22\\x27\\x2f\\x40\\x5c\\x7f-\\uffff]+")), secret: true, ..crate::resource::Rule::NONE }),
     ("AdminUsername", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z_0-9+.@-]*")), ..crate::resource::Rule::NONE }),
     ("DbName", crate::resource::Rule { max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z_0-9+.@-]*")), ..crate::resource::Rule::NONE }),
+    ("DefaultIamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("FinalSnapshotName", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9]*(-[a-z0-9]+)*")), ..crate::resource::Rule::NONE }),
     ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LogExports", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
     ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("NamespaceResourcePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("RedshiftIdcApplicationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("SnapshotCopyConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -260,8 +263,8 @@ crate::resource::props! {
 }
 
 static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
-    ("SnapshotName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("SnapshotName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -426,14 +429,14 @@ crate::resource::props! {
 
 static WORKGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ConfigParameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::workgroup::CONFIG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
     ("PricePerformanceTarget", crate::resource::Rule { shape: Some(&self::workgroup::PERFORMANCE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TrackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
     ("Workgroup", crate::resource::Rule { shape: Some(&self::workgroup::WORKGROUP_SHAPE), ..crate::resource::Rule::NONE }),
-    ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Workgroup`] (`Fn::GetAtt`).
@@ -612,9 +615,10 @@ pub mod workgroup {
 
     pub(super) static WORKGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ConfigParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONFIG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { shape: Some(&ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
         ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
         ("PricePerformanceTarget", crate::resource::Rule { shape: Some(&PERFORMANCE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("TrackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
         ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]*$")), ..crate::resource::Rule::NONE }),
@@ -639,6 +643,10 @@ pub mod workgroup {
         }
     }
 
+    pub(super) static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEndpoints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VPC_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VpcEndpoint {
         /// CloudFormation property `NetworkInterfaces`.
@@ -657,6 +665,11 @@ pub mod workgroup {
             vpc_id = "VpcId",
         }
     }
+
+    pub(super) static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct NetworkInterface {
@@ -679,6 +692,10 @@ pub mod workgroup {
             subnet_id = "SubnetId",
         }
     }
+
+    pub(super) static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum PerformanceTargetStatus {

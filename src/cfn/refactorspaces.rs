@@ -56,9 +56,9 @@ crate::resource::props! {
 static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ApiGatewayProxy", crate::resource::Rule { shape: Some(&self::application::API_GATEWAY_PROXY_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
     ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
@@ -154,7 +154,7 @@ crate::resource::props! {
 
 static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -433,10 +433,10 @@ static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$")), ..crate::resource::Rule::NONE }),
     ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
     ("LambdaEndpoint", crate::resource::Rule { shape: Some(&self::service::LAMBDA_ENDPOINT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("UrlEndpoint", crate::resource::Rule { shape: Some(&self::service::URL_ENDPOINT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).

@@ -110,7 +110,7 @@ pub mod dataset {
     //! Nested property types and enums of [`Dataset`](super::Dataset).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -281,11 +281,11 @@ static STREAM_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("FaceSearchSettings", crate::resource::Rule { shape: Some(&self::stream_processor::FACE_SEARCH_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ("KinesisDataStream", crate::resource::Rule { shape: Some(&self::stream_processor::KINESIS_DATA_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
     ("KinesisVideoStream", crate::resource::Rule { shape: Some(&self::stream_processor::KINESIS_VIDEO_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]+")), ..crate::resource::Rule::NONE }),
     ("NotificationChannel", crate::resource::Rule { shape: Some(&self::stream_processor::NOTIFICATION_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
     ("PolygonRegionsOfInterest", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_items: Some(3), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("S3Destination", crate::resource::Rule { shape: Some(&self::stream_processor::S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::stream_processor::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -600,12 +600,12 @@ pub mod stream_processor {
     }
 
     pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("ObjectKeyPrefix", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
     ]);
 }

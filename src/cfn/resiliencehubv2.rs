@@ -77,7 +77,7 @@ static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AvailabilitySlo", crate::resource::Rule { shape: Some(&self::policy::AVAILABILITY_SLO_SHAPE), ..crate::resource::Rule::NONE }),
     ("DataRecovery", crate::resource::Rule { shape: Some(&self::policy::DATA_RECOVERY_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { max_len: Some(615), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("MultiAz", crate::resource::Rule { shape: Some(&self::policy::MULTI_AZ_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
     ("MultiRegion", crate::resource::Rule { shape: Some(&self::policy::MULTI_REGION_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
@@ -322,7 +322,7 @@ static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { max_len: Some(615), ..crate::resource::Rule::NONE }),
     ("DevOpsAgentConfiguration", crate::resource::Rule { shape: Some(&self::service::DEV_OPS_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("InputSources", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::service::INPUT_SOURCE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
     ("PermissionModel", crate::resource::Rule { shape: Some(&self::service::PERMISSION_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
     ("PolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
@@ -731,7 +731,7 @@ pub mod service {
     }
 
     pub(super) static CROSS_ACCOUNT_ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("CrossAccountRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([^\\/][\\x21-\\x7E]+\\/){1,511})?[A-Za-z0-9_+=,.@-]{1,64}$")), ..crate::resource::Rule::NONE }),
+        ("CrossAccountRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([^\\/][\\x21-\\x7E]+\\/){1,511})?[A-Za-z0-9_+=,.@-]{1,64}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configuration for automatic report generation on a Service.
@@ -988,7 +988,7 @@ crate::resource::props! {
 
 static SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

@@ -23,7 +23,7 @@ impl DefaultViewAssociation {
 }
 
 crate::resource::props! {
-    resource DefaultViewAssociation = "AWS::ResourceExplorer2::DefaultViewAssociation", shape: None;
+    resource DefaultViewAssociation = "AWS::ResourceExplorer2::DefaultViewAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         view_arn = "ViewArn",
     }
@@ -59,7 +59,7 @@ impl Index {
 }
 
 crate::resource::props! {
-    resource Index = "AWS::ResourceExplorer2::Index", shape: None;
+    resource Index = "AWS::ResourceExplorer2::Index", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         type_ = "Type",
     }

@@ -281,6 +281,7 @@ pub mod robot_application {
 
     pub(super) static SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Architecture", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The name of robot software suite.
@@ -617,7 +618,7 @@ pub mod simulation_application {
     }
 
     pub(super) static SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][a-z0-9.\\-]*[a-z0-9]")), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][a-z0-9.\\-]*[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -88,6 +88,7 @@ pub mod cidr_collection {
     }
 
     pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrList", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("LocationName", crate::resource::Rule { min_len: Some(1), max_len: Some(16), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -131,7 +132,7 @@ pub struct DelegationSet {
 }
 
 crate::resource::props! {
-    resource DelegationSet = "AWS::Route53::DelegationSet", shape: None;
+    resource DelegationSet = "AWS::Route53::DelegationSet", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`DelegationSet`] (`Fn::GetAtt`).
@@ -579,6 +580,7 @@ static HOSTED_ZONE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("HostedZoneConfig", crate::resource::Rule { shape: Some(&self::hosted_zone::HOSTED_ZONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("HostedZoneTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hosted_zone::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("VPCs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hosted_zone::VPC_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`HostedZone`] (`Fn::GetAtt`).
@@ -691,6 +693,10 @@ pub mod hosted_zone {
             vpc_region = "VPCRegion",
         }
     }
+
+    pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VPCId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a key signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
@@ -1157,7 +1163,7 @@ pub struct RecordSetGroup {
 }
 
 crate::resource::props! {
-    resource RecordSetGroup = "AWS::Route53::RecordSetGroup", shape: None;
+    resource RecordSetGroup = "AWS::Route53::RecordSetGroup", shape: Some(&RECORD_SET_GROUP_SHAPE);
     opt {
         comment = "Comment",
         hosted_zone_id = "HostedZoneId",
@@ -1165,6 +1171,10 @@ crate::resource::props! {
         record_sets = "RecordSets",
     }
 }
+
+static RECORD_SET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RecordSets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::record_set_group::RECORD_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RecordSetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecordSetGroup> {
@@ -1261,6 +1271,10 @@ pub mod record_set_group {
         }
     }
 
+    pub(super) static RECORD_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AliasTarget", crate::resource::Rule { shape: Some(&ALIAS_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct AliasTarget {
         /// CloudFormation property `DNSName`; required.
@@ -1292,6 +1306,9 @@ pub mod record_set_group {
             evaluate_target_health = "EvaluateTargetHealth",
         }
     }
+
+    pub(super) static ALIAS_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ]);
 
     #[derive(Clone)]
     pub struct CidrRoutingConfig {

@@ -56,10 +56,10 @@ crate::resource::props! {
 }
 
 static ACCESS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(42), ..crate::resource::Rule::NONE }),
+    ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(42), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
     ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -143,7 +143,7 @@ crate::resource::props! {
 static ACCESS_TOKEN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -226,7 +226,7 @@ static DNS_VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("GlobalResolverId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -341,7 +341,7 @@ static FIREWALL_DOMAIN_LIST_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("DomainFileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Domains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("GlobalResolverId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -451,7 +451,7 @@ static FIREWALL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
     ("FirewallDomainListId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
     ("QType", crate::resource::Rule { min_len: Some(0), max_len: Some(16), ..crate::resource::Rule::NONE }),
 ]);
@@ -588,7 +588,7 @@ crate::resource::props! {
 static GLOBAL_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("ObservabilityRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
     ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -665,7 +665,7 @@ crate::resource::props! {
 
 static HOSTED_ZONE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("HostedZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
 ]);
 

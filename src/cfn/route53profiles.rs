@@ -40,7 +40,7 @@ crate::resource::props! {
 }
 
 static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -159,7 +159,7 @@ impl ProfileResourceAssociation {
 }
 
 crate::resource::props! {
-    resource ProfileResourceAssociation = "AWS::Route53Profiles::ProfileResourceAssociation", shape: None;
+    resource ProfileResourceAssociation = "AWS::Route53Profiles::ProfileResourceAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         profile_id = "ProfileId",

@@ -40,7 +40,7 @@ crate::resource::props! {
 static FIREWALL_DOMAIN_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DomainFileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Domains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::route53resolver::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -98,7 +98,7 @@ crate::resource::props! {
 
 static FIREWALL_RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("FirewallRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall_rule_group::FIREWALL_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::route53resolver::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -511,9 +511,9 @@ crate::resource::props! {
 
 static FIREWALL_RULE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("FirewallRuleGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::route53resolver::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`FirewallRuleGroupAssociation`] (`Fn::GetAtt`).
@@ -836,11 +836,11 @@ crate::resource::props! {
 
 static RESOLVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("IpAddresses", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_endpoint::IP_ADDRESS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
     ("OutpostArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
     ("PreferredInstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_endpoint::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -906,7 +906,7 @@ pub mod resolver_endpoint {
     pub(super) static IP_ADDRESS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Ip", crate::resource::Rule { min_len: Some(7), max_len: Some(36), ..crate::resource::Rule::NONE }),
         ("Ipv6", crate::resource::Rule { min_len: Some(7), max_len: Some(39), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -945,7 +945,7 @@ crate::resource::props! {
 
 static RESOLVER_QUERY_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DestinationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(600), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1083,7 +1083,7 @@ crate::resource::props! {
 static RESOLVER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DelegationRecord", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
     ("ResolverEndpointId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetIps", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_rule::TARGET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1187,7 +1187,7 @@ impl ResolverRuleAssociation {
 }
 
 crate::resource::props! {
-    resource ResolverRuleAssociation = "AWS::Route53Resolver::ResolverRuleAssociation", shape: None;
+    resource ResolverRuleAssociation = "AWS::Route53Resolver::ResolverRuleAssociation", shape: Some(&RESOLVER_RULE_ASSOCIATION_SHAPE);
     req {
         resolver_rule_id = "ResolverRuleId",
         vpc_id = "VPCId",
@@ -1196,6 +1196,10 @@ crate::resource::props! {
         name = "Name",
     }
 }
+
+static RESOLVER_RULE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VPCId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverRuleAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverRuleAssociation> {

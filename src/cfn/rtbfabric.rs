@@ -677,10 +677,10 @@ crate::resource::props! {
 
 static REQUESTER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::requester_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`RequesterGateway`] (`Fn::GetAtt`).
@@ -796,17 +796,17 @@ crate::resource::props! {
 }
 
 static RESPONDER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("AcmCertificateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}")), ..crate::resource::Rule::NONE }),
+    ("AcmCertificateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
     ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$")), ..crate::resource::Rule::NONE }),
     ("ListenerConfig", crate::resource::Rule { shape: Some(&self::responder_gateway::LISTENER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("ManagedEndpointConfiguration", crate::resource::Rule { shape: Some(&self::responder_gateway::MANAGED_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TrustStoreConfiguration", crate::resource::Rule { shape: Some(&self::responder_gateway::TRUST_STORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8,17}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`ResponderGateway`] (`Fn::GetAtt`).
@@ -915,6 +915,7 @@ pub mod responder_gateway {
 
     pub(super) static AUTO_SCALING_GROUPS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("HealthCheckConfig", crate::resource::Rule { shape: Some(&HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -1027,6 +1028,7 @@ pub mod responder_gateway {
         ("ClusterName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
         ("EndpointsResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
         ("EndpointsResourceNamespace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

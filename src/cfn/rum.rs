@@ -88,8 +88,8 @@ crate::resource::props! {
 static APP_MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AppMonitorConfiguration", crate::resource::Rule { shape: Some(&self::app_monitor::APP_MONITOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("DeobfuscationConfiguration", crate::resource::Rule { shape: Some(&self::app_monitor::DEOBFUSCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Unsupported("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }),
-    ("DomainList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Unsupported("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }),
+    ("DomainList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
     ("ResourcePolicy", crate::resource::Rule { shape: Some(&self::app_monitor::RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -170,7 +170,7 @@ pub mod app_monitor {
     pub(super) static APP_MONITOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ExcludedPages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1260), pattern: Some(crate::resource::Pattern::Regex("https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("FavoritePages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("GuestRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
+        ("GuestRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("IdentityPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("[\\w-]+:[0-9a-f-]+")), ..crate::resource::Rule::NONE }),
         ("IncludedPages", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1260), pattern: Some(crate::resource::Pattern::Regex("https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("MetricDestinations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -228,7 +228,7 @@ pub mod app_monitor {
 
     pub(super) static METRIC_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DestinationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("MetricDefinitions", crate::resource::Rule { min_items: Some(0), max_items: Some(2000), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 

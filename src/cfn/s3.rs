@@ -53,7 +53,7 @@ impl AccessGrant {
 }
 
 crate::resource::props! {
-    resource AccessGrant = "AWS::S3::AccessGrant", shape: None;
+    resource AccessGrant = "AWS::S3::AccessGrant", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         access_grants_location_id = "AccessGrantsLocationId",
         grantee = "Grantee",
@@ -186,7 +186,7 @@ pub struct AccessGrantsInstance {
 }
 
 crate::resource::props! {
-    resource AccessGrantsInstance = "AWS::S3::AccessGrantsInstance", shape: None;
+    resource AccessGrantsInstance = "AWS::S3::AccessGrantsInstance", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         identity_center_arn = "IdentityCenterArn",
         tags = "Tags",
@@ -232,7 +232,7 @@ impl AccessGrantsLocation {
 }
 
 crate::resource::props! {
-    resource AccessGrantsLocation = "AWS::S3::AccessGrantsLocation", shape: None;
+    resource AccessGrantsLocation = "AWS::S3::AccessGrantsLocation", shape: Some(&ACCESS_GRANTS_LOCATION_SHAPE);
     req {
         iam_role_arn = "IamRoleArn",
         location_scope = "LocationScope",
@@ -241,6 +241,10 @@ crate::resource::props! {
         tags = "Tags",
     }
 }
+
+static ACCESS_GRANTS_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessGrantsLocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessGrantsLocation> {
@@ -319,6 +323,7 @@ static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("BucketAccountId", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::s3_s3express::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -506,9 +511,11 @@ crate::resource::props! {
 }
 
 static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9][a-z0-9.-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("BucketEncryption", crate::resource::Rule { shape: Some(&self::bucket::BUCKET_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9][a-z0-9.-]*[a-z0-9])?$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("CorsConfiguration", crate::resource::Rule { shape: Some(&self::bucket::CORS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MetadataConfiguration", crate::resource::Rule { shape: Some(&self::bucket::METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::bucket::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::bucket::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG63_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -752,6 +759,10 @@ pub mod bucket {
         }
     }
 
+    pub(super) static BUCKET_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Specifies the default server-side encryption configuration.
     /// +  *General purpose buckets* - If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner.
     /// +  *Directory buckets* - When you specify an [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the KMS key isn't supported.
@@ -781,6 +792,10 @@ pub mod bucket {
             server_side_encryption_by_default = "ServerSideEncryptionByDefault",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionByDefault", crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block ``PutObject``, ``CopyObject``, ``PostObject``, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see [Blocking or unblocking SSE-C for a general purpose bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html).
     /// This data type is used with the following actions:
@@ -854,6 +869,10 @@ pub mod bucket {
             kms_master_key_id = "KMSMasterKeyID",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSMasterKeyID", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon S3 User Guide*.
     #[derive(Clone)]
@@ -1527,6 +1546,12 @@ pub mod bucket {
         }
     }
 
+    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnnotationTableConfiguration", crate::resource::Rule { shape: Some(&ANNOTATION_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InventoryTableConfiguration", crate::resource::Rule { shape: Some(&INVENTORY_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JournalTableConfiguration", crate::resource::Rule { shape: Some(&JOURNAL_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The annotation table configuration for an S3 Metadata configuration. The annotation table tracks all annotations on objects in your bucket so that you can query annotation data at scale.
     /// If you've disabled your annotation table configuration and now want to re-enable it, you must first manually delete the old annotation table from your AWS managed table bucket. Otherwise, the newly re-enabled annotation table configuration will enter a failed state because the annotation table already exists in the table bucket.
     #[derive(Clone)]
@@ -1579,6 +1604,10 @@ pub mod bucket {
         }
     }
 
+    pub(super) static ANNOTATION_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The encryption settings for an S3 Metadata journal table or inventory table configuration.
     #[derive(Clone)]
     pub struct MetadataTableEncryptionConfiguration {
@@ -1611,6 +1640,10 @@ pub mod bucket {
             kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination information for the S3 Metadata configuration.
     #[derive(Clone)]
@@ -1697,6 +1730,10 @@ pub mod bucket {
         }
     }
 
+    pub(super) static INVENTORY_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The journal table configuration for an S3 Metadata configuration. The journal table is required for each metadata table configuration and cannot be disabled.
     /// The journal configuration will enter a failed state if a journal table already exists in the table bucket. The journal table of a previous configuration must be deleted before a new journal table can be created successfully.
     #[derive(Clone)]
@@ -1743,6 +1780,10 @@ pub mod bucket {
             table_name = "TableName",
         }
     }
+
+    pub(super) static JOURNAL_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&METADATA_TABLE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The journal table record expiration settings for a journal table in an S3 Metadata configuration.
     #[derive(Clone)]
@@ -3441,7 +3482,7 @@ impl BucketPolicy {
 }
 
 crate::resource::props! {
-    resource BucketPolicy = "AWS::S3::BucketPolicy", shape: None;
+    resource BucketPolicy = "AWS::S3::BucketPolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         bucket = "Bucket",
         policy_document = "PolicyDocument",
@@ -3577,6 +3618,7 @@ crate::resource::props! {
 
 static MULTI_REGION_ACCESS_POINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("MrapName", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`MultiRegionAccessPointPolicy`] (`Fn::GetAtt`).
@@ -4265,8 +4307,8 @@ pub mod storage_lens {
     }
 
     pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
-        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export.
@@ -4496,8 +4538,8 @@ pub mod storage_lens_group {
     }
 
     pub(super) static MATCH_OBJECT_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BytesGreaterThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("BytesLessThan", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("BytesGreaterThan", crate::resource::Rule { min: Some(1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("BytesLessThan", crate::resource::Rule { min: Some(1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The Storage Lens group will include objects that match any of the specified filter values.

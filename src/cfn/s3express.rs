@@ -165,7 +165,7 @@ impl BucketPolicy {
 }
 
 crate::resource::props! {
-    resource BucketPolicy = "AWS::S3Express::BucketPolicy", shape: None;
+    resource BucketPolicy = "AWS::S3Express::BucketPolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         bucket = "Bucket",
         policy_document = "PolicyDocument",
@@ -242,7 +242,8 @@ crate::resource::props! {
 }
 
 static DIRECTORY_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("BucketEncryption", crate::resource::Rule { shape: Some(&self::directory_bucket::BUCKET_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::directory_bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::s3express::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -289,6 +290,10 @@ pub mod directory_bucket {
         }
     }
 
+    pub(super) static BUCKET_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Specifies the default server-side encryption configuration.
     #[derive(Clone, Default)]
     pub struct ServerSideEncryptionRule {
@@ -309,6 +314,10 @@ pub mod directory_bucket {
             server_side_encryption_by_default = "ServerSideEncryptionByDefault",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSideEncryptionByDefault", crate::resource::Rule { shape: Some(&SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied.
     #[derive(Clone)]
@@ -340,6 +349,10 @@ pub mod directory_bucket {
             kms_master_key_id = "KMSMasterKeyID",
         }
     }
+
+    pub(super) static SERVER_SIDE_ENCRYPTION_BY_DEFAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSMasterKeyID", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an inventory configuration for an Amazon S3 Express bucket
     #[derive(Clone)]

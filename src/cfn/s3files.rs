@@ -146,7 +146,7 @@ pub mod access_point {
 
     pub(super) static ROOT_DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CreationPermissions", crate::resource::Rule { shape: Some(&CREATION_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(\\/|(\\/(?!\\.)+[^$#<>;;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(\\/|(\\/(?!\\.)+[^$#<>;;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -255,9 +255,9 @@ crate::resource::props! {
 static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$")), ..crate::resource::Rule::NONE }),
     ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(.+)$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Prefix", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|.*/)$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SynchronizationConfiguration", crate::resource::Rule { shape: Some(&self::file_system::SYNCHRONIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::file_system::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -381,7 +381,7 @@ pub mod file_system {
 
     pub(super) static IMPORT_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(|.*/)$")), ..crate::resource::Rule::NONE }),
-        ("SizeLessThan", crate::resource::Rule { min: Some(0.0), max: Some(52673613135872.0), ..crate::resource::Rule::NONE }),
+        ("SizeLessThan", crate::resource::Rule { min: Some(0.0), max: Some(52673613135872.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -484,8 +484,8 @@ static MOUNT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("FileSystemId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$")), ..crate::resource::Rule::NONE }),
     ("Ipv4Address", crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
     ("Ipv6Address", crate::resource::Rule { min_len: Some(3), max_len: Some(39), ..crate::resource::Rule::NONE }),
-    ("SecurityGroups", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,40})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`MountTarget`] (`Fn::GetAtt`).

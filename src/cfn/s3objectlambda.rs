@@ -189,7 +189,7 @@ pub mod access_point {
     }
 
     pub(super) static AWS_LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("FunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("FunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -226,4 +226,5 @@ crate::resource::props! {
 
 static ACCESS_POINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ObjectLambdaAccessPoint", crate::resource::Rule { min_len: Some(3), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);

@@ -52,6 +52,7 @@ crate::resource::props! {
 static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Bucket", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9\\\\-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::access_point::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -82,7 +83,7 @@ pub mod access_point {
     }
 
     pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 }
 
@@ -134,7 +135,7 @@ crate::resource::props! {
 }
 
 static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
     ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::bucket::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("OutpostId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(op-[a-f0-9]{17}|\\d{12}|ec2)$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -319,7 +320,7 @@ pub mod bucket {
     ]);
 
     pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -357,6 +358,7 @@ crate::resource::props! {
 
 static BUCKET_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Bucket", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Resource Type Definition for AWS::S3Outposts::Endpoint
@@ -421,8 +423,8 @@ crate::resource::props! {
 static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("CustomerOwnedIpv4Pool", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ipv4pool-coip-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
     ("OutpostId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(op-[a-f0-9]{17}|\\d{12}|ec2)$")), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-    ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Endpoint`] (`Fn::GetAtt`).

@@ -717,6 +717,7 @@ crate::resource::props! {
 }
 
 static TABLE_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::table_bucket::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::table_bucket::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("TableBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_s3tables::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -754,6 +755,10 @@ pub mod table_bucket {
             sse_algorithm = "SSEAlgorithm",
         }
     }
+
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings governing the Metric configuration for the table bucket.
     #[derive(Clone, Default)]
@@ -1005,7 +1010,7 @@ impl TablePolicy {
 }
 
 crate::resource::props! {
-    resource TablePolicy = "AWS::S3Tables::TablePolicy", shape: None;
+    resource TablePolicy = "AWS::S3Tables::TablePolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         resource_policy = "ResourcePolicy",
         table_arn = "TableARN",

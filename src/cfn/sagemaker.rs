@@ -2817,14 +2817,14 @@ pub mod app_image_config {
     }
 
     pub(super) static CONTAINER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ContainerArguments", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ContainerEntrypoint", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ContainerArguments", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ContainerEntrypoint", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("ContainerEnvironmentVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
-        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The configuration for the kernels in a SageMaker image running as a JupyterLab app.
@@ -3413,7 +3413,7 @@ pub mod cluster {
         ("AutoPatchConfig", crate::resource::Rule { shape: Some(&AUTO_PATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("CurrentCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("ExecutionRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("ImageId", crate::resource::Rule { min_len: Some(7), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^ami-[0-9a-fA-F]{8,17}|default$")), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { min_len: Some(7), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^ami-[0-9a-fA-F]{8,17}|default$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
         ("ImageReleaseVersion", crate::resource::Rule { min_len: Some(5), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.[0-9]+\\.[0-9]+$")), ..crate::resource::Rule::NONE }),
         ("InstanceCount", crate::resource::Rule { min: Some(0.0), max: Some(6758.0), ..crate::resource::Rule::NONE }),
         ("InstanceGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
@@ -3531,7 +3531,7 @@ pub mod cluster {
     }
 
     pub(super) static ALARM_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The policy that SageMaker uses when updating the AMI versions of the cluster.
@@ -3776,7 +3776,7 @@ pub mod cluster {
     pub(super) static CLUSTER_FSX_LUSTRE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DnsName", crate::resource::Rule { min_len: Some(16), max_len: Some(275), pattern: Some(crate::resource::Pattern::Regex("^((fs|fc)i?-[0-9a-f]{8,}\\..{4,253})$")), ..crate::resource::Rule::NONE }),
         ("MountName", crate::resource::Rule { min_len: Some(1), max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9_-]{1,8})$")), ..crate::resource::Rule::NONE }),
-        ("MountPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^/(?!/)(?!.*/$)[a-zA-Z0-9._-]+(/[a-zA-Z0-9._-]+)*$")), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^/(?!/)(?!.*/$)[a-zA-Z0-9._-]+(/[a-zA-Z0-9._-]+)*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configuration for mounting an Amazon FSx OpenZFS file system to the instances in the SageMaker HyperPod cluster instance group.
@@ -3814,7 +3814,7 @@ pub mod cluster {
 
     pub(super) static CLUSTER_FSX_OPEN_ZFS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DnsName", crate::resource::Rule { min_len: Some(16), max_len: Some(275), pattern: Some(crate::resource::Pattern::Regex("^((fs|fc)i?-[0-9a-f]{8,}\\..{4,253})$")), ..crate::resource::Rule::NONE }),
-        ("MountPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^/(?!/)(?!.*/$)[a-zA-Z0-9._-]+(/[a-zA-Z0-9._-]+)*$")), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^/(?!/)(?!.*/$)[a-zA-Z0-9._-]+(/[a-zA-Z0-9._-]+)*$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Kubernetes configuration for cluster nodes including labels and taints.
@@ -3975,8 +3975,8 @@ pub mod cluster {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The configuration object of the schedule that SageMaker follows when updating the AMI.
@@ -4175,7 +4175,7 @@ pub mod cluster {
     }
 
     pub(super) static CLUSTER_ACCOUNTING_DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{1,255}$)([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?)*$")), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?=.{1,255}$)([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?)*$")), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9$_]+$")), ..crate::resource::Rule::NONE }),
         ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
         ("SecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
@@ -5898,7 +5898,7 @@ static DATA_QUALITY_JOB_DEFINITION_SHAPE: crate::resource::Shape = crate::resour
     ("JobDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("JobResources", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
     ("NetworkConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StoppingCondition", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::STOPPING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -6352,7 +6352,7 @@ static DEVICE_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(800), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]+")), ..crate::resource::Rule::NONE }),
     ("DeviceFleetName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*_*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("OutputConfig", crate::resource::Rule { shape: Some(&self::device_fleet::EDGE_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -6392,7 +6392,7 @@ pub mod device_fleet {
     }
 
     pub(super) static EDGE_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("S3OutputLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*)$")), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -6503,10 +6503,10 @@ static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DefaultUserSettings", crate::resource::Rule { shape: Some(&self::domain::USER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ("DomainName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")), ..crate::resource::Rule::NONE }),
     ("DomainSettings", crate::resource::Rule { shape: Some(&self::domain::DOMAIN_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
@@ -6608,7 +6608,7 @@ pub mod domain {
         ("JupyterLabAppSettings", crate::resource::Rule { shape: Some(&JUPYTER_LAB_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("JupyterServerAppSettings", crate::resource::Rule { shape: Some(&JUPYTER_SERVER_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("KernelGatewayAppSettings", crate::resource::Rule { shape: Some(&KERNEL_GATEWAY_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SpaceStorageSettings", crate::resource::Rule { shape: Some(&DEFAULT_SPACE_STORAGE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -6990,7 +6990,7 @@ pub mod domain {
         ("JupyterServerAppSettings", crate::resource::Rule { shape: Some(&JUPYTER_SERVER_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("KernelGatewayAppSettings", crate::resource::Rule { shape: Some(&KERNEL_GATEWAY_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RSessionAppSettings", crate::resource::Rule { shape: Some(&R_SESSION_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SharingSettings", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::SHARING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("SpaceStorageSettings", crate::resource::Rule { shape: Some(&DEFAULT_SPACE_STORAGE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("StudioWebPortalSettings", crate::resource::Rule { shape: Some(&STUDIO_WEB_PORTAL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
@@ -7144,7 +7144,7 @@ pub mod domain {
     pub(super) static DOMAIN_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DockerSettings", crate::resource::Rule { shape: Some(&DOCKER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RStudioServerProDomainSettings", crate::resource::Rule { shape: Some(&R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("UnifiedStudioSettings", crate::resource::Rule { shape: Some(&UNIFIED_STUDIO_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -7218,7 +7218,7 @@ pub mod domain {
 
     pub(super) static R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DefaultResourceSpec", crate::resource::Rule { shape: Some(&RESOURCE_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DomainExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+        ("DomainExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("RStudioConnectUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(https:|http:|www\\.)\\S*")), ..crate::resource::Rule::NONE }),
         ("RStudioPackageManagerUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(https:|http:|www\\.)\\S*")), ..crate::resource::Rule::NONE }),
     ]);
@@ -7922,7 +7922,7 @@ pub mod endpoint {
     }
 
     pub(super) static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -8245,9 +8245,9 @@ static ENDPOINT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::n
     ("AsyncInferenceConfig", crate::resource::Rule { shape: Some(&self::endpoint_config::ASYNC_INFERENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("DataCaptureConfig", crate::resource::Rule { shape: Some(&self::endpoint_config::DATA_CAPTURE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("EndpointConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ExplainerConfig", crate::resource::Rule { shape: Some(&self::endpoint_config::EXPLAINER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("ProductionVariants", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint_config::PRODUCTION_VARIANT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ShadowProductionVariants", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint_config::PRODUCTION_VARIANT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -8358,7 +8358,7 @@ pub mod endpoint_config {
     }
 
     pub(super) static ASYNC_INFERENCE_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("NotificationConfig", crate::resource::Rule { shape: Some(&ASYNC_INFERENCE_NOTIFICATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("S3FailurePath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/])/?(.*)$")), ..crate::resource::Rule::NONE }),
         ("S3OutputPath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/])/?(.*)$")), ..crate::resource::Rule::NONE }),
@@ -8458,7 +8458,7 @@ pub mod endpoint_config {
         ("CaptureOptions", crate::resource::Rule { min_items: Some(1), max_items: Some(32), ..crate::resource::Rule::NONE }),
         ("DestinationS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/])/?(.*)$")), ..crate::resource::Rule::NONE }),
         ("InitialSamplingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies the JSON and CSV content types of the data that the endpoint captures.
@@ -9011,7 +9011,7 @@ pub mod endpoint_config {
 
     pub(super) static CORE_DUMP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DestinationS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/])/?(.*)$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies an instance type and its priority for a heterogeneous endpoint. Use instance pools to configure a production variant with multiple instance types, enabling the endpoint to provision instances across different types based on priority.
@@ -9270,8 +9270,8 @@ pub mod endpoint_config {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10014,7 +10014,7 @@ impl ExperimentTrialComponent {
 }
 
 crate::resource::props! {
-    resource ExperimentTrialComponent = "AWS::SageMaker::ExperimentTrialComponent", shape: None;
+    resource ExperimentTrialComponent = "AWS::SageMaker::ExperimentTrialComponent", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         trial_component_name = "TrialComponentName",
     }
@@ -10171,7 +10171,7 @@ static FEATURE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("OfflineStoreConfig", crate::resource::Rule { shape: Some(&self::feature_group::OFFLINE_STORE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("OnlineStoreConfig", crate::resource::Rule { shape: Some(&self::feature_group::ONLINE_STORE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("RecordIdentifierFeatureName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ThroughputConfig", crate::resource::Rule { shape: Some(&self::feature_group::THROUGHPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -10328,7 +10328,7 @@ pub mod feature_group {
     }
 
     pub(super) static S3_STORAGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/]+)/?(.*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -10375,7 +10375,7 @@ pub mod feature_group {
     }
 
     pub(super) static ONLINE_STORE_SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// TTL configuration of the feature group
@@ -10761,7 +10761,7 @@ static IMAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ImageDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
     ("ImageDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 -_]+$")), ..crate::resource::Rule::NONE }),
     ("ImageName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-    ("ImageRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
+    ("ImageRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -10863,8 +10863,8 @@ crate::resource::props! {
 }
 
 static IMAGE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[.-])^([a-zA-Z0-9-_.]+)$")), ..crate::resource::Rule::NONE }),
-    ("Aliases", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[.-])^([a-zA-Z0-9-_.]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(?!^[.-])^([a-zA-Z0-9-_.]+)$")), ..crate::resource::Rule::NONE }),
+    ("Aliases", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(?!^[.-])^([a-zA-Z0-9-_.]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("BaseImage", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
     ("ImageName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]([-.]?[A-Za-z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("MLFramework", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?$")), ..crate::resource::Rule::NONE }),
@@ -11121,7 +11121,7 @@ pub mod inference_component {
     }
 
     pub(super) static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The rolling update policy for the inference component
@@ -11443,7 +11443,7 @@ pub mod inference_component {
 
     pub(super) static METRICS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("MetricPublishFrequencyInSeconds", crate::resource::Rule { min: Some(10.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ("MetricsEndpointPath", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("MetricsEndpointPath", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -11839,7 +11839,7 @@ static INFERENCE_EXPERIMENT_SHAPE: crate::resource::Shape = crate::resource::Sha
     ("KmsKey", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
     ("ModelVariants", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::inference_experiment::MODEL_VARIANT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(120), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ShadowModeConfig", crate::resource::Rule { shape: Some(&self::inference_experiment::SHADOW_MODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("StatusReason", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -12235,7 +12235,7 @@ crate::resource::props! {
 static MLFLOW_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ArtifactStoreUri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(https|s3)://([^/]+)/?(.*)")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("WeeklyMaintenanceWindowStart", crate::resource::Rule { min_len: Some(0), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)")), ..crate::resource::Rule::NONE }),
 ]);
@@ -12347,7 +12347,7 @@ crate::resource::props! {
 static MLFLOW_TRACKING_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ArtifactStoreUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3:\\/\\/([^\\/]+)\\/?(.*)$")), ..crate::resource::Rule::NONE }),
     ("MlflowVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^\\d+(\\.\\d+)+$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role\\/?[a-zA-Z_0-9+=,.@\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role\\/?[a-zA-Z_0-9+=,.@\\-_\\/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TrackingServerName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")), ..crate::resource::Rule::NONE }),
     ("WeeklyMaintenanceWindowStart", crate::resource::Rule { min_len: Some(0), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)$")), ..crate::resource::Rule::NONE }),
@@ -12433,7 +12433,7 @@ crate::resource::props! {
 
 static MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Containers", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&self::model::CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ModelName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
     ("PrimaryContainer", crate::resource::Rule { shape: Some(&self::model::CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::model::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -12524,12 +12524,13 @@ pub mod model {
 
     pub(super) static CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ContainerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+        ("Environment", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("Image", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
         ("ImageConfig", crate::resource::Rule { shape: Some(&IMAGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("InferenceSpecificationName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
         ("ModelDataSource", crate::resource::Rule { shape: Some(&MODEL_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
         ("ModelDataUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/]+)/?(.*)$")), ..crate::resource::Rule::NONE }),
-        ("ModelPackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(176), pattern: Some(crate::resource::Pattern::Unsupported("^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)(\\/[0-9]{1,9})?$")), ..crate::resource::Rule::NONE }),
+        ("ModelPackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(176), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)(\\/[0-9]{1,9})?$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Specifies whether the model container is in Amazon ECR or a private Docker registry accessible from your Amazon Virtual Private Cloud (VPC).
@@ -12816,8 +12817,8 @@ pub mod model {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// Set this to one of the following values: Platform - The model image is hosted in Amazon ECR. Vpc - The model image is hosted in a private Docker registry in your VPC.
@@ -12963,7 +12964,7 @@ static MODEL_BIAS_JOB_DEFINITION_SHAPE: crate::resource::Shape = crate::resource
     ("ModelBiasJobInput", crate::resource::Rule { shape: Some(&self::model_bias_job_definition::MODEL_BIAS_JOB_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelBiasJobOutputConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("NetworkConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StoppingCondition", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::STOPPING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -13273,6 +13274,7 @@ pub mod model_bias_job_definition {
         ("InferenceAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("LocalPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
         ("ProbabilityAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ProbabilityThresholdAttribute", crate::resource::Rule { formats: &[crate::resource::Format::Double], ..crate::resource::Rule::NONE }),
         ("StartTimeOffset", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^.?P.*")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -13388,6 +13390,7 @@ pub mod model_bias_job_definition {
         ("InferenceAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("LocalPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
         ("ProbabilityAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ProbabilityThresholdAttribute", crate::resource::Rule { formats: &[crate::resource::Format::Double], ..crate::resource::Rule::NONE }),
         ("StartTimeOffset", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^.?P.*")), ..crate::resource::Rule::NONE }),
     ]);
 }
@@ -14260,7 +14263,7 @@ pub mod model_card {
     }
 
     pub(super) static SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Risk rating of model.
@@ -14432,7 +14435,7 @@ static MODEL_EXPLAINABILITY_JOB_DEFINITION_SHAPE: crate::resource::Shape = crate
     ("ModelExplainabilityJobInput", crate::resource::Rule { shape: Some(&self::model_explainability_job_definition::MODEL_EXPLAINABILITY_JOB_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelExplainabilityJobOutputConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("NetworkConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StoppingCondition", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::STOPPING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -14919,7 +14922,7 @@ static MODEL_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("ModelCard", crate::resource::Rule { shape: Some(&self::model_package::MODEL_CARD_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelMetrics", crate::resource::Rule { shape: Some(&self::model_package::MODEL_METRICS_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelPackageDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*")), ..crate::resource::Rule::NONE }),
-    ("ModelPackageGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Unsupported("(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$")), ..crate::resource::Rule::NONE }),
+    ("ModelPackageGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$")), ..crate::resource::Rule::NONE }),
     ("ModelPackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
     ("ModelPackageStatusDetails", crate::resource::Rule { shape: Some(&self::model_package::MODEL_PACKAGE_STATUS_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelPackageVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
@@ -15835,7 +15838,7 @@ pub mod model_package {
     }
 
     pub(super) static SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Details about the algorithm that was used to create the model package.
@@ -15902,7 +15905,7 @@ pub mod model_package {
     }
 
     pub(super) static SOURCE_ALGORITHM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AlgorithmName", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Unsupported("(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$")), ..crate::resource::Rule::NONE }),
+        ("AlgorithmName", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$")), ..crate::resource::Rule::NONE }),
         ("ModelDataUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/]+)/?(.*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -16211,7 +16214,7 @@ pub mod model_package {
 
     pub(super) static TRANSFORM_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Accept", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("S3OutputPath", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(https|s3)://([^/]+)/?(.*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -16525,7 +16528,7 @@ static MODEL_QUALITY_JOB_DEFINITION_SHAPE: crate::resource::Shape = crate::resou
     ("ModelQualityJobInput", crate::resource::Rule { shape: Some(&self::model_quality_job_definition::MODEL_QUALITY_JOB_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
     ("ModelQualityJobOutputConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("NetworkConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StoppingCondition", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::STOPPING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -16859,6 +16862,7 @@ pub mod model_quality_job_definition {
         ("InferenceAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("LocalPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
         ("ProbabilityAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ProbabilityThresholdAttribute", crate::resource::Rule { formats: &[crate::resource::Format::Double], ..crate::resource::Rule::NONE }),
         ("StartTimeOffset", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^.?P.*")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -16941,6 +16945,7 @@ pub mod model_quality_job_definition {
         ("InferenceAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("LocalPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
         ("ProbabilityAttribute", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ProbabilityThresholdAttribute", crate::resource::Rule { formats: &[crate::resource::Format::Double], ..crate::resource::Rule::NONE }),
         ("StartTimeOffset", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^.?P.*")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -17314,7 +17319,7 @@ pub mod monitoring_schedule {
         ("MonitoringOutputConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("MonitoringResources", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
         ("NetworkConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("StoppingCondition", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::STOPPING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -17713,13 +17718,13 @@ static NOTEBOOK_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("AdditionalCodeRepositories", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^https://([^/]+)/?(.*)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("DefaultCodeRepository", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^https://([^/]+)/?(.*)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("InstanceMetadataServiceConfiguration", crate::resource::Rule { shape: Some(&self::notebook_instance::INSTANCE_METADATA_SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("LifecycleConfigName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("NotebookInstanceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
     ("PlatformIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(notebook-al1-v1|notebook-al2-v1|notebook-al2-v2|notebook-al2-v3|notebook-al2023-v1)$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("SubnetId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VolumeSizeInGB", crate::resource::Rule { min: Some(5.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
 ]);
@@ -18370,12 +18375,12 @@ static PARTNER_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("AppVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
     ("ApplicationConfig", crate::resource::Rule { shape: Some(&self::partner_app::PARTNER_APP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("MaintenanceConfig", crate::resource::Rule { shape: Some(&self::partner_app::PARTNER_APP_MAINTENANCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Tier", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Tier", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`PartnerApp`] (`Fn::GetAtt`).
@@ -18415,7 +18420,7 @@ pub mod partner_app {
     }
 
     pub(super) static PARTNER_APP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AdminUsers", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AdminUsers", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// A collection of settings that specify the maintenance schedule for the PartnerApp.
@@ -18536,7 +18541,7 @@ static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("PipelineDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(3072), ..crate::resource::Rule::NONE }),
     ("PipelineDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*")), ..crate::resource::Rule::NONE }),
     ("PipelineName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -18731,7 +18736,7 @@ static PROCESSING_JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::ne
     ("ProcessingJobName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")), ..crate::resource::Rule::NONE }),
     ("ProcessingOutputConfig", crate::resource::Rule { shape: Some(&self::processing_job::PROCESSING_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("ProcessingResources", crate::resource::Rule { shape: Some(&self::processing_job::PROCESSING_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StoppingCondition", crate::resource::Rule { shape: Some(&self::processing_job::STOPPING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::processing_job::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -18920,8 +18925,8 @@ pub mod processing_job {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The inputs for a processing job. The processing input must specify exactly one of either S3Input or DatasetDefinition types.
@@ -19088,7 +19093,7 @@ pub mod processing_job {
     pub(super) static ATHENA_DATASET_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Catalog", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/_-]*")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/_-]*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("OutputS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(https|s3)://([^/]+)/?(.*)")), ..crate::resource::Rule::NONE }),
         ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]+")), ..crate::resource::Rule::NONE }),
         ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]+")), ..crate::resource::Rule::NONE }),
@@ -19171,10 +19176,10 @@ pub mod processing_job {
 
     pub(super) static REDSHIFT_DATASET_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ClusterId", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("ClusterRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
+        ("ClusterRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
         ("DbUser", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/_-]*")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/_-]*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("OutputS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(https|s3)://([^/]+)/?(.*)")), ..crate::resource::Rule::NONE }),
         ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]+")), ..crate::resource::Rule::NONE }),
     ]);
@@ -19276,7 +19281,7 @@ pub mod processing_job {
     }
 
     pub(super) static PROCESSING_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/_-]*")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/_-]*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("Outputs", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PROCESSING_OUTPUTS_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -20123,9 +20128,9 @@ pub mod project {
 
     pub(super) static CFN_TEMPLATE_PROVIDER_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Parameters", crate::resource::Rule { min_items: Some(0), max_items: Some(180), items: Some(&crate::resource::Rule { shape: Some(&TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("(?=.{1,32}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*")), ..crate::resource::Rule::NONE }),
-        ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("(?=.{1,1024}$)(https)://([^/]+)/(.+)")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("(?=.{1,32}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*")), ..crate::resource::Rule::NONE }),
+        ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(?=.{1,1024}$)(https)://([^/]+)/(.+)")), ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -20196,7 +20201,7 @@ crate::resource::props! {
 static SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^d-(-*[a-z0-9]){1,61}$")), ..crate::resource::Rule::NONE }),
     ("OwnershipSettings", crate::resource::Rule { shape: Some(&self::space::OWNERSHIP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ("SpaceDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+    ("SpaceDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
     ("SpaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
     ("SpaceSettings", crate::resource::Rule { shape: Some(&self::space::SPACE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -21271,7 +21276,7 @@ pub mod user_profile {
         ("JupyterLabAppSettings", crate::resource::Rule { shape: Some(&JUPYTER_LAB_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("JupyterServerAppSettings", crate::resource::Rule { shape: Some(&JUPYTER_SERVER_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("KernelGatewayAppSettings", crate::resource::Rule { shape: Some(&KERNEL_GATEWAY_APP_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SharingSettings", crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::SHARING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("SpaceStorageSettings", crate::resource::Rule { shape: Some(&DEFAULT_SPACE_STORAGE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
         ("StudioWebPortalSettings", crate::resource::Rule { shape: Some(&STUDIO_WEB_PORTAL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
@@ -22152,7 +22157,7 @@ pub mod workforce {
     pub(super) static OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("AuthorizationEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
         ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), ..crate::resource::Rule::NONE }),
-        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), secret: true, ..crate::resource::Rule::NONE }),
         ("Issuer", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
         ("JwksUri", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
         ("LogoutEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
@@ -22187,7 +22192,7 @@ pub mod workforce {
     }
 
     pub(super) static SOURCE_IP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Cidrs", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(\\/(3[0-2]|[1-2][0-9]|[0-9]))$)|(^s*((([0-9A-Fa-f]{1,4}:){7}([0-9A-Fa-f]{1,4}|:))|(([0-9A-Fa-f]{1,4}:){6}(:[0-9A-Fa-f]{1,4}|((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3})|:))|(([0-9A-Fa-f]{1,4}:){5}(((:[0-9A-Fa-f]{1,4}){1,2})|:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3})|:))|(([0-9A-Fa-f]{1,4}:){4}(((:[0-9A-Fa-f]{1,4}){1,3})|((:[0-9A-Fa-f]{1,4})?:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){3}(((:[0-9A-Fa-f]{1,4}){1,4})|((:[0-9A-Fa-f]{1,4}){0,2}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){2}(((:[0-9A-Fa-f]{1,4}){1,5})|((:[0-9A-Fa-f]{1,4}){0,3}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){1}(((:[0-9A-Fa-f]{1,4}){1,6})|((:[0-9A-Fa-f]{1,4}){0,4}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(:(((:[0-9A-Fa-f]{1,4}){1,7})|((:[0-9A-Fa-f]{1,4}){0,5}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:)))(%.+)?s*(\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9]))$)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Cidrs", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(\\/(3[0-2]|[1-2][0-9]|[0-9]))$)|(^s*((([0-9A-Fa-f]{1,4}:){7}([0-9A-Fa-f]{1,4}|:))|(([0-9A-Fa-f]{1,4}:){6}(:[0-9A-Fa-f]{1,4}|((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3})|:))|(([0-9A-Fa-f]{1,4}:){5}(((:[0-9A-Fa-f]{1,4}){1,2})|:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3})|:))|(([0-9A-Fa-f]{1,4}:){4}(((:[0-9A-Fa-f]{1,4}){1,3})|((:[0-9A-Fa-f]{1,4})?:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){3}(((:[0-9A-Fa-f]{1,4}){1,4})|((:[0-9A-Fa-f]{1,4}){0,2}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){2}(((:[0-9A-Fa-f]{1,4}){1,5})|((:[0-9A-Fa-f]{1,4}){0,3}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){1}(((:[0-9A-Fa-f]{1,4}){1,6})|((:[0-9A-Fa-f]{1,4}){0,4}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(:(((:[0-9A-Fa-f]{1,4}){1,7})|((:[0-9A-Fa-f]{1,4}){0,5}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:)))(%.+)?s*(\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9]))$)$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The VPC configuration for the workforce.
@@ -22217,9 +22222,9 @@ pub mod workforce {
     }
 
     pub(super) static WORKFORCE_VPC_CONFIG_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The IP address type for the workforce. IPv4 only or dualstack (IPv4 and IPv6).

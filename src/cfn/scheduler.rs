@@ -93,12 +93,14 @@ crate::resource::props! {
 
 static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("EndDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("FlexibleTimeWindow", crate::resource::Rule { shape: Some(&self::schedule::FLEXIBLE_TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
     ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_.]+$")), ..crate::resource::Rule::NONE }),
     ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ("ScheduleExpressionTimezone", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("StartDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("Target", crate::resource::Rule { shape: Some(&self::schedule::TARGET_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -239,7 +241,7 @@ pub mod schedule {
         ("Input", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
         ("KinesisParameters", crate::resource::Rule { shape: Some(&KINESIS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("RetryPolicy", crate::resource::Rule { shape: Some(&RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("SqsParameters", crate::resource::Rule { shape: Some(&SQS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -487,8 +489,8 @@ pub mod schedule {
     }
 
     pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// An object representing a constraint on task placement.
@@ -574,7 +576,7 @@ pub mod schedule {
 
     pub(super) static EVENT_BRIDGE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DetailType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The custom parameter you can use to control the shard to which EventBridge Scheduler sends the event.

@@ -348,7 +348,7 @@ pub mod data_integration_flow {
     }
 
     pub(super) static S3_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("^[/A-Za-z0-9._-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -950,9 +950,9 @@ crate::resource::props! {
 
 static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("InstanceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(501), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9., _ʼ'%-]){0,500}$")), ..crate::resource::Rule::NONE }),
-    ("InstanceName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?![ _ʼ'%-])[a-zA-Z0-9 _ʼ'%-]{0,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("InstanceName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?![ _ʼ'%-])[a-zA-Z0-9 _ʼ'%-]{0,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("WebAppDnsDomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?![-])[a-zA-Z0-9-]{1,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("WebAppDnsDomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?![-])[a-zA-Z0-9-]{1,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).

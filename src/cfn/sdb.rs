@@ -16,7 +16,7 @@ pub struct Domain {
 }
 
 crate::resource::props! {
-    resource Domain = "AWS::SDB::Domain", shape: None;
+    resource Domain = "AWS::SDB::Domain", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         description = "Description",
     }

@@ -44,6 +44,7 @@ crate::resource::props! {
 }
 
 static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourcePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -106,7 +107,7 @@ impl RotationSchedule {
 }
 
 crate::resource::props! {
-    resource RotationSchedule = "AWS::SecretsManager::RotationSchedule", shape: None;
+    resource RotationSchedule = "AWS::SecretsManager::RotationSchedule", shape: Some(&ROTATION_SCHEDULE_SHAPE);
     req {
         secret_id = "SecretId",
     }
@@ -119,6 +120,11 @@ crate::resource::props! {
         rotation_rules = "RotationRules",
     }
 }
+
+static ROTATION_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExternalSecretRotationRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("HostedRotationLambda", crate::resource::Rule { shape: Some(&self::rotation_schedule::HOSTED_ROTATION_LAMBDA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RotationSchedule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RotationSchedule> {
@@ -216,6 +222,10 @@ pub mod rotation_schedule {
             vpc_subnet_ids = "VpcSubnetIds",
         }
     }
+
+    pub(super) static HOSTED_ROTATION_LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct RotationRules {
@@ -321,9 +331,10 @@ crate::resource::props! {
 
 static SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-    ("SecretString", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("ReplicaRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::secret::REPLICA_REGION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecretString", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), secret: true, ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement_secretsmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
@@ -433,6 +444,10 @@ pub mod secret {
             kms_key_id = "KmsKeyId",
         }
     }
+
+    pub(super) static REPLICA_REGION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::SecretsManager::SecretTargetAttachment

@@ -76,7 +76,7 @@ crate::resource::props! {
 }
 
 static AGENT_SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -550,6 +550,7 @@ crate::resource::props! {
 
 static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DefaultKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -623,7 +624,7 @@ impl Artifact {
 }
 
 crate::resource::props! {
-    resource Artifact = "AWS::SecurityAgent::Artifact", shape: None;
+    resource Artifact = "AWS::SecurityAgent::Artifact", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         agent_space_id = "AgentSpaceId",
         artifact_type = "ArtifactType",
@@ -735,6 +736,7 @@ crate::resource::props! {
 }
 
 static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1068,7 +1070,7 @@ impl Pentest {
 }
 
 crate::resource::props! {
-    resource Pentest = "AWS::SecurityAgent::Pentest", shape: None;
+    resource Pentest = "AWS::SecurityAgent::Pentest", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         agent_space_id = "AgentSpaceId",
         assets = "Assets",
@@ -1654,7 +1656,7 @@ crate::resource::props! {
 
 static SECURITY_REQUIREMENT_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(120), ..crate::resource::Rule::NONE }),
     ("SecurityRequirements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_requirement_pack::SECURITY_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),

@@ -2367,7 +2367,7 @@ crate::resource::props! {
 
 static CONNECTOR_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
     ("Provider", crate::resource::Rule { shape: Some(&self::connector_v2::PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -2775,7 +2775,7 @@ pub struct HubV2 {
 }
 
 crate::resource::props! {
-    resource HubV2 = "AWS::SecurityHub::HubV2", shape: None;
+    resource HubV2 = "AWS::SecurityHub::HubV2", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         network_scanning = "NetworkScanning",
         tags = "Tags",
@@ -3590,8 +3590,8 @@ pub mod insight {
     }
 
     pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
-        ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$")), ..crate::resource::Rule::NONE }),
     ]);
 
     /// A keyword filter for querying findings.
@@ -3777,7 +3777,7 @@ impl OrganizationConfiguration {
 }
 
 crate::resource::props! {
-    resource OrganizationConfiguration = "AWS::SecurityHub::OrganizationConfiguration", shape: None;
+    resource OrganizationConfiguration = "AWS::SecurityHub::OrganizationConfiguration", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         auto_enable = "AutoEnable",
     }

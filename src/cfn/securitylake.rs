@@ -94,8 +94,9 @@ crate::resource::props! {
 }
 
 static DATA_LAKE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("MetaStoreManagerRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ("MetaStoreManagerRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::data_lake::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::data_lake::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -128,6 +129,10 @@ pub mod data_lake {
             kms_key_id = "KmsKeyId",
         }
     }
+
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides lifecycle details of Amazon Security Lake object.
     #[derive(Clone, Default)]
@@ -222,7 +227,7 @@ pub mod data_lake {
 
     pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(us(-gov)?|af|ap|ca|eu|me|sa)-(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
@@ -517,6 +522,7 @@ pub mod subscriber_notification {
 
     pub(super) static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("HttpsNotificationConfiguration", crate::resource::Rule { shape: Some(&HTTPS_NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqsNotificationConfiguration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The configuration for HTTPS subscriber notification.
@@ -571,8 +577,9 @@ pub mod subscriber_notification {
     }
 
     pub(super) static HTTPS_NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationApiKeyValue", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
         ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://.+$")), ..crate::resource::Rule::NONE }),
-        ("TargetRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+        ("TargetRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The HTTPS method used for the notification subscription.

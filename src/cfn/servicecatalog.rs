@@ -151,6 +151,7 @@ static CLOUD_FORMATION_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::
     ("Distributor", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
     ("Owner", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
+    ("ProvisioningArtifactParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_formation_product::PROVISIONING_ARTIFACT_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SourceConnection", crate::resource::Rule { shape: Some(&self::cloud_formation_product::SOURCE_CONNECTION_SHAPE), ..crate::resource::Rule::NONE }),
     ("SupportDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(8191), ..crate::resource::Rule::NONE }),
     ("SupportEmail", crate::resource::Rule { min_len: Some(0), max_len: Some(254), ..crate::resource::Rule::NONE }),
@@ -222,6 +223,10 @@ pub mod cloud_formation_product {
             type_ = "Type",
         }
     }
+
+    pub(super) static PROVISIONING_ARTIFACT_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Info", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct SourceConnection {
@@ -636,7 +641,7 @@ static LAUNCH_ROLE_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::S
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
     ("PortfolioId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
     ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]*$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`LaunchRoleConstraint`] (`Fn::GetAtt`).
@@ -851,7 +856,7 @@ pub struct PortfolioProductAssociation {
 }
 
 crate::resource::props! {
-    resource PortfolioProductAssociation = "AWS::ServiceCatalog::PortfolioProductAssociation", shape: None;
+    resource PortfolioProductAssociation = "AWS::ServiceCatalog::PortfolioProductAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         accept_language = "AcceptLanguage",
         portfolio_id = "PortfolioId",
@@ -1087,9 +1092,9 @@ crate::resource::props! {
 }
 
 static SERVICE_ACTION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")), ..crate::resource::Rule::NONE }),
-    ("ProvisioningArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")), ..crate::resource::Rule::NONE }),
-    ("ServiceActionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\z")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z")), ..crate::resource::Rule::NONE }),
+    ("ProvisioningArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z")), ..crate::resource::Rule::NONE }),
+    ("ServiceActionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Resource Type definition for AWS::ServiceCatalog::StackSetConstraint
@@ -1254,7 +1259,7 @@ pub struct TagOptionAssociation {
 }
 
 crate::resource::props! {
-    resource TagOptionAssociation = "AWS::ServiceCatalog::TagOptionAssociation", shape: None;
+    resource TagOptionAssociation = "AWS::ServiceCatalog::TagOptionAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         resource_id = "ResourceId",
         tag_option_id = "TagOptionId",

@@ -108,6 +108,7 @@ crate::resource::props! {
 }
 
 static ATTRIBUTE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Attributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\w+")), ..crate::resource::Rule::NONE }),
 ]);

@@ -47,7 +47,7 @@ crate::resource::props! {
 
 static HTTP_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!arn:)[!-~]{1,1024}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!arn:)[!-~]{1,1024}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -101,6 +101,7 @@ crate::resource::props! {
 }
 
 static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceAttributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_/:.@-]+$")), ..crate::resource::Rule::NONE }),
     ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
 ]);
@@ -160,7 +161,7 @@ crate::resource::props! {
 
 static PRIVATE_DNS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!arn:)[!-~]{1,253}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!arn:)[!-~]{1,253}$")), ..crate::resource::Rule::NONE }),
     ("Properties", crate::resource::Rule { shape: Some(&self::private_dns_namespace::PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Vpc", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
@@ -387,7 +388,7 @@ static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DnsConfig", crate::resource::Rule { shape: Some(&self::service::DNS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("HealthCheckConfig", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ("HealthCheckCustomConfig", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CUSTOM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\\.$)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\\.$)$")), ..crate::resource::Rule::NONE }),
     ("NamespaceId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds_servicediscovery::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

@@ -507,6 +507,7 @@ pub mod configuration_set_event_destination {
     pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CloudWatchDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("EventBridgeDestination", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisFirehoseDestination", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
         ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -631,6 +632,10 @@ pub mod configuration_set_event_destination {
         }
     }
 
+    pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IAMRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// An object that contains SNS topic ARN associated event destination.
     #[derive(Clone)]
     pub struct SnsDestination {
@@ -655,7 +660,7 @@ pub mod configuration_set_event_destination {
     }
 
     pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TopicARN", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), ..crate::resource::Rule::NONE }),
+        ("TopicARN", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The place where Amazon SES finds the value of a dimension to publish to Amazon CloudWatch. To use the message tags that you specify using an X-SES-MESSAGE-TAGS header or a parameter to the SendEmail/SendRawEmail API, specify messageTag. To use your own email headers, specify emailHeader. To put a custom tag on any link included in your email, specify linkTag.
@@ -1025,6 +1030,7 @@ pub mod email_identity {
     }
 
     pub(super) static DKIM_SIGNING_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainSigningPrivateKey", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
         ("NextSigningKeyLength", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("RSA_1024_BIT|RSA_2048_BIT")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1110,7 +1116,7 @@ crate::resource::props! {
 }
 
 static EMAIL_IDENTITY_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[^\\s]+$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
     ("EmailIdentity", crate::resource::Rule { min_len: Some(1), max_len: Some(320), ..crate::resource::Rule::NONE }),
     ("FromAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(320), ..crate::resource::Rule::NONE }),
 ]);
@@ -1269,7 +1275,7 @@ crate::resource::props! {
 
 static MAIL_MANAGER_ARCHIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ArchiveName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1512,7 +1518,7 @@ pub mod mail_manager_ingress_point {
     pub(super) static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CAContent", crate::resource::Rule { min_len: Some(1), max_len: Some(500000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\s]*$")), ..crate::resource::Rule::NONE }),
         ("CrlContent", crate::resource::Rule { min_len: Some(1), max_len: Some(500000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1976,7 +1982,7 @@ pub mod mail_manager_rule_set {
     pub(super) static BOUNCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DiagnosticMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7e]+$")), ..crate::resource::Rule::NONE }),
         ("Message", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\r\\n\\x20-\\x7e]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("Sender", crate::resource::Rule { min_len: Some(0), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z@+.-]+$")), ..crate::resource::Rule::NONE }),
         ("SmtpReplyCode", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[45][0-9][0-9]$")), ..crate::resource::Rule::NONE }),
         ("StatusCode", crate::resource::Rule { min_len: Some(5), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("^[45]\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
@@ -2016,7 +2022,7 @@ pub mod mail_manager_rule_set {
 
     pub(super) static DELIVER_TO_MAILBOX_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("MailboxArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -2058,7 +2064,7 @@ pub mod mail_manager_rule_set {
     pub(super) static DELIVER_TO_Q_BUSINESS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
         ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -2102,9 +2108,9 @@ pub mod mail_manager_rule_set {
     }
 
     pub(super) static INVOKE_LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("FunctionArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("FunctionArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
         ("RetryTimeMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2160.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -2148,8 +2154,8 @@ pub mod mail_manager_rule_set {
     }
 
     pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ("TopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -2234,7 +2240,7 @@ pub mod mail_manager_rule_set {
     }
 
     pub(super) static SEND_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -2278,8 +2284,8 @@ pub mod mail_manager_rule_set {
     }
 
     pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), ..crate::resource::Rule::NONE }),
-        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_/+=,@.#-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.-]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(62), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/-]+$")), ..crate::resource::Rule::NONE }),
         ("S3SseKmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-:/]+$")), ..crate::resource::Rule::NONE }),
     ]);
@@ -3590,11 +3596,15 @@ impl ReceiptFilter {
 }
 
 crate::resource::props! {
-    resource ReceiptFilter = "AWS::SES::ReceiptFilter", shape: None;
+    resource ReceiptFilter = "AWS::SES::ReceiptFilter", shape: Some(&RECEIPT_FILTER_SHAPE);
     req {
         filter = "Filter",
     }
 }
+
+static RECEIPT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Filter", crate::resource::Rule { shape: Some(&self::receipt_filter::FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReceiptFilter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReceiptFilter> {
@@ -3641,6 +3651,10 @@ pub mod receipt_filter {
         }
     }
 
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IpFilter", crate::resource::Rule { shape: Some(&IP_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// A structure that provides the IP addresses to block or allow, and whether to block or allow incoming mail from them.
     #[derive(Clone)]
     pub struct IpFilter {
@@ -3671,6 +3685,10 @@ pub mod receipt_filter {
             policy = "Policy",
         }
     }
+
+    pub(super) static IP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether to block or allow incoming mail from the specified IP addresses.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -3837,8 +3855,13 @@ pub mod receipt_rule {
     }
 
     pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BounceAction", crate::resource::Rule { shape: Some(&BOUNCE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("ConnectAction", crate::resource::Rule { shape: Some(&CONNECT_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaAction", crate::resource::Rule { shape: Some(&LAMBDA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("S3Action", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SNSAction", crate::resource::Rule { shape: Some(&SNS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StopAction", crate::resource::Rule { shape: Some(&STOP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkmailAction", crate::resource::Rule { shape: Some(&WORKMAIL_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
     /// When included in a receipt rule, this action adds a header to the received email.
@@ -3923,6 +3946,10 @@ pub mod receipt_rule {
         }
     }
 
+    pub(super) static BOUNCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// When included in a receipt rule, this action parses the received message and starts an email contact in Amazon Connect on your behalf.
     #[derive(Clone)]
     pub struct ConnectAction {
@@ -3955,7 +3982,7 @@ pub mod receipt_rule {
     }
 
     pub(super) static CONNECT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("IAMRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
+        ("IAMRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("InstanceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9-]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -3997,6 +4024,11 @@ pub mod receipt_rule {
             topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action saves the received message to an Amazon Simple Storage Service (Amazon S3) bucket and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
     #[derive(Clone)]
@@ -4050,7 +4082,10 @@ pub mod receipt_rule {
     }
 
     pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("IamRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The action to publish the email content to an Amazon SNS topic. When executed, this action will send the email as a notification to the specified SNS topic.
@@ -4073,6 +4108,10 @@ pub mod receipt_rule {
             topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When included in a receipt rule, this action terminates the evaluation of the receipt rule set and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
     #[derive(Clone)]
@@ -4107,6 +4146,10 @@ pub mod receipt_rule {
         }
     }
 
+    pub(super) static STOP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// When included in a receipt rule, this action calls Amazon WorkMail and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS). It usually isn't necessary to set this up manually, because Amazon WorkMail adds the rule automatically during its setup procedure.
     #[derive(Clone)]
     pub struct WorkmailAction {
@@ -4139,6 +4182,10 @@ pub mod receipt_rule {
             topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static WORKMAIL_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The invocation type of the AWS Lambda function. An invocation type of RequestResponse means that the execution of the function immediately results in a response, and a value of Event means that the function is invoked asynchronously. The default value is Event. For information about AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule set.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -4195,7 +4242,7 @@ pub struct ReceiptRuleSet {
 }
 
 crate::resource::props! {
-    resource ReceiptRuleSet = "AWS::SES::ReceiptRuleSet", shape: None;
+    resource ReceiptRuleSet = "AWS::SES::ReceiptRuleSet", shape: Some(&crate::resource::Shape::EMPTY);
     opt {
         rule_set_name = "RuleSetName",
     }

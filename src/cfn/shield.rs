@@ -41,7 +41,7 @@ crate::resource::props! {
 
 static DRT_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("LogBucketList", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`DrtAccess`] (`Fn::GetAtt`).

@@ -58,6 +58,7 @@ crate::resource::props! {
 static SIMULATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("MaximumDuration", crate::resource::Rule { min_len: Some(2), max_len: Some(6), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{1,2048}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("SchemaS3Location", crate::resource::Rule { shape: Some(&self::simulation::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("SnapshotS3Location", crate::resource::Rule { shape: Some(&self::simulation::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -104,7 +105,7 @@ pub mod simulation {
     }
 
     pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{3,63}$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{3,63}$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("ObjectKey", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 }

@@ -161,7 +161,7 @@ pub mod configuration_set {
     }
 
     pub(super) static CLOUD_WATCH_LOGS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("LogGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -197,7 +197,7 @@ pub mod configuration_set {
 
     pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("DeliveryStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -225,7 +225,7 @@ pub mod configuration_set {
     }
 
     pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 }
 

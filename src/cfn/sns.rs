@@ -75,7 +75,7 @@ impl Subscription {
 }
 
 crate::resource::props! {
-    resource Subscription = "AWS::SNS::Subscription", shape: None;
+    resource Subscription = "AWS::SNS::Subscription", shape: Some(&SUBSCRIPTION_SHAPE);
     req {
         protocol = "Protocol",
         topic_arn = "TopicArn",
@@ -92,6 +92,11 @@ crate::resource::props! {
         subscription_role_arn = "SubscriptionRoleArn",
     }
 }
+
+static SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubscriptionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Subscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subscription> {
@@ -193,6 +198,10 @@ crate::resource::props! {
 }
 
 static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ArchivePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("DataProtectionPolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("DeliveryStatusLogging", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::topic::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsMasterKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("MaximumMessageSize", crate::resource::Rule { min: Some(1024.0), max: Some(1048576.0), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::topic::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TopicName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
@@ -272,6 +281,11 @@ pub mod topic {
             success_feedback_sample_rate = "SuccessFeedbackSampleRate",
         }
     }
+
+    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureFeedbackRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SuccessFeedbackRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``Subscription`` is an embedded property that describes the subscription endpoints of an SNS topic.
     /// For full control over subscription behavior (for example, delivery policy, filtering, raw message delivery, and cross-region subscriptions), use the [AWS::SNS::Subscription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html) resource.
@@ -353,12 +367,17 @@ impl TopicInlinePolicy {
 }
 
 crate::resource::props! {
-    resource TopicInlinePolicy = "AWS::SNS::TopicInlinePolicy", shape: None;
+    resource TopicInlinePolicy = "AWS::SNS::TopicInlinePolicy", shape: Some(&TOPIC_INLINE_POLICY_SHAPE);
     req {
         policy_document = "PolicyDocument",
         topic_arn = "TopicArn",
     }
 }
+
+static TOPIC_INLINE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::SNS::TopicPolicy`` resource associates SNS topics with a policy. For an example snippet, see [Declaring an policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sns-policy) in the *User Guide*.
 ///
@@ -386,7 +405,7 @@ impl TopicPolicy {
 }
 
 crate::resource::props! {
-    resource TopicPolicy = "AWS::SNS::TopicPolicy", shape: None;
+    resource TopicPolicy = "AWS::SNS::TopicPolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         policy_document = "PolicyDocument",
         topics = "Topics",

@@ -134,6 +134,7 @@ crate::resource::props! {
 static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
     ("KmsDataKeyReusePeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("KmsMasterKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("MaximumMessageSize", crate::resource::Rule { min: Some(1024.0), max: Some(1048576.0), ..crate::resource::Rule::NONE }),
     ("MessageRetentionPeriod", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
     ("ReceiveMessageWaitTimeSeconds", crate::resource::Rule { min: Some(0.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
@@ -205,12 +206,16 @@ impl QueueInlinePolicy {
 }
 
 crate::resource::props! {
-    resource QueueInlinePolicy = "AWS::SQS::QueueInlinePolicy", shape: None;
+    resource QueueInlinePolicy = "AWS::SQS::QueueInlinePolicy", shape: Some(&QUEUE_INLINE_POLICY_SHAPE);
     req {
         policy_document = "PolicyDocument",
         queue = "Queue",
     }
 }
+
+static QUEUE_INLINE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::SQS::QueuePolicy`` type applies a policy to SQS queues. For an example snippet, see [Declaring an policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-sqs-policy) in the *User Guide*.
 ///
@@ -238,7 +243,7 @@ impl QueuePolicy {
 }
 
 crate::resource::props! {
-    resource QueuePolicy = "AWS::SQS::QueuePolicy", shape: None;
+    resource QueuePolicy = "AWS::SQS::QueuePolicy", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         policy_document = "PolicyDocument",
         queues = "Queues",

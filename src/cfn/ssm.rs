@@ -313,7 +313,7 @@ static CLOUD_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::n
     ("Configuration", crate::resource::Rule { shape: Some(&self::cloud_connector::CLOUD_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$")), ..crate::resource::Rule::NONE }),
     ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$")), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^arn:aws[a-z0-9-]*:iam::\\d{12}:role/[\\w-/.@+=,]{1,1017}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:iam::\\d{12}:role/[\\w-/.@+=,]{1,1017}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1061,12 +1061,16 @@ crate::resource::props! {
 
 static MAINTENANCE_WINDOW_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("LoggingInfo", crate::resource::Rule { shape: Some(&self::maintenance_window_task::LOGGING_INFO_SHAPE), ..crate::resource::Rule::NONE }),
     ("MaxConcurrency", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")), ..crate::resource::Rule::NONE }),
     ("MaxErrors", crate::resource::Rule { min_len: Some(1), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]{3,128}$")), ..crate::resource::Rule::NONE }),
     ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Targets", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::maintenance_window_task::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TaskArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("TaskInvocationParameters", crate::resource::Rule { shape: Some(&self::maintenance_window_task::TASK_INVOCATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TaskParameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("WindowId", crate::resource::Rule { min_len: Some(20), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^mw-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1112,6 +1116,10 @@ pub mod maintenance_window_task {
             s3_prefix = "S3Prefix",
         }
     }
+
+    pub(super) static LOGGING_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone)]
     pub struct Target {
@@ -1166,6 +1174,11 @@ pub mod maintenance_window_task {
         }
     }
 
+    pub(super) static TASK_INVOCATION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaintenanceWindowAutomationParameters", crate::resource::Rule { shape: Some(&MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaintenanceWindowRunCommandParameters", crate::resource::Rule { shape: Some(&MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct MaintenanceWindowAutomationParameters {
         /// CloudFormation property `DocumentVersion`.
@@ -1181,6 +1194,10 @@ pub mod maintenance_window_task {
             parameters = "Parameters",
         }
     }
+
+    pub(super) static MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct MaintenanceWindowLambdaParameters {
@@ -1243,6 +1260,11 @@ pub mod maintenance_window_task {
             timeout_seconds = "TimeoutSeconds",
         }
     }
+
+    pub(super) static MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     #[derive(Clone, Default)]
     pub struct CloudWatchOutputConfig {
@@ -1405,13 +1427,13 @@ crate::resource::props! {
 }
 
 static OPS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*\\S[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
     ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-    ("Severity", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Severity", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`OpsItem`] (`Fn::GetAtt`).
@@ -2049,10 +2071,10 @@ crate::resource::props! {
 }
 
 static RESOURCE_DATA_SYNC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
     ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("S3Destination", crate::resource::Rule { shape: Some(&self::resource_data_sync::S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("SyncFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("SyncName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
@@ -2104,10 +2126,10 @@ pub mod resource_data_sync {
     }
 
     pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("BucketRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("SyncFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -153,7 +153,7 @@ crate::resource::props! {
 }
 
 static CONTACT_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("[a-zA-Z 0-9_\\-+'&amp;\\uD83C-\\uDBFF\\uDC00-\\uDFFF\\u2000-\\u3300]+")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z 0-9_\\-+'&amp;\\uD83C-\\uDBFF\\uDC00-\\uDFFF\\u2000-\\u3300]+")), ..crate::resource::Rule::NONE }),
     ("ContactId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*")), ..crate::resource::Rule::NONE }),
 ]);
 

@@ -69,7 +69,7 @@ pub mod preferences {
     }
 
     pub(super) static CONNECTION_RECORDING_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("KMSKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("RecordingDestinations", crate::resource::Rule { shape: Some(&RECORDING_DESTINATIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -135,7 +135,7 @@ pub mod preferences {
     }
 
     pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
     ]);
 }

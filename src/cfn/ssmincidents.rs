@@ -293,7 +293,7 @@ pub mod response_plan {
         ("DocumentVersion", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
         ("DynamicParameters", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&DYNAMIC_SSM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Parameters", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SSM_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// A parameter with a dynamic value to set when starting the SSM automation document.
@@ -392,7 +392,7 @@ pub mod response_plan {
     }
 
     pub(super) static CHAT_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("ChatbotSns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ChatbotSns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
     /// The incident template configuration.
@@ -478,7 +478,7 @@ pub mod response_plan {
     }
 
     pub(super) static NOTIFICATION_TARGET_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SnsTopicArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+        ("SnsTopicArn", crate::resource::Rule { max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]

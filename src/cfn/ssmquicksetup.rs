@@ -112,6 +112,7 @@ pub mod configuration_manager {
     }
 
     pub(super) static CONFIGURATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LocalDeploymentAdministrationRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("LocalDeploymentExecutionRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
         ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
         ("TypeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),

@@ -138,7 +138,7 @@ static STATE_MACHINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("DefinitionString", crate::resource::Rule { min_len: Some(1), max_len: Some(1048576), ..crate::resource::Rule::NONE }),
     ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::stepfunctions::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::state_machine::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("StateMachineName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -326,7 +326,7 @@ crate::resource::props! {
 static STATE_MACHINE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DeploymentPreference", crate::resource::Rule { shape: Some(&self::state_machine_alias::DEPLOYMENT_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
     ("RoutingConfiguration", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::state_machine_alias::ROUTING_CONFIGURATION_VERSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("StateMachineArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);

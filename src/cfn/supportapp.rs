@@ -117,7 +117,7 @@ crate::resource::props! {
 static SLACK_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
     ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-    ("ChannelRoleArn", crate::resource::Rule { min_len: Some(31), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\\/(.+)$")), ..crate::resource::Rule::NONE }),
+    ("ChannelRoleArn", crate::resource::Rule { min_len: Some(31), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\\/(.+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("TeamId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
 ]);
 

@@ -131,7 +131,7 @@ pub mod support_permit {
 
     pub(super) static PERMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Actions", crate::resource::Rule { shape: Some(&ACTION_SET_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Conditions", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("Conditions", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Resources", crate::resource::Rule { shape: Some(&RESOURCE_SET_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -180,6 +180,11 @@ pub mod support_permit {
             allow_before = "AllowBefore",
         }
     }
+
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowAfter", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("AllowBefore", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The set of resources a support permit applies to. Exactly one of AllResourcesInRegion or Resources must be provided.
     #[derive(Clone, Default)]

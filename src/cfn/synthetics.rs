@@ -164,8 +164,8 @@ static CANARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ArtifactS3Location", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(s3|S3)://")), ..crate::resource::Rule::NONE }),
     ("BrowserConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
     ("Code", crate::resource::Rule { shape: Some(&self::canary::CODE_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
     ("Replicas", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::canary::REPLICA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("ResourcesToReplicateTags", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
@@ -232,7 +232,7 @@ pub mod canary {
     }
 
     pub(super) static S3_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:kms:[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\\d{1}:\\d{12}:key/[\\w\\-\\/]+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:kms:[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\\d{1}:\\d{12}:key/[\\w\\-\\/]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -297,7 +297,7 @@ pub mod canary {
         ("BlueprintTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_\\-\\.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Dependencies", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Handler", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::)[A-Za-z_][A-Za-z0-9_]*)?$")), ..crate::resource::Rule::NONE }),
-        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -407,7 +407,7 @@ pub mod canary {
     }
 
     pub(super) static REPLICA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
         ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
@@ -467,8 +467,9 @@ pub mod canary {
     }
 
     pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -754,7 +755,7 @@ pub mod group {
     //! Nested property types and enums of [`Group`](super::Group).
 
     pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)([a-zA-Z\\d\\s_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)([a-zA-Z\\d\\s_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z\\d\\s_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 }

@@ -135,8 +135,8 @@ pub mod application {
     }
 
     pub(super) static CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
-        ("SecretId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
+        ("SecretId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,7 +36,7 @@ crate::resource::props! {
 
 static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -270,11 +270,11 @@ static INFLUX_DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape:
     ("MaintenanceSchedule", crate::resource::Rule { shape: Some(&self::influx_db_cluster::MAINTENANCE_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), secret: true, ..crate::resource::Rule::NONE }),
     ("Port", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcSubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -365,7 +365,7 @@ pub mod influx_db_cluster {
     }
 
     pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The maintenance schedule for the InfluxDB cluster.
@@ -585,11 +585,11 @@ static INFLUX_DB_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape
     ("MaintenanceSchedule", crate::resource::Rule { shape: Some(&self::influx_db_instance::MAINTENANCE_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
     ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), secret: true, ..crate::resource::Rule::NONE }),
     ("Port", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("VpcSubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -680,7 +680,7 @@ pub mod influx_db_instance {
     }
 
     pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The maintenance schedule for the InfluxDB instance.
@@ -868,11 +868,11 @@ crate::resource::props! {
 static SCHEDULED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ClientToken", crate::resource::Rule { min_len: Some(32), max_len: Some(128), ..crate::resource::Rule::NONE }),
     ("ErrorReportConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::ERROR_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("NotificationConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::NOTIFICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
     ("ScheduleConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("ScheduledQueryExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("ScheduledQueryExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("ScheduledQueryName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_query::TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TargetConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
@@ -975,7 +975,7 @@ pub mod scheduled_query {
     }
 
     pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
         ("ObjectKeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(896), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+")), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1035,7 +1035,7 @@ pub mod scheduled_query {
     }
 
     pub(super) static SNS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("TopicArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// Configuration for when the scheduled query is executed.
@@ -1482,6 +1482,7 @@ crate::resource::props! {
 
 static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
+    ("MagneticStoreWriteProperties", crate::resource::Rule { shape: Some(&self::table::MAGNETIC_STORE_WRITE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
     ("Schema", crate::resource::Rule { shape: Some(&self::table::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
     ("TableName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]{3,256}$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -1533,6 +1534,10 @@ pub mod table {
         }
     }
 
+    pub(super) static MAGNETIC_STORE_WRITE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MagneticStoreRejectedDataLocation", crate::resource::Rule { shape: Some(&MAGNETIC_STORE_REJECTED_DATA_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// Location to store information about records that were asynchronously rejected during magnetic store writes.
     #[derive(Clone, Default)]
     pub struct MagneticStoreRejectedDataLocation {
@@ -1548,6 +1553,10 @@ pub mod table {
             s3_configuration = "S3Configuration",
         }
     }
+
+    pub(super) static MAGNETIC_STORE_REJECTED_DATA_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for location to store rejections from magnetic store writes
     #[derive(Clone)]
@@ -1593,6 +1602,11 @@ pub mod table {
             object_key_prefix = "ObjectKeyPrefix",
         }
     }
+
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The retention duration of the memory store and the magnetic store.
     #[derive(Clone, Default)]

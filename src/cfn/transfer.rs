@@ -283,7 +283,7 @@ static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&
     ("Certificate", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
     ("CertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\u0021-\\u007E]+$")), ..crate::resource::Rule::NONE }),
-    ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
+    ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\t\\n\\r\\u0020-\\u00FF]+$")), secret: true, ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -816,7 +816,7 @@ crate::resource::props! {
 }
 
 static HOST_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Print}]*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Print}]*$")), ..crate::resource::Rule::NONE }),
     ("HostKeyBody", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
     ("KmsKey", crate::resource::Rule { min_len: Some(20), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
     ("ServerId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^s-([0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
@@ -1063,8 +1063,9 @@ pub mod server {
     }
 
     pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("VpcEndpointId", crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]
@@ -1642,9 +1643,9 @@ pub mod web_app {
     }
 
     pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("SubnetIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]{8,17}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
     /// You can provide a structure that contains the details for the identity provider to use with your web app.

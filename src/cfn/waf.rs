@@ -28,7 +28,7 @@ impl ByteMatchSet {
 }
 
 crate::resource::props! {
-    resource ByteMatchSet = "AWS::WAF::ByteMatchSet", shape: None;
+    resource ByteMatchSet = "AWS::WAF::ByteMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -75,7 +75,7 @@ impl IpSet {
 }
 
 crate::resource::props! {
-    resource IpSet = "AWS::WAF::IPSet", shape: None;
+    resource IpSet = "AWS::WAF::IPSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -125,7 +125,7 @@ impl Rule {
 }
 
 crate::resource::props! {
-    resource Rule = "AWS::WAF::Rule", shape: None;
+    resource Rule = "AWS::WAF::Rule", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         metric_name = "MetricName",
         name = "Name",
@@ -173,7 +173,7 @@ impl SizeConstraintSet {
 }
 
 crate::resource::props! {
-    resource SizeConstraintSet = "AWS::WAF::SizeConstraintSet", shape: None;
+    resource SizeConstraintSet = "AWS::WAF::SizeConstraintSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         size_constraints = "SizeConstraints",
@@ -218,7 +218,7 @@ impl SqlInjectionMatchSet {
 }
 
 crate::resource::props! {
-    resource SqlInjectionMatchSet = "AWS::WAF::SqlInjectionMatchSet", shape: None;
+    resource SqlInjectionMatchSet = "AWS::WAF::SqlInjectionMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -271,7 +271,7 @@ impl WebAcl {
 }
 
 crate::resource::props! {
-    resource WebAcl = "AWS::WAF::WebACL", shape: None;
+    resource WebAcl = "AWS::WAF::WebACL", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         default_action = "DefaultAction",
         metric_name = "MetricName",
@@ -372,7 +372,7 @@ impl XssMatchSet {
 }
 
 crate::resource::props! {
-    resource XssMatchSet = "AWS::WAF::XssMatchSet", shape: None;
+    resource XssMatchSet = "AWS::WAF::XssMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
         xss_match_tuples = "XssMatchTuples",

@@ -28,7 +28,7 @@ impl ByteMatchSet {
 }
 
 crate::resource::props! {
-    resource ByteMatchSet = "AWS::WAFRegional::ByteMatchSet", shape: None;
+    resource ByteMatchSet = "AWS::WAFRegional::ByteMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -75,7 +75,7 @@ impl GeoMatchSet {
 }
 
 crate::resource::props! {
-    resource GeoMatchSet = "AWS::WAFRegional::GeoMatchSet", shape: None;
+    resource GeoMatchSet = "AWS::WAFRegional::GeoMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -146,7 +146,7 @@ impl IpSet {
 }
 
 crate::resource::props! {
-    resource IpSet = "AWS::WAFRegional::IPSet", shape: None;
+    resource IpSet = "AWS::WAFRegional::IPSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -202,7 +202,7 @@ impl RateBasedRule {
 }
 
 crate::resource::props! {
-    resource RateBasedRule = "AWS::WAFRegional::RateBasedRule", shape: None;
+    resource RateBasedRule = "AWS::WAFRegional::RateBasedRule", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         metric_name = "MetricName",
         name = "Name",
@@ -298,7 +298,7 @@ impl Rule {
 }
 
 crate::resource::props! {
-    resource Rule = "AWS::WAFRegional::Rule", shape: None;
+    resource Rule = "AWS::WAFRegional::Rule", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         metric_name = "MetricName",
         name = "Name",
@@ -346,7 +346,7 @@ impl SizeConstraintSet {
 }
 
 crate::resource::props! {
-    resource SizeConstraintSet = "AWS::WAFRegional::SizeConstraintSet", shape: None;
+    resource SizeConstraintSet = "AWS::WAFRegional::SizeConstraintSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -393,7 +393,7 @@ impl SqlInjectionMatchSet {
 }
 
 crate::resource::props! {
-    resource SqlInjectionMatchSet = "AWS::WAFRegional::SqlInjectionMatchSet", shape: None;
+    resource SqlInjectionMatchSet = "AWS::WAFRegional::SqlInjectionMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }
@@ -446,7 +446,7 @@ impl WebAcl {
 }
 
 crate::resource::props! {
-    resource WebAcl = "AWS::WAFRegional::WebACL", shape: None;
+    resource WebAcl = "AWS::WAFRegional::WebACL", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         default_action = "DefaultAction",
         metric_name = "MetricName",
@@ -545,7 +545,7 @@ impl WebAclAssociation {
 }
 
 crate::resource::props! {
-    resource WebAclAssociation = "AWS::WAFRegional::WebACLAssociation", shape: None;
+    resource WebAclAssociation = "AWS::WAFRegional::WebACLAssociation", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         resource_arn = "ResourceArn",
         web_acl_id = "WebACLId",
@@ -584,7 +584,7 @@ impl XssMatchSet {
 }
 
 crate::resource::props! {
-    resource XssMatchSet = "AWS::WAFRegional::XssMatchSet", shape: None;
+    resource XssMatchSet = "AWS::WAFRegional::XssMatchSet", shape: Some(&crate::resource::Shape::EMPTY);
     req {
         name = "Name",
     }

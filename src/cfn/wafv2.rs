@@ -153,6 +153,7 @@ crate::resource::props! {
 
 static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("LoggingFilter", crate::resource::Rule { shape: Some(&self::logging_configuration::LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedactedFields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::logging_configuration::FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`LoggingConfiguration`] (`Fn::GetAtt`).
@@ -335,6 +336,12 @@ pub mod logging_configuration {
             uri_path = "UriPath",
         }
     }
+
+    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Method", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("UriPath", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
     #[derive(Clone)]
@@ -1012,11 +1019,15 @@ pub mod rule_group {
     }
 
     pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllQueryArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("Cookies", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::COOKIES_SHAPE), ..crate::resource::Rule::NONE }),
         ("Headers", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("JsonBody", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::JSON_BODY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Method", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("SingleHeader", crate::resource::Rule { shape: Some(&SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
         ("SingleQueryArgument", crate::resource::Rule { shape: Some(&SINGLE_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UriPath", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]
@@ -1959,6 +1970,7 @@ pub mod web_acl {
         ("CaptchaConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CAPTCHA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("ChallengeConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::CHALLENGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
         ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("OverrideAction", crate::resource::Rule { shape: Some(&OVERRIDE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
         ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("RuleLabels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Statement", crate::resource::Rule { shape: Some(&STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
@@ -2051,6 +2063,11 @@ pub mod web_acl {
             none = "None",
         }
     }
+
+    pub(super) static OVERRIDE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("None", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[derive(Clone, Default)]
@@ -2296,11 +2313,15 @@ pub mod web_acl {
     }
 
     pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllQueryArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("Cookies", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::COOKIES_SHAPE), ..crate::resource::Rule::NONE }),
         ("Headers", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
         ("JsonBody", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::JSON_BODY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Method", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
         ("SingleHeader", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
         ("SingleQueryArgument", crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SINGLE_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UriPath", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

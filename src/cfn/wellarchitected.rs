@@ -137,10 +137,10 @@ crate::resource::props! {
 }
 
 static AGENT_GOAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Unsupported("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Regex("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
     ("Pillars", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
     ("ProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Unsupported("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`AgentGoal`] (`Fn::GetAtt`).
@@ -264,7 +264,7 @@ static AGENT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new
     ("BusinessOverview", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
     ("Description", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
     ("DisplayName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
     ("Pillars", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -327,7 +327,7 @@ pub mod agent_profile {
     }
 
     pub(super) static AGGREGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), ..crate::resource::Rule::NONE }),
+        ("AccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
         ("Regions", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-[0-9]{1}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);

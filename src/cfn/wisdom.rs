@@ -252,7 +252,7 @@ pub mod ai_agent {
     ]);
 
     pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1998,7 +1998,7 @@ pub mod assistant_association {
     }
 
     pub(super) static EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("AccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$")), ..crate::resource::Rule::NONE }),
+        ("AccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
         ("BedrockKnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
     ]);
 

@@ -683,7 +683,7 @@ pub mod directory {
 
     pub(super) static DEFAULT_WORKSPACE_CREATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("CustomSecurityGroupId", crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$")), ..crate::resource::Rule::NONE }),
-        ("InstanceIamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("InstanceIamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
     /// The status of the certificate-based authentication properties.

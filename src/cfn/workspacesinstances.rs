@@ -84,7 +84,7 @@ crate::resource::props! {
 static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("AvailabilityZone", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$")), ..crate::resource::Rule::NONE }),
     ("Iops", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SizeInGB", crate::resource::Rule { min: Some(0.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
     ("SnapshotId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^snap-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
     ("TagSpecifications", crate::resource::Rule { max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::volume::TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
@@ -390,7 +390,7 @@ pub mod workspace_instance {
         ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
         ("CpuOptions", crate::resource::Rule { shape: Some(&CPU_OPTIONS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
         ("IamInstanceProfile", crate::resource::Rule { shape: Some(&IAM_INSTANCE_PROFILE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ImageId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[0-9a-zA-Z]{1,63}$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
         ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9-]+)\\.([a-z0-9]+)$")), ..crate::resource::Rule::NONE }),
         ("Ipv6AddressCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("KeyName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
@@ -398,7 +398,7 @@ pub mod workspace_instance {
         ("MetadataOptions", crate::resource::Rule { shape: Some(&INSTANCE_METADATA_OPTIONS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
         ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("Placement", crate::resource::Rule { shape: Some(&PLACEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
         ("TagSpecifications", crate::resource::Rule { max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
         ("UserData", crate::resource::Rule { min_len: Some(0), max_len: Some(16000), ..crate::resource::Rule::NONE }),
     ]);
@@ -462,7 +462,7 @@ pub mod workspace_instance {
 
     pub(super) static EBS_BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("Iops", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
         ("Throughput", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("VolumeSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ]);
@@ -687,7 +687,7 @@ pub mod workspace_instance {
         ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
         ("DeviceIndex", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
         ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{1,63}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone, Default)]

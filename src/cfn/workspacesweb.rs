@@ -599,10 +599,10 @@ crate::resource::props! {
 }
 
 static NETWORK_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Attributes of [`NetworkSettings`] (`Fn::GetAtt`).
@@ -684,7 +684,7 @@ static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("IpAccessSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
     ("MaxConcurrentSessions", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
     ("NetworkSettingsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
-    ("PortalCustomDomain", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("PortalCustomDomain", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
     ("SessionLoggerArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
     ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("TrustStoreArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$")), ..crate::resource::Rule::NONE }),
@@ -1197,12 +1197,12 @@ pub mod user_settings {
     }
 
     pub(super) static BRANDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-        ("Favicon", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
+        ("Favicon", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
         ("FaviconMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Logo", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
+        ("Logo", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
         ("LogoMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
         ("TermsOfService", crate::resource::Rule { max_len: Some(153600), ..crate::resource::Rule::NONE }),
-        ("Wallpaper", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
+        ("Wallpaper", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)")), ..crate::resource::Rule::NONE }),
         ("WallpaperMetadata", crate::resource::Rule { shape: Some(&IMAGE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
@@ -1238,6 +1238,7 @@ pub mod user_settings {
 
     pub(super) static IMAGE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
         ("FileExtension", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("LastUploadTimestamp", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
     #[derive(Clone)]

@@ -90,7 +90,7 @@ crate::resource::props! {
 }
 
 pub(crate) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9a-z\\.\\-]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
+    ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\.\\-]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -146,6 +146,6 @@ crate::resource::props! {
 }
 
 pub(crate) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

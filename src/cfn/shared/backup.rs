@@ -30,3 +30,7 @@ crate::resource::props! {
         sns_topic_arn = "SNSTopicArn",
     }
 }
+
+pub(crate) static NOTIFICATION_OBJECT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SNSTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);

@@ -56,6 +56,11 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static MANAGED_INSTANCES_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PropagateTags {
     /// `CAPACITY_PROVIDER`

@@ -169,6 +169,6 @@ crate::resource::props! {
 }
 
 pub(crate) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

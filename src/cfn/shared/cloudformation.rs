@@ -89,7 +89,7 @@ crate::resource::props! {
 }
 
 pub(crate) static HOOK_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }),
+    ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// Invocation points are the point in provisioning workflow where hooks will be executed.
@@ -122,8 +122,8 @@ crate::resource::props! {
 }
 
 pub(crate) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
 ]);
 
 /// Filters to allow hooks to target specific stack attributes
@@ -256,7 +256,7 @@ crate::resource::props! {
 pub(crate) static TARGET_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
     ("InvocationPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-    ("TargetNames", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetNames", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Targets", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 

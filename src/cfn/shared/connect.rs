@@ -21,16 +21,16 @@ pub enum Channel {
 crate::resource::cfn_enum!(Channel, ["VOICE", "CHAT", "TASK", "EMAIL"]);
 
 pub(crate) static KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
 
 pub(crate) static KEY_VALUE2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
 
 pub(crate) static KEY_VALUE3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);

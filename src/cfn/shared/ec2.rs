@@ -468,14 +468,18 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static SSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+]);
+
 pub(crate) static KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-    ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
+    ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
 ]);
 
 pub(crate) static KEY_VALUE2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-    ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
+    ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -27,6 +27,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static COGNITO_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone, Default)]
 pub struct ColdStorageOptions {
     /// CloudFormation property `Enabled`.
@@ -80,6 +84,10 @@ crate::resource::props! {
         kms_key_id = "KmsKeyId",
     }
 }
+
+pub(crate) static ENCRYPTION_AT_REST_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone, Default)]
 pub struct LogPublishingOption {

@@ -107,6 +107,7 @@ crate::resource::props! {
 }
 
 pub(crate) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DateValue", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ("StringListValue", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("StringValue", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
@@ -284,7 +285,7 @@ crate::resource::props! {
 }
 
 pub(crate) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Default)]
@@ -351,7 +352,7 @@ pub(crate) static KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Sha
 ]);
 
 pub(crate) static KEY_VALUE2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -366,7 +367,7 @@ pub(crate) static KEY_VALUE4_SHAPE: crate::resource::Shape = crate::resource::Sh
 ]);
 
 pub(crate) static KEY_VALUE5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -491,8 +492,8 @@ crate::resource::props! {
 }
 
 pub(crate) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

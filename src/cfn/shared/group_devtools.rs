@@ -277,13 +277,13 @@ pub(crate) static KEY_VALUE5_SHAPE: crate::resource::Shape = crate::resource::Sh
 ]);
 
 pub(crate) static KEY_VALUE6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
 
 pub(crate) static KEY_VALUE7_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-    ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Default)]

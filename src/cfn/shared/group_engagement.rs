@@ -93,7 +93,7 @@ crate::resource::props! {
 }
 
 pub(crate) static MANDATORY_KEYWORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
@@ -165,8 +165,8 @@ crate::resource::props! {
 }
 
 pub(crate) static OPTIONAL_KEYWORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Keyword", crate::resource::Rule { max_len: Some(30), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)(stop|help)$)[ \\S]+")), ..crate::resource::Rule::NONE }),
-    ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("Keyword", crate::resource::Rule { max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^(?!(?i)(stop|help)$)[ \\S]+")), ..crate::resource::Rule::NONE }),
+    ("Message", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone)]
@@ -236,6 +236,6 @@ pub(crate) static KEY_VALUE2_SHAPE: crate::resource::Shape = crate::resource::Sh
 ]);
 
 pub(crate) static KEY_VALUE3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);

@@ -37,6 +37,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone)]
 pub struct Core {
     /// CloudFormation property `CertificateArn`; required.
@@ -210,6 +214,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Variables", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone, Default)]
 pub struct Execution {
     /// CloudFormation property `IsolationMode`.
@@ -256,6 +264,11 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ("FunctionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::FUNCTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone, Default)]
 pub struct FunctionConfiguration {
     /// CloudFormation property `EncodingType`.
@@ -286,6 +299,10 @@ crate::resource::props! {
         timeout = "Timeout",
     }
 }
+
+pub(crate) static FUNCTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Environment", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone)]
 pub struct GroupOwnerSetting {

@@ -120,7 +120,7 @@ crate::resource::props! {
 
 pub(crate) static EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(64000.0), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("SnapshotId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
     ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16000.0), ..crate::resource::Rule::NONE }),

@@ -231,6 +231,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static SUBNET_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
+
 pub(crate) static KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),

@@ -264,6 +264,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static AXIS_DATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NumericAxisOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::NUMERIC_AXIS_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone, Default)]
 pub struct AxisDisplayMinMaxRange {
     /// CloudFormation property `Maximum`.
@@ -311,6 +315,7 @@ crate::resource::props! {
 }
 
 pub(crate) static AXIS_DISPLAY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::AXIS_DATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("ScrollbarOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::SCROLL_BAR_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
     ("TickLabelOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::AXIS_TICK_LABEL_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
@@ -330,6 +335,10 @@ crate::resource::props! {
         min_max = "MinMax",
     }
 }
+
+pub(crate) static AXIS_DISPLAY_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataDriven", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone, Default)]
 pub struct AxisLabelOptions {
@@ -3085,7 +3094,7 @@ crate::resource::props! {
 }
 
 pub(crate) static CUSTOM_PARAMETER_VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("DateTimeValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), ..crate::resource::Rule::NONE }),
+    ("DateTimeValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("DecimalValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), ..crate::resource::Rule::NONE }),
     ("IntegerValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), ..crate::resource::Rule::NONE }),
     ("StringValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), ..crate::resource::Rule::NONE }),
@@ -3754,7 +3763,7 @@ crate::resource::props! {
 pub(crate) static DATE_TIME_DEFAULT_VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("DynamicValue", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::DYNAMIC_DEFAULT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
     ("RollingDate", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::ROLLING_DATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ("StaticValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), ..crate::resource::Rule::NONE }),
+    ("StaticValues", crate::resource::Rule { min_items: Some(0), max_items: Some(50000), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Default)]
@@ -3894,6 +3903,7 @@ pub(crate) static DATE_TIME_PARAMETER_DECLARATION_SHAPE: crate::resource::Shape 
     ("DefaultValues", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::DATE_TIME_DEFAULT_VALUES_SHAPE), ..crate::resource::Rule::NONE }),
     ("MappedDataSetParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(150), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::MAPPED_DATA_SET_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("ValueWhenUnset", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Default)]
@@ -3942,6 +3952,10 @@ crate::resource::props! {
         value_when_unset_option = "ValueWhenUnsetOption",
     }
 }
+
+pub(crate) static DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomValue", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DayOfTheWeek {
@@ -5858,6 +5872,7 @@ crate::resource::props! {
 }
 
 pub(crate) static FILTER_SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllSheets", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("SelectedSheets", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -6236,6 +6251,7 @@ crate::resource::props! {
 
 pub(crate) static FORECAST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("ForecastProperties", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::TIME_BASED_FORECAST_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Scenario", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FORECAST_SCENARIO_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Default)]
@@ -6253,6 +6269,11 @@ crate::resource::props! {
         what_if_range_scenario = "WhatIfRangeScenario",
     }
 }
+
+pub(crate) static FORECAST_SCENARIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("WhatIfPointScenario", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::WHAT_IF_POINT_SCENARIO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WhatIfRangeScenario", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::WHAT_IF_RANGE_SCENARIO_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone, Default)]
 pub struct FormatConfiguration {
@@ -8994,6 +9015,7 @@ crate::resource::props! {
 }
 
 pub(crate) static IMAGE_STATIC_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Source", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::STATIC_FILE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("StaticFileId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -10849,6 +10871,10 @@ crate::resource::props! {
         scale = "Scale",
     }
 }
+
+pub(crate) static NUMERIC_AXIS_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Range", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::AXIS_DISPLAY_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone)]
 pub struct NumericEqualityDrillDownFilter {
@@ -15511,6 +15537,7 @@ crate::resource::props! {
 }
 
 pub(crate) static SPATIAL_STATIC_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Source", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::STATIC_FILE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
     ("StaticFileId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -15577,6 +15604,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static STATIC_FILE_S3_SOURCE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone, Default)]
 pub struct StaticFileSource {
     /// CloudFormation property `S3Options`.
@@ -15592,6 +15623,10 @@ crate::resource::props! {
         url_options = "UrlOptions",
     }
 }
+
+pub(crate) static STATIC_FILE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("S3Options", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::STATIC_FILE_S3_SOURCE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone)]
 pub struct StaticFileUrlSourceOptions {
@@ -16780,6 +16815,7 @@ pub(crate) static TIME_EQUALITY_FILTER_SHAPE: crate::resource::Shape = crate::re
     ("FilterId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
     ("ParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
     ("RollingDate", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::ROLLING_DATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Value", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16842,6 +16878,8 @@ crate::resource::props! {
 
 pub(crate) static TIME_RANGE_DRILL_DOWN_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Column", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::COLUMN_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RangeMaximum", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("RangeMinimum", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone)]
@@ -16934,6 +16972,7 @@ crate::resource::props! {
 pub(crate) static TIME_RANGE_FILTER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Parameter", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
     ("RollingDate", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::ROLLING_DATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StaticValue", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Default)]
@@ -17217,6 +17256,7 @@ crate::resource::props! {
 
 pub(crate) static TOPIC_IDENTIFIER_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone)]
@@ -17246,6 +17286,7 @@ crate::resource::props! {
 }
 
 pub(crate) static TOPIC_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
     ("TopicPlaceholder", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -18340,6 +18381,10 @@ crate::resource::props! {
     }
 }
 
+pub(crate) static WHAT_IF_POINT_SCENARIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Date", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+]);
+
 #[derive(Clone)]
 pub struct WhatIfRangeScenario {
     /// CloudFormation property `EndDate`; required. Format: `date-time`.
@@ -18369,6 +18414,11 @@ crate::resource::props! {
         value = "Value",
     }
 }
+
+pub(crate) static WHAT_IF_RANGE_SCENARIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EndDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("StartDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+]);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WidgetStatus {

@@ -68,5 +68,5 @@ crate::resource::props! {
 }
 
 pub(crate) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
 ]);

@@ -640,7 +640,7 @@ crate::resource::props! {
 }
 
 pub(crate) static MONITORING_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
     ("MonitoringOutputs", crate::resource::Rule { min_len: Some(1), max_len: Some(1), min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::sagemaker::MONITORING_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -951,7 +951,7 @@ pub(crate) static KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Sha
 ]);
 
 pub(crate) static KEY_VALUE2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^((?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^((?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1003,6 +1003,6 @@ crate::resource::props! {
 }
 
 pub(crate) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
-    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);

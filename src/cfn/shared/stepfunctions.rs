@@ -39,7 +39,7 @@ crate::resource::props! {
 
 pub(crate) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("KmsDataKeyReusePeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
 ]);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -223,6 +223,7 @@ crate::resource::props! {
 }
 
 pub(crate) static COOKIE_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("All", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("ExcludedCookies", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("IncludedCookies", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1048,6 +1049,7 @@ crate::resource::props! {
 }
 
 pub(crate) static HEADER_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("All", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("ExcludedHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ("IncludedHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(199), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
@@ -1326,6 +1328,7 @@ crate::resource::props! {
 }
 
 pub(crate) static JSON_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("All", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("IncludedPaths", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\/]+([^~]*(~[01])*){1,512}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
@@ -1706,7 +1709,10 @@ crate::resource::props! {
 
 pub(crate) static RATE_BASED_STATEMENT_CUSTOM_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
     ("Cookie", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_LIMIT_COOKIE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ForwardedIP", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("HTTPMethod", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("Header", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_LIMIT_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IP", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
     ("LabelNamespace", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_LIMIT_LABEL_NAMESPACE_SHAPE), ..crate::resource::Rule::NONE }),
     ("QueryArgument", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_LIMIT_QUERY_ARGUMENT_SHAPE), ..crate::resource::Rule::NONE }),
     ("QueryString", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::RATE_LIMIT_QUERY_STRING_SHAPE), ..crate::resource::Rule::NONE }),
