@@ -143,8 +143,17 @@ fn marker_key(m: &Marker, out: &mut String, refs: &mut Vec<Node>, ti: usize) {
 fn rule_key(r: &RuleIr, out: &mut String, refs: &mut Vec<Node>, ti: usize) {
     let _ = write!(
         out,
-        "R({:?},{:?},{:?},{:?},{:?},{:?},{:?},{:?}",
-        r.min_len, r.max_len, r.min, r.max, r.pattern, r.one_of, r.min_items, r.max_items
+        "R({:?},{:?},{:?},{:?},{:?},{:?},{:?},{:?},{:?},{}",
+        r.min_len,
+        r.max_len,
+        r.min,
+        r.max,
+        r.pattern,
+        r.one_of,
+        r.min_items,
+        r.max_items,
+        r.formats,
+        r.secret
     );
     if let Some(i) = &r.items {
         out.push_str(",items:");
