@@ -166,8 +166,9 @@ impl ToExpr for KeyValue {
     }
 }
 
-/// Implements [`crate::value::CfnEnum`] for a generated fieldless enum from its values in
-/// declaration order: `as_str` indexes the list by discriminant.
+/// Implements [`crate::value::CfnEnum`] (and `Debug`, which shows the value) for a generated
+/// fieldless enum from its values in declaration order: `as_str` indexes the list by
+/// discriminant.
 // Used by the generated modules only, which a build without service features leaves out.
 #[allow(unused_macros)]
 macro_rules! cfn_enum {
@@ -177,6 +178,13 @@ macro_rules! cfn_enum {
             fn as_str(self) -> &'static str {
                 const VALUES: &[&str] = &[$($value),*];
                 VALUES[self as usize]
+            }
+        }
+        // The CloudFormation value (`gp3`): one line instead of a derived match per variant.
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(crate::value::CfnEnum::as_str(*self))
             }
         }
     };
@@ -222,12 +230,6 @@ pub fn eq_resource<R: Resource + Clone>(a: &R, b: &R) -> bool {
 #[doc(hidden)]
 pub fn fmt_nested<T: ToExpr + Clone>(v: &T, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     debug_as_props(f, name, &v.clone().to_expr())
-}
-
-/// `PartialEq` for a generated nested type: equal exactly when both serialize alike.
-#[doc(hidden)]
-pub fn eq_nested<T: ToExpr + Clone>(a: &T, b: &T) -> bool {
-    a.clone().to_expr() == b.clone().to_expr()
 }
 
 /// The impls of a generated type, stamped from one line per field so that each field's
@@ -291,12 +293,6 @@ macro_rules! props {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 crate::resource::fmt_nested(self, stringify!($name), f)
-            }
-        }
-        impl ::std::cmp::PartialEq for $name {
-            #[inline]
-            fn eq(&self, other: &Self) -> bool {
-                crate::resource::eq_nested(self, other)
             }
         }
     };

@@ -519,7 +519,7 @@ impl TypeCtx<'_> {
         if !e.doc.is_empty() {
             doc(out, "", &e.doc);
         }
-        let _ = writeln!(out, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+        let _ = writeln!(out, "#[derive(Clone, Copy, PartialEq, Eq)]");
         let _ = writeln!(out, "pub enum {} {{", e.name);
         for (v, val) in &e.variants {
             let _ = writeln!(out, "    /// `{}`", val.replace('`', "'"));

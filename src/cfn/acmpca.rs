@@ -1166,7 +1166,7 @@ pub mod certificate_authority {
     ]);
 
     /// KeyStorageSecurityStadard defines a cryptographic key management compliance standard used for handling CA keys.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyStorageSecurityStandard {
         /// `CCPC_LEVEL_1_OR_HIGHER`
         CcpcLevel1OrHigher,
@@ -1178,7 +1178,7 @@ pub mod certificate_authority {
 
     crate::resource::cfn_enum!(KeyStorageSecurityStandard, ["CCPC_LEVEL_1_OR_HIGHER", "FIPS_140_2_LEVEL_2_OR_HIGHER", "FIPS_140_2_LEVEL_3_OR_HIGHER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CrlType {
         /// `COMPLETE`
         Complete,
@@ -1188,7 +1188,7 @@ pub mod certificate_authority {
 
     crate::resource::cfn_enum!(CrlType, ["COMPLETE", "PARTITIONED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3ObjectAcl {
         /// `BUCKET_OWNER_FULL_CONTROL`
         BucketOwnerFullControl,
@@ -1199,7 +1199,7 @@ pub mod certificate_authority {
     crate::resource::cfn_enum!(S3ObjectAcl, ["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"]);
 
     /// Usage mode of the ceritificate authority.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageMode {
         /// `GENERAL_PURPOSE`
         GeneralPurpose,
@@ -1322,7 +1322,7 @@ static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
 pub mod permission {
     //! Nested property types and enums of [`Permission`](super::Permission).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Actions {
         /// `GetCertificate`
         GetCertificate,

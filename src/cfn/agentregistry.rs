@@ -433,7 +433,7 @@ pub mod registry {
     ]);
 
     /// A rule that determines which registry records are automatically approved on submission.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoApprovalRule {
         /// `APPROVE_ALL`
         ApproveAll,
@@ -442,7 +442,7 @@ pub mod registry {
     crate::resource::cfn_enum!(AutoApprovalRule, ["APPROVE_ALL"]);
 
     /// The type of authorizer that controls how consumers access the registry's search and MCP invoke operations.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegistryAuthorizerType {
         /// `CUSTOM_JWT`
         CustomJwt,
@@ -453,7 +453,7 @@ pub mod registry {
     crate::resource::cfn_enum!(RegistryAuthorizerType, ["CUSTOM_JWT", "AWS_IAM"]);
 
     /// The source from which resources are detected. ORGANIZATION sources resources from all member accounts of an AWS Organization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoDetectionScope {
         /// `ORGANIZATION`
         Organization,
@@ -462,7 +462,7 @@ pub mod registry {
     crate::resource::cfn_enum!(AutoDetectionScope, ["ORGANIZATION"]);
 
     /// The record type that this schema override applies to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordType {
         /// `MCP`
         Mcp,
@@ -1193,7 +1193,7 @@ pub mod registry_record {
         ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -1201,7 +1201,7 @@ pub mod registry_record {
 
     crate::resource::cfn_enum!(GrantType, ["CLIENT_CREDENTIALS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialProviderType {
         /// `OAUTH`
         Oauth,
@@ -1212,7 +1212,7 @@ pub mod registry_record {
     crate::resource::cfn_enum!(CredentialProviderType, ["OAUTH", "IAM"]);
 
     /// The type of the registry record.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordType {
         /// `MCP`
         Mcp,

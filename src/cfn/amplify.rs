@@ -289,7 +289,7 @@ pub mod app {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AMPLIFY_MANAGED`
         AmplifyManaged,
@@ -299,7 +299,7 @@ pub mod app {
 
     crate::resource::cfn_enum!(Type, ["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BuildComputeType {
         /// `STANDARD_8GB`
         Standard8gb,
@@ -311,7 +311,7 @@ pub mod app {
 
     crate::resource::cfn_enum!(BuildComputeType, ["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `WEB`
         Web,
@@ -680,7 +680,7 @@ pub mod domain {
         ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateType {
         /// `AMPLIFY_MANAGED`
         AmplifyManaged,

@@ -1063,7 +1063,7 @@ pub mod form {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FixedPosition {
         /// `first`
         First,
@@ -1071,7 +1071,7 @@ pub mod form {
 
     crate::resource::cfn_enum!(FixedPosition, ["first"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormButtonsPosition {
         /// `top`
         Top,
@@ -1083,7 +1083,7 @@ pub mod form {
 
     crate::resource::cfn_enum!(FormButtonsPosition, ["top", "bottom", "top_and_bottom"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormDataSourceType {
         /// `DataStore`
         DataStore,
@@ -1093,7 +1093,7 @@ pub mod form {
 
     crate::resource::cfn_enum!(FormDataSourceType, ["DataStore", "Custom"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageAccessLevel {
         /// `public`
         Public,
@@ -1105,7 +1105,7 @@ pub mod form {
 
     crate::resource::cfn_enum!(StorageAccessLevel, ["public", "protected", "private"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormActionType {
         /// `create`
         Create,
@@ -1115,7 +1115,7 @@ pub mod form {
 
     crate::resource::cfn_enum!(FormActionType, ["create", "update"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LabelDecorator {
         /// `required`
         Required,

@@ -646,7 +646,7 @@ pub mod documentation_part {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `API`
         Api,
@@ -823,7 +823,7 @@ pub mod domain_name {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingMode {
         /// `BASE_PATH_MAPPING_ONLY`
         BasePathMappingOnly,
@@ -895,7 +895,7 @@ pub mod domain_name_access_association {
     //! Nested property types and enums of [`DomainNameAccessAssociation`](super::DomainNameAccessAssociation).
 
     /// The source type of the domain name access association resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessAssociationSourceType {
         /// `VPCE`
         Vpce,
@@ -977,7 +977,7 @@ pub mod domain_name_v2 {
     }
 
     /// The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingMode {
         /// `BASE_PATH_MAPPING_ONLY`
         BasePathMappingOnly,
@@ -1290,7 +1290,7 @@ pub mod method {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionType {
         /// `INTERNET`
         Internet,
@@ -1300,7 +1300,7 @@ pub mod method {
 
     crate::resource::cfn_enum!(ConnectionType, ["INTERNET", "VPC_LINK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentHandling {
         /// `CONVERT_TO_BINARY`
         ConvertToBinary,
@@ -1310,7 +1310,7 @@ pub mod method {
 
     crate::resource::cfn_enum!(ContentHandling, ["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PassthroughBehavior {
         /// `WHEN_NO_MATCH`
         WhenNoMatch,
@@ -1322,7 +1322,7 @@ pub mod method {
 
     crate::resource::cfn_enum!(PassthroughBehavior, ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResponseTransferMode {
         /// `BUFFERED`
         Buffered,
@@ -1332,7 +1332,7 @@ pub mod method {
 
     crate::resource::cfn_enum!(ResponseTransferMode, ["BUFFERED", "STREAM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS`
         Aws,
@@ -1998,7 +1998,7 @@ impl crate::resource::Handle<UsagePlanKey> {
 pub mod usage_plan_key {
     //! Nested property types and enums of [`UsagePlanKey`](super::UsagePlanKey).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `API_KEY`
         ApiKey,

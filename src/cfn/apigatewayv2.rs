@@ -777,7 +777,7 @@ pub mod domain_name {
     }
 
     /// The routing mode API Gateway uses to route traffic to your APIs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingMode {
         /// `API_MAPPING_ONLY`
         ApiMappingOnly,

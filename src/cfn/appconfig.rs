@@ -209,7 +209,7 @@ pub mod configuration_profile {
     ]);
 
     /// AWS AppConfig supports validators of type JSON_SCHEMA and LAMBDA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `JSON_SCHEMA`
         JsonSchema,
@@ -453,7 +453,7 @@ pub mod deployment_strategy {
     /// 2*(2^2)
     ///
     /// Expressed numerically, the deployment rolls out as follows: 2% of the targets, 4% of the targets, 8% of the targets, and continues until the configuration has been deployed to all targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrowthType {
         /// `EXPONENTIAL`
         Exponential,
@@ -464,7 +464,7 @@ pub mod deployment_strategy {
     crate::resource::cfn_enum!(GrowthType, ["EXPONENTIAL", "LINEAR"]);
 
     /// Save the deployment strategy to a Systems Manager (SSM) document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicateTo {
         /// `NONE`
         None,

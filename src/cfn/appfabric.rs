@@ -222,7 +222,7 @@ pub mod app_authorization {
     ]);
 
     /// The authorization type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `oauth2`
         Oauth2,
@@ -521,7 +521,7 @@ pub mod ingestion_destination {
     }
 
     /// The format in which the audit logs need to be formatted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `json`
         Json,
@@ -532,7 +532,7 @@ pub mod ingestion_destination {
     crate::resource::cfn_enum!(Format, ["json", "parquet"]);
 
     /// The event schema in which the audit logs need to be formatted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Schema {
         /// `ocsf`
         Ocsf,

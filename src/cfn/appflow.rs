@@ -1834,7 +1834,7 @@ pub mod connector_profile {
     ]);
 
     /// Mode in which data transfer should be enabled. Private connection mode is currently enabled for Salesforce, Snowflake, Trendmicro and Singular
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionMode {
         /// `Public`
         Public,
@@ -1844,7 +1844,7 @@ pub mod connector_profile {
 
     crate::resource::cfn_enum!(ConnectionMode, ["Public", "Private"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `OAUTH2`
         Oauth2,
@@ -1858,7 +1858,7 @@ pub mod connector_profile {
 
     crate::resource::cfn_enum!(AuthenticationType, ["OAUTH2", "APIKEY", "BASIC", "CUSTOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -1870,7 +1870,7 @@ pub mod connector_profile {
 
     crate::resource::cfn_enum!(Oauth2GrantType, ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `Salesforce`
         Salesforce,
@@ -3702,7 +3702,7 @@ pub mod flow {
         ("TimeZone", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `SAPOData`
         SapoData,
@@ -3752,7 +3752,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(ConnectorType, ["SAPOData", "Salesforce", "Pardot", "Singular", "Slack", "Redshift", "S3", "Marketo", "Googleanalytics", "Zendesk", "Servicenow", "Datadog", "Trendmicro", "Snowflake", "Dynatrace", "Infornexus", "Amplitude", "Veeva", "CustomConnector", "EventBridge", "Upsolver", "LookoutMetrics"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WriteOperationType {
         /// `INSERT`
         Insert,
@@ -3766,7 +3766,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(WriteOperationType, ["INSERT", "UPSERT", "UPDATE", "DELETE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregationType {
         /// `None`
         None,
@@ -3776,7 +3776,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(AggregationType, ["None", "SingleFile"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileType {
         /// `CSV`
         Csv,
@@ -3788,7 +3788,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(FileType, ["CSV", "JSON", "PARQUET"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PathPrefix {
         /// `EXECUTION_ID`
         ExecutionId,
@@ -3798,7 +3798,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(PathPrefix, ["EXECUTION_ID", "SCHEMA_VERSION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrefixFormat {
         /// `YEAR`
         Year,
@@ -3814,7 +3814,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(PrefixFormat, ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrefixType {
         /// `FILENAME`
         Filename,
@@ -3826,7 +3826,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(PrefixType, ["FILENAME", "PATH", "PATH_AND_FILENAME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTransferApi {
         /// `AUTOMATIC`
         Automatic,
@@ -3839,7 +3839,7 @@ pub mod flow {
     crate::resource::cfn_enum!(DataTransferApi, ["AUTOMATIC", "BULKV2", "REST_SYNC"]);
 
     /// Flow activation status for Scheduled- and Event-triggered flows
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowStatus {
         /// `Active`
         Active,
@@ -3851,7 +3851,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(FlowStatus, ["Active", "Suspended", "Draft"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SYNC`
         Sync,
@@ -3863,7 +3863,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(Type, ["SYNC", "ASYNC", "AUTOMATIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3InputFileType {
         /// `CSV`
         Csv,
@@ -3873,7 +3873,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(S3InputFileType, ["CSV", "JSON"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AmplitudeConnectorOperator {
         /// `BETWEEN`
         Between,
@@ -3881,7 +3881,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(AmplitudeConnectorOperator, ["BETWEEN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `PROJECTION`
         Projection,
@@ -3929,7 +3929,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(Operator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatadogConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -3965,7 +3965,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(DatadogConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DynatraceConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4001,7 +4001,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(DynatraceConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GoogleAnalyticsConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4011,7 +4011,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(GoogleAnalyticsConnectorOperator, ["PROJECTION", "BETWEEN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InforNexusConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4047,7 +4047,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(InforNexusConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PardotConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4081,7 +4081,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(PardotConnectorOperator, ["PROJECTION", "EQUAL_TO", "NO_OP", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SapoDataConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4129,7 +4129,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(SapoDataConnectorOperator, ["PROJECTION", "LESS_THAN", "CONTAINS", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4177,7 +4177,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(SalesforceConnectorOperator, ["PROJECTION", "LESS_THAN", "CONTAINS", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4225,7 +4225,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(ServiceNowConnectorOperator, ["PROJECTION", "LESS_THAN", "CONTAINS", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SingularConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4259,7 +4259,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(SingularConnectorOperator, ["PROJECTION", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlackConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4295,7 +4295,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(SlackConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrendmicroConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4329,7 +4329,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(TrendmicroConnectorOperator, ["PROJECTION", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VeevaConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4375,7 +4375,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(VeevaConnectorOperator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatorPropertiesKeys {
         /// `VALUE`
         Value,
@@ -4415,7 +4415,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(OperatorPropertiesKeys, ["VALUE", "VALUES", "DATA_TYPE", "UPPER_BOUND", "LOWER_BOUND", "SOURCE_DATA_TYPE", "DESTINATION_DATA_TYPE", "VALIDATION_ACTION", "MASK_VALUE", "MASK_LENGTH", "TRUNCATE_LENGTH", "MATH_OPERATION_FIELDS_ORDER", "CONCAT_FORMAT", "SUBFIELD_CATEGORY_MAP", "EXCLUDE_SOURCE_FIELDS_LIST", "INCLUDE_NEW_FIELDS", "ORDERED_PARTITION_KEYS_LIST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskType {
         /// `Arithmetic`
         Arithmetic,

@@ -234,7 +234,7 @@ pub mod application {
         ("Sandbox", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CROSS_CONTACTS`
         CrossContacts,
@@ -245,7 +245,7 @@ pub mod application {
     crate::resource::cfn_enum!(Scope, ["CROSS_CONTACTS", "PER_CONTACT"]);
 
     /// The type of application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `STANDARD`
         Standard,

@@ -288,7 +288,7 @@ pub mod scalable_target {
     /// +  ``sagemaker:variant:DesiredProvisionedConcurrency`` - The provisioned concurrency for a SageMaker serverless endpoint.
     /// +  ``sagemaker:inference-component:DesiredCopyCount`` - The number of copies across an endpoint for a SageMaker inference component.
     /// +  ``workspaces:workspacespool:DesiredUserSessions`` - The number of user sessions for the WorkSpaces in the pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalableDimension {
         /// `appstream:fleet:DesiredCapacity`
         AppstreamFleetDesiredCapacity,
@@ -1428,7 +1428,7 @@ pub mod scaling_policy {
     /// ``TargetTrackingScaling``—Not supported for Amazon EMR
     /// ``StepScaling``—Not supported for DynamoDB, Amazon Comprehend, Lambda, Amazon Keyspaces, Amazon MSK, Amazon ElastiCache, or Neptune.
     /// ``PredictiveScaling``—Only supported for Amazon ECS
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `PredictiveScaling`
         PredictiveScaling,
@@ -1441,7 +1441,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(PolicyType, ["PredictiveScaling", "StepScaling", "TargetTrackingScaling"]);
 
     /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity. Defaults to ``HonorMaxCapacity`` if not specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxCapacityBreachBehavior {
         /// `HonorMaxCapacity`
         HonorMaxCapacity,
@@ -1452,7 +1452,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(MaxCapacityBreachBehavior, ["HonorMaxCapacity", "IncreaseMaxCapacity"]);
 
     /// The metric type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedMetricType {
         /// `ALBRequestCount`
         AlbRequestCount,
@@ -1477,7 +1477,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(PredefinedMetricType, ["ALBRequestCount", "ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ECSServiceCPUUtilization", "ECSServiceMemoryUtilization", "ECSServiceTotalCPUUtilization", "ECSServiceTotalMemoryUtilization", "TotalALBRequestCount"]);
 
     /// The predictive scaling mode. Defaults to ``ForecastOnly`` if not specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ForecastAndScale`
         ForecastAndScale,
@@ -1512,7 +1512,7 @@ pub mod scaling_policy {
     /// +  ``sagemaker:variant:DesiredProvisionedConcurrency`` - The provisioned concurrency for a SageMaker serverless endpoint.
     /// +  ``sagemaker:inference-component:DesiredCopyCount`` - The number of copies across an endpoint for a SageMaker inference component.
     /// +  ``workspaces:workspacespool:DesiredUserSessions`` - The number of user sessions for the WorkSpaces in the pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalableDimension {
         /// `appstream:fleet:DesiredCapacity`
         AppstreamFleetDesiredCapacity,
@@ -1567,7 +1567,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(ScalableDimension, ["appstream:fleet:DesiredCapacity", "cassandra:table:ReadCapacityUnits", "cassandra:table:WriteCapacityUnits", "comprehend:document-classifier-endpoint:DesiredInferenceUnits", "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits", "custom-resource:ResourceType:Property", "dynamodb:index:ReadCapacityUnits", "dynamodb:index:WriteCapacityUnits", "dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits", "ec2:spot-fleet-request:TargetCapacity", "ecs:service:DesiredCount", "elasticache:cache-cluster:Nodes", "elasticache:replication-group:NodeGroups", "elasticache:replication-group:Replicas", "elasticmapreduce:instancegroup:InstanceCount", "kafka:broker-storage:VolumeSize", "lambda:function:ProvisionedConcurrency", "neptune:cluster:ReadReplicaCount", "rds:cluster:ReadReplicaCount", "sagemaker:inference-component:DesiredCopyCount", "sagemaker:variant:DesiredInstanceCount", "sagemaker:variant:DesiredProvisionedConcurrency", "workspaces:workspacespool:DesiredUserSessions"]);
 
     /// Specifies whether the ``ScalingAdjustment`` value in the ``StepAdjustment`` property is an absolute number or a percentage of the current capacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdjustmentType {
         /// `ChangeInCapacity`
         ChangeInCapacity,
@@ -1580,7 +1580,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(AdjustmentType, ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]);
 
     /// The aggregation type for the CloudWatch metrics. Valid values are ``Minimum``, ``Maximum``, and ``Average``. If the aggregation type is null, the value is treated as ``Average``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricAggregationType {
         /// `Average`
         Average,
@@ -1593,7 +1593,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(MetricAggregationType, ["Average", "Maximum", "Minimum"]);
 
     /// The metric type. The ``ALBRequestCountPerTarget`` metric type applies only to Spot fleet requests and ECS services.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedMetricSpecificationType {
         /// `ALBRequestCountPerTarget`
         AlbRequestCountPerTarget,

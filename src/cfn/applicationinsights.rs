@@ -844,7 +844,7 @@ pub mod application {
     ]);
 
     /// The component monitoring configuration mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComponentConfigurationMode {
         /// `DEFAULT`
         Default,
@@ -857,7 +857,7 @@ pub mod application {
     crate::resource::cfn_enum!(ComponentConfigurationMode, ["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"]);
 
     /// Indicates the degree of outage when the alarm goes off.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Severity {
         /// `HIGH`
         High,
@@ -870,7 +870,7 @@ pub mod application {
     crate::resource::cfn_enum!(Severity, ["HIGH", "MEDIUM", "LOW"]);
 
     /// The type of encoding of the logs to be monitored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Encoding {
         /// `utf-8`
         Utf8,
@@ -883,7 +883,7 @@ pub mod application {
     crate::resource::cfn_enum!(Encoding, ["utf-8", "utf-16", "ascii"]);
 
     /// The level of event to log.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventLevel {
         /// `INFORMATION`
         Information,
@@ -900,7 +900,7 @@ pub mod application {
     crate::resource::cfn_enum!(EventLevel, ["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"]);
 
     /// The sub component type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubComponentType {
         /// `AWS::EC2::Instance`
         AwsEc2Instance,
@@ -911,7 +911,7 @@ pub mod application {
     crate::resource::cfn_enum!(SubComponentType, ["AWS::EC2::Instance", "AWS::EC2::Volume"]);
 
     /// The grouping type of the application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupingType {
         /// `ACCOUNT_BASED`
         AccountBased,

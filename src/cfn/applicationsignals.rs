@@ -460,7 +460,7 @@ pub mod instrumentation_config {
     ]);
 
     /// Type of instrumentation: BREAKPOINT (temporary, expires after 24 hours) or PROBE (permanent, persists until deleted).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstrumentationType {
         /// `BREAKPOINT`
         Breakpoint,
@@ -471,7 +471,7 @@ pub mod instrumentation_config {
     crate::resource::cfn_enum!(InstrumentationType, ["BREAKPOINT", "PROBE"]);
 
     /// The programming language for this instrumentation point.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `Java`
         Java,
@@ -484,7 +484,7 @@ pub mod instrumentation_config {
     crate::resource::cfn_enum!(Language, ["Java", "Python", "Javascript"]);
 
     /// The telemetry signal type to emit for this instrumentation. The supported value is SNAPSHOT.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SignalType {
         /// `SNAPSHOT`
         Snapshot,
@@ -1428,7 +1428,7 @@ pub mod service_level_objective {
     ]);
 
     /// Specifies the interval unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DurationUnit {
         /// `MINUTE`
         Minute,
@@ -1443,7 +1443,7 @@ pub mod service_level_objective {
     crate::resource::cfn_enum!(DurationUnit, ["MINUTE", "HOUR", "DAY", "MONTH"]);
 
     /// The arithmetic operation used when comparing the specified metric to the threshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualTo`
         GreaterThanOrEqualTo,
@@ -1457,7 +1457,7 @@ pub mod service_level_objective {
 
     crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SelectionType {
         /// `EXPLICIT`
         Explicit,
@@ -1470,7 +1470,7 @@ pub mod service_level_objective {
     crate::resource::cfn_enum!(SelectionType, ["EXPLICIT", "PREFIX", "REGEX"]);
 
     /// If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `LATENCY`
         Latency,

@@ -136,7 +136,7 @@ pub mod observability_configuration {
     }
 
     /// The implementation provider chosen for tracing App Runner services.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Vendor {
         /// `AWSXRAY`
         Awsxray,
@@ -832,7 +832,7 @@ pub mod service {
     ]);
 
     /// Health Check Protocol
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `TCP`
         Tcp,
@@ -843,7 +843,7 @@ pub mod service {
     crate::resource::cfn_enum!(Protocol, ["TCP", "HTTP"]);
 
     /// Network egress type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EgressType {
         /// `DEFAULT`
         Default,
@@ -854,7 +854,7 @@ pub mod service {
     crate::resource::cfn_enum!(EgressType, ["DEFAULT", "VPC"]);
 
     /// App Runner service endpoint IP address type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -865,7 +865,7 @@ pub mod service {
     crate::resource::cfn_enum!(IpAddressType, ["IPV4", "DUAL_STACK"]);
 
     /// Runtime
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `PYTHON_3`
         Python3,
@@ -898,7 +898,7 @@ pub mod service {
     crate::resource::cfn_enum!(Runtime, ["PYTHON_3", "NODEJS_12", "NODEJS_14", "CORRETTO_8", "CORRETTO_11", "NODEJS_16", "GO_1", "DOTNET_6", "PHP_81", "RUBY_31", "PYTHON_311", "NODEJS_18", "NODEJS_22"]);
 
     /// Configuration Source
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationSource {
         /// `REPOSITORY`
         Repository,
@@ -909,7 +909,7 @@ pub mod service {
     crate::resource::cfn_enum!(ConfigurationSource, ["REPOSITORY", "API"]);
 
     /// Source Code Version Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `BRANCH`
         Branch,
@@ -918,7 +918,7 @@ pub mod service {
     crate::resource::cfn_enum!(Type, ["BRANCH"]);
 
     /// Image Repository Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageRepositoryType {
         /// `ECR`
         Ecr,

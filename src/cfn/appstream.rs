@@ -158,7 +158,7 @@ pub mod app_block {
         ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PackagingType {
         /// `APPSTREAM2`
         Appstream2,
@@ -265,7 +265,7 @@ pub mod app_block_builder {
 
     pub use crate::cfn::shared::appstream::{AccessEndpoint, EndpointType, VpcConfig};
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformType {
         /// `WINDOWS_SERVER_2019`
         WindowsServer2019,
@@ -373,7 +373,7 @@ pub mod application {
 
     pub use crate::cfn::shared::appstream::{S3Location, Tag};
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformType {
         /// `AMAZON_LINUX2`
         AmazonLinux2,
@@ -559,7 +559,7 @@ pub mod directory_config {
         ("AccountPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(127), secret: true, ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -666,7 +666,7 @@ pub mod entitlement {
         ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppVisibility {
         /// `ALL`
         All,
@@ -853,7 +853,7 @@ pub mod fleet {
         ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributesToDelete {
         /// `VPC_CONFIGURATION`
         VpcConfiguration,
@@ -873,7 +873,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(AttributesToDelete, ["VPC_CONFIGURATION", "VPC_CONFIGURATION_SECURITY_GROUP_IDS", "DOMAIN_JOIN_INFO", "IAM_ROLE_ARN", "USB_DEVICE_FILTER_STRINGS", "SESSION_SCRIPT_S3_LOCATION", "MAX_SESSIONS_PER_INSTANCE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `AMAZON_LINUX2`
         AmazonLinux2,
@@ -897,7 +897,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(Platform, ["AMAZON_LINUX2", "RHEL8", "ROCKY_LINUX8", "UBUNTU_PRO_2404", "WINDOWS", "WINDOWS_SERVER_2016", "WINDOWS_SERVER_2019", "WINDOWS_SERVER_2022", "WINDOWS_SERVER_2025"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamView {
         /// `APP`
         App,
@@ -1469,7 +1469,7 @@ pub mod stack {
     }
 
     /// The type of interface endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `STREAMING`
         Streaming,
@@ -1478,7 +1478,7 @@ pub mod stack {
     crate::resource::cfn_enum!(EndpointType, ["STREAMING"]);
 
     /// The image format for agent screen captures.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScreenImageFormat {
         /// `JPEG`
         Jpeg,
@@ -1489,7 +1489,7 @@ pub mod stack {
     crate::resource::cfn_enum!(ScreenImageFormat, ["JPEG", "PNG"]);
 
     /// The screen resolution for the agent streaming environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScreenResolution {
         /// `W_1280xH_720`
         W1280xH720,
@@ -1498,7 +1498,7 @@ pub mod stack {
     crate::resource::cfn_enum!(ScreenResolution, ["W_1280xH_720"]);
 
     /// The agent action to configure. Valid values are COMPUTER_VISION, COMPUTER_INPUT, and FORWARD_MCP_TOOLS. COMPUTER_VISION allows agents to take screenshots of the desktop. COMPUTER_INPUT allows agents to click, type, and scroll on the desktop and requires COMPUTER_VISION to also be enabled. FORWARD_MCP_TOOLS allows agents to interact with applications and the desktop operating system through direct MCP calls rather than using computer use tools. Forwards MCP tools configured on the WorkSpaces application session to the agent.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentAction {
         /// `COMPUTER_INPUT`
         ComputerInput,
@@ -1511,7 +1511,7 @@ pub mod stack {
     crate::resource::cfn_enum!(AgentAction, ["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"]);
 
     /// Whether the agent action is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `DISABLED`
         Disabled,
@@ -1522,7 +1522,7 @@ pub mod stack {
     crate::resource::cfn_enum!(Permission, ["DISABLED", "ENABLED"]);
 
     /// The user control mode for agent sessions. This setting determines how users can interact with agent sessions. Valid values are VIEW_ONLY, VIEW_STOP, and DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserControlMode {
         /// `DISABLED`
         Disabled,
@@ -1535,7 +1535,7 @@ pub mod stack {
     crate::resource::cfn_enum!(UserControlMode, ["DISABLED", "VIEW_ONLY", "VIEW_STOP"]);
 
     /// The type of storage connector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `GOOGLE_DRIVE`
         GoogleDrive,
@@ -1548,7 +1548,7 @@ pub mod stack {
     crate::resource::cfn_enum!(ConnectorType, ["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"]);
 
     /// The preferred protocol that you want to use while streaming your application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredProtocol {
         /// `TCP`
         Tcp,
@@ -1559,7 +1559,7 @@ pub mod stack {
     crate::resource::cfn_enum!(PreferredProtocol, ["TCP", "UDP"]);
 
     /// The action that is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `AUTO_TIME_ZONE_REDIRECTION`
         AutoTimeZoneRedirection,
@@ -1733,7 +1733,7 @@ pub mod user {
     //! Nested property types and enums of [`User`](super::User).
 
     /// The authentication type for the user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `API`
         Api,
@@ -1748,7 +1748,7 @@ pub mod user {
     crate::resource::cfn_enum!(AuthenticationType, ["API", "AWS_AD", "SAML", "USERPOOL"]);
 
     /// The action to take for the welcome email that is sent to a user after the user is created in the user pool. If you specify SUPPRESS, no email is sent. If you specify RESEND, do not specify the first name or last name of the user. If the value is null, the email is sent.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageAction {
         /// `RESEND`
         Resend,

@@ -326,7 +326,7 @@ pub mod api {
     ]);
 
     /// Logging level for the AppSync API.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventLogLevel {
         /// `NONE`
         None,
@@ -420,7 +420,7 @@ pub mod api_cache {
     //! Nested property types and enums of [`ApiCache`](super::ApiCache).
 
     /// Caching behavior, such as FULL_REQUEST_CACHING, PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiCachingBehavior {
         /// `FULL_REQUEST_CACHING`
         FullRequestCaching,
@@ -433,7 +433,7 @@ pub mod api_cache {
     crate::resource::cfn_enum!(ApiCachingBehavior, ["FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"]);
 
     /// Controls how cache health metrics will be emitted to CloudWatch. Cache health metrics include NetworkBandwidthOutAllowanceExceeded and EngineCPUUtilization
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthMetricsConfig {
         /// `DISABLED`
         Disabled,
@@ -444,7 +444,7 @@ pub mod api_cache {
     crate::resource::cfn_enum!(HealthMetricsConfig, ["DISABLED", "ENABLED"]);
 
     /// The cache instance type, such as SMALL, LARGE and LARGE_4X
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LARGE`
         Large,
@@ -735,7 +735,7 @@ pub mod channel_namespace {
     }
 
     /// Integration behavior for a handler configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HandlerBehavior {
         /// `CODE`
         Code,
@@ -746,7 +746,7 @@ pub mod channel_namespace {
     crate::resource::cfn_enum!(HandlerBehavior, ["CODE", "DIRECT"]);
 
     /// Invocation type for direct lambda integrations.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvokeType {
         /// `REQUEST_RESPONSE`
         RequestResponse,
@@ -1237,7 +1237,7 @@ pub mod data_source {
     }
 
     /// The authorization type that the HTTP endpoint requires.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationType {
         /// `AWS_IAM`
         AwsIam,
@@ -1245,7 +1245,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(AuthorizationType, ["AWS_IAM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricsConfig {
         /// `DISABLED`
         Disabled,
@@ -1256,7 +1256,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(MetricsConfig, ["DISABLED", "ENABLED"]);
 
     /// The type of relational data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RelationalDatabaseSourceType {
         /// `RDS_HTTP_ENDPOINT`
         RdsHttpEndpoint,
@@ -1265,7 +1265,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(RelationalDatabaseSourceType, ["RDS_HTTP_ENDPOINT"]);
 
     /// The type of the data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AMAZON_BEDROCK_RUNTIME`
         AmazonBedrockRuntime,
@@ -1656,7 +1656,7 @@ pub mod function_configuration {
     }
 
     /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `APPSYNC_JS`
         AppsyncJs,
@@ -1665,7 +1665,7 @@ pub mod function_configuration {
     crate::resource::cfn_enum!(Name, ["APPSYNC_JS"]);
 
     /// The Conflict Detection strategy to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictDetection {
         /// `NONE`
         None,
@@ -1676,7 +1676,7 @@ pub mod function_configuration {
     crate::resource::cfn_enum!(ConflictDetection, ["NONE", "VERSION"]);
 
     /// The Conflict Resolution strategy to perform in the event of a conflict.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictHandler {
         /// `AUTOMERGE`
         Automerge,
@@ -2089,7 +2089,7 @@ pub mod graph_ql_api {
     }
 
     /// The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito user pools, or AWS Lambda.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `AMAZON_COGNITO_USER_POOLS`
         AmazonCognitoUserPools,
@@ -2106,7 +2106,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(AuthenticationType, ["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"]);
 
     /// The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or merged API (MERGED).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiType {
         /// `GRAPHQL`
         Graphql,
@@ -2117,7 +2117,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(ApiType, ["GRAPHQL", "MERGED"]);
 
     /// Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSourceLevelMetricsBehavior {
         /// `FULL_REQUEST_DATA_SOURCE_METRICS`
         FullRequestDataSourceMetrics,
@@ -2128,7 +2128,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(DataSourceLevelMetricsBehavior, ["FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"]);
 
     /// Controls how operation metrics will be emitted to CloudWatch. Operation metrics include:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperationLevelMetricsConfig {
         /// `DISABLED`
         Disabled,
@@ -2139,7 +2139,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(OperationLevelMetricsConfig, ["DISABLED", "ENABLED"]);
 
     /// Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResolverLevelMetricsBehavior {
         /// `FULL_REQUEST_RESOLVER_METRICS`
         FullRequestResolverMetrics,
@@ -2150,7 +2150,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(ResolverLevelMetricsBehavior, ["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"]);
 
     /// Sets the value of the GraphQL API to enable (ENABLED) or disable (DISABLED) introspection. If no value is provided, the introspection configuration will be set to ENABLED by default. This field will produce an error if the operation attempts to use the introspection feature while this field is disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntrospectionConfig {
         /// `DISABLED`
         Disabled,
@@ -2161,7 +2161,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(IntrospectionConfig, ["DISABLED", "ENABLED"]);
 
     /// The field logging level. Values can be NONE, ERROR, INFO, DEBUG, or ALL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldLogLevel {
         /// `ALL`
         All,
@@ -2178,7 +2178,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(FieldLogLevel, ["ALL", "DEBUG", "ERROR", "INFO", "NONE"]);
 
     /// The action that you want your GraphQL API to take when a request that uses Amazon Cognito user pool authentication doesn't match the Amazon Cognito user pool configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultAction {
         /// `ALLOW`
         Allow,
@@ -2189,7 +2189,7 @@ pub mod graph_ql_api {
     crate::resource::cfn_enum!(DefaultAction, ["ALLOW", "DENY"]);
 
     /// Sets the scope of the GraphQL API to public (GLOBAL) or private (PRIVATE). By default, the scope is set to Global if no value is provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Visibility {
         /// `GLOBAL`
         Global,
@@ -2583,7 +2583,7 @@ pub mod resolver {
     /// The resolver type.
     /// +  *UNIT*: A UNIT resolver type. A UNIT resolver is the default resolver type. You can use a UNIT resolver to run a GraphQL query against a single data source.
     /// +  *PIPELINE*: A PIPELINE resolver type. You can use a PIPELINE resolver to invoke a series of ``Function`` objects in a serial manner. You can use a pipeline resolver to run a GraphQL query against multiple data sources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Kind {
         /// `PIPELINE`
         Pipeline,
@@ -2594,7 +2594,7 @@ pub mod resolver {
     crate::resource::cfn_enum!(Kind, ["PIPELINE", "UNIT"]);
 
     /// Enables or disables enhanced resolver metrics for specified resolvers. Note that ``MetricsConfig`` won't be used unless the ``resolverLevelMetricsBehavior`` value is set to ``PER_RESOLVER_METRICS``. If the ``resolverLevelMetricsBehavior`` is set to ``FULL_REQUEST_RESOLVER_METRICS`` instead, ``MetricsConfig`` will be ignored. However, you can still set its value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricsConfig {
         /// `ENABLED`
         Enabled,
@@ -2605,7 +2605,7 @@ pub mod resolver {
     crate::resource::cfn_enum!(MetricsConfig, ["ENABLED", "DISABLED"]);
 
     /// The ``name`` of the runtime to use. Currently, the only allowed value is ``APPSYNC_JS``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `APPSYNC_JS`
         AppsyncJs,
@@ -2616,7 +2616,7 @@ pub mod resolver {
     /// The Conflict Detection strategy to use.
     /// +  *VERSION*: Detect conflicts based on object versions for this resolver.
     /// +  *NONE*: Do not detect conflicts when invoking this resolver.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictDetection {
         /// `NONE`
         None,
@@ -2630,7 +2630,7 @@ pub mod resolver {
     /// +  *OPTIMISTIC_CONCURRENCY*: Resolve conflicts by rejecting mutations when versions don't match the latest version at the server.
     /// +  *AUTOMERGE*: Resolve conflicts with the Automerge conflict resolution strategy.
     /// +  *LAMBDA*: Resolve conflicts with an LAMlong function supplied in the ``LambdaConflictHandlerConfig``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictHandler {
         /// `AUTOMERGE`
         Automerge,
@@ -2721,7 +2721,7 @@ pub mod source_api_association {
     }
 
     /// Configuration of the merged behavior for the association. For example when it could be auto or has to be manual.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MergeType {
         /// `AUTO_MERGE`
         AutoMerge,
@@ -2785,7 +2785,7 @@ pub mod type_ {
     //! Nested property types and enums of [`Type`](super::Type).
 
     /// The type format: SDL or JSON.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `SDL`
         Sdl,

@@ -719,7 +719,7 @@ pub mod test_case {
         ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `FIXED`
         Fixed,
@@ -731,7 +731,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(Format, ["FIXED", "VARIABLE", "LINE_SEQUENTIAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSetType {
         /// `PS`
         Ps,
@@ -739,7 +739,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(DataSetType, ["PS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CaptureTool {
         /// `Precisely`
         Precisely,
@@ -749,7 +749,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(CaptureTool, ["Precisely", "AWS DMS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceDatabase {
         /// `z/OS-DB2`
         ZOsDb2,
@@ -757,7 +757,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(SourceDatabase, ["z/OS-DB2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetDatabase {
         /// `PostgreSQL`
         PostgreSql,
@@ -765,7 +765,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(TargetDatabase, ["PostgreSQL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScriptType {
         /// `Selenium`
         Selenium,
@@ -773,7 +773,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(ScriptType, ["Selenium"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudFormationActionType {
         /// `Create`
         Create,
@@ -783,7 +783,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(CloudFormationActionType, ["Create", "Delete"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum M2ManagedActionType {
         /// `Configure`
         Configure,
@@ -793,7 +793,7 @@ pub mod test_case {
 
     crate::resource::cfn_enum!(M2ManagedActionType, ["Configure", "Deconfigure"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum M2NonManagedActionType {
         /// `Configure`
         Configure,

@@ -734,7 +734,7 @@ pub mod scraper {
     ]);
 
     /// Type of scraper component
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScraperComponentType {
         /// `SERVICE_DISCOVERY`
         ServiceDiscovery,

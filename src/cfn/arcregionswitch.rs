@@ -1801,7 +1801,7 @@ pub mod plan {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AlarmType {
         /// `applicationHealth`
         ApplicationHealth,
@@ -1811,7 +1811,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(AlarmType, ["applicationHealth", "trigger"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecoveryApproach {
         /// `activeActive`
         ActiveActive,
@@ -1821,7 +1821,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(RecoveryApproach, ["activeActive", "activePassive"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkflowTargetAction {
         /// `activate`
         Activate,
@@ -1833,7 +1833,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(WorkflowTargetAction, ["activate", "deactivate", "postRecovery"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AlarmCondition {
         /// `red`
         Red,
@@ -1843,7 +1843,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(AlarmCondition, ["red", "green"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingControlStateChange {
         /// `On`
         On,
@@ -1853,7 +1853,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(RoutingControlStateChange, ["On", "Off"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionToRunIn {
         /// `activatingRegion`
         ActivatingRegion,
@@ -1867,7 +1867,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(RegionToRunIn, ["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentDbUngracefulBehavior {
         /// `failover`
         Failover,
@@ -1875,7 +1875,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(DocumentDbUngracefulBehavior, ["failover"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WaitElbTargetGroupHealthy {
         /// `enabled`
         Enabled,
@@ -1885,7 +1885,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(WaitElbTargetGroupHealthy, ["enabled", "disabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GlobalAuroraUngracefulBehavior {
         /// `failover`
         Failover,
@@ -1893,7 +1893,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(GlobalAuroraUngracefulBehavior, ["failover"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `enable`
         Enable,
@@ -1903,7 +1903,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(Action, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Behavior {
         /// `skip`
         Skip,
@@ -1911,7 +1911,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(Behavior, ["skip"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NeptuneUngracefulBehavior {
         /// `failover`
         Failover,
@@ -1919,7 +1919,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(NeptuneUngracefulBehavior, ["failover"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RdsUngracefulBehavior {
         /// `promoteReadReplica`
         PromoteReadReplica,
@@ -1927,7 +1927,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(RdsUngracefulBehavior, ["promoteReadReplica"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SsmSendCommandUngracefulBehavior {
         /// `skip`
         Skip,
@@ -1935,7 +1935,7 @@ pub mod plan {
 
     crate::resource::cfn_enum!(SsmSendCommandUngracefulBehavior, ["skip"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionBlockType {
         /// `ARCRegionSwitchPlan`
         ArcRegionSwitchPlan,

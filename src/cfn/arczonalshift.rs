@@ -42,7 +42,7 @@ impl crate::resource::Handle<AutoshiftObserverNotificationStatus> {
 pub mod autoshift_observer_notification_status {
     //! Nested property types and enums of [`AutoshiftObserverNotificationStatus`](super::AutoshiftObserverNotificationStatus).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoshiftObserverNotificationStatus {
         /// `ENABLED`
         Enabled,
@@ -156,7 +156,7 @@ pub mod zonal_autoshift_configuration {
         ("Type", crate::resource::Rule { min_len: Some(8), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ZonalAutoshiftStatus {
         /// `ENABLED`
         Enabled,

@@ -215,7 +215,7 @@ pub mod data_catalog {
     //! Nested property types and enums of [`DataCatalog`](super::DataCatalog).
 
     /// The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and HIVE data catalog types are created synchronously. Their status is either CREATE_COMPLETE or CREATE_FAILED. The FEDERATED data catalog type is created asynchronously.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `CREATE_IN_PROGRESS`
         CreateInProgress,
@@ -240,7 +240,7 @@ pub mod data_catalog {
     crate::resource::cfn_enum!(Status, ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED", "CREATE_FAILED_CLEANUP_IN_PROGRESS", "CREATE_FAILED_CLEANUP_COMPLETE", "CREATE_FAILED_CLEANUP_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"]);
 
     /// The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS Glue Catalog, or HIVE for an external hive metastore. FEDERATED is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LAMBDA`
         Lambda,
@@ -1004,7 +1004,7 @@ pub mod work_group {
     }
 
     /// The state of the workgroup: ENABLED or DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ENABLED`
         Enabled,
@@ -1015,7 +1015,7 @@ pub mod work_group {
     crate::resource::cfn_enum!(State, ["ENABLED", "DISABLED"]);
 
     /// The Amazon S3 canned ACL that Athena should specify when storing query results. Currently the only supported canned ACL is BUCKET_OWNER_FULL_CONTROL
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3AclOption {
         /// `BUCKET_OWNER_FULL_CONTROL`
         BucketOwnerFullControl,
@@ -1024,7 +1024,7 @@ pub mod work_group {
     crate::resource::cfn_enum!(S3AclOption, ["BUCKET_OWNER_FULL_CONTROL"]);
 
     /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (SSE-S3), server-side encryption with KMS-managed keys (SSE-KMS), or client-side encryption with KMS-managed keys (CSE-KMS) is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionOption {
         /// `SSE_S3`
         SseS3,

@@ -295,7 +295,7 @@ pub mod assessment {
     ]);
 
     /// The destination type, such as Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssessmentReportDestinationType {
         /// `S3`
         S3,
@@ -304,7 +304,7 @@ pub mod assessment {
     crate::resource::cfn_enum!(AssessmentReportDestinationType, ["S3"]);
 
     /// The IAM role type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoleType {
         /// `PROCESS_OWNER`
         ProcessOwner,
@@ -315,7 +315,7 @@ pub mod assessment {
     crate::resource::cfn_enum!(RoleType, ["PROCESS_OWNER", "RESOURCE_OWNER"]);
 
     /// The status of the delegation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DelegationStatus {
         /// `IN_PROGRESS`
         InProgress,
@@ -328,7 +328,7 @@ pub mod assessment {
     crate::resource::cfn_enum!(DelegationStatus, ["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"]);
 
     /// The status of the specified assessment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssessmentStatus {
         /// `ACTIVE`
         Active,

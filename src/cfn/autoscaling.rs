@@ -1736,7 +1736,7 @@ pub mod auto_scaling_group {
     /// +  ``balanced-only`` - If launches fail in an Availability Zone, Auto Scaling will continue to attempt to launch in the unhealthy zone to preserve a balanced distribution.
     /// +  ``balanced-best-effort`` - If launches fail in an Availability Zone, Auto Scaling will attempt to launch in another healthy Availability Zone instead.
     /// +  ``reservations-then-balanced`` - Auto Scaling will first attempt to launch into your Capacity Reservations, and then balance any remaining capacity across healthy Availability Zones.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityDistributionStrategy {
         /// `balanced-best-effort`
         BalancedBestEffort,
@@ -1749,7 +1749,7 @@ pub mod auto_scaling_group {
     crate::resource::cfn_enum!(CapacityDistributionStrategy, ["balanced-best-effort", "balanced-only", "reservations-then-balanced"]);
 
     /// Specifies the health check behavior for the impaired Availability Zone in an active zonal shift. If you select ``Replace unhealthy``, instances that appear unhealthy will be replaced in all Availability Zones. If you select ``Ignore unhealthy``, instances will not be replaced in the Availability Zone with the active zonal shift. For more information, see [Auto Scaling group zonal shift](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html) in the *Amazon EC2 Auto Scaling User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImpairedZoneHealthCheckBehavior {
         /// `IgnoreUnhealthy`
         IgnoreUnhealthy,
@@ -1764,7 +1764,7 @@ pub mod auto_scaling_group {
     /// +  ``capacity-reservations-first`` - Auto Scaling will try to launch instances into a Capacity Reservation or Capacity Reservation resource group first. If capacity isn't available, instances will run in On-Demand capacity.
     /// +  ``none`` - Auto Scaling will not launch instances into a Capacity Reservation. Instances will run in On-Demand capacity.
     /// +  ``default`` - Auto Scaling uses the Capacity Reservation preference from your launch template or an open Capacity Reservation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-first`
         CapacityReservationsFirst,
@@ -1779,7 +1779,7 @@ pub mod auto_scaling_group {
     crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-first", "capacity-reservations-only", "default", "none"]);
 
     /// The deletion protection setting for the Auto Scaling group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionProtection {
         /// `none`
         None,
@@ -1794,7 +1794,7 @@ pub mod auto_scaling_group {
     /// Specifies the action when a termination lifecycle hook is abandoned due to failure, timeout, or explicit abandonment (calling CompleteLifecycleAction).
     /// Set to ``retain`` to move instances to a retained state. Set to ``terminate`` for default termination behavior.
     /// Retained instances don't count toward desired capacity and remain until you call ``TerminateInstanceInAutoScalingGroup``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TerminateHookAbandon {
         /// `retain`
         Retain,
@@ -1804,7 +1804,7 @@ pub mod auto_scaling_group {
 
     crate::resource::cfn_enum!(TerminateHookAbandon, ["retain", "terminate"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetCapacityTypes {
         /// `on-demand-capacity-reservation`
         OnDemandCapacityReservation,
@@ -1818,7 +1818,7 @@ pub mod auto_scaling_group {
 
     crate::resource::cfn_enum!(TargetCapacityTypes, ["on-demand-capacity-reservation", "capacity-block", "interruptible-capacity-reservation", "on-demand"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorManufacturers {
         /// `amazon-web-services`
         AmazonWebServices,
@@ -1832,7 +1832,7 @@ pub mod auto_scaling_group {
 
     crate::resource::cfn_enum!(AcceleratorManufacturers, ["amazon-web-services", "amd", "nvidia", "xilinx"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorNames {
         /// `a100`
         A100,
@@ -1852,7 +1852,7 @@ pub mod auto_scaling_group {
 
     crate::resource::cfn_enum!(AcceleratorNames, ["a100", "k80", "m60", "radeon-pro-v520", "t4", "v100", "vu9p"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `fpga`
         Fpga,
@@ -1866,7 +1866,7 @@ pub mod auto_scaling_group {
 
     /// Indicates whether bare metal instance types are included, excluded, or required.
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BareMetal {
         /// `excluded`
         Excluded,
@@ -1880,7 +1880,7 @@ pub mod auto_scaling_group {
 
     /// Indicates whether burstable performance instance types are included, excluded, or required. For more information, see [Burstable performance instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-performance-instances.html) in the *Amazon EC2 User Guide*.
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BurstablePerformance {
         /// `excluded`
         Excluded,
@@ -1894,7 +1894,7 @@ pub mod auto_scaling_group {
 
     /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, see [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*.
     /// Default: ``included``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalStorage {
         /// `excluded`
         Excluded,
@@ -2204,7 +2204,7 @@ pub mod launch_configuration {
     ]);
 
     /// This parameter enables or disables the HTTP metadata endpoint on your instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -2215,7 +2215,7 @@ pub mod launch_configuration {
     crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
     /// The state of token usage for your instance metadata requests.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `optional`
         Optional,
@@ -2309,7 +2309,7 @@ pub mod lifecycle_hook {
     //! Nested property types and enums of [`LifecycleHook`](super::LifecycleHook).
 
     /// The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs. The valid values are CONTINUE and ABANDON (default).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultResult {
         /// `ABANDON`
         Abandon,
@@ -2320,7 +2320,7 @@ pub mod lifecycle_hook {
     crate::resource::cfn_enum!(DefaultResult, ["ABANDON", "CONTINUE"]);
 
     /// The instance state to which you want to attach the lifecycle hook.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecycleTransition {
         /// `autoscaling:EC2_INSTANCE_LAUNCHING`
         AutoscalingEc2InstanceLaunching,
@@ -3107,7 +3107,7 @@ pub mod scaling_policy {
     ]);
 
     /// Specifies how the scaling adjustment is interpreted. The valid values are ChangeInCapacity, ExactCapacity, and PercentChangeInCapacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdjustmentType {
         /// `ChangeInCapacity`
         ChangeInCapacity,
@@ -3120,7 +3120,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(AdjustmentType, ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]);
 
     /// The aggregation type for the CloudWatch metrics. The valid values are Minimum, Maximum, and Average. If the aggregation type is null, the value is treated as Average. Valid only if the policy type is StepScaling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricAggregationType {
         /// `Average`
         Average,
@@ -3133,7 +3133,7 @@ pub mod scaling_policy {
     crate::resource::cfn_enum!(MetricAggregationType, ["Average", "Maximum", "Minimum"]);
 
     /// One of the following policy types: TargetTrackingScaling, StepScaling, SimpleScaling (default), PredictiveScaling
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `PredictiveScaling`
         PredictiveScaling,
@@ -3147,7 +3147,7 @@ pub mod scaling_policy {
 
     crate::resource::cfn_enum!(PolicyType, ["PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxCapacityBreachBehavior {
         /// `HonorMaxCapacity`
         HonorMaxCapacity,
@@ -3157,7 +3157,7 @@ pub mod scaling_policy {
 
     crate::resource::cfn_enum!(MaxCapacityBreachBehavior, ["HonorMaxCapacity", "IncreaseMaxCapacity"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedMetricType {
         /// `ALBTargetGroupRequestCount`
         AlbTargetGroupRequestCount,
@@ -3171,7 +3171,7 @@ pub mod scaling_policy {
 
     crate::resource::cfn_enum!(PredefinedMetricType, ["ALBTargetGroupRequestCount", "ASGTotalCPUUtilization", "ASGTotalNetworkIn", "ASGTotalNetworkOut"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredictiveScalingPredefinedMetricPairType {
         /// `ALBRequestCount`
         AlbRequestCount,
@@ -3185,7 +3185,7 @@ pub mod scaling_policy {
 
     crate::resource::cfn_enum!(PredictiveScalingPredefinedMetricPairType, ["ALBRequestCount", "ASGCPUUtilization", "ASGNetworkIn", "ASGNetworkOut"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredictiveScalingPredefinedScalingMetricType {
         /// `ALBRequestCountPerTarget`
         AlbRequestCountPerTarget,
@@ -3199,7 +3199,7 @@ pub mod scaling_policy {
 
     crate::resource::cfn_enum!(PredictiveScalingPredefinedScalingMetricType, ["ALBRequestCountPerTarget", "ASGAverageCPUUtilization", "ASGAverageNetworkIn", "ASGAverageNetworkOut"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ForecastAndScale`
         ForecastAndScale,
@@ -3209,7 +3209,7 @@ pub mod scaling_policy {
 
     crate::resource::cfn_enum!(Mode, ["ForecastAndScale", "ForecastOnly"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `Average`
         Average,
@@ -3376,7 +3376,7 @@ pub mod warm_pool {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PoolState {
         /// `Hibernated`
         Hibernated,

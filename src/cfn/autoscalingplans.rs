@@ -501,7 +501,7 @@ pub mod scaling_plan {
     ]);
 
     /// The metric type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedLoadMetricType {
         /// `ALBTargetGroupRequestCount`
         AlbTargetGroupRequestCount,
@@ -516,7 +516,7 @@ pub mod scaling_plan {
     crate::resource::cfn_enum!(PredefinedLoadMetricType, ["ALBTargetGroupRequestCount", "ASGTotalCPUUtilization", "ASGTotalNetworkIn", "ASGTotalNetworkOut"]);
 
     /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity specified for the resource. The default value is SetForecastCapacityToMaxCapacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredictiveScalingMaxCapacityBehavior {
         /// `SetForecastCapacityToMaxCapacity`
         SetForecastCapacityToMaxCapacity,
@@ -529,7 +529,7 @@ pub mod scaling_plan {
     crate::resource::cfn_enum!(PredictiveScalingMaxCapacityBehavior, ["SetForecastCapacityToMaxCapacity", "SetMaxCapacityAboveForecastCapacity", "SetMaxCapacityToForecastCapacity"]);
 
     /// The predictive scaling mode. The default value is ForecastAndScale. Otherwise, AWS Auto Scaling forecasts capacity but does not apply any scheduled scaling actions based on the capacity forecast.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredictiveScalingMode {
         /// `ForecastAndScale`
         ForecastAndScale,
@@ -540,7 +540,7 @@ pub mod scaling_plan {
     crate::resource::cfn_enum!(PredictiveScalingMode, ["ForecastAndScale", "ForecastOnly"]);
 
     /// The scalable dimension associated with the resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalableDimension {
         /// `autoscaling:autoScalingGroup:DesiredCapacity`
         AutoscalingAutoScalingGroupDesiredCapacity,
@@ -563,7 +563,7 @@ pub mod scaling_plan {
     crate::resource::cfn_enum!(ScalableDimension, ["autoscaling:autoScalingGroup:DesiredCapacity", "dynamodb:index:ReadCapacityUnits", "dynamodb:index:WriteCapacityUnits", "dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits", "ec2:spot-fleet-request:TargetCapacity", "ecs:service:DesiredCount", "rds:cluster:ReadReplicaCount"]);
 
     /// Controls whether a resource's externally created scaling policies are deleted and new target tracking scaling policies created. The default value is KeepExternalPolicies. Valid only when configuring dynamic scaling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalingPolicyUpdateBehavior {
         /// `KeepExternalPolicies`
         KeepExternalPolicies,
@@ -574,7 +574,7 @@ pub mod scaling_plan {
     crate::resource::cfn_enum!(ScalingPolicyUpdateBehavior, ["KeepExternalPolicies", "ReplaceExternalPolicies"]);
 
     /// The namespace of the AWS service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNamespace {
         /// `autoscaling`
         Autoscaling,
@@ -591,7 +591,7 @@ pub mod scaling_plan {
     crate::resource::cfn_enum!(ServiceNamespace, ["autoscaling", "dynamodb", "ec2", "ecs", "rds"]);
 
     /// The metric type. The ALBRequestCountPerTarget metric type applies only to Auto Scaling groups, Spot Fleet requests, and ECS services.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedScalingMetricType {
         /// `ALBRequestCountPerTarget`
         AlbRequestCountPerTarget,

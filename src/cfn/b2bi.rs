@@ -157,7 +157,7 @@ pub mod capability {
         ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapabilityDirection {
         /// `INBOUND`
         Inbound,
@@ -167,7 +167,7 @@ pub mod capability {
 
     crate::resource::cfn_enum!(CapabilityDirection, ["INBOUND", "OUTBOUND"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapabilityType {
         /// `edi`
         Edi,
@@ -540,7 +540,7 @@ pub mod partnership {
         ("LineLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12FunctionalAcknowledgment {
         /// `DO_NOT_GENERATE`
         DoNotGenerate,
@@ -552,7 +552,7 @@ pub mod partnership {
 
     crate::resource::cfn_enum!(X12FunctionalAcknowledgment, ["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS", "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12TechnicalAcknowledgment {
         /// `DO_NOT_GENERATE`
         DoNotGenerate,
@@ -562,7 +562,7 @@ pub mod partnership {
 
     crate::resource::cfn_enum!(X12TechnicalAcknowledgment, ["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12gs05TimeFormat {
         /// `HHMM`
         Hhmm,
@@ -574,7 +574,7 @@ pub mod partnership {
 
     crate::resource::cfn_enum!(X12gs05TimeFormat, ["HHMM", "HHMMSS", "HHMMSSDD"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LineTerminator {
         /// `CRLF`
         Crlf,
@@ -586,7 +586,7 @@ pub mod partnership {
 
     crate::resource::cfn_enum!(LineTerminator, ["CRLF", "LF", "CR"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WrapFormat {
         /// `SEGMENT`
         Segment,
@@ -673,7 +673,7 @@ impl crate::resource::Handle<Profile> {
 pub mod profile {
     //! Nested property types and enums of [`Profile`](super::Profile).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Logging {
         /// `ENABLED`
         Enabled,
@@ -1152,7 +1152,7 @@ pub mod transformer {
         ("Output", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileFormat {
         /// `XML`
         Xml,
@@ -1164,7 +1164,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(FileFormat, ["XML", "JSON", "NOT_USED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12SplitBy {
         /// `NONE`
         None,
@@ -1174,7 +1174,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(X12SplitBy, ["NONE", "TRANSACTION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ElementRequirement {
         /// `OPTIONAL`
         Optional,
@@ -1184,7 +1184,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(ElementRequirement, ["OPTIONAL", "MANDATORY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FromFormat {
         /// `X12`
         X12,
@@ -1192,7 +1192,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(FromFormat, ["X12"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MappingTemplateLanguage {
         /// `XSLT`
         Xslt,
@@ -1202,7 +1202,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(MappingTemplateLanguage, ["XSLT", "JSONATA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToFormat {
         /// `X12`
         X12,
@@ -1210,7 +1210,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(ToFormat, ["X12"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransformerStatus {
         /// `active`
         Active,

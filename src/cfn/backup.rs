@@ -308,7 +308,7 @@ pub mod backup_plan {
         ("ScannerRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MalwareScanner {
         /// `GUARDDUTY`
         Guardduty,
@@ -316,7 +316,7 @@ pub mod backup_plan {
 
     crate::resource::cfn_enum!(MalwareScanner, ["GUARDDUTY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScanMode {
         /// `FULL_SCAN`
         FullScan,
@@ -1281,7 +1281,7 @@ pub mod restore_testing_plan {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestoreTestingRecoveryPointSelectionAlgorithm {
         /// `LATEST_WITHIN_WINDOW`
         LatestWithinWindow,
@@ -1291,7 +1291,7 @@ pub mod restore_testing_plan {
 
     crate::resource::cfn_enum!(RestoreTestingRecoveryPointSelectionAlgorithm, ["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestoreTestingRecoveryPointType {
         /// `SNAPSHOT`
         Snapshot,

@@ -633,7 +633,7 @@ pub mod consumable_resource {
     //! Nested property types and enums of [`ConsumableResource`](super::ConsumableResource).
 
     /// Type of Consumable Resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `REPLENISHABLE`
         Replenishable,
@@ -2443,7 +2443,7 @@ pub mod job_queue {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `RUNNABLE`
         Runnable,
@@ -2451,7 +2451,7 @@ pub mod job_queue {
 
     crate::resource::cfn_enum!(State, ["RUNNABLE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobQueueState {
         /// `DISABLED`
         Disabled,
@@ -2639,7 +2639,7 @@ pub mod quota_share {
     ]);
 
     /// The state of the quota share. If the quota share is `ENABLED`, it is able to accept jobs. If the quota share is `DISABLED`, new jobs won't be accepted but jobs already submitted can finish. The default state is `ENABLED`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ENABLED`
         Enabled,

@@ -662,7 +662,7 @@ pub mod dashboard {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VisualType {
         /// `LINE`
         Line,
@@ -674,7 +674,7 @@ pub mod dashboard {
 
     crate::resource::cfn_enum!(VisualType, ["LINE", "BAR", "STACK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MatchOption {
         /// `EQUALS`
         Equals,
@@ -696,7 +696,7 @@ pub mod dashboard {
 
     crate::resource::cfn_enum!(MatchOption, ["EQUALS", "ABSENT", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "GREATER_THAN_OR_EQUAL", "CASE_SENSITIVE", "CASE_INSENSITIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Dimension {
         /// `AZ`
         Az,
@@ -754,7 +754,7 @@ pub mod dashboard {
 
     crate::resource::cfn_enum!(Dimension, ["AZ", "INSTANCE_TYPE", "LINKED_ACCOUNT", "OPERATION", "PURCHASE_TYPE", "REGION", "SERVICE", "USAGE_TYPE", "USAGE_TYPE_GROUP", "RECORD_TYPE", "OPERATING_SYSTEM", "TENANCY", "SCOPE", "PLATFORM", "SUBSCRIPTION_ID", "LEGAL_ENTITY_NAME", "DEPLOYMENT_OPTION", "DATABASE_ENGINE", "CACHE_ENGINE", "INSTANCE_TYPE_FAMILY", "BILLING_ENTITY", "RESERVATION_ID", "RESOURCE_ID", "SAVINGS_PLANS_TYPE", "TAG_KEY", "COST_CATEGORY_NAME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Granularity {
         /// `HOURLY`
         Hourly,
@@ -766,7 +766,7 @@ pub mod dashboard {
 
     crate::resource::cfn_enum!(Granularity, ["HOURLY", "DAILY", "MONTHLY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupDefinitionType {
         /// `DIMENSION`
         Dimension,
@@ -778,7 +778,7 @@ pub mod dashboard {
 
     crate::resource::cfn_enum!(GroupDefinitionType, ["DIMENSION", "TAG", "COST_CATEGORY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricName {
         /// `AmortizedCost`
         AmortizedCost,
@@ -806,7 +806,7 @@ pub mod dashboard {
 
     crate::resource::cfn_enum!(MetricName, ["AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "NormalizedUsageAmount", "UnblendedCost", "UsageQuantity", "SpendCoveredBySavingsPlans", "Hour", "Unit", "Cost"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DateTimeType {
         /// `ABSOLUTE`
         Absolute,
@@ -1057,7 +1057,7 @@ pub mod scheduled_report {
     ]);
 
     /// Whether the schedule is active.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduleState {
         /// `ENABLED`
         Enabled,
@@ -1068,7 +1068,7 @@ pub mod scheduled_report {
     crate::resource::cfn_enum!(ScheduleState, ["ENABLED", "DISABLED"]);
 
     /// Whether a date value is absolute or relative.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DateTimeType {
         /// `ABSOLUTE`
         Absolute,

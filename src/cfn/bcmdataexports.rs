@@ -268,7 +268,7 @@ pub mod export {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionOption {
         /// `GZIP`
         Gzip,
@@ -280,7 +280,7 @@ pub mod export {
 
     crate::resource::cfn_enum!(CompressionOption, ["GZIP", "PARQUET", "ZIP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormatOption {
         /// `TEXT_OR_CSV`
         TextOrCsv,
@@ -290,7 +290,7 @@ pub mod export {
 
     crate::resource::cfn_enum!(FormatOption, ["TEXT_OR_CSV", "PARQUET"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3OutputType {
         /// `CUSTOM`
         Custom,
@@ -302,7 +302,7 @@ pub mod export {
 
     crate::resource::cfn_enum!(S3OutputType, ["CUSTOM", "ATHENA", "REDSHIFT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteOption {
         /// `CREATE_NEW_REPORT`
         CreateNewReport,
@@ -312,7 +312,7 @@ pub mod export {
 
     crate::resource::cfn_enum!(OverwriteOption, ["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FrequencyOption {
         /// `SYNCHRONOUS`
         Synchronous,

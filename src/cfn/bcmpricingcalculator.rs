@@ -146,7 +146,7 @@ impl crate::resource::Handle<BillScenario> {
 pub mod bill_scenario {
     //! Nested property types and enums of [`BillScenario`](super::BillScenario).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupSharingPreference {
         /// `OPEN`
         Open,
@@ -237,7 +237,7 @@ impl crate::resource::Handle<WorkloadEstimate> {
 pub mod workload_estimate {
     //! Nested property types and enums of [`WorkloadEstimate`](super::WorkloadEstimate).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkloadEstimateRateType {
         /// `BEFORE_DISCOUNTS`
         BeforeDiscounts,

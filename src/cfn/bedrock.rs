@@ -833,7 +833,7 @@ pub mod agent {
     ]);
 
     /// Custom control of action execution
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomControlMethod {
         /// `RETURN_CONTROL`
         ReturnControl,
@@ -842,7 +842,7 @@ pub mod agent {
     crate::resource::cfn_enum!(CustomControlMethod, ["RETURN_CONTROL"]);
 
     /// State of the action group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionGroupState {
         /// `ENABLED`
         Enabled,
@@ -853,7 +853,7 @@ pub mod agent {
     crate::resource::cfn_enum!(ActionGroupState, ["ENABLED", "DISABLED"]);
 
     /// Parameter Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `string`
         String,
@@ -870,7 +870,7 @@ pub mod agent {
     crate::resource::cfn_enum!(Type, ["string", "number", "integer", "boolean", "array"]);
 
     /// ENUM to check if action requires user confirmation
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequireConfirmation {
         /// `ENABLED`
         Enabled,
@@ -881,7 +881,7 @@ pub mod agent {
     crate::resource::cfn_enum!(RequireConfirmation, ["ENABLED", "DISABLED"]);
 
     /// Action Group Signature for a BuiltIn Action
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionGroupSignature {
         /// `AMAZON.UserInput`
         AmazonUserInput,
@@ -892,7 +892,7 @@ pub mod agent {
     crate::resource::cfn_enum!(ActionGroupSignature, ["AMAZON.UserInput", "AMAZON.CodeInterpreter"]);
 
     /// Agent collaboration state
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentCollaboration {
         /// `DISABLED`
         Disabled,
@@ -905,7 +905,7 @@ pub mod agent {
     crate::resource::cfn_enum!(AgentCollaboration, ["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"]);
 
     /// Relay conversation history state
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RelayConversationHistory {
         /// `TO_COLLABORATOR`
         ToCollaborator,
@@ -916,7 +916,7 @@ pub mod agent {
     crate::resource::cfn_enum!(RelayConversationHistory, ["TO_COLLABORATOR", "DISABLED"]);
 
     /// State of the knowledge base; whether it is enabled or disabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseState {
         /// `ENABLED`
         Enabled,
@@ -927,7 +927,7 @@ pub mod agent {
     crate::resource::cfn_enum!(KnowledgeBaseState, ["ENABLED", "DISABLED"]);
 
     /// Memory type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MemoryType {
         /// `SESSION_SUMMARY`
         SessionSummary,
@@ -936,7 +936,7 @@ pub mod agent {
     crate::resource::cfn_enum!(MemoryType, ["SESSION_SUMMARY"]);
 
     /// Types of orchestration strategy for agents
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrchestrationType {
         /// `DEFAULT`
         Default,
@@ -947,7 +947,7 @@ pub mod agent {
     crate::resource::cfn_enum!(OrchestrationType, ["DEFAULT", "CUSTOM_ORCHESTRATION"]);
 
     /// Creation Mode for Prompt Configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CreationMode {
         /// `DEFAULT`
         Default,
@@ -958,7 +958,7 @@ pub mod agent {
     crate::resource::cfn_enum!(CreationMode, ["DEFAULT", "OVERRIDDEN"]);
 
     /// Prompt State.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptState {
         /// `ENABLED`
         Enabled,
@@ -969,7 +969,7 @@ pub mod agent {
     crate::resource::cfn_enum!(PromptState, ["ENABLED", "DISABLED"]);
 
     /// Prompt Type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptType {
         /// `PRE_PROCESSING`
         PreProcessing,
@@ -1632,7 +1632,7 @@ pub mod blueprint {
     //! Nested property types and enums of [`Blueprint`](super::Blueprint).
 
     /// Modality Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DOCUMENT`
         Document,
@@ -2731,7 +2731,7 @@ pub mod data_automation_project {
     }
 
     /// Stage of the Blueprint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlueprintStage {
         /// `DEVELOPMENT`
         Development,
@@ -2741,7 +2741,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(BlueprintStage, ["DEVELOPMENT", "LIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioGenerativeOutputLanguage {
         /// `DEFAULT`
         Default,
@@ -2751,7 +2751,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(AudioGenerativeOutputLanguage, ["DEFAULT", "EN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `EN`
         En,
@@ -2779,7 +2779,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(Language, ["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitiveDataDetectionMode {
         /// `DETECTION`
         Detection,
@@ -2789,7 +2789,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(SensitiveDataDetectionMode, ["DETECTION", "DETECTION_AND_REDACTION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitiveDataDetectionScope {
         /// `STANDARD`
         Standard,
@@ -2799,7 +2799,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(SensitiveDataDetectionScope, ["STANDARD", "CUSTOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PiiEntityTypes {
         /// `ALL`
         All,
@@ -2869,7 +2869,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(PiiEntityTypes, ["ALL", "ADDRESS", "AGE", "NAME", "EMAIL", "PHONE", "USERNAME", "PASSWORD", "DRIVER_ID", "LICENSE_PLATE", "VEHICLE_IDENTIFICATION_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "PIN", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "SWIFT_CODE", "IP_ADDRESS", "MAC_ADDRESS", "URL", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PiiRedactionMaskMode {
         /// `PII`
         Pii,
@@ -2879,7 +2879,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(PiiRedactionMaskMode, ["PII", "ENTITY_TYPE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DesiredModality {
         /// `DOCUMENT`
         Document,
@@ -2894,7 +2894,7 @@ pub mod data_automation_project {
     crate::resource::cfn_enum!(DesiredModality, ["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"]);
 
     /// Type of the DataAutomationProject - Sync or Async
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectType {
         /// `ASYNC`
         Async,
@@ -2904,7 +2904,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(ProjectType, ["ASYNC", "SYNC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioExtractionCategoryType {
         /// `AUDIO_CONTENT_MODERATION`
         AudioContentModeration,
@@ -2916,7 +2916,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(AudioExtractionCategoryType, ["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioStandardGenerativeFieldType {
         /// `AUDIO_SUMMARY`
         AudioSummary,
@@ -2928,7 +2928,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(AudioStandardGenerativeFieldType, ["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentExtractionGranularityType {
         /// `DOCUMENT`
         Document,
@@ -2944,7 +2944,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(DocumentExtractionGranularityType, ["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentOutputTextFormatType {
         /// `PLAIN_TEXT`
         PlainText,
@@ -2958,7 +2958,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(DocumentOutputTextFormatType, ["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageExtractionCategoryType {
         /// `CONTENT_MODERATION`
         ContentModeration,
@@ -2970,7 +2970,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(ImageExtractionCategoryType, ["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageStandardGenerativeFieldType {
         /// `IMAGE_SUMMARY`
         ImageSummary,
@@ -2980,7 +2980,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(ImageStandardGenerativeFieldType, ["IMAGE_SUMMARY", "IAB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VideoExtractionCategoryType {
         /// `CONTENT_MODERATION`
         ContentModeration,
@@ -2994,7 +2994,7 @@ pub mod data_automation_project {
 
     crate::resource::cfn_enum!(VideoExtractionCategoryType, ["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VideoStandardGenerativeFieldType {
         /// `VIDEO_SUMMARY`
         VideoSummary,
@@ -4807,7 +4807,7 @@ pub mod data_source {
     ]);
 
     /// The deletion policy for the data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataDeletionPolicy {
         /// `RETAIN`
         Retain,
@@ -4818,7 +4818,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(DataDeletionPolicy, ["RETAIN", "DELETE"]);
 
     /// The crawl filter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PATTERN`
         Pattern,
@@ -4827,7 +4827,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(Type, ["PATTERN"]);
 
     /// The supported authentication type to authenticate and connect to your Confluence instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `BASIC`
         Basic,
@@ -4838,7 +4838,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(AuthType, ["BASIC", "OAUTH2_CLIENT_CREDENTIALS"]);
 
     /// The supported host type, whether online/cloud or server/on-premises.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostType {
         /// `SAAS`
         Saas,
@@ -4847,7 +4847,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(HostType, ["SAAS"]);
 
     /// Indicates whether a feature is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledOrDisabledState {
         /// `ENABLED`
         Enabled,
@@ -4858,7 +4858,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(EnabledOrDisabledState, ["ENABLED", "DISABLED"]);
 
     /// Day of the week.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `SUNDAY`
         Sunday,
@@ -4879,7 +4879,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(DayOfWeek, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
     /// The supported authentication type to authenticate and connect to your Salesforce instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceSourceAuthType {
         /// `OAUTH2_CLIENT_CREDENTIALS`
         Oauth2ClientCredentials,
@@ -4888,7 +4888,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(SalesforceSourceAuthType, ["OAUTH2_CLIENT_CREDENTIALS"]);
 
     /// The supported authentication type to authenticate and connect to your SharePoint site/sites.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SharePointSourceAuthType {
         /// `OAUTH2_CLIENT_CREDENTIALS`
         Oauth2ClientCredentials,
@@ -4899,7 +4899,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(SharePointSourceAuthType, ["OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS"]);
 
     /// The supported host type, whether online/cloud or server/on-premises.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SharePointSourceHostType {
         /// `ONLINE`
         Online,
@@ -4908,7 +4908,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(SharePointSourceHostType, ["ONLINE"]);
 
     /// The type of the data source location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSourceType {
         /// `S3`
         S3,
@@ -4931,7 +4931,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(DataSourceType, ["S3", "CONFLUENCE", "SALESFORCE", "SHAREPOINT", "WEB", "CUSTOM", "REDSHIFT_METADATA", "MANAGED_KNOWLEDGE_BASE_CONNECTOR"]);
 
     /// The scope that a web crawl job will be restricted to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebScopeType {
         /// `HOST_ONLY`
         HostOnly,
@@ -4942,7 +4942,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(WebScopeType, ["HOST_ONLY", "SUBDOMAINS"]);
 
     /// Knowledge base can split your source data into chunks. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried. You have the following options for chunking your data. If you opt for NONE, then you may want to pre-process your files by splitting them up such that each file corresponds to a chunk.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChunkingStrategy {
         /// `FIXED_SIZE`
         FixedSize,
@@ -4957,7 +4957,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(ChunkingStrategy, ["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]);
 
     /// Enrichment Strategy method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnrichmentStrategyMethod {
         /// `CHUNK_ENTITY_EXTRACTION`
         ChunkEntityExtraction,
@@ -4966,7 +4966,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(EnrichmentStrategyMethod, ["CHUNK_ENTITY_EXTRACTION"]);
 
     /// Enrichment type to be used for the vector database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextEnrichmentType {
         /// `BEDROCK_FOUNDATION_MODEL`
         BedrockFoundationModel,
@@ -4975,7 +4975,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(ContextEnrichmentType, ["BEDROCK_FOUNDATION_MODEL"]);
 
     /// When the service applies the transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StepToApply {
         /// `POST_CHUNKING`
         PostChunking,
@@ -4984,7 +4984,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(StepToApply, ["POST_CHUNKING"]);
 
     /// Determine how will parsed content be stored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParsingModality {
         /// `MULTIMODAL`
         Multimodal,
@@ -4993,7 +4993,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(ParsingModality, ["MULTIMODAL"]);
 
     /// The parsing strategy for the data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParsingStrategy {
         /// `BEDROCK_FOUNDATION_MODEL`
         BedrockFoundationModel,
@@ -5144,7 +5144,7 @@ pub mod enforced_guardrail_configuration {
     }
 
     /// Selective guarding mode for user messages
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Messages {
         /// `SELECTIVE`
         Selective,
@@ -5155,7 +5155,7 @@ pub mod enforced_guardrail_configuration {
     crate::resource::cfn_enum!(Messages, ["SELECTIVE", "COMPREHENSIVE"]);
 
     /// Selective guarding mode for system prompts
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum System {
         /// `SELECTIVE`
         Selective,
@@ -6804,7 +6804,7 @@ pub mod flow {
     ]);
 
     /// Connection type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowConnectionType {
         /// `Data`
         Data,
@@ -6815,7 +6815,7 @@ pub mod flow {
     crate::resource::cfn_enum!(FlowConnectionType, ["Data", "Conditional"]);
 
     /// Enum encodes the supported language type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedLanguages {
         /// `Python_3`
         Python3,
@@ -6824,7 +6824,7 @@ pub mod flow {
     crate::resource::cfn_enum!(SupportedLanguages, ["Python_3"]);
 
     /// Performance Configuration Latency
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceConfigurationLatency {
         /// `standard`
         Standard,
@@ -6835,7 +6835,7 @@ pub mod flow {
     crate::resource::cfn_enum!(PerformanceConfigurationLatency, ["standard", "optimized"]);
 
     /// Reranking Metadata Selection Mode
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RerankingMetadataSelectionMode {
         /// `SELECTIVE`
         Selective,
@@ -6846,7 +6846,7 @@ pub mod flow {
     crate::resource::cfn_enum!(RerankingMetadataSelectionMode, ["SELECTIVE", "ALL"]);
 
     /// Enum of Rerank Configuration Types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VectorSearchRerankingConfigurationType {
         /// `BEDROCK_RERANKING_MODEL`
         BedrockRerankingModel,
@@ -6855,7 +6855,7 @@ pub mod flow {
     crate::resource::cfn_enum!(VectorSearchRerankingConfigurationType, ["BEDROCK_RERANKING_MODEL"]);
 
     /// Prompt template type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptTemplateType {
         /// `TEXT`
         Text,
@@ -6864,7 +6864,7 @@ pub mod flow {
     crate::resource::cfn_enum!(PromptTemplateType, ["TEXT"]);
 
     /// Optional tag to classify input type, currently exclusive to LoopNode
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowNodeInputCategory {
         /// `LoopCondition`
         LoopCondition,
@@ -6877,7 +6877,7 @@ pub mod flow {
     crate::resource::cfn_enum!(FlowNodeInputCategory, ["LoopCondition", "ReturnValueToLoopStart", "ExitLoop"]);
 
     /// Type of input/output for a node in a flow
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowNodeIoDataType {
         /// `String`
         String,
@@ -6894,7 +6894,7 @@ pub mod flow {
     crate::resource::cfn_enum!(FlowNodeIoDataType, ["String", "Number", "Boolean", "Object", "Array"]);
 
     /// Flow node types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowNodeType {
         /// `Input`
         Input,
@@ -7071,7 +7071,7 @@ pub mod flow_alias {
         ("FlowVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConcurrencyType {
         /// `Automatic`
         Automatic,
@@ -7959,7 +7959,7 @@ pub mod guardrail {
     ]);
 
     /// Tier name for tier configuration in content filters policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentFiltersTierName {
         /// `CLASSIC`
         Classic,
@@ -7969,7 +7969,7 @@ pub mod guardrail {
 
     crate::resource::cfn_enum!(ContentFiltersTierName, ["CLASSIC", "STANDARD"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentFilterAction {
         /// `BLOCK`
         Block,
@@ -7980,7 +7980,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(ContentFilterAction, ["BLOCK", "NONE"]);
 
     /// Modality for filters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Modality {
         /// `TEXT`
         Text,
@@ -7991,7 +7991,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(Modality, ["TEXT", "IMAGE"]);
 
     /// Strength for filters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterStrength {
         /// `NONE`
         None,
@@ -8006,7 +8006,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(FilterStrength, ["NONE", "LOW", "MEDIUM", "HIGH"]);
 
     /// Type of filter in content policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentFilterType {
         /// `SEXUAL`
         Sexual,
@@ -8024,7 +8024,7 @@ pub mod guardrail {
 
     crate::resource::cfn_enum!(ContentFilterType, ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextualGroundingAction {
         /// `BLOCK`
         Block,
@@ -8035,7 +8035,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(ContextualGroundingAction, ["BLOCK", "NONE"]);
 
     /// Type of contextual grounding filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextualGroundingFilterType {
         /// `GROUNDING`
         Grounding,
@@ -8046,7 +8046,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(ContextualGroundingFilterType, ["GROUNDING", "RELEVANCE"]);
 
     /// Options for sensitive information action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitiveInformationAction {
         /// `BLOCK`
         Block,
@@ -8059,7 +8059,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(SensitiveInformationAction, ["BLOCK", "ANONYMIZE", "NONE"]);
 
     /// The currently supported PII entities
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PiiEntityType {
         /// `ADDRESS`
         Address,
@@ -8127,7 +8127,7 @@ pub mod guardrail {
 
     crate::resource::cfn_enum!(PiiEntityType, ["ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicAction {
         /// `BLOCK`
         Block,
@@ -8138,7 +8138,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(TopicAction, ["BLOCK", "NONE"]);
 
     /// Type of topic in a policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicType {
         /// `DENY`
         Deny,
@@ -8147,7 +8147,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(TopicType, ["DENY"]);
 
     /// Tier name for tier configuration in topic policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicsTierName {
         /// `CLASSIC`
         Classic,
@@ -8157,7 +8157,7 @@ pub mod guardrail {
 
     crate::resource::cfn_enum!(TopicsTierName, ["CLASSIC", "STANDARD"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WordAction {
         /// `BLOCK`
         Block,
@@ -8168,7 +8168,7 @@ pub mod guardrail {
     crate::resource::cfn_enum!(WordAction, ["BLOCK", "NONE"]);
 
     /// Options for managed words.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedWordsType {
         /// `PROFANITY`
         Profanity,
@@ -10144,7 +10144,7 @@ pub mod knowledge_base {
     ]);
 
     /// The data type for the vectors when using a model to convert text into vector embeddings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmbeddingDataType {
         /// `FLOAT32`
         Float32,
@@ -10155,7 +10155,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(EmbeddingDataType, ["FLOAT32", "BINARY"]);
 
     /// The type of embedding model to use for the managed knowledge base.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmbeddingModelType {
         /// `CUSTOM`
         Custom,
@@ -10166,7 +10166,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(EmbeddingModelType, ["CUSTOM", "MANAGED"]);
 
     /// Supplemental data storage location type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupplementalDataStorageLocationType {
         /// `S3`
         S3,
@@ -10175,7 +10175,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(SupplementalDataStorageLocationType, ["S3"]);
 
     /// Provisioned Redshift auth type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftProvisionedAuthType {
         /// `IAM`
         Iam,
@@ -10188,7 +10188,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(RedshiftProvisionedAuthType, ["IAM", "USERNAME_PASSWORD", "USERNAME"]);
 
     /// Serverless Redshift auth type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftServerlessAuthType {
         /// `IAM`
         Iam,
@@ -10199,7 +10199,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(RedshiftServerlessAuthType, ["IAM", "USERNAME_PASSWORD"]);
 
     /// Redshift query engine type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftQueryEngineType {
         /// `SERVERLESS`
         Serverless,
@@ -10210,7 +10210,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(RedshiftQueryEngineType, ["SERVERLESS", "PROVISIONED"]);
 
     /// Include or Exclude status for an entity
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InclusionType {
         /// `INCLUDE`
         Include,
@@ -10221,7 +10221,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(InclusionType, ["INCLUDE", "EXCLUDE"]);
 
     /// Redshift query engine storage type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftQueryEngineStorageType {
         /// `REDSHIFT`
         Redshift,
@@ -10232,7 +10232,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(RedshiftQueryEngineStorageType, ["REDSHIFT", "AWS_DATA_CATALOG"]);
 
     /// SQL query engine type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryEngineType {
         /// `REDSHIFT`
         Redshift,
@@ -10241,7 +10241,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(QueryEngineType, ["REDSHIFT"]);
 
     /// The type of a knowledge base.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseType {
         /// `VECTOR`
         Vector,
@@ -10256,7 +10256,7 @@ pub mod knowledge_base {
     crate::resource::cfn_enum!(KnowledgeBaseType, ["VECTOR", "KENDRA", "SQL", "MANAGED"]);
 
     /// The storage type of a knowledge base.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseStorageType {
         /// `OPENSEARCH_SERVERLESS`
         OpensearchServerless,
@@ -11082,7 +11082,7 @@ pub mod prompt {
     ]);
 
     /// CachePoint types for CachePointBlock
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CachePointType {
         /// `default`
         Default,
@@ -11091,7 +11091,7 @@ pub mod prompt {
     crate::resource::cfn_enum!(CachePointType, ["default"]);
 
     /// Conversation roles for the chat prompt
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConversationRole {
         /// `user`
         User,
@@ -11102,7 +11102,7 @@ pub mod prompt {
     crate::resource::cfn_enum!(ConversationRole, ["user", "assistant"]);
 
     /// Prompt template type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptTemplateType {
         /// `TEXT`
         Text,

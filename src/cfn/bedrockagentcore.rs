@@ -86,7 +86,7 @@ pub mod api_key_credential_provider {
     pub use crate::cfn::shared::bedrockagentcore::SecretReference;
 
     /// The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiKeySecretSource {
         /// `MANAGED`
         Managed,
@@ -347,7 +347,7 @@ pub mod browser_custom {
     ]);
 
     /// The type of browser enterprise policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserEnterprisePolicyType {
         /// `MANAGED`
         Managed,
@@ -358,7 +358,7 @@ pub mod browser_custom {
     crate::resource::cfn_enum!(BrowserEnterprisePolicyType, ["MANAGED", "RECOMMENDED"]);
 
     /// Network modes supported by browser
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserNetworkMode {
         /// `PUBLIC`
         Public,
@@ -1175,7 +1175,7 @@ pub mod capacity_provider {
     ]);
 
     /// Indicates the instance's Capacity Reservation preferences.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-only`
         CapacityReservationsOnly,
@@ -1188,7 +1188,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-only", "open", "none"]);
 
     /// The volume type. Defaults to gp3 if not specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `standard`
         Standard,
@@ -1209,7 +1209,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(VolumeType, ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]);
 
     /// The monitoring level for the instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Monitoring {
         /// `BASIC`
         Basic,
@@ -1220,7 +1220,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(Monitoring, ["BASIC", "DETAILED"]);
 
     /// The operating system and CPU architecture for the instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `LINUX_X86_64`
         LinuxX8664,
@@ -1357,7 +1357,7 @@ pub mod code_interpreter_custom {
     ]);
 
     /// Network modes supported by code interpreter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CodeInterpreterNetworkMode {
         /// `PUBLIC`
         Public,
@@ -1678,7 +1678,7 @@ pub mod consent_portal {
         ("Identifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `agentcore-gateway`
         AgentcoreGateway,
@@ -1860,7 +1860,7 @@ pub mod dataset {
     ]);
 
     /// Versioned schema type governing the structure of examples. Immutable after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaType {
         /// `AGENTCORE_EVALUATION_PREDEFINED_V1`
         AgentcoreEvaluationPredefinedV1,
@@ -2502,7 +2502,7 @@ pub mod evaluator {
         ("Value", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluatorLevel {
         /// `TOOL_CALL`
         ToolCall,
@@ -3139,7 +3139,7 @@ pub mod gateway {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClaimMatchOperatorType {
         /// `EQUALS`
         Equals,
@@ -3151,7 +3151,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(ClaimMatchOperatorType, ["EQUALS", "CONTAINS", "CONTAINS_ANY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizerType {
         /// `CUSTOM_JWT`
         CustomJwt,
@@ -3165,7 +3165,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(AuthorizerType, ["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExceptionLevel {
         /// `DEBUG`
         Debug,
@@ -3173,7 +3173,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(ExceptionLevel, ["DEBUG"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InterceptorPayloadExclusion {
         /// `RESPONSE_BODY`
         ResponseBody,
@@ -3181,7 +3181,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(InterceptorPayloadExclusion, ["RESPONSE_BODY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayInterceptionPoint {
         /// `REQUEST`
         Request,
@@ -3191,7 +3191,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(GatewayInterceptionPoint, ["REQUEST", "RESPONSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayPolicyEngineMode {
         /// `LOG_ONLY`
         LogOnly,
@@ -3201,7 +3201,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(GatewayPolicyEngineMode, ["LOG_ONLY", "ENFORCE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SearchType {
         /// `SEMANTIC`
         Semantic,
@@ -3209,7 +3209,7 @@ pub mod gateway {
 
     crate::resource::cfn_enum!(SearchType, ["SEMANTIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WafFailureMode {
         /// `FAIL_CLOSE`
         FailClose,
@@ -3382,7 +3382,7 @@ pub mod gateway_rate_limit {
     ]);
 
     /// Time period for rate limiting
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Period {
         /// `second`
         Second,
@@ -3887,7 +3887,7 @@ pub mod gateway_rule {
         ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:iam::(\\d{12}|\\*):(user|role)/[\\w+=,.@*?/-]+|arn:aws[a-zA-Z-]*:sts::(\\d{12}|\\*):assumed-role/[\\w+=,.@*?/-]+)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrincipalMatchOperator {
         /// `StringEquals`
         StringEquals,
@@ -5255,7 +5255,7 @@ pub mod gateway_target {
         ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiKeyCredentialLocation {
         /// `HEADER`
         Header,
@@ -5265,7 +5265,7 @@ pub mod gateway_target {
 
     crate::resource::cfn_enum!(ApiKeyCredentialLocation, ["HEADER", "QUERY_PARAMETER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialProviderType {
         /// `GATEWAY_IAM_ROLE`
         GatewayIamRole,
@@ -5281,7 +5281,7 @@ pub mod gateway_target {
 
     crate::resource::cfn_enum!(CredentialProviderType, ["GATEWAY_IAM_ROLE", "OAUTH", "API_KEY", "CALLER_IAM_CREDENTIALS", "JWT_PASSTHROUGH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PassthroughProtocolType {
         /// `MCP`
         Mcp,
@@ -5295,7 +5295,7 @@ pub mod gateway_target {
 
     crate::resource::cfn_enum!(PassthroughProtocolType, ["MCP", "A2A", "INFERENCE", "CUSTOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestApiMethod {
         /// `GET`
         Get,
@@ -5315,7 +5315,7 @@ pub mod gateway_target {
 
     crate::resource::cfn_enum!(RestApiMethod, ["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaType {
         /// `string`
         String,
@@ -5333,7 +5333,7 @@ pub mod gateway_target {
 
     crate::resource::cfn_enum!(SchemaType, ["string", "number", "object", "array", "boolean", "integer"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ListingMode {
         /// `DEFAULT`
         Default,
@@ -7387,7 +7387,7 @@ pub mod harness {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkMode {
         /// `PUBLIC`
         Public,
@@ -7398,7 +7398,7 @@ pub mod harness {
     crate::resource::cfn_enum!(NetworkMode, ["PUBLIC", "VPC"]);
 
     /// Whether the agent loop continues or stops when the Lambda invocation fails. Defaults to deny.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailureMode {
         /// `allow`
         Allow,
@@ -7408,7 +7408,7 @@ pub mod harness {
 
     crate::resource::cfn_enum!(FailureMode, ["allow", "deny"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategies {
         /// `SEMANTIC`
         Semantic,
@@ -7422,7 +7422,7 @@ pub mod harness {
 
     crate::resource::cfn_enum!(Strategies, ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiFormat {
         /// `converse_stream`
         ConverseStream,
@@ -7434,7 +7434,7 @@ pub mod harness {
 
     crate::resource::cfn_enum!(ApiFormat, ["converse_stream", "responses", "chat_completions"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HarnessOpenAiModelApiFormat {
         /// `chat_completions`
         ChatCompletions,
@@ -7444,7 +7444,7 @@ pub mod harness {
 
     crate::resource::cfn_enum!(HarnessOpenAiModelApiFormat, ["chat_completions", "responses"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -7454,7 +7454,7 @@ pub mod harness {
 
     crate::resource::cfn_enum!(GrantType, ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `remote_mcp`
         RemoteMcp,
@@ -7470,7 +7470,7 @@ pub mod harness {
 
     crate::resource::cfn_enum!(Type, ["remote_mcp", "agentcore_browser", "agentcore_gateway", "inline_function", "agentcore_code_interpreter"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `sliding_window`
         SlidingWindow,
@@ -9219,7 +9219,7 @@ pub mod memory {
     }
 
     /// Supported data types for metadata values
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetadataValueType {
         /// `STRING`
         String,
@@ -9232,7 +9232,7 @@ pub mod memory {
     crate::resource::cfn_enum!(MetadataValueType, ["STRING", "STRINGLIST", "NUMBER"]);
 
     /// Specifies whether the metadata value is extracted by the LLM or passed through deterministically from the event
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExtractionType {
         /// `LLM_INFERRED`
         LlmInferred,
@@ -9243,7 +9243,7 @@ pub mod memory {
     crate::resource::cfn_enum!(ExtractionType, ["LLM_INFERRED", "STRICTLY_CONSISTENT"]);
 
     /// Status of the memory strategy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `CREATING`
         Creating,
@@ -9258,7 +9258,7 @@ pub mod memory {
     crate::resource::cfn_enum!(Status, ["CREATING", "ACTIVE", "DELETING", "FAILED"]);
 
     /// Type of memory strategy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SEMANTIC`
         Semantic,
@@ -9275,7 +9275,7 @@ pub mod memory {
     crate::resource::cfn_enum!(Type, ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]);
 
     /// The level of content detail to deliver
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `METADATA_ONLY`
         MetadataOnly,
@@ -9286,7 +9286,7 @@ pub mod memory {
     crate::resource::cfn_enum!(Level, ["METADATA_ONLY", "FULL_CONTENT"]);
 
     /// The type of content to deliver
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `MEMORY_RECORDS`
         MemoryRecords,
@@ -10298,7 +10298,7 @@ pub mod oauth2_credential_provider {
     ]);
 
     /// The vendor of the OAuth2 credential provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialProviderVendor {
         /// `GoogleOauth2`
         GoogleOauth2,
@@ -10354,7 +10354,7 @@ pub mod oauth2_credential_provider {
 
     crate::resource::cfn_enum!(CredentialProviderVendor, ["GoogleOauth2", "GithubOauth2", "SlackOauth2", "SalesforceOauth2", "MicrosoftOauth2", "CustomOauth2", "AtlassianOauth2", "LinkedinOauth2", "XOauth2", "OktaOauth2", "OneLoginOauth2", "PingOneOauth2", "FacebookOauth2", "YandexOauth2", "RedditOauth2", "ZoomOauth2", "TwitchOauth2", "SpotifyOauth2", "DropboxOauth2", "NotionOauth2", "HubspotOauth2", "CyberArkOauth2", "FusionAuthOauth2", "Auth0Oauth2", "CognitoOauth2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientSecretSource {
         /// `MANAGED`
         Managed,
@@ -10365,7 +10365,7 @@ pub mod oauth2_credential_provider {
     crate::resource::cfn_enum!(ClientSecretSource, ["MANAGED", "EXTERNAL"]);
 
     /// The client authentication method to use when authenticating with the token endpoint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientAuthenticationMethod {
         /// `CLIENT_SECRET_BASIC`
         ClientSecretBasic,
@@ -10380,7 +10380,7 @@ pub mod oauth2_credential_provider {
     crate::resource::cfn_enum!(ClientAuthenticationMethod, ["CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"]);
 
     /// The grant type for on-behalf-of token exchange
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrantType {
         /// `TOKEN_EXCHANGE`
         TokenExchange,
@@ -10391,7 +10391,7 @@ pub mod oauth2_credential_provider {
     crate::resource::cfn_enum!(GrantType, ["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"]);
 
     /// The actor token content type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActorTokenContent {
         /// `NONE`
         None,
@@ -10404,7 +10404,7 @@ pub mod oauth2_credential_provider {
     crate::resource::cfn_enum!(ActorTokenContent, ["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"]);
 
     /// The IP address type for the resource configuration endpoint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointIpAddressType {
         /// `IPV4`
         Ipv4,
@@ -10415,7 +10415,7 @@ pub mod oauth2_credential_provider {
     crate::resource::cfn_enum!(EndpointIpAddressType, ["IPV4", "IPV6"]);
 
     /// The algorithm used to sign the JWT client assertion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SigningAlgorithm {
         /// `RS256`
         Rs256,
@@ -10939,7 +10939,7 @@ pub mod online_evaluation_config {
     ]);
 
     /// The frequency at which clustering reports are generated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClusteringFrequency {
         /// `DAILY`
         Daily,
@@ -10951,7 +10951,7 @@ pub mod online_evaluation_config {
 
     crate::resource::cfn_enum!(ClusteringFrequency, ["DAILY", "WEEKLY", "MONTHLY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionStatus {
         /// `ENABLED`
         Enabled,
@@ -10962,7 +10962,7 @@ pub mod online_evaluation_config {
     crate::resource::cfn_enum!(ExecutionStatus, ["ENABLED", "DISABLED"]);
 
     /// Where evaluation results are written. DEDICATED_LOG_GROUP, the default when omitted, writes to a dedicated result log group. SOURCE_LOG_GROUP writes results back to the trace source log group; LogGroupName must not be specified with SOURCE_LOG_GROUP.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResultDestination {
         /// `DEDICATED_LOG_GROUP`
         DedicatedLogGroup,
@@ -10973,7 +10973,7 @@ pub mod online_evaluation_config {
     crate::resource::cfn_enum!(ResultDestination, ["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"]);
 
     /// The comparison operator to use for filtering.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `Equals`
         Equals,
@@ -11121,7 +11121,7 @@ pub mod payment_connector {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentConnectorType {
         /// `CoinbaseCDP`
         CoinbaseCdp,
@@ -11131,7 +11131,7 @@ pub mod payment_connector {
 
     crate::resource::cfn_enum!(PaymentConnectorType, ["CoinbaseCDP", "StripePrivy"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentConnectorProvisionMode {
         /// `MANUAL`
         Manual,
@@ -11390,7 +11390,7 @@ pub mod payment_credential_provider {
     ]);
 
     /// Supported vendor types for payment providers
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentCredentialProviderVendorType {
         /// `CoinbaseCDP`
         CoinbaseCdp,
@@ -11401,7 +11401,7 @@ pub mod payment_credential_provider {
     crate::resource::cfn_enum!(PaymentCredentialProviderVendorType, ["CoinbaseCDP", "StripePrivy"]);
 
     /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecretSourceType {
         /// `MANAGED`
         Managed,
@@ -11659,7 +11659,7 @@ pub mod payment_manager {
         ("MatchValueStringList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentsAuthorizerType {
         /// `CUSTOM_JWT`
         CustomJwt,
@@ -11842,7 +11842,7 @@ pub mod policy {
     ]);
 
     /// Whether the policy contributes to the enforce decision returned to Gateway. LOG_ONLY policies are still evaluated but their decisions are observed only, allowing customers to validate a policy against real traffic before promoting it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnforcementMode {
         /// `ACTIVE`
         Active,
@@ -11853,7 +11853,7 @@ pub mod policy {
     crate::resource::cfn_enum!(EnforcementMode, ["ACTIVE", "LOG_ONLY"]);
 
     /// The validation mode for the policy. Determines how Cedar analyzer validation results are handled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyValidationMode {
         /// `FAIL_ON_ANY_FINDINGS`
         FailOnAnyFindings,
@@ -12973,7 +12973,7 @@ pub mod runtime {
     ]);
 
     /// Managed runtime types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentManagedRuntimeType {
         /// `PYTHON_3_10`
         Python310,
@@ -12992,7 +12992,7 @@ pub mod runtime {
     crate::resource::cfn_enum!(AgentManagedRuntimeType, ["PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22"]);
 
     /// The relationship between the claim field value and the value or values being matched
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClaimMatchOperator {
         /// `EQUALS`
         Equals,
@@ -13005,7 +13005,7 @@ pub mod runtime {
     crate::resource::cfn_enum!(ClaimMatchOperator, ["EQUALS", "CONTAINS", "CONTAINS_ANY"]);
 
     /// Token claim data type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InboundTokenClaimValueType {
         /// `STRING`
         String,
@@ -13016,7 +13016,7 @@ pub mod runtime {
     crate::resource::cfn_enum!(InboundTokenClaimValueType, ["STRING", "STRING_ARRAY"]);
 
     /// The IP address type for the endpoint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointIpAddressType {
         /// `IPV4`
         Ipv4,
@@ -13027,7 +13027,7 @@ pub mod runtime {
     crate::resource::cfn_enum!(EndpointIpAddressType, ["IPV4", "IPV6"]);
 
     /// Network mode configuration type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkMode {
         /// `PUBLIC`
         Public,
@@ -13037,7 +13037,7 @@ pub mod runtime {
 
     crate::resource::cfn_enum!(NetworkMode, ["PUBLIC", "VPC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolConfiguration {
         /// `MCP`
         Mcp,

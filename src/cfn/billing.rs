@@ -169,7 +169,7 @@ pub mod billing_view {
         ("EndDateInclusive", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionKey {
         /// `LINKED_ACCOUNT`
         LinkedAccount,

@@ -422,7 +422,7 @@ pub mod custom_line_item {
     ]);
 
     /// The display settings of the Custom Line Item.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputationRule {
         /// `CONSOLIDATED`
         Consolidated,
@@ -432,7 +432,7 @@ pub mod custom_line_item {
 
     crate::resource::cfn_enum!(ComputationRule, ["CONSOLIDATED", "ITEMIZED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Attribute {
         /// `LINE_ITEM_TYPE`
         LineItemType,
@@ -442,7 +442,7 @@ pub mod custom_line_item {
 
     crate::resource::cfn_enum!(Attribute, ["LINE_ITEM_TYPE", "SERVICE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MatchOption {
         /// `NOT_EQUAL`
         NotEqual,
@@ -452,7 +452,7 @@ pub mod custom_line_item {
 
     crate::resource::cfn_enum!(MatchOption, ["NOT_EQUAL", "EQUAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LineItemFilterValue {
         /// `SAVINGS_PLAN_NEGATION`
         SavingsPlanNegation,
@@ -460,7 +460,7 @@ pub mod custom_line_item {
 
     crate::resource::cfn_enum!(LineItemFilterValue, ["SAVINGS_PLAN_NEGATION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FEE`
         Fee,
@@ -740,7 +740,7 @@ pub mod pricing_rule {
     }
 
     /// The seller of services provided by AWS, their affiliates, or third-party providers selling services via AWS Marketplaces. Supported billing entities are AWS, AWS Marketplace, and AISPL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingEntity {
         /// `AWS`
         Aws,
@@ -753,7 +753,7 @@ pub mod pricing_rule {
     crate::resource::cfn_enum!(BillingEntity, ["AWS", "AWS Marketplace", "AISPL"]);
 
     /// A term used to categorize the granularity of a Pricing Rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `GLOBAL`
         Global,
@@ -768,7 +768,7 @@ pub mod pricing_rule {
     crate::resource::cfn_enum!(Scope, ["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"]);
 
     /// One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `MARKUP`
         Markup,

@@ -715,7 +715,7 @@ pub mod budgets_action {
         ("Address", crate::resource::Rule { min_len: Some(1), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^(.*[\\n\\r\\t\\f\\ ]?)*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PERCENTAGE`
         Percentage,
@@ -725,7 +725,7 @@ pub mod budgets_action {
 
     crate::resource::cfn_enum!(Type, ["PERCENTAGE", "ABSOLUTE_VALUE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionType {
         /// `APPLY_IAM_POLICY`
         ApplyIamPolicy,
@@ -737,7 +737,7 @@ pub mod budgets_action {
 
     crate::resource::cfn_enum!(ActionType, ["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApprovalModel {
         /// `AUTOMATIC`
         Automatic,
@@ -747,7 +747,7 @@ pub mod budgets_action {
 
     crate::resource::cfn_enum!(ApprovalModel, ["AUTOMATIC", "MANUAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Subtype {
         /// `STOP_EC2_INSTANCES`
         StopEc2Instances,
@@ -757,7 +757,7 @@ pub mod budgets_action {
 
     crate::resource::cfn_enum!(Subtype, ["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationType {
         /// `ACTUAL`
         Actual,
@@ -767,7 +767,7 @@ pub mod budgets_action {
 
     crate::resource::cfn_enum!(NotificationType, ["ACTUAL", "FORECASTED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriberType {
         /// `SNS`
         Sns,

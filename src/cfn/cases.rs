@@ -563,7 +563,7 @@ pub mod field {
     }
 
     /// The data type of the field, which determines validation rules, input constraints, and display format. Each type has specific constraints: Text (string input), Number (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect (dropdown options), Url (URL validation), User (Amazon Connect user selection).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldType {
         /// `Text`
         Text,
@@ -939,7 +939,7 @@ pub mod related_item {
     ]);
 
     /// Type of the text in the comment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `Text/Plain`
         TextPlain,
@@ -948,7 +948,7 @@ pub mod related_item {
     crate::resource::cfn_enum!(ContentType, ["Text/Plain"]);
 
     /// The type of a related item.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Contact`
         Contact,
@@ -1153,7 +1153,7 @@ pub mod template {
     ]);
 
     /// The current status of the template. Active templates can be used to create new cases, while Inactive templates are disabled but preserved for existing cases.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TemplateStatus {
         /// `Active`
         Active,

@@ -62,7 +62,7 @@ pub mod keyspace {
         ("RegionList", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2,}-[a-z]+-[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationStrategy {
         /// `SINGLE_REGION`
         SingleRegion,
@@ -579,7 +579,7 @@ pub mod table {
     ]);
 
     /// Capacity mode for the specified table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `PROVISIONED`
         Provisioned,
@@ -590,7 +590,7 @@ pub mod table {
     crate::resource::cfn_enum!(Mode, ["PROVISIONED", "ON_DEMAND"]);
 
     /// Indicates whether CDC is enabled or disabled for the table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CdcStatus {
         /// `ENABLED`
         Enabled,
@@ -601,7 +601,7 @@ pub mod table {
     crate::resource::cfn_enum!(CdcStatus, ["ENABLED", "DISABLED"]);
 
     /// Specifies what data should be captured in the change data stream
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CdcViewType {
         /// `NEW_IMAGE`
         NewImage,
@@ -615,7 +615,7 @@ pub mod table {
 
     crate::resource::cfn_enum!(CdcViewType, ["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrderBy {
         /// `ASC`
         Asc,
@@ -626,7 +626,7 @@ pub mod table {
     crate::resource::cfn_enum!(OrderBy, ["ASC", "DESC"]);
 
     /// Server-side encryption type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `AWS_OWNED_KMS_KEY`
         AwsOwnedKmsKey,

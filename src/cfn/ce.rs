@@ -78,7 +78,7 @@ pub mod anomaly_monitor {
     //! Nested property types and enums of [`AnomalyMonitor`](super::AnomalyMonitor).
 
     /// The dimensions to evaluate
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorDimension {
         /// `SERVICE`
         Service,
@@ -92,7 +92,7 @@ pub mod anomaly_monitor {
 
     crate::resource::cfn_enum!(MonitorDimension, ["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorType {
         /// `DIMENSIONAL`
         Dimensional,
@@ -226,7 +226,7 @@ pub mod anomaly_subscription {
     ]);
 
     /// The frequency at which anomaly reports are sent over email.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Frequency {
         /// `DAILY`
         Daily,
@@ -238,7 +238,7 @@ pub mod anomaly_subscription {
 
     crate::resource::cfn_enum!(Frequency, ["DAILY", "IMMEDIATE", "WEEKLY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `CONFIRMED`
         Confirmed,
@@ -248,7 +248,7 @@ pub mod anomaly_subscription {
 
     crate::resource::cfn_enum!(Status, ["CONFIRMED", "DECLINED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EMAIL`
         Email,
@@ -333,7 +333,7 @@ impl crate::resource::Handle<CostCategory> {
 pub mod cost_category {
     //! Nested property types and enums of [`CostCategory`](super::CostCategory).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVersion {
         /// `CostCategoryExpression.v1`
         CostCategoryExpressionV1,

@@ -315,7 +315,7 @@ pub mod acme_endpoint {
     }
 
     /// The authorization behavior for the ACME endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationBehavior {
         /// `PRE_APPROVED`
         PreApproved,
@@ -324,7 +324,7 @@ pub mod acme_endpoint {
     crate::resource::cfn_enum!(AuthorizationBehavior, ["PRE_APPROVED"]);
 
     /// Whether contact information is required for the ACME endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Contact {
         /// `NOT_REQUIRED`
         NotRequired,
@@ -431,7 +431,7 @@ pub mod acme_external_account_binding {
     }
 
     /// The time unit for the expiration value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
@@ -565,7 +565,7 @@ pub mod certificate {
     ]);
 
     /// Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateExport {
         /// `ENABLED`
         Enabled,
@@ -576,7 +576,7 @@ pub mod certificate {
     crate::resource::cfn_enum!(CertificateExport, ["ENABLED", "DISABLED"]);
 
     /// You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateTransparencyLoggingPreference {
         /// `ENABLED`
         Enabled,

@@ -156,7 +156,7 @@ pub mod custom_action {
         ("CommandText", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomActionAttachmentCriteriaOperator {
         /// `HAS_VALUE`
         HasValue,

@@ -257,7 +257,7 @@ pub mod app_instance_bot {
     }
 
     /// Sets standard messages as the bot trigger.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandardMessages {
         /// `AUTO`
         Auto,
@@ -272,7 +272,7 @@ pub mod app_instance_bot {
     crate::resource::cfn_enum!(StandardMessages, ["AUTO", "ALL", "MENTIONS", "NONE"]);
 
     /// Sets targeted messages as the bot trigger.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetedMessages {
         /// `ALL`
         All,
@@ -283,7 +283,7 @@ pub mod app_instance_bot {
     crate::resource::cfn_enum!(TargetedMessages, ["ALL", "NONE"]);
 
     /// Determines whether the Amazon Lex V2 bot responds to all standard messages. Control messages are not supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RespondsTo {
         /// `STANDARD_MESSAGES`
         StandardMessages,
@@ -389,7 +389,7 @@ pub mod app_instance_user {
         ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(5475.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpirationCriterion {
         /// `CREATED_TIMESTAMP`
         CreatedTimestamp,
@@ -606,7 +606,7 @@ pub mod channel {
     ]);
 
     /// The condition the expiration period is measured from.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpirationCriterion {
         /// `CREATED_TIMESTAMP`
         CreatedTimestamp,
@@ -617,7 +617,7 @@ pub mod channel {
     crate::resource::cfn_enum!(ExpirationCriterion, ["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"]);
 
     /// The channel mode. In an UNRESTRICTED channel, members can add themselves and other members; in a RESTRICTED channel, only administrators and moderators can add members. An elastic channel must be RESTRICTED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `UNRESTRICTED`
         Unrestricted,
@@ -628,7 +628,7 @@ pub mod channel {
     crate::resource::cfn_enum!(Mode, ["UNRESTRICTED", "RESTRICTED"]);
 
     /// The channel's privacy level. A PUBLIC channel is discoverable by anyone in the AppInstance; a PRIVATE channel is not. Privacy cannot be changed after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Privacy {
         /// `PUBLIC`
         Public,
@@ -827,7 +827,7 @@ pub mod channel_flow {
     ]);
 
     /// Controls how the Lambda function is invoked.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvocationType {
         /// `ASYNC`
         Async,
@@ -836,7 +836,7 @@ pub mod channel_flow {
     crate::resource::cfn_enum!(InvocationType, ["ASYNC"]);
 
     /// Determines whether to continue or stop processing when communication with a processor fails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FallbackAction {
         /// `CONTINUE`
         Continue,
@@ -1461,7 +1461,7 @@ pub mod media_insights_pipeline_configuration {
     ]);
 
     /// Labels all PII identified in the transcript.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentIdentificationType {
         /// `PII`
         Pii,
@@ -1470,7 +1470,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(ContentIdentificationType, ["PII"]);
 
     /// Redacts all PII identified in the transcript.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentRedactionType {
         /// `PII`
         Pii,
@@ -1479,7 +1479,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(ContentRedactionType, ["PII"]);
 
     /// The language code in the configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `en-US`
         EnUs,
@@ -1504,7 +1504,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(LanguageCode, ["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]);
 
     /// The level of stability for partial results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartialResultsStability {
         /// `high`
         High,
@@ -1517,7 +1517,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(PartialResultsStability, ["high", "medium", "low"]);
 
     /// The content redaction output settings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentRedactionOutput {
         /// `redacted`
         Redacted,
@@ -1528,7 +1528,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(ContentRedactionOutput, ["redacted", "redacted_and_unredacted"]);
 
     /// The vocabulary filtering method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VocabularyFilterMethod {
         /// `remove`
         Remove,
@@ -1541,7 +1541,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(VocabularyFilterMethod, ["remove", "mask", "tag"]);
 
     /// The preferred language for transcription.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredLanguage {
         /// `en-US`
         EnUs,
@@ -1566,7 +1566,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(PreferredLanguage, ["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]);
 
     /// The recording file format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordingFileFormat {
         /// `Wav`
         Wav,
@@ -1577,7 +1577,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(RecordingFileFormat, ["Wav", "Opus"]);
 
     /// The element type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AmazonTranscribeCallAnalyticsProcessor`
         AmazonTranscribeCallAnalyticsProcessor,
@@ -1592,7 +1592,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(Type, ["AmazonTranscribeCallAnalyticsProcessor", "AmazonTranscribeProcessor", "KinesisDataStreamSink", "S3RecordingSink"]);
 
     /// The type of sentiment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SentimentType {
         /// `NEGATIVE`
         Negative,
@@ -1601,7 +1601,7 @@ pub mod media_insights_pipeline_configuration {
     crate::resource::cfn_enum!(SentimentType, ["NEGATIVE"]);
 
     /// The type of alert rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RealTimeAlertRuleType {
         /// `KeywordMatch`
         KeywordMatch,
@@ -1896,7 +1896,7 @@ pub mod voice_connector {
     //! Nested property types and enums of [`VoiceConnector`](super::VoiceConnector).
 
     /// The AWS Region in which the Voice Connector is created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AwsRegion {
         /// `us-east-1`
         UsEast1,
@@ -1923,7 +1923,7 @@ pub mod voice_connector {
     crate::resource::cfn_enum!(AwsRegion, ["us-east-1", "us-west-2", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-2", "ap-northeast-1", "ap-southeast-1", "ap-southeast-2"]);
 
     /// The type of network for the Voice Connector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4_ONLY`
         Ipv4Only,

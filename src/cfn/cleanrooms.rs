@@ -479,7 +479,7 @@ pub mod analysis_template {
         ("ColumnName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_]+-)*([a-z0-9_]+))?$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SMALLINT`
         Smallint,
@@ -541,7 +541,7 @@ pub mod analysis_template {
 
     crate::resource::cfn_enum!(Type, ["SMALLINT", "INTEGER", "BIGINT", "DECIMAL", "REAL", "DOUBLE_PRECISION", "BOOLEAN", "CHAR", "VARCHAR", "DATE", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "TIMETZ", "VARBYTE", "BINARY", "BYTE", "CHARACTER", "DOUBLE", "FLOAT", "INT", "LONG", "NUMERIC", "SHORT", "STRING", "TIMESTAMP_LTZ", "TIMESTAMP_NTZ", "TINYINT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ErrorMessageType {
         /// `DETAILED`
         Detailed,
@@ -549,7 +549,7 @@ pub mod analysis_template {
 
     crate::resource::cfn_enum!(ErrorMessageType, ["DETAILED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `SQL`
         Sql,
@@ -559,7 +559,7 @@ pub mod analysis_template {
 
     crate::resource::cfn_enum!(Format, ["SQL", "PYSPARK_1_0"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColumnType {
         /// `CATEGORICAL`
         Categorical,
@@ -939,7 +939,7 @@ pub mod collaboration {
         ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedS3Region {
         /// `us-west-1`
         UsWest1,
@@ -1011,7 +1011,7 @@ pub mod collaboration {
 
     crate::resource::cfn_enum!(SupportedS3Region, ["us-west-1", "us-west-2", "us-east-1", "us-east-2", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-4", "ap-southeast-7", "ap-south-1", "ap-northeast-3", "ap-northeast-1", "ap-northeast-2", "ca-central-1", "ca-west-1", "eu-south-1", "eu-west-3", "eu-south-2", "eu-central-2", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "me-south-1", "me-central-1", "il-central-1", "sa-east-1", "mx-central-1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AnalyticsEngine {
         /// `CLEAN_ROOMS_SQL`
         CleanRoomsSql,
@@ -1021,7 +1021,7 @@ pub mod collaboration {
 
     crate::resource::cfn_enum!(AnalyticsEngine, ["CLEAN_ROOMS_SQL", "SPARK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoApprovedChangeType {
         /// `ADD_MEMBER`
         AddMember,
@@ -1033,7 +1033,7 @@ pub mod collaboration {
 
     crate::resource::cfn_enum!(AutoApprovedChangeType, ["ADD_MEMBER", "GRANT_RECEIVE_RESULTS_ABILITY", "REVOKE_RECEIVE_RESULTS_ABILITY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomMlMemberAbility {
         /// `CAN_RECEIVE_MODEL_OUTPUT`
         CanReceiveModelOutput,
@@ -1043,7 +1043,7 @@ pub mod collaboration {
 
     crate::resource::cfn_enum!(CustomMlMemberAbility, ["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MemberAbility {
         /// `CAN_QUERY`
         CanQuery,
@@ -1055,7 +1055,7 @@ pub mod collaboration {
 
     crate::resource::cfn_enum!(MemberAbility, ["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CollaborationJobLogStatus {
         /// `ENABLED`
         Enabled,
@@ -1065,7 +1065,7 @@ pub mod collaboration {
 
     crate::resource::cfn_enum!(CollaborationJobLogStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CollaborationQueryLogStatus {
         /// `ENABLED`
         Enabled,
@@ -1676,7 +1676,7 @@ pub mod configured_table {
         ("ColumnType", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AnalysisMethod {
         /// `DIRECT_QUERY`
         DirectQuery,
@@ -1688,7 +1688,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(AnalysisMethod, ["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregateFunctionName {
         /// `SUM`
         Sum,
@@ -1704,7 +1704,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(AggregateFunctionName, ["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JoinOperator {
         /// `OR`
         Or,
@@ -1714,7 +1714,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(JoinOperator, ["OR", "AND"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JoinRequiredOption {
         /// `QUERY_RUNNER`
         QueryRunner,
@@ -1722,7 +1722,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(JoinRequiredOption, ["QUERY_RUNNER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregationType {
         /// `COUNT_DISTINCT`
         CountDistinct,
@@ -1730,7 +1730,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(AggregationType, ["COUNT_DISTINCT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalarFunctions {
         /// `TRUNC`
         Trunc,
@@ -1784,7 +1784,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(ScalarFunctions, ["TRUNC", "ABS", "CEILING", "FLOOR", "LN", "LOG", "ROUND", "SQRT", "CAST", "LOWER", "RTRIM", "UPPER", "COALESCE", "CONVERT", "CURRENT_DATE", "DATEADD", "EXTRACT", "GETDATE", "SUBSTRING", "TO_CHAR", "TO_DATE", "TO_NUMBER", "TO_TIMESTAMP", "TRIM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfiguredTableAnalysisRuleType {
         /// `AGGREGATION`
         Aggregation,
@@ -1796,7 +1796,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(ConfiguredTableAnalysisRuleType, ["AGGREGATION", "LIST", "CUSTOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SelectedAnalysisMethod {
         /// `DIRECT_QUERY`
         DirectQuery,
@@ -1806,7 +1806,7 @@ pub mod configured_table {
 
     crate::resource::cfn_enum!(SelectedAnalysisMethod, ["DIRECT_QUERY", "DIRECT_JOB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommercialRegion {
         /// `us-west-1`
         UsWest1,
@@ -2098,7 +2098,7 @@ pub mod configured_table_association {
         ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfiguredTableAssociationAnalysisRuleType {
         /// `AGGREGATION`
         Aggregation,
@@ -2606,7 +2606,7 @@ pub mod intermediate_table {
         ("QueryString", crate::resource::Rule { max_len: Some(500000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntermediateTableAnalysisRuleType {
         /// `CUSTOM`
         Custom,
@@ -3049,7 +3049,7 @@ pub mod membership {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResultFormat {
         /// `CSV`
         Csv,
@@ -3059,7 +3059,7 @@ pub mod membership {
 
     crate::resource::cfn_enum!(ResultFormat, ["CSV", "PARQUET"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MembershipJobLogStatus {
         /// `ENABLED`
         Enabled,
@@ -3069,7 +3069,7 @@ pub mod membership {
 
     crate::resource::cfn_enum!(MembershipJobLogStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MembershipQueryLogStatus {
         /// `ENABLED`
         Enabled,
@@ -3215,7 +3215,7 @@ pub mod privacy_budget_template {
         ("Budget", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRefresh {
         /// `CALENDAR_MONTH`
         CalendarMonth,
@@ -3225,7 +3225,7 @@ pub mod privacy_budget_template {
 
     crate::resource::cfn_enum!(AutoRefresh, ["CALENDAR_MONTH", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BudgetParameterAutoRefresh {
         /// `ENABLED`
         Enabled,
@@ -3235,7 +3235,7 @@ pub mod privacy_budget_template {
 
     crate::resource::cfn_enum!(BudgetParameterAutoRefresh, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CALENDAR_DAY`
         CalendarDay,
@@ -3249,7 +3249,7 @@ pub mod privacy_budget_template {
 
     crate::resource::cfn_enum!(Type, ["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivacyBudgetType {
         /// `DIFFERENTIAL_PRIVACY`
         DifferentialPrivacy,

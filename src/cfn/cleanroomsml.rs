@@ -562,7 +562,7 @@ pub mod configured_model_algorithm_association {
         ("Value", crate::resource::Rule { min: Some(0.01), max: Some(10.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelExportFileType {
         /// `MODEL`
         Model,
@@ -572,7 +572,7 @@ pub mod configured_model_algorithm_association {
 
     crate::resource::cfn_enum!(TrainedModelExportFileType, ["MODEL", "OUTPUT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelExportsMaxSizeUnitType {
         /// `GB`
         Gb,
@@ -580,7 +580,7 @@ pub mod configured_model_algorithm_association {
 
     crate::resource::cfn_enum!(TrainedModelExportsMaxSizeUnitType, ["GB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EntityType {
         /// `ALL_PERSONALLY_IDENTIFIABLE_INFORMATION`
         AllPersonallyIdentifiableInformation,
@@ -592,7 +592,7 @@ pub mod configured_model_algorithm_association {
 
     crate::resource::cfn_enum!(EntityType, ["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogType {
         /// `ALL`
         All,
@@ -602,7 +602,7 @@ pub mod configured_model_algorithm_association {
 
     crate::resource::cfn_enum!(LogType, ["ALL", "ERROR_SUMMARY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelInferenceMaxOutputSizeUnitType {
         /// `GB`
         Gb,
@@ -610,7 +610,7 @@ pub mod configured_model_algorithm_association {
 
     crate::resource::cfn_enum!(TrainedModelInferenceMaxOutputSizeUnitType, ["GB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NoiseLevelType {
         /// `HIGH`
         High,
@@ -624,7 +624,7 @@ pub mod configured_model_algorithm_association {
 
     crate::resource::cfn_enum!(NoiseLevelType, ["HIGH", "MEDIUM", "LOW", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelArtifactMaxSizeUnitType {
         /// `GB`
         Gb,
@@ -857,7 +857,7 @@ pub mod training_dataset {
         ("ColumnTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColumnType {
         /// `USER_ID`
         UserId,
@@ -873,7 +873,7 @@ pub mod training_dataset {
 
     crate::resource::cfn_enum!(ColumnType, ["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `INTERACTIONS`
         Interactions,

@@ -132,7 +132,7 @@ pub mod environment_ec2 {
     ]);
 
     /// The connection type used for connecting to an Amazon EC2 environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionType {
         /// `CONNECT_SSH`
         ConnectSsh,

@@ -143,7 +143,7 @@ impl crate::resource::Handle<ChangeSet> {
 pub mod change_set {
     //! Nested property types and enums of [`ChangeSet`](super::ChangeSet).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Capabilities {
         /// `CAPABILITY_IAM`
         CapabilityIam,
@@ -156,7 +156,7 @@ pub mod change_set {
     crate::resource::cfn_enum!(Capabilities, ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]);
 
     /// The type of change set operation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChangeSetType {
         /// `CREATE`
         Create,
@@ -169,7 +169,7 @@ pub mod change_set {
     crate::resource::cfn_enum!(ChangeSetType, ["CREATE", "UPDATE", "IMPORT"]);
 
     /// Determines how CloudFormation handles configuration drift during deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentMode {
         /// `REVERT_DRIFT`
         RevertDrift,
@@ -178,7 +178,7 @@ pub mod change_set {
     crate::resource::cfn_enum!(DeploymentMode, ["REVERT_DRIFT"]);
 
     /// Determines what action will be taken if stack creation fails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OnStackFailure {
         /// `DO_NOTHING`
         DoNothing,
@@ -312,7 +312,7 @@ pub mod generated_template {
     }
 
     /// The DeletionPolicy assigned to resources in the generated template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionPolicy {
         /// `DELETE`
         Delete,
@@ -323,7 +323,7 @@ pub mod generated_template {
     crate::resource::cfn_enum!(DeletionPolicy, ["DELETE", "RETAIN"]);
 
     /// The UpdateReplacePolicy assigned to resources in the generated template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateReplacePolicy {
         /// `DELETE`
         Delete,
@@ -582,7 +582,7 @@ pub mod hook_type_config {
     //! Nested property types and enums of [`HookTypeConfig`](super::HookTypeConfig).
 
     /// An alias by which to refer to this extension configuration data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationAlias {
         /// `default`
         Default,
@@ -1604,7 +1604,7 @@ pub mod stack_set {
     ]);
 
     /// Specifies the AWS account that you are acting from. By default, SELF is specified. For self-managed permissions, specify SELF; for service-managed permissions, if you are signed in to the organization's management account, specify SELF. If you are signed in to a delegated administrator account, specify DELEGATED_ADMIN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CallAs {
         /// `SELF`
         Self_,
@@ -1614,7 +1614,7 @@ pub mod stack_set {
 
     crate::resource::cfn_enum!(CallAs, ["SELF", "DELEGATED_ADMIN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Capability {
         /// `CAPABILITY_IAM`
         CapabilityIam,
@@ -1627,7 +1627,7 @@ pub mod stack_set {
     crate::resource::cfn_enum!(Capability, ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]);
 
     /// Specifies how the concurrency level behaves during the operation execution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConcurrencyMode {
         /// `STRICT_FAILURE_TOLERANCE`
         StrictFailureTolerance,
@@ -1638,7 +1638,7 @@ pub mod stack_set {
     crate::resource::cfn_enum!(ConcurrencyMode, ["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"]);
 
     /// The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionConcurrencyType {
         /// `SEQUENTIAL`
         Sequential,
@@ -1649,7 +1649,7 @@ pub mod stack_set {
     crate::resource::cfn_enum!(RegionConcurrencyType, ["SEQUENTIAL", "PARALLEL"]);
 
     /// Describes how the IAM roles required for stack set operations are created. By default, SELF-MANAGED is specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PermissionModel {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -1660,7 +1660,7 @@ pub mod stack_set {
     crate::resource::cfn_enum!(PermissionModel, ["SERVICE_MANAGED", "SELF_MANAGED"]);
 
     /// The filter type you want to apply on organizational units and accounts.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountFilterType {
         /// `NONE`
         None,
@@ -1789,7 +1789,7 @@ pub mod type_activation {
     ]);
 
     /// Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VersionBump {
         /// `MAJOR`
         Major,

@@ -651,7 +651,7 @@ pub mod connection_function {
     }
 
     /// The function's runtime environment version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `cloudfront-js-2.0`
         CloudfrontJs20,
@@ -1069,7 +1069,7 @@ pub mod continuous_deployment_policy {
     ]);
 
     /// The type of traffic configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SingleWeight`
         SingleWeight,
@@ -3011,7 +3011,7 @@ pub mod distribution {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionMode {
         /// `direct`
         Direct,
@@ -3028,7 +3028,7 @@ pub mod distribution {
     ///
     /// For more information about requiring the HTTPS protocol, see [Requiring HTTPS Between Viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html) in the *Amazon CloudFront Developer Guide*.
     /// The only way to guarantee that viewers retrieve an object that was fetched from the origin using HTTPS is never to use any other protocol to fetch the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your objects' cache because cached objects are protocol agnostic. That means that an edge location will return an object from the cache regardless of whether the current request protocol matches the protocol used previously. For more information, see [Managing Cache Expiration](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the *Amazon CloudFront Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ViewerProtocolPolicy {
         /// `allow-all`
         AllowAll,
@@ -3043,7 +3043,7 @@ pub mod distribution {
     /// (Optional) Specify the HTTP version(s) that you want viewers to use to communicate with CF. The default value for new distributions is ``http1.1``.
     /// For viewers and CF to use HTTP/2, viewers must support TLSv1.2 or later, and must support Server Name Indication (SNI).
     /// For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see [Connection Migration](https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration) at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and ciphers between viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpVersion {
         /// `http1.1`
         Http11,
@@ -3057,7 +3057,7 @@ pub mod distribution {
 
     crate::resource::cfn_enum!(HttpVersion, ["http1.1", "http2", "http2and3", "http3"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OriginGroupSelectionCriteria {
         /// `default`
         Default,
@@ -3068,7 +3068,7 @@ pub mod distribution {
     crate::resource::cfn_enum!(OriginGroupSelectionCriteria, ["default", "media-quality-based"]);
 
     /// Specifies which IP protocol CloudFront uses when connecting to your origin. If your origin uses both IPv4 and IPv6 protocols, you can choose ``dualstack`` to help optimize reliability.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,
@@ -3084,7 +3084,7 @@ pub mod distribution {
     /// The price class that corresponds with the maximum price that you want to pay for CloudFront service. If you specify ``PriceClass_All``, CloudFront responds to requests for your objects from all CloudFront edge locations.
     /// If you specify a price class other than ``PriceClass_All``, CloudFront serves your objects from the CloudFront edge location that has the lowest latency among the edge locations in your price class. Viewers who are in or near regions that are excluded from your specified price class may encounter slower performance.
     /// For more information about price classes, see [Choosing the Price Class for a CloudFront Distribution](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PriceClass.html) in the *Amazon CloudFront Developer Guide*. For information about CloudFront pricing, including how price classes (such as Price Class 100) map to CloudFront regions, see [Amazon CloudFront Pricing](https://docs.aws.amazon.com/cloudfront/pricing/).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PriceClass {
         /// `None`
         None,
@@ -3098,7 +3098,7 @@ pub mod distribution {
 
     crate::resource::cfn_enum!(PriceClass, ["None", "PriceClass_100", "PriceClass_200", "PriceClass_All"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Locations {
         /// `AD`
         Ad,
@@ -3606,7 +3606,7 @@ pub mod distribution {
     /// +  ``none``: No geo restriction is enabled, meaning access to content is not restricted by client geo location.
     /// +  ``blacklist``: The ``Location`` elements specify the countries in which you don't want CloudFront to distribute your content.
     /// +  ``whitelist``: The ``Location`` elements specify the countries in which you want CloudFront to distribute your content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestrictionType {
         /// `blacklist`
         Blacklist,
@@ -3626,7 +3626,7 @@ pub mod distribution {
     /// On the CloudFront console, this setting is called *Security Policy*.
     /// When you're using SNI only (you set ``SSLSupportMethod`` to ``sni-only``), you must specify ``TLSv1`` or higher. (In CloudFormation, the field name is ``SslSupportMethod``. Note the different capitalization.)
     /// If the distribution uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net`` (you set ``CloudFrontDefaultCertificate`` to ``true``), CloudFront automatically sets the security policy to ``TLSv1`` regardless of the value that you set here.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MinimumProtocolVersion {
         /// `SSLv3`
         SsLv3,
@@ -3657,7 +3657,7 @@ pub mod distribution {
     /// +  ``static-ip`` - Do not specify this value unless your distribution has been enabled for this feature by the CloudFront team. If you have a use case that requires static IP addresses for a distribution, contact CloudFront through the [Center](https://docs.aws.amazon.com/support/home).
     ///
     /// If the distribution uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net``, don't set a value for this field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SslSupportMethod {
         /// `sni-only`
         SniOnly,
@@ -3669,7 +3669,7 @@ pub mod distribution {
 
     crate::resource::cfn_enum!(SslSupportMethod, ["sni-only", "static-ip", "vip"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ViewerMtlsMode {
         /// `required`
         Required,
@@ -3931,7 +3931,7 @@ pub mod distribution_tenant {
     /// +  ``none``: No geographic restriction is enabled, meaning access to content is not restricted by client geo location.
     /// +  ``blacklist``: The ``Location`` elements specify the countries in which you don't want CloudFront to distribute your content.
     /// +  ``whitelist``: The ``Location`` elements specify the countries in which you want CloudFront to distribute your content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestrictionType {
         /// `blacklist`
         Blacklist,
@@ -3944,7 +3944,7 @@ pub mod distribution_tenant {
     crate::resource::cfn_enum!(RestrictionType, ["blacklist", "whitelist", "none"]);
 
     /// The action for the WAF web ACL customization. You can specify ``override`` to specify a separate WAF web ACL for the distribution tenant. If you specify ``disable``, the distribution tenant won't have WAF web ACL protections and won't inherit from the multi-tenant distribution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `override`
         Override,
@@ -3955,7 +3955,7 @@ pub mod distribution_tenant {
     crate::resource::cfn_enum!(Action, ["override", "disable"]);
 
     /// You can opt out of certificate transparency logging by specifying the ``disabled`` option. Opt in by specifying ``enabled``. For more information, see [Certificate Transparency Logging](https://docs.aws.amazon.com/acm/latest/userguide/acm-concepts.html#concept-transparency) in the *User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateTransparencyLoggingPreference {
         /// `enabled`
         Enabled,
@@ -3968,7 +3968,7 @@ pub mod distribution_tenant {
     /// Specify how the HTTP validation token will be served when requesting the CloudFront managed ACM certificate.
     /// +  For ``cloudfront``, CloudFront will automatically serve the validation token. Choose this mode if you can point the domain's DNS to CloudFront immediately.
     /// +  For ``self-hosted``, you serve the validation token from your existing infrastructure. Choose this mode when you need to maintain current traffic flow while your certificate is being issued. You can place the validation token at the well-known path on your existing web server, wait for ACM to validate and issue the certificate, and then update your DNS to point to CloudFront.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidationTokenHost {
         /// `cloudfront`
         Cloudfront,
@@ -4181,7 +4181,7 @@ pub mod field_level_encryption_config {
     }
 
     /// The encryption format CloudFront uses for this content type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `URLEncoded`
         UrlEncoded,
@@ -4447,7 +4447,7 @@ pub mod function {
     }
 
     /// The function's runtime environment version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `cloudfront-js-1.0`
         CloudfrontJs10,
@@ -4641,7 +4641,7 @@ pub mod key_value_store {
     }
 
     /// The source type of the import source for the key value store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `S3`
         S3,
@@ -4728,7 +4728,7 @@ pub mod monitoring_subscription {
     }
 
     /// A flag that indicates whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RealtimeMetricsSubscriptionStatus {
         /// `Enabled`
         Enabled,
@@ -6066,7 +6066,7 @@ pub mod response_headers_policy {
         ("SamplingRate", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Items {
         /// `ALL`
         All,
@@ -6531,7 +6531,7 @@ pub mod vpc_origin {
     }
 
     /// The origin protocol policy for the CloudFront VPC origin endpoint configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OriginProtocolPolicy {
         /// `http-only`
         HttpOnly,

@@ -119,7 +119,7 @@ pub mod cluster {
     ]);
 
     /// The type of backup retention policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
@@ -128,7 +128,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Type, ["DAYS"]);
 
     /// The mode to use in the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `FIPS`
         Fips,
@@ -139,7 +139,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Mode, ["FIPS", "NON_FIPS"]);
 
     /// The NetworkType to create a cluster with.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,

@@ -91,7 +91,7 @@ pub mod channel {
     ]);
 
     /// The type of destination for events arriving from a channel.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EVENT_DATA_STORE`
         EventDataStore,
@@ -264,7 +264,7 @@ pub mod dashboard {
     ]);
 
     /// The frequency unit. Supported values are HOURS and DAYS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `HOURS`
         Hours,
@@ -275,7 +275,7 @@ pub mod dashboard {
     crate::resource::cfn_enum!(Unit, ["HOURS", "DAYS"]);
 
     /// The status of the schedule. Supported values are ENABLED and DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -497,7 +497,7 @@ pub mod event_data_store {
     }
 
     /// The mode that the event data store will use to charge for event storage.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingMode {
         /// `EXTENDABLE_RETENTION_PRICING`
         ExtendableRetentionPricing,
@@ -508,7 +508,7 @@ pub mod event_data_store {
     crate::resource::cfn_enum!(BillingMode, ["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]);
 
     /// Specifies the type of the event record field in ContextKeySelector. Valid values include RequestContext, TagContext.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `RequestContext`
         RequestContext,
@@ -519,7 +519,7 @@ pub mod event_data_store {
     crate::resource::cfn_enum!(Type, ["RequestContext", "TagContext"]);
 
     /// The type of Insights to log on an event data store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsightType {
         /// `ApiCallRateInsight`
         ApiCallRateInsight,
@@ -530,7 +530,7 @@ pub mod event_data_store {
     crate::resource::cfn_enum!(InsightType, ["ApiCallRateInsight", "ApiErrorRateInsight"]);
 
     /// Specifies the maximum size allowed for the event. Valid values are Standard and Large. If you add ContextKeySelectors, this value must be set to Large.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxEventSize {
         /// `Standard`
         Standard,
@@ -884,7 +884,7 @@ pub mod trail {
     }
 
     /// The category of events to be aggregated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventCategory {
         /// `Data`
         Data,
@@ -893,7 +893,7 @@ pub mod trail {
     crate::resource::cfn_enum!(EventCategory, ["Data"]);
 
     /// A template used to configure aggregation rules.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Template {
         /// `API_ACTIVITY`
         ApiActivity,
@@ -906,7 +906,7 @@ pub mod trail {
     crate::resource::cfn_enum!(Template, ["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]);
 
     /// The resource type in which you want to log data events. You can specify AWS::S3::Object or AWS::Lambda::Function resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS::Lambda::Function`
         AwsLambdaFunction,
@@ -931,7 +931,7 @@ pub mod trail {
     crate::resource::cfn_enum!(Type, ["AWS::Lambda::Function", "AWS::S3::Object", "AWS::DynamoDB::Table", "AWS::S3Outposts::Object", "AWS::ManagedBlockchain::Node", "AWS::S3ObjectLambda::AccessPoint", "AWS::EC2::Snapshot", "AWS::S3::AccessPoint", "AWS::DynamoDB::Stream"]);
 
     /// Specify if you want your trail to log read-only events, write-only events, or all. For example, the EC2 GetConsoleOutput is a read-only API operation and RunInstances is a write-only API operation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReadWriteType {
         /// `All`
         All,
@@ -944,7 +944,7 @@ pub mod trail {
     crate::resource::cfn_enum!(ReadWriteType, ["All", "ReadOnly", "WriteOnly"]);
 
     /// Event category for an insight selector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceEventCategory {
         /// `Management`
         Management,
@@ -955,7 +955,7 @@ pub mod trail {
     crate::resource::cfn_enum!(SourceEventCategory, ["Management", "Data"]);
 
     /// The type of insight to log on a trail.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsightType {
         /// `ApiCallRateInsight`
         ApiCallRateInsight,

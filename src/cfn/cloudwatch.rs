@@ -578,7 +578,7 @@ pub mod alarm {
     ]);
 
     /// The arithmetic operation to use when comparing the specified statistic and threshold. The specified statistic value is used as the first operand.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -600,7 +600,7 @@ pub mod alarm {
 
     /// The unit to use for the returned data points.
     /// Valid values are: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Bits`
         Bits,
@@ -663,7 +663,7 @@ pub mod alarm {
     /// The statistic for the metric associated with the alarm, other than percentile. For percentile statistics, use ``ExtendedStatistic``.
     /// For an alarm based on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not both.
     /// For an alarm based on a math expression, you can't specify ``Statistic``. Instead, you use ``Metrics``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `Average`
         Average,
@@ -681,7 +681,7 @@ pub mod alarm {
 
     /// Sets how this alarm is to handle missing data points. Valid values are ``breaching``, ``notBreaching``, ``ignore``, and ``missing``. For more information, see [Configuring How Alarms Treat Missing Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data) in the *Amazon User Guide*.
     /// If you omit this parameter, the default behavior of ``missing`` is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TreatMissingData {
         /// `breaching`
         Breaching,
@@ -1406,7 +1406,7 @@ impl crate::resource::Handle<InsightRule> {
 pub mod insight_rule {
     //! Nested property types and enums of [`InsightRule`](super::InsightRule).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleState {
         /// `ENABLED`
         Enabled,
@@ -1560,7 +1560,7 @@ pub mod integration {
     ]);
 
     /// The type of integration. Immutable after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `AWS_CONFIG_SLREC`
         AwsConfigSlrec,
@@ -1865,7 +1865,7 @@ pub mod log_alarm {
     ]);
 
     /// The arithmetic operation to use when comparing the specified threshold and the query results. Valid values are GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -2088,7 +2088,7 @@ pub mod metric_stream {
     ]);
 
     /// The output format of the data streamed to the Kinesis Firehose.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `json`
         Json,

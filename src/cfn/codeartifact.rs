@@ -229,7 +229,7 @@ pub mod package_group {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestrictionMode {
         /// `ALLOW`
         Allow,

@@ -180,7 +180,7 @@ pub mod fleet {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MachineType {
         /// `GENERAL`
         General,
@@ -190,7 +190,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(MachineType, ["GENERAL", "NVME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `BUILD_GENERAL1_SMALL`
         BuildGeneral1Small,
@@ -210,7 +210,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(ComputeType, ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE", "ATTRIBUTE_BASED_COMPUTE", "CUSTOM_INSTANCE_TYPE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnvironmentType {
         /// `WINDOWS_SERVER_2019_CONTAINER`
         WindowsServer2019Container,
@@ -234,7 +234,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(EnvironmentType, ["WINDOWS_SERVER_2019_CONTAINER", "WINDOWS_SERVER_2022_CONTAINER", "LINUX_CONTAINER", "LINUX_GPU_CONTAINER", "ARM_CONTAINER", "MAC_ARM", "LINUX_EC2", "ARM_EC2", "WINDOWS_EC2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultBehavior {
         /// `ALLOW_ALL`
         AllowAll,
@@ -244,7 +244,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(DefaultBehavior, ["ALLOW_ALL", "DENY_ALL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `ALLOW`
         Allow,
@@ -254,7 +254,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(Effect, ["ALLOW", "DENY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DOMAIN`
         Domain,
@@ -264,7 +264,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(Type, ["DOMAIN", "IP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverflowBehavior {
         /// `QUEUE`
         Queue,
@@ -274,7 +274,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(OverflowBehavior, ["QUEUE", "ON_DEMAND"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalingType {
         /// `TARGET_TRACKING_SCALING`
         TargetTrackingScaling,
@@ -282,7 +282,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(ScalingType, ["TARGET_TRACKING_SCALING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `FLEET_UTILIZATION_RATE`
         FleetUtilizationRate,
@@ -1246,7 +1246,7 @@ pub mod report_group {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExportConfigType {
         /// `S3`
         S3,
@@ -1256,7 +1256,7 @@ pub mod report_group {
 
     crate::resource::cfn_enum!(ExportConfigType, ["S3", "NO_EXPORT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Packaging {
         /// `NONE`
         None,
@@ -1266,7 +1266,7 @@ pub mod report_group {
 
     crate::resource::cfn_enum!(Packaging, ["NONE", "ZIP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TEST`
         Test,

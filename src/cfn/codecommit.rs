@@ -229,7 +229,7 @@ pub mod repository {
         ("Branches", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Events {
         /// `all`
         All,

@@ -73,7 +73,7 @@ pub mod connection {
     //! Nested property types and enums of [`Connection`](super::Connection).
 
     /// The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `AzureDevOps`
         AzureDevOps,
@@ -220,7 +220,7 @@ pub mod host {
     ]);
 
     /// The name of the installed provider to be associated with your connection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `Bitbucket`
         Bitbucket,

@@ -40,7 +40,7 @@ pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
     /// The compute platform that CodeDeploy deploys the application to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputePlatform {
         /// `ECS`
         Ecs,
@@ -264,7 +264,7 @@ pub mod deployment_config {
     }
 
     /// The destination platform type for the deployment (Lambda, Server, or ECS).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputePlatform {
         /// `ECS`
         Ecs,
@@ -276,7 +276,7 @@ pub mod deployment_config {
 
     crate::resource::cfn_enum!(ComputePlatform, ["ECS", "Lambda", "Server"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FLEET_PERCENT`
         FleetPercent,
@@ -286,7 +286,7 @@ pub mod deployment_config {
 
     crate::resource::cfn_enum!(Type, ["FLEET_PERCENT", "HOST_COUNT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficRoutingType {
         /// `AllAtOnce`
         AllAtOnce,
@@ -1041,7 +1041,7 @@ pub mod deployment_group {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Events {
         /// `DEPLOYMENT_FAILURE`
         DeploymentFailure,
@@ -1054,7 +1054,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(Events, ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]);
 
     /// Information about when to reroute traffic from an original environment to a replacement environment in a blue/green deployment. CONTINUE_DEPLOYMENT: Register new instances with the load balancer immediately after the new application revision is installed on the instances in the replacement environment. STOP_DEPLOYMENT: Do not register new instances with a load balancer unless traffic rerouting is started using ContinueDeployment . If traffic rerouting is not started before the end of the specified wait period, the deployment status is changed to Stopped.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionOnTimeout {
         /// `CONTINUE_DEPLOYMENT`
         ContinueDeployment,
@@ -1065,7 +1065,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(ActionOnTimeout, ["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"]);
 
     /// The method used to add instances to a replacement environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `COPY_AUTO_SCALING_GROUP`
         CopyAutoScalingGroup,
@@ -1076,7 +1076,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(Action, ["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"]);
 
     /// The action to take on instances in the original environment after a successful blue/green deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlueInstanceTerminationOptionAction {
         /// `KEEP_ALIVE`
         KeepAlive,
@@ -1087,7 +1087,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(BlueInstanceTerminationOptionAction, ["KEEP_ALIVE", "TERMINATE"]);
 
     /// Indicates whether to route deployment traffic behind a load balancer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentOption {
         /// `WITHOUT_TRAFFIC_CONTROL`
         WithoutTrafficControl,
@@ -1098,7 +1098,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(DeploymentOption, ["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"]);
 
     /// Indicates whether to run an in-place or blue/green deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `BLUE_GREEN`
         BlueGreen,
@@ -1109,7 +1109,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(DeploymentType, ["BLUE_GREEN", "IN_PLACE"]);
 
     /// The tag filter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `KEY_AND_VALUE`
         KeyAndValue,
@@ -1122,7 +1122,7 @@ pub mod deployment_group {
     crate::resource::cfn_enum!(Type, ["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"]);
 
     /// Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision. If this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more 'auto-update outdated instances' deployments to apply the deployed application revision to the new Amazon EC2 instances. If this option is set to IGNORE, CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances. This may result in instances having different revisions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutdatedInstancesStrategy {
         /// `IGNORE`
         Ignore,
@@ -1132,7 +1132,7 @@ pub mod deployment_group {
 
     crate::resource::cfn_enum!(OutdatedInstancesStrategy, ["IGNORE", "UPDATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TriggerEvents {
         /// `DeploymentFailure`
         DeploymentFailure,

@@ -143,7 +143,7 @@ pub mod profiling_group {
     ]);
 
     /// The compute platform of the profiling group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputePlatform {
         /// `Default`
         Default,

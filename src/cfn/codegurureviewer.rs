@@ -85,7 +85,7 @@ pub mod repository_association {
     //! Nested property types and enums of [`RepositoryAssociation`](super::RepositoryAssociation).
 
     /// The type of repository to be associated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CodeCommit`
         CodeCommit,

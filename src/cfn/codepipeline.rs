@@ -239,7 +239,7 @@ pub mod custom_action_type {
     ]);
 
     /// The category of the custom action, such as a build action or a test action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Category {
         /// `Approval`
         Approval,
@@ -260,7 +260,7 @@ pub mod custom_action_type {
     crate::resource::cfn_enum!(Category, ["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"]);
 
     /// The type of the configuration property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Boolean`
         Boolean,
@@ -1263,7 +1263,7 @@ pub mod pipeline {
     }
 
     /// The type of the artifact store, such as S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `S3`
         S3,
@@ -1272,7 +1272,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(Type, ["S3"]);
 
     /// The method that the pipeline will use to handle multiple executions. The default mode is SUPERSEDED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionMode {
         /// `QUEUED`
         Queued,
@@ -1285,7 +1285,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(ExecutionMode, ["QUEUED", "SUPERSEDED", "PARALLEL"]);
 
     /// CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PipelineType {
         /// `V1`
         V1,
@@ -1296,7 +1296,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(PipelineType, ["V1", "V2"]);
 
     /// A category defines what kind of action can be taken in the stage, and constrains the provider type for the action. Valid categories are limited to one of the values below.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Category {
         /// `Source`
         Source,
@@ -1317,7 +1317,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(Category, ["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"]);
 
     /// The type of the environment variable.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnvironmentVariableType {
         /// `PLAINTEXT`
         Plaintext,
@@ -1328,7 +1328,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(EnvironmentVariableType, ["PLAINTEXT", "SECRETS_MANAGER"]);
 
     /// Reserved for future use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockerDeclarationType {
         /// `Schedule`
         Schedule,
@@ -1337,7 +1337,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(BlockerDeclarationType, ["Schedule"]);
 
     /// The specified result for when the failure conditions are met, such as rolling back the stage
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Result {
         /// `ROLLBACK`
         Rollback,
@@ -1348,7 +1348,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(Result, ["ROLLBACK", "RETRY"]);
 
     /// The specified retry mode type for the given stage. FAILED_ACTIONS will retry only the failed actions. ALL_ACTIONS will retry both failed and successful
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetryMode {
         /// `ALL_ACTIONS`
         AllActions,
@@ -1359,7 +1359,7 @@ pub mod pipeline {
     crate::resource::cfn_enum!(RetryMode, ["ALL_ACTIONS", "FAILED_ACTIONS"]);
 
     /// The source provider for the event, such as connections configured for a repository with Git tags, for the specified trigger configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `CodeStarSourceConnection`
         CodeStarSourceConnection,
@@ -1532,7 +1532,7 @@ pub mod webhook {
     ]);
 
     /// Supported options are GITHUB_HMAC, IP, and UNAUTHENTICATED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Authentication {
         /// `GITHUB_HMAC`
         GithubHmac,

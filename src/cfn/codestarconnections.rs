@@ -73,7 +73,7 @@ pub mod connection {
     //! Nested property types and enums of [`Connection`](super::Connection).
 
     /// The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `Bitbucket`
         Bitbucket,
@@ -266,7 +266,7 @@ pub mod sync_configuration {
     //! Nested property types and enums of [`SyncConfiguration`](super::SyncConfiguration).
 
     /// Whether to enable or disable publishing of deployment status to source providers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PublishDeploymentStatus {
         /// `ENABLED`
         Enabled,
@@ -277,7 +277,7 @@ pub mod sync_configuration {
     crate::resource::cfn_enum!(PublishDeploymentStatus, ["ENABLED", "DISABLED"]);
 
     /// The type of resource synchronization service that is to be configured, for example, CFN_STACK_SYNC.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SyncType {
         /// `CFN_STACK_SYNC`
         CfnStackSync,
@@ -286,7 +286,7 @@ pub mod sync_configuration {
     crate::resource::cfn_enum!(SyncType, ["CFN_STACK_SYNC"]);
 
     /// When to trigger Git sync to begin the stack update.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TriggerResourceUpdateOn {
         /// `ANY_CHANGE`
         AnyChange,

@@ -116,7 +116,7 @@ pub mod notification_rule {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DetailType {
         /// `BASIC`
         Basic,

@@ -579,7 +579,7 @@ pub mod managed_login_branding {
         ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CategoryType {
         /// `FAVICON_ICO`
         FaviconIco,
@@ -615,7 +615,7 @@ pub mod managed_login_branding {
 
     crate::resource::cfn_enum!(CategoryType, ["FAVICON_ICO", "FAVICON_SVG", "EMAIL_GRAPHIC", "SMS_GRAPHIC", "AUTH_APP_GRAPHIC", "PASSWORD_GRAPHIC", "PASSKEY_GRAPHIC", "PAGE_HEADER_LOGO", "PAGE_HEADER_BACKGROUND", "PAGE_FOOTER_LOGO", "PAGE_FOOTER_BACKGROUND", "PAGE_BACKGROUND", "FORM_BACKGROUND", "FORM_LOGO", "IDP_BUTTON_ICON"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColorModeType {
         /// `LIGHT`
         Light,
@@ -627,7 +627,7 @@ pub mod managed_login_branding {
 
     crate::resource::cfn_enum!(ColorModeType, ["LIGHT", "DARK", "DYNAMIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExtensionType {
         /// `ICO`
         Ico,
@@ -708,7 +708,7 @@ impl crate::resource::Handle<Terms> {
 pub mod terms {
     //! Nested property types and enums of [`Terms`](super::Terms).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TermsEnforcementType {
         /// `NONE`
         None,
@@ -716,7 +716,7 @@ pub mod terms {
 
     crate::resource::cfn_enum!(TermsEnforcementType, ["NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TermsSourceType {
         /// `LINK`
         Link,
@@ -1537,7 +1537,7 @@ pub mod user_pool {
         ("SmsMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `admin_only`
         AdminOnly,
@@ -1549,7 +1549,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(Name, ["admin_only", "verified_email", "verified_phone_number"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AliasAttributes {
         /// `email`
         Email,
@@ -1561,7 +1561,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(AliasAttributes, ["email", "phone_number", "preferred_username"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoVerifiedAttributes {
         /// `email`
         Email,
@@ -1571,7 +1571,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(AutoVerifiedAttributes, ["email", "phone_number"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionProtection {
         /// `ACTIVE`
         Active,
@@ -1581,7 +1581,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(DeletionProtection, ["ACTIVE", "INACTIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmailSendingAccount {
         /// `COGNITO_DEFAULT`
         CognitoDefault,
@@ -1591,7 +1591,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(EmailSendingAccount, ["COGNITO_DEFAULT", "DEVELOPER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ORIGINAL`
         Original,
@@ -1601,7 +1601,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(Type, ["ORIGINAL", "UPDATED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionKeyType {
         /// `AWS_OWNED_KEY`
         AwsOwnedKey,
@@ -1611,7 +1611,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(EncryptionKeyType, ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaVersion {
         /// `V1_0`
         V10,
@@ -1619,7 +1619,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(LambdaVersion, ["V1_0"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreTokenGenerationLambdaVersion {
         /// `V1_0`
         V10,
@@ -1631,7 +1631,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(PreTokenGenerationLambdaVersion, ["V1_0", "V2_0", "V3_0"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MfaConfiguration {
         /// `OFF`
         Off,
@@ -1643,7 +1643,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(MfaConfiguration, ["OFF", "ON", "OPTIONAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedFirstAuthFactors {
         /// `EMAIL_OTP`
         EmailOtp,
@@ -1659,7 +1659,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(AllowedFirstAuthFactors, ["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeDataType {
         /// `Boolean`
         Boolean,
@@ -1673,7 +1673,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(AttributeDataType, ["Boolean", "DateTime", "Number", "String"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributesRequireVerificationBeforeUpdate {
         /// `email`
         Email,
@@ -1683,7 +1683,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(AttributesRequireVerificationBeforeUpdate, ["email", "phone_number"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomAuthMode {
         /// `AUDIT`
         Audit,
@@ -1693,7 +1693,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(CustomAuthMode, ["AUDIT", "ENFORCED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdvancedSecurityMode {
         /// `AUDIT`
         Audit,
@@ -1705,7 +1705,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(AdvancedSecurityMode, ["AUDIT", "ENFORCED", "OFF"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserPoolTier {
         /// `LITE`
         Lite,
@@ -1717,7 +1717,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(UserPoolTier, ["LITE", "ESSENTIALS", "PLUS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsernameAttributes {
         /// `email`
         Email,
@@ -1727,7 +1727,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(UsernameAttributes, ["email", "phone_number"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultEmailOption {
         /// `CONFIRM_WITH_CODE`
         ConfirmWithCode,
@@ -1737,7 +1737,7 @@ pub mod user_pool {
 
     crate::resource::cfn_enum!(DefaultEmailOption, ["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebAuthnFactorConfiguration {
         /// `SINGLE_FACTOR`
         SingleFactor,
@@ -1968,7 +1968,7 @@ pub mod user_pool_client {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedOauthFlows {
         /// `client_credentials`
         ClientCredentials,
@@ -1980,7 +1980,7 @@ pub mod user_pool_client {
 
     crate::resource::cfn_enum!(AllowedOauthFlows, ["client_credentials", "code", "implicit"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExplicitAuthFlows {
         /// `ADMIN_NO_SRP_AUTH`
         AdminNoSrpAuth,
@@ -2004,7 +2004,7 @@ pub mod user_pool_client {
 
     crate::resource::cfn_enum!(ExplicitAuthFlows, ["ADMIN_NO_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreventUserExistenceErrors {
         /// `ENABLED`
         Enabled,
@@ -2014,7 +2014,7 @@ pub mod user_pool_client {
 
     crate::resource::cfn_enum!(PreventUserExistenceErrors, ["ENABLED", "LEGACY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Feature {
         /// `ENABLED`
         Enabled,
@@ -2024,7 +2024,7 @@ pub mod user_pool_client {
 
     crate::resource::cfn_enum!(Feature, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessToken {
         /// `days`
         Days,
@@ -2038,7 +2038,7 @@ pub mod user_pool_client {
 
     crate::resource::cfn_enum!(AccessToken, ["days", "hours", "minutes", "seconds"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdToken {
         /// `days`
         Days,
@@ -2052,7 +2052,7 @@ pub mod user_pool_client {
 
     crate::resource::cfn_enum!(IdToken, ["days", "hours", "minutes", "seconds"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RefreshToken {
         /// `days`
         Days,
@@ -2196,7 +2196,7 @@ pub mod user_pool_domain {
         ("SecondaryRegion", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityPolicy {
         /// `TLS_V1`
         TlsV1,
@@ -2316,7 +2316,7 @@ static USER_POOL_IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resour
 pub mod user_pool_identity_provider {
     //! Nested property types and enums of [`UserPoolIdentityProvider`](super::UserPoolIdentityProvider).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `Facebook`
         Facebook,

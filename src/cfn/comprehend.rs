@@ -271,7 +271,7 @@ pub mod document_classifier {
         ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Split {
         /// `TRAIN`
         Train,
@@ -281,7 +281,7 @@ pub mod document_classifier {
 
     crate::resource::cfn_enum!(Split, ["TRAIN", "TEST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `COMPREHEND_CSV`
         ComprehendCsv,
@@ -291,7 +291,7 @@ pub mod document_classifier {
 
     crate::resource::cfn_enum!(DataFormat, ["COMPREHEND_CSV", "AUGMENTED_MANIFEST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentReadAction {
         /// `TEXTRACT_DETECT_DOCUMENT_TEXT`
         TextractDetectDocumentText,
@@ -301,7 +301,7 @@ pub mod document_classifier {
 
     crate::resource::cfn_enum!(DocumentReadAction, ["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentReadMode {
         /// `SERVICE_DEFAULT`
         ServiceDefault,
@@ -311,7 +311,7 @@ pub mod document_classifier {
 
     crate::resource::cfn_enum!(DocumentReadMode, ["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureTypes {
         /// `TABLES`
         Tables,
@@ -321,7 +321,7 @@ pub mod document_classifier {
 
     crate::resource::cfn_enum!(FeatureTypes, ["TABLES", "FORMS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentType {
         /// `PLAIN_TEXT_DOCUMENT`
         PlainTextDocument,
@@ -818,7 +818,7 @@ pub mod entity_recognizer {
     ]);
 
     /// The type of augmented manifest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentType {
         /// `PLAIN_TEXT_DOCUMENT`
         PlainTextDocument,
@@ -829,7 +829,7 @@ pub mod entity_recognizer {
     crate::resource::cfn_enum!(DocumentType, ["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"]);
 
     /// The purpose of the data you've provided in the augmented manifest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Split {
         /// `TRAIN`
         Train,
@@ -840,7 +840,7 @@ pub mod entity_recognizer {
     crate::resource::cfn_enum!(Split, ["TRAIN", "TEST"]);
 
     /// The format of your training data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `COMPREHEND_CSV`
         ComprehendCsv,
@@ -851,7 +851,7 @@ pub mod entity_recognizer {
     crate::resource::cfn_enum!(DataFormat, ["COMPREHEND_CSV", "AUGMENTED_MANIFEST"]);
 
     /// Specifies how the text in an input file should be processed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputFormat {
         /// `ONE_DOC_PER_FILE`
         OneDocPerFile,
@@ -862,7 +862,7 @@ pub mod entity_recognizer {
     crate::resource::cfn_enum!(InputFormat, ["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"]);
 
     /// The language of the input documents. All documents must be in the same language.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `en`
         En,
@@ -1196,7 +1196,7 @@ pub mod flywheel {
         ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelType {
         /// `DOCUMENT_CLASSIFIER`
         DocumentClassifier,

@@ -294,7 +294,7 @@ pub mod automation_rule {
         ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `StringEquals`
         StringEquals,
@@ -325,7 +325,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(Comparison, ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"]);
 
     /// When the rule should be applied relative to account rules
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleApplyOrder {
         /// `BeforeAccountRules`
         BeforeAccountRules,
@@ -335,7 +335,7 @@ pub mod automation_rule {
 
     crate::resource::cfn_enum!(RuleApplyOrder, ["BeforeAccountRules", "AfterAccountRules"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecommendedActionTypes {
         /// `SnapshotAndDeleteUnattachedEbsVolume`
         SnapshotAndDeleteUnattachedEbsVolume,
@@ -346,7 +346,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(RecommendedActionTypes, ["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]);
 
     /// The type of automation rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `AccountRule`
         AccountRule,
@@ -357,7 +357,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(RuleType, ["AccountRule", "OrganizationRule"]);
 
     /// The status of the automation rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Active`
         Active,

@@ -1022,7 +1022,7 @@ pub mod delivery_channel {
     }
 
     /// The frequency with which AWS Config delivers configuration snapshots.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeliveryFrequency {
         /// `One_Hour`
         OneHour,
@@ -1368,7 +1368,7 @@ pub mod organization_config_rule {
         ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrganizationConfigRuleTriggerTypes {
         /// `ConfigurationItemChangeNotification`
         ConfigurationItemChangeNotification,
@@ -1379,7 +1379,7 @@ pub mod organization_config_rule {
     crate::resource::cfn_enum!(OrganizationConfigRuleTriggerTypes, ["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"]);
 
     /// The maximum frequency with which AWS Config runs evaluations for a rule.Allowed values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaximumExecutionFrequency {
         /// `One_Hour`
         OneHour,
@@ -1395,7 +1395,7 @@ pub mod organization_config_rule {
 
     crate::resource::cfn_enum!(MaximumExecutionFrequency, ["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrganizationCustomRuleMetadataConfigTriggerTypes {
         /// `ConfigurationItemChangeNotification`
         ConfigurationItemChangeNotification,

@@ -99,7 +99,7 @@ pub mod agent_status {
     //! Nested property types and enums of [`AgentStatus`](super::AgentStatus).
 
     /// The state of the status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ENABLED`
         Enabled,
@@ -110,7 +110,7 @@ pub mod agent_status {
     crate::resource::cfn_enum!(State, ["ENABLED", "DISABLED"]);
 
     /// The type of agent status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ROUTABLE`
         Routable,
@@ -246,7 +246,7 @@ pub mod contact_flow {
     //! Nested property types and enums of [`ContactFlow`](super::ContactFlow).
 
     /// The state of the contact flow.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ACTIVE`
         Active,
@@ -257,7 +257,7 @@ pub mod contact_flow {
     crate::resource::cfn_enum!(State, ["ACTIVE", "ARCHIVED"]);
 
     /// The type of the contact flow.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CONTACT_FLOW`
         ContactFlow,
@@ -717,7 +717,7 @@ pub mod data_table {
     //! Nested property types and enums of [`DataTable`](super::DataTable).
 
     /// The status of the Data Table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `PUBLISHED`
         Published,
@@ -726,7 +726,7 @@ pub mod data_table {
     crate::resource::cfn_enum!(Status, ["PUBLISHED"]);
 
     /// The value lock level of the Data Table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueLockLevel {
         /// `NONE`
         None,
@@ -883,7 +883,7 @@ pub mod data_table_attribute {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueType {
         /// `TEXT`
         Text,
@@ -2777,7 +2777,7 @@ pub mod evaluation_form {
     }
 
     /// An enablement action that if condition is satisfied.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `DISABLE`
         Disable,
@@ -2788,7 +2788,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(Action, ["DISABLE", "ENABLE"]);
 
     /// A comparator to be used against list of values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparator {
         /// `IN`
         In,
@@ -2803,7 +2803,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(Comparator, ["IN", "NOT_IN", "ALL_IN", "EXACT"]);
 
     /// A type of source item.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `QUESTION_REF_ID`
         QuestionRefId,
@@ -2812,7 +2812,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(Type, ["QUESTION_REF_ID"]);
 
     /// A type of source item value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFormItemEnablementSourceValueType {
         /// `OPTION_REF_ID`
         OptionRefId,
@@ -2821,7 +2821,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(EvaluationFormItemEnablementSourceValueType, ["OPTION_REF_ID"]);
 
     /// The operator to be used to be applied to operands if more than one provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `OR`
         Or,
@@ -2832,7 +2832,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(Operator, ["OR", "AND"]);
 
     /// An enablement action that if condition is not satisfied.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultAction {
         /// `DISABLE`
         Disable,
@@ -2843,7 +2843,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(DefaultAction, ["DISABLE", "ENABLE"]);
 
     /// The type of metric. Currently, only ``BUSINESS_OUTCOME`` is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `BUSINESS_OUTCOME`
         BusinessOutcome,
@@ -2853,7 +2853,7 @@ pub mod evaluation_form {
 
     /// The type of the question.
     /// *Allowed values*: ``NUMERIC`` | ``SINGLESELECT`` | ``TEXT``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QuestionType {
         /// `NUMERIC`
         Numeric,
@@ -2870,7 +2870,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(QuestionType, ["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"]);
 
     /// The automation answer source type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `CONTACT_LENS_DATA`
         ContactLensData,
@@ -2881,7 +2881,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(SourceType, ["CONTACT_LENS_DATA", "GEN_AI"]);
 
     /// The condition for this automation rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Condition {
         /// `PRESENT`
         Present,
@@ -2892,7 +2892,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(Condition, ["PRESENT", "NOT_PRESENT"]);
 
     /// Display format for the multi-select question.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DisplayAs {
         /// `DROPDOWN`
         Dropdown,
@@ -2903,7 +2903,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(DisplayAs, ["DROPDOWN", "CHECKBOX"]);
 
     /// The property label of the automation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Label {
         /// `OVERALL_CUSTOMER_SENTIMENT_SCORE`
         OverallCustomerSentimentScore,
@@ -2937,7 +2937,7 @@ pub mod evaluation_form {
 
     /// The display mode of the single select question.
     /// *Allowed values*: ``DROPDOWN`` | ``RADIO``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFormSingleSelectQuestionDisplayAs {
         /// `DROPDOWN`
         Dropdown,
@@ -2948,7 +2948,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(EvaluationFormSingleSelectQuestionDisplayAs, ["DROPDOWN", "RADIO"]);
 
     /// The performance category name.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceCategory {
         /// `NEEDS_IMPROVEMENT`
         NeedsImprovement,
@@ -2959,7 +2959,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(PerformanceCategory, ["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"]);
 
     /// The language for the evaluation form.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormLanguage {
         /// `de-DE`
         DeDe,
@@ -2986,7 +2986,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(FormLanguage, ["de-DE", "en-US", "es-ES", "fr-FR", "it-IT", "pt-BR", "ja-JP", "ko-KR", "zh-CN", "ms-MY"]);
 
     /// The type of notification recipient.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationReviewNotificationRecipientType {
         /// `USER_ID`
         UserId,
@@ -2996,7 +2996,7 @@ pub mod evaluation_form {
 
     /// The scoring mode of the evaluation form.
     /// *Allowed values*: ``QUESTION_ONLY`` | ``SECTION_ONLY``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `QUESTION_ONLY`
         QuestionOnly,
@@ -3010,7 +3010,7 @@ pub mod evaluation_form {
 
     /// The scoring status of the evaluation form.
     /// *Allowed values*: ``ENABLED`` | ``DISABLED``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -3022,7 +3022,7 @@ pub mod evaluation_form {
 
     /// The status of the evaluation form.
     /// *Allowed values*: ``DRAFT`` | ``ACTIVE``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFormStatus {
         /// `DRAFT`
         Draft,
@@ -3033,7 +3033,7 @@ pub mod evaluation_form {
     crate::resource::cfn_enum!(EvaluationFormStatus, ["DRAFT", "ACTIVE"]);
 
     /// The contact interaction type for this evaluation form.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContactInteractionType {
         /// `AGENT`
         Agent,
@@ -3487,7 +3487,7 @@ pub mod hours_of_operation {
     ]);
 
     /// The day that the hours of operation applies to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Day {
         /// `SUNDAY`
         Sunday,
@@ -3508,7 +3508,7 @@ pub mod hours_of_operation {
     crate::resource::cfn_enum!(Day, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
     /// The type of hours of operation override.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverrideType {
         /// `STANDARD`
         Standard,
@@ -3521,7 +3521,7 @@ pub mod hours_of_operation {
     crate::resource::cfn_enum!(OverrideType, ["STANDARD", "OPEN", "CLOSED"]);
 
     /// The frequency of recurrence for hours of operation overrides.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecurrenceFrequency {
         /// `WEEKLY`
         Weekly,
@@ -3717,7 +3717,7 @@ pub mod instance {
     }
 
     /// Specifies the type of directory integration for new instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityManagementType {
         /// `SAML`
         Saml,
@@ -3978,7 +3978,7 @@ pub mod instance_storage_config {
     ]);
 
     /// Specifies default encryption using AWS KMS-Managed Keys
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `KMS`
         Kms,
@@ -3987,7 +3987,7 @@ pub mod instance_storage_config {
     crate::resource::cfn_enum!(EncryptionType, ["KMS"]);
 
     /// Specifies the type of storage resource available for the instance
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceStorageResourceType {
         /// `CHAT_TRANSCRIPTS`
         ChatTranscripts,
@@ -4020,7 +4020,7 @@ pub mod instance_storage_config {
     crate::resource::cfn_enum!(InstanceStorageResourceType, ["CHAT_TRANSCRIPTS", "CALL_RECORDINGS", "SCHEDULED_REPORTS", "MEDIA_STREAMS", "CONTACT_TRACE_RECORDS", "AGENT_EVENTS", "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS", "ATTACHMENTS", "CONTACT_EVALUATIONS", "SCREEN_RECORDINGS", "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS", "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS", "EMAIL_MESSAGES"]);
 
     /// Specifies the storage type to be associated with the instance
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `S3`
         S3,
@@ -4120,7 +4120,7 @@ pub mod integration_association {
     //! Nested property types and enums of [`IntegrationAssociation`](super::IntegrationAssociation).
 
     /// Specifies the integration type to be associated with the instance
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `LEX_BOT`
         LexBot,
@@ -4151,7 +4151,7 @@ pub mod integration_association {
     crate::resource::cfn_enum!(IntegrationType, ["LEX_BOT", "LAMBDA_FUNCTION", "APPLICATION", "CASES_DOMAIN", "WISDOM_ASSISTANT", "WISDOM_KNOWLEDGE_BASE", "WISDOM_QUICK_RESPONSES", "FILE_SCANNER", "MESSAGE_PROCESSOR", "Q_MESSAGE_TEMPLATES", "SES_IDENTITY", "EVENT"]);
 
     /// The type of the data source. This is only supported for the EVENT integration type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `SALESFORCE`
         Salesforce,
@@ -4497,7 +4497,7 @@ pub mod metric {
         ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(15), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `IS_TRUE`
         IsTrue,
@@ -4507,7 +4507,7 @@ pub mod metric {
 
     crate::resource::cfn_enum!(Comparison, ["IS_TRUE", "IS_FALSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricFilterNumberConditionComparison {
         /// `LESSER`
         Lesser,
@@ -4521,7 +4521,7 @@ pub mod metric {
 
     crate::resource::cfn_enum!(MetricFilterNumberConditionComparison, ["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricFilterStringConditionComparison {
         /// `MATCHES_ANY`
         MatchesAny,
@@ -4532,7 +4532,7 @@ pub mod metric {
     crate::resource::cfn_enum!(MetricFilterStringConditionComparison, ["MATCHES_ANY", "MATCHES_NONE"]);
 
     /// Indicates how to classify a positive trend in metric data on the UI
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PositiveTrendIndicator {
         /// `POSITIVE`
         Positive,
@@ -4545,7 +4545,7 @@ pub mod metric {
     crate::resource::cfn_enum!(PositiveTrendIndicator, ["POSITIVE", "NEGATIVE", "NEUTRAL"]);
 
     /// The status of the custom metric
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `SAVED`
         Saved,
@@ -4556,7 +4556,7 @@ pub mod metric {
     crate::resource::cfn_enum!(Status, ["SAVED", "PUBLISHED"]);
 
     /// Display unit for the metric data
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `INTEGER`
         Integer,
@@ -4734,7 +4734,7 @@ pub mod notification {
     ]);
 
     /// The priority of notification. In the Amazon Connect console, when you create a notification, you are prompted to assign one of the following priorities: High (HIGH) or LOW (LOW)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Priority {
         /// `HIGH`
         High,
@@ -5250,7 +5250,7 @@ pub mod queue {
     ]);
 
     /// The status of the queue.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -5524,7 +5524,7 @@ pub mod quick_connect {
     ]);
 
     /// The type of quick connect. In the Amazon Connect console, when you create a quick connect, you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or Queue (QUEUE).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QuickConnectType {
         /// `PHONE_NUMBER`
         PhoneNumber,
@@ -5817,7 +5817,7 @@ pub mod routing_profile {
     ]);
 
     /// Whether agents with this routing profile will have their routing order calculated based on longest idle time or time since their last inbound contact.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentAvailabilityTimer {
         /// `TIME_SINCE_LAST_ACTIVITY`
         TimeSinceLastActivity,
@@ -5828,7 +5828,7 @@ pub mod routing_profile {
     crate::resource::cfn_enum!(AgentAvailabilityTimer, ["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"]);
 
     /// Specifies the other channels that can be routed to an agent handling their current channel.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BehaviorType {
         /// `ROUTE_CURRENT_CHANNEL_ONLY`
         RouteCurrentChannelOnly,
@@ -6640,7 +6640,7 @@ pub mod rule {
     ]);
 
     /// The type of SLA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CaseField`
         CaseField,
@@ -6648,7 +6648,7 @@ pub mod rule {
 
     crate::resource::cfn_enum!(Type, ["CaseField"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlaAssignmentType {
         /// `CASES`
         Cases,
@@ -6657,7 +6657,7 @@ pub mod rule {
     crate::resource::cfn_enum!(SlaAssignmentType, ["CASES"]);
 
     /// The priority of the notification.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Priority {
         /// `HIGH`
         High,
@@ -6669,7 +6669,7 @@ pub mod rule {
 
     /// Content type format.
     /// *Allowed value*: ``PLAIN_TEXT``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `PLAIN_TEXT`
         PlainText,
@@ -6679,7 +6679,7 @@ pub mod rule {
 
     /// Notification delivery method.
     /// *Allowed value*: ``EMAIL``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeliveryMethod {
         /// `EMAIL`
         Email,
@@ -6689,7 +6689,7 @@ pub mod rule {
 
     /// The type of the reference. ``DATE`` must be of type Epoch timestamp.
     /// *Allowed values*: ``URL`` | ``ATTACHMENT`` | ``NUMBER`` | ``STRING`` | ``DATE`` | ``EMAIL``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReferenceType {
         /// `URL`
         Url,
@@ -6709,7 +6709,7 @@ pub mod rule {
 
     /// The publish status of the rule.
     /// *Allowed values*: ``DRAFT`` | ``PUBLISHED``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PublishStatus {
         /// `DRAFT`
         Draft,
@@ -6720,7 +6720,7 @@ pub mod rule {
     crate::resource::cfn_enum!(PublishStatus, ["DRAFT", "PUBLISHED"]);
 
     /// The name of the event source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventSourceName {
         /// `OnEmailAnalysisAvailable`
         OnEmailAnalysisAvailable,
@@ -7076,7 +7076,7 @@ pub mod security_profile {
     ]);
 
     /// The type of the first-party application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `MCP`
         Mcp,
@@ -7085,7 +7085,7 @@ pub mod security_profile {
     crate::resource::cfn_enum!(Type, ["MCP"]);
 
     /// The type of the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `MCP`
         Mcp,
@@ -7096,7 +7096,7 @@ pub mod security_profile {
     crate::resource::cfn_enum!(ApplicationType, ["MCP", "THIRD_PARTY_APPLICATION"]);
 
     /// Specifies the type of access granted. Currently, only "ALLOW" is supported
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessType {
         /// `ALLOW`
         Allow,
@@ -7455,7 +7455,7 @@ pub mod task_template {
     ]);
 
     /// The type of the task template's field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldType {
         /// `NAME`
         Name,
@@ -7490,7 +7490,7 @@ pub mod task_template {
     crate::resource::cfn_enum!(FieldType, ["NAME", "DESCRIPTION", "SCHEDULED_TIME", "QUICK_CONNECT", "URL", "NUMBER", "TEXT", "TEXT_AREA", "DATE_TIME", "BOOLEAN", "SINGLE_SELECT", "EMAIL", "EXPIRY_DURATION", "SELF_ASSIGN"]);
 
     /// The status of the task template
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -7681,7 +7681,7 @@ pub mod test_case {
     ]);
 
     /// The type of the Entry Point
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `VOICE_CALL`
         VoiceCall,
@@ -7692,7 +7692,7 @@ pub mod test_case {
     crate::resource::cfn_enum!(Type, ["VOICE_CALL", "CHAT"]);
 
     /// The status of the test case.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `SAVED`
         Saved,
@@ -7841,7 +7841,7 @@ pub mod use_case {
     ]);
 
     /// The type of use case to associate to the integration association.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UseCaseType {
         /// `RULES_EVALUATION`
         RulesEvaluation,
@@ -8334,7 +8334,7 @@ pub mod user {
     }
 
     /// The after contact work (ACW) mode for the channel.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AfterContactWorkMode {
         /// `ON`
         On,
@@ -8347,7 +8347,7 @@ pub mod user {
     crate::resource::cfn_enum!(AfterContactWorkMode, ["ON", "OFF", "ON_DEMAND"]);
 
     /// The phone type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PhoneType {
         /// `SOFT_PHONE`
         SoftPhone,
@@ -8358,7 +8358,7 @@ pub mod user {
     crate::resource::cfn_enum!(PhoneType, ["SOFT_PHONE", "DESK_PHONE"]);
 
     /// The Voice Enhancement Mode setting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VoiceEnhancementMode {
         /// `NONE`
         None,
@@ -8971,7 +8971,7 @@ pub mod vocabulary {
     ]);
 
     /// The language code of the vocabulary entries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `ar-AE`
         ArAe,
@@ -9453,7 +9453,7 @@ pub mod workspace {
     }
 
     /// The type of media
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaType {
         /// `IMAGE_LOGO_LIGHT_FAVICON`
         ImageLogoLightFavicon,
@@ -9467,7 +9467,7 @@ pub mod workspace {
 
     crate::resource::cfn_enum!(MediaType, ["IMAGE_LOGO_LIGHT_FAVICON", "IMAGE_LOGO_DARK_FAVICON", "IMAGE_LOGO_LIGHT_HORIZONTAL", "IMAGE_LOGO_DARK_HORIZONTAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkspaceFontFamily {
         /// `ARIAL`
         Arial,
@@ -9486,7 +9486,7 @@ pub mod workspace {
     crate::resource::cfn_enum!(WorkspaceFontFamily, ["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"]);
 
     /// The visibility of the Connect workspace
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Visibility {
         /// `ALL`
         All,

@@ -1216,7 +1216,7 @@ pub mod campaign {
     ]);
 
     /// Actions that can performed on a contact by an agent
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentAction {
         /// `DISCARD`
         Discard,
@@ -1225,7 +1225,7 @@ pub mod campaign {
     crate::resource::cfn_enum!(AgentAction, ["DISCARD"]);
 
     /// The communication limit time unit
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommunicationLimitTimeUnit {
         /// `DAY`
         Day,
@@ -1234,7 +1234,7 @@ pub mod campaign {
     crate::resource::cfn_enum!(CommunicationLimitTimeUnit, ["DAY"]);
 
     /// Enumeration of Instance Limits handling in a Campaign
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceLimitsHandling {
         /// `OPT_IN`
         OptIn,
@@ -1245,7 +1245,7 @@ pub mod campaign {
     crate::resource::cfn_enum!(InstanceLimitsHandling, ["OPT_IN", "OPT_OUT"]);
 
     /// Day of week
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `MONDAY`
         Monday,
@@ -1266,7 +1266,7 @@ pub mod campaign {
     crate::resource::cfn_enum!(DayOfWeek, ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]);
 
     /// Local TimeZone Detection method
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalTimeZoneDetectionType {
         /// `ZIP_CODE`
         ZipCode,
@@ -1277,7 +1277,7 @@ pub mod campaign {
     crate::resource::cfn_enum!(LocalTimeZoneDetectionType, ["ZIP_CODE", "AREA_CODE"]);
 
     /// Local TimeZone Detection scope
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalTimeZoneDetectionScope {
         /// `PRIMARY_ONLY`
         PrimaryOnly,
@@ -1288,7 +1288,7 @@ pub mod campaign {
     crate::resource::cfn_enum!(LocalTimeZoneDetectionScope, ["PRIMARY_ONLY", "ALL_AVAILABLE"]);
 
     /// Campaign type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CampaignType {
         /// `MANAGED`
         Managed,

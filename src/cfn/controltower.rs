@@ -236,7 +236,7 @@ impl crate::resource::Handle<LandingZone> {
 pub mod landing_zone {
     //! Nested property types and enums of [`LandingZone`](super::LandingZone).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RemediationTypesItem {
         /// `INHERITANCE_DRIFT`
         InheritanceDrift,

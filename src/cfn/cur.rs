@@ -115,7 +115,7 @@ pub mod report_definition {
     //! Nested property types and enums of [`ReportDefinition`](super::ReportDefinition).
 
     /// The types of manifest that you want AWS to create for this report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalArtifacts {
         /// `REDSHIFT`
         Redshift,
@@ -128,7 +128,7 @@ pub mod report_definition {
     crate::resource::cfn_enum!(AdditionalArtifacts, ["REDSHIFT", "QUICKSIGHT", "ATHENA"]);
 
     /// Whether or not AWS includes resource IDs in the report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalSchemaElements {
         /// `RESOURCES`
         Resources,
@@ -141,7 +141,7 @@ pub mod report_definition {
     crate::resource::cfn_enum!(AdditionalSchemaElements, ["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]);
 
     /// The compression format that AWS uses for the report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `ZIP`
         Zip,
@@ -154,7 +154,7 @@ pub mod report_definition {
     crate::resource::cfn_enum!(Compression, ["ZIP", "GZIP", "Parquet"]);
 
     /// The format that AWS saves the report in.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `textORcsv`
         TextORcsv,
@@ -165,7 +165,7 @@ pub mod report_definition {
     crate::resource::cfn_enum!(Format, ["textORcsv", "Parquet"]);
 
     /// Whether you want Amazon Web Services to overwrite the previous version of each report or to deliver the report in addition to the previous versions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportVersioning {
         /// `CREATE_NEW_REPORT`
         CreateNewReport,
@@ -176,7 +176,7 @@ pub mod report_definition {
     crate::resource::cfn_enum!(ReportVersioning, ["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]);
 
     /// The granularity of the line items in the report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeUnit {
         /// `HOURLY`
         Hourly,

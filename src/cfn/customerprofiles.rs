@@ -335,7 +335,7 @@ pub mod calculated_attribute_definition {
     ]);
 
     /// The unit of time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RangeUnit {
         /// `DAYS`
         Days,
@@ -344,7 +344,7 @@ pub mod calculated_attribute_definition {
     crate::resource::cfn_enum!(RangeUnit, ["DAYS"]);
 
     /// The operator of the threshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThresholdOperator {
         /// `EQUAL_TO`
         EqualTo,
@@ -359,7 +359,7 @@ pub mod calculated_attribute_definition {
     crate::resource::cfn_enum!(ThresholdOperator, ["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"]);
 
     /// The aggregation operation to perform for the calculated attribute.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `FIRST_OCCURRENCE`
         FirstOccurrence,
@@ -951,7 +951,7 @@ pub mod domain {
     ]);
 
     /// How the auto-merging process should resolve conflicts between different profiles.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictResolvingModel {
         /// `RECENCY`
         Recency,
@@ -962,7 +962,7 @@ pub mod domain {
     crate::resource::cfn_enum!(ConflictResolvingModel, ["RECENCY", "SOURCE"]);
 
     /// The day when the Identity Resolution Job should run every week.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfTheWeek {
         /// `SUNDAY`
         Sunday,
@@ -983,7 +983,7 @@ pub mod domain {
     crate::resource::cfn_enum!(DayOfTheWeek, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
     /// Configures the AttributeMatchingModel, you can either choose ONE_TO_ONE or MANY_TO_MANY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeMatchingModel {
         /// `ONE_TO_ONE`
         OneToOne,
@@ -993,7 +993,7 @@ pub mod domain {
 
     crate::resource::cfn_enum!(AttributeMatchingModel, ["ONE_TO_ONE", "MANY_TO_MANY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `PENDING`
         Pending,
@@ -1132,7 +1132,7 @@ pub mod domain_object_type {
     }
 
     /// The content type of the field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `STRING`
         String,
@@ -1143,7 +1143,7 @@ pub mod domain_object_type {
     crate::resource::cfn_enum!(ContentType, ["STRING", "NUMBER"]);
 
     /// The feature type of the field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `TEXTUAL`
         Textual,
@@ -1510,7 +1510,7 @@ pub mod event_trigger {
     ]);
 
     /// The operator used to compare an attribute against a list of values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `INCLUSIVE`
         Inclusive,
@@ -1547,7 +1547,7 @@ pub mod event_trigger {
     crate::resource::cfn_enum!(ComparisonOperator, ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH", "GREATER_THAN", "LESS_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "EQUAL", "BEFORE", "AFTER", "ON", "BETWEEN", "NOT_BETWEEN"]);
 
     /// The operator used to combine multiple dimensions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventTriggerLogicalOperator {
         /// `ANY`
         Any,
@@ -1560,7 +1560,7 @@ pub mod event_trigger {
     crate::resource::cfn_enum!(EventTriggerLogicalOperator, ["ANY", "ALL", "NONE"]);
 
     /// The unit of time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `MINUTES`
         Minutes,
@@ -2095,7 +2095,7 @@ pub mod integration {
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `Salesforce`
         Salesforce,
@@ -2111,7 +2111,7 @@ pub mod integration {
 
     crate::resource::cfn_enum!(ConnectorType, ["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -2159,7 +2159,7 @@ pub mod integration {
 
     crate::resource::cfn_enum!(SalesforceConnectorOperator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -2207,7 +2207,7 @@ pub mod integration {
 
     crate::resource::cfn_enum!(ServiceNowConnectorOperator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatorPropertiesKeys {
         /// `VALUE`
         Value,
@@ -2241,7 +2241,7 @@ pub mod integration {
 
     crate::resource::cfn_enum!(OperatorPropertiesKeys, ["VALUE", "VALUES", "DATA_TYPE", "UPPER_BOUND", "LOWER_BOUND", "SOURCE_DATA_TYPE", "DESTINATION_DATA_TYPE", "VALIDATION_ACTION", "MASK_VALUE", "MASK_LENGTH", "TRUNCATE_LENGTH", "MATH_OPERATION_FIELDS_ORDER", "CONCAT_FORMAT", "SUBFIELD_CATEGORY_MAP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskType {
         /// `Arithmetic`
         Arithmetic,
@@ -2262,7 +2262,7 @@ pub mod integration {
     crate::resource::cfn_enum!(TaskType, ["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"]);
 
     /// Scope of the integration, such as 'PROFILE' or 'DOMAIN'
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `PROFILE`
         Profile,
@@ -2505,7 +2505,7 @@ pub mod object_type {
     ]);
 
     /// The content type of the field. Used for determining equality when searching.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `STRING`
         String,
@@ -2521,7 +2521,7 @@ pub mod object_type {
 
     crate::resource::cfn_enum!(ContentType, ["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandardIdentifiers {
         /// `PROFILE`
         Profile,
@@ -2747,7 +2747,7 @@ pub mod recommender {
     ]);
 
     /// The name of the recommender recipe.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecommenderRecipeName {
         /// `frequently-paired-items`
         FrequentlyPairedItems,
@@ -2938,7 +2938,7 @@ pub mod recommender_schema {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `STRING`
         String,
@@ -2948,7 +2948,7 @@ pub mod recommender_schema {
 
     crate::resource::cfn_enum!(ContentType, ["STRING", "NUMBER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `TEXTUAL`
         Textual,
@@ -3681,7 +3681,7 @@ pub mod segment_definition {
     ]);
 
     /// The unit to be applied to the range.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `DAYS`
         Days,
@@ -3690,7 +3690,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(Unit, ["DAYS"]);
 
     /// The type of segment dimension to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeDimensionType {
         /// `INCLUSIVE`
         Inclusive,
@@ -3727,7 +3727,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(AttributeDimensionType, ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH", "BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON", "GREATER_THAN", "LESS_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "EQUAL"]);
 
     /// The type of segment dimension to use for a string dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringDimensionType {
         /// `INCLUSIVE`
         Inclusive,
@@ -3744,7 +3744,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(StringDimensionType, ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]);
 
     /// The type of segment dimension to use for a date dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DateDimensionType {
         /// `BEFORE`
         Before,
@@ -3761,7 +3761,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(DateDimensionType, ["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"]);
 
     /// The type of segment dimension to use for a profile type dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfileTypeDimensionType {
         /// `INCLUSIVE`
         Inclusive,
@@ -3772,7 +3772,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(ProfileTypeDimensionType, ["INCLUSIVE", "EXCLUSIVE"]);
 
     /// The type of profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfileType {
         /// `ACCOUNT_PROFILE`
         AccountProfile,
@@ -3783,7 +3783,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(ProfileType, ["ACCOUNT_PROFILE", "PROFILE"]);
 
     /// Specifies the operator on how to handle multiple groups within the same segment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeOptions {
         /// `ALL`
         All,
@@ -3796,7 +3796,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(IncludeOptions, ["ALL", "ANY", "NONE"]);
 
     /// The data type of the sort attribute (e.g., string, number, date).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentSortDataType {
         /// `STRING`
         String,
@@ -3809,7 +3809,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(SegmentSortDataType, ["STRING", "NUMBER", "DATE"]);
 
     /// The sort order for the attribute (ascending or descending).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentSortOrder {
         /// `ASC`
         Asc,
@@ -3820,7 +3820,7 @@ pub mod segment_definition {
     crate::resource::cfn_enum!(SegmentSortOrder, ["ASC", "DESC"]);
 
     /// The type of attribute (e.g., profile, calculated).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SortAttributeType {
         /// `PROFILE`
         Profile,

@@ -612,7 +612,7 @@ pub mod dataset {
     ]);
 
     /// Dataset format
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -629,7 +629,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(Format, ["CSV", "JSON", "PARQUET", "EXCEL", "ORC"]);
 
     /// Order
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Order {
         /// `ASCENDING`
         Ascending,
@@ -640,7 +640,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(Order, ["ASCENDING", "DESCENDING"]);
 
     /// Ordered by
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrderedBy {
         /// `LAST_MODIFIED_DATE`
         LastModifiedDate,
@@ -649,7 +649,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(OrderedBy, ["LAST_MODIFIED_DATE"]);
 
     /// Parameter type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `String`
         String,
@@ -662,7 +662,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(Type, ["String", "Number", "Datetime"]);
 
     /// Source type of the dataset
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Source {
         /// `S3`
         S3,
@@ -1449,7 +1449,7 @@ pub mod job {
     ]);
 
     /// Database table name
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseOutputMode {
         /// `NEW_TABLE`
         NewTable,
@@ -1458,7 +1458,7 @@ pub mod job {
     crate::resource::cfn_enum!(DatabaseOutputMode, ["NEW_TABLE"]);
 
     /// Encryption mode
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMode {
         /// `SSE-KMS`
         SseKms,
@@ -1469,7 +1469,7 @@ pub mod job {
     crate::resource::cfn_enum!(EncryptionMode, ["SSE-KMS", "SSE-S3"]);
 
     /// Sample configuration mode for profile jobs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SampleMode {
         /// `FULL_DATASET`
         FullDataset,
@@ -1480,7 +1480,7 @@ pub mod job {
     crate::resource::cfn_enum!(SampleMode, ["FULL_DATASET", "CUSTOM_ROWS"]);
 
     /// Log subscription
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogSubscription {
         /// `ENABLE`
         Enable,
@@ -1490,7 +1490,7 @@ pub mod job {
 
     crate::resource::cfn_enum!(LogSubscription, ["ENABLE", "DISABLE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionFormat {
         /// `GZIP`
         Gzip,
@@ -1514,7 +1514,7 @@ pub mod job {
 
     crate::resource::cfn_enum!(CompressionFormat, ["GZIP", "LZ4", "SNAPPY", "BZIP2", "DEFLATE", "LZO", "BROTLI", "ZSTD", "ZLIB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -1537,7 +1537,7 @@ pub mod job {
     crate::resource::cfn_enum!(Format, ["CSV", "JSON", "PARQUET", "GLUEPARQUET", "AVRO", "ORC", "XML", "TABLEAUHYPER"]);
 
     /// Job type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PROFILE`
         Profile,
@@ -1547,7 +1547,7 @@ pub mod job {
 
     crate::resource::cfn_enum!(Type, ["PROFILE", "RECIPE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidationMode {
         /// `CHECK_ALL`
         CheckAll,
@@ -1662,7 +1662,7 @@ pub mod project {
     ]);
 
     /// Sample type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FIRST_N`
         FirstN,
@@ -2070,7 +2070,7 @@ pub mod ruleset {
     ]);
 
     /// Threshold type for a rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThresholdType {
         /// `GREATER_THAN_OR_EQUAL`
         GreaterThanOrEqual,
@@ -2085,7 +2085,7 @@ pub mod ruleset {
     crate::resource::cfn_enum!(ThresholdType, ["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"]);
 
     /// Threshold unit for a rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThresholdUnit {
         /// `COUNT`
         Count,

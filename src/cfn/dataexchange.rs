@@ -71,7 +71,7 @@ pub mod data_set {
     //! Nested property types and enums of [`DataSet`](super::DataSet).
 
     /// The type of asset that is added to a data set.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssetType {
         /// `S3_SNAPSHOT`
         S3Snapshot,
@@ -330,7 +330,7 @@ pub mod event_action {
     ]);
 
     /// The type of server side encryption used for encrypting the objects in Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `aws:kms`
         AwsKms,

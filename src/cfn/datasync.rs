@@ -277,7 +277,7 @@ pub mod location_azure_blob {
     ]);
 
     /// Specifies an access tier for the objects you're transferring into your Azure Blob Storage container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AzureAccessTier {
         /// `HOT`
         Hot,
@@ -290,7 +290,7 @@ pub mod location_azure_blob {
     crate::resource::cfn_enum!(AzureAccessTier, ["HOT", "COOL", "ARCHIVE"]);
 
     /// The specific authentication type that you want DataSync to use to access your Azure Blob Container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AzureBlobAuthenticationType {
         /// `SAS`
         Sas,
@@ -303,7 +303,7 @@ pub mod location_azure_blob {
     crate::resource::cfn_enum!(AzureBlobAuthenticationType, ["SAS", "NONE", "OIDC"]);
 
     /// Specifies a blob type for the objects you're transferring into your Azure Blob Storage container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AzureBlobType {
         /// `BLOCK`
         Block,
@@ -437,7 +437,7 @@ pub mod location_efs {
     ]);
 
     /// Protocol that is used for encrypting the traffic exchanged between the DataSync Agent and the EFS file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InTransitEncryption {
         /// `NONE`
         None,
@@ -783,7 +783,7 @@ pub mod location_f_sx_ontap {
     }
 
     /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `AUTOMATIC`
         Automatic,
@@ -798,7 +798,7 @@ pub mod location_f_sx_ontap {
     crate::resource::cfn_enum!(Version, ["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"]);
 
     /// The specific SMB version that you want DataSync to use to mount your SMB share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SmbMountVersion {
         /// `AUTOMATIC`
         Automatic,
@@ -1249,7 +1249,7 @@ pub mod location_hdfs {
     ]);
 
     /// The authentication mode used to determine identity of user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `SIMPLE`
         Simple,
@@ -1260,7 +1260,7 @@ pub mod location_hdfs {
     crate::resource::cfn_enum!(AuthenticationType, ["SIMPLE", "KERBEROS"]);
 
     /// Configuration for Data Transfer Protection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTransferProtection {
         /// `AUTHENTICATION`
         Authentication,
@@ -1275,7 +1275,7 @@ pub mod location_hdfs {
     crate::resource::cfn_enum!(DataTransferProtection, ["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"]);
 
     /// Configuration for RPC Protection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RpcProtection {
         /// `AUTHENTICATION`
         Authentication,
@@ -1605,7 +1605,7 @@ pub mod location_object_storage {
     ]);
 
     /// The protocol that the object storage server uses to communicate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServerProtocol {
         /// `HTTPS`
         Https,
@@ -1720,7 +1720,7 @@ pub mod location_s3 {
     ]);
 
     /// The Amazon S3 storage class you want to store your files in when this location is used as a task destination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3StorageClass {
         /// `STANDARD`
         Standard,
@@ -1966,7 +1966,7 @@ pub mod location_smb {
     }
 
     /// The authentication mode used to determine identity of user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `NTLM`
         Ntlm,
@@ -1977,7 +1977,7 @@ pub mod location_smb {
     crate::resource::cfn_enum!(AuthenticationType, ["NTLM", "KERBEROS"]);
 
     /// The specific SMB version that you want DataSync to use to mount your SMB share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `AUTOMATIC`
         Automatic,
@@ -2567,7 +2567,7 @@ pub mod task {
     }
 
     /// The type of filter rule to apply. AWS DataSync only supports the SIMPLE_PATTERN rule type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `SIMPLE_PATTERN`
         SimplePattern,
@@ -2576,7 +2576,7 @@ pub mod task {
     crate::resource::cfn_enum!(FilterType, ["SIMPLE_PATTERN"]);
 
     /// Specifies what DataSync uses the manifest for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `TRANSFER`
         Transfer,
@@ -2585,7 +2585,7 @@ pub mod task {
     crate::resource::cfn_enum!(Action, ["TRANSFER"]);
 
     /// Specifies the file format of your manifest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -2594,7 +2594,7 @@ pub mod task {
     crate::resource::cfn_enum!(Format, ["CSV"]);
 
     /// A file metadata value that shows the last time a file was accessed (that is, when the file was read or written to).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Atime {
         /// `NONE`
         None,
@@ -2605,7 +2605,7 @@ pub mod task {
     crate::resource::cfn_enum!(Atime, ["NONE", "BEST_EFFORT"]);
 
     /// The group ID (GID) of the file's owners.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Gid {
         /// `NONE`
         None,
@@ -2620,7 +2620,7 @@ pub mod task {
     crate::resource::cfn_enum!(Gid, ["NONE", "INT_VALUE", "NAME", "BOTH"]);
 
     /// A value that determines the types of logs that DataSync publishes to a log stream in the Amazon CloudWatch log group that you provide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `OFF`
         Off,
@@ -2633,7 +2633,7 @@ pub mod task {
     crate::resource::cfn_enum!(LogLevel, ["OFF", "BASIC", "TRANSFER"]);
 
     /// A value that indicates the last time that a file was modified (that is, a file was written to) before the PREPARING phase.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mtime {
         /// `NONE`
         None,
@@ -2644,7 +2644,7 @@ pub mod task {
     crate::resource::cfn_enum!(Mtime, ["NONE", "PRESERVE"]);
 
     /// A value that determines whether source object metadata should be copied to the destination. PRESERVE copies metadata; NONE copies only file-mtime.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectMetadata {
         /// `PRESERVE`
         Preserve,
@@ -2655,7 +2655,7 @@ pub mod task {
     crate::resource::cfn_enum!(ObjectMetadata, ["PRESERVE", "NONE"]);
 
     /// A value that determines whether object tags should be read from the source object store and written to the destination object store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectTags {
         /// `PRESERVE`
         Preserve,
@@ -2666,7 +2666,7 @@ pub mod task {
     crate::resource::cfn_enum!(ObjectTags, ["PRESERVE", "NONE"]);
 
     /// A value that determines whether files at the destination should be overwritten or preserved when copying files.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteMode {
         /// `ALWAYS`
         Always,
@@ -2677,7 +2677,7 @@ pub mod task {
     crate::resource::cfn_enum!(OverwriteMode, ["ALWAYS", "NEVER"]);
 
     /// A value that determines which users or groups can access a file for a specific purpose such as reading, writing, or execution of the file.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PosixPermissions {
         /// `NONE`
         None,
@@ -2688,7 +2688,7 @@ pub mod task {
     crate::resource::cfn_enum!(PosixPermissions, ["NONE", "PRESERVE"]);
 
     /// A value that specifies whether files in the destination that don't exist in the source file system should be preserved.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveDeletedFiles {
         /// `PRESERVE`
         Preserve,
@@ -2699,7 +2699,7 @@ pub mod task {
     crate::resource::cfn_enum!(PreserveDeletedFiles, ["PRESERVE", "REMOVE"]);
 
     /// A value that determines whether AWS DataSync should preserve the metadata of block and character devices in the source file system, and recreate the files with that device name and metadata on the destination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveDevices {
         /// `NONE`
         None,
@@ -2710,7 +2710,7 @@ pub mod task {
     crate::resource::cfn_enum!(PreserveDevices, ["NONE", "PRESERVE"]);
 
     /// A value that determines which components of the SMB security descriptor are copied during transfer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityDescriptorCopyFlags {
         /// `NONE`
         None,
@@ -2723,7 +2723,7 @@ pub mod task {
     crate::resource::cfn_enum!(SecurityDescriptorCopyFlags, ["NONE", "OWNER_DACL", "OWNER_DACL_SACL"]);
 
     /// A value that determines whether tasks should be queued before executing the tasks.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskQueueing {
         /// `ENABLED`
         Enabled,
@@ -2734,7 +2734,7 @@ pub mod task {
     crate::resource::cfn_enum!(TaskQueueing, ["ENABLED", "DISABLED"]);
 
     /// A value that determines whether DataSync transfers only the data and metadata that differ between the source and the destination location, or whether DataSync transfers all the content from the source, without comparing to the destination location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransferMode {
         /// `CHANGED`
         Changed,
@@ -2745,7 +2745,7 @@ pub mod task {
     crate::resource::cfn_enum!(TransferMode, ["CHANGED", "ALL"]);
 
     /// The user ID (UID) of the file's owner.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Uid {
         /// `NONE`
         None,
@@ -2760,7 +2760,7 @@ pub mod task {
     crate::resource::cfn_enum!(Uid, ["NONE", "INT_VALUE", "NAME", "BOTH"]);
 
     /// A value that determines whether a data integrity verification should be performed at the end of a task execution after all data and metadata have been transferred.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VerifyMode {
         /// `POINT_IN_TIME_CONSISTENT`
         PointInTimeConsistent,
@@ -2773,7 +2773,7 @@ pub mod task {
     crate::resource::cfn_enum!(VerifyMode, ["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"]);
 
     /// Specifies status of a schedule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -2784,7 +2784,7 @@ pub mod task {
     crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 
     /// Specifies the task mode for the task.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskMode {
         /// `BASIC`
         Basic,
@@ -2795,7 +2795,7 @@ pub mod task {
     crate::resource::cfn_enum!(TaskMode, ["BASIC", "ENHANCED"]);
 
     /// Specifies whether your task report includes the new version of each object transferred into an S3 bucket, this only applies if you enable versioning on your bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectVersionIds {
         /// `INCLUDE`
         Include,
@@ -2806,7 +2806,7 @@ pub mod task {
     crate::resource::cfn_enum!(ObjectVersionIds, ["INCLUDE", "NONE"]);
 
     /// Specifies the type of task report that you want.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputType {
         /// `SUMMARY_ONLY`
         SummaryOnly,
@@ -2817,7 +2817,7 @@ pub mod task {
     crate::resource::cfn_enum!(OutputType, ["SUMMARY_ONLY", "STANDARD"]);
 
     /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportLevel {
         /// `ERRORS_ONLY`
         ErrorsOnly,

@@ -1034,7 +1034,7 @@ pub mod connection {
     }
 
     /// Authentication Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `BASIC`
         Basic,
@@ -1047,7 +1047,7 @@ pub mod connection {
     crate::resource::cfn_enum!(AuthenticationType, ["BASIC", "OAUTH2", "CUSTOM"]);
 
     /// OAuth2 Grant Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `AUTHORIZATION_CODE`
         AuthorizationCode,
@@ -1060,7 +1060,7 @@ pub mod connection {
     crate::resource::cfn_enum!(Oauth2GrantType, ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"]);
 
     /// The scope of the connection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `DOMAIN`
         Domain,
@@ -1657,7 +1657,7 @@ pub mod data_source {
     ]);
 
     /// The search filter expression type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterExpressionType {
         /// `INCLUDE`
         Include,
@@ -1668,7 +1668,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(FilterExpressionType, ["INCLUDE", "EXCLUDE"]);
 
     /// Specifies whether the data source is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnableSetting {
         /// `ENABLED`
         Enabled,
@@ -1678,7 +1678,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(EnableSetting, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Timezone {
         /// `AFRICA_JOHANNESBURG`
         AfricaJohannesburg,
@@ -1948,7 +1948,7 @@ pub mod domain {
     ]);
 
     /// The version of the domain.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DomainVersion {
         /// `V1`
         V1,
@@ -1959,7 +1959,7 @@ pub mod domain {
     crate::resource::cfn_enum!(DomainVersion, ["V1", "V2"]);
 
     /// The type of single sign-on in Amazon DataZone.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `IAM_IDC`
         IamIdc,
@@ -1970,7 +1970,7 @@ pub mod domain {
     crate::resource::cfn_enum!(AuthType, ["IAM_IDC", "DISABLED"]);
 
     /// The single sign-on user assignment in Amazon DataZone.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserAssignment {
         /// `AUTOMATIC`
         Automatic,
@@ -2706,7 +2706,7 @@ pub mod form_type {
     ]);
 
     /// The status of this Amazon DataZone metadata form type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -2793,7 +2793,7 @@ pub mod group_profile {
     //! Nested property types and enums of [`GroupProfile`](super::GroupProfile).
 
     /// The type of the group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupType {
         /// `DATAZONE_SSO_GROUP`
         DatazoneSsoGroup,
@@ -2804,7 +2804,7 @@ pub mod group_profile {
     crate::resource::cfn_enum!(GroupType, ["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"]);
 
     /// The status of the group profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupProfileStatus {
         /// `ASSIGNED`
         Assigned,
@@ -2945,7 +2945,7 @@ pub mod owner {
     ]);
 
     /// The type of an entity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EntityType {
         /// `DOMAIN_UNIT`
         DomainUnit,
@@ -3386,7 +3386,7 @@ pub mod policy_grant {
         ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws[^:]*:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetEntityType {
         /// `DOMAIN_UNIT`
         DomainUnit,
@@ -3400,7 +3400,7 @@ pub mod policy_grant {
 
     crate::resource::cfn_enum!(TargetEntityType, ["DOMAIN_UNIT", "ENVIRONMENT_BLUEPRINT_CONFIGURATION", "ENVIRONMENT_PROFILE", "ASSET_TYPE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedPolicyType {
         /// `CREATE_DOMAIN_UNIT`
         CreateDomainUnit,
@@ -3432,7 +3432,7 @@ pub mod policy_grant {
 
     crate::resource::cfn_enum!(ManagedPolicyType, ["CREATE_DOMAIN_UNIT", "OVERRIDE_DOMAIN_UNIT_OWNERS", "ADD_TO_PROJECT_MEMBER_POOL", "OVERRIDE_PROJECT_OWNERS", "CREATE_GLOSSARY", "CREATE_FORM_TYPE", "CREATE_ASSET_TYPE", "CREATE_PROJECT", "CREATE_ENVIRONMENT_PROFILE", "DELEGATE_CREATE_ENVIRONMENT_PROFILE", "CREATE_ENVIRONMENT", "CREATE_ENVIRONMENT_FROM_BLUEPRINT", "CREATE_PROJECT_FROM_PROJECT_PROFILE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DomainUnitDesignation {
         /// `OWNER`
         Owner,
@@ -4039,7 +4039,7 @@ pub mod project_profile {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentMode {
         /// `ON_CREATE`
         OnCreate,
@@ -4275,7 +4275,7 @@ pub mod user_profile {
     //! Nested property types and enums of [`UserProfile`](super::UserProfile).
 
     /// The status of the user profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserProfileStatus {
         /// `ASSIGNED`
         Assigned,
@@ -4290,7 +4290,7 @@ pub mod user_profile {
     crate::resource::cfn_enum!(UserProfileStatus, ["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"]);
 
     /// The type of the user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserType {
         /// `IAM_USER`
         IamUser,

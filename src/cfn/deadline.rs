@@ -241,7 +241,7 @@ pub mod budget {
     ]);
 
     /// The type of budget action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `STOP_SCHEDULING_AND_COMPLETE_TASKS`
         StopSchedulingAndCompleteTasks,
@@ -1151,7 +1151,7 @@ pub mod fleet {
         ("ScriptTimeoutSeconds", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoScalingMode {
         /// `NO_SCALING`
         NoScaling,
@@ -1161,7 +1161,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(AutoScalingMode, ["NO_SCALING", "EVENT_BASED_AUTO_SCALING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TagPropagationMode {
         /// `NO_PROPAGATION`
         NoPropagation,
@@ -1171,7 +1171,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(TagPropagationMode, ["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorType {
         /// `gpu`
         Gpu,
@@ -1179,7 +1179,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(AcceleratorType, ["gpu"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuArchitectureType {
         /// `x86_64`
         X8664,
@@ -1189,7 +1189,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(CpuArchitectureType, ["x86_64", "arm64"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomerManagedFleetOperatingSystemFamily {
         /// `WINDOWS`
         Windows,
@@ -1201,7 +1201,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(CustomerManagedFleetOperatingSystemFamily, ["WINDOWS", "LINUX", "MACOS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `t4`
         T4,
@@ -1217,7 +1217,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(Name, ["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceManagedFleetOperatingSystemFamily {
         /// `LINUX`
         Linux,
@@ -1227,7 +1227,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(ServiceManagedFleetOperatingSystemFamily, ["LINUX", "WINDOWS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FleetSoftwareAddOnName {
         /// `docker`
         Docker,
@@ -1235,7 +1235,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(FleetSoftwareAddOnName, ["docker"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Ec2MarketType {
         /// `on-demand`
         OnDemand,
@@ -1816,7 +1816,7 @@ pub mod queue {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultQueueBudgetAction {
         /// `NONE`
         None,
@@ -1828,7 +1828,7 @@ pub mod queue {
 
     crate::resource::cfn_enum!(DefaultQueueBudgetAction, ["NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RunAs {
         /// `QUEUE_CONFIGURED_USER`
         QueueConfiguredUser,
@@ -1900,7 +1900,7 @@ impl crate::resource::Handle<QueueEnvironment> {
 pub mod queue_environment {
     //! Nested property types and enums of [`QueueEnvironment`](super::QueueEnvironment).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnvironmentTemplateType {
         /// `JSON`
         Json,
@@ -2080,7 +2080,7 @@ pub mod storage_profile {
         ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileSystemLocationType {
         /// `SHARED`
         Shared,
@@ -2090,7 +2090,7 @@ pub mod storage_profile {
 
     crate::resource::cfn_enum!(FileSystemLocationType, ["SHARED", "LOCAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageProfileOperatingSystemFamily {
         /// `WINDOWS`
         Windows,

@@ -311,7 +311,7 @@ pub mod agent_space {
     }
 
     /// The external identity provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Provider {
         /// `okta`
         Okta,
@@ -1435,7 +1435,7 @@ pub mod association {
     ]);
 
     /// Account Type 'monitor' for DevOpsAgent monitoring
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountType {
         /// `monitor`
         Monitor,
@@ -1444,7 +1444,7 @@ pub mod association {
     crate::resource::cfn_enum!(AccountType, ["monitor"]);
 
     /// Resource type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::CloudFormation::Stack`
         AwsCloudFormationStack,
@@ -1459,7 +1459,7 @@ pub mod association {
     crate::resource::cfn_enum!(ResourceType, ["AWS::CloudFormation::Stack", "AWS::ECR::Repository", "AWS::S3::Bucket", "AWS::S3::Object"]);
 
     /// Type of repository owner
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OwnerType {
         /// `organization`
         Organization,
@@ -1469,7 +1469,7 @@ pub mod association {
 
     crate::resource::cfn_enum!(OwnerType, ["organization", "user"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tools {
         /// `alerting`
         Alerting,
@@ -1514,7 +1514,7 @@ pub mod association {
     crate::resource::cfn_enum!(Tools, ["alerting", "annotations", "asserts", "cloudwatch", "dashboard", "datasource", "elasticsearch", "examples", "incident", "loki", "navigation", "oncall", "prometheus", "pyroscope", "rendering", "runpanelquery", "search", "searchlogs", "sift"]);
 
     /// Account Type 'source' for DevOpsAgent monitoring
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceAwsAccountType {
         /// `source`
         Source,
@@ -1726,7 +1726,7 @@ pub mod private_connection {
     ]);
 
     /// DNS resolution mode for the resource gateway. Defaults to PUBLIC when not set.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsResolution {
         /// `PUBLIC`
         Public,
@@ -1737,7 +1737,7 @@ pub mod private_connection {
     crate::resource::cfn_enum!(DnsResolution, ["PUBLIC", "IN_VPC"]);
 
     /// IP address type of the service-managed Resource Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -2955,7 +2955,7 @@ pub mod service {
     }
 
     /// Permission variant of the DevOps Agent GitHub App that must already be installed on the organization or account
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppVariant {
         /// `READ_ONLY`
         ReadOnly,
@@ -2968,7 +2968,7 @@ pub mod service {
     crate::resource::cfn_enum!(AppVariant, ["READ_ONLY", "READ_WRITE", "CUSTOM_APP"]);
 
     /// Type of GitLab access token
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TokenType {
         /// `personal`
         Personal,
@@ -2979,7 +2979,7 @@ pub mod service {
     crate::resource::cfn_enum!(TokenType, ["personal", "group"]);
 
     /// New Relic region
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Region {
         /// `US`
         Us,
@@ -2990,7 +2990,7 @@ pub mod service {
     crate::resource::cfn_enum!(Region, ["US", "EU"]);
 
     /// The type of service being registered
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `dynatrace`
         Dynatrace,
@@ -3156,7 +3156,7 @@ pub mod trigger {
     ]);
 
     /// The status of the trigger. Active triggers fire on schedule; Inactive triggers are paused.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Active`
         Active,
@@ -3167,7 +3167,7 @@ pub mod trigger {
     crate::resource::cfn_enum!(Status, ["Active", "Inactive"]);
 
     /// The type of trigger.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TIME_BASED`
         TimeBased,

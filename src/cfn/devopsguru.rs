@@ -137,7 +137,7 @@ pub mod notification_channel {
     ]);
 
     /// DevOps Guru NotificationMessageType Enum
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationMessageType {
         /// `NEW_INSIGHT`
         NewInsight,
@@ -154,7 +154,7 @@ pub mod notification_channel {
     crate::resource::cfn_enum!(NotificationMessageType, ["NEW_INSIGHT", "CLOSED_INSIGHT", "NEW_ASSOCIATION", "SEVERITY_UPGRADED", "NEW_RECOMMENDATION"]);
 
     /// DevOps Guru Insight Severity Enum
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsightSeverity {
         /// `LOW`
         Low,

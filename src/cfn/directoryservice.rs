@@ -128,7 +128,7 @@ pub mod microsoft_ad {
     ]);
 
     /// AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Edition {
         /// `Enterprise`
         Enterprise,
@@ -279,7 +279,7 @@ pub mod simple_ad {
     ]);
 
     /// The size of the directory.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Size {
         /// `Large`
         Large,

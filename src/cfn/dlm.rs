@@ -1083,7 +1083,7 @@ pub mod lifecycle_policy {
     ]);
 
     /// **[Default policies only]** Specify the type of default policy to create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultPolicy {
         /// `INSTANCE`
         Instance,
@@ -1094,7 +1094,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(DefaultPolicy, ["INSTANCE", "VOLUME"]);
 
     /// The unit of time for time-based retention. For example, to retain a cross-Region copy for 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntervalUnit {
         /// `DAYS`
         Days,
@@ -1109,7 +1109,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(IntervalUnit, ["DAYS", "MONTHS", "WEEKS", "YEARS"]);
 
     /// The type of event. Currently, only snapshot sharing events are supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventType {
         /// `shareSnapshot`
         ShareSnapshot,
@@ -1118,7 +1118,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(EventType, ["shareSnapshot"]);
 
     /// The source of the event. Currently only managed Amazon EventBridge events are supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `MANAGED_CWE`
         ManagedCwe,
@@ -1130,7 +1130,7 @@ pub mod lifecycle_policy {
     ///
     /// - `SIMPLIFIED` -- To create a default policy.
     /// - `STANDARD` -- To create a custom policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyLanguage {
         /// `SIMPLIFIED`
         Simplified,
@@ -1143,7 +1143,7 @@ pub mod lifecycle_policy {
     /// The type of policy. Specify `EBS_SNAPSHOT_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of Amazon EBS snapshots. Specify `IMAGE_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of EBS-backed AMIs. Specify `EVENT_BASED_POLICY` to create an event-based policy that performs specific actions when a defined event occurs in your AWS account.
     ///
     /// The default is `EBS_SNAPSHOT_MANAGEMENT`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `EBS_SNAPSHOT_MANAGEMENT`
         EbsSnapshotManagement,
@@ -1155,7 +1155,7 @@ pub mod lifecycle_policy {
 
     crate::resource::cfn_enum!(PolicyType, ["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceLocations {
         /// `CLOUD`
         Cloud,
@@ -1171,7 +1171,7 @@ pub mod lifecycle_policy {
     ///
     /// - To create a default policy for EBS snapshots, that creates snapshots of all volumes in the Region that do not have recent backups, specify `VOLUME`.
     /// - To create a default policy for EBS-backed AMIs, that creates EBS-backed AMIs from all instances in the Region that do not have recent backups, specify `INSTANCE`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `INSTANCE`
         Instance,
@@ -1181,7 +1181,7 @@ pub mod lifecycle_policy {
 
     crate::resource::cfn_enum!(ResourceType, ["INSTANCE", "VOLUME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceTypes {
         /// `INSTANCE`
         Instance,
@@ -1192,7 +1192,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(ResourceTypes, ["INSTANCE", "VOLUME"]);
 
     /// The interval unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CreateRuleIntervalUnit {
         /// `HOURS`
         Hours,
@@ -1207,7 +1207,7 @@ pub mod lifecycle_policy {
     /// - If the policy targets resources on an Outpost, then you can create snapshots on the same Outpost or in its parent Region.
     ///
     /// Default: `CLOUD`
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Location {
         /// `CLOUD`
         Cloud,
@@ -1222,7 +1222,7 @@ pub mod lifecycle_policy {
     /// Indicates the service used to execute the pre and/or post scripts.
     ///
     /// Default: `AWS_SYSTEMS_MANAGER`
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionHandlerService {
         /// `AWS_SYSTEMS_MANAGER`
         AwsSystemsManager,
@@ -1230,7 +1230,7 @@ pub mod lifecycle_policy {
 
     crate::resource::cfn_enum!(ExecutionHandlerService, ["AWS_SYSTEMS_MANAGER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Stages {
         /// `POST`
         Post,
@@ -1241,7 +1241,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(Stages, ["POST", "PRE"]);
 
     /// The unit of time for the automatic unsharing interval.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UnshareIntervalUnit {
         /// `DAYS`
         Days,

@@ -202,7 +202,7 @@ pub mod data_migration {
     ]);
 
     /// The property describes the type of migration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataMigrationType {
         /// `full-load`
         FullLoad,
@@ -863,7 +863,7 @@ pub mod data_provider {
     }
 
     /// The property describes a data engine for the data provider.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `aurora`
         Aurora,
@@ -895,7 +895,7 @@ pub mod data_provider {
 
     crate::resource::cfn_enum!(Engine, ["aurora", "aurora_postgresql", "mysql", "oracle", "postgres", "sqlserver", "redshift", "mariadb", "mongodb", "docdb", "db2", "db2_zos", "sybase"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MongoDbSslModeValue {
         /// `none`
         None,
@@ -907,7 +907,7 @@ pub mod data_provider {
 
     crate::resource::cfn_enum!(MongoDbSslModeValue, ["none", "require", "verify-full"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Db2SslModeValue {
         /// `none`
         None,
@@ -917,7 +917,7 @@ pub mod data_provider {
 
     crate::resource::cfn_enum!(Db2SslModeValue, ["none", "verify-ca"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DmsSslModeValue {
         /// `none`
         None,
@@ -931,7 +931,7 @@ pub mod data_provider {
 
     crate::resource::cfn_enum!(DmsSslModeValue, ["none", "require", "verify-ca", "verify-full"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MongoDbAuthMechanism {
         /// `default`
         Default,
@@ -943,7 +943,7 @@ pub mod data_provider {
 
     crate::resource::cfn_enum!(MongoDbAuthMechanism, ["default", "mongodb_cr", "scram_sha_1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MongoDbAuthType {
         /// `no`
         No,
@@ -953,7 +953,7 @@ pub mod data_provider {
 
     crate::resource::cfn_enum!(MongoDbAuthType, ["no", "password"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SybaseSslModeValue {
         /// `none`
         None,
@@ -2802,7 +2802,7 @@ pub mod instance_profile {
     //! Nested property types and enums of [`InstanceProfile`](super::InstanceProfile).
 
     /// The property describes a network type for the instance profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -3111,7 +3111,7 @@ pub mod replication_config {
     ]);
 
     /// The type of AWS DMS Serverless replication to provision using this replication configuration
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationType {
         /// `full-load`
         FullLoad,
@@ -3394,7 +3394,7 @@ pub mod replication_task {
     //! Nested property types and enums of [`ReplicationTask`](super::ReplicationTask).
 
     /// The migration type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MigrationType {
         /// `full-load`
         FullLoad,

@@ -158,7 +158,7 @@ pub mod db_cluster {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineVersion {
         /// `3.6.0`
         V360,
@@ -434,7 +434,7 @@ pub mod event_subscription {
     //! Nested property types and enums of [`EventSubscription`](super::EventSubscription).
 
     /// The type of source that is generating the events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `db-instance`
         DbInstance,
@@ -535,7 +535,7 @@ pub mod global_cluster {
     //! Nested property types and enums of [`GlobalCluster`](super::GlobalCluster).
 
     /// The database engine to use for this global cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `docdb`
         Docdb,

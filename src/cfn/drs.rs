@@ -99,7 +99,7 @@ pub mod launch_configuration_template {
     }
 
     /// Target instance type right-sizing method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetInstanceTypeRightSizingMethod {
         /// `NONE`
         None,
@@ -379,7 +379,7 @@ pub mod replication_configuration_template {
     ]);
 
     /// The data plane routing mechanism that will be used for replication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataPlaneRouting {
         /// `PRIVATE_IP`
         PrivateIp,
@@ -390,7 +390,7 @@ pub mod replication_configuration_template {
     crate::resource::cfn_enum!(DataPlaneRouting, ["PRIVATE_IP", "PUBLIC_IP"]);
 
     /// The Staging Disk EBS volume type to be used during replication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultLargeStagingDiskType {
         /// `GP2`
         Gp2,
@@ -405,7 +405,7 @@ pub mod replication_configuration_template {
     crate::resource::cfn_enum!(DefaultLargeStagingDiskType, ["GP2", "GP3", "ST1", "AUTO"]);
 
     /// The type of EBS encryption to be used during replication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EbsEncryption {
         /// `DEFAULT`
         Default,
@@ -418,7 +418,7 @@ pub mod replication_configuration_template {
     crate::resource::cfn_enum!(EbsEncryption, ["DEFAULT", "CUSTOM", "NONE"]);
 
     /// Which version of the Internet Protocol to use for replication of data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetProtocol {
         /// `IPV4`
         Ipv4,
@@ -429,7 +429,7 @@ pub mod replication_configuration_template {
     crate::resource::cfn_enum!(InternetProtocol, ["IPV4", "IPV6"]);
 
     /// The units used to measure the interval and retentionDuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Units {
         /// `MINUTE`
         Minute,

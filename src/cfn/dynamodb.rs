@@ -964,7 +964,7 @@ pub mod global_table {
         ("VectorAttribute", crate::resource::Rule { shape: Some(&crate::cfn::shared::dynamodb::VECTOR_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `B`
         B,
@@ -976,7 +976,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(AttributeType, ["B", "N", "S"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingMode {
         /// `PAY_PER_REQUEST`
         PayPerRequest,
@@ -986,7 +986,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(BillingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `HASH`
         Hash,
@@ -996,7 +996,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(KeyType, ["HASH", "RANGE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectionType {
         /// `ALL`
         All,
@@ -1008,7 +1008,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(ProjectionType, ["ALL", "INCLUDE", "KEYS_ONLY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MultiRegionConsistency {
         /// `EVENTUAL`
         Eventual,
@@ -1018,7 +1018,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(MultiRegionConsistency, ["EVENTUAL", "STRONG"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ACCESSED_AND_THROTTLED_KEYS`
         AccessedAndThrottledKeys,
@@ -1028,7 +1028,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(Mode, ["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GlobalTableSettingsReplicationMode {
         /// `ENABLED`
         Enabled,
@@ -1038,7 +1038,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(GlobalTableSettingsReplicationMode, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApproximateCreationDateTimePrecision {
         /// `MICROSECOND`
         Microsecond,
@@ -1048,7 +1048,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(ApproximateCreationDateTimePrecision, ["MICROSECOND", "MILLISECOND"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `KMS`
         Kms,
@@ -1056,7 +1056,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(SseType, ["KMS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamViewType {
         /// `KEYS_ONLY`
         KeysOnly,
@@ -1070,7 +1070,7 @@ pub mod global_table {
 
     crate::resource::cfn_enum!(StreamViewType, ["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableType {
         /// `GlobalTableReplica`
         GlobalTableReplica,
@@ -2057,7 +2057,7 @@ pub mod table {
     /// +  ``S`` - the attribute is of type String
     /// +  ``N`` - the attribute is of type Number
     /// +  ``B`` - the attribute is of type Binary
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `B`
         B,
@@ -2075,7 +2075,7 @@ pub mod table {
     /// +  ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with predictable growth where capacity requirements can be reliably forecasted. ``PROVISIONED`` sets the billing mode to [Provisioned capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html).
     ///
     /// If not specified, the default is ``PROVISIONED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingMode {
         /// `PAY_PER_REQUEST`
         PayPerRequest,
@@ -2086,7 +2086,7 @@ pub mod table {
     crate::resource::cfn_enum!(BillingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
 
     /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ACCESSED_AND_THROTTLED_KEYS`
         AccessedAndThrottledKeys,
@@ -2103,7 +2103,7 @@ pub mod table {
     ///
     /// When using the DynamoDB console, ``ALL`` is selected by default.
     /// You can't modify the projection of an existing index. To change the projected attributes, you must delete the index and create a new one with the projection that you want.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectionType {
         /// `ALL`
         All,
@@ -2116,7 +2116,7 @@ pub mod table {
     crate::resource::cfn_enum!(ProjectionType, ["ALL", "INCLUDE", "KEYS_ONLY"]);
 
     /// The precision for the time and date that the stream was created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApproximateCreationDateTimePrecision {
         /// `MICROSECOND`
         Microsecond,
@@ -2128,7 +2128,7 @@ pub mod table {
 
     /// Server-side encryption type. The only supported value is:
     /// +  ``KMS`` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `KMS`
         Kms,
@@ -2141,7 +2141,7 @@ pub mod table {
     /// +  ``NEW_IMAGE`` - The entire item, as it appears after it was modified, is written to the stream.
     /// +  ``OLD_IMAGE`` - The entire item, as it appeared before it was modified, is written to the stream.
     /// +  ``NEW_AND_OLD_IMAGES`` - Both the new and the old item images of the item are written to the stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamViewType {
         /// `KEYS_ONLY`
         KeysOnly,
@@ -2156,7 +2156,7 @@ pub mod table {
     crate::resource::cfn_enum!(StreamViewType, ["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]);
 
     /// The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableClass {
         /// `STANDARD`
         Standard,

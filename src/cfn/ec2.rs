@@ -203,7 +203,7 @@ pub mod application_status_check {
     ]);
 
     /// Whether this check is included in the rolled-up application status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Aggregation {
         /// `included`
         Included,
@@ -214,7 +214,7 @@ pub mod application_status_check {
     crate::resource::cfn_enum!(Aggregation, ["included", "excluded"]);
 
     /// The IP scope used for the health check.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpScope {
         /// `private`
         Private,
@@ -223,7 +223,7 @@ pub mod application_status_check {
     crate::resource::cfn_enum!(IpScope, ["private"]);
 
     /// The IP version used for the health check.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpVersion {
         /// `ipv4`
         Ipv4,
@@ -234,7 +234,7 @@ pub mod application_status_check {
     crate::resource::cfn_enum!(IpVersion, ["ipv4", "ipv6"]);
 
     /// The network protocol used for the health check.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http`
         Http,
@@ -315,7 +315,7 @@ pub mod capacity_manager_data_export {
     //! Nested property types and enums of [`CapacityManagerDataExport`](super::CapacityManagerDataExport).
 
     /// The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `csv`
         Csv,
@@ -326,7 +326,7 @@ pub mod capacity_manager_data_export {
     crate::resource::cfn_enum!(OutputFormat, ["csv", "parquet"]);
 
     /// The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Schedule {
         /// `hourly`
         Hourly,
@@ -504,7 +504,7 @@ pub mod capacity_reservation {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndDateType {
         /// `limited`
         Limited,
@@ -514,7 +514,7 @@ pub mod capacity_reservation {
 
     crate::resource::cfn_enum!(EndDateType, ["limited", "unlimited"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMatchCriteria {
         /// `open`
         Open,
@@ -524,7 +524,7 @@ pub mod capacity_reservation {
 
     crate::resource::cfn_enum!(InstanceMatchCriteria, ["open", "targeted"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `dedicated`
         Dedicated,
@@ -645,7 +645,7 @@ pub mod capacity_reservation_fleet {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMatchCriteria {
         /// `open`
         Open,
@@ -653,7 +653,7 @@ pub mod capacity_reservation_fleet {
 
     crate::resource::cfn_enum!(InstanceMatchCriteria, ["open"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `default`
         Default,
@@ -2302,7 +2302,7 @@ pub mod ec2_fleet {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExcessCapacityTerminationPolicy {
         /// `termination`
         Termination,
@@ -2312,7 +2312,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(ExcessCapacityTerminationPolicy, ["termination", "no-termination"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `gp2`
         Gp2,
@@ -2332,7 +2332,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(VolumeType, ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -2342,7 +2342,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllocationStrategy {
         /// `lowest-price`
         LowestPrice,
@@ -2352,7 +2352,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(AllocationStrategy, ["lowest-price", "prioritized"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageStrategy {
         /// `use-capacity-reservations-first`
         UseCapacityReservationsFirst,
@@ -2360,7 +2360,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(UsageStrategy, ["use-capacity-reservations-first"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservedCapacityAllocationStrategy {
         /// `prioritized`
         Prioritized,
@@ -2368,7 +2368,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(ReservedCapacityAllocationStrategy, ["prioritized"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservationTypes {
         /// `on-demand-capacity-reservation`
         OnDemandCapacityReservation,
@@ -2380,7 +2380,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(ReservationTypes, ["on-demand-capacity-reservation", "capacity-block", "interruptible-capacity-reservation"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MarketTypes {
         /// `on-demand`
         OnDemand,
@@ -2388,7 +2388,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(MarketTypes, ["on-demand"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpotAllocationStrategy {
         /// `lowest-price`
         LowestPrice,
@@ -2412,7 +2412,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(SpotAllocationStrategy, ["lowest-price", "lowestPrice", "diversified", "capacityOptimized", "capacity-optimized", "capacityOptimizedPrioritized", "capacity-optimized-prioritized", "priceCapacityOptimized", "price-capacity-optimized"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `client-vpn-endpoint`
         ClientVpnEndpoint,
@@ -2512,7 +2512,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(ResourceType, ["client-vpn-endpoint", "customer-gateway", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "import-image-task", "import-snapshot-task", "instance", "internet-gateway", "key-pair", "launch-template", "local-gateway-route-table-vpc-association", "natgateway", "network-acl", "network-insights-analysis", "network-insights-path", "network-interface", "placement-group", "reserved-instances", "route-table", "security-group", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "traffic-mirror-filter", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-multicast-domain", "transit-gateway-route-table", "volume", "vpc", "vpc-flow-log", "vpc-peering-connection", "vpn-connection", "vpn-gateway"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultTargetCapacityType {
         /// `on-demand`
         OnDemand,
@@ -2526,7 +2526,7 @@ pub mod ec2_fleet {
 
     crate::resource::cfn_enum!(DefaultTargetCapacityType, ["on-demand", "spot", "capacity-block", "reserved-capacity"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `maintain`
         Maintain,
@@ -2933,7 +2933,7 @@ pub mod flow_log {
         ("TagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileFormat {
         /// `plain-text`
         PlainText,
@@ -2944,7 +2944,7 @@ pub mod flow_log {
     crate::resource::cfn_enum!(FileFormat, ["plain-text", "parquet"]);
 
     /// Specifies the type of destination to which the flow log data is to be published. Flow log data can be published to CloudWatch Logs or Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDestinationType {
         /// `cloud-watch-logs`
         CloudWatchLogs,
@@ -2957,7 +2957,7 @@ pub mod flow_log {
     crate::resource::cfn_enum!(LogDestinationType, ["cloud-watch-logs", "s3", "kinesis-data-firehose"]);
 
     /// The type of resource for which to create the flow log. For example, if you specified a VPC ID for the ResourceId property, specify VPC for this property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `NetworkInterface`
         NetworkInterface,
@@ -2975,7 +2975,7 @@ pub mod flow_log {
 
     crate::resource::cfn_enum!(ResourceType, ["NetworkInterface", "Subnet", "VPC", "TransitGateway", "TransitGatewayAttachment", "RegionalNatGateway"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TagFieldResourceType {
         /// `auto-scaling-group`
         AutoScalingGroup,
@@ -2988,7 +2988,7 @@ pub mod flow_log {
     crate::resource::cfn_enum!(TagFieldResourceType, ["auto-scaling-group", "instance", "network-interface"]);
 
     /// The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficType {
         /// `ACCEPT`
         Accept,
@@ -3218,7 +3218,7 @@ pub mod host {
     //! Nested property types and enums of [`Host`](super::Host).
 
     /// Indicates whether the host accepts any untargeted instance launches that match its instance type configuration, or if it only accepts Host tenancy instance launches that specify its unique host ID.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoPlacement {
         /// `on`
         On,
@@ -3229,7 +3229,7 @@ pub mod host {
     crate::resource::cfn_enum!(AutoPlacement, ["on", "off"]);
 
     /// Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostMaintenance {
         /// `on`
         On,
@@ -3240,7 +3240,7 @@ pub mod host {
     crate::resource::cfn_enum!(HostMaintenance, ["on", "off"]);
 
     /// Indicates whether to enable or disable host recovery for the Dedicated Host. Host recovery is disabled by default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostRecovery {
         /// `on`
         On,
@@ -3383,7 +3383,7 @@ pub mod ipam {
     }
 
     /// A metered account is an account that is charged for active IP addresses managed in IPAM
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MeteredAccount {
         /// `ipam-owner`
         IpamOwner,
@@ -3394,7 +3394,7 @@ pub mod ipam {
     crate::resource::cfn_enum!(MeteredAccount, ["ipam-owner", "resource-owner"]);
 
     /// The tier of the IPAM.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `free`
         Free,
@@ -3911,7 +3911,7 @@ pub mod ipam_prefix_list_resolver {
     ]);
 
     /// The address family of the address space in this Prefix List Resolver. Either IPv4 or IPv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AddressFamily {
         /// `ipv4`
         Ipv4,
@@ -3922,7 +3922,7 @@ pub mod ipam_prefix_list_resolver {
     crate::resource::cfn_enum!(AddressFamily, ["ipv4", "ipv6"]);
 
     /// Equals, Not equals, or Subnet Of.  The subnet-of operation only applies to cidr conditions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operation {
         /// `equals`
         Equals,
@@ -3935,7 +3935,7 @@ pub mod ipam_prefix_list_resolver {
     crate::resource::cfn_enum!(Operation, ["equals", "not-equals", "subnet-of"]);
 
     /// The resourceType property only applies to ipam-resource-cidr rules; this property specifies what type of resources this rule will apply to, such as VPCs or Subnets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `vpc`
         Vpc,
@@ -3950,7 +3950,7 @@ pub mod ipam_prefix_list_resolver {
     crate::resource::cfn_enum!(ResourceType, ["vpc", "subnet", "eip", "public-ipv4-pool"]);
 
     /// There are three rule types: (1) Static CIDR: A fixed list of CIDRs that don't change (like a manual list replicated across Regions). (2) IPAM pool CIDR: CIDRs from specific IPAM pools (like all CIDRs from your IPAM production pool).  (3) IPAM resource CIDR: CIDRs for AWS resources like VPCs, subnets, and EIPs within a specific IPAM scope.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `static-cidr`
         StaticCidr,
@@ -4319,7 +4319,7 @@ pub mod ipam_scope {
     }
 
     /// An external service connecting to your AWS IPAM scope.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpamScopeExternalAuthorityType {
         /// `infoblox`
         Infoblox,
@@ -5326,7 +5326,7 @@ pub mod instance {
     }
 
     /// Indicates whether the instance is associated with a dedicated host. If you want the instance to always restart on the same host on which it was launched, specify host. If you want the instance to restart on any available host, but try to launch onto the last host it ran on (on a best-effort basis), specify default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Affinity {
         /// `default`
         Default,
@@ -5337,7 +5337,7 @@ pub mod instance {
     crate::resource::cfn_enum!(Affinity, ["default", "host"]);
 
     /// The volume type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `gp2`
         Gp2,
@@ -5358,7 +5358,7 @@ pub mod instance {
     crate::resource::cfn_enum!(VolumeType, ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]);
 
     /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceInitiatedShutdownBehavior {
         /// `stop`
         Stop,
@@ -5369,7 +5369,7 @@ pub mod instance {
     crate::resource::cfn_enum!(InstanceInitiatedShutdownBehavior, ["stop", "terminate"]);
 
     /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -5380,7 +5380,7 @@ pub mod instance {
     crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
     /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpProtocolIpv6 {
         /// `disabled`
         Disabled,
@@ -5391,7 +5391,7 @@ pub mod instance {
     crate::resource::cfn_enum!(HttpProtocolIpv6, ["disabled", "enabled"]);
 
     /// Indicates whether IMDSv2 is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `optional`
         Optional,
@@ -5402,7 +5402,7 @@ pub mod instance {
     crate::resource::cfn_enum!(HttpTokens, ["optional", "required"]);
 
     /// Indicates whether tags from the instance are propagated to the EBS volumes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMetadataTags {
         /// `disabled`
         Disabled,
@@ -5413,7 +5413,7 @@ pub mod instance {
     crate::resource::cfn_enum!(InstanceMetadataTags, ["disabled", "enabled"]);
 
     /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostnameType {
         /// `ip-name`
         IpName,
@@ -5600,7 +5600,7 @@ pub mod instance_event_window {
     ]);
 
     /// The day on which the time range ends.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndWeekDay {
         /// `sunday`
         Sunday,
@@ -5621,7 +5621,7 @@ pub mod instance_event_window {
     crate::resource::cfn_enum!(EndWeekDay, ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]);
 
     /// The day on which the time range begins.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StartWeekDay {
         /// `sunday`
         Sunday,
@@ -5869,7 +5869,7 @@ pub mod ipam_internet_registry_association {
     ]);
 
     /// The Regional Internet Registry to associate with. The service returns these values in upper case, so the enum uses the round-tripping form.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Rir {
         /// `RIPE`
         Ripe,
@@ -5966,7 +5966,7 @@ pub mod key_pair {
 
     /// The format of the key pair.
     /// Default: ``pem``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyFormat {
         /// `pem`
         Pem,
@@ -5979,7 +5979,7 @@ pub mod key_pair {
     /// The type of key pair. Note that ED25519 keys are not supported for Windows instances.
     /// If the ``PublicKeyMaterial`` property is specified, the ``KeyType`` property is ignored, and the key type is inferred from the ``PublicKeyMaterial`` value.
     /// Default: ``rsa``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `rsa`
         Rsa,
@@ -7619,7 +7619,7 @@ pub mod launch_template {
     }
 
     /// The volume type. For more information, see [Amazon EBS volume types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the *Amazon EBS User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `gp2`
         Gp2,
@@ -7643,7 +7643,7 @@ pub mod launch_template {
     /// +  ``capacity-reservations-only`` - The instance will only run in a Capacity Reservation or Capacity Reservation group. If capacity isn't available, the instance will fail to launch.
     /// +  ``open`` - The instance can run in any ``open`` Capacity Reservation that has matching attributes (instance type, platform, Availability Zone, tenancy).
     /// +  ``none`` - The instance avoids running in a Capacity Reservation even if one is available. The instance runs in On-Demand capacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-only`
         CapacityReservationsOnly,
@@ -7656,7 +7656,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-only", "none", "open"]);
 
     /// Indicates whether to enable the instance for AMD SEV-SNP. AMD SEV-SNP is supported with M6a, R6a, and C6a instance types only. For more information, see [AMD SEV-SNP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sev-snp.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AmdSevSnp {
         /// `enabled`
         Enabled,
@@ -7667,7 +7667,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(AmdSevSnp, ["enabled", "disabled"]);
 
     /// Indicates whether the instance is enabled for nested virtualization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NestedVirtualization {
         /// `enabled`
         Enabled,
@@ -7679,7 +7679,7 @@ pub mod launch_template {
 
     /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
     /// Default: ``stop``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceInitiatedShutdownBehavior {
         /// `stop`
         Stop,
@@ -7690,7 +7690,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(InstanceInitiatedShutdownBehavior, ["stop", "terminate"]);
 
     /// The market type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MarketType {
         /// `capacity-block`
         CapacityBlock,
@@ -7705,7 +7705,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(MarketType, ["capacity-block", "interruptible-capacity-reservation", "on-demand", "spot"]);
 
     /// The behavior when a Spot Instance is interrupted. The default is ``terminate``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceInterruptionBehavior {
         /// `hibernate`
         Hibernate,
@@ -7719,7 +7719,7 @@ pub mod launch_template {
 
     /// The Spot Instance request type.
     /// If you are using Spot Instances with an Auto Scaling group, use ``one-time`` requests, as the ASlong service handles requesting new Spot Instances whenever the group is below its desired capacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpotInstanceType {
         /// `one-time`
         OneTime,
@@ -7729,7 +7729,7 @@ pub mod launch_template {
 
     crate::resource::cfn_enum!(SpotInstanceType, ["one-time", "persistent"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorNames {
         /// `a100`
         A100,
@@ -7773,7 +7773,7 @@ pub mod launch_template {
 
     crate::resource::cfn_enum!(AcceleratorNames, ["a100", "a10g", "gaudi-hl-205", "h100", "inferentia", "inferentia2", "k520", "k80", "l4", "l40s", "m60", "radeon-pro-v520", "t4", "t4g", "trainium", "trainium2", "u30", "v100", "vu9p"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `fpga`
         Fpga,
@@ -7793,7 +7793,7 @@ pub mod launch_template {
     /// +  To exclude bare metal instance types, specify ``excluded``.
     ///
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BareMetal {
         /// `excluded`
         Excluded,
@@ -7811,7 +7811,7 @@ pub mod launch_template {
     /// +  To exclude burstable performance instance types, specify ``excluded``.
     ///
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BurstablePerformance {
         /// `excluded`
         Excluded,
@@ -7829,7 +7829,7 @@ pub mod launch_template {
     /// +  To exclude instance types with instance store volumes, specify ``excluded``.
     ///
     /// Default: ``included``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalStorage {
         /// `excluded`
         Excluded,
@@ -7842,7 +7842,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(LocalStorage, ["excluded", "included", "required"]);
 
     /// Disables the automatic recovery behavior of your instance or sets it to default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRecovery {
         /// `default`
         Default,
@@ -7854,7 +7854,7 @@ pub mod launch_template {
 
     /// Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not specified, the default state is ``enabled``.
     /// If you specify a value of ``disabled``, you will not be able to access your instance metadata.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -7866,7 +7866,7 @@ pub mod launch_template {
 
     /// Enables or disables the IPv6 endpoint for the instance metadata service.
     /// Default: ``disabled``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpProtocolIpv6 {
         /// `disabled`
         Disabled,
@@ -7881,7 +7881,7 @@ pub mod launch_template {
     /// +  ``required`` - IMDSv2 is required. You must send a session token in your instance metadata retrieval requests. With this option, retrieving the IAM role credentials always returns IMDSv2 credentials; IMDSv1 credentials are not available.
     ///
     /// Default: If the value of ``ImdsSupport`` for the Amazon Machine Image (AMI) for your instance is ``v2.0``, the default is ``required``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `optional`
         Optional,
@@ -7893,7 +7893,7 @@ pub mod launch_template {
 
     /// Set to ``enabled`` to allow access to instance tags from the instance metadata. Set to ``disabled`` to turn off access to instance tags from the instance metadata. For more information, see [View tags for your EC2 instances using instance metadata](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
     /// Default: ``disabled``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMetadataTags {
         /// `disabled`
         Disabled,
@@ -7905,7 +7905,7 @@ pub mod launch_template {
 
     /// Specify the bandwidth weighting option to boost the associated type of baseline bandwidth, as follows:
     /// + default This option uses the standard bandwidth configuration for your instance type. + vpc-1 This option boosts your networking baseline bandwidth and reduces your EBS baseline bandwidth. + ebs-1 This option boosts your EBS baseline bandwidth and reduces your networking baseline bandwidth.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BandwidthWeighting {
         /// `default`
         Default,
@@ -7918,7 +7918,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(BandwidthWeighting, ["default", "ebs-1", "vpc-1"]);
 
     /// The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant hardware.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `dedicated`
         Dedicated,
@@ -7931,7 +7931,7 @@ pub mod launch_template {
     crate::resource::cfn_enum!(Tenancy, ["dedicated", "default", "host"]);
 
     /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostnameType {
         /// `ip-name`
         IpName,
@@ -7943,7 +7943,7 @@ pub mod launch_template {
 
     /// The type of resource to tag. You can specify tags for the following resource types only: ``instance`` | ``volume`` | ``network-interface`` | ``spot-instances-request``. If the instance does not include the resource type that you specify, the instance launch fails. For example, not all instance types include a volume.
     /// To tag a resource after it has been created, see [CreateTags](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `application-status-check`
         ApplicationStatusCheck,
@@ -8286,7 +8286,7 @@ pub mod local_gateway_route_table {
     //! Nested property types and enums of [`LocalGatewayRouteTable`](super::LocalGatewayRouteTable).
 
     /// The mode of the local gateway route table.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `coip`
         Coip,
@@ -8729,7 +8729,7 @@ pub mod nat_gateway {
     /// Indicates whether this is a zonal (single-AZ) or regional (multi-AZ) NAT gateway.
     /// A zonal NAT gateway is a NAT Gateway that provides redundancy and scalability within a single availability zone. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region.
     /// For more information, see [Regional NAT gateways for automatic multi-AZ expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) in the *Amazon VPC User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailabilityMode {
         /// `regional`
         Regional,
@@ -8740,7 +8740,7 @@ pub mod nat_gateway {
     crate::resource::cfn_enum!(AvailabilityMode, ["regional", "zonal"]);
 
     /// Indicates whether the NAT gateway supports public or private connectivity. The default is public connectivity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectivityType {
         /// `private`
         Private,
@@ -9577,7 +9577,7 @@ pub mod network_interface {
     }
 
     /// Public IP DNS hostname type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PublicIpDnsHostnameTypeSpecification {
         /// `public-dual-stack-dns-name`
         PublicDualStackDnsName,
@@ -9839,7 +9839,7 @@ pub mod placement_group {
     //! Nested property types and enums of [`PlacementGroup`](super::PlacementGroup).
 
     /// The Spread Level of Placement Group is an enum where it accepts either host or rack when strategy is spread
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpreadLevel {
         /// `host`
         Host,
@@ -9850,7 +9850,7 @@ pub mod placement_group {
     crate::resource::cfn_enum!(SpreadLevel, ["host", "rack"]);
 
     /// The placement strategy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `cluster`
         Cluster,
@@ -9976,7 +9976,7 @@ pub mod prefix_list {
     ]);
 
     /// Ip Version of Prefix List.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AddressFamily {
         /// `IPv4`
         Ipv4,
@@ -10194,7 +10194,7 @@ pub mod route_server {
     //! Nested property types and enums of [`RouteServer`](super::RouteServer).
 
     /// Whether to enable persistent routes
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PersistRoutes {
         /// `enable`
         Enable,
@@ -10405,7 +10405,7 @@ pub mod route_server_peer {
     ]);
 
     /// BGP Liveness Detection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PeerLivenessDetection {
         /// `bfd`
         Bfd,
@@ -10560,7 +10560,7 @@ pub mod secondary_network {
     //! Nested property types and enums of [`SecondaryNetwork`](super::SecondaryNetwork).
 
     /// The type of secondary network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `rdma`
         Rdma,
@@ -11104,7 +11104,7 @@ pub mod snapshot_block_public_access {
     //! Nested property types and enums of [`SnapshotBlockPublicAccess`](super::SnapshotBlockPublicAccess).
 
     /// The state of EBS Snapshot Block Public Access.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `block-all-sharing`
         BlockAllSharing,
@@ -11933,7 +11933,7 @@ pub mod spot_fleet {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllocationStrategy {
         /// `capacityOptimized`
         CapacityOptimized,
@@ -11949,7 +11949,7 @@ pub mod spot_fleet {
 
     crate::resource::cfn_enum!(AllocationStrategy, ["capacityOptimized", "capacityOptimizedPrioritized", "diversified", "lowestPrice", "priceCapacityOptimized"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExcessCapacityTerminationPolicy {
         /// `Default`
         Default,
@@ -11963,7 +11963,7 @@ pub mod spot_fleet {
 
     crate::resource::cfn_enum!(ExcessCapacityTerminationPolicy, ["Default", "NoTermination", "default", "noTermination"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `client-vpn-endpoint`
         ClientVpnEndpoint,
@@ -12063,7 +12063,7 @@ pub mod spot_fleet {
 
     crate::resource::cfn_enum!(ResourceType, ["client-vpn-endpoint", "customer-gateway", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "import-image-task", "import-snapshot-task", "instance", "internet-gateway", "key-pair", "launch-template", "local-gateway-route-table-vpc-association", "natgateway", "network-acl", "network-insights-analysis", "network-insights-path", "network-interface", "placement-group", "reserved-instances", "route-table", "security-group", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "traffic-mirror-filter", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-multicast-domain", "transit-gateway-route-table", "volume", "vpc", "vpc-flow-log", "vpc-peering-connection", "vpn-connection", "vpn-gateway"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `maintain`
         Maintain,
@@ -12493,7 +12493,7 @@ pub mod subnet_cidr_reservation {
     ]);
 
     /// The type of reservation. A prefix reservation is used for an IPv6 prefix delegated to a network interface; an explicit reservation is used for a range that Amazon EC2 must not assign automatically.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservationType {
         /// `prefix`
         Prefix,
@@ -12635,7 +12635,7 @@ pub mod traffic_mirror_filter {
     //! Nested property types and enums of [`TrafficMirrorFilter`](super::TrafficMirrorFilter).
 
     /// The network service traffic that is associated with the traffic mirror filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficMirrorNetworkService {
         /// `amazon-dns`
         AmazonDns,
@@ -12985,7 +12985,7 @@ impl crate::resource::Handle<TransitGateway> {
 pub mod transit_gateway {
     //! Nested property types and enums of [`TransitGateway`](super::TransitGateway).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionSupport {
         /// `disable`
         Disable,
@@ -13090,7 +13090,7 @@ pub mod transit_gateway_attachment {
     }
 
     /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityGroupReferencingSupport {
         /// `disable`
         Disable,
@@ -13175,7 +13175,7 @@ pub mod transit_gateway_connect {
     }
 
     /// The tunnel protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `gre`
         Gre,
@@ -13494,7 +13494,7 @@ impl crate::resource::Handle<TransitGatewayMeteringPolicyEntry> {
 pub mod transit_gateway_metering_policy_entry {
     //! Nested property types and enums of [`TransitGatewayMeteringPolicyEntry`](super::TransitGatewayMeteringPolicyEntry).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitGatewayAttachmentResourceType {
         /// `vpc`
         Vpc,
@@ -13514,7 +13514,7 @@ pub mod transit_gateway_metering_policy_entry {
 
     crate::resource::cfn_enum!(TransitGatewayAttachmentResourceType, ["vpc", "vpn", "direct-connect-gateway", "peering", "network-function", "vpn-concentrator", "client-vpn"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitGatewayMeteringPayerType {
         /// `source-attachment-owner`
         SourceAttachmentOwner,
@@ -13612,7 +13612,7 @@ pub mod transit_gateway_multicast_domain {
     }
 
     /// Indicates whether to automatically cross-account subnet associations that are associated with the transit gateway multicast domain. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoAcceptSharedAssociations {
         /// `disable`
         Disable,
@@ -13623,7 +13623,7 @@ pub mod transit_gateway_multicast_domain {
     crate::resource::cfn_enum!(AutoAcceptSharedAssociations, ["disable", "enable"]);
 
     /// Indicates whether Internet Group Management Protocol (IGMP) version 2 is turned on for the transit gateway multicast domain. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Igmpv2Support {
         /// `disable`
         Disable,
@@ -13634,7 +13634,7 @@ pub mod transit_gateway_multicast_domain {
     crate::resource::cfn_enum!(Igmpv2Support, ["disable", "enable"]);
 
     /// Indicates whether support for statically configuring transit gateway multicast group sources is turned on. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StaticSourcesSupport {
         /// `disable`
         Disable,
@@ -14334,7 +14334,7 @@ pub mod transit_gateway_vpc_attachment {
     }
 
     /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityGroupReferencingSupport {
         /// `disable`
         Disable,
@@ -14651,7 +14651,7 @@ pub mod vpc {
     /// +  ``dedicated``: An instance launched into the VPC runs on dedicated hardware by default, unless you explicitly specify a tenancy of ``host`` during instance launch. You cannot specify a tenancy of ``default`` during instance launch.
     ///
     /// Updating ``InstanceTenancy`` requires no replacement only if you are updating its value from ``dedicated`` to ``default``. Updating ``InstanceTenancy`` from ``default`` to ``dedicated`` requires replacement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceTenancy {
         /// `dedicated`
         Dedicated,
@@ -14663,7 +14663,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(InstanceTenancy, ["dedicated", "default", "host"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EgressOnlyInternetGatewayExclusion {
         /// `enable`
         Enable,
@@ -14673,7 +14673,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(EgressOnlyInternetGatewayExclusion, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ElasticFileSystemExclusion {
         /// `enable`
         Enable,
@@ -14683,7 +14683,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(ElasticFileSystemExclusion, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayExclusion {
         /// `enable`
         Enable,
@@ -14693,7 +14693,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(InternetGatewayExclusion, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaExclusion {
         /// `enable`
         Enable,
@@ -14704,7 +14704,7 @@ pub mod vpc {
     crate::resource::cfn_enum!(LambdaExclusion, ["enable", "disable"]);
 
     /// The encryption mode for the VPC Encryption Control configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `monitor`
         Monitor,
@@ -14714,7 +14714,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(Mode, ["monitor", "enforce"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NatGatewayExclusion {
         /// `enable`
         Enable,
@@ -14724,7 +14724,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(NatGatewayExclusion, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VirtualPrivateGatewayExclusion {
         /// `enable`
         Enable,
@@ -14734,7 +14734,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(VirtualPrivateGatewayExclusion, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcLatticeExclusion {
         /// `enable`
         Enable,
@@ -14744,7 +14744,7 @@ pub mod vpc {
 
     crate::resource::cfn_enum!(VpcLatticeExclusion, ["enable", "disable"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcPeeringExclusion {
         /// `enable`
         Enable,
@@ -14820,7 +14820,7 @@ pub mod vpc_block_public_access_exclusion {
     //! Nested property types and enums of [`VpcBlockPublicAccessExclusion`](super::VpcBlockPublicAccessExclusion).
 
     /// The desired Block Public Access Exclusion Mode for a specific VPC/Subnet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayExclusionMode {
         /// `allow-bidirectional`
         AllowBidirectional,
@@ -14872,7 +14872,7 @@ pub mod vpc_block_public_access_options {
     //! Nested property types and enums of [`VpcBlockPublicAccessOptions`](super::VpcBlockPublicAccessOptions).
 
     /// The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayBlockMode {
         /// `block-bidirectional`
         BlockBidirectional,
@@ -15160,7 +15160,7 @@ pub mod vpc_encryption_control {
     //! Nested property types and enums of [`VpcEncryptionControl`](super::VpcEncryptionControl).
 
     /// Used to enable or disable EIGW exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EgressOnlyInternetGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -15171,7 +15171,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(EgressOnlyInternetGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable EFS exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ElasticFileSystemExclusionInput {
         /// `enable`
         Enable,
@@ -15182,7 +15182,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(ElasticFileSystemExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable IGW exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -15193,7 +15193,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(InternetGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable Lambda exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaExclusionInput {
         /// `enable`
         Enable,
@@ -15204,7 +15204,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(LambdaExclusionInput, ["enable", "disable"]);
 
     /// The VPC encryption control mode, either monitor or enforce.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `monitor`
         Monitor,
@@ -15215,7 +15215,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(Mode, ["monitor", "enforce"]);
 
     /// Used to enable or disable Nat gateway exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NatGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -15226,7 +15226,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(NatGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable VGW exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VirtualPrivateGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -15237,7 +15237,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(VirtualPrivateGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable Vpc Lattice exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcLatticeExclusionInput {
         /// `enable`
         Enable,
@@ -15248,7 +15248,7 @@ pub mod vpc_encryption_control {
     crate::resource::cfn_enum!(VpcLatticeExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable VPC peering exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcPeeringExclusionInput {
         /// `enable`
         Enable,
@@ -15434,7 +15434,7 @@ pub mod vpc_endpoint {
     ]);
 
     /// The DNS records created for the endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsRecordIpType {
         /// `ipv4`
         Ipv4,
@@ -15451,7 +15451,7 @@ pub mod vpc_endpoint {
     crate::resource::cfn_enum!(DnsRecordIpType, ["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"]);
 
     /// Indicates whether to enable private DNS only for inbound endpoints. This option is available only for services that support both gateway and interface endpoints. It routes traffic that originates from the VPC to the gateway endpoint and traffic that originates from on-premises to the interface endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateDnsOnlyForInboundResolverEndpoint {
         /// `OnlyInboundResolver`
         OnlyInboundResolver,
@@ -15464,7 +15464,7 @@ pub mod vpc_endpoint {
     crate::resource::cfn_enum!(PrivateDnsOnlyForInboundResolverEndpoint, ["OnlyInboundResolver", "AllResolvers", "NotSpecified"]);
 
     /// The preference for which private domains have a private hosted zone created for and associated with the specified VPC. Only supported when private DNS is enabled and when the VPC endpoint type is ServiceNetwork or Resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateDnsPreference {
         /// `VERIFIED_DOMAINS_ONLY`
         VerifiedDomainsOnly,
@@ -15479,7 +15479,7 @@ pub mod vpc_endpoint {
     crate::resource::cfn_enum!(PrivateDnsPreference, ["VERIFIED_DOMAINS_ONLY", "ALL_DOMAINS", "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS", "SPECIFIED_DOMAINS_ONLY"]);
 
     /// The supported IP address types.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,
@@ -15495,7 +15495,7 @@ pub mod vpc_endpoint {
 
     /// The type of endpoint.
     /// Default: Gateway
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcEndpointType {
         /// `Interface`
         Interface,
@@ -16344,7 +16344,7 @@ pub mod vpn_connection {
     }
 
     /// Specifies the storage mode for the pre-shared key (PSK). Valid values are ``Standard`` (stored in the S2Slong service) or ``SecretsManager`` (stored in AWS Secrets Manager).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreSharedKeyStorage {
         /// `Standard`
         Standard,
@@ -16355,7 +16355,7 @@ pub mod vpn_connection {
     crate::resource::cfn_enum!(PreSharedKeyStorage, ["Standard", "SecretsManager"]);
 
     /// The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity. ``standard`` supports up to 1.25 Gbps per tunnel, while ``large`` supports up to 5 Gbps per tunnel. The default value is ``standard``. Existing VPN connections without a bandwidth setting will automatically default to ``standard``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TunnelBandwidth {
         /// `standard`
         Standard,
@@ -16368,7 +16368,7 @@ pub mod vpn_connection {
     /// The action to take after DPD timeout occurs. Specify ``restart`` to restart the IKE initiation. Specify ``clear`` to end the IKE session.
     /// Valid Values: ``clear`` | ``none`` | ``restart``
     /// Default: ``clear``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DpdTimeoutAction {
         /// `clear`
         Clear,
@@ -16381,7 +16381,7 @@ pub mod vpn_connection {
     crate::resource::cfn_enum!(DpdTimeoutAction, ["clear", "none", "restart"]);
 
     /// The IKE version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Value {
         /// `ikev1`
         Ikev1,
@@ -16393,7 +16393,7 @@ pub mod vpn_connection {
 
     /// The desired output format for BGP logs to be sent to CloudWatch. Default format is ``json``.
     /// Valid values: ``json`` | ``text``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BgpLogOutputFormat {
         /// `json`
         Json,
@@ -16405,7 +16405,7 @@ pub mod vpn_connection {
 
     /// Set log format. Default format is ``json``.
     /// Valid values: ``json`` | ``text``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogOutputFormat {
         /// `json`
         Json,
@@ -16416,7 +16416,7 @@ pub mod vpn_connection {
     crate::resource::cfn_enum!(LogOutputFormat, ["json", "text"]);
 
     /// The value for the encryption algorithm.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Phase1EncryptionAlgorithmsListValue {
         /// `AES128`
         Aes128,
@@ -16431,7 +16431,7 @@ pub mod vpn_connection {
     crate::resource::cfn_enum!(Phase1EncryptionAlgorithmsListValue, ["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"]);
 
     /// The value for the integrity algorithm.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Phase1IntegrityAlgorithmsListValue {
         /// `SHA1`
         Sha1,
@@ -16448,7 +16448,7 @@ pub mod vpn_connection {
     /// The action to take when the establishing the tunnel for the VPN connection. By default, your customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify ``start`` for AWS to initiate the IKE negotiation.
     /// Valid Values: ``add`` | ``start``
     /// Default: ``add``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StartupAction {
         /// `add`
         Add,
@@ -16936,7 +16936,7 @@ pub mod verified_access_endpoint {
     ]);
 
     /// The type of attachment used to provide connectivity between the AWS Verified Access endpoint and the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttachmentType {
         /// `vpc`
         Vpc,
@@ -16945,7 +16945,7 @@ pub mod verified_access_endpoint {
     crate::resource::cfn_enum!(AttachmentType, ["vpc"]);
 
     /// The IP protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http`
         Http,
@@ -16958,7 +16958,7 @@ pub mod verified_access_endpoint {
     crate::resource::cfn_enum!(Protocol, ["http", "https", "tcp"]);
 
     /// The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `cidr`
         Cidr,
@@ -17540,7 +17540,7 @@ pub mod verified_access_trust_provider {
     ]);
 
     /// The type of device-based trust provider. Possible values: jamf|crowdstrike
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTrustProviderType {
         /// `crowdstrike`
         Crowdstrike,
@@ -17553,7 +17553,7 @@ pub mod verified_access_trust_provider {
     crate::resource::cfn_enum!(DeviceTrustProviderType, ["crowdstrike", "jamf", "jumpcloud"]);
 
     /// Type of trust provider. Possible values: user|device
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrustProviderType {
         /// `device`
         Device,
@@ -17564,7 +17564,7 @@ pub mod verified_access_trust_provider {
     crate::resource::cfn_enum!(TrustProviderType, ["device", "user"]);
 
     /// The type of device-based trust provider. Possible values: oidc|iam-identity-center
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserTrustProviderType {
         /// `iam-identity-center`
         IamIdentityCenter,

@@ -154,7 +154,7 @@ pub mod pull_through_cache_rule {
     //! Nested property types and enums of [`PullThroughCacheRule`](super::PullThroughCacheRule).
 
     /// The name of the upstream registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpstreamRegistry {
         /// `azure-container-registry`
         AzureContainerRegistry,
@@ -367,7 +367,7 @@ pub mod registry_scanning_configuration {
     ]);
 
     /// The type associated with the filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `WILDCARD`
         Wildcard,
@@ -376,7 +376,7 @@ pub mod registry_scanning_configuration {
     crate::resource::cfn_enum!(FilterType, ["WILDCARD"]);
 
     /// The frequency that scans are performed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScanFrequency {
         /// `SCAN_ON_PUSH`
         ScanOnPush,
@@ -387,7 +387,7 @@ pub mod registry_scanning_configuration {
     crate::resource::cfn_enum!(ScanFrequency, ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"]);
 
     /// The type of scanning configured for the registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScanType {
         /// `BASIC`
         Basic,
@@ -583,7 +583,7 @@ pub mod replication_configuration {
     ]);
 
     /// Type of repository filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `PREFIX_MATCH`
         PrefixMatch,
@@ -754,7 +754,7 @@ pub mod repository {
     ]);
 
     /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutability {
         /// `MUTABLE`
         Mutable,
@@ -769,7 +769,7 @@ pub mod repository {
     crate::resource::cfn_enum!(ImageTagMutability, ["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"]);
 
     /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutabilityExclusionFilterType {
         /// `WILDCARD`
         Wildcard,
@@ -924,7 +924,7 @@ pub mod repository_creation_template {
     ]);
 
     /// Enumerable Strings representing the repository creation scenarios that the template will apply towards.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppliedForItem {
         /// `REPLICATION`
         Replication,
@@ -937,7 +937,7 @@ pub mod repository_creation_template {
     crate::resource::cfn_enum!(AppliedForItem, ["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]);
 
     /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutability {
         /// `MUTABLE`
         Mutable,
@@ -951,7 +951,7 @@ pub mod repository_creation_template {
 
     crate::resource::cfn_enum!(ImageTagMutability, ["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutabilityExclusionFilterType {
         /// `WILDCARD`
         Wildcard,
@@ -1076,7 +1076,7 @@ pub mod signing_configuration {
     ]);
 
     /// Type of repository filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `WILDCARD_MATCH`
         WildcardMatch,

@@ -493,7 +493,7 @@ pub mod capacity_provider {
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedDraining {
         /// `DISABLED`
         Disabled,
@@ -503,7 +503,7 @@ pub mod capacity_provider {
 
     crate::resource::cfn_enum!(ManagedDraining, ["DISABLED", "ENABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedTerminationProtection {
         /// `DISABLED`
         Disabled,
@@ -513,7 +513,7 @@ pub mod capacity_provider {
 
     crate::resource::cfn_enum!(ManagedTerminationProtection, ["DISABLED", "ENABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionsStatus {
         /// `ENABLED`
         Enabled,
@@ -523,7 +523,7 @@ pub mod capacity_provider {
 
     crate::resource::cfn_enum!(ActionsStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservationPreference {
         /// `RESERVATIONS_ONLY`
         ReservationsOnly,
@@ -535,7 +535,7 @@ pub mod capacity_provider {
 
     crate::resource::cfn_enum!(ReservationPreference, ["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `gpu`
         Gpu,
@@ -547,7 +547,7 @@ pub mod capacity_provider {
 
     crate::resource::cfn_enum!(AcceleratorTypes, ["gpu", "fpga", "inference"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuManufacturers {
         /// `intel`
         Intel,
@@ -559,7 +559,7 @@ pub mod capacity_provider {
 
     crate::resource::cfn_enum!(CpuManufacturers, ["intel", "amd", "amazon-web-services"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedInstancesMonitoringOptions {
         /// `BASIC`
         Basic,
@@ -882,7 +882,7 @@ pub mod cluster {
     /// +  ``NONE``: The execute command session is not logged.
     /// +  ``DEFAULT``: The ``awslogs`` configuration in the task definition is used. If no logging parameter is specified, it defaults to this value. If no ``awslogs`` log driver is configured in the task definition, the output won't be logged.
     /// +  ``OVERRIDE``: Specify the logging details as a part of ``logConfiguration``. If the ``OVERRIDE`` logging option is specified, the ``logConfiguration`` is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Logging {
         /// `DEFAULT`
         Default,
@@ -1124,7 +1124,7 @@ pub mod daemon {
     ]);
 
     /// Specifies whether tags are propagated from the daemon to the daemon tasks.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTags {
         /// `DAEMON`
         Daemon,
@@ -1748,7 +1748,7 @@ pub mod daemon_task_definition {
 
     /// The IPC namespace mode for the daemon. The valid values are ``none`` and ``shared``. The default is ``none``.
     /// If ``none`` is specified or no value is provided, the daemon runs with its own IPC namespace, isolated from other tasks. If ``shared`` is specified, the daemon joins the host IPC namespace, making it accessible to non-daemon tasks that use ``ipcMode: "host"`` or other daemons that use ``ipcMode: "shared"``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpcMode {
         /// `none`
         None,
@@ -1760,7 +1760,7 @@ pub mod daemon_task_definition {
 
     /// The PID namespace mode for the daemon. The valid values are ``none`` and ``shared``. The default is ``none``.
     /// If ``none`` is specified or no value is provided, the daemon runs with its own PID namespace, isolated from other tasks. If ``shared`` is specified, the daemon joins the host PID namespace, making it accessible to non-daemon tasks that use ``pidMode: "host"`` or other daemons that use ``pidMode: "shared"``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PidMode {
         /// `none`
         None,
@@ -2070,7 +2070,7 @@ pub mod express_gateway_service {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpressGatewayServiceScalingMetric {
         /// `AVERAGE_CPU`
         AverageCpu,
@@ -2409,7 +2409,7 @@ pub mod gateway {
     }
 
     /// The HTTP desync mitigation mode for the ALB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayAlbDesyncMitigationMode {
         /// `monitor`
         Monitor,
@@ -2422,7 +2422,7 @@ pub mod gateway {
     crate::resource::cfn_enum!(GatewayAlbDesyncMitigationMode, ["monitor", "defensive", "strictest"]);
 
     /// The IP address type for the ALB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayElbIpAddressType {
         /// `ipv4`
         Ipv4,
@@ -2435,7 +2435,7 @@ pub mod gateway {
     crate::resource::cfn_enum!(GatewayElbIpAddressType, ["ipv4", "dualstack", "dualstack-without-public-ipv4"]);
 
     /// The protocol for the ALB listener.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayAlbProtocol {
         /// `HTTP`
         Http,
@@ -2446,7 +2446,7 @@ pub mod gateway {
     crate::resource::cfn_enum!(GatewayAlbProtocol, ["HTTP", "HTTPS"]);
 
     /// The scheme for the ALB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayElbScheme {
         /// `internet-facing`
         InternetFacing,
@@ -2457,7 +2457,7 @@ pub mod gateway {
     crate::resource::cfn_enum!(GatewayElbScheme, ["internet-facing", "internal"]);
 
     /// Specifies whether to propagate the tags from the gateway to other resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateGatewayTags {
         /// `NONE`
         None,
@@ -4521,7 +4521,7 @@ pub mod service {
     /// The default behavior of ``AvailabilityZoneRebalancing`` differs between create and update requests:
     /// +  For create service requests, when no value is specified for ``AvailabilityZoneRebalancing``, Amazon ECS defaults the value to ``ENABLED``.
     /// +  For update service requests, when no value is specified for ``AvailabilityZoneRebalancing``, Amazon ECS defaults to the existing service’s ``AvailabilityZoneRebalancing`` value. If the service never had an ``AvailabilityZoneRebalancing`` value set, Amazon ECS treats this as ``DISABLED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailabilityZoneRebalancing {
         /// `ENABLED`
         Enabled,
@@ -4532,7 +4532,7 @@ pub mod service {
     crate::resource::cfn_enum!(AvailabilityZoneRebalancing, ["ENABLED", "DISABLED"]);
 
     /// Determines how Amazon ECS uses ``value`` to calculate the failure threshold. For the percentage types (``BOUNDED_PERCENT`` and ``UNBOUNDED_PERCENT``), Amazon ECS multiplies ``value`` by the latest service desired count. For ``COUNT``, Amazon ECS uses ``value`` directly as the threshold. The default is ``BOUNDED_PERCENT``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `COUNT`
         Count,
@@ -4547,7 +4547,7 @@ pub mod service {
     /// The time when Amazon ECS removes the source revisions' tasks relative to deployment completion. The valid values are:
     /// +  ``BLOCKING``—Amazon ECS removes the previous tasks before it marks the deployment as successful.
     /// +  ``DEFERRED``—Amazon ECS marks the deployment successful, and then removes the previous tasks in the background.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceServiceRevisionCleanup {
         /// `BLOCKING`
         Blocking,
@@ -4557,7 +4557,7 @@ pub mod service {
 
     crate::resource::cfn_enum!(SourceServiceRevisionCleanup, ["BLOCKING", "DEFERRED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecycleStages {
         /// `RECONCILE_SERVICE`
         ReconcileService,
@@ -4584,7 +4584,7 @@ pub mod service {
     /// +  ``PAUSE`` - Pauses the deployment at the specified lifecycle stage until you call ``ContinueServiceDeployment`` to continue or roll back.
     ///
     /// This field is optional. If not specified, the default value is ``AWS_LAMBDA``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `AWS_LAMBDA`
         AwsLambda,
@@ -4594,7 +4594,7 @@ pub mod service {
 
     crate::resource::cfn_enum!(TargetType, ["AWS_LAMBDA", "PAUSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ROLLBACK`
         Rollback,
@@ -4609,7 +4609,7 @@ pub mod service {
     /// +  ``BLUE_GREEN`` - A blue/green deployment strategy (``BLUE_GREEN``) is a release methodology that reduces downtime and risk by running two identical production environments called blue and green. With Amazon ECS blue/green deployments, you can validate new service revisions before directing production traffic to them. This approach provides a safer way to deploy changes with the ability to quickly roll back if needed.
     /// +  ``LINEAR`` - A *linear* deployment strategy (``LINEAR``) gradually shifts traffic from the current production environment to a new environment in equal percentages over time. With Amazon ECS linear deployments, you can control the pace of traffic shifting and validate new service revisions with increasing amounts of production traffic.
     /// +  ``CANARY`` - A *canary* deployment strategy (``CANARY``) shifts a small percentage of traffic to the new service revision first, then shifts the remaining traffic all at once after a specified time period. This allows you to test the new version with a subset of users before full deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `ROLLING`
         Rolling,
@@ -4656,7 +4656,7 @@ pub mod service {
     /// +  If you're migrating from ``CODE_DEPLOY`` to ``ECS`` with a new task definition and CFN performs a rollback operation, the ECS``UpdateService`` request fails with the following error:
     /// Resource handler returned message: "Invalid request provided: Unable to update task definition on services with a CODE_DEPLOY deployment controller.
     /// +  After a successful migration from ``ECS`` to ``EXTERNAL`` deployment controller, you need to manually remove the ``ACTIVE`` task set, because ECS no longer manages the deployment. For information about how to delete a task set, see [DeleteTaskSet](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html) in the ECSlong API Reference.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentControllerType {
         /// `CODE_DEPLOY`
         CodeDeploy,
@@ -4668,7 +4668,7 @@ pub mod service {
 
     crate::resource::cfn_enum!(DeploymentControllerType, ["CODE_DEPLOY", "ECS", "EXTERNAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessTypes {
         /// `PUBLIC`
         Public,
@@ -4678,7 +4678,7 @@ pub mod service {
 
     crate::resource::cfn_enum!(AccessTypes, ["PUBLIC", "PRIVATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckProtocol {
         /// `HTTP`
         Http,
@@ -4690,7 +4690,7 @@ pub mod service {
 
     /// The launch type on which to run your service. For more information, see [Amazon ECS Launch Types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// If you want to use Managed Instances, you must use the ``capacityProviderStrategy`` request parameter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -4702,7 +4702,7 @@ pub mod service {
 
     crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE", "EXTERNAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricNames {
         /// `CPUUtilization`
         CpuUtilization,
@@ -4716,7 +4716,7 @@ pub mod service {
     /// Consider the following when you set this value:
     /// +  When you use ``create-service`` or ``update-service``, the default is ``DISABLED``.
     /// +  When the service ``deploymentController`` is ``ECS``, the value must be ``DISABLED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `DISABLED`
         Disabled,
@@ -4727,7 +4727,7 @@ pub mod service {
     crate::resource::cfn_enum!(AssignPublicIp, ["DISABLED", "ENABLED"]);
 
     /// The type of constraint. Use ``distinctInstance`` to ensure that each task in a particular group is running on a different container instance. Use ``memberOf`` to restrict the selection to a group of valid candidates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementConstraintType {
         /// `distinctInstance`
         DistinctInstance,
@@ -4738,7 +4738,7 @@ pub mod service {
     crate::resource::cfn_enum!(PlacementConstraintType, ["distinctInstance", "memberOf"]);
 
     /// The type of placement strategy. The ``random`` placement strategy randomly places tasks on available candidates. The ``spread`` placement strategy spreads placement across available candidates evenly based on the ``field`` parameter. The ``binpack`` strategy places tasks on available candidates that have the least available amount of the resource that's specified with the ``field`` parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory but still enough to run the task.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementStrategyType {
         /// `binpack`
         Binpack,
@@ -4753,7 +4753,7 @@ pub mod service {
     /// Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags aren't propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the [TagResource](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TagResource.html) API action.
     /// You must set this to a value other than ``NONE`` when you use Cost Explorer. For more information, see [Amazon ECS usage reports](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/usage-reports.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// The default is ``NONE``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTags {
         /// `SERVICE`
         Service,
@@ -4768,7 +4768,7 @@ pub mod service {
     /// +  ``REPLICA``-The replica scheduling strategy places and maintains the desired number of tasks across your cluster. By default, the service scheduler spreads tasks across Availability Zones. You can use task placement strategies and constraints to customize task placement decisions. This scheduler strategy is required if the service uses the ``CODE_DEPLOY`` or ``EXTERNAL`` deployment controller types.
     /// +  ``DAEMON``-The daemon scheduling strategy deploys exactly one task on each active container instance that meets all of the task placement constraints that you specify in your cluster. The service scheduler also evaluates the task placement constraints for running tasks and will stop tasks that don't meet the placement constraints. When you're using this strategy, you don't need to specify a desired number of tasks, a task placement strategy, or use Service Auto Scaling policies.
     /// Tasks using the Fargate launch type or the ``CODE_DEPLOY`` or ``EXTERNAL`` deployment controller types don't support the ``DAEMON`` scheduling strategy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchedulingStrategy {
         /// `DAEMON`
         Daemon,
@@ -4779,7 +4779,7 @@ pub mod service {
     crate::resource::cfn_enum!(SchedulingStrategy, ["DAEMON", "REPLICA"]);
 
     /// The format for Service Connect access log output. Choose TEXT for human-readable logs or JSON for structured data that integrates well with log analysis tools.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `TEXT`
         Text,
@@ -4791,7 +4791,7 @@ pub mod service {
 
     /// Specifies whether to include query parameters in Service Connect access logs.
     /// When enabled, query parameters from HTTP requests are included in the access logs. Consider security and privacy implications when enabling this feature, as query parameters may contain sensitive information such as request IDs and tokens. By default, this parameter is ``DISABLED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeQueryParameters {
         /// `DISABLED`
         Disabled,
@@ -4801,7 +4801,7 @@ pub mod service {
 
     crate::resource::cfn_enum!(IncludeQueryParameters, ["DISABLED", "ENABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `debug`
         Debug,
@@ -4814,7 +4814,7 @@ pub mod service {
     /// The filesystem type for the volume. For volumes created from a snapshot, you must specify the same filesystem type that the volume was using when the snapshot was created. If there is a filesystem type mismatch, the tasks will fail to start.
     /// The available Linux filesystem types are ``ext3``, ``ext4``, and ``xfs``. If no value is specified, the ``xfs`` filesystem type is used by default.
     /// The available Windows filesystem types are ``NTFS``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilesystemType {
         /// `ext3`
         Ext3,
@@ -4829,7 +4829,7 @@ pub mod service {
     crate::resource::cfn_enum!(FilesystemType, ["ext3", "ext4", "ntfs", "xfs"]);
 
     /// The type of volume resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `volume`
         Volume,
@@ -6314,7 +6314,7 @@ pub mod task_definition {
     /// If you don't set a value for this parameter, then TCP is used. However, Amazon ECS doesn't add protocol-specific telemetry for TCP.
     /// ``appProtocol`` is immutable in a Service Connect service. Updating this field requires a service deletion and redeployment.
     /// Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppProtocol {
         /// `http`
         Http,
@@ -6327,7 +6327,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(AppProtocol, ["http", "http2", "grpc"]);
 
     /// The protocol that's used for the port mapping. Valid values are ``tcp`` and ``udp`` (case-sensitive). The default is ``tcp``. Amazon ECS treats any other specified value as ``tcp``. ``protocol`` is immutable in a Service Connect service. To update this field, you must delete and redeploy the service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `tcp`
         Tcp,
@@ -6338,7 +6338,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(Protocol, ["tcp", "udp"]);
 
     /// The type of resource to assign to a container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceRequirementType {
         /// `GPU`
         Gpu,
@@ -6351,7 +6351,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(ResourceRequirementType, ["GPU", "InferenceAccelerator", "NeuronDevice"]);
 
     /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest. By default, the value is ``enabled``. If you set the value for a container as ``disabled``, Amazon ECS will not resolve the provided container image tag to a digest and will use the original image URI specified in the container definition for deployment. For more information about container image resolution, see [Container image resolution](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability) in the *Amazon ECS Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VersionConsistency {
         /// `enabled`
         Enabled,
@@ -6368,7 +6368,7 @@ pub mod task_definition {
     /// +  For tasks that use the ``task`` IPC mode, IPC namespace related ``systemControls`` will apply to all containers within a task.
     ///
     /// This parameter is not supported for Windows containers or tasks run on FARGATElong.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpcMode {
         /// `host`
         Host,
@@ -6386,7 +6386,7 @@ pub mod task_definition {
     /// When using the ``host`` network mode, you should not run containers using the root user (UID 0). It is considered best practice to use a non-root user.
     /// If the network mode is ``awsvpc``, the task is allocated an elastic network interface, and you must specify a [NetworkConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html) value when you create a service or run a task with the task definition. For more information, see [Task Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// If the network mode is ``host``, you cannot run multiple instantiations of the same task on a single container instance when port mappings are used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkMode {
         /// `awsvpc`
         Awsvpc,
@@ -6407,7 +6407,7 @@ pub mod task_definition {
     /// If the ``host`` PID mode is used, there's a heightened risk of undesired process namespace exposure.
     /// This parameter is not supported for Windows containers.
     /// This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version ``1.4.0`` or later (Linux). This isn't supported for Windows containers on Fargate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PidMode {
         /// `host`
         Host,
@@ -6418,7 +6418,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(PidMode, ["host", "task"]);
 
     /// The type of constraint. The ``MemberOf`` constraint restricts selection to be from a group of valid candidates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskPlacementConstraintType {
         /// `memberOf`
         MemberOf,
@@ -6427,7 +6427,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(TaskPlacementConstraintType, ["memberOf"]);
 
     /// The proxy type. The only supported value is ``APPMESH``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProxyType {
         /// `APPMESH`
         Appmesh,
@@ -6435,7 +6435,7 @@ pub mod task_definition {
 
     crate::resource::cfn_enum!(ProxyType, ["APPMESH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequiresCompatibilities {
         /// `EC2`
         Ec2,
@@ -6451,7 +6451,7 @@ pub mod task_definition {
 
     /// The CPU architecture.
     /// You can run your Linux tasks on an ARM-based platform by setting the value to ``ARM64``. This option is available for tasks that run on Linux Amazon EC2 instance, Amazon ECS Managed Instances, or Linux containers on Fargate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuArchitecture {
         /// `ARM64`
         Arm64,
@@ -6462,7 +6462,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(CpuArchitecture, ["ARM64", "X86_64"]);
 
     /// The operating system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystemFamily {
         /// `LINUX`
         Linux,
@@ -6489,7 +6489,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(OperatingSystemFamily, ["LINUX", "WINDOWS_SERVER_2004_CORE", "WINDOWS_SERVER_2016_FULL", "WINDOWS_SERVER_2019_CORE", "WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2022_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2025_CORE", "WINDOWS_SERVER_2025_FULL", "WINDOWS_SERVER_20H2_CORE"]);
 
     /// The scope for the Docker volume that determines its lifecycle. Docker volumes that are scoped to a ``task`` are automatically provisioned when the task starts and destroyed when the task stops. Docker volumes that are scoped as ``shared`` persist after the task stops.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `shared`
         Shared,
@@ -6500,7 +6500,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(Scope, ["shared", "task"]);
 
     /// Determines whether to use the Amazon ECS task role defined in a task definition when mounting the Amazon EFS file system. If it is turned on, transit encryption must be turned on in the ``EFSVolumeConfiguration``. If this parameter is omitted, the default value of ``DISABLED`` is used. For more information, see [Using Amazon EFS access points](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html#efs-volume-accesspoints) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Iam {
         /// `ENABLED`
         Enabled,
@@ -6511,7 +6511,7 @@ pub mod task_definition {
     crate::resource::cfn_enum!(Iam, ["ENABLED", "DISABLED"]);
 
     /// Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS host and the Amazon EFS server. Transit encryption must be turned on if Amazon EFS IAM authorization is used. If this parameter is omitted, the default value of ``DISABLED`` is used. For more information, see [Encrypting data in transit](https://docs.aws.amazon.com/efs/latest/ug/encryption-in-transit.html) in the *Amazon Elastic File System User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitEncryption {
         /// `ENABLED`
         Enabled,
@@ -6798,7 +6798,7 @@ pub mod task_set {
     }
 
     /// The launch type that new tasks in the task set will use. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html in the Amazon Elastic Container Service Developer Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -6809,7 +6809,7 @@ pub mod task_set {
     crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE"]);
 
     /// Whether the task's elastic network interface receives a public IP address. The default value is DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `DISABLED`
         Disabled,
@@ -6820,7 +6820,7 @@ pub mod task_set {
     crate::resource::cfn_enum!(AssignPublicIp, ["DISABLED", "ENABLED"]);
 
     /// The unit of measure for the scale value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `PERCENT`
         Percent,

@@ -152,7 +152,7 @@ pub mod access_entry {
     }
 
     /// The type of the access scope.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `namespace`
         Namespace,
@@ -334,7 +334,7 @@ pub mod addon {
     ]);
 
     /// Resolve parameter value conflicts
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResolveConflicts {
         /// `NONE`
         None,
@@ -674,7 +674,7 @@ pub mod capability {
     }
 
     /// The type of identity. Valid values are SSO_USER or SSO_GROUP.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SSO_USER`
         SsoUser,
@@ -685,7 +685,7 @@ pub mod capability {
     crate::resource::cfn_enum!(Type, ["SSO_USER", "SSO_GROUP"]);
 
     /// The Argo CD role to assign. Valid values are: ADMIN (full administrative access to Argo CD), EDITOR (edit access to Argo CD resources), or VIEWER (read-only access to Argo CD resources).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Role {
         /// `ADMIN`
         Admin,
@@ -698,7 +698,7 @@ pub mod capability {
     crate::resource::cfn_enum!(Role, ["ADMIN", "EDITOR", "VIEWER"]);
 
     /// Specifies how Kubernetes resources managed by the capability should be handled when the capability is deleted. Currently, the only supported value is RETAIN which retains all Kubernetes resources managed by the capability when the capability is deleted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletePropagationPolicy {
         /// `RETAIN`
         Retain,
@@ -707,7 +707,7 @@ pub mod capability {
     crate::resource::cfn_enum!(DeletePropagationPolicy, ["RETAIN"]);
 
     /// The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapabilityType {
         /// `ARGOCD`
         Argocd,
@@ -1766,7 +1766,7 @@ pub mod cluster {
     }
 
     /// Specify the authentication mode that should be used to create your cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationMode {
         /// `CONFIG_MAP`
         ConfigMap,
@@ -1779,7 +1779,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(AuthenticationMode, ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]);
 
     /// The scaling tier for the provisioned control plane.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `standard`
         Standard,
@@ -1798,7 +1798,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Tier, ["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl", "tier-ultra"]);
 
     /// The scoring strategy type (LeastAllocated or MostAllocated).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LeastAllocated`
         LeastAllocated,
@@ -1809,7 +1809,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Type, ["LeastAllocated", "MostAllocated"]);
 
     /// Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1 or later of the Amazon VPC CNI add-on
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpFamily {
         /// `ipv4`
         Ipv4,
@@ -1820,7 +1820,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(IpFamily, ["ipv4", "ipv6"]);
 
     /// name of the log type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LoggingType {
         /// `api`
         Api,
@@ -1837,7 +1837,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(LoggingType, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
 
     /// Optional parameter to specify the placement group spread level for control plane instances. If not provided, EKS will deploy control plane instances without a placement group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpreadLevel {
         /// `host`
         Host,
@@ -1848,7 +1848,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(SpreadLevel, ["host", "rack"]);
 
     /// Specify the egress mode for the cluster control plane. If you set this to CUSTOMER_ROUTED, the control plane routes traffic through your VPC subnets instead of using AWS managed networking.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ControlPlaneEgressMode {
         /// `AWS_MANAGED`
         AwsManaged,
@@ -1861,7 +1861,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(ControlPlaneEgressMode, ["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"]);
 
     /// Specify the support type for your cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportType {
         /// `STANDARD`
         Standard,
@@ -2126,7 +2126,7 @@ pub mod identity_provider_config {
     ]);
 
     /// The type of the identity provider configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `oidc`
         Oidc,
@@ -2631,7 +2631,7 @@ pub mod nodegroup {
     ]);
 
     /// The AMI type for your node group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AmiType {
         /// `AL2023_ARM_64_NVIDIA`
         Al2023Arm64Nvidia,
@@ -2684,7 +2684,7 @@ pub mod nodegroup {
     crate::resource::cfn_enum!(AmiType, ["AL2023_ARM_64_NVIDIA", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NEURON", "AL2023_x86_64_NVIDIA", "AL2023_x86_64_STANDARD", "AL2_ARM_64", "AL2_x86_64", "AL2_x86_64_GPU", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_ARM_64_FIPS", "BOTTLEROCKET_ARM_64_NVIDIA", "BOTTLEROCKET_ARM_64_NVIDIA_FIPS", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_x86_64_FIPS", "BOTTLEROCKET_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA_FIPS", "CUSTOM", "WINDOWS_CORE_2019_x86_64", "WINDOWS_CORE_2022_x86_64", "WINDOWS_CORE_2025_x86_64", "WINDOWS_FULL_2019_x86_64", "WINDOWS_FULL_2022_x86_64", "WINDOWS_FULL_2025_x86_64"]);
 
     /// The capacity type of your managed node group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityType {
         /// `CAPACITY_BLOCK`
         CapacityBlock,
@@ -2699,7 +2699,7 @@ pub mod nodegroup {
     crate::resource::cfn_enum!(CapacityType, ["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"]);
 
     /// Specify the repair action to take for nodes when all of the specified conditions are met.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RepairAction {
         /// `Replace`
         Replace,
@@ -2711,7 +2711,7 @@ pub mod nodegroup {
 
     crate::resource::cfn_enum!(RepairAction, ["Replace", "Reboot", "NoAction"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `NO_EXECUTE`
         NoExecute,
@@ -2724,7 +2724,7 @@ pub mod nodegroup {
     crate::resource::cfn_enum!(Effect, ["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"]);
 
     /// The configuration for the behavior to follow during an node group version update of this managed node group. You choose between two possible strategies for replacing nodes during an UpdateNodegroupVersion action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateStrategy {
         /// `DEFAULT`
         Default,
@@ -2735,7 +2735,7 @@ pub mod nodegroup {
     crate::resource::cfn_enum!(UpdateStrategy, ["DEFAULT", "MINIMAL"]);
 
     /// The desired state of warm pool instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PoolState {
         /// `HIBERNATED`
         Hibernated,

@@ -500,7 +500,7 @@ pub mod global_replication_group {
     ]);
 
     /// Indicates the role of the member, primary or secondary.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Role {
         /// `PRIMARY`
         Primary,
@@ -1783,7 +1783,7 @@ pub mod user {
     ]);
 
     /// The target cache engine for the user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `redis`
         Redis,
@@ -1861,7 +1861,7 @@ pub mod user_group {
     //! Nested property types and enums of [`UserGroup`](super::UserGroup).
 
     /// The target cache engine for the user group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `redis`
         Redis,

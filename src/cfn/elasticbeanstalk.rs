@@ -405,7 +405,7 @@ pub mod application_version {
     ]);
 
     /// The compute type for the CodeBuild build environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `BUILD_GENERAL1_SMALL`
         BuildGeneral1Small,
@@ -418,7 +418,7 @@ pub mod application_version {
     crate::resource::cfn_enum!(ComputeType, ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]);
 
     /// The target architecture for the built container image.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `amd64`
         Amd64,
@@ -429,7 +429,7 @@ pub mod application_version {
     crate::resource::cfn_enum!(Architecture, ["amd64", "arm64"]);
 
     /// The type of image build: docker or buildpack.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `docker`
         Docker,

@@ -413,7 +413,7 @@ pub mod listener {
     }
 
     /// Indicates whether trust store CA certificate names are advertised.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdvertiseTrustStoreCaNames {
         /// `off`
         Off,
@@ -424,7 +424,7 @@ pub mod listener {
     crate::resource::cfn_enum!(AdvertiseTrustStoreCaNames, ["off", "on"]);
 
     /// The protocol for connections from clients to the load balancer. For Application Load Balancers, the supported protocols are HTTP and HTTPS. For Network Load Balancers, the supported protocols are TCP, TLS, UDP, TCP_UDP, QUIC, and TCP_QUIC. You can’t specify the UDP, TCP_UDP, QUIC, or TCP_QUIC protocol if dual-stack mode is enabled. You can't specify a protocol for a Gateway Load Balancer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `GENEVE`
         Geneve,
@@ -1136,7 +1136,7 @@ pub mod listener_rule {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransformType {
         /// `host-header-rewrite`
         HostHeaderRewrite,
@@ -1381,7 +1381,7 @@ pub mod load_balancer {
     ]);
 
     /// [Network Load Balancers with UDP listeners] Indicates whether to use an IPv6 prefix from each subnet for source NAT. The IP address type must be ``dualstack``. The default value is ``off``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnablePrefixForIpv6SourceNat {
         /// `off`
         Off,
@@ -1395,7 +1395,7 @@ pub mod load_balancer {
     /// [Application Load Balancers] The possible values are ``ipv4`` (IPv4 addresses), ``dualstack`` (IPv4 and IPv6 addresses), and ``dualstack-without-public-ipv4`` (public IPv6 addresses and private IPv4 and IPv6 addresses).
     /// Application Load Balancer authentication supports IPv4 addresses only when connecting to an Identity Provider (IdP) or Amazon Cognito endpoint. Without a public IPv4 address the load balancer can't complete the authentication process, resulting in HTTP 500 errors.
     /// [Network Load Balancers and Gateway Load Balancers] The possible values are ``ipv4`` (IPv4 addresses) and ``dualstack`` (IPv4 and IPv6 addresses).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `dualstack`
         Dualstack,
@@ -1411,7 +1411,7 @@ pub mod load_balancer {
     /// The nodes of an internal load balancer have only private IP addresses. The DNS name of an internal load balancer is publicly resolvable to the private IP addresses of the nodes. Therefore, internal load balancers can route requests only from clients with access to the VPC for the load balancer.
     /// The default is an Internet-facing load balancer.
     /// You can't specify a scheme for a Gateway Load Balancer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scheme {
         /// `internal`
         Internal,
@@ -1422,7 +1422,7 @@ pub mod load_balancer {
     crate::resource::cfn_enum!(Scheme, ["internal", "internet-facing"]);
 
     /// The type of load balancer. The default is ``application``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `application`
         Application,
@@ -1653,7 +1653,7 @@ pub mod target_group {
     ]);
 
     /// The protocol the load balancer uses when performing health checks on targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckProtocol {
         /// `GENEVE`
         Geneve,
@@ -1678,7 +1678,7 @@ pub mod target_group {
     crate::resource::cfn_enum!(HealthCheckProtocol, ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]);
 
     /// The type of IP address used for this target group. The possible values are ipv4 and ipv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,
@@ -1689,7 +1689,7 @@ pub mod target_group {
     crate::resource::cfn_enum!(IpAddressType, ["ipv4", "ipv6"]);
 
     /// The protocol to use for routing traffic to the targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `GENEVE`
         Geneve,
@@ -1714,7 +1714,7 @@ pub mod target_group {
     crate::resource::cfn_enum!(Protocol, ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]);
 
     /// The type of target that you must specify when registering targets with this target group. You can't specify targets for a target group using more than one target type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `alb`
         Alb,
@@ -1850,7 +1850,7 @@ pub mod trust_store_revocation {
         ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RevocationType {
         /// `CRL`
         Crl,

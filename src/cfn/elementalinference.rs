@@ -61,7 +61,7 @@ impl crate::resource::Handle<Dictionary> {
 pub mod dictionary {
     //! Nested property types and enums of [`Dictionary`](super::Dictionary).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DictionaryLanguage {
         /// `eng`
         Eng,
@@ -373,7 +373,7 @@ pub mod feed {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TranscriptionLanguage {
         /// `eng`
         Eng,
@@ -397,7 +397,7 @@ pub mod feed {
 
     crate::resource::cfn_enum!(TranscriptionLanguage, ["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfanityFilterMode {
         /// `DISABLED`
         Disabled,
@@ -409,7 +409,7 @@ pub mod feed {
 
     crate::resource::cfn_enum!(ProfanityFilterMode, ["DISABLED", "CENSOR", "DROP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputStatus {
         /// `ENABLED`
         Enabled,

@@ -2090,7 +2090,7 @@ pub mod studio {
     //! Nested property types and enums of [`Studio`](super::Studio).
 
     /// Specifies whether the Studio authenticates users using single sign-on (SSO) or IAM. Amazon EMR Studio currently only supports SSO authentication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthMode {
         /// `SSO`
         Sso,
@@ -2101,7 +2101,7 @@ pub mod studio {
     crate::resource::cfn_enum!(AuthMode, ["SSO", "IAM"]);
 
     /// Specifies whether IAM Identity Center user assignment is REQUIRED or OPTIONAL. If the value is set to REQUIRED, users must be explicitly assigned to the Studio application to access the Studio.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdcUserAssignment {
         /// `REQUIRED`
         Required,
@@ -2167,7 +2167,7 @@ pub mod studio_session_mapping {
     //! Nested property types and enums of [`StudioSessionMapping`](super::StudioSessionMapping).
 
     /// Specifies whether the identity to map to the Studio is a user or a group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityType {
         /// `USER`
         User,

@@ -296,7 +296,7 @@ pub mod endpoint {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PersistentAppUi {
         /// `ENABLED`
         Enabled,
@@ -688,7 +688,7 @@ pub mod job_template {
     }
 
     /// The type of the job template parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `NUMBER`
         Number,
@@ -1171,7 +1171,7 @@ pub mod security_configuration {
     }
 
     /// The container provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EKS`
         Eks,
@@ -1180,7 +1180,7 @@ pub mod security_configuration {
     crate::resource::cfn_enum!(Type, ["EKS"]);
 
     /// The encryption key provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionKeyProviderType {
         /// `AwsKms`
         AwsKms,
@@ -1189,7 +1189,7 @@ pub mod security_configuration {
     crate::resource::cfn_enum!(EncryptionKeyProviderType, ["AwsKms"]);
 
     /// The S3 encryption option.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionOption {
         /// `SSE-S3`
         SseS3,
@@ -1202,7 +1202,7 @@ pub mod security_configuration {
     crate::resource::cfn_enum!(EncryptionOption, ["SSE-S3", "SSE-KMS", "CSE-KMS"]);
 
     /// The certificate provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateProviderType {
         /// `PEM`
         Pem,
@@ -1376,7 +1376,7 @@ pub mod virtual_cluster {
     ]);
 
     /// The type of the container provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EKS`
         Eks,

@@ -704,7 +704,7 @@ pub mod application {
     }
 
     /// The cpu architecture of an application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `ARM64`
         Arm64,

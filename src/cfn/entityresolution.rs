@@ -296,7 +296,7 @@ pub mod id_mapping_workflow {
         ("OutputS3Path", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncrementalRunType {
         /// `ON_DEMAND`
         OnDemand,
@@ -994,7 +994,7 @@ pub mod matching_workflow {
         ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncrementalRunType {
         /// `IMMEDIATE`
         Immediate,
@@ -1002,7 +1002,7 @@ pub mod matching_workflow {
 
     crate::resource::cfn_enum!(IncrementalRunType, ["IMMEDIATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResolutionType {
         /// `RULE_MATCHING`
         RuleMatching,
@@ -1014,7 +1014,7 @@ pub mod matching_workflow {
 
     crate::resource::cfn_enum!(ResolutionType, ["RULE_MATCHING", "ML_MATCHING", "PROVIDER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MatchPurpose {
         /// `IDENTIFIER_GENERATION`
         IdentifierGeneration,
@@ -1087,7 +1087,7 @@ static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::
 pub mod policy_statement {
     //! Nested property types and enums of [`PolicyStatement`](super::PolicyStatement).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StatementEffect {
         /// `Allow`
         Allow,
@@ -1220,7 +1220,7 @@ pub mod schema_mapping {
         ("SubType", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- ]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaAttributeType {
         /// `NAME`
         Name,

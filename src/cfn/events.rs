@@ -78,7 +78,7 @@ impl crate::resource::Handle<ApiDestination> {
 pub mod api_destination {
     //! Nested property types and enums of [`ApiDestination`](super::ApiDestination).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `GET`
         Get,
@@ -544,7 +544,7 @@ pub mod connection {
         ("ResourceParameters", crate::resource::Rule { shape: Some(&RESOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `GET`
         Get,
@@ -556,7 +556,7 @@ pub mod connection {
 
     crate::resource::cfn_enum!(HttpMethod, ["GET", "POST", "PUT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationType {
         /// `API_KEY`
         ApiKey,
@@ -803,7 +803,7 @@ pub mod endpoint {
         ("Route", crate::resource::Rule { min_len: Some(9), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\-a-z0-9]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationState {
         /// `ENABLED`
         Enabled,
@@ -952,7 +952,7 @@ pub mod event_bus {
     }
 
     /// Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeDetail {
         /// `FULL`
         Full,
@@ -963,7 +963,7 @@ pub mod event_bus {
     crate::resource::cfn_enum!(IncludeDetail, ["FULL", "NONE"]);
 
     /// Configures the log level of the EventBus and determines which log messages are sent to Ingestion Hub for delivery.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `INFO`
         Info,
@@ -1076,7 +1076,7 @@ pub mod event_bus_policy {
     }
 
     /// The action that you are enabling the other account to perform.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `events:PutEvents`
         EventsPutEvents,
@@ -1085,7 +1085,7 @@ pub mod event_bus_policy {
     crate::resource::cfn_enum!(Action, ["events:PutEvents"]);
 
     /// Specifies the type of condition. Currently the only supported value is StringEquals.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `StringEquals`
         StringEquals,
@@ -1847,7 +1847,7 @@ pub mod rule {
     }
 
     /// The state of the rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `DISABLED`
         Disabled,
@@ -1859,7 +1859,7 @@ pub mod rule {
 
     crate::resource::cfn_enum!(State, ["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -1871,7 +1871,7 @@ pub mod rule {
 
     crate::resource::cfn_enum!(LaunchType, ["EC2", "EXTERNAL", "FARGATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `DISABLED`
         Disabled,
@@ -1881,7 +1881,7 @@ pub mod rule {
 
     crate::resource::cfn_enum!(AssignPublicIp, ["DISABLED", "ENABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `distinctInstance`
         DistinctInstance,

@@ -1248,7 +1248,7 @@ pub mod subscriber {
     ]);
 
     /// Which part of the event the pattern is evaluated against: DATA (the event payload), METADATA (event metadata), or SYSTEM_METADATA (service-generated metadata).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `DATA`
         Data,
@@ -1261,7 +1261,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(Scope, ["DATA", "METADATA", "SYSTEM_METADATA"]);
 
     /// The filter language. The default is EVENT_BRIDGE_PATTERN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `EVENT_BRIDGE_PATTERN`
         EventBridgePattern,
@@ -1270,7 +1270,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(Language, ["EVENT_BRIDGE_PATTERN"]);
 
     /// How duplicate events are detected: CONTENT_BASED deduplicates by a hash of the event content. To deduplicate by a caller-supplied token instead, omit DeduplicationConfiguration and set SystemMetadata.DeduplicationId.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeduplicationType {
         /// `CONTENT_BASED`
         ContentBased,
@@ -1279,7 +1279,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(DeduplicationType, ["CONTENT_BASED"]);
 
     /// Whether the event payload is included in emitted log records: FULL includes it in every emitted record, and ON_ERROR_ONLY includes it only in error records. The default is ON_ERROR_ONLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludePayload {
         /// `FULL`
         Full,
@@ -1290,7 +1290,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(IncludePayload, ["FULL", "ON_ERROR_ONLY"]);
 
     /// The minimum log level: OFF (no logging), ERROR, or INFO. Records below this level are not emitted. The default is OFF.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `OFF`
         Off,
@@ -1303,7 +1303,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(Level, ["OFF", "ERROR", "INFO"]);
 
     /// Where to start: HORIZON starts from the earliest available event; TIMESTAMP starts from the StartingPoint timestamp.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PointType {
         /// `HORIZON`
         Horizon,
@@ -1314,7 +1314,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(PointType, ["HORIZON", "TIMESTAMP"]);
 
     /// Resume-time control, never returned by the service. Applied only when an update transitions State from STOPPED to RUNNING: LAST_PROCESSED (default) resumes from the last processed event, LATEST skips to the newest. Ignored on create and on any update that does not perform that transition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResumePosition {
         /// `LAST_PROCESSED`
         LastProcessed,
@@ -1325,7 +1325,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(ResumePosition, ["LAST_PROCESSED", "LATEST"]);
 
     /// Which errors are retried. ALL retries all errors. The default is ALL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetryStrategy {
         /// `ALL`
         All,
@@ -1334,7 +1334,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(RetryStrategy, ["ALL"]);
 
     /// Where the subscriber starts reading events: LATEST starts from the newest events; POINT_IN_TIME starts from the point specified in PointInTimeConfiguration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StartingPosition {
         /// `LATEST`
         Latest,
@@ -1345,7 +1345,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(StartingPosition, ["LATEST", "POINT_IN_TIME"]);
 
     /// The run state of the subscriber. Events are delivered only while the state is RUNNING. Setting the state to STOPPED pauses delivery. When an update sets a stopped subscriber back to RUNNING, ResumePosition controls where delivery resumes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `RUNNING`
         Running,
@@ -1356,7 +1356,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(State, ["RUNNING", "STOPPED"]);
 
     /// The transform type: RAW delivers the event payload only; WITH_METADATA delivers the event with its metadata envelope; JSONATA delivers the output of the JSONata expression in JsonataConfiguration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `RAW`
         Raw,
@@ -1369,7 +1369,7 @@ pub mod subscriber {
     crate::resource::cfn_enum!(Type, ["RAW", "WITH_METADATA", "JSONATA"]);
 
     /// The delivery ordering mode of the subscriber. FIFO delivers events in order within an event group; UNORDERED delivers without an ordering guarantee.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriberType {
         /// `FIFO`
         Fifo,

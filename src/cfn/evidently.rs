@@ -289,7 +289,7 @@ pub mod experiment {
         ("Variation", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DesiredChange {
         /// `INCREASE`
         Increase,
@@ -430,7 +430,7 @@ pub mod feature {
         ("VariationName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationStrategy {
         /// `ALL_RULES`
         AllRules,

@@ -430,7 +430,7 @@ pub mod environment {
         ("VCenter", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `i4i.metal`
         I4iMetal,
@@ -442,7 +442,7 @@ pub mod environment {
 
     crate::resource::cfn_enum!(InstanceType, ["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VcfVersion {
         /// `VCF-5.2.1`
         Vcf521,

@@ -193,7 +193,7 @@ pub mod environment {
     ]);
 
     /// Federation mode used with the Environment
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FederationMode {
         /// `LOCAL`
         Local,

@@ -523,7 +523,7 @@ pub mod experiment_template {
     }
 
     /// The account targeting setting for the experiment template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountTargeting {
         /// `multi-account`
         MultiAccount,
@@ -534,7 +534,7 @@ pub mod experiment_template {
     crate::resource::cfn_enum!(AccountTargeting, ["multi-account", "single-account"]);
 
     /// The target resolution failure mode for the experiment template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmptyTargetResolutionMode {
         /// `fail`
         Fail,

@@ -632,7 +632,7 @@ pub mod policy {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceTagLogicalOperator {
         /// `AND`
         And,
@@ -643,7 +643,7 @@ pub mod policy {
     crate::resource::cfn_enum!(ResourceTagLogicalOperator, ["AND", "OR"]);
 
     /// Rule Action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleAction {
         /// `allow`
         Allow,
@@ -654,7 +654,7 @@ pub mod policy {
     crate::resource::cfn_enum!(RuleAction, ["allow", "deny"]);
 
     /// Firewall deployment mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallDeploymentModel {
         /// `DISTRIBUTED`
         Distributed,
@@ -665,7 +665,7 @@ pub mod policy {
     crate::resource::cfn_enum!(FirewallDeploymentModel, ["DISTRIBUTED", "CENTRALIZED"]);
 
     /// Firewall policy type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `WAF`
         Waf,

@@ -187,7 +187,7 @@ pub mod dataset {
     ]);
 
     /// The dataset type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `TARGET_TIME_SERIES`
         TargetTimeSeries,
@@ -200,7 +200,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(DatasetType, ["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"]);
 
     /// The domain associated with the dataset
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Domain {
         /// `RETAIL`
         Retail,
@@ -221,7 +221,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(Domain, ["RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS"]);
 
     /// Data type of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `string`
         String,
@@ -305,7 +305,7 @@ pub mod dataset_group {
     //! Nested property types and enums of [`DatasetGroup`](super::DatasetGroup).
 
     /// The domain associated with the dataset group. When you add a dataset to a dataset group, this value and the value specified for the Domain parameter of the CreateDataset operation must match.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Domain {
         /// `RETAIL`
         Retail,

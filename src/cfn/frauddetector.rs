@@ -431,7 +431,7 @@ pub mod detector {
     ]);
 
     /// The desired detector version status for the detector
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DetectorVersionStatus {
         /// `DRAFT`
         Draft,
@@ -441,7 +441,7 @@ pub mod detector {
 
     crate::resource::cfn_enum!(DetectorVersionStatus, ["DRAFT", "ACTIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleExecutionMode {
         /// `FIRST_MATCHED`
         FirstMatched,
@@ -451,7 +451,7 @@ pub mod detector {
 
     crate::resource::cfn_enum!(RuleExecutionMode, ["FIRST_MATCHED", "ALL_MATCHED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `DETECTORPL`
         Detectorpl,
@@ -1042,7 +1042,7 @@ pub mod variable {
     //! Nested property types and enums of [`Variable`](super::Variable).
 
     /// The source of the data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSource {
         /// `EVENT`
         Event,
@@ -1053,7 +1053,7 @@ pub mod variable {
     crate::resource::cfn_enum!(DataSource, ["EVENT", "EXTERNAL_MODEL_SCORE"]);
 
     /// The data type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `STRING`
         String,
@@ -1068,7 +1068,7 @@ pub mod variable {
     crate::resource::cfn_enum!(DataType, ["STRING", "INTEGER", "FLOAT", "BOOLEAN"]);
 
     /// The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VariableType {
         /// `AUTH_CODE`
         AuthCode,

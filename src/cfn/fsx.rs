@@ -227,7 +227,7 @@ pub mod data_repository_association {
         ("Events", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventType {
         /// `NEW`
         New,
@@ -507,7 +507,7 @@ pub mod file_cache {
     ]);
 
     /// The type of cache, which must be LUSTRE
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileCacheType {
         /// `LUSTRE`
         Lustre,
@@ -515,7 +515,7 @@ pub mod file_cache {
 
     crate::resource::cfn_enum!(FileCacheType, ["LUSTRE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `CACHE_1`
         Cache1,
@@ -523,7 +523,7 @@ pub mod file_cache {
 
     crate::resource::cfn_enum!(DeploymentType, ["CACHE_1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `DISABLED`
         Disabled,
@@ -1601,7 +1601,7 @@ pub mod s3_access_point_attachment {
     ]);
 
     /// Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `UNIX`
         Unix,
@@ -1612,7 +1612,7 @@ pub mod s3_access_point_attachment {
     crate::resource::cfn_enum!(Type, ["UNIX", "WINDOWS"]);
 
     /// Specifies the FSx for OpenZFS user identity type, accepts only POSIX.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OpenZfsFileSystemIdentityType {
         /// `POSIX`
         Posix,
@@ -1621,7 +1621,7 @@ pub mod s3_access_point_attachment {
     crate::resource::cfn_enum!(OpenZfsFileSystemIdentityType, ["POSIX"]);
 
     /// The type of Amazon FSx volume that the S3 access point is attached to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3AccessPointAttachmentType {
         /// `OPENZFS`
         Openzfs,
@@ -1853,7 +1853,7 @@ pub mod storage_virtual_machine {
     ]);
 
     /// The security style of the root volume of the SVM. Allowed values: UNIX | NTFS | MIXED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RootVolumeSecurityStyle {
         /// `MIXED`
         Mixed,
@@ -2519,7 +2519,7 @@ pub mod volume {
     ]);
 
     /// Specifies the type of volume you are creating. Valid values are the following: RW or DP
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OntapVolumeType {
         /// `DP`
         Dp,
@@ -2530,7 +2530,7 @@ pub mod volume {
     crate::resource::cfn_enum!(OntapVolumeType, ["DP", "RW"]);
 
     /// Specifies the security style for the volume. If a volume's security style is not specified, it is automatically set to the root volume's security style.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityStyle {
         /// `MIXED`
         Mixed,
@@ -2543,7 +2543,7 @@ pub mod volume {
     crate::resource::cfn_enum!(SecurityStyle, ["MIXED", "NTFS", "UNIX"]);
 
     /// Defines the type of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume. Setting this value to NONE disables autocommit. The default value is NONE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
@@ -2562,7 +2562,7 @@ pub mod volume {
     crate::resource::cfn_enum!(Type, ["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"]);
 
     /// Enables, disables, or permanently disables privileged delete on an FSx for ONTAP SnapLock Enterprise volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivilegedDelete {
         /// `DISABLED`
         Disabled,
@@ -2575,7 +2575,7 @@ pub mod volume {
     crate::resource::cfn_enum!(PrivilegedDelete, ["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"]);
 
     /// Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionPeriodType {
         /// `DAYS`
         Days,
@@ -2598,7 +2598,7 @@ pub mod volume {
     crate::resource::cfn_enum!(RetentionPeriodType, ["DAYS", "HOURS", "INFINITE", "MINUTES", "MONTHS", "SECONDS", "UNSPECIFIED", "YEARS"]);
 
     /// Specifies the retention mode of an FSx for ONTAP SnapLock volume. After it is set, it can't be changed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnaplockType {
         /// `COMPLIANCE`
         Compliance,
@@ -2609,7 +2609,7 @@ pub mod volume {
     crate::resource::cfn_enum!(SnaplockType, ["COMPLIANCE", "ENTERPRISE"]);
 
     /// Specifies the tiering policy used to transition data. Default value is SNAPSHOT_ONLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `ALL`
         All,
@@ -2624,7 +2624,7 @@ pub mod volume {
     crate::resource::cfn_enum!(Name, ["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"]);
 
     /// Use to specify the style of an ONTAP volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeStyle {
         /// `FLEXGROUP`
         Flexgroup,
@@ -2635,7 +2635,7 @@ pub mod volume {
     crate::resource::cfn_enum!(VolumeStyle, ["FLEXGROUP", "FLEXVOL"]);
 
     /// Specifies the method used to compress the data on the volume
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataCompressionType {
         /// `LZ4`
         Lz4,
@@ -2648,7 +2648,7 @@ pub mod volume {
     crate::resource::cfn_enum!(DataCompressionType, ["LZ4", "NONE", "ZSTD"]);
 
     /// The configuration object for mounting a Network File System (NFS) file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CopyStrategy {
         /// `CLONE`
         Clone,
@@ -2661,7 +2661,7 @@ pub mod volume {
     crate::resource::cfn_enum!(CopyStrategy, ["CLONE", "FULL_COPY", "INCREMENTAL_COPY"]);
 
     /// Specifies whether the quota applies to a user or group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserAndGroupQuotasType {
         /// `GROUP`
         Group,
@@ -2672,7 +2672,7 @@ pub mod volume {
     crate::resource::cfn_enum!(UserAndGroupQuotasType, ["GROUP", "USER"]);
 
     /// The type of the volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `ONTAP`
         Ontap,

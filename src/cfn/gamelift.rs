@@ -114,7 +114,7 @@ pub mod alias {
     ]);
 
     /// Simple routing strategy. The alias resolves to one specific fleet. Use this type when routing to active fleets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SIMPLE`
         Simple,
@@ -241,7 +241,7 @@ pub mod build {
     ]);
 
     /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012). This value cannot be changed later.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `AMAZON_LINUX`
         AmazonLinux,
@@ -778,7 +778,7 @@ pub mod container_fleet {
     ]);
 
     /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingType {
         /// `ON_DEMAND`
         OnDemand,
@@ -789,7 +789,7 @@ pub mod container_fleet {
     crate::resource::cfn_enum!(BillingType, ["ON_DEMAND", "SPOT"]);
 
     /// The strategy to apply in case of impairment; defaults to MAINTAIN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImpairmentStrategy {
         /// `MAINTAIN`
         Maintain,
@@ -800,7 +800,7 @@ pub mod container_fleet {
     crate::resource::cfn_enum!(ImpairmentStrategy, ["MAINTAIN", "ROLLBACK"]);
 
     /// The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtectionStrategy {
         /// `WITH_PROTECTION`
         WithProtection,
@@ -810,7 +810,7 @@ pub mod container_fleet {
 
     crate::resource::cfn_enum!(ProtectionStrategy, ["WITH_PROTECTION", "IGNORE_PROTECTION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StoppedActionsItem {
         /// `AUTO_SCALING`
         AutoScaling,
@@ -819,7 +819,7 @@ pub mod container_fleet {
     crate::resource::cfn_enum!(StoppedActionsItem, ["AUTO_SCALING"]);
 
     /// Configures the service that provides logs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDestination {
         /// `NONE`
         None,
@@ -832,7 +832,7 @@ pub mod container_fleet {
     crate::resource::cfn_enum!(LogDestination, ["NONE", "CLOUDWATCH", "S3"]);
 
     /// The player gateway mode for the container fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlayerGatewayMode {
         /// `DISABLED`
         Disabled,
@@ -1431,7 +1431,7 @@ pub mod container_group_definition {
     ]);
 
     /// The scope of the container group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerGroupType {
         /// `GAME_SERVER`
         GameServer,
@@ -1442,7 +1442,7 @@ pub mod container_group_definition {
     crate::resource::cfn_enum!(ContainerGroupType, ["GAME_SERVER", "PER_INSTANCE"]);
 
     /// The type of dependency.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Condition {
         /// `START`
         Start,
@@ -1456,7 +1456,7 @@ pub mod container_group_definition {
 
     crate::resource::cfn_enum!(Condition, ["START", "COMPLETE", "SUCCESS", "HEALTHY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Include {
         /// `AUDIT_CONTROL`
         AuditControl,
@@ -1537,7 +1537,7 @@ pub mod container_group_definition {
     crate::resource::cfn_enum!(Include, ["AUDIT_CONTROL", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "SYSLOG", "WAKE_ALARM"]);
 
     /// The access permissions for the mounted path.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessLevel {
         /// `READ_ONLY`
         ReadOnly,
@@ -1548,7 +1548,7 @@ pub mod container_group_definition {
     crate::resource::cfn_enum!(AccessLevel, ["READ_ONLY", "READ_AND_WRITE"]);
 
     /// Defines the protocol of these ports.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `TCP`
         Tcp,
@@ -1559,7 +1559,7 @@ pub mod container_group_definition {
     crate::resource::cfn_enum!(Protocol, ["TCP", "UDP"]);
 
     /// The operating system of the container group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `AMAZON_LINUX_2023`
         AmazonLinux2023,
@@ -2229,7 +2229,7 @@ pub mod fleet {
     ]);
 
     /// Determines when and how to apply fleet or location capacities. Allowed options are ON_UPDATE (default), ON_CREATE_AND_UPDATE and ON_CREATE_AND_UPDATE_WITH_AUTOSCALING. If you choose ON_CREATE_AND_UPDATE_WITH_AUTOSCALING, MinSize and MaxSize will still be applied on creation and on updates, but DesiredEC2Instances will only be applied once on fleet creation and will be ignored during updates to prevent conflicts with auto-scaling. During updates with ON_CREATE_AND_UPDATE_WITH_AUTOSCALING chosen, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplyCapacity {
         /// `ON_UPDATE`
         OnUpdate,
@@ -2241,7 +2241,7 @@ pub mod fleet {
 
     crate::resource::cfn_enum!(ApplyCapacity, ["ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateType {
         /// `DISABLED`
         Disabled,
@@ -2252,7 +2252,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(CertificateType, ["DISABLED", "GENERATED"]);
 
     /// ComputeType to differentiate EC2 hardware managed by GameLift and Anywhere hardware managed by the customer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `EC2`
         Ec2,
@@ -2263,7 +2263,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(ComputeType, ["EC2", "ANYWHERE"]);
 
     /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FleetType {
         /// `ON_DEMAND`
         OnDemand,
@@ -2274,7 +2274,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(FleetType, ["ON_DEMAND", "SPOT"]);
 
     /// Credentials provider implementation that loads credentials from the Amazon EC2 Instance Metadata Service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceRoleCredentialsProvider {
         /// `SHARED_CREDENTIAL_FILE`
         SharedCredentialFile,
@@ -2283,7 +2283,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(InstanceRoleCredentialsProvider, ["SHARED_CREDENTIAL_FILE"]);
 
     /// The IP protocol supported by the game server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GameServerIpProtocolSupported {
         /// `IPv4`
         Ipv4,
@@ -2294,7 +2294,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(GameServerIpProtocolSupported, ["IPv4", "DUAL_STACK"]);
 
     /// The player gateway mode for the fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlayerGatewayMode {
         /// `DISABLED`
         Disabled,
@@ -2307,7 +2307,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(PlayerGatewayMode, ["DISABLED", "ENABLED", "REQUIRED"]);
 
     /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -2328,7 +2328,7 @@ pub mod fleet {
     crate::resource::cfn_enum!(Status, ["ACTIVE", "UPDATE_REQUESTED", "UPDATING", "DELETE_REQUESTED", "DELETING", "DELETED", "ERROR"]);
 
     /// The current status of the fleet's scaling policies in a requested fleet location. The status PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateStatus {
         /// `PENDING_UPDATE`
         PendingUpdate,
@@ -2600,7 +2600,7 @@ pub mod game_server_group {
     ]);
 
     /// The fallback balancing method to use for the game server group when Spot Instances in a Region become unavailable or are not viable for game hosting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BalancingStrategy {
         /// `SPOT_ONLY`
         SpotOnly,
@@ -2613,7 +2613,7 @@ pub mod game_server_group {
     crate::resource::cfn_enum!(BalancingStrategy, ["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"]);
 
     /// The type of delete to perform.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeleteOption {
         /// `SAFE_DELETE`
         SafeDelete,
@@ -2626,7 +2626,7 @@ pub mod game_server_group {
     crate::resource::cfn_enum!(DeleteOption, ["SAFE_DELETE", "FORCE_DELETE", "RETAIN"]);
 
     /// A flag that indicates whether instances in the game server group are protected from early termination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GameServerProtectionPolicy {
         /// `NO_PROTECTION`
         NoProtection,
@@ -2839,7 +2839,7 @@ pub mod game_session_queue {
         ("PriorityOrder", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PriorityOrderItem {
         /// `LATENCY`
         Latency,
@@ -3088,7 +3088,7 @@ pub mod matchmaking_configuration {
     ]);
 
     /// The method used to backfill game sessions created with this matchmaking configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BackfillMode {
         /// `AUTOMATIC`
         Automatic,
@@ -3099,7 +3099,7 @@ pub mod matchmaking_configuration {
     crate::resource::cfn_enum!(BackfillMode, ["AUTOMATIC", "MANUAL"]);
 
     /// Indicates whether this matchmaking configuration is being used with Amazon GameLift hosting or as a standalone matchmaking solution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlexMatchMode {
         /// `STANDALONE`
         Standalone,

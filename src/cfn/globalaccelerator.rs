@@ -101,7 +101,7 @@ pub mod accelerator {
     //! Nested property types and enums of [`Accelerator`](super::Accelerator).
 
     /// IP Address type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -392,7 +392,7 @@ pub mod endpoint_group {
     ]);
 
     /// The protocol that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckProtocol {
         /// `TCP`
         Tcp,
@@ -503,7 +503,7 @@ pub mod listener {
     ]);
 
     /// Client affinity lets you direct all requests from a user to the same endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientAffinity {
         /// `NONE`
         None,
@@ -514,7 +514,7 @@ pub mod listener {
     crate::resource::cfn_enum!(ClientAffinity, ["NONE", "SOURCE_IP"]);
 
     /// The protocol for the listener.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `TCP`
         Tcp,

@@ -360,7 +360,7 @@ pub mod catalog {
     }
 
     /// Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowFullTableExternalDataAccess {
         /// `True`
         True,
@@ -370,7 +370,7 @@ pub mod catalog {
 
     crate::resource::cfn_enum!(AllowFullTableExternalDataAccess, ["True", "False"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permissions {
         /// `ALL`
         All,
@@ -395,7 +395,7 @@ pub mod catalog {
     crate::resource::cfn_enum!(Permissions, ["ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS"]);
 
     /// Specifies whether to overwrite child resource permissions with the default permissions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteChildResourcePermissionsWithDefault {
         /// `Accept`
         Accept,
@@ -648,7 +648,7 @@ pub mod classifier {
     ]);
 
     /// Indicates whether the CSV file contains a header. A value of UNKNOWN specifies that the classifier will detect whether the CSV file contains headings. A value of PRESENT specifies that the CSV file contains headings. A value of ABSENT specifies that the CSV file does not contain headings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainsHeader {
         /// `ABSENT`
         Absent,
@@ -1074,7 +1074,7 @@ pub mod connection {
     ]);
 
     /// A structure containing the authentication configuration in the CreateConnection request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `BASIC`
         Basic,
@@ -1089,7 +1089,7 @@ pub mod connection {
     crate::resource::cfn_enum!(AuthenticationType, ["BASIC", "CUSTOM", "IAM", "OAUTH2"]);
 
     /// The grant type used in the authentication configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `AUTHORIZATION_CODE`
         AuthorizationCode,
@@ -1104,7 +1104,7 @@ pub mod connection {
     crate::resource::cfn_enum!(Oauth2GrantType, ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER", "REFRESH_TOKEN"]);
 
     /// The type of the connection that needs to be created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionType {
         /// `ADOBEANALYTICS`
         Adobeanalytics,
@@ -1294,7 +1294,7 @@ pub mod connection {
 
     crate::resource::cfn_enum!(ConnectionType, ["ADOBEANALYTICS", "ASANA", "AZURECOSMOS", "AZURESQL", "BIGQUERY", "BLACKBAUD", "BLACKBAUDRAISEREDGENXT", "CIRCLECI", "CLOUDERAHIVE", "CLOUDERAIMPALA", "CLOUDWATCH", "CLOUDWATCHMETRICS", "CMDB", "CUSTOM", "DATADOG", "DATALAKEGEN2", "DB2", "DB2AS400", "DOCUMENTDB", "DOCUSIGNMONITOR", "DOMO", "DYNAMODB", "DYNATRACE", "FACEBOOKADS", "FACEBOOKPAGEINSIGHTS", "FRESHDESK", "FRESHSALES", "GITLAB", "GOOGLEADS", "GOOGLEANALYTICS4", "GOOGLECLOUDSTORAGE", "GOOGLESEARCHCONSOLE", "GOOGLESHEETS", "HBASE", "HUBSPOT", "INSTAGRAMADS", "INTERCOM", "JDBC", "JIRACLOUD", "KAFKA", "KUSTOMER", "LINKEDIN", "MAILCHIMP", "MARKETO", "MARKETPLACE", "MICROSOFTDYNAMIC365FINANCEANDOPS", "MICROSOFTDYNAMICS365CRM", "MICROSOFTTEAMS", "MIXPANEL", "MONDAY", "MONGODB", "MYSQL", "NETSUITEERP", "NETWORK", "OKTA", "OPENSEARCH", "ORACLE", "PAYPAL", "PENDO", "PIPEDIVE", "PIPEDRIVE", "POSTGRESQL", "PRODUCTBOARD", "QUICKBOOKS", "SALESFORCE", "SALESFORCECOMMERCECLOUD", "SALESFORCEMARKETINGCLOUD", "SALESFORCEPARDOT", "SAPCONCUR", "SAPHANA", "SAPODATA", "SENDGRID", "SERVICENOW", "SFTP", "SLACK", "SMARTSHEET", "SNAPCHATADS", "SQLSERVER", "STRIPE", "SYNAPSE", "TERADATA", "TERADATANOS", "TIMESTREAM", "TPCDS", "TWILIO", "VERTICA", "VIEW_VALIDATION_ATHENA", "VIEW_VALIDATION_REDSHIFT", "WOOCOMMERCE", "ZENDESK", "ZOHOCRM", "ZOOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidateForComputeEnvironments {
         /// `ATHENA`
         Athena,
@@ -2409,7 +2409,7 @@ pub mod connection_type {
     ]);
 
     /// Specifies where this property should be included in REST requests.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropertyLocation {
         /// `HEADER`
         Header,
@@ -2424,7 +2424,7 @@ pub mod connection_type {
     crate::resource::cfn_enum!(PropertyLocation, ["HEADER", "BODY", "QUERY_PARAM", "PATH"]);
 
     /// The data type of this property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropertyType {
         /// `USER_INPUT`
         UserInput,
@@ -2440,7 +2440,7 @@ pub mod connection_type {
 
     crate::resource::cfn_enum!(PropertyType, ["USER_INPUT", "SECRET", "READ_ONLY", "UNUSED", "SECRET_OR_USER_INPUT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationTypes {
         /// `BASIC`
         Basic,
@@ -2455,7 +2455,7 @@ pub mod connection_type {
     crate::resource::cfn_enum!(AuthenticationTypes, ["BASIC", "OAUTH2", "CUSTOM", "IAM"]);
 
     /// The data type of this property. Must be SECRET for secret properties.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecretConnectorPropertyType {
         /// `SECRET`
         Secret,
@@ -2463,7 +2463,7 @@ pub mod connection_type {
 
     crate::resource::cfn_enum!(SecretConnectorPropertyType, ["SECRET"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `APPLICATION_JSON`
         ApplicationJson,
@@ -2473,7 +2473,7 @@ pub mod connection_type {
 
     crate::resource::cfn_enum!(ContentType, ["APPLICATION_JSON", "URL_ENCODED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequestMethod {
         /// `GET`
         Get,
@@ -2484,7 +2484,7 @@ pub mod connection_type {
     crate::resource::cfn_enum!(RequestMethod, ["GET", "POST"]);
 
     /// The OAuth2 grant type to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -2497,7 +2497,7 @@ pub mod connection_type {
     crate::resource::cfn_enum!(Oauth2GrantType, ["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"]);
 
     /// The integration type for the connection. Currently only REST is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `REST`
         Rest,
@@ -2506,7 +2506,7 @@ pub mod connection_type {
     crate::resource::cfn_enum!(IntegrationType, ["REST"]);
 
     /// The data type of the field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldDataType {
         /// `INT`
         Int,
@@ -2549,7 +2549,7 @@ pub mod connection_type {
     crate::resource::cfn_enum!(FieldDataType, ["INT", "SMALLINT", "BIGINT", "FLOAT", "LONG", "DATE", "BOOLEAN", "MAP", "ARRAY", "STRING", "TIMESTAMP", "DECIMAL", "BYTE", "SHORT", "DOUBLE", "STRUCT", "BINARY", "UNION"]);
 
     /// The strategy for applying filters to requests.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterMode {
         /// `QUERY_PARAMS`
         QueryParams,
@@ -3068,7 +3068,7 @@ pub mod crawler {
     }
 
     /// Specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. A value of CRAWL_EVERYTHING specifies crawling the entire dataset again. A value of CRAWL_NEW_FOLDERS_ONLY specifies crawling only folders that were added since the last crawler run. A value of CRAWL_EVENT_MODE specifies crawling only the changes identified by Amazon S3 events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecrawlBehavior {
         /// `CRAWL_EVENT_MODE`
         CrawlEventMode,
@@ -3081,7 +3081,7 @@ pub mod crawler {
     crate::resource::cfn_enum!(RecrawlBehavior, ["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"]);
 
     /// The deletion behavior when the crawler finds a deleted object. A value of LOG specifies that if a table or partition is found to no longer exist, do not delete it, only log that it was found to no longer exist. A value of DELETE_FROM_DATABASE specifies that if a table or partition is found to have been removed, delete it from the database. A value of DEPRECATE_IN_DATABASE specifies that if a table has been found to no longer exist, to add a property to the table that says 'DEPRECATED' and includes a timestamp with the time of deprecation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeleteBehavior {
         /// `DELETE_FROM_DATABASE`
         DeleteFromDatabase,
@@ -3094,7 +3094,7 @@ pub mod crawler {
     crate::resource::cfn_enum!(DeleteBehavior, ["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"]);
 
     /// The update behavior when the crawler finds a changed schema. A value of LOG specifies that if a table or a partition already exists, and a change is detected, do not update it, only log that a change was detected. Add new tables and new partitions (including on existing tables). A value of UPDATE_IN_DATABASE specifies that if a table or partition already exists, and a change is detected, update it. Add new tables and partitions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateBehavior {
         /// `LOG`
         Log,
@@ -3104,7 +3104,7 @@ pub mod crawler {
 
     crate::resource::cfn_enum!(UpdateBehavior, ["LOG", "UPDATE_IN_DATABASE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnableAdditionalMetadata {
         /// `COMMENTS`
         Comments,
@@ -3277,7 +3277,7 @@ pub mod data_catalog_encryption_settings {
     ]);
 
     /// The encryption-at-rest mode for encrypting Data Catalog data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CatalogEncryptionMode {
         /// `DISABLED`
         Disabled,
@@ -3602,7 +3602,7 @@ pub mod database {
         ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permissions {
         /// `ALL`
         All,
@@ -4323,7 +4323,7 @@ pub mod job {
     ]);
 
     /// Indicates whether the job is run with a standard or flexible execution class.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionClass {
         /// `FLEX`
         Flex,
@@ -4334,7 +4334,7 @@ pub mod job {
     crate::resource::cfn_enum!(ExecutionClass, ["FLEX", "STANDARD"]);
 
     /// Property description not available.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobMode {
         /// `NOTEBOOK`
         Notebook,
@@ -4347,7 +4347,7 @@ pub mod job {
     crate::resource::cfn_enum!(JobMode, ["NOTEBOOK", "SCRIPT", "VISUAL"]);
 
     /// TThe type of predefined worker that is allocated when a job runs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerType {
         /// `Standard`
         Standard,
@@ -4703,7 +4703,7 @@ pub mod ml_transform {
     }
 
     /// The encryption mode applied to user data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MlUserDataEncryptionMode {
         /// `DISABLED`
         Disabled,
@@ -4714,7 +4714,7 @@ pub mod ml_transform {
     crate::resource::cfn_enum!(MlUserDataEncryptionMode, ["DISABLED", "SSE-KMS"]);
 
     /// The type of predefined worker that is allocated when a task runs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerType {
         /// `G.025X`
         G025x,
@@ -5228,7 +5228,7 @@ pub mod schema {
     ]);
 
     /// Compatibility setting for the schema.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compatibility {
         /// `NONE`
         None,
@@ -5251,7 +5251,7 @@ pub mod schema {
     crate::resource::cfn_enum!(Compatibility, ["NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"]);
 
     /// Data format name to use for the schema. Accepted values: 'AVRO', 'JSON', 'PROTOBUF'
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `AVRO`
         Avro,
@@ -5527,7 +5527,7 @@ pub mod security_configuration {
         ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchEncryptionMode {
         /// `DISABLED`
         Disabled,
@@ -5537,7 +5537,7 @@ pub mod security_configuration {
 
     crate::resource::cfn_enum!(CloudWatchEncryptionMode, ["DISABLED", "SSE-KMS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobBookmarksEncryptionMode {
         /// `CSE-KMS`
         CseKms,
@@ -5739,7 +5739,7 @@ pub mod session {
     ]);
 
     /// The type of predefined worker that is allocated when a session runs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerType {
         /// `Standard`
         Standard,
@@ -6562,7 +6562,7 @@ pub mod table {
     ]);
 
     /// A required metadata operation. Can only be set to CREATE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetadataOperation {
         /// `CREATE`
         Create,
@@ -6571,7 +6571,7 @@ pub mod table {
     crate::resource::cfn_enum!(MetadataOperation, ["CREATE"]);
 
     /// The type of this table. AWS Glue will create tables with the EXTERNAL_TABLE type. Other services, such as Athena, may create tables with additional table types.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableType {
         /// `EXTERNAL_TABLE`
         ExternalTable,
@@ -6582,7 +6582,7 @@ pub mod table {
     crate::resource::cfn_enum!(TableType, ["EXTERNAL_TABLE", "VIRTUAL_VIEW"]);
 
     /// The dialect of the view representation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Dialect {
         /// `ATHENA`
         Athena,
@@ -6841,7 +6841,7 @@ pub mod table_optimizer {
     }
 
     /// The compaction strategy to use. Valid values are binpack, sort, and z-order.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `binpack`
         Binpack,
@@ -6854,7 +6854,7 @@ pub mod table_optimizer {
     crate::resource::cfn_enum!(Strategy, ["binpack", "sort", "z-order"]);
 
     /// The type of table optimizer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `compaction`
         Compaction,
@@ -7134,7 +7134,7 @@ pub mod trigger {
     ]);
 
     /// The state of the crawler to which this condition applies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CrawlState {
         /// `CANCELLED`
         Cancelled,
@@ -7153,7 +7153,7 @@ pub mod trigger {
     crate::resource::cfn_enum!(CrawlState, ["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"]);
 
     /// A logical operator.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogicalOperator {
         /// `EQUALS`
         Equals,
@@ -7162,7 +7162,7 @@ pub mod trigger {
     crate::resource::cfn_enum!(LogicalOperator, ["EQUALS"]);
 
     /// The condition state. Currently, the values supported are SUCCEEDED, STOPPED, TIMEOUT, and FAILED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `SUCCEEDED`
         Succeeded,
@@ -7177,7 +7177,7 @@ pub mod trigger {
     crate::resource::cfn_enum!(State, ["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"]);
 
     /// An optional field if only one condition is listed. If multiple conditions are listed, then this field is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Logical {
         /// `AND`
         And,
@@ -7188,7 +7188,7 @@ pub mod trigger {
     crate::resource::cfn_enum!(Logical, ["AND", "ANY"]);
 
     /// The type of trigger that this is.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CONDITIONAL`
         Conditional,
@@ -7416,7 +7416,7 @@ pub mod user_defined_function {
     ]);
 
     /// The type of the function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionType {
         /// `REGULAR_FUNCTION`
         RegularFunction,
@@ -7429,7 +7429,7 @@ pub mod user_defined_function {
     crate::resource::cfn_enum!(FunctionType, ["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"]);
 
     /// The owner type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OwnerType {
         /// `USER`
         User,
@@ -7442,7 +7442,7 @@ pub mod user_defined_function {
     crate::resource::cfn_enum!(OwnerType, ["USER", "ROLE", "GROUP"]);
 
     /// The type of the resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `JAR`
         Jar,

@@ -455,7 +455,7 @@ pub mod workspace {
     ]);
 
     /// These enums represent valid account access types. Specifically these enums determine whether the workspace can access AWS resources in the AWS account only, or whether it can also access resources in other accounts in the same organization. If the value CURRENT_ACCOUNT is used, a workspace role ARN must be provided. If the value is ORGANIZATION, a list of organizational units must be provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountAccessType {
         /// `CURRENT_ACCOUNT`
         CurrentAccount,
@@ -466,7 +466,7 @@ pub mod workspace {
     crate::resource::cfn_enum!(AccountAccessType, ["CURRENT_ACCOUNT", "ORGANIZATION"]);
 
     /// Valid workspace authentication providers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationProviderTypes {
         /// `AWS_SSO`
         AwsSso,
@@ -477,7 +477,7 @@ pub mod workspace {
     crate::resource::cfn_enum!(AuthenticationProviderTypes, ["AWS_SSO", "SAML"]);
 
     /// These enums represent valid AWS data sources that can be queried via the Grafana workspace. These data sources are primarily used to help customers visualize which data sources have been added to a service managed workspace IAM role.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSourceType {
         /// `AMAZON_OPENSEARCH_SERVICE`
         AmazonOpensearchService,
@@ -500,7 +500,7 @@ pub mod workspace {
     crate::resource::cfn_enum!(DataSourceType, ["AMAZON_OPENSEARCH_SERVICE", "CLOUDWATCH", "PROMETHEUS", "XRAY", "TIMESTREAM", "SITEWISE", "ATHENA", "REDSHIFT"]);
 
     /// These enums represent valid AWS notification destinations that the Grafana workspace has permission to use. These notification destinations are primarily used to help customers visualize which destinations have been added to a service managed IAM role.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationDestinationType {
         /// `SNS`
         Sns,
@@ -509,7 +509,7 @@ pub mod workspace {
     crate::resource::cfn_enum!(NotificationDestinationType, ["SNS"]);
 
     /// These enums represent valid permission types to use when creating or configuring a Grafana workspace. The SERVICE_MANAGED permission type means the Managed Grafana service will create a workspace IAM role on your behalf. The CUSTOMER_MANAGED permission type means that the customer is expected to provide an IAM role that the Grafana workspace can use to query data sources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PermissionType {
         /// `CUSTOMER_MANAGED`
         CustomerManaged,

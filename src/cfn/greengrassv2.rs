@@ -254,7 +254,7 @@ pub mod component_version {
         ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DependencyType {
         /// `SOFT`
         Soft,
@@ -264,7 +264,7 @@ pub mod component_version {
 
     crate::resource::cfn_enum!(DependencyType, ["SOFT", "HARD"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PUB_SUB`
         PubSub,
@@ -274,7 +274,7 @@ pub mod component_version {
 
     crate::resource::cfn_enum!(Type, ["PUB_SUB", "IOT_CORE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputPayloadEncodingType {
         /// `json`
         Json,
@@ -284,7 +284,7 @@ pub mod component_version {
 
     crate::resource::cfn_enum!(InputPayloadEncodingType, ["json", "binary"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaFilesystemPermission {
         /// `ro`
         Ro,
@@ -294,7 +294,7 @@ pub mod component_version {
 
     crate::resource::cfn_enum!(LambdaFilesystemPermission, ["ro", "rw"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IsolationMode {
         /// `GreengrassContainer`
         GreengrassContainer,
@@ -694,7 +694,7 @@ pub mod deployment {
         ("InProgressTimeoutInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `NOTIFY_COMPONENTS`
         NotifyComponents,
@@ -704,7 +704,7 @@ pub mod deployment {
 
     crate::resource::cfn_enum!(Action, ["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailureHandlingPolicy {
         /// `ROLLBACK`
         Rollback,
@@ -714,7 +714,7 @@ pub mod deployment {
 
     crate::resource::cfn_enum!(FailureHandlingPolicy, ["ROLLBACK", "DO_NOTHING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IoTJobAbortCriteriaAction {
         /// `CANCEL`
         Cancel,

@@ -431,7 +431,7 @@ pub mod config {
         ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BandwidthUnits {
         /// `GHz`
         GHz,
@@ -443,7 +443,7 @@ pub mod config {
 
     crate::resource::cfn_enum!(BandwidthUnits, ["GHz", "MHz", "kHz"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FrequencyUnits {
         /// `GHz`
         GHz,
@@ -455,7 +455,7 @@ pub mod config {
 
     crate::resource::cfn_enum!(FrequencyUnits, ["GHz", "MHz", "kHz"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Polarization {
         /// `LEFT_HAND`
         LeftHand,
@@ -467,7 +467,7 @@ pub mod config {
 
     crate::resource::cfn_enum!(Polarization, ["LEFT_HAND", "RIGHT_HAND", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EirpUnits {
         /// `dBW`
         DBw,
@@ -475,7 +475,7 @@ pub mod config {
 
     crate::resource::cfn_enum!(EirpUnits, ["dBW"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TelemetrySinkType {
         /// `KINESIS_DATA_STREAM`
         KinesisDataStream,
@@ -483,7 +483,7 @@ pub mod config {
 
     crate::resource::cfn_enum!(TelemetrySinkType, ["KINESIS_DATA_STREAM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Autotrack {
         /// `REQUIRED`
         Required,
@@ -780,7 +780,7 @@ pub mod dataflow_endpoint_group {
     ]);
 
     /// The status of AgentEndpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentStatus {
         /// `SUCCESS`
         Success,
@@ -795,7 +795,7 @@ pub mod dataflow_endpoint_group {
     crate::resource::cfn_enum!(AgentStatus, ["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]);
 
     /// The results of the audit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuditResults {
         /// `HEALTHY`
         Healthy,

@@ -70,7 +70,7 @@ pub mod custom_detection_rule_association {
     //! Nested property types and enums of [`CustomDetectionRuleAssociation`](super::CustomDetectionRuleAssociation).
 
     /// Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `LIVE`
         Live,
@@ -320,7 +320,7 @@ pub mod detector {
         ("Status", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `EC2_AGENT_MANAGEMENT`
         Ec2AgentManagement,
@@ -334,7 +334,7 @@ pub mod detector {
 
     crate::resource::cfn_enum!(Name, ["EC2_AGENT_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EKS_ADDON_MANAGEMENT", "RDS_DATA_RISK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CfnFeatureName {
         /// `AI_ANALYST`
         AiAnalyst,
@@ -358,7 +358,7 @@ pub mod detector {
 
     crate::resource::cfn_enum!(CfnFeatureName, ["AI_ANALYST", "AI_PROTECTION", "EBS_MALWARE_PROTECTION", "EKS_AUDIT_LOGS", "EKS_RUNTIME_MONITORING", "LAMBDA_NETWORK_LOGS", "RDS_LOGIN_EVENTS", "RUNTIME_MONITORING", "S3_DATA_EVENTS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CfnFeatureStatus {
         /// `ENABLED`
         Enabled,
@@ -368,7 +368,7 @@ pub mod detector {
 
     crate::resource::cfn_enum!(CfnFeatureStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FindingPublishingFrequency {
         /// `FIFTEEN_MINUTES`
         FifteenMinutes,
@@ -508,7 +508,7 @@ pub mod filter {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ARCHIVE`
         Archive,
@@ -748,7 +748,7 @@ pub mod malware_protection_plan {
     ]);
 
     /// Indicates whether or not you chose GuardDuty to add a predefined tag to the scanned S3 object.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -854,7 +854,7 @@ static MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
 pub mod member {
     //! Nested property types and enums of [`Member`](super::Member).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Created`
         Created,
@@ -962,7 +962,7 @@ pub mod publishing_destination {
     ]);
 
     /// The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DestinationType {
         /// `S3`
         S3,

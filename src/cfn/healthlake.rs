@@ -194,7 +194,7 @@ pub mod data_transformation_profile {
     }
 
     /// The source format that this profile converts from.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceFormat {
         /// `CCDA`
         Ccda,
@@ -532,7 +532,7 @@ pub mod fhir_datastore {
     ]);
 
     /// The analytics status for the Data Store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -543,7 +543,7 @@ pub mod fhir_datastore {
     crate::resource::cfn_enum!(Status, ["ENABLED", "PAUSED"]);
 
     /// The FHIR version. Only R4 version data is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatastoreTypeVersion {
         /// `R4`
         R4,
@@ -552,7 +552,7 @@ pub mod fhir_datastore {
     crate::resource::cfn_enum!(DatastoreTypeVersion, ["R4"]);
 
     /// Type of Authorization Strategy. The two types of supported Authorization strategies are SMART_ON_FHIR_V1 and AWS_AUTH.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationStrategy {
         /// `SMART_ON_FHIR_V1`
         SmartOnFhirV1,
@@ -565,7 +565,7 @@ pub mod fhir_datastore {
     crate::resource::cfn_enum!(AuthorizationStrategy, ["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"]);
 
     /// The NLP status for the Data Store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NlpStatus {
         /// `ENABLED`
         Enabled,
@@ -576,7 +576,7 @@ pub mod fhir_datastore {
     crate::resource::cfn_enum!(NlpStatus, ["ENABLED", "DISABLED"]);
 
     /// The type of preloaded data. Only Synthea preloaded data is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreloadDataType {
         /// `SYNTHEA`
         Synthea,
@@ -585,7 +585,7 @@ pub mod fhir_datastore {
     crate::resource::cfn_enum!(PreloadDataType, ["SYNTHEA"]);
 
     /// The type of customer-managed-key (CMK) used for encryption. The two types of supported CMKs are customer owned CMKs and AWS owned CMKs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CmkType {
         /// `CUSTOMER_MANAGED_KMS_KEY`
         CustomerManagedKmsKey,

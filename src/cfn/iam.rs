@@ -746,7 +746,7 @@ pub mod saml_provider {
     ]);
 
     /// The encryption setting for the SAML provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssertionEncryptionMode {
         /// `Allowed`
         Allowed,

@@ -138,7 +138,7 @@ pub mod component {
     //! Nested property types and enums of [`Component`](super::Component).
 
     /// The platform of the component.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `Windows`
         Windows,
@@ -353,7 +353,7 @@ pub mod container_recipe {
     ]);
 
     /// Specifies the type of container, such as Docker.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerType {
         /// `DOCKER`
         Docker,
@@ -362,7 +362,7 @@ pub mod container_recipe {
     crate::resource::cfn_enum!(ContainerType, ["DOCKER"]);
 
     /// Specifies the operating system platform when you use a custom source image.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformOverride {
         /// `Windows`
         Windows,
@@ -373,7 +373,7 @@ pub mod container_recipe {
     crate::resource::cfn_enum!(PlatformOverride, ["Windows", "Linux"]);
 
     /// Specifies the service in which this image was registered.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Service {
         /// `ECR`
         Ecr,
@@ -830,7 +830,7 @@ pub mod distribution_configuration {
     ]);
 
     /// The service of target container repository.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Service {
         /// `ECR`
         Ecr,
@@ -839,7 +839,7 @@ pub mod distribution_configuration {
     crate::resource::cfn_enum!(Service, ["ECR"]);
 
     /// The data type of the SSM parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `text`
         Text,
@@ -1444,7 +1444,7 @@ pub mod image_pipeline {
     ]);
 
     /// The condition configures when the pipeline should trigger a new image build.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PipelineExecutionStartCondition {
         /// `EXPRESSION_MATCH_ONLY`
         ExpressionMatchOnly,
@@ -1455,7 +1455,7 @@ pub mod image_pipeline {
     crate::resource::cfn_enum!(PipelineExecutionStartCondition, ["EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"]);
 
     /// The status of the image pipeline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -2006,7 +2006,7 @@ pub mod infrastructure_configuration {
     ]);
 
     /// Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `required`
         Required,
@@ -2017,7 +2017,7 @@ pub mod infrastructure_configuration {
     crate::resource::cfn_enum!(HttpTokens, ["required", "optional"]);
 
     /// Tenancy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `default`
         Default,
@@ -2438,7 +2438,7 @@ pub mod lifecycle_policy {
     ]);
 
     /// The action type of the policy detail.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DELETE`
         Delete,
@@ -2451,7 +2451,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(Type, ["DELETE", "DEPRECATE", "DISABLE"]);
 
     /// A time unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeUnit {
         /// `DAYS`
         Days,
@@ -2466,7 +2466,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(TimeUnit, ["DAYS", "WEEKS", "MONTHS", "YEARS"]);
 
     /// The filter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `AGE`
         Age,
@@ -2477,7 +2477,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(FilterType, ["AGE", "COUNT"]);
 
     /// The resource type of the lifecycle policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AMI_IMAGE`
         AmiImage,
@@ -2488,7 +2488,7 @@ pub mod lifecycle_policy {
     crate::resource::cfn_enum!(ResourceType, ["AMI_IMAGE", "CONTAINER_IMAGE"]);
 
     /// The status of the lifecycle policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -2606,7 +2606,7 @@ pub mod workflow {
     //! Nested property types and enums of [`Workflow`](super::Workflow).
 
     /// The type of the workflow denotes whether the workflow is used to build, test, or distribute.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `BUILD`
         Build,

@@ -246,7 +246,7 @@ pub mod cis_scan_configuration {
         ("AccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}|ALL_ACCOUNTS|SELF$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Day {
         /// `MON`
         Mon,
@@ -266,7 +266,7 @@ pub mod cis_scan_configuration {
 
     crate::resource::cfn_enum!(Day, ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CisSecurityLevel {
         /// `LEVEL_1`
         Level1,
@@ -475,7 +475,7 @@ pub mod code_security_integration {
         ("authCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `GITLAB_SELF_MANAGED`
         GitlabSelfManaged,
@@ -635,7 +635,7 @@ pub mod code_security_scan_configuration {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContinuousIntegrationScanEvent {
         /// `PULL_REQUEST`
         PullRequest,
@@ -645,7 +645,7 @@ pub mod code_security_scan_configuration {
 
     crate::resource::cfn_enum!(ContinuousIntegrationScanEvent, ["PULL_REQUEST", "PUSH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PeriodicScanFrequency {
         /// `WEEKLY`
         Weekly,
@@ -657,7 +657,7 @@ pub mod code_security_scan_configuration {
 
     crate::resource::cfn_enum!(PeriodicScanFrequency, ["WEEKLY", "MONTHLY", "NEVER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleSetCategory {
         /// `SAST`
         Sast,
@@ -669,7 +669,7 @@ pub mod code_security_scan_configuration {
 
     crate::resource::cfn_enum!(RuleSetCategory, ["SAST", "IAC", "SCA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationLevel {
         /// `ORGANIZATION`
         Organization,
@@ -679,7 +679,7 @@ pub mod code_security_scan_configuration {
 
     crate::resource::cfn_enum!(ConfigurationLevel, ["ORGANIZATION", "ACCOUNT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectSelectionScope {
         /// `ALL`
         All,
@@ -940,7 +940,7 @@ pub mod connector {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudProvider {
         /// `AZURE`
         Azure,
@@ -948,7 +948,7 @@ pub mod connector {
 
     crate::resource::cfn_enum!(CloudProvider, ["AZURE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeType {
         /// `TENANT`
         Tenant,
@@ -958,7 +958,7 @@ pub mod connector {
 
     crate::resource::cfn_enum!(ScopeType, ["TENANT", "SUBSCRIPTION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeState {
         /// `ACTIVE`
         Active,
@@ -1395,7 +1395,7 @@ pub mod filter {
         ("Version", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterAction {
         /// `NONE`
         None,
@@ -1405,7 +1405,7 @@ pub mod filter {
 
     crate::resource::cfn_enum!(FilterAction, ["NONE", "SUPPRESS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringComparison {
         /// `EQUALS`
         Equals,
@@ -1417,7 +1417,7 @@ pub mod filter {
 
     crate::resource::cfn_enum!(StringComparison, ["EQUALS", "PREFIX", "NOT_EQUALS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MapComparison {
         /// `EQUALS`
         Equals,

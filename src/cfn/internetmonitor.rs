@@ -201,7 +201,7 @@ pub mod monitor {
         ("BucketName", crate::resource::Rule { min_len: Some(3), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDeliveryStatus {
         /// `ENABLED`
         Enabled,
@@ -211,7 +211,7 @@ pub mod monitor {
 
     crate::resource::cfn_enum!(LogDeliveryStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorConfigState {
         /// `PENDING`
         Pending,

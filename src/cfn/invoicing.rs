@@ -410,7 +410,7 @@ pub mod procurement_portal_preference {
     ]);
 
     /// The domain identifier for the buyer in the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BuyerDomain {
         /// `NetworkID`
         NetworkId,
@@ -419,7 +419,7 @@ pub mod procurement_portal_preference {
     crate::resource::cfn_enum!(BuyerDomain, ["NetworkID"]);
 
     /// The method to use for testing the connection to the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionTestingMethod {
         /// `PROD_ENV_DOLLAR_TEST`
         ProdEnvDollarTest,
@@ -429,7 +429,7 @@ pub mod procurement_portal_preference {
 
     crate::resource::cfn_enum!(ConnectionTestingMethod, ["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EinvoiceDeliveryAttachmentTypes {
         /// `INVOICE_PDF`
         InvoicePdf,
@@ -439,7 +439,7 @@ pub mod procurement_portal_preference {
 
     crate::resource::cfn_enum!(EinvoiceDeliveryAttachmentTypes, ["INVOICE_PDF", "RFP_PDF"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EinvoiceDeliveryDocumentTypes {
         /// `AWS_CLOUD_INVOICE`
         AwsCloudInvoice,
@@ -456,7 +456,7 @@ pub mod procurement_portal_preference {
     crate::resource::cfn_enum!(EinvoiceDeliveryDocumentTypes, ["AWS_CLOUD_INVOICE", "AWS_CLOUD_CREDIT_MEMO", "AWS_MARKETPLACE_INVOICE", "AWS_MARKETPLACE_CREDIT_MEMO", "AWS_REQUEST_FOR_PAYMENT"]);
 
     /// The communication protocol to use for e-invoice delivery.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `CXML`
         Cxml,
@@ -465,7 +465,7 @@ pub mod procurement_portal_preference {
     crate::resource::cfn_enum!(Protocol, ["CXML"]);
 
     /// The type of e-invoice document that requires purchase order data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EinvoiceDeliveryDocumentType {
         /// `AWS_CLOUD_INVOICE`
         AwsCloudInvoice,
@@ -482,7 +482,7 @@ pub mod procurement_portal_preference {
     crate::resource::cfn_enum!(EinvoiceDeliveryDocumentType, ["AWS_CLOUD_INVOICE", "AWS_CLOUD_CREDIT_MEMO", "AWS_MARKETPLACE_INVOICE", "AWS_MARKETPLACE_CREDIT_MEMO", "AWS_REQUEST_FOR_PAYMENT"]);
 
     /// The type of source for purchase order data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PurchaseOrderDataSourceType {
         /// `ASSOCIATED_PURCHASE_ORDER_REQUIRED`
         AssociatedPurchaseOrderRequired,
@@ -493,7 +493,7 @@ pub mod procurement_portal_preference {
     crate::resource::cfn_enum!(PurchaseOrderDataSourceType, ["ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"]);
 
     /// The name of the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProcurementPortalName {
         /// `SAP_BUSINESS_NETWORK`
         SapBusinessNetwork,
@@ -504,7 +504,7 @@ pub mod procurement_portal_preference {
     crate::resource::cfn_enum!(ProcurementPortalName, ["SAP_BUSINESS_NETWORK", "COUPA"]);
 
     /// The domain identifier for the supplier in the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupplierDomain {
         /// `NetworkID`
         NetworkId,

@@ -560,7 +560,7 @@ pub mod ca_certificate {
         ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRegistrationStatus {
         /// `ENABLE`
         Enable,
@@ -635,7 +635,7 @@ pub mod certificate {
 
     pub use crate::cfn::shared::iot::CertificateMode;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -711,7 +711,7 @@ impl crate::resource::Handle<CertificateProvider> {
 pub mod certificate_provider {
     //! Nested property types and enums of [`CertificateProvider`](super::CertificateProvider).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateProviderOperation {
         /// `CreateCertificateFromCsr`
         CreateCertificateFromCsr,
@@ -1088,7 +1088,7 @@ pub mod command {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommandParameterType {
         /// `STRING`
         String,
@@ -1108,7 +1108,7 @@ pub mod command {
 
     crate::resource::cfn_enum!(CommandParameterType, ["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommandParameterValueComparisonOperator {
         /// `EQUALS`
         Equals,
@@ -1135,7 +1135,7 @@ pub mod command {
     crate::resource::cfn_enum!(CommandParameterValueComparisonOperator, ["EQUALS", "NOT_EQUALS", "LESS_THAN", "LESS_THAN_EQUALS", "GREATER_THAN", "GREATER_THAN_EQUALS", "IN_SET", "NOT_IN_SET", "IN_RANGE", "NOT_IN_RANGE"]);
 
     /// The namespace to which the command belongs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Namespace {
         /// `AWS-IoT`
         AwsIoT,
@@ -1145,7 +1145,7 @@ pub mod command {
 
     crate::resource::cfn_enum!(Namespace, ["AWS-IoT", "AWS-IoT-FleetWise"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `JSON`
         Json,
@@ -1221,7 +1221,7 @@ pub mod custom_metric {
     //! Nested property types and enums of [`CustomMetric`](super::CustomMetric).
 
     /// The type of the custom metric. Types include string-list, ip-address-list, number-list, and number.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `string-list`
         StringList,
@@ -1301,7 +1301,7 @@ pub mod dimension {
     //! Nested property types and enums of [`Dimension`](super::Dimension).
 
     /// Specifies the type of the dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TOPIC_FILTER`
         TopicFilter,
@@ -1467,7 +1467,7 @@ pub mod domain_configuration {
         ("SecurityPolicy", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationProtocol {
         /// `SECURE_MQTT`
         SecureMqtt,
@@ -1481,7 +1481,7 @@ pub mod domain_configuration {
 
     crate::resource::cfn_enum!(ApplicationProtocol, ["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `AWS_X509`
         AwsX509,
@@ -1497,7 +1497,7 @@ pub mod domain_configuration {
 
     crate::resource::cfn_enum!(AuthenticationType, ["AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DomainConfigurationStatus {
         /// `ENABLED`
         Enabled,
@@ -1507,7 +1507,7 @@ pub mod domain_configuration {
 
     crate::resource::cfn_enum!(DomainConfigurationStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `DATA`
         Data,
@@ -1575,7 +1575,7 @@ impl crate::resource::Handle<EncryptionConfiguration> {
 pub mod encryption_configuration {
     //! Nested property types and enums of [`EncryptionConfiguration`](super::EncryptionConfiguration).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `CUSTOMER_MANAGED_KMS_KEY`
         CustomerManagedKmsKey,
@@ -1738,7 +1738,7 @@ pub mod fleet_metric {
     ]);
 
     /// Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `Cardinality`
         Cardinality,
@@ -1751,7 +1751,7 @@ pub mod fleet_metric {
     crate::resource::cfn_enum!(Name, ["Cardinality", "Percentiles", "Statistics"]);
 
     /// The unit of data points emitted by a fleet metric
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Bits`
         Bits,
@@ -2314,7 +2314,7 @@ pub mod job {
     }
 
     /// The type of job action to take to initiate the job abort.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `CANCEL`
         Cancel,
@@ -2323,7 +2323,7 @@ pub mod job {
     crate::resource::cfn_enum!(Action, ["CANCEL"]);
 
     /// The type of job execution failures that can initiate a job abort.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailureType {
         /// `FAILED`
         Failed,
@@ -2338,7 +2338,7 @@ pub mod job {
     crate::resource::cfn_enum!(FailureType, ["FAILED", "REJECTED", "TIMED_OUT", "ALL"]);
 
     /// The type of job execution failures that can initiate a job retry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetryCriteriaFailureType {
         /// `FAILED`
         Failed,
@@ -2351,7 +2351,7 @@ pub mod job {
     crate::resource::cfn_enum!(RetryCriteriaFailureType, ["FAILED", "TIMED_OUT", "ALL"]);
 
     /// Specifies the end behavior for all job executions after a job reaches the selected endTime.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndBehavior {
         /// `STOP_ROLLOUT`
         StopRollout,
@@ -2364,7 +2364,7 @@ pub mod job {
     crate::resource::cfn_enum!(EndBehavior, ["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"]);
 
     /// Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetSelection {
         /// `CONTINUOUS`
         Continuous,
@@ -2789,7 +2789,7 @@ pub mod job_template {
         ("InProgressTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `CANCEL`
         Cancel,
@@ -2797,7 +2797,7 @@ pub mod job_template {
 
     crate::resource::cfn_enum!(Action, ["CANCEL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobRetryFailureType {
         /// `FAILED`
         Failed,
@@ -2911,7 +2911,7 @@ pub mod logging {
     ]);
 
     /// The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultLogLevel {
         /// `ERROR`
         Error,
@@ -2928,7 +2928,7 @@ pub mod logging {
     crate::resource::cfn_enum!(DefaultLogLevel, ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]);
 
     /// The logging level for the specified event type. Determines the verbosity of log messages generated for this event type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `ERROR`
         Error,
@@ -3228,7 +3228,7 @@ pub mod mitigation_action {
     }
 
     /// Specifies which types of information are logged.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `DEBUG`
         Debug,
@@ -3244,7 +3244,7 @@ pub mod mitigation_action {
 
     crate::resource::cfn_enum!(LogLevel, ["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TemplateName {
         /// `BLANK_POLICY`
         BlankPolicy,
@@ -3254,7 +3254,7 @@ pub mod mitigation_action {
 
     crate::resource::cfn_enum!(TemplateName, ["BLANK_POLICY", "UNSET_VALUE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `DEACTIVATE`
         Deactivate,
@@ -3444,7 +3444,7 @@ pub mod provisioning_template {
         ("TargetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TemplateType {
         /// `FLEET_PROVISIONING`
         FleetProvisioning,
@@ -3510,7 +3510,7 @@ pub mod resource_specific_logging {
     //! Nested property types and enums of [`ResourceSpecificLogging`](super::ResourceSpecificLogging).
 
     /// The log level for a specific target. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `ERROR`
         Error,
@@ -3527,7 +3527,7 @@ pub mod resource_specific_logging {
     crate::resource::cfn_enum!(LogLevel, ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]);
 
     /// The target type. Value must be THING_GROUP, CLIENT_ID, SOURCE_IP, PRINCIPAL_ID, or EVENT_TYPE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `THING_GROUP`
         ThingGroup,
@@ -3684,7 +3684,7 @@ pub mod scheduled_audit {
     //! Nested property types and enums of [`ScheduledAudit`](super::ScheduledAudit).
 
     /// The day of the week on which the scheduled audit takes place. Can be one of SUN, MON, TUE,WED, THU, FRI, or SAT. This field is required if the frequency parameter is set to WEEKLY or BIWEEKLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `SUN`
         Sun,
@@ -3707,7 +3707,7 @@ pub mod scheduled_audit {
     crate::resource::cfn_enum!(DayOfWeek, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"]);
 
     /// How often the scheduled audit takes place. Can be one of DAILY, WEEKLY, BIWEEKLY, or MONTHLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Frequency {
         /// `DAILY`
         Daily,
@@ -4140,7 +4140,7 @@ pub mod security_profile {
     ]);
 
     /// Defines how the dimensionValues of a dimension are interpreted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `IN`
         In,
@@ -4151,7 +4151,7 @@ pub mod security_profile {
     crate::resource::cfn_enum!(Operator, ["IN", "NOT_IN"]);
 
     /// The operator that relates the thing measured (metric) to the criteria (containing a value or statisticalThreshold).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `less-than`
         LessThan,
@@ -4178,7 +4178,7 @@ pub mod security_profile {
     crate::resource::cfn_enum!(ComparisonOperator, ["less-than", "less-than-equals", "greater-than", "greater-than-equals", "in-cidr-set", "not-in-cidr-set", "in-port-set", "not-in-port-set", "in-set", "not-in-set"]);
 
     /// The sensitivity of anomalous behavior evaluation. Can be Low, Medium, or High.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfidenceLevel {
         /// `LOW`
         Low,
@@ -4191,7 +4191,7 @@ pub mod security_profile {
     crate::resource::cfn_enum!(ConfidenceLevel, ["LOW", "MEDIUM", "HIGH"]);
 
     /// The percentile which resolves to a threshold value by which compliance with a behavior is determined
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `Average`
         Average,
@@ -4869,7 +4869,7 @@ pub mod thing_type {
         ("UserPropertyKey", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:$.]+")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionAttribute {
         /// `iot:ClientId`
         IotClientId,
@@ -6411,7 +6411,7 @@ pub mod topic_rule {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HashKeyType {
         /// `NUMBER`
         Number,
@@ -6421,7 +6421,7 @@ pub mod topic_rule {
 
     crate::resource::cfn_enum!(HashKeyType, ["NUMBER", "STRING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RangeKeyType {
         /// `NUMBER`
         Number,
@@ -6431,7 +6431,7 @@ pub mod topic_rule {
 
     crate::resource::cfn_enum!(RangeKeyType, ["NUMBER", "STRING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimestampUnit {
         /// `ms`
         Ms,
@@ -6445,7 +6445,7 @@ pub mod topic_rule {
 
     crate::resource::cfn_enum!(TimestampUnit, ["ms", "ns", "s", "us"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CannedAccessControlList {
         /// `private`
         Private,
@@ -6467,7 +6467,7 @@ pub mod topic_rule {
 
     crate::resource::cfn_enum!(CannedAccessControlList, ["private", "public-read", "public-read-write", "aws-exec-read", "authenticated-read", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageFormat {
         /// `JSON`
         Json,
@@ -6619,7 +6619,7 @@ pub mod topic_rule_destination {
         ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicRuleDestinationStatus {
         /// `ENABLED`
         Enabled,

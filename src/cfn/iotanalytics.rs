@@ -798,7 +798,7 @@ pub mod dataset {
         ("MaxVersions", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `ACU_1`
         Acu1,

@@ -683,7 +683,7 @@ pub mod campaign {
         ("ExecutionFrequencyMs", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateCampaignAction {
         /// `APPROVE`
         Approve,
@@ -697,7 +697,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(UpdateCampaignAction, ["APPROVE", "SUSPEND", "RESUME", "UPDATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TriggerMode {
         /// `ALWAYS`
         Always,
@@ -707,7 +707,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(TriggerMode, ["ALWAYS", "RISING_EDGE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `OFF`
         Off,
@@ -717,7 +717,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(Compression, ["OFF", "SNAPPY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `JSON`
         Json,
@@ -727,7 +727,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(DataFormat, ["JSON", "PARQUET"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageCompressionFormat {
         /// `NONE`
         None,
@@ -737,7 +737,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(StorageCompressionFormat, ["NONE", "GZIP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageMaximumSizeUnit {
         /// `MB`
         Mb,
@@ -749,7 +749,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(StorageMaximumSizeUnit, ["MB", "GB", "TB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageMinimumTimeToLiveUnit {
         /// `HOURS`
         Hours,
@@ -761,7 +761,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(StorageMinimumTimeToLiveUnit, ["HOURS", "DAYS", "WEEKS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DiagnosticsMode {
         /// `OFF`
         Off,
@@ -771,7 +771,7 @@ pub mod campaign {
 
     crate::resource::cfn_enum!(DiagnosticsMode, ["OFF", "SEND_ACTIVE_DTCS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpoolingMode {
         /// `OFF`
         Off,
@@ -862,7 +862,7 @@ pub mod decoder_manifest {
 
     pub use crate::cfn::shared::group_iot::ManifestStatus;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultForUnmappedSignalsType {
         /// `CUSTOM_DECODING`
         CustomDecoding,
@@ -1289,7 +1289,7 @@ pub mod signal_catalog {
         ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeDataType {
         /// `INT8`
         Int8,
@@ -1604,7 +1604,7 @@ pub mod vehicle {
         ("Value", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VehicleAssociationBehavior {
         /// `CreateIotThing`
         CreateIotThing,
@@ -1614,7 +1614,7 @@ pub mod vehicle {
 
     crate::resource::cfn_enum!(VehicleAssociationBehavior, ["CreateIotThing", "ValidateIotThingExists"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeUnit {
         /// `MILLISECOND`
         Millisecond,

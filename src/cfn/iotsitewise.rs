@@ -220,7 +220,7 @@ pub mod access_policy {
     ]);
 
     /// The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessPolicyPermission {
         /// `ADMINISTRATOR`
         Administrator,
@@ -494,7 +494,7 @@ pub mod asset {
     ]);
 
     /// The MQTT notification state (ENABLED or DISABLED) for this asset property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationState {
         /// `ENABLED`
         Enabled,
@@ -1197,7 +1197,7 @@ pub mod asset_model {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `STRING`
         String,
@@ -1213,7 +1213,7 @@ pub mod asset_model {
 
     crate::resource::cfn_enum!(DataType, ["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTypeSpec {
         /// `AWS/ALARM_STATE`
         AwsAlarmState,
@@ -1221,7 +1221,7 @@ pub mod asset_model {
 
     crate::resource::cfn_enum!(DataTypeSpec, ["AWS/ALARM_STATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TypeName {
         /// `Measurement`
         Measurement,
@@ -1236,7 +1236,7 @@ pub mod asset_model {
     crate::resource::cfn_enum!(TypeName, ["Measurement", "Attribute", "Transform", "Metric"]);
 
     /// The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssetModelType {
         /// `ASSET_MODEL`
         AssetModel,
@@ -1759,7 +1759,7 @@ pub mod dataset {
     ]);
 
     /// The format of the dataset source associated with the dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceFormat {
         /// `KNOWLEDGE_BASE`
         KnowledgeBase,
@@ -1770,7 +1770,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(SourceFormat, ["KNOWLEDGE_BASE", "TIMESERIES"]);
 
     /// The type of data source for the dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `KENDRA`
         Kendra,
@@ -1781,7 +1781,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(SourceType, ["KENDRA", "SITEWISE"]);
 
     /// The type of the dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `SESSION`
         Session,
@@ -1990,7 +1990,7 @@ pub mod gateway {
     ]);
 
     /// The operating system of the core device in AWS IoT Greengrass V2.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CoreDeviceOperatingSystem {
         /// `LINUX_AARCH64`
         LinuxAarch64,
@@ -2296,7 +2296,7 @@ pub mod portal {
     }
 
     /// The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PortalAuthMode {
         /// `IAM`
         Iam,
@@ -2307,7 +2307,7 @@ pub mod portal {
     crate::resource::cfn_enum!(PortalAuthMode, ["IAM", "SSO"]);
 
     /// The type of portal
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PortalType {
         /// `SITEWISE_PORTAL_V1`
         SitewisePortalV1,
@@ -2727,7 +2727,7 @@ pub mod task {
     ]);
 
     /// The storage type that determines I/O performance characteristics. Family name indicates workload pattern, level number indicates performance within that family.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD_1`
         Standard1,
@@ -2742,7 +2742,7 @@ pub mod task {
     crate::resource::cfn_enum!(StorageClass, ["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"]);
 
     /// The type of storage used for the mount inside the container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `SHARED_STORAGE`
         SharedStorage,
@@ -2751,7 +2751,7 @@ pub mod task {
     crate::resource::cfn_enum!(StorageType, ["SHARED_STORAGE"]);
 
     /// The processing type for compute resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProcessingType {
         /// `GENERIC_COMPUTE_PROCESSING`
         GenericComputeProcessing,
@@ -2762,7 +2762,7 @@ pub mod task {
     crate::resource::cfn_enum!(ProcessingType, ["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"]);
 
     /// The processing unit allocation that determines vCPU, memory, and GPU resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProcessingUnit {
         /// `UNITS_2`
         Units2,
@@ -2900,7 +2900,7 @@ pub mod workspace {
     }
 
     /// The type of encryption.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `SITEWISE_DEFAULT_ENCRYPTION`
         SitewiseDefaultEncryption,

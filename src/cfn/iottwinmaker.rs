@@ -321,7 +321,7 @@ pub mod component_type {
     }
 
     /// The scope of the function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `ENTITY`
         Entity,
@@ -693,7 +693,7 @@ pub mod entity {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Code {
         /// `VALIDATION_ERROR`
         ValidationError,
@@ -703,7 +703,7 @@ pub mod entity {
 
     crate::resource::cfn_enum!(Code, ["VALIDATION_ERROR", "INTERNAL_FAILURE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `CREATING`
         Creating,

@@ -83,7 +83,7 @@ pub mod destination {
     //! Nested property types and enums of [`Destination`](super::Destination).
 
     /// Must be RuleName
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpressionType {
         /// `RuleName`
         RuleName,
@@ -380,7 +380,7 @@ pub mod fuota_task {
     ]);
 
     /// FUOTA task LoRaWAN RF region
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RfRegion {
         /// `AS923-1`
         As9231,
@@ -551,7 +551,7 @@ pub mod multicast_group {
     ]);
 
     /// Multicast group LoRaWAN DL Class
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DlClass {
         /// `ClassB`
         ClassB,
@@ -562,7 +562,7 @@ pub mod multicast_group {
     crate::resource::cfn_enum!(DlClass, ["ClassB", "ClassC"]);
 
     /// Multicast group LoRaWAN RF region
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RfRegion {
         /// `AS923-1`
         As9231,
@@ -690,7 +690,7 @@ pub mod network_analyzer_configuration {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `INFO`
         Info,
@@ -702,7 +702,7 @@ pub mod network_analyzer_configuration {
 
     crate::resource::cfn_enum!(LogLevel, ["INFO", "ERROR", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WirelessDeviceFrameInfo {
         /// `ENABLED`
         Enabled,
@@ -850,7 +850,7 @@ pub mod partner_account {
     ]);
 
     /// The partner type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartnerType {
         /// `Sidewalk`
         Sidewalk,
@@ -1191,7 +1191,7 @@ pub mod task_definition {
     ]);
 
     /// A filter to list only the wireless gateway task definitions that use this task definition type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskDefinitionType {
         /// `UPDATE`
         Update,
@@ -1597,7 +1597,7 @@ pub mod wireless_device {
     ]);
 
     /// Application type, which can be specified to obtain real-time position information of your LoRaWAN device.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SemtechGeolocation`
         SemtechGeolocation,
@@ -1612,7 +1612,7 @@ pub mod wireless_device {
     crate::resource::cfn_enum!(Type, ["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"]);
 
     /// FPort values for the GNSS, stream, and ClockSync functions of the positioning information.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Positioning {
         /// `Enabled`
         Enabled,
@@ -1623,7 +1623,7 @@ pub mod wireless_device {
     crate::resource::cfn_enum!(Positioning, ["Enabled", "Disabled"]);
 
     /// Wireless device type, currently only Sidewalk and LoRa
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WirelessDeviceType {
         /// `Sidewalk`
         Sidewalk,

@@ -239,7 +239,7 @@ pub mod channel {
     }
 
     /// Indicates which content-packaging format is used (MPEG-TS or fMP4). If multitrackInputConfiguration is specified and enabled is true, then containerFormat is required and must be set to FRAGMENTED_MP4. Otherwise, containerFormat may be set to TS or FRAGMENTED_MP4. Default: TS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerFormat {
         /// `TS`
         Ts,
@@ -250,7 +250,7 @@ pub mod channel {
     crate::resource::cfn_enum!(ContainerFormat, ["TS", "FRAGMENTED_MP4"]);
 
     /// Channel latency mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LatencyMode {
         /// `NORMAL`
         Normal,
@@ -261,7 +261,7 @@ pub mod channel {
     crate::resource::cfn_enum!(LatencyMode, ["NORMAL", "LOW"]);
 
     /// Maximum resolution for multitrack input. Required if enabled is true.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaximumResolution {
         /// `SD`
         Sd,
@@ -274,7 +274,7 @@ pub mod channel {
     crate::resource::cfn_enum!(MaximumResolution, ["SD", "HD", "FULL_HD"]);
 
     /// Indicates whether multitrack input is allowed or required. Required if enabled is true.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Policy {
         /// `ALLOW`
         Allow,
@@ -285,7 +285,7 @@ pub mod channel {
     crate::resource::cfn_enum!(Policy, ["ALLOW", "REQUIRE"]);
 
     /// Optional transcode preset for the channel. This is selectable only for ADVANCED_HD and ADVANCED_SD channel types. For those channel types, the default preset is HIGHER_BANDWIDTH_DELIVERY. For other channel types (BASIC and STANDARD), preset is the empty string ("").
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Preset {
         /// ``
         Empty,
@@ -298,7 +298,7 @@ pub mod channel {
     crate::resource::cfn_enum!(Preset, ["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"]);
 
     /// Channel type, which determines the allowable resolution and bitrate. If you exceed the allowable resolution or bitrate, the stream probably will disconnect immediately.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `STANDARD`
         Standard,
@@ -464,7 +464,7 @@ pub mod ingest_configuration {
     //! Nested property types and enums of [`IngestConfiguration`](super::IngestConfiguration).
 
     /// Ingest Protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngestProtocol {
         /// `RTMP`
         Rtmp,
@@ -808,7 +808,7 @@ pub mod recording_configuration {
     ]);
 
     /// Resolution Selection indicates which set of renditions are recorded for a stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RenditionSelection {
         /// `ALL`
         All,
@@ -820,7 +820,7 @@ pub mod recording_configuration {
 
     crate::resource::cfn_enum!(RenditionSelection, ["ALL", "NONE", "CUSTOM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Renditions {
         /// `FULL_HD`
         FullHd,
@@ -835,7 +835,7 @@ pub mod recording_configuration {
     crate::resource::cfn_enum!(Renditions, ["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]);
 
     /// Thumbnail Recording Mode, which determines whether thumbnails are recorded at an interval or are disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordingMode {
         /// `INTERVAL`
         Interval,
@@ -846,7 +846,7 @@ pub mod recording_configuration {
     crate::resource::cfn_enum!(RecordingMode, ["INTERVAL", "DISABLED"]);
 
     /// Resolution indicates the desired resolution of recorded thumbnails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Resolution {
         /// `FULL_HD`
         FullHd,
@@ -1060,7 +1060,7 @@ pub mod stage {
         ("TargetIntervalSeconds", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaTypes {
         /// `AUDIO_VIDEO`
         AudioVideo,
@@ -1071,7 +1071,7 @@ pub mod stage {
     crate::resource::cfn_enum!(MediaTypes, ["AUDIO_VIDEO", "AUDIO_ONLY"]);
 
     /// Thumbnail recording mode. Default: DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordingMode {
         /// `INTERVAL`
         Interval,

@@ -278,7 +278,7 @@ pub mod room {
     ]);
 
     /// Specifies the fallback behavior if the handler does not return a valid response, encounters an error, or times out.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FallbackResult {
         /// `ALLOW`
         Allow,

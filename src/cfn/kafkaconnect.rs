@@ -726,7 +726,7 @@ pub mod connector {
     ]);
 
     /// The type of client authentication used to connect to the Kafka cluster. Value NONE means that no client authentication is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterClientAuthenticationType {
         /// `NONE`
         None,
@@ -737,7 +737,7 @@ pub mod connector {
     crate::resource::cfn_enum!(KafkaClusterClientAuthenticationType, ["NONE", "IAM"]);
 
     /// The type of encryption in transit to the Kafka cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterEncryptionInTransitType {
         /// `PLAINTEXT`
         Plaintext,
@@ -748,7 +748,7 @@ pub mod connector {
     crate::resource::cfn_enum!(KafkaClusterEncryptionInTransitType, ["PLAINTEXT", "TLS"]);
 
     /// The network type of the Connector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -899,7 +899,7 @@ pub mod custom_plugin {
     }
 
     /// The type of the plugin file.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `JAR`
         Jar,

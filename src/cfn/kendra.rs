@@ -2022,7 +2022,7 @@ pub mod data_source {
         ("OrganizationId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("d-[0-9a-fA-F]{10}")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConditionOperator {
         /// `GreaterThan`
         GreaterThan,
@@ -2050,7 +2050,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ConditionOperator, ["GreaterThan", "GreaterThanOrEquals", "LessThan", "LessThanOrEquals", "Equals", "NotEquals", "Contains", "NotContains", "Exists", "NotExists", "BeginsWith"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceAttachmentFieldName {
         /// `AUTHOR`
         Author,
@@ -2078,7 +2078,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ConfluenceAttachmentFieldName, ["AUTHOR", "CONTENT_TYPE", "CREATED_DATE", "DISPLAY_URL", "FILE_SIZE", "ITEM_TYPE", "PARENT_ID", "SPACE_KEY", "SPACE_NAME", "URL", "VERSION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceBlogFieldName {
         /// `AUTHOR`
         Author,
@@ -2102,7 +2102,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ConfluenceBlogFieldName, ["AUTHOR", "DISPLAY_URL", "ITEM_TYPE", "LABELS", "PUBLISH_DATE", "SPACE_KEY", "SPACE_NAME", "URL", "VERSION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluencePageFieldName {
         /// `AUTHOR`
         Author,
@@ -2132,7 +2132,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ConfluencePageFieldName, ["AUTHOR", "CONTENT_STATUS", "CREATED_DATE", "DISPLAY_URL", "ITEM_TYPE", "LABELS", "MODIFIED_DATE", "PARENT_ID", "SPACE_KEY", "SPACE_NAME", "URL", "VERSION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceSpaceFieldName {
         /// `DISPLAY_URL`
         DisplayUrl,
@@ -2146,7 +2146,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ConfluenceSpaceFieldName, ["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceVersion {
         /// `CLOUD`
         Cloud,
@@ -2156,7 +2156,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ConfluenceVersion, ["CLOUD", "SERVER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseEngineType {
         /// `RDS_AURORA_MYSQL`
         RdsAuroraMysql,
@@ -2170,7 +2170,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(DatabaseEngineType, ["RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryIdentifiersEnclosingOption {
         /// `DOUBLE_QUOTES`
         DoubleQuotes,
@@ -2180,7 +2180,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(QueryIdentifiersEnclosingOption, ["DOUBLE_QUOTES", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceChatterFeedIncludeFilterType {
         /// `ACTIVE_USER`
         ActiveUser,
@@ -2190,7 +2190,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(SalesforceChatterFeedIncludeFilterType, ["ACTIVE_USER", "STANDARD_USER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceKnowledgeArticleState {
         /// `DRAFT`
         Draft,
@@ -2202,7 +2202,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(SalesforceKnowledgeArticleState, ["DRAFT", "PUBLISHED", "ARCHIVED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceStandardObjectName {
         /// `ACCOUNT`
         Account,
@@ -2242,7 +2242,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(SalesforceStandardObjectName, ["ACCOUNT", "CAMPAIGN", "CASE", "CONTACT", "CONTRACT", "DOCUMENT", "GROUP", "IDEA", "LEAD", "OPPORTUNITY", "PARTNER", "PRICEBOOK", "PRODUCT", "PROFILE", "SOLUTION", "TASK", "USER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowAuthenticationType {
         /// `HTTP_BASIC`
         HttpBasic,
@@ -2252,7 +2252,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ServiceNowAuthenticationType, ["HTTP_BASIC", "OAUTH2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowBuildVersionType {
         /// `LONDON`
         London,
@@ -2262,7 +2262,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(ServiceNowBuildVersionType, ["LONDON", "OTHERS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SharePointVersion {
         /// `SHAREPOINT_ONLINE`
         SharepointOnline,
@@ -2274,7 +2274,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(SharePointVersion, ["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebCrawlerMode {
         /// `HOST_ONLY`
         HostOnly,
@@ -2287,7 +2287,7 @@ pub mod data_source {
     crate::resource::cfn_enum!(WebCrawlerMode, ["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"]);
 
     /// Data source type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `S3`
         S3,
@@ -2444,7 +2444,7 @@ pub mod faq {
     ]);
 
     /// Format of the input file
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileFormat {
         /// `CSV`
         Csv,
@@ -2565,7 +2565,7 @@ pub mod featured_results_set {
     ]);
 
     /// The current status of the set of featured results. When the value is ACTIVE, featured results are ready for use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -2953,7 +2953,7 @@ pub mod index {
         ("UserNameAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Order {
         /// `ASCENDING`
         Ascending,
@@ -2963,7 +2963,7 @@ pub mod index {
 
     crate::resource::cfn_enum!(Order, ["ASCENDING", "DESCENDING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentAttributeValueType {
         /// `STRING_VALUE`
         StringValue,
@@ -2978,7 +2978,7 @@ pub mod index {
     crate::resource::cfn_enum!(DocumentAttributeValueType, ["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"]);
 
     /// Edition of index
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Edition {
         /// `DEVELOPER_EDITION`
         DeveloperEdition,
@@ -2990,7 +2990,7 @@ pub mod index {
 
     crate::resource::cfn_enum!(Edition, ["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserContextPolicy {
         /// `ATTRIBUTE_FILTER`
         AttributeFilter,
@@ -3000,7 +3000,7 @@ pub mod index {
 
     crate::resource::cfn_enum!(UserContextPolicy, ["ATTRIBUTE_FILTER", "USER_TOKEN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyLocation {
         /// `URL`
         Url,

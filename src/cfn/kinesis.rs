@@ -605,7 +605,7 @@ pub mod channel {
     ]);
 
     /// The encryption type. KMS is the only supported value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `KMS`
         Kms,
@@ -614,7 +614,7 @@ pub mod channel {
     crate::resource::cfn_enum!(EncryptionType, ["KMS"]);
 
     /// The compression algorithm applied to delivered objects.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionType {
         /// `NONE`
         None,
@@ -627,7 +627,7 @@ pub mod channel {
     crate::resource::cfn_enum!(CompressionType, ["NONE", "GZIP", "ZSTD"]);
 
     /// The S3 storage class for delivered objects.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD`
         Standard,
@@ -640,7 +640,7 @@ pub mod channel {
     crate::resource::cfn_enum!(StorageClass, ["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]);
 
     /// The compression algorithm applied to objects delivered to the S3 Tables destination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3TableCompressionType {
         /// `NONE`
         None,
@@ -653,7 +653,7 @@ pub mod channel {
     crate::resource::cfn_enum!(S3TableCompressionType, ["NONE", "ZSTD", "SNAPPY"]);
 
     /// The partitioning transform applied to the SourceName column.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Transform {
         /// `TIME_HOUR`
         TimeHour,
@@ -662,7 +662,7 @@ pub mod channel {
     crate::resource::cfn_enum!(Transform, ["TIME_HOUR"]);
 
     /// The format used to interpret records read from the source stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordFormatType {
         /// `GSR_JSON`
         GsrJson,
@@ -862,7 +862,7 @@ pub mod stream {
     }
 
     /// Value of an enhanced metric
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnhancedMetric {
         /// `IncomingBytes`
         IncomingBytes,
@@ -885,7 +885,7 @@ pub mod stream {
     crate::resource::cfn_enum!(EnhancedMetric, ["IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL"]);
 
     /// The record distribution strategy for the stream. This property can ONLY be set when StreamMode is ON_DEMAND
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordDistributionStrategy {
         /// `AUTO`
         Auto,
@@ -896,7 +896,7 @@ pub mod stream {
     crate::resource::cfn_enum!(RecordDistributionStrategy, ["AUTO", "USER_PARTITION_KEY"]);
 
     /// The encryption type to use. The only valid value is KMS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `KMS`
         Kms,
@@ -905,7 +905,7 @@ pub mod stream {
     crate::resource::cfn_enum!(EncryptionType, ["KMS"]);
 
     /// The mode of the stream
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamMode {
         /// `ON_DEMAND`
         OnDemand,

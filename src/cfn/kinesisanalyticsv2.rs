@@ -1409,7 +1409,7 @@ pub mod application {
     ]);
 
     /// Specifies whether the code content is in text or zip format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CodeContentType {
         /// `PLAINTEXT`
         Plaintext,
@@ -1420,7 +1420,7 @@ pub mod application {
     crate::resource::cfn_enum!(CodeContentType, ["PLAINTEXT", "ZIPFILE"]);
 
     /// Specifies whether application data is encrypted using service key: AWS_OWNED_KEY or customer key: CUSTOMER_MANAGED_KEY
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `AWS_OWNED_KEY`
         AwsOwnedKey,
@@ -1431,7 +1431,7 @@ pub mod application {
     crate::resource::cfn_enum!(KeyType, ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]);
 
     /// Describes whether the application uses Kinesis Data Analytics' default checkpointing behavior. You must set this property to `CUSTOM` in order to set the `CheckpointingEnabled`, `CheckpointInterval`, or `MinPauseBetweenCheckpoints` parameters.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationType {
         /// `DEFAULT`
         Default,
@@ -1442,7 +1442,7 @@ pub mod application {
     crate::resource::cfn_enum!(ConfigurationType, ["DEFAULT", "CUSTOM"]);
 
     /// Describes the verbosity of the CloudWatch Logs for an application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `DEBUG`
         Debug,
@@ -1457,7 +1457,7 @@ pub mod application {
     crate::resource::cfn_enum!(LogLevel, ["DEBUG", "INFO", "WARN", "ERROR"]);
 
     /// Describes the granularity of the CloudWatch Logs for an application. The Parallelism level is not recommended for applications with a Parallelism over 64 due to excessive costs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricsLevel {
         /// `APPLICATION`
         Application,
@@ -1472,7 +1472,7 @@ pub mod application {
     crate::resource::cfn_enum!(MetricsLevel, ["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"]);
 
     /// Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to `CUSTOM` in order to change your application's `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParallelismConfigurationType {
         /// `CUSTOM`
         Custom,
@@ -1483,7 +1483,7 @@ pub mod application {
     crate::resource::cfn_enum!(ParallelismConfigurationType, ["CUSTOM", "DEFAULT"]);
 
     /// Specifies the encoding of the records in the streaming source. For example, UTF-8.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordEncoding {
         /// `UTF-8`
         Utf8,
@@ -1492,7 +1492,7 @@ pub mod application {
     crate::resource::cfn_enum!(RecordEncoding, ["UTF-8"]);
 
     /// The type of record format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordFormatType {
         /// `CSV`
         Csv,
@@ -1503,7 +1503,7 @@ pub mod application {
     crate::resource::cfn_enum!(RecordFormatType, ["CSV", "JSON"]);
 
     /// Set this to either `UDF` or `DEPENDENCY_JAR`. `UDF` stands for user-defined functions. This type of artifact must be in an S3 bucket. A `DEPENDENCY_JAR` can be in either Maven or an S3 bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ArtifactType {
         /// `DEPENDENCY_JAR`
         DependencyJar,
@@ -1514,7 +1514,7 @@ pub mod application {
     crate::resource::cfn_enum!(ArtifactType, ["DEPENDENCY_JAR", "UDF"]);
 
     /// To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationMode {
         /// `INTERACTIVE`
         Interactive,
@@ -1525,7 +1525,7 @@ pub mod application {
     crate::resource::cfn_enum!(ApplicationMode, ["INTERACTIVE", "STREAMING"]);
 
     /// Specifies how the application should be restored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationRestoreType {
         /// `SKIP_RESTORE_FROM_SNAPSHOT`
         SkipRestoreFromSnapshot,
@@ -1538,7 +1538,7 @@ pub mod application {
     crate::resource::cfn_enum!(ApplicationRestoreType, ["SKIP_RESTORE_FROM_SNAPSHOT", "RESTORE_FROM_LATEST_SNAPSHOT", "RESTORE_FROM_CUSTOM_SNAPSHOT"]);
 
     /// The runtime environment for the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuntimeEnvironment {
         /// `FLINK-1_11`
         Flink111,

@@ -2405,7 +2405,7 @@ pub mod delivery_stream {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParameterName {
         /// `BufferIntervalInSeconds`
         BufferIntervalInSeconds,
@@ -2433,7 +2433,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(ParameterName, ["BufferIntervalInSeconds", "BufferSizeInMBs", "CompressionFormat", "DataMessageExtraction", "Delimiter", "JsonParsingEngine", "LambdaArn", "MetadataExtractionQuery", "NumberOfRetries", "RoleArn", "SubRecordType"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `RecordDeAggregation`
         RecordDeAggregation,
@@ -2451,7 +2451,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(Type, ["RecordDeAggregation", "Decompression", "CloudWatchLogProcessing", "Lambda", "MetadataExtraction", "AppendDelimiterToRecord"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3BackupMode {
         /// `FailedDocumentsOnly`
         FailedDocumentsOnly,
@@ -2461,7 +2461,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(S3BackupMode, ["FailedDocumentsOnly", "AllDocuments"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionFormat {
         /// `UNCOMPRESSED`
         Uncompressed,
@@ -2477,7 +2477,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(CompressionFormat, ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NoEncryptionConfig {
         /// `NoEncryption`
         NoEncryption,
@@ -2485,7 +2485,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(NoEncryptionConfig, ["NoEncryption"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultDocumentIdFormat {
         /// `FIREHOSE_DEFAULT`
         FirehoseDefault,
@@ -2495,7 +2495,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(DefaultDocumentIdFormat, ["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IndexRotationPeriod {
         /// `NoRotation`
         NoRotation,
@@ -2511,7 +2511,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(IndexRotationPeriod, ["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SslMode {
         /// `Disabled`
         Disabled,
@@ -2521,7 +2521,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(SslMode, ["Disabled", "Enabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseSourceType {
         /// `MySQL`
         MySql,
@@ -2531,7 +2531,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(DatabaseSourceType, ["MySQL", "PostgreSQL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `AWS_OWNED_CMK`
         AwsOwnedCmk,
@@ -2541,7 +2541,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(KeyType, ["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeliveryStreamType {
         /// `DatabaseAsSource`
         DatabaseAsSource,
@@ -2555,7 +2555,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(DeliveryStreamType, ["DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `NONE`
         None,
@@ -2567,7 +2567,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(Compression, ["NONE", "SNAPPY", "ZLIB"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormatVersion {
         /// `V0_11`
         V011,
@@ -2577,7 +2577,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(FormatVersion, ["V0_11", "V0_12"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParquetSerDeCompression {
         /// `GZIP`
         Gzip,
@@ -2589,7 +2589,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(ParquetSerDeCompression, ["GZIP", "SNAPPY", "UNCOMPRESSED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WriterVersion {
         /// `V1`
         V1,
@@ -2599,7 +2599,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(WriterVersion, ["V1", "V2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExtendedS3DestinationBackupMode {
         /// `Disabled`
         Disabled,
@@ -2609,7 +2609,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(ExtendedS3DestinationBackupMode, ["Disabled", "Enabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentEncoding {
         /// `NONE`
         None,
@@ -2619,7 +2619,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(ContentEncoding, ["NONE", "GZIP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpointDestinationS3BackupMode {
         /// `AllData`
         AllData,
@@ -2629,7 +2629,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(HttpEndpointDestinationS3BackupMode, ["AllData", "FailedDataOnly"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Connectivity {
         /// `PUBLIC`
         Public,
@@ -2639,7 +2639,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(Connectivity, ["PUBLIC", "PRIVATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataLoadingOption {
         /// `JSON_MAPPING`
         JsonMapping,
@@ -2651,7 +2651,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(DataLoadingOption, ["JSON_MAPPING", "VARIANT_CONTENT_MAPPING", "VARIANT_CONTENT_AND_METADATA_MAPPING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnowflakeDestinationS3BackupMode {
         /// `FailedDataOnly`
         FailedDataOnly,
@@ -2661,7 +2661,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(SnowflakeDestinationS3BackupMode, ["FailedDataOnly", "AllData"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HecEndpointType {
         /// `Raw`
         Raw,
@@ -2671,7 +2671,7 @@ pub mod delivery_stream {
 
     crate::resource::cfn_enum!(HecEndpointType, ["Raw", "Event"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SplunkDestinationS3BackupMode {
         /// `AllEvents`
         AllEvents,

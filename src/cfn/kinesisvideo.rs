@@ -60,7 +60,7 @@ pub mod signaling_channel {
     ]);
 
     /// The type of the Kinesis Video Signaling Channel to create. Currently, SINGLE_MASTER is the only supported channel type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SINGLE_MASTER`
         SingleMaster,
@@ -159,7 +159,7 @@ pub mod stream {
     ]);
 
     /// The storage tier for the Kinesis Video Stream. Determines the storage class used for stream data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultStorageTier {
         /// `HOT`
         Hot,

@@ -289,7 +289,7 @@ pub mod key {
     ///
     /// +  SM2 key pairs (encryption and decryption *or* signing and verification *or* deriving shared secrets)
     /// +  ``SM2`` (China Regions only)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeySpec {
         /// `SYMMETRIC_DEFAULT`
         SymmetricDefault,
@@ -339,7 +339,7 @@ pub mod key {
     /// +  For asymmetric KMS keys with ``ECC_SECG_P256K1`` key pairs, specify ``SIGN_VERIFY``.
     /// +  For asymmetric KMS keys with ML-DSA key pairs, specify ``SIGN_VERIFY``.
     /// +  For asymmetric KMS keys with SM2 key pairs (China Regions only), specify ``ENCRYPT_DECRYPT``, ``SIGN_VERIFY``, or ``KEY_AGREEMENT``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyUsage {
         /// `ENCRYPT_DECRYPT`
         EncryptDecrypt,
@@ -358,7 +358,7 @@ pub mod key {
     /// You can ignore ``ENABLED`` when Origin is ``EXTERNAL``. When a KMS key with Origin ``EXTERNAL`` is created, the key state is ``PENDING_IMPORT`` and ``ENABLED`` is ``false``. After you import the key material, ``ENABLED`` updated to ``true``. The KMS key can then be used for Cryptographic Operations.
     /// +  CFN doesn't support creating an ``Origin`` parameter of the ``AWS_CLOUDHSM`` or ``EXTERNAL_KEY_STORE`` values.
     /// +  ``EXTERNAL`` is not supported for ML-DSA keys.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Origin {
         /// `AWS_KMS`
         AwsKms,

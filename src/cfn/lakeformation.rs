@@ -943,7 +943,7 @@ pub mod principal_permissions {
         ("ExcludedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `ALL`
         All,
@@ -975,7 +975,7 @@ pub mod principal_permissions {
 
     crate::resource::cfn_enum!(Permission, ["ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "DESCRIBE", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS", "CREATE_LF_TAG", "ASSOCIATE", "GRANT_WITH_LF_TAG_EXPRESSION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `DATABASE`
         Database,

@@ -488,7 +488,7 @@ pub mod capacity_provider {
     ]);
 
     /// The scaling mode for the capacity provider.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityProviderScalingMode {
         /// `Auto`
         Auto,
@@ -499,7 +499,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(CapacityProviderScalingMode, ["Auto", "Manual"]);
 
     /// The predefined metric for target tracking.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityProviderPredefinedMetricType {
         /// `LambdaCapacityProviderAverageCPUUtilization`
         LambdaCapacityProviderAverageCpuUtilization,
@@ -510,7 +510,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(CapacityProviderPredefinedMetricType, ["LambdaCapacityProviderAverageCPUUtilization", "LambdaCapacityProviderAverageGPUUtilization"]);
 
     /// Specifications for the types of EC2 instances that the capacity provider can use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `x86_64`
         X8664,
@@ -521,7 +521,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(Architecture, ["x86_64", "arm64"]);
 
     /// The mode for tag propagation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTagsMode {
         /// `None`
         None,
@@ -532,7 +532,7 @@ pub mod capacity_provider {
     crate::resource::cfn_enum!(PropagateTagsMode, ["None", "Explicit"]);
 
     /// Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SystemLogLevel {
         /// `DEBUG`
         Debug,
@@ -667,7 +667,7 @@ pub mod code_signing_config {
     }
 
     /// Indicates how Lambda operations involve updating the code artifact will operate. Default to Warn if not provided
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UntrustedArtifactOnDeployment {
         /// `Warn`
         Warn,
@@ -1526,7 +1526,7 @@ pub mod event_source_mapping {
     ]);
 
     /// The type of authentication Lambda uses to access your schema registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `BASIC_AUTH`
         BasicAuth,
@@ -1543,7 +1543,7 @@ pub mod event_source_mapping {
     /// The record format that Lambda delivers to your function after schema validation.
     /// +  Choose ``JSON`` to have Lambda deliver the record to your function as a standard JSON object.
     /// +  Choose ``SOURCE`` to have Lambda deliver the record to your function in its original source format. Lambda removes all schema metadata, such as the schema ID, before sending the record to your function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventRecordFormat {
         /// `JSON`
         Json,
@@ -1554,7 +1554,7 @@ pub mod event_source_mapping {
     crate::resource::cfn_enum!(EventRecordFormat, ["JSON", "SOURCE"]);
 
     /// The attributes you want your schema registry to validate and filter for. If you selected ``JSON`` as the ``EventRecordFormat``, Lambda also deserializes the selected message attributes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Attribute {
         /// `KEY`
         Key,
@@ -1565,7 +1565,7 @@ pub mod event_source_mapping {
     crate::resource::cfn_enum!(Attribute, ["KEY", "VALUE"]);
 
     /// Determines what DocumentDB sends to your event stream during document update operations. If set to UpdateLookup, DocumentDB sends a delta describing the changes, along with a copy of the entire document. Otherwise, DocumentDB sends only a partial document that contains the changes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FullDocument {
         /// `UpdateLookup`
         UpdateLookup,
@@ -1575,7 +1575,7 @@ pub mod event_source_mapping {
 
     crate::resource::cfn_enum!(FullDocument, ["UpdateLookup", "Default"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionResponseTypes {
         /// `ReportBatchItemFailures`
         ReportBatchItemFailures,
@@ -1583,7 +1583,7 @@ pub mod event_source_mapping {
 
     crate::resource::cfn_enum!(FunctionResponseTypes, ["ReportBatchItemFailures"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Metrics {
         /// `EventCount`
         EventCount,
@@ -1596,7 +1596,7 @@ pub mod event_source_mapping {
     crate::resource::cfn_enum!(Metrics, ["EventCount", "ErrorCount", "KafkaMetrics"]);
 
     /// The mode that determines how Lambda reads from a Kafka topic. Use Stream for ordered processing or Queue for higher throughput when ordering is not required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConsumptionMode {
         /// `Stream`
         Stream,
@@ -1616,7 +1616,7 @@ pub mod event_source_mapping {
     /// +  ``VIRTUAL_HOST`` –- (RabbitMQ) The name of the virtual host in your RabbitMQ broker. Lambda uses this RabbitMQ host as the event source. This property cannot be specified in an UpdateEventSourceMapping API call.
     /// +  ``CLIENT_CERTIFICATE_TLS_AUTH`` – (Amazon MSK, self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the certificate chain (X.509 PEM), private key (PKCS#8 PEM), and private key password (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers.
     /// +  ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of your Apache Kafka brokers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceAccessType {
         /// `BASIC_AUTH`
         BasicAuth,
@@ -2441,7 +2441,7 @@ pub mod function {
         ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architectures {
         /// `x86_64`
         X8664,
@@ -2452,7 +2452,7 @@ pub mod function {
     crate::resource::cfn_enum!(Architectures, ["x86_64", "arm64"]);
 
     /// Specifies the storage mode for the deployment package. Use ``COPY`` to store the package in LAMlong-managed storage. Use ``REFERENCE`` to read the package directly from the Amazon S3 bucket. If omitted, the default is ``COPY``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3ObjectStorageMode {
         /// `COPY`
         Copy,
@@ -2468,7 +2468,7 @@ pub mod function {
     /// +  ``DISABLED`` – Routes all reads through the file system, regardless of memory configuration.
     ///
     /// To use direct reads, you must grant the execution role the ``s3:GetObject`` and ``s3:GetObjectVersion`` permissions. If a direct read fails, Lambda automatically falls back to reading through the file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DirectS3Read {
         /// `ENABLED`
         Enabled,
@@ -2481,7 +2481,7 @@ pub mod function {
     crate::resource::cfn_enum!(DirectS3Read, ["ENABLED", "DISABLED", "AUTO"]);
 
     /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationLogLevel {
         /// `TRACE`
         Trace,
@@ -2500,7 +2500,7 @@ pub mod function {
     crate::resource::cfn_enum!(ApplicationLogLevel, ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]);
 
     /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogFormat {
         /// `Text`
         Text,
@@ -2511,7 +2511,7 @@ pub mod function {
     crate::resource::cfn_enum!(LogFormat, ["Text", "JSON"]);
 
     /// The type of deployment package. Set to ``Image`` for container image and set ``Zip`` for .zip file archive.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PackageType {
         /// `Image`
         Image,
@@ -2522,7 +2522,7 @@ pub mod function {
     crate::resource::cfn_enum!(PackageType, ["Image", "Zip"]);
 
     /// The function recursion configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecursiveLoop {
         /// `Allow`
         Allow,
@@ -2535,7 +2535,7 @@ pub mod function {
     /// The identifier of the function's [runtime](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Runtime is required if the deployment package is a .zip file archive. Specifying a runtime results in an error if you're deploying a function using a container image.
     /// The following list includes deprecated runtimes. Lambda blocks creating new functions and updating existing functions shortly after each runtime is deprecated. For more information, see [Runtime use after deprecation](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtime-deprecation-levels).
     /// For a list of all currently supported runtimes, see [Supported runtimes](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `dotnet10`
         Dotnet10,
@@ -2649,7 +2649,7 @@ pub mod function {
     /// +  *Manual* - You specify a runtime version in your function configuration. The function will use this runtime version indefinitely. In the rare case where a new runtime version is incompatible with an existing function, this allows you to roll back your function to an earlier runtime version. For more information, see [Roll back a runtime version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback).
     ///
     /// *Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateRuntimeOn {
         /// `Auto`
         Auto,
@@ -2662,7 +2662,7 @@ pub mod function {
     crate::resource::cfn_enum!(UpdateRuntimeOn, ["Auto", "FunctionUpdate", "Manual"]);
 
     /// Set ``ApplyOn`` to ``PublishedVersions`` to create a snapshot of the initialized execution environment when you publish a function version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplyOn {
         /// `PublishedVersions`
         PublishedVersions,
@@ -2673,7 +2673,7 @@ pub mod function {
     crate::resource::cfn_enum!(ApplyOn, ["PublishedVersions", "None"]);
 
     /// Tenant isolation mode allows for invocation to be sent to a corresponding execution environment dedicated to a specific tenant ID.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TenantIsolationMode {
         /// `PER_TENANT`
         PerTenant,
@@ -2682,7 +2682,7 @@ pub mod function {
     crate::resource::cfn_enum!(TenantIsolationMode, ["PER_TENANT"]);
 
     /// The tracing mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `Active`
         Active,
@@ -2823,7 +2823,7 @@ pub mod layer_version {
         ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompatibleArchitectures {
         /// `arm64`
         Arm64,
@@ -2833,7 +2833,7 @@ pub mod layer_version {
 
     crate::resource::cfn_enum!(CompatibleArchitectures, ["arm64", "x86_64"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompatibleRuntimes {
         /// `dotnet10`
         Dotnet10,
@@ -2942,7 +2942,7 @@ pub mod layer_version {
     crate::resource::cfn_enum!(CompatibleRuntimes, ["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"]);
 
     /// Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or reference it directly from your S3 bucket (REFERENCE).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3ObjectStorageMode {
         /// `COPY`
         Copy,
@@ -3355,7 +3355,7 @@ pub mod microvm_image {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalOsCapabilities {
         /// `ALL`
         All,
@@ -3363,7 +3363,7 @@ pub mod microvm_image {
 
     crate::resource::cfn_enum!(AdditionalOsCapabilities, ["ALL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `ARM_64`
         Arm64,
@@ -3371,7 +3371,7 @@ pub mod microvm_image {
 
     crate::resource::cfn_enum!(Architecture, ["ARM_64"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HookState {
         /// `DISABLED`
         Disabled,
@@ -3533,7 +3533,7 @@ pub mod network_connector {
         ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssociatedComputeResourceTypes {
         /// `MicroVm`
         MicroVm,
@@ -3544,7 +3544,7 @@ pub mod network_connector {
     crate::resource::cfn_enum!(AssociatedComputeResourceTypes, ["MicroVm", "WebFunction"]);
 
     /// The network protocol for the connector. Specify IPv4 for IPv4-only networking, or DualStack for both IPv4 and IPv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkProtocol {
         /// `IPv4`
         Ipv4,
@@ -3664,7 +3664,7 @@ pub mod permission {
     //! Nested property types and enums of [`Permission`](super::Permission).
 
     /// The type of authentication that your function URL uses. Set to ``AWS_IAM`` if you want to restrict access to authenticated users only. Set to ``NONE`` if you want to bypass IAM authentication to create a public endpoint. For more information, see [Control access to Lambda function URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionUrlAuthType {
         /// `AWS_IAM`
         AwsIam,
@@ -3840,7 +3840,7 @@ pub mod url {
     ]);
 
     /// Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `AWS_IAM`
         AwsIam,
@@ -3850,7 +3850,7 @@ pub mod url {
 
     crate::resource::cfn_enum!(AuthType, ["AWS_IAM", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowMethodsItem {
         /// `GET`
         Get,
@@ -3871,7 +3871,7 @@ pub mod url {
     crate::resource::cfn_enum!(AllowMethodsItem, ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]);
 
     /// The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvokeMode {
         /// `BUFFERED`
         Buffered,
@@ -4275,7 +4275,7 @@ pub mod web_function_endpoint {
     ]);
 
     /// The authentication type for the endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `ApplicationManaged`
         ApplicationManaged,
@@ -4286,7 +4286,7 @@ pub mod web_function_endpoint {
     crate::resource::cfn_enum!(AuthType, ["ApplicationManaged", "IamAuth"]);
 
     /// The type of the endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `HomeRegion`
         HomeRegion,
@@ -4637,7 +4637,7 @@ pub mod web_function_revision {
     ]);
 
     /// The application log level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationLogLevel {
         /// `TRACE`
         Trace,
@@ -4656,7 +4656,7 @@ pub mod web_function_revision {
     crate::resource::cfn_enum!(ApplicationLogLevel, ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]);
 
     /// The system log level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SystemLogLevel {
         /// `DEBUG`
         Debug,

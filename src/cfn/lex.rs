@@ -3830,7 +3830,7 @@ pub mod bot {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioType {
         /// `MELODY_CHIPPER_CHIME`
         MelodyChipperChime,
@@ -3850,7 +3850,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(AudioType, ["MELODY_CHIPPER_CHIME", "MELODY_CURIOUS_CRAWL", "MELODY_RISING_RIPPLE", "MELODY_PATIENT_PING", "MELODY_PONDERING_PONG", "TYPING_KINETIC_KEYS", "TYPING_QUIET_QWERTY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BedrockTraceStatus {
         /// `ENABLED`
         Enabled,
@@ -3860,7 +3860,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(BedrockTraceStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssistedNluMode {
         /// `Primary`
         Primary,
@@ -3870,7 +3870,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(AssistedNluMode, ["Primary", "Fallback"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DialogActionType {
         /// `CloseIntent`
         CloseIntent,
@@ -3894,7 +3894,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(DialogActionType, ["CloseIntent", "ConfirmIntent", "ElicitIntent", "ElicitSlot", "StartIntent", "FulfillIntent", "EndConversation", "EvaluateConditional", "InvokeDialogCodeHook"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlotShape {
         /// `Scalar`
         Scalar,
@@ -3904,7 +3904,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(SlotShape, ["Scalar", "List"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageSelectionStrategy {
         /// `Random`
         Random,
@@ -3914,7 +3914,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(MessageSelectionStrategy, ["Random", "Ordered"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObfuscationSettingType {
         /// `None`
         None,
@@ -3924,7 +3924,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(ObfuscationSettingType, ["None", "DefaultObfuscation"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlotConstraint {
         /// `Required`
         Required,
@@ -3934,7 +3934,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(SlotConstraint, ["Required", "Optional"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioRecognitionStrategy {
         /// `UseSlotValuesAsCustomVocabulary`
         UseSlotValuesAsCustomVocabulary,
@@ -3942,7 +3942,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(AudioRecognitionStrategy, ["UseSlotValuesAsCustomVocabulary"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlotValueResolutionStrategy {
         /// `ORIGINAL_VALUE`
         OriginalValue,
@@ -3954,7 +3954,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(SlotValueResolutionStrategy, ["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpeechDetectionSensitivity {
         /// `Default`
         Default,
@@ -3966,7 +3966,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(SpeechDetectionSensitivity, ["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpeechModelPreference {
         /// `Standard`
         Standard,
@@ -3980,7 +3980,7 @@ pub mod bot {
 
     crate::resource::cfn_enum!(SpeechModelPreference, ["Standard", "Neural", "Deepgram", "Advanced"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `standard`
         Standard,
@@ -3995,7 +3995,7 @@ pub mod bot {
     crate::resource::cfn_enum!(Engine, ["standard", "neural", "long-form", "generative"]);
 
     /// The type of a bot to create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BotType {
         /// `Bot`
         Bot,

@@ -65,7 +65,7 @@ impl crate::resource::Handle<Grant> {
 pub mod grant {
     //! Nested property types and enums of [`Grant`](super::Grant).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedOperations {
         /// `CheckInLicense`
         CheckInLicense,
@@ -85,7 +85,7 @@ pub mod grant {
 
     crate::resource::cfn_enum!(AllowedOperations, ["CheckInLicense", "CheckoutBorrowLicense", "CheckoutLicense", "CreateGrant", "CreateToken", "ExtendConsumptionLicense", "ListPurchasedLicenses"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -411,7 +411,7 @@ pub mod license {
         ("End", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$")), formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RenewType {
         /// `Monthly`
         Monthly,
@@ -423,7 +423,7 @@ pub mod license {
 
     crate::resource::cfn_enum!(RenewType, ["Monthly", "None", "Weekly"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Bits`
         Bits,
@@ -1010,7 +1010,7 @@ pub mod license_configuration {
     }
 
     /// Dimension used to track the license inventory.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LicenseCountingType {
         /// `vCPU`
         VCpu,
@@ -1166,7 +1166,7 @@ pub mod report_generator {
     }
 
     /// Time period between each report. The period can be daily, weekly, or monthly.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Period {
         /// `DAY`
         Day,
@@ -1180,7 +1180,7 @@ pub mod report_generator {
 
     crate::resource::cfn_enum!(Period, ["DAY", "WEEK", "MONTH", "ONE_TIME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportType {
         /// `LicenseConfigurationSummaryReport`
         LicenseConfigurationSummaryReport,

@@ -68,7 +68,7 @@ pub mod subscription_provider {
     //! Nested property types and enums of [`SubscriptionProvider`](super::SubscriptionProvider).
 
     /// The Linux subscription provider that the registration is for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriptionProviderSource {
         /// `RedHat`
         RedHat,

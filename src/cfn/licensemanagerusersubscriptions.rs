@@ -229,7 +229,7 @@ pub mod license_server_endpoint {
     ]);
 
     /// The type of license server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServerType {
         /// `RDS_SAL`
         RdsSal,

@@ -112,7 +112,7 @@ pub mod alarm {
     //! Nested property types and enums of [`Alarm`](super::Alarm).
 
     /// The arithmetic operation to use when comparing the specified statistic to the threshold. The specified statistic value is used as the first operand.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -126,7 +126,7 @@ pub mod alarm {
 
     crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanOrEqualToThreshold", "LessThanThreshold"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContactProtocols {
         /// `Email`
         Email,
@@ -137,7 +137,7 @@ pub mod alarm {
     crate::resource::cfn_enum!(ContactProtocols, ["Email", "SMS"]);
 
     /// The name of the metric to associate with the alarm.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricName {
         /// `BurstCapacityPercentage`
         BurstCapacityPercentage,
@@ -197,7 +197,7 @@ pub mod alarm {
 
     crate::resource::cfn_enum!(MetricName, ["BurstCapacityPercentage", "BurstCapacityTime", "CPUUtilization", "ClientTLSNegotiationErrorCount", "DatabaseConnections", "DiskQueueDepth", "FreeStorageSpace", "FreeableMemory", "HTTPCode_Instance_2XX_Count", "HTTPCode_Instance_3XX_Count", "HTTPCode_Instance_4XX_Count", "HTTPCode_Instance_5XX_Count", "HTTPCode_LB_4XX_Count", "HTTPCode_LB_5XX_Count", "HealthyHostCount", "InstanceResponseTime", "NetworkIn", "NetworkOut", "NetworkReceiveThroughput", "NetworkTransmitThroughput", "RejectedConnectionCount", "RequestCount", "StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System", "SwapUsage", "UnhealthyHostCount"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationTriggers {
         /// `ALARM`
         Alarm,
@@ -210,7 +210,7 @@ pub mod alarm {
     crate::resource::cfn_enum!(NotificationTriggers, ["ALARM", "INSUFFICIENT_DATA", "OK"]);
 
     /// Sets how this alarm will handle missing data points.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TreatMissingData {
         /// `breaching`
         Breaching,
@@ -453,7 +453,7 @@ pub mod contact_method {
     //! Nested property types and enums of [`ContactMethod`](super::ContactMethod).
 
     /// The protocol of the contact method, such as Email or SMS (text messaging).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `Email`
         Email,
@@ -771,7 +771,7 @@ pub mod container {
     }
 
     /// The power specification for the container service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Power {
         /// `large`
         Large,
@@ -1521,7 +1521,7 @@ pub mod distribution {
     ]);
 
     /// Specifies which cookies to forward to the distribution's origin for a cache behavior: all, none, or allow-list to forward only the cookies specified in the cookiesAllowList parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Option {
         /// `all`
         All,
@@ -1534,7 +1534,7 @@ pub mod distribution {
     crate::resource::cfn_enum!(Option, ["all", "allow-list", "none"]);
 
     /// The cache behavior for the specified path.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Behavior {
         /// `cache`
         Cache,
@@ -1545,7 +1545,7 @@ pub mod distribution {
     crate::resource::cfn_enum!(Behavior, ["cache", "dont-cache"]);
 
     /// The IP address type for the distribution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `dualstack`
         Dualstack,
@@ -1558,7 +1558,7 @@ pub mod distribution {
     crate::resource::cfn_enum!(IpAddressType, ["dualstack", "ipv4", "ipv6"]);
 
     /// The protocol that your Amazon Lightsail distribution uses when establishing a connection with your origin to pull content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolPolicy {
         /// `http-only`
         HttpOnly,
@@ -1569,7 +1569,7 @@ pub mod distribution {
     crate::resource::cfn_enum!(ProtocolPolicy, ["http-only", "https-only"]);
 
     /// The AWS Region name of the origin resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionName {
         /// `ap-east-1`
         ApEast1,
@@ -1728,7 +1728,7 @@ pub mod domain {
     }
 
     /// The type of domain entry (e.g., A, CNAME, MX, NS, SOA, SRV, TXT).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `A`
         A,
@@ -2331,7 +2331,7 @@ pub mod load_balancer {
     //! Nested property types and enums of [`LoadBalancer`](super::LoadBalancer).
 
     /// The IP address type for the load balancer. The possible values are ipv4 for IPv4 only, and dualstack for IPv4 and IPv6. The default value is dualstack.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `dualstack`
         Dualstack,

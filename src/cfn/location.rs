@@ -471,7 +471,7 @@ pub mod place_index {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntendedUse {
         /// `SingleUse`
         SingleUse,
@@ -644,7 +644,7 @@ pub mod tracker {
 
     pub use crate::cfn::shared::group_iot::PricingPlan;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PositionFiltering {
         /// `TimeBased`
         TimeBased,

@@ -80,7 +80,7 @@ pub mod account_policy {
     //! Nested property types and enums of [`AccountPolicy`](super::AccountPolicy).
 
     /// Type of the policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `DATA_PROTECTION_POLICY`
         DataProtectionPolicy,
@@ -97,7 +97,7 @@ pub mod account_policy {
     crate::resource::cfn_enum!(PolicyType, ["DATA_PROTECTION_POLICY", "SUBSCRIPTION_FILTER_POLICY", "FIELD_INDEX_POLICY", "TRANSFORMER_POLICY", "METRIC_EXTRACTION_POLICY"]);
 
     /// Scope for policy application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `ALL`
         All,
@@ -584,7 +584,7 @@ pub mod integration {
     ]);
 
     /// The type of the Integration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `OPENSEARCH`
         Opensearch,
@@ -663,7 +663,7 @@ pub mod log_anomaly_detector {
     //! Nested property types and enums of [`LogAnomalyDetector`](super::LogAnomalyDetector).
 
     /// How often log group is evaluated
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFrequency {
         /// `FIVE_MIN`
         FiveMin,
@@ -784,7 +784,7 @@ pub mod log_group {
     /// +  The ``Infrequent Access`` log class supports a subset of CWL features and incurs lower costs.
     ///
     /// For details about the features supported by each class, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogGroupClass {
         /// `STANDARD`
         Standard,
@@ -988,7 +988,7 @@ pub mod metric_filter {
     ]);
 
     /// The unit to assign to the metric. If you omit this, the unit is set as ``None``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Seconds`
         Seconds,
@@ -1166,7 +1166,7 @@ pub mod query_definition {
     ]);
 
     /// Query language of the query string. Possible values are CWLI, SQL, PPL, with CWLI being the default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryLanguage {
         /// `CWLI`
         Cwli,
@@ -1376,7 +1376,7 @@ pub mod scheduled_query {
         ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryLanguage {
         /// `CWLI`
         Cwli,
@@ -1388,7 +1388,7 @@ pub mod scheduled_query {
 
     crate::resource::cfn_enum!(QueryLanguage, ["CWLI", "PPL", "SQL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduledQueryState {
         /// `ENABLED`
         Enabled,
@@ -1440,7 +1440,7 @@ pub mod storage_tier_policy {
     //! Nested property types and enums of [`StorageTierPolicy`](super::StorageTierPolicy).
 
     /// The storage tier to apply. Only INTELLIGENT_TIERING is accepted for creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageTier {
         /// `INTELLIGENT_TIERING`
         IntelligentTiering,
@@ -1546,7 +1546,7 @@ pub mod subscription_filter {
     //! Nested property types and enums of [`SubscriptionFilter`](super::SubscriptionFilter).
 
     /// The method used to distribute log data to the destination, which can be either random or grouped by log stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Distribution {
         /// `Random`
         Random,
@@ -2600,7 +2600,7 @@ pub mod transformer {
         ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlattenedElement {
         /// `first`
         First,
@@ -2610,7 +2610,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(FlattenedElement, ["first", "last"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventSource {
         /// `CloudTrail`
         CloudTrail,
@@ -2626,7 +2626,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(EventSource, ["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfVersion {
         /// `V1.1`
         V11,
@@ -2636,7 +2636,7 @@ pub mod transformer {
 
     crate::resource::cfn_enum!(OcsfVersion, ["V1.1", "V1.5"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `boolean`
         Boolean,

@@ -288,7 +288,7 @@ pub mod inference_scheduler {
     ]);
 
     /// How often data is uploaded to the source S3 bucket for the input data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataUploadFrequency {
         /// `PT5M`
         Pt5m,

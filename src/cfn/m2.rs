@@ -99,7 +99,7 @@ pub mod application {
         ("S3Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,2000}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineType {
         /// `microfocus`
         Microfocus,
@@ -422,7 +422,7 @@ pub mod environment {
     ]);
 
     /// The target platform for the environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineType {
         /// `microfocus`
         Microfocus,
@@ -432,7 +432,7 @@ pub mod environment {
 
     crate::resource::cfn_enum!(EngineType, ["microfocus", "bluage"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `ipv4`
         Ipv4,

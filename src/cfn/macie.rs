@@ -316,7 +316,7 @@ pub mod findings_filter {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FindingFilterAction {
         /// `ARCHIVE`
         Archive,
@@ -435,7 +435,7 @@ pub mod session {
     //! Nested property types and enums of [`Session`](super::Session).
 
     /// A enumeration value that specifies how frequently finding updates are published.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FindingPublishingFrequency {
         /// `FIFTEEN_MINUTES`
         FifteenMinutes,
@@ -448,7 +448,7 @@ pub mod session {
     crate::resource::cfn_enum!(FindingPublishingFrequency, ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]);
 
     /// A enumeration value that specifies the status of the Macie Session.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,

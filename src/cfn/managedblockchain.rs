@@ -64,7 +64,7 @@ impl crate::resource::Handle<Accessor> {
 pub mod accessor {
     //! Nested property types and enums of [`Accessor`](super::Accessor).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessorType {
         /// `BILLING_TOKEN`
         BillingToken,
@@ -72,7 +72,7 @@ pub mod accessor {
 
     crate::resource::cfn_enum!(AccessorType, ["BILLING_TOKEN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkAccessorType {
         /// `ETHEREUM_GOERLI`
         EthereumGoerli,

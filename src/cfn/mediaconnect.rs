@@ -380,7 +380,7 @@ pub mod bridge {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverModeEnum {
         /// `FAILOVER`
         Failover,
@@ -388,7 +388,7 @@ pub mod bridge {
 
     crate::resource::cfn_enum!(FailoverModeEnum, ["FAILOVER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverConfigStateEnum {
         /// `ENABLED`
         Enabled,
@@ -491,7 +491,7 @@ pub mod bridge_output {
     }
 
     /// The network output protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `rtp-fec`
         RtpFec,
@@ -1617,7 +1617,7 @@ pub mod flow {
     ]);
 
     /// The encoding profile to use when transcoding the NDI source to a Transport Stream. You can change this value while a flow is running.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncodingProfile {
         /// `DISTRIBUTION_H264_DEFAULT`
         DistributionH264Default,
@@ -1628,7 +1628,7 @@ pub mod flow {
     crate::resource::cfn_enum!(EncodingProfile, ["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"]);
 
     /// Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowSize {
         /// `MEDIUM`
         Medium,
@@ -1641,7 +1641,7 @@ pub mod flow {
     crate::resource::cfn_enum!(FlowSize, ["MEDIUM", "LARGE", "LARGE_4X"]);
 
     /// A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaintenanceDay {
         /// `Monday`
         Monday,
@@ -1662,7 +1662,7 @@ pub mod flow {
     crate::resource::cfn_enum!(MaintenanceDay, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
 
     /// The resolution of the video.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VideoFormat {
         /// `2160p`
         V2160p,
@@ -1678,7 +1678,7 @@ pub mod flow {
 
     crate::resource::cfn_enum!(VideoFormat, ["2160p", "1080p", "1080i", "720p", "480p"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NdiState {
         /// `ENABLED`
         Enabled,
@@ -1689,7 +1689,7 @@ pub mod flow {
     crate::resource::cfn_enum!(NdiState, ["ENABLED", "DISABLED"]);
 
     /// The format that was used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncodingName {
         /// `jxsv`
         Jxsv,
@@ -1704,7 +1704,7 @@ pub mod flow {
     crate::resource::cfn_enum!(EncodingName, ["jxsv", "raw", "smpte291", "pcm"]);
 
     /// The protocol that is used by the source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `zixi-push`
         ZixiPush,
@@ -1729,7 +1729,7 @@ pub mod flow {
     crate::resource::cfn_enum!(Protocol, ["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller", "st2110-jpegxs", "cdi", "ndi-speed-hq"]);
 
     /// The type of failover you choose for this flow. MERGE combines the source streams into a single stream, allowing graceful recovery from any single-source loss. FAILOVER allows switching between different streams.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverMode {
         /// `MERGE`
         Merge,
@@ -1740,7 +1740,7 @@ pub mod flow {
     crate::resource::cfn_enum!(FailoverMode, ["MERGE", "FAILOVER"]);
 
     /// Indicates whether content quality analysis is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentQualityAnalysisState {
         /// `ENABLED`
         Enabled,
@@ -1751,7 +1751,7 @@ pub mod flow {
     crate::resource::cfn_enum!(ContentQualityAnalysisState, ["ENABLED", "DISABLED"]);
 
     /// The state of thumbnail monitoring.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThumbnailState {
         /// `ENABLED`
         Enabled,
@@ -1762,7 +1762,7 @@ pub mod flow {
     crate::resource::cfn_enum!(ThumbnailState, ["ENABLED", "DISABLED"]);
 
     /// The type of network adapter that you want MediaConnect to use on this interface. If you don't set this value, it defaults to ENA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkInterfaceType {
         /// `ena`
         Ena,
@@ -1942,7 +1942,7 @@ pub mod flow_entitlement {
     ]);
 
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `speke`
         Speke,
@@ -1953,7 +1953,7 @@ pub mod flow_entitlement {
     crate::resource::cfn_enum!(KeyType, ["speke", "static-key"]);
 
     /// An indication of whether the entitlement is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EntitlementStatus {
         /// `ENABLED`
         Enabled,
@@ -2588,7 +2588,7 @@ pub mod flow_output {
     }
 
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `static-key`
         StaticKey,
@@ -2599,7 +2599,7 @@ pub mod flow_output {
     crate::resource::cfn_enum!(KeyType, ["static-key", "srt-password"]);
 
     /// The format that will be used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video streams on sources or outputs that use the CDI protocol, set the encoding name to raw. For video streams on sources or outputs that use the ST 2110 JPEG XS protocol, set the encoding name to jxsv.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncodingName {
         /// `jxsv`
         Jxsv,
@@ -2614,7 +2614,7 @@ pub mod flow_output {
     crate::resource::cfn_enum!(EncodingName, ["jxsv", "raw", "smpte291", "pcm"]);
 
     /// A setting on the encoder that drives compression settings. This property only applies to video media streams associated with outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncoderProfile {
         /// `main`
         Main,
@@ -2625,7 +2625,7 @@ pub mod flow_output {
     crate::resource::cfn_enum!(EncoderProfile, ["main", "high"]);
 
     /// The timecode source for the NDI output.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NdiOutputTimecodeSource {
         /// `EMBEDDED_TIMECODE`
         EmbeddedTimecode,
@@ -2636,7 +2636,7 @@ pub mod flow_output {
     crate::resource::cfn_enum!(NdiOutputTimecodeSource, ["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"]);
 
     /// An indication of whether the output should transmit data or not.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputStatus {
         /// `ENABLED`
         Enabled,
@@ -2647,7 +2647,7 @@ pub mod flow_output {
     crate::resource::cfn_enum!(OutputStatus, ["ENABLED", "DISABLED"]);
 
     /// The protocol that is used by the source or output.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `zixi-push`
         ZixiPush,
@@ -2839,7 +2839,7 @@ pub mod flow_source {
     pub use crate::cfn::shared::group_media::{Algorithm, Encryption, GatewayBridgeSource, KeyType, VpcInterfaceAttachment};
 
     /// The protocol that is used by the source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `zixi-push`
         ZixiPush,
@@ -3936,7 +3936,7 @@ pub mod router_input {
         ("SecretsManager", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverInputSourcePriorityMode {
         /// `NO_PRIORITY`
         NoPriority,
@@ -3946,7 +3946,7 @@ pub mod router_input {
 
     crate::resource::cfn_enum!(FailoverInputSourcePriorityMode, ["NO_PRIORITY", "PRIMARY_SECONDARY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaLiveChannelPipelineId {
         /// `PIPELINE_0`
         Pipeline0,
@@ -3956,7 +3956,7 @@ pub mod router_input {
 
     crate::resource::cfn_enum!(MediaLiveChannelPipelineId, ["PIPELINE_0", "PIPELINE_1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterInputProtocol {
         /// `RTP`
         Rtp,
@@ -3970,7 +3970,7 @@ pub mod router_input {
 
     crate::resource::cfn_enum!(RouterInputProtocol, ["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentQualityAnalysisState {
         /// `ENABLED`
         Enabled,
@@ -3980,7 +3980,7 @@ pub mod router_input {
 
     crate::resource::cfn_enum!(ContentQualityAnalysisState, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterInputTier {
         /// `INPUT_100`
         Input100,
@@ -3992,7 +3992,7 @@ pub mod router_input {
 
     crate::resource::cfn_enum!(RouterInputTier, ["INPUT_100", "INPUT_50", "INPUT_20"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterInputTransitEncryptionKeyType {
         /// `SECRETS_MANAGER`
         SecretsManager,
@@ -4856,7 +4856,7 @@ pub mod router_output {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaLiveInputPipelineId {
         /// `PIPELINE_0`
         Pipeline0,
@@ -4866,7 +4866,7 @@ pub mod router_output {
 
     crate::resource::cfn_enum!(MediaLiveInputPipelineId, ["PIPELINE_0", "PIPELINE_1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterOutputProtocol {
         /// `RTP`
         Rtp,
@@ -4882,7 +4882,7 @@ pub mod router_output {
 
     crate::resource::cfn_enum!(RouterOutputProtocol, ["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsEncryptionType {
         /// `PUBLIC`
         Public,
@@ -4890,7 +4890,7 @@ pub mod router_output {
 
     crate::resource::cfn_enum!(TlsEncryptionType, ["PUBLIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FabricLatencyMode {
         /// `BALANCED`
         Balanced,
@@ -4900,7 +4900,7 @@ pub mod router_output {
 
     crate::resource::cfn_enum!(FabricLatencyMode, ["BALANCED", "LOW_LATENCY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterOutputTier {
         /// `OUTPUT_100`
         Output100,

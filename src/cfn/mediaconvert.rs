@@ -189,7 +189,7 @@ pub mod job_template {
     ]);
 
     /// Specify the conditions when the service will run your job with accelerated transcoding.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `DISABLED`
         Disabled,
@@ -202,7 +202,7 @@ pub mod job_template {
     crate::resource::cfn_enum!(Mode, ["DISABLED", "ENABLED", "PREFERRED"]);
 
     /// Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events. Set the interval, in seconds, between status updates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StatusUpdateInterval {
         /// `SECONDS_10`
         Seconds10,
@@ -368,7 +368,7 @@ pub mod queue {
     //! Nested property types and enums of [`Queue`](super::Queue).
 
     /// When you use CloudFormation, you can create only on-demand queues. Therefore, always set PricingPlan to the value ON_DEMAND when declaring an AWS::MediaConvert::Queue in your CloudFormation template. To create a reserved queue, use the AWS Elemental MediaConvert console at https://console.aws.amazon.com/mediaconvert to set up a contract. For more information, see Working with AWS Elemental MediaConvert Queues in the AWS Elemental MediaConvert User Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PricingPlan {
         /// `ON_DEMAND`
         OnDemand,
@@ -379,7 +379,7 @@ pub mod queue {
     crate::resource::cfn_enum!(PricingPlan, ["ON_DEMAND", "RESERVED"]);
 
     /// Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create a paused queue, then jobs that you send to that queue won't begin.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,

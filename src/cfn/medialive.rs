@@ -4616,7 +4616,7 @@ pub mod cloud_watch_alarm_template {
     //! Nested property types and enums of [`CloudWatchAlarmTemplate`](super::CloudWatchAlarmTemplate).
 
     /// The comparison operator used to compare the specified statistic and the threshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -4631,7 +4631,7 @@ pub mod cloud_watch_alarm_template {
     crate::resource::cfn_enum!(CloudWatchAlarmTemplateComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]);
 
     /// The statistic to apply to the alarm's metric data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateStatistic {
         /// `SampleCount`
         SampleCount,
@@ -4648,7 +4648,7 @@ pub mod cloud_watch_alarm_template {
     crate::resource::cfn_enum!(CloudWatchAlarmTemplateStatistic, ["SampleCount", "Average", "Sum", "Minimum", "Maximum"]);
 
     /// The resource type this template should dynamically generate cloudwatch metric alarms for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateTargetResourceType {
         /// `CLOUDFRONT_DISTRIBUTION`
         CloudfrontDistribution,
@@ -4673,7 +4673,7 @@ pub mod cloud_watch_alarm_template {
     crate::resource::cfn_enum!(CloudWatchAlarmTemplateTargetResourceType, ["CLOUDFRONT_DISTRIBUTION", "MEDIALIVE_MULTIPLEX", "MEDIALIVE_CHANNEL", "MEDIALIVE_INPUT_DEVICE", "MEDIAPACKAGE_CHANNEL", "MEDIAPACKAGE_ORIGIN_ENDPOINT", "MEDIACONNECT_FLOW", "MEDIATAILOR_PLAYBACK_CONFIGURATION", "S3_BUCKET"]);
 
     /// Specifies how missing data points are treated when evaluating the alarm's condition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateTreatMissingData {
         /// `notBreaching`
         NotBreaching,
@@ -4852,7 +4852,7 @@ pub mod cluster {
     }
 
     /// The hardware type for the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClusterType {
         /// `ON_PREMISES`
         OnPremises,
@@ -4984,7 +4984,7 @@ pub mod event_bridge_rule_template {
     ]);
 
     /// The type of event to match with the rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventBridgeRuleTemplateEventType {
         /// `MEDIALIVE_MULTIPLEX_ALERT`
         MedialiveMultiplexAlert,
@@ -5723,7 +5723,7 @@ pub mod input {
 
     /// With the introduction of MediaLive Anywhere, a MediaLive input can now exist in two different places: AWS or
     /// inside an on-premises datacenter. By default all inputs will continue to be AWS inputs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputNetworkLocation {
         /// `AWS`
         Aws,
@@ -5734,7 +5734,7 @@ pub mod input {
     crate::resource::cfn_enum!(InputNetworkLocation, ["AWS", "ON_PREMISES"]);
 
     /// Encryption configuration for the MediaConnect Router association. AUTOMATIC uses a service-managed secret; SECRETS_MANAGER requires SecretArn.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `AUTOMATIC`
         Automatic,
@@ -5745,7 +5745,7 @@ pub mod input {
     crate::resource::cfn_enum!(EncryptionType, ["AUTOMATIC", "SECRETS_MANAGER"]);
 
     /// Placeholder documentation for Algorithm
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Algorithm {
         /// `AES128`
         Aes128,
@@ -5758,7 +5758,7 @@ pub mod input {
     crate::resource::cfn_enum!(Algorithm, ["AES128", "AES192", "AES256"]);
 
     /// The different types of inputs that AWS Elemental MediaLive supports.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputType {
         /// `UDP_PUSH`
         UdpPush,
@@ -6314,7 +6314,7 @@ pub mod multiplexprogram {
     /// it will switch back once that ingest is healthy again. If set to \"CURRENTLY_ACTIVE\",
     /// it will not switch back to the other pipeline based on it recovering to a healthy state,
     /// it will only switch if the active pipeline becomes unhealthy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredChannelPipeline {
         /// `CURRENTLY_ACTIVE`
         CurrentlyActive,
@@ -6574,7 +6574,7 @@ pub mod node {
     }
 
     /// The network interface mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkInterfaceMode {
         /// `NAT`
         Nat,
@@ -6585,7 +6585,7 @@ pub mod node {
     crate::resource::cfn_enum!(NetworkInterfaceMode, ["NAT", "BRIDGE"]);
 
     /// The role of the Node in the Cluster. ACTIVE means the Node is available for encoding. BACKUP means the Node is a redundant Node and might get used if an ACTIVE Node fails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeRole {
         /// `BACKUP`
         Backup,
@@ -6661,7 +6661,7 @@ pub mod sdi_source {
     //! Nested property types and enums of [`SdiSource`](super::SdiSource).
 
     /// The current state of the SdiSource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SdiSourceMode {
         /// `QUADRANT`
         Quadrant,
@@ -6672,7 +6672,7 @@ pub mod sdi_source {
     crate::resource::cfn_enum!(SdiSourceMode, ["QUADRANT", "INTERLEAVE"]);
 
     /// The interface mode of the SdiSource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SdiSourceType {
         /// `SINGLE`
         Single,

@@ -994,7 +994,7 @@ pub mod origin_endpoint {
     ]);
 
     /// The encryption method used
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMethod {
         /// `SAMPLE_AES`
         SampleAes,
@@ -1005,7 +1005,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(EncryptionMethod, ["SAMPLE_AES", "AES_CTR"]);
 
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkers {
         /// `NONE`
         None,
@@ -1019,7 +1019,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(AdMarkers, ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdTriggers {
         /// `SPLICE_INSERT`
         SpliceInsert,
@@ -1042,7 +1042,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(AdTriggers, ["SPLICE_INSERT", "BREAK", "PROVIDER_ADVERTISEMENT", "DISTRIBUTOR_ADVERTISEMENT", "PROVIDER_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_PLACEMENT_OPPORTUNITY", "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY"]);
 
     /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad.  Choosing "NONE" means no SCTE-35 messages become ads.  Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.  Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads.  Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads.  Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdsOnDeliveryRestrictions {
         /// `NONE`
         None,
@@ -1057,7 +1057,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(AdsOnDeliveryRestrictions, ["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]);
 
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlaylistType {
         /// `NONE`
         None,
@@ -1070,7 +1070,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(PlaylistType, ["NONE", "EVENT", "VOD"]);
 
     /// Determines the position of some tags in the Media Presentation Description (MPD).  When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation.  When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManifestLayout {
         /// `FULL`
         Full,
@@ -1083,7 +1083,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(ManifestLayout, ["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"]);
 
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type.  When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Profile {
         /// `NONE`
         None,
@@ -1098,7 +1098,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(Profile, ["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"]);
 
     /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD).  When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs.  When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentTemplateFormat {
         /// `NUMBER_WITH_TIMELINE`
         NumberWithTimeline,
@@ -1111,7 +1111,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(SegmentTemplateFormat, ["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"]);
 
     /// Determines the type of UTCTiming included in the Media Presentation Description (MPD)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UtcTiming {
         /// `HTTP-XSDATE`
         HttpXsdate,
@@ -1126,7 +1126,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(UtcTiming, ["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"]);
 
     /// The encryption method to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HlsEncryptionMethod {
         /// `AES_128`
         Aes128,
@@ -1137,7 +1137,7 @@ pub mod origin_endpoint {
     crate::resource::cfn_enum!(HlsEncryptionMethod, ["AES_128", "SAMPLE_AES"]);
 
     /// Control whether origination of video is allowed for this OriginEndpoint. If set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of access control. If set to DENY, the OriginEndpoint may not be requested. This can be helpful for Live to VOD harvesting, or for temporarily disabling origination
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Origination {
         /// `ALLOW`
         Allow,
@@ -1738,7 +1738,7 @@ pub mod packaging_configuration {
     }
 
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkers {
         /// `NONE`
         None,
@@ -1751,7 +1751,7 @@ pub mod packaging_configuration {
     crate::resource::cfn_enum!(AdMarkers, ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"]);
 
     /// Determines the position of some tags in the Media Presentation Description (MPD). When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation. When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManifestLayout {
         /// `FULL`
         Full,
@@ -1762,7 +1762,7 @@ pub mod packaging_configuration {
     crate::resource::cfn_enum!(ManifestLayout, ["FULL", "COMPACT"]);
 
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Profile {
         /// `NONE`
         None,
@@ -1773,7 +1773,7 @@ pub mod packaging_configuration {
     crate::resource::cfn_enum!(Profile, ["NONE", "HBBTV_1_5"]);
 
     /// The source of scte markers used. When set to SEGMENTS, the scte markers are sourced from the segments of the ingested content. When set to MANIFEST, the scte markers are sourced from the manifest of the ingested content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteMarkersSource {
         /// `SEGMENTS`
         Segments,
@@ -1784,7 +1784,7 @@ pub mod packaging_configuration {
     crate::resource::cfn_enum!(ScteMarkersSource, ["SEGMENTS", "MANIFEST"]);
 
     /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentTemplateFormat {
         /// `NUMBER_WITH_TIMELINE`
         NumberWithTimeline,
@@ -1797,7 +1797,7 @@ pub mod packaging_configuration {
     crate::resource::cfn_enum!(SegmentTemplateFormat, ["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"]);
 
     /// The encryption method to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMethod {
         /// `AES_128`
         Aes128,

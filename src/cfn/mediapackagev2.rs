@@ -179,7 +179,7 @@ pub mod channel {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputType {
         /// `HLS`
         Hls,
@@ -191,7 +191,7 @@ pub mod channel {
 
     crate::resource::cfn_enum!(InputType, ["HLS", "CMAF", "MULTIVIEW"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputLockingMode {
         /// `EPOCH_LOCKED`
         EpochLocked,
@@ -1621,7 +1621,7 @@ pub mod origin_endpoint {
         ("ScteFilter", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerType {
         /// `TS`
         Ts,
@@ -1633,7 +1633,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(ContainerType, ["TS", "CMAF", "ISM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashAudioTimelinePattern {
         /// `NONE`
         None,
@@ -1643,7 +1643,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashAudioTimelinePattern, ["NONE", "PATTERNED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashCompactness {
         /// `STANDARD`
         Standard,
@@ -1653,7 +1653,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashCompactness, ["STANDARD", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashDrmSignaling {
         /// `INDIVIDUAL`
         Individual,
@@ -1663,7 +1663,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashDrmSignaling, ["INDIVIDUAL", "REFERENCED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashPeriodTrigger {
         /// `AVAILS`
         Avails,
@@ -1679,7 +1679,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashPeriodTrigger, ["AVAILS", "DRM_KEY_ROTATION", "SOURCE_CHANGES", "SOURCE_DISRUPTIONS", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashProfile {
         /// `DVB_DASH`
         DvbDash,
@@ -1687,7 +1687,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashProfile, ["DVB_DASH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkerDash {
         /// `BINARY`
         Binary,
@@ -1697,7 +1697,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(AdMarkerDash, ["BINARY", "XML"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteInManifests {
         /// `ALL`
         All,
@@ -1707,7 +1707,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(ScteInManifests, ["ALL", "MATCHES_FILTER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashSegmentTemplateFormat {
         /// `NUMBER_WITH_TIMELINE`
         NumberWithTimeline,
@@ -1715,7 +1715,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashSegmentTemplateFormat, ["NUMBER_WITH_TIMELINE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashTtmlProfile {
         /// `IMSC_1`
         Imsc1,
@@ -1725,7 +1725,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashTtmlProfile, ["IMSC_1", "EBU_TT_D_101"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UriPathType {
         /// `LEAF`
         Leaf,
@@ -1735,7 +1735,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(UriPathType, ["LEAF", "ROOT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashUtcTimingMode {
         /// `HTTP_HEAD`
         HttpHead,
@@ -1749,7 +1749,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DashUtcTimingMode, ["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointErrorCondition {
         /// `STALE_MANIFEST`
         StaleManifest,
@@ -1763,7 +1763,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(EndpointErrorCondition, ["STALE_MANIFEST", "INCOMPLETE_MANIFEST", "MISSING_DRM_KEY", "SLATE_INPUT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkerHls {
         /// `DATERANGE`
         Daterange,
@@ -1773,7 +1773,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(AdMarkerHls, ["DATERANGE", "SCTE35_ENHANCED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MssManifestLayout {
         /// `FULL`
         Full,
@@ -1783,7 +1783,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(MssManifestLayout, ["FULL", "COMPACT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CmafEncryptionMethod {
         /// `CENC`
         Cenc,
@@ -1793,7 +1793,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(CmafEncryptionMethod, ["CENC", "CBCS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IsmEncryptionMethod {
         /// `CENC`
         Cenc,
@@ -1801,7 +1801,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(IsmEncryptionMethod, ["CENC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TsEncryptionMethod {
         /// `AES_128`
         Aes128,
@@ -1811,7 +1811,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(TsEncryptionMethod, ["AES_128", "SAMPLE_AES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentKeyPeriodTiming {
         /// `INDEX_ONLY`
         IndexOnly,
@@ -1823,7 +1823,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(ContentKeyPeriodTiming, ["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DrmSystem {
         /// `CLEAR_KEY_AES_128`
         ClearKeyAes128,
@@ -1839,7 +1839,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(DrmSystem, ["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PresetSpeke20Audio {
         /// `PRESET_AUDIO_1`
         PresetAudio1,
@@ -1855,7 +1855,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(PresetSpeke20Audio, ["PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PresetSpeke20Video {
         /// `PRESET_VIDEO_1`
         PresetVideo1,
@@ -1881,7 +1881,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(PresetSpeke20Video, ["PRESET_VIDEO_1", "PRESET_VIDEO_2", "PRESET_VIDEO_3", "PRESET_VIDEO_4", "PRESET_VIDEO_5", "PRESET_VIDEO_6", "PRESET_VIDEO_7", "PRESET_VIDEO_8", "SHARED", "UNENCRYPTED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpekeVersion {
         /// `V2_0`
         V20,
@@ -1891,7 +1891,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(SpekeVersion, ["V2_0", "V2_1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputTimestampMode {
         /// `PASSTHROUGH`
         Passthrough,
@@ -1901,7 +1901,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(OutputTimestampMode, ["PASSTHROUGH", "REBASED_TO_CHANNEL_START"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomAdType {
         /// `PROGRAM`
         Program,
@@ -1917,7 +1917,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(CustomAdType, ["PROGRAM", "CHAPTER", "UNSCHEDULED_EVENT", "ALTERNATE_CONTENT_OPPORTUNITY", "NETWORK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteFilter {
         /// `SPLICE_INSERT`
         SpliceInsert,
@@ -1961,7 +1961,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(ScteFilter, ["SPLICE_INSERT", "BREAK", "PROVIDER_ADVERTISEMENT", "DISTRIBUTOR_ADVERTISEMENT", "PROVIDER_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_PLACEMENT_OPPORTUNITY", "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY", "PROGRAM", "CHAPTER", "UNSCHEDULED_EVENT", "ALTERNATE_CONTENT_OPPORTUNITY", "NETWORK", "PROVIDER_PROMO", "DISTRIBUTOR_PROMO", "PROVIDER_AD_BLOCK", "DISTRIBUTOR_AD_BLOCK", "CONTENT_IDENTIFICATION", "CALL_AD_SERVER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteInSegments {
         /// `NONE`
         None,
@@ -1973,7 +1973,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(ScteInSegments, ["NONE", "ALL", "MATCHES_FILTER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamNameOutputMode {
         /// `INDEX`
         Index,
@@ -1983,7 +1983,7 @@ pub mod origin_endpoint {
 
     crate::resource::cfn_enum!(StreamNameOutputMode, ["INDEX", "PASSTHROUGH_NAME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UriSeparator {
         /// `UNDERSCORE`
         Underscore,

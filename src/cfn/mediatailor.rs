@@ -245,7 +245,7 @@ pub mod channel {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogType {
         /// `AS_RUN`
         AsRun,
@@ -253,7 +253,7 @@ pub mod channel {
 
     crate::resource::cfn_enum!(LogType, ["AS_RUN"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkupType {
         /// `DATERANGE`
         Daterange,
@@ -263,7 +263,7 @@ pub mod channel {
 
     crate::resource::cfn_enum!(AdMarkupType, ["DATERANGE", "SCTE35_ENHANCED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlaybackMode {
         /// `LOOP`
         Loop,
@@ -273,7 +273,7 @@ pub mod channel {
 
     crate::resource::cfn_enum!(PlaybackMode, ["LOOP", "LINEAR"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `BASIC`
         Basic,
@@ -781,7 +781,7 @@ pub mod function {
         ("RequestTimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MethodType {
         /// `GET`
         Get,
@@ -792,7 +792,7 @@ pub mod function {
     crate::resource::cfn_enum!(MethodType, ["GET", "POST"]);
 
     /// The expression language used to evaluate expressions in the function configuration. Set this to JSONATA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuntimeType {
         /// `JSONATA`
         Jsonata,
@@ -800,7 +800,7 @@ pub mod function {
 
     crate::resource::cfn_enum!(RuntimeType, ["JSONATA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionType {
         /// `HTTP_REQUEST`
         HttpRequest,
@@ -1520,7 +1520,7 @@ pub mod playback_configuration {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamingMediaFileConditioning {
         /// `TRANSCODE`
         Transcode,
@@ -1531,7 +1531,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(StreamingMediaFileConditioning, ["TRANSCODE", "NONE"]);
 
     /// The compression type of the request sent to the Ad Decision Server URL. Only the POST HTTP Method permits compression other than NONE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressRequest {
         /// `NONE`
         None,
@@ -1542,7 +1542,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(CompressRequest, ["NONE", "GZIP"]);
 
     /// Supported HTTP Methods for the request to the Ad Decision Server URL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `GET`
         Get,
@@ -1553,7 +1553,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(HttpMethod, ["GET", "POST"]);
 
     /// Determines how MediaTailor sequences ads returned in the VAST response from the Ad Decision Server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdSequencingMode {
         /// `FOLLOW_AD_SEQUENCE`
         FollowAdSequence,
@@ -1568,7 +1568,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(AdSequencingMode, ["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE", "FOLLOW_AD_SEQUENCE_ONLY_LIVE", "FOLLOW_AD_SEQUENCE_ONLY_VOD"]);
 
     /// Defines the policy to apply to the avail suppression mode. BEHIND_LIVE_EDGE will always use the full avail suppression policy. AFTER_LIVE_EDGE mode can be used to invoke partial ad break fills when a session starts mid-break. Valid values are FULL_AVAIL_ONLY and PARTIAL_AVAIL
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FillPolicy {
         /// `PARTIAL_AVAIL`
         PartialAvail,
@@ -1579,7 +1579,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(FillPolicy, ["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"]);
 
     /// Sets the ad suppression mode. By default, ad suppression is off and all ad breaks are filled with ads or slate. When Mode is set to BEHIND_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks on or behind the ad suppression Value time in the manifest lookback window. When Mode is set to AFTER_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks that are within the live edge plus the avail suppression value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `OFF`
         Off,
@@ -1591,7 +1591,7 @@ pub mod playback_configuration {
 
     crate::resource::cfn_enum!(Mode, ["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalEventTypes {
         /// `MUTE`
         Mute,
@@ -1606,7 +1606,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(AdditionalEventTypes, ["MUTE", "UNMUTE", "PAUSE", "SKIP"]);
 
     /// Specifies whether MediaTailor includes its beacons in the ad tracking response. INSIGHTS includes MediaTailor beacons; DISABLED does not. Values are case-sensitive. This setting is required when ClientSide is present. If BeaconingConfiguration or ClientSide is omitted, MediaTailor uses INSIGHTS. To keep beaconing off, retain DISABLED in subsequent updates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportingMode {
         /// `DISABLED`
         Disabled,
@@ -1617,7 +1617,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(ReportingMode, ["DISABLED", "INSIGHTS"]);
 
     /// The setting that controls whether MediaTailor handles manifests from the origin server as multi-period manifests or single-period manifests. If your origin server produces single-period manifests, set this to SINGLE_PERIOD. The default setting is MULTI_PERIOD. For multi-period manifests, omit this setting or set it to MULTI_PERIOD.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OriginManifestType {
         /// `SINGLE_PERIOD`
         SinglePeriod,
@@ -1627,7 +1627,7 @@ pub mod playback_configuration {
 
     crate::resource::cfn_enum!(OriginManifestType, ["SINGLE_PERIOD", "MULTI_PERIOD"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsertionMode {
         /// `STITCHED_ONLY`
         StitchedOnly,
@@ -1638,7 +1638,7 @@ pub mod playback_configuration {
     crate::resource::cfn_enum!(InsertionMode, ["STITCHED_ONLY", "PLAYER_SELECT"]);
 
     /// Determines how MediaTailor sequences ads returned in the pre-roll VAST response.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreRollVastResponseAdSequencingMode {
         /// `FOLLOW_AD_SEQUENCE`
         FollowAdSequence,
@@ -1993,7 +1993,7 @@ pub mod prefetch_schedule {
     ]);
 
     /// For the DynamicVariable specified in AvailMatchingCriteria, the Operator that is used for the comparison.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `EQUALS`
         Equals,
@@ -2002,7 +2002,7 @@ pub mod prefetch_schedule {
     crate::resource::cfn_enum!(Operator, ["EQUALS"]);
 
     /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficShapingType {
         /// `RETRIEVAL_WINDOW`
         RetrievalWindow,
@@ -2013,7 +2013,7 @@ pub mod prefetch_schedule {
     crate::resource::cfn_enum!(TrafficShapingType, ["RETRIEVAL_WINDOW", "TPS"]);
 
     /// The frequency that MediaTailor creates prefetch schedules.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduleType {
         /// `SINGLE`
         Single,
@@ -2464,7 +2464,7 @@ pub mod program {
     }
 
     /// The SCTE-35 ad insertion type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageType {
         /// `SPLICE_INSERT`
         SpliceInsert,
@@ -2475,7 +2475,7 @@ pub mod program {
     crate::resource::cfn_enum!(MessageType, ["SPLICE_INSERT", "TIME_SIGNAL"]);
 
     /// The position where this program will be inserted relative to the RelativePosition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RelativePosition {
         /// `BEFORE_PROGRAM`
         BeforeProgram,
@@ -2661,7 +2661,7 @@ pub mod source_location {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessType {
         /// `S3_SIGV4`
         S3Sigv4,

@@ -284,7 +284,7 @@ impl crate::resource::Handle<Cluster> {
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTieringStatus {
         /// `true`
         True,
@@ -294,7 +294,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(DataTieringStatus, ["true", "false"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedIpDiscoveryTypes {
         /// `ipv4`
         Ipv4,
@@ -304,7 +304,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(SupportedIpDiscoveryTypes, ["ipv4", "ipv6"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedNetworkTypes {
         /// `ipv4`
         Ipv4,
@@ -423,7 +423,7 @@ pub mod multi_region_cluster {
     //! Nested property types and enums of [`MultiRegionCluster`](super::MultiRegionCluster).
 
     /// An enum string value that determines the update strategy for scaling. Possible values are 'COORDINATED' and 'UNCOORDINATED'. Default is 'COORDINATED'.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateStrategy {
         /// `COORDINATED`
         Coordinated,
@@ -727,7 +727,7 @@ pub mod user {
     ]);
 
     /// Type of authentication strategy for this user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `password`
         Password,

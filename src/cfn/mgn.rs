@@ -452,7 +452,7 @@ pub mod launch_configuration_template {
     }
 
     /// Launch configuration template boot mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BootMode {
         /// `LEGACY_BIOS`
         LegacyBios,
@@ -465,7 +465,7 @@ pub mod launch_configuration_template {
     crate::resource::cfn_enum!(BootMode, ["LEGACY_BIOS", "UEFI", "USE_SOURCE"]);
 
     /// Launch template disk volume type configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `io1`
         Io1,
@@ -486,7 +486,7 @@ pub mod launch_configuration_template {
     crate::resource::cfn_enum!(VolumeType, ["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"]);
 
     /// Deployment type in which AWS Systems Manager Documents will be executed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Deployment {
         /// `TEST_AND_CUTOVER`
         TestAndCutover,
@@ -499,7 +499,7 @@ pub mod launch_configuration_template {
     crate::resource::cfn_enum!(Deployment, ["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"]);
 
     /// AWS Systems Manager Parameter Store parameter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParameterType {
         /// `STRING`
         String,
@@ -510,7 +510,7 @@ pub mod launch_configuration_template {
     crate::resource::cfn_enum!(ParameterType, ["STRING", "SECURE_STRING"]);
 
     /// Target instance type right-sizing method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetInstanceTypeRightSizingMethod {
         /// `NONE`
         None,
@@ -784,7 +784,7 @@ pub mod network_migration_definition {
     ]);
 
     /// The source environment type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceEnvironment {
         /// `NSX`
         Nsx,
@@ -805,7 +805,7 @@ pub mod network_migration_definition {
     crate::resource::cfn_enum!(SourceEnvironment, ["NSX", "VSPHERE", "FORTIGATE_FIREWALL", "PALO_ALTO_FIREWALL", "CISCO_ACI", "LOGICAL_MODEL", "MODELIZE_IT"]);
 
     /// The target deployment configuration for the migrated network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetDeployment {
         /// `SINGLE_ACCOUNT`
         SingleAccount,
@@ -816,7 +816,7 @@ pub mod network_migration_definition {
     crate::resource::cfn_enum!(TargetDeployment, ["SINGLE_ACCOUNT", "MULTI_ACCOUNT"]);
 
     /// The network topology type for the target environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Topology {
         /// `ISOLATED_VPC`
         IsolatedVpc,

@@ -786,7 +786,7 @@ pub mod channel {
     }
 
     /// Compression codec for Iceberg table data files. Defaults to ZSTD.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IcebergCompressionType {
         /// `ZSTD`
         Zstd,
@@ -797,7 +797,7 @@ pub mod channel {
     crate::resource::cfn_enum!(IcebergCompressionType, ["ZSTD", "SNAPPY"]);
 
     /// Partition strategy for MSK channel
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionStrategy {
         /// `TIME_HOUR`
         TimeHour,
@@ -806,7 +806,7 @@ pub mod channel {
     crate::resource::cfn_enum!(PartitionStrategy, ["TIME_HOUR"]);
 
     /// S3 compression type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3CompressionType {
         /// `NONE`
         None,
@@ -819,7 +819,7 @@ pub mod channel {
     crate::resource::cfn_enum!(S3CompressionType, ["NONE", "GZIP", "ZSTD"]);
 
     /// S3 storage class
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3StorageClass {
         /// `STANDARD`
         Standard,
@@ -832,7 +832,7 @@ pub mod channel {
     crate::resource::cfn_enum!(S3StorageClass, ["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]);
 
     /// Value converter for topic data
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueConverter {
         /// `BYTE_ARRAY`
         ByteArray,
@@ -1643,7 +1643,7 @@ pub mod cluster {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrokerAzDistribution {
         /// `DEFAULT`
         Default,
@@ -1651,7 +1651,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(BrokerAzDistribution, ["DEFAULT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -1661,7 +1661,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientBroker {
         /// `TLS`
         Tls,
@@ -1673,7 +1673,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(ClientBroker, ["TLS", "TLS_PLAINTEXT", "PLAINTEXT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnhancedMonitoring {
         /// `DEFAULT`
         Default,
@@ -1687,7 +1687,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(EnhancedMonitoring, ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `PAUSED`
         Paused,
@@ -1697,7 +1697,7 @@ pub mod cluster {
 
     crate::resource::cfn_enum!(Status, ["PAUSED", "ACTIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageMode {
         /// `LOCAL`
         Local,
@@ -2685,7 +2685,7 @@ pub mod replicator {
     }
 
     /// The algorithm used to sign the STS JWT assertion.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JwtSigningAlgorithm {
         /// `RS256`
         Rs256,
@@ -2696,7 +2696,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(JwtSigningAlgorithm, ["RS256", "ES384"]);
 
     /// How client credentials are sent to the identity provider's token endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TokenEndpointAuthenticationMethod {
         /// `POST`
         Post,
@@ -2709,7 +2709,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(TokenEndpointAuthenticationMethod, ["POST", "BASIC", "NONE"]);
 
     /// The SASL/SCRAM authentication mechanism.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterSaslScramMechanism {
         /// `SHA256`
         Sha256,
@@ -2720,7 +2720,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(KafkaClusterSaslScramMechanism, ["SHA256", "SHA512"]);
 
     /// The type of encryption in transit to the Apache Kafka cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterEncryptionInTransitType {
         /// `TLS`
         Tls,
@@ -2729,7 +2729,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(KafkaClusterEncryptionInTransitType, ["TLS"]);
 
     /// The consumer group offset synchronization mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConsumerGroupOffsetSyncMode {
         /// `LEGACY`
         Legacy,
@@ -2740,7 +2740,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(ConsumerGroupOffsetSyncMode, ["LEGACY", "ENHANCED"]);
 
     /// The type of compression to use writing records to target Kafka cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetCompressionType {
         /// `NONE`
         None,
@@ -2757,7 +2757,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(TargetCompressionType, ["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"]);
 
     /// The type of replication starting position.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationStartingPositionType {
         /// `LATEST`
         Latest,
@@ -2768,7 +2768,7 @@ pub mod replicator {
     crate::resource::cfn_enum!(ReplicationStartingPositionType, ["LATEST", "EARLIEST"]);
 
     /// The type of replicated topic name.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationTopicNameConfigurationType {
         /// `PREFIXED_WITH_SOURCE_CLUSTER_ALIAS`
         PrefixedWithSourceClusterAlias,
@@ -3056,7 +3056,7 @@ pub mod vpc_connection {
     //! Nested property types and enums of [`VpcConnection`](super::VpcConnection).
 
     /// The type of private link authentication
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Authentication {
         /// `SASL_IAM`
         SaslIam,

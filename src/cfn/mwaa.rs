@@ -341,7 +341,7 @@ pub mod environment {
     ]);
 
     /// Defines whether the VPC endpoints configured for the environment are created, and managed, by the customer or by Amazon MWAA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointManagement {
         /// `CUSTOMER`
         Customer,
@@ -351,7 +351,7 @@ pub mod environment {
 
     crate::resource::cfn_enum!(EndpointManagement, ["CUSTOMER", "SERVICE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LoggingLevel {
         /// `CRITICAL`
         Critical,
@@ -368,7 +368,7 @@ pub mod environment {
     crate::resource::cfn_enum!(LoggingLevel, ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]);
 
     /// Choice for mode of webserver access including over public internet or via private VPC endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebserverAccessMode {
         /// `PRIVATE_ONLY`
         PrivateOnly,
@@ -381,7 +381,7 @@ pub mod environment {
     crate::resource::cfn_enum!(WebserverAccessMode, ["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"]);
 
     /// The worker replacement strategy to use when updating the environment. Valid values: `FORCED`, `GRACEFUL`. FORCED means Apache Airflow workers will be stopped and replaced without waiting for tasks to complete before an update. GRACEFUL means Apache Airflow workers will be able to complete running tasks for up to 12 hours during an update before being stopped and replaced.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerReplacementStrategy {
         /// `FORCED`
         Forced,

@@ -278,7 +278,7 @@ pub mod workflow {
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS_MANAGED_KEY`
         AwsManagedKey,

@@ -338,7 +338,7 @@ pub mod db_cluster {
     ]);
 
     /// The network type of the DB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -751,7 +751,7 @@ pub mod global_cluster {
     //! Nested property types and enums of [`GlobalCluster`](super::GlobalCluster).
 
     /// The name of the database engine.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `neptune`
         Neptune,

@@ -299,7 +299,7 @@ pub mod graph {
     }
 
     /// The method to handle blank nodes in the dataset. Currently, only convertToIri is supported, meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is NTRIPLES
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlankNodeHandling {
         /// `convertToIri`
         ConvertToIri,
@@ -308,7 +308,7 @@ pub mod graph {
     crate::resource::cfn_enum!(BlankNodeHandling, ["convertToIri"]);
 
     /// Specifies the format of S3 data to be imported. Valid values are CSV, which identifies the Gremlin CSV format, OPEN_CYPHER, which identifies the openCypher load format, or NTRIPLES, which identifies the RDF n-triples format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -323,7 +323,7 @@ pub mod graph {
     crate::resource::cfn_enum!(Format, ["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"]);
 
     /// The parquet type of the import task. Required when Format is PARQUET.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParquetType {
         /// `COLUMNAR`
         Columnar,

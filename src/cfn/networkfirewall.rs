@@ -128,7 +128,7 @@ pub mod container_association {
     ]);
 
     /// The type of containers to monitor. You can't change the container type after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ECS`
         Ecs,
@@ -398,7 +398,7 @@ pub mod firewall {
     ]);
 
     /// An analysis type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledAnalysisType {
         /// `TLS_SNI`
         TlsSni,
@@ -409,7 +409,7 @@ pub mod firewall {
     crate::resource::cfn_enum!(EnabledAnalysisType, ["TLS_SNI", "HTTP_HOST"]);
 
     /// The protocol the proxy listener uses.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `HTTP`
         Http,
@@ -693,7 +693,7 @@ pub mod firewall_policy {
         ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamExceptionPolicy {
         /// `DROP`
         Drop,
@@ -705,7 +705,7 @@ pub mod firewall_policy {
 
     crate::resource::cfn_enum!(StreamExceptionPolicy, ["DROP", "CONTINUE", "REJECT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverrideAction {
         /// `DROP_TO_ALERT`
         DropToAlert,
@@ -823,7 +823,7 @@ pub mod logging_configuration {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDestinationType {
         /// `S3`
         S3,
@@ -835,7 +835,7 @@ pub mod logging_configuration {
 
     crate::resource::cfn_enum!(LogDestinationType, ["S3", "CloudWatchLogs", "KinesisDataFirehose"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogType {
         /// `ALERT`
         Alert,
@@ -1379,7 +1379,7 @@ pub mod rule_group {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GeneratedRulesType {
         /// `ALLOWLIST`
         Allowlist,
@@ -1393,7 +1393,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(GeneratedRulesType, ["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `TLS_SNI`
         TlsSni,
@@ -1403,7 +1403,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(TargetType, ["TLS_SNI", "HTTP_HOST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `PASS`
         Pass,
@@ -1417,7 +1417,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(Action, ["PASS", "DROP", "ALERT", "REJECT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Direction {
         /// `FORWARD`
         Forward,
@@ -1427,7 +1427,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(Direction, ["FORWARD", "ANY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `IP`
         Ip,
@@ -1471,7 +1471,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(Protocol, ["IP", "TCP", "UDP", "ICMP", "HTTP", "FTP", "TLS", "SMB", "DNS", "DCERPC", "SSH", "SMTP", "IMAP", "MSN", "KRB5", "IKEV2", "TFTP", "NTP", "DHCP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TcpFlag {
         /// `FIN`
         Fin,
@@ -1493,7 +1493,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(TcpFlag, ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SummaryRuleOption {
         /// `SID`
         Sid,
@@ -1505,7 +1505,7 @@ pub mod rule_group {
 
     crate::resource::cfn_enum!(SummaryRuleOption, ["SID", "MSG", "METADATA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `STATELESS`
         Stateless,
@@ -1692,7 +1692,7 @@ pub mod tls_inspection_configuration {
         ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RevokedStatusAction {
         /// `PASS`
         Pass,
@@ -1704,7 +1704,7 @@ pub mod tls_inspection_configuration {
 
     crate::resource::cfn_enum!(RevokedStatusAction, ["PASS", "DROP", "REJECT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UnknownStatusAction {
         /// `PASS`
         Pass,

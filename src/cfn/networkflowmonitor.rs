@@ -144,7 +144,7 @@ pub mod monitor {
     }
 
     /// The type of the local resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -161,7 +161,7 @@ pub mod monitor {
     crate::resource::cfn_enum!(Type, ["AWS::EC2::VPC", "AWS::AvailabilityZone", "AWS::EC2::Subnet", "AWS::Region", "AWS::EKS::Cluster"]);
 
     /// The type of the remote resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorRemoteResourceType {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -334,7 +334,7 @@ pub mod scope {
     ]);
 
     /// The type of the target. Currently always ACCOUNT.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `ACCOUNT`
         Account,

@@ -129,7 +129,7 @@ pub mod connect_attachment {
     }
 
     /// Tunnel protocol for connect attachment
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `GRE`
         Gre,

@@ -335,7 +335,7 @@ pub mod policy {
     }
 
     /// The type of firewall.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallType {
         /// `WAF`
         Waf,
@@ -346,7 +346,7 @@ pub mod policy {
     crate::resource::cfn_enum!(FirewallType, ["WAF", "SHIELD_ADVANCED"]);
 
     /// Conflict-resolution strategy applied to AWS WAF policies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictResolution {
         /// `MERGE_WHERE_APPLICABLE`
         MergeWhereApplicable,
@@ -355,7 +355,7 @@ pub mod policy {
     crate::resource::cfn_enum!(ConflictResolution, ["MERGE_WHERE_APPLICABLE"]);
 
     /// Controls how Network Security Manager handles remediation when a resource already has a customer-created WebACL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExistingCustomerWebAclResolution {
         /// `RETROFIT`
         Retrofit,
@@ -453,7 +453,7 @@ pub mod rule {
     //! Nested property types and enums of [`Rule`](super::Rule).
 
     /// The type of firewall for this rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallType {
         /// `WAF`
         Waf,
@@ -462,7 +462,7 @@ pub mod rule {
     crate::resource::cfn_enum!(FirewallType, ["WAF"]);
 
     /// The type of rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `CONFIGURATION`
         Configuration,
@@ -647,7 +647,7 @@ pub mod template {
     }
 
     /// The type of firewall.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallType {
         /// `WAF`
         Waf,

@@ -158,7 +158,7 @@ pub mod managed_notification_account_contact_association {
     //! Nested property types and enums of [`ManagedNotificationAccountContactAssociation`](super::ManagedNotificationAccountContactAssociation).
 
     /// This unique identifier for Contact
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContactIdentifier {
         /// `ACCOUNT_PRIMARY`
         AccountPrimary,
@@ -283,7 +283,7 @@ impl crate::resource::Handle<NotificationConfiguration> {
 pub mod notification_configuration {
     //! Nested property types and enums of [`NotificationConfiguration`](super::NotificationConfiguration).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregationDuration {
         /// `LONG`
         Long,

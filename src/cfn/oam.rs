@@ -116,7 +116,7 @@ pub mod link {
         ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::CloudWatch::Metric`
         AwsCloudWatchMetric,

@@ -489,7 +489,7 @@ pub mod organization_centralization_rule {
         ("MetricsSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionConflictResolutionStrategy {
         /// `ALLOW`
         Allow,
@@ -499,7 +499,7 @@ pub mod organization_centralization_rule {
 
     crate::resource::cfn_enum!(EncryptionConflictResolutionStrategy, ["ALLOW", "SKIP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionScope {
         /// `ENCRYPTED_SOURCE_ONLY`
         EncryptedSourceOnly,
@@ -509,7 +509,7 @@ pub mod organization_centralization_rule {
 
     crate::resource::cfn_enum!(EncryptionScope, ["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionStrategy {
         /// `CUSTOMER_MANAGED`
         CustomerManaged,
@@ -520,7 +520,7 @@ pub mod organization_centralization_rule {
     crate::resource::cfn_enum!(EncryptionStrategy, ["CUSTOMER_MANAGED", "AWS_OWNED"]);
 
     /// The strategy to resolve tag conflicts during propagation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TagConflictResolutionStrategy {
         /// `IN_SYNC`
         InSync,
@@ -532,7 +532,7 @@ pub mod organization_centralization_rule {
 
     crate::resource::cfn_enum!(TagConflictResolutionStrategy, ["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptedLogGroupStrategy {
         /// `ALLOW`
         Allow,
@@ -774,7 +774,7 @@ pub mod organization_telemetry_rule {
         ("LogTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogTypes {
         /// `SECURITY_FINDING_LOGS`
         SecurityFindingLogs,
@@ -795,7 +795,7 @@ pub mod organization_telemetry_rule {
     crate::resource::cfn_enum!(LogTypes, ["SECURITY_FINDING_LOGS", "S3_SERVER_ACCESS_LOGS", "ACCESS_LOGS", "CONNECTION_LOGS", "ALB_ACCESS_LOGS", "ALB_CONNECTION_LOGS", "ALB_HEALTH_CHECK_LOGS"]);
 
     /// Resource Type associated with the Organization Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -826,7 +826,7 @@ pub mod organization_telemetry_rule {
     crate::resource::cfn_enum!(ResourceType, ["AWS::EC2::VPC", "AWS::WAFv2::WebACL", "AWS::CloudTrail", "AWS::EKS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::Instance", "AWS::SecurityHub::Hub", "AWS::SecurityHub::HubV2", "AWS::S3::Bucket", "AWS::MSK::Cluster", "AWS::CloudFront::Distribution", "AWS::CloudWatch::OTelEnrichment"]);
 
     /// Telemetry Type associated with the Organization Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TelemetryType {
         /// `Logs`
         Logs,
@@ -985,7 +985,7 @@ pub mod s3_table_integration {
     ]);
 
     /// The server-side encryption algorithm used to encrypt the S3 Table(s) data
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `AES256`
         Aes256,
@@ -1035,7 +1035,7 @@ pub mod telemetry_enrichment {
     //! Nested property types and enums of [`TelemetryEnrichment`](super::TelemetryEnrichment).
 
     /// Scope of the Telemetry Enrichment
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `ACCOUNT`
         Account,
@@ -1359,7 +1359,7 @@ pub mod telemetry_rule {
         ("LogTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogTypes {
         /// `APPLICATION_LOGS`
         ApplicationLogs,
@@ -1384,7 +1384,7 @@ pub mod telemetry_rule {
     crate::resource::cfn_enum!(LogTypes, ["APPLICATION_LOGS", "USAGE_LOGS", "SECURITY_FINDING_LOGS", "S3_SERVER_ACCESS_LOGS", "ACCESS_LOGS", "CONNECTION_LOGS", "ALB_ACCESS_LOGS", "ALB_CONNECTION_LOGS", "ALB_HEALTH_CHECK_LOGS"]);
 
     /// Resource Type associated with the Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -1429,7 +1429,7 @@ pub mod telemetry_rule {
     crate::resource::cfn_enum!(ResourceType, ["AWS::EC2::VPC", "AWS::WAFv2::WebACL", "AWS::CloudTrail", "AWS::EKS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::Instance", "AWS::BedrockAgentCore::Runtime", "AWS::BedrockAgentCore::Browser", "AWS::BedrockAgentCore::CodeInterpreter", "AWS::SecurityHub::Hub", "AWS::SecurityHub::HubV2", "AWS::S3::Bucket", "AWS::MSK::Cluster", "AWS::CloudFront::Distribution", "AWS::CloudWatch::OTelEnrichment", "AWS::Bedrock::KnowledgeBase", "AWS::BedrockAgentCore::Memory", "AWS::BedrockAgentCore::Gateway", "AWS::BedrockAgentCore::WorkloadIdentity"]);
 
     /// Telemetry Type associated with the Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TelemetryType {
         /// `Logs`
         Logs,

@@ -258,7 +258,7 @@ pub mod cloud_autonomous_vm_cluster {
     ]);
 
     /// The Oracle license model that applies to the Autonomous VM cluster. Valid values are LICENSE_INCLUDED or BRING_YOUR_OWN_LICENSE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LicenseModel {
         /// `BRING_YOUR_OWN_LICENSE`
         BringYourOwnLicense,
@@ -269,7 +269,7 @@ pub mod cloud_autonomous_vm_cluster {
     crate::resource::cfn_enum!(LicenseModel, ["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"]);
 
     /// The preference for the maintenance window scheduling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Preference {
         /// `NO_PREFERENCE`
         NoPreference,
@@ -490,7 +490,7 @@ pub mod cloud_exadata_infrastructure {
     ]);
 
     /// The patching mode for the maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PatchingMode {
         /// `NONROLLING`
         Nonrolling,
@@ -501,7 +501,7 @@ pub mod cloud_exadata_infrastructure {
     crate::resource::cfn_enum!(PatchingMode, ["NONROLLING", "ROLLING"]);
 
     /// The preference for the maintenance window scheduling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Preference {
         /// `CUSTOM_PREFERENCE`
         CustomPreference,
@@ -868,7 +868,7 @@ pub mod cloud_vm_cluster {
     ]);
 
     /// The Oracle license model applied to the VM cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LicenseModel {
         /// `BRING_YOUR_OWN_LICENSE`
         BringYourOwnLicense,
@@ -1015,7 +1015,7 @@ pub mod odb_network {
     //! Nested property types and enums of [`OdbNetwork`](super::OdbNetwork).
 
     /// The AWS Key Management Service (KMS) access configuration for the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KmsAccess {
         /// `ENABLED`
         Enabled,
@@ -1026,7 +1026,7 @@ pub mod odb_network {
     crate::resource::cfn_enum!(KmsAccess, ["ENABLED", "DISABLED"]);
 
     /// Specifies the configuration for Amazon S3 access from the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3Access {
         /// `ENABLED`
         Enabled,
@@ -1037,7 +1037,7 @@ pub mod odb_network {
     crate::resource::cfn_enum!(S3Access, ["ENABLED", "DISABLED"]);
 
     /// The AWS Security Token Service (STS) access configuration for the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StsAccess {
         /// `ENABLED`
         Enabled,
@@ -1048,7 +1048,7 @@ pub mod odb_network {
     crate::resource::cfn_enum!(StsAccess, ["ENABLED", "DISABLED"]);
 
     /// Specifies the configuration for Zero-ETL access from the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ZeroEtlAccess {
         /// `ENABLED`
         Enabled,

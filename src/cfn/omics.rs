@@ -128,7 +128,7 @@ pub mod annotation_store {
         ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StoreFormat {
         /// `GFF`
         Gff,
@@ -140,7 +140,7 @@ pub mod annotation_store {
 
     crate::resource::cfn_enum!(StoreFormat, ["GFF", "TSV", "VCF"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AnnotationType {
         /// `GENERIC`
         Generic,
@@ -160,7 +160,7 @@ pub mod annotation_store {
 
     crate::resource::cfn_enum!(AnnotationType, ["GENERIC", "CHR_POS", "CHR_POS_REF_ALT", "CHR_START_END_ONE_BASE", "CHR_START_END_REF_ALT_ONE_BASE", "CHR_START_END_ZERO_BASE", "CHR_START_END_REF_ALT_ZERO_BASE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaValueType {
         /// `LONG`
         Long,
@@ -462,7 +462,7 @@ pub mod run_cache {
     //! Nested property types and enums of [`RunCache`](super::RunCache).
 
     /// The default cache behavior for runs using this cache.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CacheBehavior {
         /// `CACHE_ON_FAILURE`
         CacheOnFailure,
@@ -670,7 +670,7 @@ pub mod sequence_store {
         ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EtagAlgorithmFamily {
         /// `MD5up`
         Md5up,

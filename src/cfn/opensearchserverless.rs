@@ -61,7 +61,7 @@ pub mod access_policy {
     //! Nested property types and enums of [`AccessPolicy`](super::AccessPolicy).
 
     /// The possible types for the access policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessPolicyType {
         /// `data`
         Data,
@@ -224,7 +224,7 @@ pub mod collection {
     }
 
     /// The deletion protection state of the collection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionProtection {
         /// `ENABLED`
         Enabled,
@@ -235,7 +235,7 @@ pub mod collection {
     crate::resource::cfn_enum!(DeletionProtection, ["ENABLED", "DISABLED"]);
 
     /// The possible standby replicas for the collection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandbyReplicas {
         /// `ENABLED`
         Enabled,
@@ -246,7 +246,7 @@ pub mod collection {
     crate::resource::cfn_enum!(StandbyReplicas, ["ENABLED", "DISABLED"]);
 
     /// The possible types for the collection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CollectionType {
         /// `SEARCH`
         Search,
@@ -259,7 +259,7 @@ pub mod collection {
     crate::resource::cfn_enum!(CollectionType, ["SEARCH", "TIMESERIES", "VECTORSEARCH"]);
 
     /// Indicates whether GPU acceleration is enabled for vector indexing
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServerlessVectorAcceleration {
         /// `ENABLED`
         Enabled,
@@ -387,7 +387,7 @@ pub mod collection_group {
     ]);
 
     /// The generation of Amazon OpenSearch Serverless for the collection group. Valid values are CLASSIC and NEXTGEN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Generation {
         /// `CLASSIC`
         Classic,
@@ -398,7 +398,7 @@ pub mod collection_group {
     crate::resource::cfn_enum!(Generation, ["CLASSIC", "NEXTGEN"]);
 
     /// Indicates whether standby replicas are used for the collection group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandbyReplicas {
         /// `ENABLED`
         Enabled,
@@ -770,7 +770,7 @@ pub mod index {
     }
 
     /// The compression level for knn_vector fields
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionLevel {
         /// `16x`
         V16x,
@@ -789,7 +789,7 @@ pub mod index {
     crate::resource::cfn_enum!(CompressionLevel, ["16x", "32x", "8x", "4x", "2x", "1x"]);
 
     /// The data type for knn_vector fields (e.g. float, byte). Controls how vector values are stored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `float`
         Float,
@@ -800,7 +800,7 @@ pub mod index {
     crate::resource::cfn_enum!(DataType, ["float", "byte"]);
 
     /// The k-NN search engine to use
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `nmslib`
         Nmslib,
@@ -813,7 +813,7 @@ pub mod index {
     crate::resource::cfn_enum!(Engine, ["nmslib", "faiss", "lucene"]);
 
     /// The algorithm name for k-NN search
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `hnsw`
         Hnsw,
@@ -824,7 +824,7 @@ pub mod index {
     crate::resource::cfn_enum!(Name, ["hnsw", "ivf"]);
 
     /// The distance function used for k-NN search
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpaceType {
         /// `l2`
         L2,
@@ -843,7 +843,7 @@ pub mod index {
     crate::resource::cfn_enum!(SpaceType, ["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"]);
 
     /// The field data type. Must be a valid OpenSearch field type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `text`
         Text,
@@ -915,7 +915,7 @@ pub mod lifecycle_policy {
     //! Nested property types and enums of [`LifecyclePolicy`](super::LifecyclePolicy).
 
     /// The type of lifecycle policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecyclePolicyType {
         /// `retention`
         Retention,
@@ -1138,7 +1138,7 @@ pub mod security_config {
     ]);
 
     /// Config type for security config
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityConfigType {
         /// `saml`
         Saml,
@@ -1208,7 +1208,7 @@ pub mod security_policy {
     //! Nested property types and enums of [`SecurityPolicy`](super::SecurityPolicy).
 
     /// The possible types for the network policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityPolicyType {
         /// `encryption`
         Encryption,

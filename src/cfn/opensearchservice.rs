@@ -184,7 +184,7 @@ pub mod application {
     }
 
     /// AppConfig type values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppConfigType {
         /// `opensearchDashboards.dashboardAdmin.users`
         OpensearchDashboardsDashboardAdminUsers,
@@ -840,7 +840,7 @@ pub mod domain {
         ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeType {
         /// `coordinator`
         Coordinator,
@@ -848,7 +848,7 @@ pub mod domain {
 
     crate::resource::cfn_enum!(NodeType, ["coordinator"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentStrategy {
         /// `Default`
         Default,
@@ -859,7 +859,7 @@ pub mod domain {
     crate::resource::cfn_enum!(DeploymentStrategy, ["Default", "CapacityOptimized"]);
 
     /// The engine mode of the domain. Determines whether the domain runs the standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This value cannot be changed after the domain is created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineMode {
         /// `GENERAL`
         General,
@@ -870,7 +870,7 @@ pub mod domain {
     crate::resource::cfn_enum!(EngineMode, ["GENERAL", "OPTIMIZED"]);
 
     /// Roles Key Idc type values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RolesKeyIdcType {
         /// `GroupName`
         GroupName,
@@ -881,7 +881,7 @@ pub mod domain {
     crate::resource::cfn_enum!(RolesKeyIdcType, ["GroupName", "GroupId"]);
 
     /// Subject Key Idc type values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubjectKeyIdcType {
         /// `UserName`
         UserName,
@@ -894,7 +894,7 @@ pub mod domain {
     crate::resource::cfn_enum!(SubjectKeyIdcType, ["UserName", "UserId", "Email"]);
 
     /// The primary use case of the domain. Determines the default configuration tuned for the workload. For GENERAL engine-mode domains, this value can be changed after creation. For OPTIMIZED engine-mode domains, this value cannot be changed after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UseCase {
         /// `SEARCH`
         Search,

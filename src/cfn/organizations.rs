@@ -125,7 +125,7 @@ pub mod organization {
     //! Nested property types and enums of [`Organization`](super::Organization).
 
     /// Specifies the feature set supported by the new organization. Each feature set supports different levels of functionality.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureSet {
         /// `ALL`
         All,
@@ -277,7 +277,7 @@ pub mod policy {
     //! Nested property types and enums of [`Policy`](super::Policy).
 
     /// The type of policy to create. You can specify one of the following values: AISERVICES_OPT_OUT_POLICY, BACKUP_POLICY, BEDROCK_POLICY, CHATBOT_POLICY, DECLARATIVE_POLICY_EC2, GUARDDUTY_POLICY, INSPECTOR_POLICY, NETWORK_SECURITY_DIRECTOR_POLICY, RESOURCE_CONTROL_POLICY, S3_POLICY, SECURITYHUB_POLICY, SERVICE_CONTROL_POLICY, TAG_POLICY, UPGRADE_ROLLOUT_POLICY
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AISERVICES_OPT_OUT_POLICY`
         AiservicesOptOutPolicy,

@@ -335,7 +335,7 @@ pub mod pipeline {
     ]);
 
     /// Defines whether you or Amazon OpenSearch Ingestion service create and manage the VPC endpoint configured for the pipeline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcEndpointManagement {
         /// `CUSTOMER`
         Customer,

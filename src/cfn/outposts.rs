@@ -88,7 +88,7 @@ pub mod outpost {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedHardwareType {
         /// `RACK`
         Rack,
@@ -292,7 +292,7 @@ pub mod site {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FiberOpticCableType {
         /// `SINGLE_MODE`
         SingleMode,
@@ -302,7 +302,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(FiberOpticCableType, ["SINGLE_MODE", "MULTI_MODE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaximumSupportedWeightLbs {
         /// `NO_LIMIT`
         NoLimit,
@@ -318,7 +318,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(MaximumSupportedWeightLbs, ["NO_LIMIT", "MAX_1400_LBS", "MAX_1600_LBS", "MAX_1800_LBS", "MAX_2000_LBS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OpticalStandard {
         /// `OPTIC_10GBASE_SR`
         Optic10gbaseSr,
@@ -350,7 +350,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(OpticalStandard, ["OPTIC_10GBASE_SR", "OPTIC_10GBASE_IR", "OPTIC_10GBASE_LR", "OPTIC_40GBASE_SR", "OPTIC_40GBASE_ESR", "OPTIC_40GBASE_IR4_LR4L", "OPTIC_40GBASE_LR4", "OPTIC_100GBASE_SR4", "OPTIC_100GBASE_CWDM4", "OPTIC_100GBASE_LR4", "OPTIC_100G_PSM4_MSA", "OPTIC_1000BASE_LX", "OPTIC_1000BASE_SX"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerConnector {
         /// `L6_30P`
         L630p,
@@ -366,7 +366,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(PowerConnector, ["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerDrawKva {
         /// `POWER_5_KVA`
         Power5Kva,
@@ -380,7 +380,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(PowerDrawKva, ["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerFeedDrop {
         /// `ABOVE_RACK`
         AboveRack,
@@ -390,7 +390,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(PowerFeedDrop, ["ABOVE_RACK", "BELOW_RACK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerPhase {
         /// `SINGLE_PHASE`
         SinglePhase,
@@ -400,7 +400,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(PowerPhase, ["SINGLE_PHASE", "THREE_PHASE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UplinkCount {
         /// `UPLINK_COUNT_1`
         UplinkCount1,
@@ -426,7 +426,7 @@ pub mod site {
 
     crate::resource::cfn_enum!(UplinkCount, ["UPLINK_COUNT_1", "UPLINK_COUNT_2", "UPLINK_COUNT_3", "UPLINK_COUNT_4", "UPLINK_COUNT_5", "UPLINK_COUNT_6", "UPLINK_COUNT_7", "UPLINK_COUNT_8", "UPLINK_COUNT_12", "UPLINK_COUNT_16"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UplinkGbps {
         /// `UPLINK_1G`
         Uplink1g,

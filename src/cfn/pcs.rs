@@ -439,7 +439,7 @@ pub mod cluster {
     }
 
     /// The IP of the cluster (IPV4 or IPV6)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -450,7 +450,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(NetworkType, ["IPV4", "IPV6"]);
 
     /// The software AWS PCS uses to manage cluster scaling and job scheduling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SLURM`
         Slurm,
@@ -459,7 +459,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Type, ["SLURM"]);
 
     /// The size of the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Size {
         /// `SMALL`
         Small,
@@ -472,7 +472,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Size, ["SMALL", "MEDIUM", "LARGE"]);
 
     /// The default value is `NONE`. A value of `STANDARD` means that Slurm accounting is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `STANDARD`
         Standard,
@@ -926,7 +926,7 @@ pub mod compute_node_group {
     }
 
     /// Controls whether lifecycle scripts are downloaded once at first boot (CACHE_ONCE) or re-downloaded on every reboot (REFRESH_ON_REBOOT). Defaults to CACHE_ONCE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScriptCachingPolicy {
         /// `CACHE_ONCE`
         CacheOnce,
@@ -937,7 +937,7 @@ pub mod compute_node_group {
     crate::resource::cfn_enum!(ScriptCachingPolicy, ["CACHE_ONCE", "REFRESH_ON_REBOOT"]);
 
     /// Whether the script runs only on the node's first boot (FIRST_BOOT_ONLY) or on every boot including reboots (EVERY_BOOT). Defaults to FIRST_BOOT_ONLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionPolicy {
         /// `FIRST_BOOT_ONLY`
         FirstBootOnly,
@@ -948,7 +948,7 @@ pub mod compute_node_group {
     crate::resource::cfn_enum!(ExecutionPolicy, ["FIRST_BOOT_ONLY", "EVERY_BOOT"]);
 
     /// The behavior when the script exits with an error. Defaults to TERMINATE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OnError {
         /// `TERMINATE`
         Terminate,
@@ -961,7 +961,7 @@ pub mod compute_node_group {
     crate::resource::cfn_enum!(OnError, ["TERMINATE", "STOP_SEQUENCE", "CONTINUE"]);
 
     /// Specifies how EC2 instances are purchased on your behalf. AWS PCS supports On-Demand, Spot, Capacity Block, and Interruptible Capacity Reservation instances. For more information, see Instance purchasing options in the Amazon Elastic Compute Cloud User Guide. If you don't provide this option, it defaults to On-Demand.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PurchaseOption {
         /// `ONDEMAND`
         Ondemand,
@@ -976,7 +976,7 @@ pub mod compute_node_group {
     crate::resource::cfn_enum!(PurchaseOption, ["ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"]);
 
     /// The Amazon EC2 allocation strategy AWS PCS uses to provision EC2 instances. AWS PCS supports lowest price, capacity optimized, and price capacity optimized. If you don't provide this option, it defaults to price capacity optimized.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllocationStrategy {
         /// `lowest-price`
         LowestPrice,

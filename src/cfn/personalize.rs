@@ -257,7 +257,7 @@ pub mod dataset {
     ]);
 
     /// The type of dataset
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `Interactions`
         Interactions,
@@ -1093,7 +1093,7 @@ pub mod solution {
     ]);
 
     /// The type of the metric. Valid values are Maximize and Minimize.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Maximize`
         Maximize,

@@ -82,7 +82,7 @@ pub mod perf_reports {
     //! Nested property types and enums of [`PerfReports`](super::PerfReports).
 
     /// The AWS service for which Performance Insights returns metrics. Valid values are RDS and DOCDB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `RDS`
         Rds,

@@ -1554,7 +1554,7 @@ pub mod in_app_template {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Alignment {
         /// `LEFT`
         Left,
@@ -1566,7 +1566,7 @@ pub mod in_app_template {
 
     crate::resource::cfn_enum!(Alignment, ["LEFT", "CENTER", "RIGHT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ButtonAction {
         /// `LINK`
         Link,
@@ -1578,7 +1578,7 @@ pub mod in_app_template {
 
     crate::resource::cfn_enum!(ButtonAction, ["LINK", "DEEP_LINK", "CLOSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Layout {
         /// `BOTTOM_BANNER`
         BottomBanner,

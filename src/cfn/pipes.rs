@@ -1866,7 +1866,7 @@ pub mod pipe {
         ("MeasureValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequestedPipeState {
         /// `RUNNING`
         Running,
@@ -1876,7 +1876,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(RequestedPipeState, ["RUNNING", "STOPPED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeExecutionDataOption {
         /// `ALL`
         All,
@@ -1884,7 +1884,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(IncludeExecutionDataOption, ["ALL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `OFF`
         Off,
@@ -1898,7 +1898,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(LogLevel, ["OFF", "ERROR", "INFO", "TRACE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3OutputFormat {
         /// `json`
         Json,
@@ -1910,7 +1910,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(S3OutputFormat, ["json", "plain", "w3c"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OnPartialBatchItemFailureStreams {
         /// `AUTOMATIC_BISECT`
         AutomaticBisect,
@@ -1918,7 +1918,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(OnPartialBatchItemFailureStreams, ["AUTOMATIC_BISECT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DynamoDbStreamStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -1928,7 +1928,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(DynamoDbStreamStartPosition, ["TRIM_HORIZON", "LATEST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KinesisStreamStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -1940,7 +1940,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(KinesisStreamStartPosition, ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MskStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -1950,7 +1950,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(MskStartPosition, ["TRIM_HORIZON", "LATEST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SelfManagedKafkaStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -1960,7 +1960,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(SelfManagedKafkaStartPosition, ["TRIM_HORIZON", "LATEST"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BatchResourceRequirementType {
         /// `GPU`
         Gpu,
@@ -1972,7 +1972,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(BatchResourceRequirementType, ["GPU", "MEMORY", "VCPU"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BatchJobDependencyType {
         /// `N_TO_N`
         NToN,
@@ -1982,7 +1982,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(BatchJobDependencyType, ["N_TO_N", "SEQUENTIAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -1994,7 +1994,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE", "EXTERNAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `ENABLED`
         Enabled,
@@ -2004,7 +2004,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(AssignPublicIp, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EcsEnvironmentFileType {
         /// `s3`
         S3,
@@ -2012,7 +2012,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(EcsEnvironmentFileType, ["s3"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EcsResourceRequirementType {
         /// `GPU`
         Gpu,
@@ -2022,7 +2022,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(EcsResourceRequirementType, ["GPU", "InferenceAccelerator"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementConstraintType {
         /// `distinctInstance`
         DistinctInstance,
@@ -2032,7 +2032,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(PlacementConstraintType, ["distinctInstance", "memberOf"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementStrategyType {
         /// `random`
         Random,
@@ -2044,7 +2044,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(PlacementStrategyType, ["random", "spread", "binpack"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PipeTargetInvocationType {
         /// `REQUEST_RESPONSE`
         RequestResponse,
@@ -2054,7 +2054,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(PipeTargetInvocationType, ["REQUEST_RESPONSE", "FIRE_AND_FORGET"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionValueType {
         /// `VARCHAR`
         Varchar,
@@ -2062,7 +2062,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(DimensionValueType, ["VARCHAR"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EpochTimeUnit {
         /// `MILLISECONDS`
         Milliseconds,
@@ -2076,7 +2076,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(EpochTimeUnit, ["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MeasureValueType {
         /// `DOUBLE`
         Double,
@@ -2092,7 +2092,7 @@ pub mod pipe {
 
     crate::resource::cfn_enum!(MeasureValueType, ["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeFieldType {
         /// `EPOCH`
         Epoch,

@@ -75,7 +75,7 @@ pub mod subscription {
     //! Nested property types and enums of [`Subscription`](super::Subscription).
 
     /// The name of the pricing plan family.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlanFamily {
         /// `CloudFront`
         CloudFront,
@@ -83,7 +83,7 @@ pub mod subscription {
 
     crate::resource::cfn_enum!(PlanFamily, ["CloudFront"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageLevel {
         /// `DEFAULT`
         Default,

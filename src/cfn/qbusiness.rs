@@ -253,7 +253,7 @@ pub mod application {
         ("ClientNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttachmentsControlMode {
         /// `ENABLED`
         Enabled,
@@ -263,7 +263,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(AttachmentsControlMode, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoSubscriptionStatus {
         /// `ENABLED`
         Enabled,
@@ -273,7 +273,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(AutoSubscriptionStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriptionType {
         /// `Q_LITE`
         QLite,
@@ -283,7 +283,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(SubscriptionType, ["Q_LITE", "Q_BUSINESS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityType {
         /// `AWS_IAM_IDP_SAML`
         AwsIamIdpSaml,
@@ -299,7 +299,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(IdentityType, ["AWS_IAM_IDP_SAML", "AWS_IAM_IDP_OIDC", "AWS_IAM_IDC", "AWS_QUICKSIGHT_IDP", "ANONYMOUS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PersonalizationControlMode {
         /// `ENABLED`
         Enabled,
@@ -309,7 +309,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(PersonalizationControlMode, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QAppsControlMode {
         /// `ENABLED`
         Enabled,
@@ -621,7 +621,7 @@ pub mod data_accessor {
         ("IdcTrustedTokenIssuerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:sso::[0-9]{12}:trustedTokenIssuer/(sso)?ins-[a-zA-Z0-9-.]{16}/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataAccessorAuthenticationType {
         /// `AWS_IAM_IDC_TTI`
         AwsIamIdcTti,
@@ -960,7 +960,7 @@ pub mod data_source {
         ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentEnrichmentConditionOperator {
         /// `GREATER_THAN`
         GreaterThan,
@@ -988,7 +988,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(DocumentEnrichmentConditionOperator, ["GREATER_THAN", "GREATER_THAN_OR_EQUALS", "LESS_THAN", "LESS_THAN_OR_EQUALS", "EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS", "EXISTS", "NOT_EXISTS", "BEGINS_WITH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentContentOperator {
         /// `DELETE`
         Delete,
@@ -996,7 +996,7 @@ pub mod data_source {
 
     crate::resource::cfn_enum!(DocumentContentOperator, ["DELETE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeValueOperator {
         /// `DELETE`
         Delete,
@@ -1128,7 +1128,7 @@ pub mod index {
         ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `STRING`
         String,
@@ -1142,7 +1142,7 @@ pub mod index {
 
     crate::resource::cfn_enum!(AttributeType, ["STRING", "STRING_LIST", "NUMBER", "DATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IndexType {
         /// `ENTERPRISE`
         Enterprise,
@@ -1242,7 +1242,7 @@ pub mod permission {
         ("ConditionValues", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConditionOperator {
         /// `StringEquals`
         StringEquals,
@@ -1519,7 +1519,7 @@ pub mod plugin {
         ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiSchemaType {
         /// `OPEN_API_V3`
         OpenApiV3,
@@ -1527,7 +1527,7 @@ pub mod plugin {
 
     crate::resource::cfn_enum!(ApiSchemaType, ["OPEN_API_V3"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PluginState {
         /// `ENABLED`
         Enabled,
@@ -1537,7 +1537,7 @@ pub mod plugin {
 
     crate::resource::cfn_enum!(PluginState, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PluginType {
         /// `SERVICE_NOW`
         ServiceNow,
@@ -1725,7 +1725,7 @@ pub mod retriever {
         ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetrieverType {
         /// `NATIVE_INDEX`
         NativeIndex,
@@ -1970,7 +1970,7 @@ pub mod web_experience {
         ("AuthenticationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserExtension {
         /// `FIREFOX`
         Firefox,
@@ -1980,7 +1980,7 @@ pub mod web_experience {
 
     crate::resource::cfn_enum!(BrowserExtension, ["FIREFOX", "CHROME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebExperienceSamplePromptsControlMode {
         /// `ENABLED`
         Enabled,

@@ -201,7 +201,7 @@ pub mod rule {
     ]);
 
     /// The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UnlockDelayUnit {
         /// `DAYS`
         Days,
@@ -210,7 +210,7 @@ pub mod rule {
     crate::resource::cfn_enum!(UnlockDelayUnit, ["DAYS"]);
 
     /// The resource type retained by the retention rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `EBS_SNAPSHOT`
         EbsSnapshot,
@@ -223,7 +223,7 @@ pub mod rule {
     crate::resource::cfn_enum!(ResourceType, ["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"]);
 
     /// The retention period unit of the rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionPeriodUnit {
         /// `DAYS`
         Days,

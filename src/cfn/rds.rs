@@ -229,7 +229,7 @@ pub mod custom_db_engine_version {
     //! Nested property types and enums of [`CustomDbEngineVersion`](super::CustomDbEngineVersion).
 
     /// A value that indicates the status of a custom engine version (CEV).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `available`
         Available,
@@ -1022,7 +1022,7 @@ pub mod db_cluster {
 
     /// Specifies the scalability mode of the Aurora DB cluster. When set to ``limitless``, the cluster operates as an Aurora Limitless Database, allowing you to create a DB shard group for horizontal scaling (sharding) capabilities. When set to ``standard`` (the default), the cluster uses normal DB instance creation.
     /// *Important:* Automated backup retention isn't supported with Aurora Limitless Database clusters. If you set this property to ``limitless``, you cannot set ``DeleteAutomatedBackups`` to ``false``. To create a backup, use manual snapshots instead.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClusterScalabilityType {
         /// `limitless`
         Limitless,
@@ -1035,7 +1035,7 @@ pub mod db_cluster {
     /// The mode of Database Insights to enable for the DB cluster.
     /// If you set this value to ``advanced``, you must also set the ``PerformanceInsightsEnabled`` parameter to ``true`` and the ``PerformanceInsightsRetentionPeriod`` parameter to 465.
     /// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseInsightsMode {
         /// `advanced`
         Advanced,
@@ -1052,7 +1052,7 @@ pub mod db_cluster {
     ///
     /// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
     /// This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MasterUserAuthenticationType {
         /// `iam-db-auth`
         IamDbAuth,
@@ -1148,7 +1148,7 @@ pub mod db_cluster_endpoint {
     //! Nested property types and enums of [`DbClusterEndpoint`](super::DbClusterEndpoint).
 
     /// The type of the custom endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomEndpointType {
         /// `READER`
         Reader,
@@ -2527,7 +2527,7 @@ pub mod db_instance {
 
     /// The mode of Database Insights to enable for the DB instance.
     /// Aurora DB instances inherit this value from the DB cluster, so you can't change this value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseInsightsMode {
         /// `advanced`
         Advanced,
@@ -2543,7 +2543,7 @@ pub mod db_instance {
     /// +  ``iam-db-auth`` - Use IAM database authentication for the master user.
     ///
     /// This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MasterUserAuthenticationType {
         /// `iam-db-auth`
         IamDbAuth,
@@ -2554,7 +2554,7 @@ pub mod db_instance {
     crate::resource::cfn_enum!(MasterUserAuthenticationType, ["iam-db-auth", "password"]);
 
     /// The name of the processor feature. Valid names are ``coreCount`` and ``threadsPerCore``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `coreCount`
         CoreCount,
@@ -2836,7 +2836,7 @@ pub mod db_proxy {
     ]);
 
     /// The type of authentication that the proxy uses for connections from the proxy to the underlying database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthScheme {
         /// `SECRETS`
         Secrets,
@@ -2845,7 +2845,7 @@ pub mod db_proxy {
     crate::resource::cfn_enum!(AuthScheme, ["SECRETS"]);
 
     /// The type of authentication the proxy uses for connections from clients.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientPasswordAuthType {
         /// `MYSQL_NATIVE_PASSWORD`
         MysqlNativePassword,
@@ -2862,7 +2862,7 @@ pub mod db_proxy {
     crate::resource::cfn_enum!(ClientPasswordAuthType, ["MYSQL_NATIVE_PASSWORD", "MYSQL_CACHING_SHA2_PASSWORD", "POSTGRES_SCRAM_SHA_256", "POSTGRES_MD5", "SQL_SERVER_AUTHENTICATION"]);
 
     /// Whether to require or disallow Amazon Web Services Identity and Access Management (IAM) authentication for connections to the proxy. The ENABLED value is valid only for proxies with RDS for Microsoft SQL Server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IamAuth {
         /// `DISABLED`
         Disabled,
@@ -2875,7 +2875,7 @@ pub mod db_proxy {
     crate::resource::cfn_enum!(IamAuth, ["DISABLED", "REQUIRED", "ENABLED"]);
 
     /// The default authentication scheme that the proxy uses for client connections to the proxy and connections from the proxy to the underlying database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultAuthScheme {
         /// `IAM_AUTH`
         IamAuth,
@@ -2886,7 +2886,7 @@ pub mod db_proxy {
     crate::resource::cfn_enum!(DefaultAuthScheme, ["IAM_AUTH", "NONE"]);
 
     /// The kinds of databases that the proxy can connect to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineFamily {
         /// `MYSQL`
         Mysql,
@@ -2899,7 +2899,7 @@ pub mod db_proxy {
     crate::resource::cfn_enum!(EngineFamily, ["MYSQL", "POSTGRESQL", "SQLSERVER"]);
 
     /// The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetConnectionNetworkType {
         /// `IPV4`
         Ipv4,
@@ -3003,7 +3003,7 @@ pub mod db_proxy_endpoint {
     pub use crate::cfn::shared::rds::EndpointNetworkType;
 
     /// A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetRole {
         /// `READ_WRITE`
         ReadWrite,
@@ -3131,7 +3131,7 @@ pub mod db_proxy_target_group {
     ]);
 
     /// The identifier for the DBProxyTargetGroup
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetGroupName {
         /// `default`
         Default,
@@ -3819,7 +3819,7 @@ pub mod global_cluster {
 
     /// The name of the database engine to be used for this DB cluster. Valid Values: aurora (for MySQL 5.6-compatible Aurora), aurora-mysql (for MySQL 5.7-compatible Aurora).
     /// If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `aurora`
         Aurora,

@@ -419,7 +419,7 @@ pub mod cluster {
     /// enabled - Use AQUA if it is available for the current Region and Amazon Redshift node type.
     /// disabled - Don't use AQUA.
     /// auto - Amazon Redshift determines whether to use AQUA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AquaConfigurationStatus {
         /// `auto`
         Auto,
@@ -933,7 +933,7 @@ impl crate::resource::Handle<EventSubscription> {
 pub mod event_subscription {
     //! Nested property types and enums of [`EventSubscription`](super::EventSubscription).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventCategories {
         /// `configuration`
         Configuration,
@@ -950,7 +950,7 @@ pub mod event_subscription {
     crate::resource::cfn_enum!(EventCategories, ["configuration", "management", "monitoring", "security", "pending"]);
 
     /// Specifies the Amazon Redshift event severity to be published by the event notification subscription.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Severity {
         /// `ERROR`
         Error,
@@ -961,7 +961,7 @@ pub mod event_subscription {
     crate::resource::cfn_enum!(Severity, ["ERROR", "INFO"]);
 
     /// The type of source that will be generating the events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `cluster`
         Cluster,
@@ -1406,7 +1406,7 @@ pub mod redshift_idc_application {
     }
 
     /// The type of application being created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `None`
         None,
@@ -1417,7 +1417,7 @@ pub mod redshift_idc_application {
     crate::resource::cfn_enum!(ApplicationType, ["None", "Lakehouse"]);
 
     /// Determines whether the query scope is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Authorization {
         /// `Enabled`
         Enabled,
@@ -1935,7 +1935,7 @@ pub mod usage_limit {
     //! Nested property types and enums of [`UsageLimit`](super::UsageLimit).
 
     /// The action that Amazon Redshift takes when the limit is reached. The default is log.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BreachAction {
         /// `log`
         Log,
@@ -1948,7 +1948,7 @@ pub mod usage_limit {
     crate::resource::cfn_enum!(BreachAction, ["log", "emit-metric", "disable"]);
 
     /// The Amazon Redshift feature that you want to limit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `spectrum`
         Spectrum,
@@ -1963,7 +1963,7 @@ pub mod usage_limit {
     crate::resource::cfn_enum!(FeatureType, ["spectrum", "concurrency-scaling", "cross-region-datasharing", "extra-compute-for-automatic-optimization"]);
 
     /// The type of limit. Depending on the feature type, this can be based on a time duration or data size. If FeatureType is spectrum, then LimitType must be data-scanned. If FeatureType is concurrency-scaling, then LimitType must be time. If FeatureType is cross-region-datasharing, then LimitType must be data-scanned.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LimitType {
         /// `time`
         Time,
@@ -1974,7 +1974,7 @@ pub mod usage_limit {
     crate::resource::cfn_enum!(LimitType, ["time", "data-scanned"]);
 
     /// The time period that the amount applies to. A weekly period begins on Sunday. The default is monthly.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Period {
         /// `daily`
         Daily,

@@ -202,7 +202,7 @@ pub mod namespace {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogExport {
         /// `useractivitylog`
         Useractivitylog,
@@ -697,7 +697,7 @@ pub mod workgroup {
         ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceTargetStatus {
         /// `ENABLED`
         Enabled,
@@ -707,7 +707,7 @@ pub mod workgroup {
 
     crate::resource::cfn_enum!(PerformanceTargetStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkgroupStatus {
         /// `CREATING`
         Creating,

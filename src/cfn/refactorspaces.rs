@@ -106,7 +106,7 @@ pub mod application {
         ("StageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiGatewayEndpointType {
         /// `REGIONAL`
         Regional,
@@ -116,7 +116,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(ApiGatewayEndpointType, ["REGIONAL", "PRIVATE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProxyType {
         /// `API_GATEWAY`
         ApiGateway,
@@ -173,7 +173,7 @@ impl crate::resource::Handle<Environment> {
 pub mod environment {
     //! Nested property types and enums of [`Environment`](super::Environment).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkFabricType {
         /// `TRANSIT_GATEWAY`
         TransitGateway,
@@ -326,7 +326,7 @@ pub mod route {
         ("SourcePath", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouteActivationState {
         /// `INACTIVE`
         Inactive,
@@ -336,7 +336,7 @@ pub mod route {
 
     crate::resource::cfn_enum!(RouteActivationState, ["INACTIVE", "ACTIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouteType {
         /// `DEFAULT`
         Default,
@@ -346,7 +346,7 @@ pub mod route {
 
     crate::resource::cfn_enum!(RouteType, ["DEFAULT", "URI_PATH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Method {
         /// `DELETE`
         Delete,
@@ -511,7 +511,7 @@ pub mod service {
         ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceEndpointType {
         /// `LAMBDA`
         Lambda,

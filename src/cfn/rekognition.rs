@@ -115,7 +115,7 @@ pub mod dataset {
     ]);
 
     /// The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `TRAIN`
         Train,

@@ -288,7 +288,7 @@ pub mod app {
     ]);
 
     /// Assessment execution schedule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppAssessmentSchedule {
         /// `Disabled`
         Disabled,
@@ -299,7 +299,7 @@ pub mod app {
     crate::resource::cfn_enum!(AppAssessmentSchedule, ["Disabled", "Daily"]);
 
     /// The type of event you would like to subscribe and get notification for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventType {
         /// `ScheduledAssessmentFailure`
         ScheduledAssessmentFailure,
@@ -310,7 +310,7 @@ pub mod app {
     crate::resource::cfn_enum!(EventType, ["ScheduledAssessmentFailure", "DriftDetected"]);
 
     /// Defines how AWS Resilience Hub scans your resources. It can scan for the resources by using a pre-existing role in your AWS account, or by using the credentials of the current IAM user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LegacyIAMUser`
         LegacyIamUser,
@@ -469,7 +469,7 @@ pub mod resiliency_policy {
     }
 
     /// Data Location Constraint of the Policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataLocationConstraint {
         /// `AnyLocation`
         AnyLocation,
@@ -482,7 +482,7 @@ pub mod resiliency_policy {
     crate::resource::cfn_enum!(DataLocationConstraint, ["AnyLocation", "SameContinent", "SameCountry"]);
 
     /// Resiliency Policy Tier.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `MissionCritical`
         MissionCritical,

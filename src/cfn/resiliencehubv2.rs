@@ -200,7 +200,7 @@ pub mod policy {
     ]);
 
     /// Multi-AZ disaster recovery approach.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DisasterRecoveryApproach {
         /// `ACTIVE_ACTIVE`
         ActiveActive,
@@ -821,7 +821,7 @@ pub mod service {
     ]);
 
     /// Dependency discovery state.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DependencyDiscovery {
         /// `ENABLED`
         Enabled,
@@ -834,7 +834,7 @@ pub mod service {
     crate::resource::cfn_enum!(DependencyDiscovery, ["ENABLED", "DISABLED", "INITIALIZING"]);
 
     /// Operator applied to the label key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `IN`
         In,
@@ -922,7 +922,7 @@ pub mod service_function {
     //! Nested property types and enums of [`ServiceFunction`](super::ServiceFunction).
 
     /// The criticality of the service function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Criticality {
         /// `PRIMARY`
         Primary,

@@ -81,7 +81,7 @@ impl crate::resource::Handle<Index> {
 pub mod index {
     //! Nested property types and enums of [`Index`](super::Index).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IndexType {
         /// `LOCAL`
         Local,

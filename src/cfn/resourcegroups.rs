@@ -170,7 +170,7 @@ pub mod group {
         ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TAG_FILTERS_1_0`
         TagFilters10,

@@ -110,7 +110,7 @@ pub mod robot {
     //! Nested property types and enums of [`Robot`](super::Robot).
 
     /// The target architecture of the robot.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `X86_64`
         X8664,
@@ -285,7 +285,7 @@ pub mod robot_application {
     ]);
 
     /// The name of robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `ROS`
         Ros,
@@ -298,7 +298,7 @@ pub mod robot_application {
     crate::resource::cfn_enum!(Name, ["ROS", "ROS2", "General"]);
 
     /// The version of robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `Kinetic`
         Kinetic,
@@ -311,7 +311,7 @@ pub mod robot_application {
     crate::resource::cfn_enum!(Version, ["Kinetic", "Melodic", "Dashing"]);
 
     /// The architecture of robot application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `X86_64`
         X8664,
@@ -623,7 +623,7 @@ pub mod simulation_application {
     ]);
 
     /// The name of the rendering engine.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `OGRE`
         Ogre,
@@ -632,7 +632,7 @@ pub mod simulation_application {
     crate::resource::cfn_enum!(Name, ["OGRE"]);
 
     /// The name of the robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RobotSoftwareSuiteName {
         /// `ROS`
         Ros,
@@ -645,7 +645,7 @@ pub mod simulation_application {
     crate::resource::cfn_enum!(RobotSoftwareSuiteName, ["ROS", "ROS2", "General"]);
 
     /// The version of the robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `Kinetic`
         Kinetic,
@@ -660,7 +660,7 @@ pub mod simulation_application {
     crate::resource::cfn_enum!(Version, ["Kinetic", "Melodic", "Dashing", "Foxy"]);
 
     /// The name of the simulation software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SimulationSoftwareSuiteName {
         /// `Gazebo`
         Gazebo,
@@ -673,7 +673,7 @@ pub mod simulation_application {
     crate::resource::cfn_enum!(SimulationSoftwareSuiteName, ["Gazebo", "RosbagPlay", "SimulationRuntime"]);
 
     /// The version of the simulation software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SimulationSoftwareSuiteVersion {
         /// `7`
         V7,
@@ -694,7 +694,7 @@ pub mod simulation_application {
     crate::resource::cfn_enum!(SimulationSoftwareSuiteVersion, ["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"]);
 
     /// The target processor architecture for the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `X86_64`
         X8664,

@@ -192,7 +192,7 @@ pub mod profile {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateField {
         /// `x509Subject`
         X509Subject,
@@ -349,7 +349,7 @@ pub mod trust_anchor {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationChannel {
         /// `ALL`
         All,
@@ -357,7 +357,7 @@ pub mod trust_anchor {
 
     crate::resource::cfn_enum!(NotificationChannel, ["ALL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationEvent {
         /// `CA_CERTIFICATE_EXPIRY`
         CaCertificateExpiry,
@@ -367,7 +367,7 @@ pub mod trust_anchor {
 
     crate::resource::cfn_enum!(NotificationEvent, ["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrustAnchorType {
         /// `AWS_ACM_PCA`
         AwsAcmPca,

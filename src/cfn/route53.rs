@@ -348,7 +348,7 @@ pub mod health_check {
     ]);
 
     /// For the CloudWatch alarm that you want Route 53 health checkers to use to determine whether this health check is healthy, the region that the alarm was created in.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Region {
         /// `af-south-1`
         AfSouth1,
@@ -446,7 +446,7 @@ pub mod health_check {
 
     crate::resource::cfn_enum!(Region, ["af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-central-2", "eu-isoe-west-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "eusc-de-east-1", "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-iso-east-1", "us-iso-west-1", "us-isob-east-1", "us-isob-west-1", "us-isof-east-1", "us-isof-south-1", "us-west-1", "us-west-2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsufficientDataHealthStatus {
         /// `Healthy`
         Healthy,
@@ -458,7 +458,7 @@ pub mod health_check {
 
     crate::resource::cfn_enum!(InsufficientDataHealthStatus, ["Healthy", "LastKnownStatus", "Unhealthy"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Regions {
         /// `ap-northeast-1`
         ApNortheast1,
@@ -480,7 +480,7 @@ pub mod health_check {
 
     crate::resource::cfn_enum!(Regions, ["ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1", "us-west-1", "us-west-2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CALCULATED`
         Calculated,
@@ -755,7 +755,7 @@ pub mod key_signing_key {
     //! Nested property types and enums of [`KeySigningKey`](super::KeySigningKey).
 
     /// A string specifying the initial status of the key signing key (KSK). You can set the value to ACTIVE or INACTIVE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -1136,7 +1136,7 @@ pub mod record_set {
         ("Longitude", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[-+]?[0-9]{1,3}(\\.[0-9]{0,2})?")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Failover {
         /// `PRIMARY`
         Primary,

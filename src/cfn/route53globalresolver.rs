@@ -84,7 +84,7 @@ pub mod access_source {
 
     pub use crate::cfn::shared::group_networking_vpclattice::IpAddressType;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsProtocol {
         /// `DO53`
         Do53,
@@ -249,7 +249,7 @@ impl crate::resource::Handle<DnsView> {
 pub mod dns_view {
     //! Nested property types and enums of [`DnsView`](super::DnsView).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsSecValidationType {
         /// `ENABLED`
         Enabled,
@@ -259,7 +259,7 @@ pub mod dns_view {
 
     crate::resource::cfn_enum!(DnsSecValidationType, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EdnsClientSubnetType {
         /// `ENABLED`
         Enabled,
@@ -269,7 +269,7 @@ pub mod dns_view {
 
     crate::resource::cfn_enum!(EdnsClientSubnetType, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallRulesFailOpenType {
         /// `ENABLED`
         Enabled,
@@ -475,7 +475,7 @@ impl crate::resource::Handle<FirewallRule> {
 pub mod firewall_rule {
     //! Nested property types and enums of [`FirewallRule`](super::FirewallRule).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallRuleAction {
         /// `ALLOW`
         Allow,
@@ -487,7 +487,7 @@ pub mod firewall_rule {
 
     crate::resource::cfn_enum!(FirewallRuleAction, ["ALLOW", "ALERT", "BLOCK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockOverrideDnsQueryType {
         /// `CNAME`
         Cname,
@@ -495,7 +495,7 @@ pub mod firewall_rule {
 
     crate::resource::cfn_enum!(BlockOverrideDnsQueryType, ["CNAME"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallBlockResponse {
         /// `NODATA`
         Nodata,
@@ -507,7 +507,7 @@ pub mod firewall_rule {
 
     crate::resource::cfn_enum!(FirewallBlockResponse, ["NODATA", "NXDOMAIN", "OVERRIDE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfidenceThreshold {
         /// `LOW`
         Low,
@@ -519,7 +519,7 @@ pub mod firewall_rule {
 
     crate::resource::cfn_enum!(ConfidenceThreshold, ["LOW", "MEDIUM", "HIGH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsAdvancedProtection {
         /// `DGA`
         Dga,
@@ -619,7 +619,7 @@ impl crate::resource::Handle<GlobalResolver> {
 pub mod global_resolver {
     //! Nested property types and enums of [`GlobalResolver`](super::GlobalResolver).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GlobalResolverIpAddressType {
         /// `IPV4`
         Ipv4,

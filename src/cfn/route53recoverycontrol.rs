@@ -66,7 +66,7 @@ pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
     /// Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints. NetworkType can be IPV4 or DUALSTACK.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -362,7 +362,7 @@ pub mod safety_rule {
     }
 
     /// A rule can be one of the following: ATLEAST, AND, or OR.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `AND`
         And,

@@ -365,7 +365,7 @@ pub mod firewall_rule_group {
     ]);
 
     /// Rule Action
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ALLOW`
         Allow,
@@ -378,7 +378,7 @@ pub mod firewall_rule_group {
     crate::resource::cfn_enum!(Action, ["ALLOW", "BLOCK", "ALERT"]);
 
     /// BlockOverrideDnsType
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockOverrideDnsType {
         /// `CNAME`
         Cname,
@@ -387,7 +387,7 @@ pub mod firewall_rule_group {
     crate::resource::cfn_enum!(BlockOverrideDnsType, ["CNAME"]);
 
     /// BlockResponse
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockResponse {
         /// `NODATA`
         Nodata,
@@ -400,7 +400,7 @@ pub mod firewall_rule_group {
     crate::resource::cfn_enum!(BlockResponse, ["NODATA", "NXDOMAIN", "OVERRIDE"]);
 
     /// ConfidenceThreshold
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfidenceThreshold {
         /// `LOW`
         Low,
@@ -413,7 +413,7 @@ pub mod firewall_rule_group {
     crate::resource::cfn_enum!(ConfidenceThreshold, ["LOW", "MEDIUM", "HIGH"]);
 
     /// DnsThreatProtection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsThreatProtection {
         /// `DGA`
         Dga,
@@ -426,7 +426,7 @@ pub mod firewall_rule_group {
     crate::resource::cfn_enum!(DnsThreatProtection, ["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"]);
 
     /// FirewallDomainRedirectionAction
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallDomainRedirectionAction {
         /// `INSPECT_REDIRECTION_DOMAIN`
         InspectRedirectionDomain,
@@ -437,7 +437,7 @@ pub mod firewall_rule_group {
     crate::resource::cfn_enum!(FirewallDomainRedirectionAction, ["INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"]);
 
     /// The status of the firewall rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `COMPLETE`
         Complete,
@@ -542,7 +542,7 @@ pub mod firewall_rule_group_association {
     //! Nested property types and enums of [`FirewallRuleGroupAssociation`](super::FirewallRuleGroupAssociation).
 
     /// MutationProtectionStatus
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MutationProtection {
         /// `ENABLED`
         Enabled,
@@ -687,7 +687,7 @@ pub mod resolver_config {
     //! Nested property types and enums of [`ResolverConfig`](super::ResolverConfig).
 
     /// Represents the desired status of AutodefinedReverse. The only supported value on creation is DISABLE. Deletion of this resource will return AutodefinedReverse to its default value (ENABLED).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutodefinedReverseFlag {
         /// `DISABLE`
         Disable,

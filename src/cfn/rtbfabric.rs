@@ -410,7 +410,7 @@ pub mod link {
         ("Values", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `INCLUDE`
         Include,
@@ -1057,7 +1057,7 @@ pub mod responder_gateway {
         ("CertificateAuthorityCertificates", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayType {
         /// `EXTERNAL`
         External,

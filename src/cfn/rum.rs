@@ -510,7 +510,7 @@ pub mod app_monitor {
     ]);
 
     /// Defines the destination to send the metrics to. Valid values are CloudWatch and Evidently. Note: Evidently has been discontinued and is no longer supported - requests with Evidently will be rejected.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Destination {
         /// `CloudWatch`
         CloudWatch,
@@ -520,7 +520,7 @@ pub mod app_monitor {
 
     crate::resource::cfn_enum!(Destination, ["CloudWatch", "Evidently"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Telemetry {
         /// `errors`
         Errors,
@@ -532,7 +532,7 @@ pub mod app_monitor {
 
     crate::resource::cfn_enum!(Telemetry, ["errors", "performance", "http"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomEventsStatus {
         /// `ENABLED`
         Enabled,
@@ -543,7 +543,7 @@ pub mod app_monitor {
     crate::resource::cfn_enum!(CustomEventsStatus, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether JavaScript error stack traces should be unminified for this app monitor. The default is for JavaScript error stack trace unminification to be DISABLED
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -553,7 +553,7 @@ pub mod app_monitor {
 
     crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `Web`
         Web,

@@ -137,7 +137,7 @@ pub mod access_grant {
     }
 
     /// Configures the transfer acceleration state for an Amazon S3 bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GranteeType {
         /// `IAM`
         Iam,
@@ -150,7 +150,7 @@ pub mod access_grant {
     crate::resource::cfn_enum!(GranteeType, ["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"]);
 
     /// The level of access to be afforded to the grantee
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `READ`
         Read,
@@ -163,7 +163,7 @@ pub mod access_grant {
     crate::resource::cfn_enum!(Permission, ["READ", "WRITE", "READWRITE"]);
 
     /// The type of S3SubPrefix.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3PrefixType {
         /// `Object`
         Object,
@@ -3064,7 +3064,7 @@ pub mod bucket {
     }
 
     /// The ABAC status of the general purpose bucket. When ABAC is enabled for the general purpose bucket, you can use tags to manage access to the general purpose buckets as well as for cost tracking purposes. When ABAC is disabled for the general purpose buckets, you can only use tags for cost tracking purposes. For more information, see [Using tags with S3 general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AbacStatus {
         /// `Enabled`
         Enabled,
@@ -3075,7 +3075,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(AbacStatus, ["Enabled", "Disabled"]);
 
     /// Specifies the transfer acceleration status of the bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccelerationStatus {
         /// `Enabled`
         Enabled,
@@ -3089,7 +3089,7 @@ pub mod bucket {
     /// A canned access control list (ACL) that grants predefined permissions to the bucket. For more information about canned ACLs, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl) in the *Amazon S3 User Guide*.
     /// S3 buckets are created with ACLs disabled by default. Therefore, unless you explicitly set the [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html) property to enable ACLs, your resource will fail to deploy with any value other than Private. Use cases requiring ACLs are uncommon.
     /// The majority of access control configurations can be successfully and more easily achieved with bucket policies. For more information, see [AWS::S3::BucketPolicy](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-policy.html). For examples of common policy configurations, including S3 Server Access Logs buckets and more, see [Bucket policy examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html) in the *Amazon S3 User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessControl {
         /// `AuthenticatedRead`
         AuthenticatedRead,
@@ -3113,7 +3113,7 @@ pub mod bucket {
 
     /// Specifies the file format used when exporting data to Amazon S3.
     /// *Allowed values*: ``CSV`` | ``ORC`` | ``Parquet``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -3125,7 +3125,7 @@ pub mod bucket {
 
     crate::resource::cfn_enum!(Format, ["CSV", "ORC", "Parquet"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockedEncryptionTypeListItem {
         /// `NONE`
         None,
@@ -3137,7 +3137,7 @@ pub mod bucket {
 
     /// Server-side encryption algorithm to use for the default encryption.
     /// For directory buckets, there are only two supported values for server-side encryption: ``AES256`` and ``aws:kms``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `aws:kms`
         AwsKms,
@@ -3149,7 +3149,7 @@ pub mod bucket {
 
     crate::resource::cfn_enum!(SseAlgorithm, ["aws:kms", "AES256", "aws:kms:dsse"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BucketNamespace {
         /// `global`
         Global,
@@ -3159,7 +3159,7 @@ pub mod bucket {
 
     crate::resource::cfn_enum!(BucketNamespace, ["global", "account-regional"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedMethods {
         /// `GET`
         Get,
@@ -3176,7 +3176,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(AllowedMethods, ["GET", "PUT", "HEAD", "POST", "DELETE"]);
 
     /// Specifies the status of the configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Disabled`
         Disabled,
@@ -3187,7 +3187,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(Status, ["Disabled", "Enabled"]);
 
     /// S3 Intelligent-Tiering access tier. See [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access) for a list of access tiers in the S3 Intelligent-Tiering storage class.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessTier {
         /// `ARCHIVE_ACCESS`
         ArchiveAccess,
@@ -3198,7 +3198,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(AccessTier, ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]);
 
     /// Object versions to include in the inventory list. If set to ``All``, the list includes all the object versions, which adds the version-related fields ``VersionId``, ``IsLatest``, and ``DeleteMarker`` to the list. If set to ``Current``, the list does not contain these version-related fields.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludedObjectVersions {
         /// `All`
         All,
@@ -3208,7 +3208,7 @@ pub mod bucket {
 
     crate::resource::cfn_enum!(IncludedObjectVersions, ["All", "Current"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OptionalFields {
         /// `Size`
         Size,
@@ -3253,7 +3253,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(OptionalFields, ["Size", "LastModifiedDate", "StorageClass", "ETag", "IsMultipartUploaded", "ReplicationStatus", "EncryptionStatus", "ObjectLockRetainUntilDate", "ObjectLockMode", "ObjectLockLegalHoldStatus", "ObjectLockEventHoldStatus", "ObjectLockEventHoldDuration", "IntelligentTieringAccessTier", "BucketKeyStatus", "ChecksumAlgorithm", "ObjectAccessControlList", "ObjectOwner", "LifecycleExpirationDate", "IntelligentTieringReferenceDate"]);
 
     /// The class of storage used to store the object.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `DEEP_ARCHIVE`
         DeepArchive,
@@ -3274,7 +3274,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(StorageClass, ["DEEP_ARCHIVE", "GLACIER", "Glacier", "GLACIER_IR", "INTELLIGENT_TIERING", "ONEZONE_IA", "STANDARD_IA"]);
 
     /// If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not currently being applied.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStatus {
         /// `Enabled`
         Enabled,
@@ -3290,7 +3290,7 @@ pub mod bucket {
     /// +  ``varies_by_storage_class`` - Objects smaller than 128 KB will transition to Glacier Flexible Retrieval or Glacier Deep Archive storage classes. By default, all other storage classes will prevent transitions smaller than 128 KB.
     ///
     /// To customize the minimum object size for any transition you can add a filter that specifies a custom ``ObjectSizeGreaterThan`` or ``ObjectSizeLessThan`` in the body of your transition rule. Custom filters always take precedence over the default transition behavior.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitionDefaultMinimumObjectSize {
         /// `varies_by_storage_class`
         VariesByStorageClass,
@@ -3303,7 +3303,7 @@ pub mod bucket {
     /// Specifies the partition date source for the partitioned prefix. ``PartitionDateSource`` can be ``EventTime`` or ``DeliveryTime``.
     /// For ``DeliveryTime``, the time in the log file names corresponds to the delivery time for the log files.
     /// For ``EventTime``, The logs delivered are for a specific day only. The year, month, and day correspond to the day on which the event occurred, and the hour, minutes and seconds are set to 00 in the key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionDateSource {
         /// `EventTime`
         EventTime,
@@ -3314,7 +3314,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(PartitionDateSource, ["EventTime", "DeliveryTime"]);
 
     /// Specifies whether the annotation table configuration is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationState {
         /// `ENABLED`
         Enabled,
@@ -3325,7 +3325,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(ConfigurationState, ["ENABLED", "DISABLED"]);
 
     /// The encryption type specified for a metadata table. To specify server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the ``AES256`` value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetadataTableEncryptionSseAlgorithm {
         /// `aws:kms`
         AwsKms,
@@ -3336,7 +3336,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(MetadataTableEncryptionSseAlgorithm, ["aws:kms", "AES256"]);
 
     /// The type of the table bucket where the metadata configuration is stored. The ``aws`` value indicates an AWS managed table bucket, and the ``customer`` value indicates a customer-managed table bucket. V2 metadata configurations are stored in AWS managed table buckets, and V1 metadata configurations are stored in customer-managed table buckets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableBucketType {
         /// `aws`
         Aws,
@@ -3347,7 +3347,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(TableBucketType, ["aws", "customer"]);
 
     /// Specifies whether journal table record expiration is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Expiration {
         /// `ENABLED`
         Enabled,
@@ -3358,7 +3358,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(Expiration, ["ENABLED", "DISABLED"]);
 
     /// Indicates whether this bucket has an Object Lock configuration enabled. Enable ``ObjectLockEnabled`` when you apply ``ObjectLockConfiguration`` to a bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectLockEnabled {
         /// `Enabled`
         Enabled,
@@ -3367,7 +3367,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(ObjectLockEnabled, ["Enabled"]);
 
     /// The default Object Lock retention mode you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `COMPLIANCE`
         Compliance,
@@ -3378,7 +3378,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(Mode, ["COMPLIANCE", "GOVERNANCE"]);
 
     /// Specifies an object ownership rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectOwnership {
         /// `ObjectWriter`
         ObjectWriter,
@@ -3391,7 +3391,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(ObjectOwnership, ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"]);
 
     /// Specifies the replica ownership. For default and valid values, see [PUT bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) in the *Amazon S3 API Reference*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Owner {
         /// `Destination`
         Destination,
@@ -3402,7 +3402,7 @@ pub mod bucket {
     /// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy. By default, Amazon S3 uses the storage class of the source object to create the object replica.
     /// For valid values, see the ``StorageClass`` element of the [PUT Bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) action in the *Amazon S3 API Reference*.
     /// ``FSX_OPENZFS`` is not an accepted value when replicating objects.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationDestinationStorageClass {
         /// `DEEP_ARCHIVE`
         DeepArchive,
@@ -3425,7 +3425,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(ReplicationDestinationStorageClass, ["DEEP_ARCHIVE", "GLACIER", "GLACIER_IR", "INTELLIGENT_TIERING", "ONEZONE_IA", "REDUCED_REDUNDANCY", "STANDARD", "STANDARD_IA"]);
 
     /// The versioning state of the bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VersioningStatus {
         /// `Enabled`
         Enabled,
@@ -3436,7 +3436,7 @@ pub mod bucket {
     crate::resource::cfn_enum!(VersioningStatus, ["Enabled", "Suspended"]);
 
     /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http`
         Http,
@@ -4312,7 +4312,7 @@ pub mod storage_lens {
     ]);
 
     /// Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -4323,7 +4323,7 @@ pub mod storage_lens {
     crate::resource::cfn_enum!(Format, ["CSV", "Parquet"]);
 
     /// The version of the output schema to use when exporting Amazon S3 Storage Lens metrics.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputSchemaVersion {
         /// `V_1`
         V1,

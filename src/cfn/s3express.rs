@@ -116,7 +116,7 @@ pub mod access_point {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permissions {
         /// `GetObject`
         GetObject,
@@ -617,7 +617,7 @@ pub mod directory_bucket {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `aws:kms`
         AwsKms,
@@ -628,7 +628,7 @@ pub mod directory_bucket {
     crate::resource::cfn_enum!(SseAlgorithm, ["aws:kms", "AES256"]);
 
     /// Specifies the number of Availability Zone or Local Zone that's used for redundancy for the bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataRedundancy {
         /// `SingleAvailabilityZone`
         SingleAvailabilityZone,
@@ -639,7 +639,7 @@ pub mod directory_bucket {
     crate::resource::cfn_enum!(DataRedundancy, ["SingleAvailabilityZone", "SingleLocalZone"]);
 
     /// Specifies the file format used when exporting data to Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -652,7 +652,7 @@ pub mod directory_bucket {
     crate::resource::cfn_enum!(Format, ["CSV", "ORC", "Parquet"]);
 
     /// Object versions to include in the inventory list.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludedObjectVersions {
         /// `All`
         All,
@@ -662,7 +662,7 @@ pub mod directory_bucket {
 
     crate::resource::cfn_enum!(IncludedObjectVersions, ["All", "Current"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OptionalFields {
         /// `Size`
         Size,

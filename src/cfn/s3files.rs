@@ -389,7 +389,7 @@ pub mod file_system {
         ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Trigger {
         /// `ON_DIRECTORY_FIRST_ACCESS`
         OnDirectoryFirstAccess,
@@ -511,7 +511,7 @@ impl crate::resource::Handle<MountTarget> {
 pub mod mount_target {
     //! Nested property types and enums of [`MountTarget`](super::MountTarget).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4_ONLY`
         Ipv4Only,

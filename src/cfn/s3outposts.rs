@@ -469,7 +469,7 @@ pub mod endpoint {
     }
 
     /// The type of access for the on-premise network connectivity for the Outpost endpoint. To access endpoint from an on-premises network, you must specify the access type and provide the customer owned Ipv4 pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessType {
         /// `CustomerOwnedIp`
         CustomerOwnedIp,

@@ -580,7 +580,7 @@ pub mod table {
     }
 
     /// Indicates whether the Compaction maintenance action is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `enabled`
         Enabled,
@@ -591,7 +591,7 @@ pub mod table {
     crate::resource::cfn_enum!(Status, ["enabled", "disabled"]);
 
     /// The type of the top-level schema, which is always 'struct'
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaV2FieldType {
         /// `struct`
         Struct,
@@ -600,7 +600,7 @@ pub mod table {
     crate::resource::cfn_enum!(SchemaV2FieldType, ["struct"]);
 
     /// Sort direction (asc or desc)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Direction {
         /// `asc`
         Asc,
@@ -611,7 +611,7 @@ pub mod table {
     crate::resource::cfn_enum!(Direction, ["asc", "desc"]);
 
     /// Null value ordering (nulls-first or nulls-last)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NullOrder {
         /// `nulls-first`
         NullsFirst,
@@ -622,7 +622,7 @@ pub mod table {
     crate::resource::cfn_enum!(NullOrder, ["nulls-first", "nulls-last"]);
 
     /// Format of the table.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OpenTableFormat {
         /// `ICEBERG`
         Iceberg,
@@ -631,7 +631,7 @@ pub mod table {
     crate::resource::cfn_enum!(OpenTableFormat, ["ICEBERG"]);
 
     /// The storage class for the table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD`
         Standard,
@@ -642,7 +642,7 @@ pub mod table {
     crate::resource::cfn_enum!(StorageClass, ["STANDARD", "INTELLIGENT_TIERING"]);
 
     /// Indicates that you don't want to specify a schema for the table. This property is mutually exclusive to 'IcebergMetadata', and its only possible value is 'Yes'.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WithoutMetadata {
         /// `Yes`
         Yes,
@@ -914,7 +914,7 @@ pub mod table_bucket {
     ]);
 
     /// Server-side encryption algorithm
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `AES256`
         Aes256,
@@ -925,7 +925,7 @@ pub mod table_bucket {
     crate::resource::cfn_enum!(SseAlgorithm, ["AES256", "aws:kms"]);
 
     /// Indicates whether Metrics are enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Enabled`
         Enabled,
@@ -936,7 +936,7 @@ pub mod table_bucket {
     crate::resource::cfn_enum!(Status, ["Enabled", "Disabled"]);
 
     /// The storage class for the table bucket
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD`
         Standard,

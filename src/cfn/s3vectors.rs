@@ -150,7 +150,7 @@ pub mod index {
     ]);
 
     /// The data type of the vectors to be inserted into the vector index.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `float32`
         Float32,
@@ -159,7 +159,7 @@ pub mod index {
     crate::resource::cfn_enum!(DataType, ["float32"]);
 
     /// The distance metric to be used for similarity search.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DistanceMetric {
         /// `cosine`
         Cosine,
@@ -170,7 +170,7 @@ pub mod index {
     crate::resource::cfn_enum!(DistanceMetric, ["cosine", "euclidean"]);
 
     /// Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `AES256`
         Aes256,
@@ -254,7 +254,7 @@ pub mod vector_bucket {
     ]);
 
     /// The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `AES256`
         Aes256,

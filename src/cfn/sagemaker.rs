@@ -379,7 +379,7 @@ pub mod action {
     ]);
 
     /// The status of the action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Unknown`
         Unknown,
@@ -924,7 +924,7 @@ pub mod algorithm {
         ("SupportedInputModes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedRealtimeInferenceInstanceTypes {
         /// `ml.c4.2xlarge`
         MlC42xlarge,
@@ -1484,7 +1484,7 @@ pub mod algorithm {
 
     crate::resource::cfn_enum!(SupportedRealtimeInferenceInstanceTypes, ["ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.c4.large", "ml.c4.xlarge", "ml.c5.18xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5d.18xlarge", "ml.c5d.2xlarge", "ml.c5d.4xlarge", "ml.c5d.9xlarge", "ml.c5d.large", "ml.c5d.xlarge", "ml.c6g.12xlarge", "ml.c6g.16xlarge", "ml.c6g.2xlarge", "ml.c6g.4xlarge", "ml.c6g.8xlarge", "ml.c6g.large", "ml.c6g.xlarge", "ml.c6gd.12xlarge", "ml.c6gd.16xlarge", "ml.c6gd.2xlarge", "ml.c6gd.4xlarge", "ml.c6gd.8xlarge", "ml.c6gd.large", "ml.c6gd.xlarge", "ml.c6gn.12xlarge", "ml.c6gn.16xlarge", "ml.c6gn.2xlarge", "ml.c6gn.4xlarge", "ml.c6gn.8xlarge", "ml.c6gn.large", "ml.c6gn.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c6in.12xlarge", "ml.c6in.16xlarge", "ml.c6in.24xlarge", "ml.c6in.2xlarge", "ml.c6in.32xlarge", "ml.c6in.4xlarge", "ml.c6in.8xlarge", "ml.c6in.large", "ml.c6in.xlarge", "ml.c7g.12xlarge", "ml.c7g.16xlarge", "ml.c7g.2xlarge", "ml.c7g.4xlarge", "ml.c7g.8xlarge", "ml.c7g.large", "ml.c7g.xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.2xlarge", "ml.c7i.48xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.c8g.12xlarge", "ml.c8g.16xlarge", "ml.c8g.24xlarge", "ml.c8g.2xlarge", "ml.c8g.48xlarge", "ml.c8g.4xlarge", "ml.c8g.8xlarge", "ml.c8g.large", "ml.c8g.medium", "ml.c8g.xlarge", "ml.dl1.24xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.g7.12xlarge", "ml.g7.24xlarge", "ml.g7.2xlarge", "ml.g7.48xlarge", "ml.g7.4xlarge", "ml.g7.8xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.2xlarge", "ml.g7e.48xlarge", "ml.g7e.4xlarge", "ml.g7e.8xlarge", "ml.inf1.24xlarge", "ml.inf1.2xlarge", "ml.inf1.6xlarge", "ml.inf1.xlarge", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.inf2.8xlarge", "ml.inf2.xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.xlarge", "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5d.12xlarge", "ml.m5d.24xlarge", "ml.m5d.2xlarge", "ml.m5d.4xlarge", "ml.m5d.large", "ml.m5d.xlarge", "ml.m6g.12xlarge", "ml.m6g.16xlarge", "ml.m6g.2xlarge", "ml.m6g.4xlarge", "ml.m6g.8xlarge", "ml.m6g.large", "ml.m6g.xlarge", "ml.m6gd.12xlarge", "ml.m6gd.16xlarge", "ml.m6gd.2xlarge", "ml.m6gd.4xlarge", "ml.m6gd.8xlarge", "ml.m6gd.large", "ml.m6gd.xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.m8g.12xlarge", "ml.m8g.16xlarge", "ml.m8g.24xlarge", "ml.m8g.2xlarge", "ml.m8g.48xlarge", "ml.m8g.4xlarge", "ml.m8g.8xlarge", "ml.m8g.large", "ml.m8g.medium", "ml.m8g.xlarge", "ml.p2.16xlarge", "ml.p2.8xlarge", "ml.p2.xlarge", "ml.p3.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5.4xlarge", "ml.p5e.48xlarge", "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.p6-b300.48xlarge", "ml.p6e-gb200.36xlarge", "ml.r5.12xlarge", "ml.r5.24xlarge", "ml.r5.2xlarge", "ml.r5.4xlarge", "ml.r5.large", "ml.r5.xlarge", "ml.r5d.12xlarge", "ml.r5d.24xlarge", "ml.r5d.2xlarge", "ml.r5d.4xlarge", "ml.r5d.large", "ml.r5d.xlarge", "ml.r6g.12xlarge", "ml.r6g.16xlarge", "ml.r6g.2xlarge", "ml.r6g.4xlarge", "ml.r6g.8xlarge", "ml.r6g.large", "ml.r6g.xlarge", "ml.r6gd.12xlarge", "ml.r6gd.16xlarge", "ml.r6gd.2xlarge", "ml.r6gd.4xlarge", "ml.r6gd.8xlarge", "ml.r6gd.large", "ml.r6gd.xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r7gd.12xlarge", "ml.r7gd.16xlarge", "ml.r7gd.2xlarge", "ml.r7gd.4xlarge", "ml.r7gd.8xlarge", "ml.r7gd.large", "ml.r7gd.medium", "ml.r7gd.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.r8g.12xlarge", "ml.r8g.16xlarge", "ml.r8g.24xlarge", "ml.r8g.2xlarge", "ml.r8g.48xlarge", "ml.r8g.4xlarge", "ml.r8g.8xlarge", "ml.r8g.large", "ml.r8g.medium", "ml.r8g.xlarge", "ml.t2.2xlarge", "ml.t2.large", "ml.t2.medium", "ml.t2.xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge", "ml.trn2.48xlarge"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedTransformInstanceTypes {
         /// `ml.c4.2xlarge`
         MlC42xlarge,
@@ -1722,7 +1722,7 @@ pub mod algorithm {
 
     crate::resource::cfn_enum!(SupportedTransformInstanceTypes, ["ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.c4.xlarge", "ml.c5.18xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.2xlarge", "ml.c7i.48xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.inf2.8xlarge", "ml.inf2.xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.xlarge", "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.p2.16xlarge", "ml.p2.8xlarge", "ml.p2.xlarge", "ml.p3.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Integer`
         Integer,
@@ -1736,7 +1736,7 @@ pub mod algorithm {
 
     crate::resource::cfn_enum!(Type, ["Integer", "Continuous", "Categorical", "FreeText"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedTrainingInstanceTypes {
         /// `ml.c4.2xlarge`
         MlC42xlarge,
@@ -2192,7 +2192,7 @@ pub mod algorithm {
 
     crate::resource::cfn_enum!(SupportedTrainingInstanceTypes, ["ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.c4.xlarge", "ml.c5.18xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.xlarge", "ml.c5n.18xlarge", "ml.c5n.2xlarge", "ml.c5n.4xlarge", "ml.c5n.9xlarge", "ml.c5n.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.xlarge", "ml.c7i-flex.12xlarge", "ml.c7i-flex.16xlarge", "ml.c7i-flex.2xlarge", "ml.c7i-flex.4xlarge", "ml.c7i-flex.8xlarge", "ml.c7i-flex.xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.2xlarge", "ml.c7i.48xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.c8i-flex.12xlarge", "ml.c8i-flex.16xlarge", "ml.c8i-flex.2xlarge", "ml.c8i-flex.4xlarge", "ml.c8i-flex.8xlarge", "ml.c8i-flex.xlarge", "ml.c8i.12xlarge", "ml.c8i.16xlarge", "ml.c8i.24xlarge", "ml.c8i.2xlarge", "ml.c8i.32xlarge", "ml.c8i.48xlarge", "ml.c8i.4xlarge", "ml.c8i.8xlarge", "ml.c8i.96xlarge", "ml.c8i.xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.g7.12xlarge", "ml.g7.24xlarge", "ml.g7.2xlarge", "ml.g7.48xlarge", "ml.g7.4xlarge", "ml.g7.8xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.2xlarge", "ml.g7e.48xlarge", "ml.g7e.4xlarge", "ml.g7e.8xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.xlarge", "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m7i-flex.12xlarge", "ml.m7i-flex.16xlarge", "ml.m7i-flex.2xlarge", "ml.m7i-flex.4xlarge", "ml.m7i-flex.8xlarge", "ml.m7i-flex.large", "ml.m7i-flex.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.m8i-flex.12xlarge", "ml.m8i-flex.16xlarge", "ml.m8i-flex.2xlarge", "ml.m8i-flex.4xlarge", "ml.m8i-flex.8xlarge", "ml.m8i-flex.large", "ml.m8i-flex.xlarge", "ml.m8i.12xlarge", "ml.m8i.16xlarge", "ml.m8i.24xlarge", "ml.m8i.2xlarge", "ml.m8i.32xlarge", "ml.m8i.48xlarge", "ml.m8i.4xlarge", "ml.m8i.8xlarge", "ml.m8i.96xlarge", "ml.m8i.large", "ml.m8i.xlarge", "ml.p2.16xlarge", "ml.p2.8xlarge", "ml.p2.xlarge", "ml.p3.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p3dn.24xlarge", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5.4xlarge", "ml.p5e.48xlarge", "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.p6-b300.48xlarge", "ml.p6e-gb200.36xlarge", "ml.r5.12xlarge", "ml.r5.16xlarge", "ml.r5.24xlarge", "ml.r5.2xlarge", "ml.r5.4xlarge", "ml.r5.8xlarge", "ml.r5.large", "ml.r5.xlarge", "ml.r5d.12xlarge", "ml.r5d.16xlarge", "ml.r5d.24xlarge", "ml.r5d.2xlarge", "ml.r5d.4xlarge", "ml.r5d.8xlarge", "ml.r5d.large", "ml.r5d.xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.r8i-flex.12xlarge", "ml.r8i-flex.16xlarge", "ml.r8i-flex.2xlarge", "ml.r8i-flex.4xlarge", "ml.r8i-flex.8xlarge", "ml.r8i-flex.large", "ml.r8i-flex.xlarge", "ml.r8i.12xlarge", "ml.r8i.16xlarge", "ml.r8i.24xlarge", "ml.r8i.2xlarge", "ml.r8i.32xlarge", "ml.r8i.48xlarge", "ml.r8i.4xlarge", "ml.r8i.8xlarge", "ml.r8i.96xlarge", "ml.r8i.large", "ml.r8i.xlarge", "ml.t3.2xlarge", "ml.t3.large", "ml.t3.medium", "ml.t3.xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge", "ml.trn2.48xlarge"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HyperParameterTuningJobObjectiveType {
         /// `Maximize`
         Maximize,
@@ -2202,7 +2202,7 @@ pub mod algorithm {
 
     crate::resource::cfn_enum!(HyperParameterTuningJobObjectiveType, ["Maximize", "Minimize"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedCompressionTypes {
         /// `None`
         None,
@@ -2212,7 +2212,7 @@ pub mod algorithm {
 
     crate::resource::cfn_enum!(SupportedCompressionTypes, ["None", "Gzip"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedInputModes {
         /// `Pipe`
         Pipe,
@@ -2348,7 +2348,7 @@ pub mod app {
     ]);
 
     /// The type of app.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppType {
         /// `JupyterServer`
         JupyterServer,
@@ -2365,7 +2365,7 @@ pub mod app {
     crate::resource::cfn_enum!(AppType, ["JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"]);
 
     /// The instance type that the image version runs on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `system`
         System,
@@ -3112,7 +3112,7 @@ pub mod artifact {
     ]);
 
     /// The type of ID.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceIdType {
         /// `MD5Hash`
         Md5Hash,
@@ -4442,7 +4442,7 @@ pub mod cluster {
     ]);
 
     /// The type of auto-scaler to use
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoScalerType {
         /// `Karpenter`
         Karpenter,
@@ -4451,7 +4451,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(AutoScalerType, ["Karpenter"]);
 
     /// The auto-scaling mode for the cluster
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `Enable`
         Enable,
@@ -4462,7 +4462,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Mode, ["Enable", "Disable"]);
 
     /// The patching strategy that determines when and how instances are patched. WhenIdle patches instances as they become idle. WhenAllIdle patches all instances when they are all idle.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PatchingStrategy {
         /// `WhenIdle`
         WhenIdle,
@@ -4473,7 +4473,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(PatchingStrategy, ["WhenIdle", "WhenAllIdle"]);
 
     /// The effect of the taint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `NoSchedule`
         NoSchedule,
@@ -4486,7 +4486,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(Effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"]);
 
     /// The type of network interface.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InterfaceType {
         /// `efa`
         Efa,
@@ -4497,7 +4497,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(InterfaceType, ["efa", "efa-only"]);
 
     /// The type of deep health check(s) to be performed on the instances in the SageMaker HyperPod cluster instance group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeepHealthCheckType {
         /// `InstanceStress`
         InstanceStress,
@@ -4508,7 +4508,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(DeepHealthCheckType, ["InstanceStress", "InstanceConnectivity"]);
 
     /// The type of Slurm node for this instance group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeType {
         /// `Controller`
         Controller,
@@ -4521,7 +4521,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(NodeType, ["Controller", "Login", "Compute"]);
 
     /// Determines the scaling strategy for the SageMaker HyperPod cluster. When set to 'Continuous', enables continuous scaling which dynamically manages node provisioning. If the parameter is omitted, uses the standard scaling approach in previous release.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeProvisioningMode {
         /// `Continuous`
         Continuous,
@@ -4530,7 +4530,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(NodeProvisioningMode, ["Continuous"]);
 
     /// If node auto-recovery is set to true, faulty nodes will be replaced or rebooted when a failure is detected. If set to false, nodes will be labelled when a fault is detected.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeRecovery {
         /// `Automatic`
         Automatic,
@@ -4541,7 +4541,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(NodeRecovery, ["Automatic", "None"]);
 
     /// The strategy for managing Slurm configuration on the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlurmConfigStrategy {
         /// `Overwrite`
         Overwrite,
@@ -4554,7 +4554,7 @@ pub mod cluster {
     crate::resource::cfn_enum!(SlurmConfigStrategy, ["Overwrite", "Managed", "Merge"]);
 
     /// The deletion policy for the shared FSx Lustre file system. Keep retains the FSx when RIGs are deleted. DeleteIfNotUsed deletes the FSx when no RIGs reference it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FSxLustreDeletionPolicy {
         /// `Keep`
         Keep,
@@ -4712,7 +4712,7 @@ pub mod cluster_scheduler_config {
     ]);
 
     /// When enabled, entities borrow idle compute based on assigned FairShareWeight.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FairShare {
         /// `Enabled`
         Enabled,
@@ -4723,7 +4723,7 @@ pub mod cluster_scheduler_config {
     crate::resource::cfn_enum!(FairShare, ["Enabled", "Disabled"]);
 
     /// Configuration for sharing idle compute resources across entities.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdleResourceSharing {
         /// `Enabled`
         Enabled,
@@ -5149,7 +5149,7 @@ pub mod compute_quota {
     ]);
 
     /// Whether the compute allocation rule is active. Defaults service-side to 'Enabled' when omitted on Create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActivationState {
         /// `Enabled`
         Enabled,
@@ -5160,7 +5160,7 @@ pub mod compute_quota {
     crate::resource::cfn_enum!(ActivationState, ["Enabled", "Disabled"]);
 
     /// MIG profile type. Service rejects MIG profiles that the chosen InstanceType does not support.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `mig-1g.5gb`
         Mig1g5gb,
@@ -5223,7 +5223,7 @@ pub mod compute_quota {
     crate::resource::cfn_enum!(Type, ["mig-1g.5gb", "mig-1g.10gb", "mig-1g.18gb", "mig-1g.20gb", "mig-1g.23gb", "mig-1g.35gb", "mig-1g.45gb", "mig-1g.47gb", "mig-2g.10gb", "mig-2g.20gb", "mig-2g.35gb", "mig-2g.45gb", "mig-2g.47gb", "mig-3g.20gb", "mig-3g.40gb", "mig-3g.71gb", "mig-3g.90gb", "mig-3g.93gb", "mig-4g.20gb", "mig-4g.40gb", "mig-4g.71gb", "mig-4g.90gb", "mig-4g.93gb", "mig-7g.40gb", "mig-7g.80gb", "mig-7g.141gb", "mig-7g.180gb", "mig-7g.186gb"]);
 
     /// The cluster instance type the quota applies to (e.g., 'ml.m5.xlarge', 'ml.p5.48xlarge'). Validated by the service against the supported HyperPod instance types.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `ml.c5.12xlarge`
         MlC512xlarge,
@@ -5648,7 +5648,7 @@ pub mod compute_quota {
     crate::resource::cfn_enum!(InstanceType, ["ml.c5.12xlarge", "ml.c5.18xlarge", "ml.c5.24xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5n.18xlarge", "ml.c5n.2xlarge", "ml.c5n.4xlarge", "ml.c5n.9xlarge", "ml.c5n.large", "ml.c6a.12xlarge", "ml.c6a.16xlarge", "ml.c6a.24xlarge", "ml.c6a.2xlarge", "ml.c6a.32xlarge", "ml.c6a.48xlarge", "ml.c6a.4xlarge", "ml.c6a.8xlarge", "ml.c6a.large", "ml.c6a.xlarge", "ml.c6g.12xlarge", "ml.c6g.16xlarge", "ml.c6g.2xlarge", "ml.c6g.4xlarge", "ml.c6g.8xlarge", "ml.c6g.large", "ml.c6g.medium", "ml.c6g.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c7g.12xlarge", "ml.c7g.16xlarge", "ml.c7g.2xlarge", "ml.c7g.4xlarge", "ml.c7g.8xlarge", "ml.c7g.large", "ml.c7g.medium", "ml.c7g.xlarge", "ml.c8a.16xlarge", "ml.c8g.12xlarge", "ml.c8g.16xlarge", "ml.c8g.24xlarge", "ml.c8g.2xlarge", "ml.c8g.48xlarge", "ml.c8g.4xlarge", "ml.c8g.8xlarge", "ml.c8g.large", "ml.c8g.medium", "ml.c8g.xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.g7.12xlarge", "ml.g7.24xlarge", "ml.g7.2xlarge", "ml.g7.48xlarge", "ml.g7.4xlarge", "ml.g7.8xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.2xlarge", "ml.g7e.48xlarge", "ml.g7e.4xlarge", "ml.g7e.8xlarge", "ml.gr6.4xlarge", "ml.gr6.8xlarge", "ml.i3en.12xlarge", "ml.i3en.24xlarge", "ml.i3en.2xlarge", "ml.i3en.3xlarge", "ml.i3en.6xlarge", "ml.i3en.large", "ml.i3en.xlarge", "ml.m5.12xlarge", "ml.m5.16xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.8xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m6a.12xlarge", "ml.m6a.16xlarge", "ml.m6a.24xlarge", "ml.m6a.2xlarge", "ml.m6a.32xlarge", "ml.m6a.48xlarge", "ml.m6a.4xlarge", "ml.m6a.8xlarge", "ml.m6a.large", "ml.m6a.xlarge", "ml.m6g.12xlarge", "ml.m6g.16xlarge", "ml.m6g.2xlarge", "ml.m6g.4xlarge", "ml.m6g.8xlarge", "ml.m6g.large", "ml.m6g.medium", "ml.m6g.xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m7g.12xlarge", "ml.m7g.16xlarge", "ml.m7g.2xlarge", "ml.m7g.4xlarge", "ml.m7g.8xlarge", "ml.m7g.large", "ml.m7g.medium", "ml.m7g.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.m8a.16xlarge", "ml.m8g.12xlarge", "ml.m8g.16xlarge", "ml.m8g.24xlarge", "ml.m8g.2xlarge", "ml.m8g.48xlarge", "ml.m8g.4xlarge", "ml.m8g.8xlarge", "ml.m8g.large", "ml.m8g.medium", "ml.m8g.xlarge", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5.4xlarge", "ml.p5e.48xlarge", "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.p6-b300.48xlarge", "ml.p6e-gb200.36xlarge", "ml.r5d.16xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.t3.2xlarge", "ml.t3.large", "ml.t3.medium", "ml.t3.xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge", "ml.trn2.3xlarge", "ml.trn2.48xlarge"]);
 
     /// Team-task preemption policy. Defaults service-side to 'LowerPriority' when omitted on Create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreemptTeamTasks {
         /// `Never`
         Never,
@@ -5659,7 +5659,7 @@ pub mod compute_quota {
     crate::resource::cfn_enum!(PreemptTeamTasks, ["Never", "LowerPriority"]);
 
     /// How this team participates in idle-resource sharing.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `Lend`
         Lend,
@@ -7284,7 +7284,7 @@ pub mod domain {
     ]);
 
     /// Specifies the VPC used for non-EFS traffic. The default value is PublicInternetOnly.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppNetworkAccessType {
         /// `PublicInternetOnly`
         PublicInternetOnly,
@@ -7295,7 +7295,7 @@ pub mod domain {
     crate::resource::cfn_enum!(AppNetworkAccessType, ["PublicInternetOnly", "VpcOnly"]);
 
     /// The entity that creates and manages the required security groups for inter-app communication in VPCOnly mode. Required when CreateDomain.AppNetworkAccessType is VPCOnly and DomainSettings.RStudioServerProDomainSettings.DomainExecutionRoleArn is provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppSecurityGroupManagement {
         /// `Service`
         Service,
@@ -7306,7 +7306,7 @@ pub mod domain {
     crate::resource::cfn_enum!(AppSecurityGroupManagement, ["Service", "Customer"]);
 
     /// The mode of authentication that members use to access the domain.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthMode {
         /// `SSO`
         Sso,
@@ -7317,7 +7317,7 @@ pub mod domain {
     crate::resource::cfn_enum!(AuthMode, ["SSO", "IAM"]);
 
     /// A flag to enable/disable AppLifecycleManagement settings
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecycleManagement {
         /// `ENABLED`
         Enabled,
@@ -7328,7 +7328,7 @@ pub mod domain {
     crate::resource::cfn_enum!(LifecycleManagement, ["ENABLED", "DISABLED"]);
 
     /// The instance type that the image version runs on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppInstanceType {
         /// `system`
         System,
@@ -7677,7 +7677,7 @@ pub mod domain {
     crate::resource::cfn_enum!(AppInstanceType, ["system", "ml.t3.micro", "ml.t3.small", "ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.t3.2xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.8xlarge", "ml.m5.12xlarge", "ml.m5.16xlarge", "ml.m5.24xlarge", "ml.m5d.large", "ml.m5d.xlarge", "ml.m5d.2xlarge", "ml.m5d.4xlarge", "ml.m5d.8xlarge", "ml.m5d.12xlarge", "ml.m5d.16xlarge", "ml.m5d.24xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.12xlarge", "ml.c5.18xlarge", "ml.c5.24xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p3.16xlarge", "ml.p3dn.24xlarge", "ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.r5.large", "ml.r5.xlarge", "ml.r5.2xlarge", "ml.r5.4xlarge", "ml.r5.8xlarge", "ml.r5.12xlarge", "ml.r5.16xlarge", "ml.r5.24xlarge", "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.48xlarge", "ml.g6.xlarge", "ml.g6.2xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.48xlarge", "ml.g6e.xlarge", "ml.g6e.2xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.48xlarge", "ml.geospatial.interactive", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge", "ml.p5.48xlarge", "ml.p5e.48xlarge", "ml.p5en.48xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m6i.2xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.32xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.m7i.2xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.48xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c6i.2xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.32xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.c7i.2xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.48xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r6i.2xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.32xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.r7i.2xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.48xlarge", "ml.m6id.large", "ml.m6id.xlarge", "ml.m6id.2xlarge", "ml.m6id.4xlarge", "ml.m6id.8xlarge", "ml.m6id.12xlarge", "ml.m6id.16xlarge", "ml.m6id.24xlarge", "ml.m6id.32xlarge", "ml.c6id.large", "ml.c6id.xlarge", "ml.c6id.2xlarge", "ml.c6id.4xlarge", "ml.c6id.8xlarge", "ml.c6id.12xlarge", "ml.c6id.16xlarge", "ml.c6id.24xlarge", "ml.c6id.32xlarge", "ml.r6id.large", "ml.r6id.xlarge", "ml.r6id.2xlarge", "ml.r6id.4xlarge", "ml.r6id.8xlarge", "ml.r6id.12xlarge", "ml.r6id.16xlarge", "ml.r6id.24xlarge", "ml.r6id.32xlarge", "ml.p5.4xlarge", "ml.p6-b200.48xlarge", "ml.g7e.2xlarge", "ml.g7e.4xlarge", "ml.g7e.8xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.48xlarge"]);
 
     /// The flag to enable/disable docker-proxy server
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnableDockerAccess {
         /// `ENABLED`
         Enabled,
@@ -7688,7 +7688,7 @@ pub mod domain {
     crate::resource::cfn_enum!(EnableDockerAccess, ["ENABLED", "DISABLED"]);
 
     /// The configuration for attaching a SageMaker user profile name to the execution role as a sts:SourceIdentity key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionRoleIdentityConfig {
         /// `USER_PROFILE_NAME`
         UserProfileName,
@@ -7699,7 +7699,7 @@ pub mod domain {
     crate::resource::cfn_enum!(ExecutionRoleIdentityConfig, ["USER_PROFILE_NAME", "DISABLED"]);
 
     /// A setting to indicate if IPv6 routing should be enabled along with IPv4 or not
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -7715,7 +7715,7 @@ pub mod domain {
     /// You can access the domain in Amazon SageMaker Studio. If you migrate the domain to Amazon SageMaker Unified Studio, you can access it in both studio interfaces.
     /// DISABLED
     /// You can't access the domain in Amazon SageMaker Studio. If you migrate the domain to Amazon SageMaker Unified Studio, you can access it only in that studio interface.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StudioWebPortalAccess {
         /// `ENABLED`
         Enabled,
@@ -7726,7 +7726,7 @@ pub mod domain {
     crate::resource::cfn_enum!(StudioWebPortalAccess, ["ENABLED", "DISABLED"]);
 
     /// Indicates whether a home EFS file system is created for the domain. Set to Disabled to skip EFS creation and reduce domain creation time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HomeEfsFileSystemCreation {
         /// `Enabled`
         Enabled,
@@ -7737,7 +7737,7 @@ pub mod domain {
     crate::resource::cfn_enum!(HomeEfsFileSystemCreation, ["Enabled", "Disabled"]);
 
     /// Indicates whether the tags added to Domain, User Profile and Space entity is propagated to all SageMaker resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TagPropagation {
         /// `ENABLED`
         Enabled,
@@ -8121,7 +8121,7 @@ pub mod endpoint {
     }
 
     /// Specifies whether the `Value` is an instance count or a capacity unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CAPACITY_PERCENT`
         CapacityPercent,
@@ -8132,7 +8132,7 @@ pub mod endpoint {
     crate::resource::cfn_enum!(Type, ["CAPACITY_PERCENT", "INSTANCE_COUNT"]);
 
     /// Specifies the type of traffic routing (e.g., 'AllAtOnce', 'Canary', 'Linear').
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficRoutingType {
         /// `ALL_AT_ONCE`
         AllAtOnce,
@@ -9274,7 +9274,7 @@ pub mod endpoint_config {
         ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeInferenceResponseIn {
         /// `ERROR_NOTIFICATION_TOPIC`
         ErrorNotificationTopic,
@@ -9285,7 +9285,7 @@ pub mod endpoint_config {
     crate::resource::cfn_enum!(IncludeInferenceResponseIn, ["ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"]);
 
     /// Specifies whether the endpoint captures input data or output data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CaptureMode {
         /// `Input`
         Input,
@@ -9298,7 +9298,7 @@ pub mod endpoint_config {
     crate::resource::cfn_enum!(CaptureMode, ["Input", "InputAndOutput", "Output"]);
 
     /// Specifies an option from a collection of preconfigured Amazon Machine Image (AMI) images. Each image is configured by AWS with a set of software and driver versions. AWS optimizes these configurations for different machine learning workloads. By selecting an AMI version, you can ensure that your inference environment is compatible with specific software requirements, such as CUDA driver versions, Linux kernel versions, or AWS Neuron driver versions
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InferenceAmiVersion {
         /// `al2-ami-sagemaker-inference-gpu-2`
         Al2AmiSagemakerInferenceGpu2,
@@ -9315,7 +9315,7 @@ pub mod endpoint_config {
     crate::resource::cfn_enum!(InferenceAmiVersion, ["al2-ami-sagemaker-inference-gpu-2", "al2-ami-sagemaker-inference-gpu-2-1", "al2-ami-sagemaker-inference-gpu-3-1", "al2-ami-sagemaker-inference-neuron-2", "al2023-ami-sagemaker-inference-gpu-4-1"]);
 
     /// The ML compute instance type for the instance pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `ml.c4.2xlarge`
         MlC42xlarge,
@@ -9876,7 +9876,7 @@ pub mod endpoint_config {
     crate::resource::cfn_enum!(InstanceType, ["ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.c4.large", "ml.c4.xlarge", "ml.c5.18xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5d.18xlarge", "ml.c5d.2xlarge", "ml.c5d.4xlarge", "ml.c5d.9xlarge", "ml.c5d.large", "ml.c5d.xlarge", "ml.c6g.12xlarge", "ml.c6g.16xlarge", "ml.c6g.2xlarge", "ml.c6g.4xlarge", "ml.c6g.8xlarge", "ml.c6g.large", "ml.c6g.xlarge", "ml.c6gd.12xlarge", "ml.c6gd.16xlarge", "ml.c6gd.2xlarge", "ml.c6gd.4xlarge", "ml.c6gd.8xlarge", "ml.c6gd.large", "ml.c6gd.xlarge", "ml.c6gn.12xlarge", "ml.c6gn.16xlarge", "ml.c6gn.2xlarge", "ml.c6gn.4xlarge", "ml.c6gn.8xlarge", "ml.c6gn.large", "ml.c6gn.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c6in.12xlarge", "ml.c6in.16xlarge", "ml.c6in.24xlarge", "ml.c6in.2xlarge", "ml.c6in.32xlarge", "ml.c6in.4xlarge", "ml.c6in.8xlarge", "ml.c6in.large", "ml.c6in.xlarge", "ml.c7g.12xlarge", "ml.c7g.16xlarge", "ml.c7g.2xlarge", "ml.c7g.4xlarge", "ml.c7g.8xlarge", "ml.c7g.large", "ml.c7g.xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.2xlarge", "ml.c7i.48xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.c8g.12xlarge", "ml.c8g.16xlarge", "ml.c8g.24xlarge", "ml.c8g.2xlarge", "ml.c8g.48xlarge", "ml.c8g.4xlarge", "ml.c8g.8xlarge", "ml.c8g.large", "ml.c8g.medium", "ml.c8g.xlarge", "ml.dl1.24xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.g7.12xlarge", "ml.g7.24xlarge", "ml.g7.2xlarge", "ml.g7.48xlarge", "ml.g7.4xlarge", "ml.g7.8xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.2xlarge", "ml.g7e.48xlarge", "ml.g7e.4xlarge", "ml.g7e.8xlarge", "ml.inf1.24xlarge", "ml.inf1.2xlarge", "ml.inf1.6xlarge", "ml.inf1.xlarge", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.inf2.8xlarge", "ml.inf2.xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.xlarge", "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5d.12xlarge", "ml.m5d.24xlarge", "ml.m5d.2xlarge", "ml.m5d.4xlarge", "ml.m5d.large", "ml.m5d.xlarge", "ml.m6g.12xlarge", "ml.m6g.16xlarge", "ml.m6g.2xlarge", "ml.m6g.4xlarge", "ml.m6g.8xlarge", "ml.m6g.large", "ml.m6g.xlarge", "ml.m6gd.12xlarge", "ml.m6gd.16xlarge", "ml.m6gd.2xlarge", "ml.m6gd.4xlarge", "ml.m6gd.8xlarge", "ml.m6gd.large", "ml.m6gd.xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.m8g.12xlarge", "ml.m8g.16xlarge", "ml.m8g.24xlarge", "ml.m8g.2xlarge", "ml.m8g.48xlarge", "ml.m8g.4xlarge", "ml.m8g.8xlarge", "ml.m8g.large", "ml.m8g.medium", "ml.m8g.xlarge", "ml.p2.16xlarge", "ml.p2.8xlarge", "ml.p2.xlarge", "ml.p3.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5.4xlarge", "ml.p5e.48xlarge", "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.p6-b300.48xlarge", "ml.p6e-gb200.36xlarge", "ml.r5.12xlarge", "ml.r5.24xlarge", "ml.r5.2xlarge", "ml.r5.4xlarge", "ml.r5.large", "ml.r5.xlarge", "ml.r5d.12xlarge", "ml.r5d.24xlarge", "ml.r5d.2xlarge", "ml.r5d.4xlarge", "ml.r5d.large", "ml.r5d.xlarge", "ml.r6g.12xlarge", "ml.r6g.16xlarge", "ml.r6g.2xlarge", "ml.r6g.4xlarge", "ml.r6g.8xlarge", "ml.r6g.large", "ml.r6g.xlarge", "ml.r6gd.12xlarge", "ml.r6gd.16xlarge", "ml.r6gd.2xlarge", "ml.r6gd.4xlarge", "ml.r6gd.8xlarge", "ml.r6gd.large", "ml.r6gd.xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r7gd.12xlarge", "ml.r7gd.16xlarge", "ml.r7gd.2xlarge", "ml.r7gd.4xlarge", "ml.r7gd.8xlarge", "ml.r7gd.large", "ml.r7gd.medium", "ml.r7gd.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.r8g.12xlarge", "ml.r8g.16xlarge", "ml.r8g.24xlarge", "ml.r8g.2xlarge", "ml.r8g.48xlarge", "ml.r8g.4xlarge", "ml.r8g.8xlarge", "ml.r8g.large", "ml.r8g.medium", "ml.r8g.xlarge", "ml.t2.2xlarge", "ml.t2.large", "ml.t2.medium", "ml.t2.xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge", "ml.trn2.48xlarge"]);
 
     /// The strategy for scaling in instances. IDLE_RELEASE releases instances that have no hosted inference component copies. CONSOLIDATION consolidates inference component copies onto fewer instances to release more instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `CONSOLIDATION`
         Consolidation,
@@ -9887,7 +9887,7 @@ pub mod endpoint_config {
     crate::resource::cfn_enum!(Strategy, ["CONSOLIDATION", "IDLE_RELEASE"]);
 
     /// Indicates whether managed instance scaling is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -9898,7 +9898,7 @@ pub mod endpoint_config {
     crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 
     /// Sets how the endpoint routes incoming traffic.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingStrategy {
         /// `LEAST_OUTSTANDING_REQUESTS`
         LeastOutstandingRequests,
@@ -10446,7 +10446,7 @@ pub mod feature_group {
         ("ProvisionedWriteCapacityUnits", crate::resource::Rule { min: Some(0.0), max: Some(10000000.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `Integral`
         Integral,
@@ -10459,7 +10459,7 @@ pub mod feature_group {
     crate::resource::cfn_enum!(FeatureType, ["Integral", "Fractional", "String"]);
 
     /// Format for the offline store feature group. Iceberg is the optimal format for feature groups shared between offline and online stores.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableFormat {
         /// `Iceberg`
         Iceberg,
@@ -10469,7 +10469,7 @@ pub mod feature_group {
 
     crate::resource::cfn_enum!(TableFormat, ["Iceberg", "Glue"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `Standard`
         Standard,
@@ -10480,7 +10480,7 @@ pub mod feature_group {
     crate::resource::cfn_enum!(StorageType, ["Standard", "InMemory"]);
 
     /// Unit of ttl configuration
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Seconds`
         Seconds,
@@ -10497,7 +10497,7 @@ pub mod feature_group {
     crate::resource::cfn_enum!(Unit, ["Seconds", "Minutes", "Hours", "Days", "Weeks"]);
 
     /// Throughput mode configuration of the feature group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThroughputMode {
         /// `OnDemand`
         OnDemand,
@@ -10890,7 +10890,7 @@ pub mod image_version {
     //! Nested property types and enums of [`ImageVersion`](super::ImageVersion).
 
     /// Indicates SageMaker job type compatibility.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobType {
         /// `TRAINING`
         Training,
@@ -10903,7 +10903,7 @@ pub mod image_version {
     crate::resource::cfn_enum!(JobType, ["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"]);
 
     /// Indicates CPU or GPU compatibility.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Processor {
         /// `CPU`
         Cpu,
@@ -10914,7 +10914,7 @@ pub mod image_version {
     crate::resource::cfn_enum!(Processor, ["CPU", "GPU"]);
 
     /// The availability of the image version specified by the maintainer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VendorGuidance {
         /// `NOT_PROVIDED`
         NotProvided,
@@ -11702,7 +11702,7 @@ pub mod inference_component {
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InferenceComponentCapacitySizeType {
         /// `COPY_COUNT`
         CopyCount,
@@ -11712,7 +11712,7 @@ pub mod inference_component {
 
     crate::resource::cfn_enum!(InferenceComponentCapacitySizeType, ["COPY_COUNT", "CAPACITY_PERCENT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailabilityZoneBalanceEnforcementMode {
         /// `PERMISSIVE`
         Permissive,
@@ -11720,7 +11720,7 @@ pub mod inference_component {
 
     crate::resource::cfn_enum!(AvailabilityZoneBalanceEnforcementMode, ["PERMISSIVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InferenceComponentPlacementStrategy {
         /// `SPREAD`
         Spread,
@@ -12142,7 +12142,7 @@ pub mod inference_experiment {
     ]);
 
     /// The desired state of the experiment after starting or stopping operation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DesiredState {
         /// `Running`
         Running,
@@ -12155,7 +12155,7 @@ pub mod inference_experiment {
     crate::resource::cfn_enum!(DesiredState, ["Running", "Completed", "Cancelled"]);
 
     /// The type of the inference experiment that you want to run.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InfrastructureType {
         /// `RealTimeInference`
         RealTimeInference,
@@ -12164,7 +12164,7 @@ pub mod inference_experiment {
     crate::resource::cfn_enum!(InfrastructureType, ["RealTimeInference"]);
 
     /// The type of the inference experiment that you want to run.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ShadowMode`
         ShadowMode,
@@ -12262,7 +12262,7 @@ pub mod mlflow_app {
     //! Nested property types and enums of [`MlflowApp`](super::MlflowApp).
 
     /// Whether to enable or disable automatic registration of new MLflow models to the SageMaker Model Registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelRegistrationMode {
         /// `AutoModelRegistrationEnabled`
         AutoModelRegistrationEnabled,
@@ -12365,7 +12365,7 @@ pub mod mlflow_tracking_server {
     //! Nested property types and enums of [`MlflowTrackingServer`](super::MlflowTrackingServer).
 
     /// The size of the MLFlow Tracking Server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrackingServerSize {
         /// `Small`
         Small,
@@ -12822,7 +12822,7 @@ pub mod model {
     ]);
 
     /// Set this to one of the following values: Platform - The model image is hosted in Amazon ECR. Vpc - The model image is hosted in a private Docker registry in your VPC.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RepositoryAccessMode {
         /// `Platform`
         Platform,
@@ -12833,7 +12833,7 @@ pub mod model {
     crate::resource::cfn_enum!(RepositoryAccessMode, ["Platform", "Vpc"]);
 
     /// Whether the container hosts a single model or multiple models.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `SingleModel`
         SingleModel,
@@ -12844,7 +12844,7 @@ pub mod model {
     crate::resource::cfn_enum!(Mode, ["SingleModel", "MultiModel"]);
 
     /// Whether to cache models for a multi-model endpoint. By default, multi-model endpoints cache models so that a model does not have to be loaded into memory each time it is invoked. Some use cases do not benefit from model caching. For example, if an endpoint hosts a large number of models that are each invoked infrequently, the endpoint might perform better if you disable model caching. To disable model caching, set the value of this parameter to `Disabled`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelCacheSetting {
         /// `Enabled`
         Enabled,
@@ -12855,7 +12855,7 @@ pub mod model {
     crate::resource::cfn_enum!(ModelCacheSetting, ["Enabled", "Disabled"]);
 
     /// How containers in a multi-container are run.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InferenceExecutionMode {
         /// `Serial`
         Serial,
@@ -14267,7 +14267,7 @@ pub mod model_card {
     ]);
 
     /// Risk rating of model.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RiskRating {
         /// `High`
         High,
@@ -14282,7 +14282,7 @@ pub mod model_card {
     crate::resource::cfn_enum!(RiskRating, ["High", "Medium", "Low", "Unknown"]);
 
     /// Current approval status of model package
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelApprovalStatus {
         /// `Approved`
         Approved,
@@ -14295,7 +14295,7 @@ pub mod model_card {
     crate::resource::cfn_enum!(ModelApprovalStatus, ["Approved", "Rejected", "PendingManualApproval"]);
 
     /// Current status of model package
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelPackageStatus {
         /// `Pending`
         Pending,
@@ -14311,7 +14311,7 @@ pub mod model_card {
 
     crate::resource::cfn_enum!(ModelPackageStatus, ["Pending", "InProgress", "Completed", "Failed", "Deleting"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionFunction {
         /// `Maximize`
         Maximize,
@@ -14322,7 +14322,7 @@ pub mod model_card {
     crate::resource::cfn_enum!(FunctionFunction, ["Maximize", "Minimize"]);
 
     /// The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelCardStatus {
         /// `Draft`
         Draft,
@@ -16263,7 +16263,7 @@ pub mod model_package {
     ]);
 
     /// The approval status of the model package.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelApprovalStatus {
         /// `Approved`
         Approved,
@@ -16276,7 +16276,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(ModelApprovalStatus, ["Approved", "Rejected", "PendingManualApproval"]);
 
     /// The approval status of the model card within your organization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelCardStatus {
         /// `Draft`
         Draft,
@@ -16291,7 +16291,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(ModelCardStatus, ["Draft", "PendingReview", "Approved", "Archived"]);
 
     /// The current status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `NotStarted`
         NotStarted,
@@ -16306,7 +16306,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(Status, ["NotStarted", "Failed", "InProgress", "Completed"]);
 
     /// Indicates if you want to skip model validation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SkipModelValidation {
         /// `None`
         None,
@@ -16317,7 +16317,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(SkipModelValidation, ["None", "All"]);
 
     /// A string that determines the number of records included in a single mini-batch.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BatchStrategy {
         /// `MultiRecord`
         MultiRecord,
@@ -16328,7 +16328,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(BatchStrategy, ["MultiRecord", "SingleRecord"]);
 
     /// The S3 Data Source Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3DataSourceType {
         /// `ManifestFile`
         ManifestFile,
@@ -16341,7 +16341,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(S3DataSourceType, ["ManifestFile", "S3Prefix", "AugmentedManifestFile"]);
 
     /// The method to use to split the transform job's data files into smaller batches.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SplitType {
         /// `None`
         None,
@@ -16356,7 +16356,7 @@ pub mod model_package {
     crate::resource::cfn_enum!(SplitType, ["None", "TFRecord", "Line", "RecordIO"]);
 
     /// Defines how to assemble the results of the transform job as a single S3 object.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssembleWith {
         /// `None`
         None,
@@ -16950,7 +16950,7 @@ pub mod model_quality_job_definition {
     ]);
 
     /// The status of the monitoring job.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProblemType {
         /// `BinaryClassification`
         BinaryClassification,
@@ -17543,7 +17543,7 @@ pub mod monitoring_schedule {
     ]);
 
     /// The status of the monitoring job.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitoringExecutionStatus {
         /// `Pending`
         Pending,
@@ -17564,7 +17564,7 @@ pub mod monitoring_schedule {
     crate::resource::cfn_enum!(MonitoringExecutionStatus, ["Pending", "Completed", "CompletedWithViolations", "InProgress", "Failed", "Stopping", "Stopped"]);
 
     /// The type of monitoring job.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitoringType {
         /// `DataQuality`
         DataQuality,
@@ -17579,7 +17579,7 @@ pub mod monitoring_schedule {
     crate::resource::cfn_enum!(MonitoringType, ["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]);
 
     /// The status of a schedule job.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitoringScheduleStatus {
         /// `Pending`
         Pending,
@@ -17771,7 +17771,7 @@ pub mod notebook_instance {
         ("MinimumInstanceMetadataServiceVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^1|2$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `ml.eia1.large`
         MlEia1Large,
@@ -17790,7 +17790,7 @@ pub mod notebook_instance {
     crate::resource::cfn_enum!(AcceleratorTypes, ["ml.eia1.large", "ml.eia1.medium", "ml.eia1.xlarge", "ml.eia2.large", "ml.eia2.medium", "ml.eia2.xlarge"]);
 
     /// Sets whether SageMaker AI provides internet access to the notebook instance. If you set this to Disabled this notebook instance is able to access resources only in your VPC, and is not be able to connect to SageMaker AI training and endpoint services unless you configure a NAT Gateway in your VPC. You can set the value of this parameter to Disabled only if you set a value for the SubnetId parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DirectInternetAccess {
         /// `Disabled`
         Disabled,
@@ -17801,7 +17801,7 @@ pub mod notebook_instance {
     crate::resource::cfn_enum!(DirectInternetAccess, ["Disabled", "Enabled"]);
 
     /// The type of ML compute instance to launch for the notebook instance. Expect some interruption of service if this parameter is changed as CloudFormation stops a notebook instance and starts it up again to update it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `ml.c4.2xlarge`
         MlC42xlarge,
@@ -18186,7 +18186,7 @@ pub mod notebook_instance {
     crate::resource::cfn_enum!(InstanceType, ["ml.c4.2xlarge", "ml.c4.4xlarge", "ml.c4.8xlarge", "ml.c4.xlarge", "ml.c5.18xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.xlarge", "ml.c5d.18xlarge", "ml.c5d.2xlarge", "ml.c5d.4xlarge", "ml.c5d.9xlarge", "ml.c5d.xlarge", "ml.c6i.12xlarge", "ml.c6i.16xlarge", "ml.c6i.24xlarge", "ml.c6i.2xlarge", "ml.c6i.32xlarge", "ml.c6i.4xlarge", "ml.c6i.8xlarge", "ml.c6i.large", "ml.c6i.xlarge", "ml.c6id.12xlarge", "ml.c6id.16xlarge", "ml.c6id.24xlarge", "ml.c6id.2xlarge", "ml.c6id.32xlarge", "ml.c6id.4xlarge", "ml.c6id.8xlarge", "ml.c6id.large", "ml.c6id.xlarge", "ml.c7i.12xlarge", "ml.c7i.16xlarge", "ml.c7i.24xlarge", "ml.c7i.2xlarge", "ml.c7i.48xlarge", "ml.c7i.4xlarge", "ml.c7i.8xlarge", "ml.c7i.large", "ml.c7i.xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.2xlarge", "ml.g5.48xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge", "ml.g6.24xlarge", "ml.g6.2xlarge", "ml.g6.48xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge", "ml.g6e.24xlarge", "ml.g6e.2xlarge", "ml.g6e.48xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.2xlarge", "ml.g7e.48xlarge", "ml.g7e.4xlarge", "ml.g7e.8xlarge", "ml.inf1.24xlarge", "ml.inf1.2xlarge", "ml.inf1.6xlarge", "ml.inf1.xlarge", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.inf2.8xlarge", "ml.inf2.xlarge", "ml.m4.10xlarge", "ml.m4.16xlarge", "ml.m4.2xlarge", "ml.m4.4xlarge", "ml.m4.xlarge", "ml.m5.12xlarge", "ml.m5.24xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.xlarge", "ml.m5d.12xlarge", "ml.m5d.16xlarge", "ml.m5d.24xlarge", "ml.m5d.2xlarge", "ml.m5d.4xlarge", "ml.m5d.8xlarge", "ml.m5d.large", "ml.m5d.xlarge", "ml.m6i.12xlarge", "ml.m6i.16xlarge", "ml.m6i.24xlarge", "ml.m6i.2xlarge", "ml.m6i.32xlarge", "ml.m6i.4xlarge", "ml.m6i.8xlarge", "ml.m6i.large", "ml.m6i.xlarge", "ml.m6id.12xlarge", "ml.m6id.16xlarge", "ml.m6id.24xlarge", "ml.m6id.2xlarge", "ml.m6id.32xlarge", "ml.m6id.4xlarge", "ml.m6id.8xlarge", "ml.m6id.large", "ml.m6id.xlarge", "ml.m7i.12xlarge", "ml.m7i.16xlarge", "ml.m7i.24xlarge", "ml.m7i.2xlarge", "ml.m7i.48xlarge", "ml.m7i.4xlarge", "ml.m7i.8xlarge", "ml.m7i.large", "ml.m7i.xlarge", "ml.p2.16xlarge", "ml.p2.8xlarge", "ml.p2.xlarge", "ml.p3.16xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p3dn.24xlarge", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5.4xlarge", "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.r5.12xlarge", "ml.r5.16xlarge", "ml.r5.24xlarge", "ml.r5.2xlarge", "ml.r5.4xlarge", "ml.r5.8xlarge", "ml.r5.large", "ml.r5.xlarge", "ml.r6i.12xlarge", "ml.r6i.16xlarge", "ml.r6i.24xlarge", "ml.r6i.2xlarge", "ml.r6i.32xlarge", "ml.r6i.4xlarge", "ml.r6i.8xlarge", "ml.r6i.large", "ml.r6i.xlarge", "ml.r6id.12xlarge", "ml.r6id.16xlarge", "ml.r6id.24xlarge", "ml.r6id.2xlarge", "ml.r6id.32xlarge", "ml.r6id.4xlarge", "ml.r6id.8xlarge", "ml.r6id.large", "ml.r6id.xlarge", "ml.r7i.12xlarge", "ml.r7i.16xlarge", "ml.r7i.24xlarge", "ml.r7i.2xlarge", "ml.r7i.48xlarge", "ml.r7i.4xlarge", "ml.r7i.8xlarge", "ml.r7i.large", "ml.r7i.xlarge", "ml.t2.2xlarge", "ml.t2.large", "ml.t2.medium", "ml.t2.xlarge", "ml.t3.2xlarge", "ml.t3.large", "ml.t3.medium", "ml.t3.xlarge", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge"]);
 
     /// Whether root access is enabled or disabled for users of the notebook instance. The default value is Enabled. Lifecycle configurations need root access to be able to set up a notebook instance. Because of this, lifecycle configurations associated with a notebook instance always run with root access even if you disable root access for users.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RootAccess {
         /// `Disabled`
         Disabled,
@@ -18453,7 +18453,7 @@ pub mod partner_app {
     ]);
 
     /// The Auth type of PartnerApp.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `IAM`
         Iam,
@@ -18462,7 +18462,7 @@ pub mod partner_app {
     crate::resource::cfn_enum!(AuthType, ["IAM"]);
 
     /// The type of PartnerApp.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `lakera-guard`
         LakeraGuard,
@@ -19524,7 +19524,7 @@ pub mod processing_job {
     ]);
 
     /// The compression used for Athena query results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputCompression {
         /// `GZIP`
         Gzip,
@@ -19537,7 +19537,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(OutputCompression, ["GZIP", "SNAPPY", "ZLIB"]);
 
     /// The data storage format for Athena query results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `PARQUET`
         Parquet,
@@ -19554,7 +19554,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(OutputFormat, ["PARQUET", "AVRO", "ORC", "JSON", "TEXTFILE"]);
 
     /// Whether the generated dataset is FullyReplicated or ShardedByS3Key (default).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataDistributionType {
         /// `FullyReplicated`
         FullyReplicated,
@@ -19565,7 +19565,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(DataDistributionType, ["FullyReplicated", "ShardedByS3Key"]);
 
     /// Whether to use File or Pipe input mode. In File (default) mode, Amazon SageMaker copies the data from the input source onto the local Amazon Elastic Block Store (Amazon EBS) volumes before starting your training algorithm. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source directly to your algorithm without using the EBS volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputMode {
         /// `File`
         File,
@@ -19576,7 +19576,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(InputMode, ["File", "Pipe"]);
 
     /// The compression used for Redshift query results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftDatasetOutputCompression {
         /// `None`
         None,
@@ -19593,7 +19593,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(RedshiftDatasetOutputCompression, ["None", "GZIP", "SNAPPY", "ZSTD", "BZIP2"]);
 
     /// The data storage format for Redshift query results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftDatasetOutputFormat {
         /// `PARQUET`
         Parquet,
@@ -19604,7 +19604,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(RedshiftDatasetOutputFormat, ["PARQUET", "CSV"]);
 
     /// Whether to GZIP-decompress the data in Amazon S3 as it is streamed into the processing container. `Gzip` can only be used when `Pipe` mode is specified as the `S3InputMode`. In `Pipe` mode, Amazon SageMaker streams input data from the source directly to your container without using the EBS volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3CompressionType {
         /// `None`
         None,
@@ -19615,7 +19615,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(S3CompressionType, ["None", "Gzip"]);
 
     /// Whether to distribute the data from Amazon S3 to all processing instances with `FullyReplicated`, or whether the data from Amazon S3 is shared by Amazon S3 key, downloading one shard of data to each processing instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3DataDistributionType {
         /// `FullyReplicated`
         FullyReplicated,
@@ -19626,7 +19626,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(S3DataDistributionType, ["FullyReplicated", "ShardedByS3Key"]);
 
     /// Whether you use an S3Prefix or a ManifestFile for the data type. If you choose S3Prefix, S3Uri identifies a key name prefix. Amazon SageMaker uses all objects with the specified key name prefix for the processing job. If you choose ManifestFile, S3Uri identifies an object that is a manifest file containing a list of object keys that you want Amazon SageMaker to use for the processing job.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3DataType {
         /// `ManifestFile`
         ManifestFile,
@@ -19637,7 +19637,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(S3DataType, ["ManifestFile", "S3Prefix"]);
 
     /// Whether to use File or Pipe input mode. In File mode, Amazon SageMaker copies the data from the input source onto the local ML storage volume before starting your processing container. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source directly to your processing container into named pipes without using the ML storage volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3InputMode {
         /// `File`
         File,
@@ -19648,7 +19648,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(S3InputMode, ["File", "Pipe"]);
 
     /// Whether to upload the results of the processing job continuously or after the job completes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3UploadMode {
         /// `Continuous`
         Continuous,
@@ -19659,7 +19659,7 @@ pub mod processing_job {
     crate::resource::cfn_enum!(S3UploadMode, ["Continuous", "EndOfJob"]);
 
     /// The ML compute instance type for the processing job.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `ml.t3.medium`
         MlT3Medium,
@@ -20607,7 +20607,7 @@ pub mod space {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppType {
         /// `JupyterServer`
         JupyterServer,
@@ -20628,7 +20628,7 @@ pub mod space {
     crate::resource::cfn_enum!(AppType, ["JupyterServer", "KernelGateway", "TensorBoard", "RStudioServerPro", "RSessionGateway", "JupyterLab", "CodeEditor"]);
 
     /// The instance type that the image version runs on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `system`
         System,
@@ -20761,7 +20761,7 @@ pub mod space {
     crate::resource::cfn_enum!(InstanceType, ["system", "ml.t3.micro", "ml.t3.small", "ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.t3.2xlarge", "ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge", "ml.m5.8xlarge", "ml.m5.12xlarge", "ml.m5.16xlarge", "ml.m5.24xlarge", "ml.c5.large", "ml.c5.xlarge", "ml.c5.2xlarge", "ml.c5.4xlarge", "ml.c5.9xlarge", "ml.c5.12xlarge", "ml.c5.18xlarge", "ml.c5.24xlarge", "ml.p3.2xlarge", "ml.p3.8xlarge", "ml.p3.16xlarge", "ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge", "ml.r5.large", "ml.r5.xlarge", "ml.r5.2xlarge", "ml.r5.4xlarge", "ml.r5.8xlarge", "ml.r5.12xlarge", "ml.r5.16xlarge", "ml.r5.24xlarge", "ml.p3dn.24xlarge", "ml.m5d.large", "ml.m5d.xlarge", "ml.m5d.2xlarge", "ml.m5d.4xlarge", "ml.m5d.8xlarge", "ml.m5d.12xlarge", "ml.m5d.16xlarge", "ml.m5d.24xlarge", "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge", "ml.g5.24xlarge", "ml.g5.48xlarge", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.geospatial.interactive", "ml.trn1.2xlarge", "ml.trn1.32xlarge", "ml.trn1n.32xlarge"]);
 
     /// The flag to enable/disable remote access for a space.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RemoteAccess {
         /// `ENABLED`
         Enabled,
@@ -20772,7 +20772,7 @@ pub mod space {
     crate::resource::cfn_enum!(RemoteAccess, ["ENABLED", "DISABLED"]);
 
     /// The flag to enable/disable creation of space managed resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpaceManagedResources {
         /// `ENABLED`
         Enabled,
@@ -20782,7 +20782,7 @@ pub mod space {
 
     crate::resource::cfn_enum!(SpaceManagedResources, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SharingType {
         /// `Private`
         Private,
@@ -20858,7 +20858,7 @@ pub mod studio_lifecycle_config {
     //! Nested property types and enums of [`StudioLifecycleConfig`](super::StudioLifecycleConfig).
 
     /// The App type that the Lifecycle Configuration is attached to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StudioLifecycleConfigAppType {
         /// `JupyterServer`
         JupyterServer,
@@ -21087,7 +21087,7 @@ pub mod trial_component {
     ]);
 
     /// The status of the trial component.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrimaryStatus {
         /// `InProgress`
         InProgress,
@@ -21589,7 +21589,7 @@ pub mod user_profile {
     ]);
 
     /// The instance type that the image version runs on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppInstanceType {
         /// `system`
         System,
@@ -22228,7 +22228,7 @@ pub mod workforce {
     ]);
 
     /// The IP address type for the workforce. IPv4 only or dualstack (IPv4 and IPv6).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,

@@ -711,7 +711,7 @@ pub mod schedule {
     ]);
 
     /// Determines whether the schedule is executed within a flexible time window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlexibleTimeWindowMode {
         /// `OFF`
         Off,
@@ -722,7 +722,7 @@ pub mod schedule {
     crate::resource::cfn_enum!(FlexibleTimeWindowMode, ["OFF", "FLEXIBLE"]);
 
     /// Specifies whether the schedule is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduleState {
         /// `ENABLED`
         Enabled,
@@ -733,7 +733,7 @@ pub mod schedule {
     crate::resource::cfn_enum!(ScheduleState, ["ENABLED", "DISABLED"]);
 
     /// Specifies the launch type on which your task is running. The launch type that you specify here must match one of the launch type (compatibilities) of the target task. The FARGATE value is supported only in the Regions where AWS Fargate with Amazon ECS is supported. For more information, see AWS Fargate on Amazon ECS in the Amazon Elastic Container Service Developer Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -746,7 +746,7 @@ pub mod schedule {
     crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE", "EXTERNAL"]);
 
     /// Specifies whether the task's elastic network interface receives a public IP address. You can specify ENABLED only when LaunchType in EcsParameters is set to FARGATE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `ENABLED`
         Enabled,
@@ -757,7 +757,7 @@ pub mod schedule {
     crate::resource::cfn_enum!(AssignPublicIp, ["ENABLED", "DISABLED"]);
 
     /// The type of constraint. Use distinctInstance to ensure that each task in a particular group is running on a different container instance. Use memberOf to restrict the selection to a group of valid candidates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementConstraintType {
         /// `distinctInstance`
         DistinctInstance,
@@ -768,7 +768,7 @@ pub mod schedule {
     crate::resource::cfn_enum!(PlacementConstraintType, ["distinctInstance", "memberOf"]);
 
     /// The type of placement strategy. The random placement strategy randomly places tasks on available candidates. The spread placement strategy spreads placement across available candidates evenly based on the field parameter. The binpack strategy places tasks on available candidates that have the least available amount of the resource that is specified with the field parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory (but still enough to run the task).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementStrategyType {
         /// `random`
         Random,
@@ -781,7 +781,7 @@ pub mod schedule {
     crate::resource::cfn_enum!(PlacementStrategyType, ["random", "spread", "binpack"]);
 
     /// Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags are not propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the TagResource API action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTags {
         /// `TASK_DEFINITION`
         TaskDefinition,

@@ -510,7 +510,7 @@ pub mod data_integration_flow {
     ]);
 
     /// The sort order.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SortOrder {
         /// `ASC`
         Asc,
@@ -521,7 +521,7 @@ pub mod data_integration_flow {
     crate::resource::cfn_enum!(SortOrder, ["ASC", "DESC"]);
 
     /// The deduplication strategy type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FIELD_PRIORITY`
         FieldPriority,
@@ -530,7 +530,7 @@ pub mod data_integration_flow {
     crate::resource::cfn_enum!(Type, ["FIELD_PRIORITY"]);
 
     /// The load type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LoadType {
         /// `INCREMENTAL`
         Incremental,
@@ -541,7 +541,7 @@ pub mod data_integration_flow {
     crate::resource::cfn_enum!(LoadType, ["INCREMENTAL", "REPLACE"]);
 
     /// The file type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileType {
         /// `CSV`
         Csv,
@@ -554,7 +554,7 @@ pub mod data_integration_flow {
     crate::resource::cfn_enum!(FileType, ["CSV", "PARQUET", "JSON"]);
 
     /// The source type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `S3`
         S3,
@@ -565,7 +565,7 @@ pub mod data_integration_flow {
     crate::resource::cfn_enum!(SourceType, ["S3", "DATASET"]);
 
     /// The target type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `DATASET`
         Dataset,
@@ -574,7 +574,7 @@ pub mod data_integration_flow {
     crate::resource::cfn_enum!(TargetType, ["DATASET"]);
 
     /// The transformation type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransformationType {
         /// `SQL`
         Sql,
@@ -881,7 +881,7 @@ pub mod dataset {
     ]);
 
     /// The type of partitioning transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `YEAR`
         Year,
@@ -898,7 +898,7 @@ pub mod dataset {
     crate::resource::cfn_enum!(Type, ["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"]);
 
     /// The dataset field type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataLakeDatasetSchemaFieldType {
         /// `INT`
         Int,

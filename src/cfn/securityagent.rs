@@ -651,7 +651,7 @@ pub mod artifact {
     //! Nested property types and enums of [`Artifact`](super::Artifact).
 
     /// The file type of the artifact.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ArtifactType {
         /// `TXT`
         Txt,
@@ -973,7 +973,7 @@ pub mod integration {
     }
 
     /// The integration provider.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Provider {
         /// `GITHUB`
         Github,
@@ -988,7 +988,7 @@ pub mod integration {
     crate::resource::cfn_enum!(Provider, ["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"]);
 
     /// The type of GitLab access token.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TokenType {
         /// `PERSONAL`
         Personal,
@@ -1464,7 +1464,7 @@ pub mod pentest {
     }
 
     /// Type of authentication provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `SECRETS_MANAGER`
         SecretsManager,
@@ -1479,7 +1479,7 @@ pub mod pentest {
     crate::resource::cfn_enum!(ProviderType, ["SECRETS_MANAGER", "AWS_LAMBDA", "AWS_IAM_ROLE", "AWS_INTERNAL"]);
 
     /// Strategy for cleaning up resources after pentest job completion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CleanUpStrategy {
         /// `BEST_EFFORT_DELETE`
         BestEffortDelete,
@@ -1490,7 +1490,7 @@ pub mod pentest {
     crate::resource::cfn_enum!(CleanUpStrategy, ["BEST_EFFORT_DELETE", "RETAIN_ALL"]);
 
     /// Strategy for remediating code vulnerabilities discovered during the pentest
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CodeRemediationStrategy {
         /// `AUTOMATIC`
         Automatic,
@@ -1501,7 +1501,7 @@ pub mod pentest {
     crate::resource::cfn_enum!(CodeRemediationStrategy, ["AUTOMATIC", "DISABLED"]);
 
     /// Type of managed skill that can be disabled for a pentest
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SkillType {
         /// `FINDING_PERSONALIZATION`
         FindingPersonalization,
@@ -1512,7 +1512,7 @@ pub mod pentest {
     crate::resource::cfn_enum!(SkillType, ["FINDING_PERSONALIZATION", "LOGIN_OPTIMIZATION"]);
 
     /// Type of security risk to test for
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RiskType {
         /// `CROSS_SITE_SCRIPTING`
         CrossSiteScripting,
@@ -1575,7 +1575,7 @@ pub mod pentest {
     crate::resource::cfn_enum!(RiskType, ["CROSS_SITE_SCRIPTING", "DEFAULT_CREDENTIALS", "INSECURE_DIRECT_OBJECT_REFERENCE", "PRIVILEGE_ESCALATION", "SERVER_SIDE_TEMPLATE_INJECTION", "COMMAND_INJECTION", "CODE_INJECTION", "SQL_INJECTION", "ARBITRARY_FILE_UPLOAD", "INSECURE_DESERIALIZATION", "LOCAL_FILE_INCLUSION", "INFORMATION_DISCLOSURE", "PATH_TRAVERSAL", "SERVER_SIDE_REQUEST_FORGERY", "JSON_WEB_TOKEN_VULNERABILITIES", "XML_EXTERNAL_ENTITY", "FILE_DELETION", "OTHER", "GRAPHQL_VULNERABILITIES", "BUSINESS_LOGIC_VULNERABILITIES", "CRYPTOGRAPHIC_VULNERABILITIES", "DENIAL_OF_SERVICE", "FILE_ACCESS", "FILE_CREATION", "DATABASE_MODIFICATION", "DATABASE_ACCESS", "OUTBOUND_SERVICE_REQUEST", "UNKNOWN"]);
 
     /// Whether to allow or deny traffic matching this rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `ALLOW`
         Allow,
@@ -1586,7 +1586,7 @@ pub mod pentest {
     crate::resource::cfn_enum!(Effect, ["ALLOW", "DENY"]);
 
     /// Type of pattern matching for this rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkTrafficRuleType {
         /// `URL`
         Url,
@@ -1732,7 +1732,7 @@ pub mod security_requirement_pack {
     ]);
 
     /// Whether the pack is enabled or disabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -1810,7 +1810,7 @@ pub mod target_domain {
     //! Nested property types and enums of [`TargetDomain`](super::TargetDomain).
 
     /// Verification method for the target domain
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VerificationMethod {
         /// `DNS_TXT`
         DnsTxt,

@@ -116,7 +116,7 @@ pub mod aggregator_v2 {
     //! Nested property types and enums of [`AggregatorV2`](super::AggregatorV2).
 
     /// Indicates to link a list of included Regions
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionLinkingMode {
         /// `SPECIFIED_REGIONS`
         SpecifiedRegions,
@@ -882,7 +882,7 @@ pub mod automation_rule {
     /// +  ``MEDIUM`` - The issue must be addressed but not urgently.
     /// +  ``HIGH`` - The issue must be addressed as a priority.
     /// +  ``CRITICAL`` - The issue must be remediated immediately to avoid it escalating.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Label {
         /// `INFORMATIONAL`
         Informational,
@@ -899,7 +899,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(Label, ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]);
 
     /// The rule action updates the ``VerificationState`` field of a finding.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VerificationState {
         /// `UNKNOWN`
         Unknown,
@@ -923,7 +923,7 @@ pub mod automation_rule {
     /// +  ``NOTIFIED`` - Indicates that you notified the resource owner about the security issue. Used when the initial reviewer is not the resource owner, and needs intervention from the resource owner.
     /// +  ``RESOLVED`` - The finding was reviewed and remediated and is now considered resolved.
     /// +  ``SUPPRESSED`` - Indicates that you reviewed the finding and don't believe that any action is needed. The finding is no longer updated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `NEW`
         New,
@@ -938,7 +938,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(Status, ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]);
 
     /// Specifies the type of action that Security Hub CSPM takes when a finding matches the defined criteria of a rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FINDING_FIELDS_UPDATE`
         FindingFieldsUpdate,
@@ -947,7 +947,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(Type, ["FINDING_FIELDS_UPDATE"]);
 
     /// The condition to apply to a string value when filtering Security Hub findings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringFilterComparison {
         /// `EQUALS`
         Equals,
@@ -979,7 +979,7 @@ pub mod automation_rule {
     /// ``CONTAINS`` filters can only be used with other ``CONTAINS`` filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS`` filters.
     /// You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same field. Similarly, you can’t have both an ``EQUALS`` filter and a ``NOT_EQUALS`` filter on the same field. Combining filters in this way returns an error.
     /// ``CONTAINS`` and ``NOT_CONTAINS`` operators can be used only with automation rules. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `EQUALS`
         Equals,
@@ -994,7 +994,7 @@ pub mod automation_rule {
     crate::resource::cfn_enum!(Comparison, ["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]);
 
     /// Whether the rule is active after it is created. If this parameter is equal to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule is created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStatus {
         /// `ENABLED`
         Enabled,
@@ -1641,7 +1641,7 @@ pub mod automation_rule_v2 {
     ]);
 
     /// The category of action to be executed by the automation rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FINDING_FIELDS_UPDATE`
         FindingFieldsUpdate,
@@ -1652,7 +1652,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(Type, ["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldName {
         /// `compliance.assessments.meets_criteria`
         ComplianceAssessmentsMeetsCriteria,
@@ -1665,7 +1665,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(FieldName, ["compliance.assessments.meets_criteria", "vulnerabilities.is_exploit_available", "vulnerabilities.is_fix_available"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfDateFilterFieldName {
         /// `finding_info.created_time_dt`
         FindingInfoCreatedTimeDt,
@@ -1680,7 +1680,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(OcsfDateFilterFieldName, ["finding_info.created_time_dt", "finding_info.first_seen_time_dt", "finding_info.last_seen_time_dt", "finding_info.modified_time_dt"]);
 
     /// A date range unit for the date filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `DAYS`
         Days,
@@ -1689,7 +1689,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(Unit, ["DAYS"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfMapFilterFieldName {
         /// `resources.tags`
         ResourcesTags,
@@ -1698,7 +1698,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(OcsfMapFilterFieldName, ["resources.tags"]);
 
     /// The condition to apply to the key value when filtering findings with a map filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `EQUALS`
         Equals,
@@ -1709,7 +1709,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(Comparison, ["EQUALS", "NOT_EQUALS"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfNumberFilterFieldName {
         /// `activity_id`
         ActivityId,
@@ -1726,7 +1726,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(OcsfNumberFilterFieldName, ["activity_id", "compliance.status_id", "confidence_score", "finding_info.related_events_count", "vendor_attributes.severity_id"]);
 
     /// The logical operator used to combine multiple conditions
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedOperators {
         /// `AND`
         And,
@@ -1737,7 +1737,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(AllowedOperators, ["AND", "OR"]);
 
     /// The name of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfStringField {
         /// `activity_name`
         ActivityName,
@@ -1808,7 +1808,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(OcsfStringField, ["activity_name", "cloud.account.name", "cloud.account.uid", "cloud.provider", "cloud.region", "compliance.assessments.category", "compliance.assessments.name", "compliance.control", "compliance.status", "compliance.standards", "finding_info.desc", "finding_info.src_url", "finding_info.title", "finding_info.types", "finding_info.uid", "finding_info.related_events.uid", "finding_info.related_events.product.uid", "finding_info.related_events.title", "metadata.product.feature.uid", "metadata.product.name", "metadata.product.uid", "metadata.product.vendor_name", "remediation.desc", "remediation.references", "resources.cloud_partition", "resources.name", "resources.region", "resources.type", "resources.uid", "vulnerabilities.fix_coverage", "class_name", "vendor_attributes.severity"]);
 
     /// The condition to apply to a string value when filtering findings
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringFilterComparison {
         /// `EQUALS`
         Equals,
@@ -1825,7 +1825,7 @@ pub mod automation_rule_v2 {
     crate::resource::cfn_enum!(StringFilterComparison, ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"]);
 
     /// The status of the automation rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStatus {
         /// `ENABLED`
         Enabled,
@@ -2101,7 +2101,7 @@ pub mod configuration_policy {
     }
 
     /// Identifies whether a control parameter uses a custom user-defined value or subscribes to the default AWS Security Hub behavior.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueType {
         /// `DEFAULT`
         Default,
@@ -2301,7 +2301,7 @@ pub mod connector {
     ]);
 
     /// The type of scope. Valid values are ``tenant`` and ``subscription``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeType {
         /// `TENANT`
         Tenant,
@@ -2578,7 +2578,7 @@ pub mod connector_v2 {
     ]);
 
     /// The scope type for the Azure connector
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeType {
         /// `TENANT`
         Tenant,
@@ -2699,7 +2699,7 @@ pub mod finding_aggregator {
     /// +  ``ALL_REGIONS`` - Indicates to aggregate findings from all of the Regions where Security Hub is enabled. When you choose this option, Security Hub also automatically aggregates findings from new Regions as Security Hub supports them and you opt into them.
     /// +  ``ALL_REGIONS_EXCEPT_SPECIFIED`` - Indicates to aggregate findings from all of the Regions where Security Hub is enabled, except for the Regions listed in the ``Regions`` parameter. When you choose this option, Security Hub also automatically aggregates findings from new Regions as Security Hub supports them and you opt into them.
     /// +  ``SPECIFIED_REGIONS`` - Indicates to aggregate findings only from the Regions listed in the ``Regions`` parameter. Security Hub does not automatically aggregate findings from new Regions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionLinkingMode {
         /// `ALL_REGIONS`
         AllRegions,
@@ -2821,7 +2821,7 @@ pub mod hub_v2 {
     }
 
     /// Whether the Network Scanning feature is enabled for this account and Region.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -3720,7 +3720,7 @@ pub mod insight {
     }
 
     /// The condition to apply to a string value when filtering Security Hub findings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringFilterComparison {
         /// `EQUALS`
         Equals,
@@ -3735,7 +3735,7 @@ pub mod insight {
     crate::resource::cfn_enum!(StringFilterComparison, ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"]);
 
     /// The condition to apply to the key value when filtering Security Hub findings with a map filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `EQUALS`
         Equals,
@@ -3805,7 +3805,7 @@ pub mod organization_configuration {
     //! Nested property types and enums of [`OrganizationConfiguration`](super::OrganizationConfiguration).
 
     /// Whether to automatically enable Security Hub default standards in new member accounts when they join the organization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoEnableStandards {
         /// `DEFAULT`
         Default,
@@ -3816,7 +3816,7 @@ pub mod organization_configuration {
     crate::resource::cfn_enum!(AutoEnableStandards, ["DEFAULT", "NONE"]);
 
     /// Indicates whether the organization uses local or central configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationType {
         /// `CENTRAL`
         Central,
@@ -3890,7 +3890,7 @@ pub mod policy_association {
     //! Nested property types and enums of [`PolicyAssociation`](super::PolicyAssociation).
 
     /// Indicates whether the target is an AWS account, organizational unit, or the organization root
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `ACCOUNT`
         Account,
@@ -4077,7 +4077,7 @@ pub mod security_control {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueType {
         /// `DEFAULT`
         Default,

@@ -444,7 +444,7 @@ pub mod subscriber {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessTypesItem {
         /// `LAKEFORMATION`
         Lakeformation,
@@ -583,7 +583,7 @@ pub mod subscriber_notification {
     ]);
 
     /// The HTTPS method used for the notification subscription.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `POST`
         Post,

@@ -335,7 +335,7 @@ pub mod cloud_formation_product {
     ]);
 
     /// The type of product.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProductType {
         /// `CLOUD_FORMATION_TEMPLATE`
         CloudFormationTemplate,
@@ -354,7 +354,7 @@ pub mod cloud_formation_product {
     crate::resource::cfn_enum!(ProductType, ["CLOUD_FORMATION_TEMPLATE", "MARKETPLACE_AMI", "MARKETPLACE_CAR", "TERRAFORM_OPEN_SOURCE", "TERRAFORM_CLOUD", "EXTERNAL"]);
 
     /// The type of provisioning artifact. Valid values are CLOUD_FORMATION_TEMPLATE, TERRAFORM_OPEN_SOURCE, TERRAFORM_CLOUD, EXTERNAL
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CLOUD_FORMATION_TEMPLATE`
         CloudFormationTemplate,
@@ -373,7 +373,7 @@ pub mod cloud_formation_product {
     crate::resource::cfn_enum!(Type, ["CLOUD_FORMATION_TEMPLATE", "MARKETPLACE_AMI", "MARKETPLACE_CAR", "TERRAFORM_OPEN_SOURCE", "TERRAFORM_CLOUD", "EXTERNAL"]);
 
     /// The only supported SourceConnection type is Codestar.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceConnectionType {
         /// `CODESTAR`
         Codestar,
@@ -506,7 +506,7 @@ pub mod cloud_formation_provisioned_product {
         ("StackSetRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-([a-z]+-)+[1-9]")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StackSetOperationType {
         /// `CREATE`
         Create,
@@ -1049,7 +1049,7 @@ pub mod service_action {
 
     pub use crate::cfn::shared::servicecatalog::AcceptLanguage;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefinitionType {
         /// `SSM_AUTOMATION`
         SsmAutomation,

@@ -229,7 +229,7 @@ pub mod resource_association {
     //! Nested property types and enums of [`ResourceAssociation`](super::ResourceAssociation).
 
     /// The type of the CFN Resource for now it's enum CFN_STACK.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `CFN_STACK`
         CfnStack,

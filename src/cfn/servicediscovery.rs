@@ -557,7 +557,7 @@ pub mod service {
     ]);
 
     /// The DNS record type (e.g., A, AAAA, SRV).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `A`
         A,
@@ -572,7 +572,7 @@ pub mod service {
     crate::resource::cfn_enum!(Type, ["A", "AAAA", "CNAME", "SRV"]);
 
     /// The routing policy to use for DNS queries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingPolicy {
         /// `MULTIVALUE`
         Multivalue,
@@ -583,7 +583,7 @@ pub mod service {
     crate::resource::cfn_enum!(RoutingPolicy, ["MULTIVALUE", "WEIGHTED"]);
 
     /// The type of health check (e.g., HTTP, HTTPS, TCP).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckType {
         /// `HTTP`
         Http,
@@ -596,7 +596,7 @@ pub mod service {
     crate::resource::cfn_enum!(HealthCheckType, ["HTTP", "HTTPS", "TCP"]);
 
     /// The type of service. Supported values are HTTP or DNS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `HTTP`
         Http,

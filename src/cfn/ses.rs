@@ -664,7 +664,7 @@ pub mod configuration_set_event_destination {
     ]);
 
     /// The place where Amazon SES finds the value of a dimension to publish to Amazon CloudWatch. To use the message tags that you specify using an X-SES-MESSAGE-TAGS header or a parameter to the SendEmail/SendRawEmail API, specify messageTag. To use your own email headers, specify emailHeader. To put a custom tag on any link included in your email, specify linkTag.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionValueSource {
         /// `EMAIL_HEADER`
         EmailHeader,
@@ -1307,7 +1307,7 @@ pub mod mail_manager_archive {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionPeriod {
         /// `THREE_MONTHS`
         ThreeMonths,
@@ -1589,7 +1589,7 @@ pub mod mail_manager_ingress_point {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressPointStatusToUpdate {
         /// `ACTIVE`
         Active,
@@ -1599,7 +1599,7 @@ pub mod mail_manager_ingress_point {
 
     crate::resource::cfn_enum!(IngressPointStatusToUpdate, ["ACTIVE", "CLOSED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsPolicy {
         /// `REQUIRED`
         Required,
@@ -1611,7 +1611,7 @@ pub mod mail_manager_ingress_point {
 
     crate::resource::cfn_enum!(TlsPolicy, ["REQUIRED", "OPTIONAL", "FIPS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressPointType {
         /// `OPEN`
         Open,
@@ -2678,7 +2678,7 @@ pub mod mail_manager_rule_set {
         ("Analysis", crate::resource::Rule { shape: Some(&ANALYSIS_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionFailurePolicy {
         /// `CONTINUE`
         Continue,
@@ -2688,7 +2688,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(ActionFailurePolicy, ["CONTINUE", "DROP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaInvocationType {
         /// `EVENT`
         Event,
@@ -2698,7 +2698,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(LambdaInvocationType, ["EVENT", "REQUEST_RESPONSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnsNotificationEncoding {
         /// `UTF-8`
         Utf8,
@@ -2708,7 +2708,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(SnsNotificationEncoding, ["UTF-8", "BASE64"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnsNotificationPayloadType {
         /// `CONTENT`
         Content,
@@ -2718,7 +2718,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(SnsNotificationPayloadType, ["CONTENT", "HEADERS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MailFrom {
         /// `REPLACE`
         Replace,
@@ -2728,7 +2728,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(MailFrom, ["REPLACE", "PRESERVE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleBooleanEmailAttribute {
         /// `READ_RECEIPT_REQUESTED`
         ReadReceiptRequested,
@@ -2740,7 +2740,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleBooleanEmailAttribute, ["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleAddressListEmailAttribute {
         /// `RECIPIENT`
         Recipient,
@@ -2758,7 +2758,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleAddressListEmailAttribute, ["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleBooleanOperator {
         /// `IS_TRUE`
         IsTrue,
@@ -2768,7 +2768,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleBooleanOperator, ["IS_TRUE", "IS_FALSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleDmarcOperator {
         /// `EQUALS`
         Equals,
@@ -2778,7 +2778,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleDmarcOperator, ["EQUALS", "NOT_EQUALS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleDmarcPolicy {
         /// `NONE`
         None,
@@ -2790,7 +2790,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleDmarcPolicy, ["NONE", "QUARANTINE", "REJECT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleIpEmailAttribute {
         /// `SOURCE_IP`
         SourceIp,
@@ -2798,7 +2798,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleIpEmailAttribute, ["SOURCE_IP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleIpOperator {
         /// `CIDR_MATCHES`
         CidrMatches,
@@ -2808,7 +2808,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleIpOperator, ["CIDR_MATCHES", "NOT_CIDR_MATCHES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleNumberEmailAttribute {
         /// `MESSAGE_SIZE`
         MessageSize,
@@ -2816,7 +2816,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleNumberEmailAttribute, ["MESSAGE_SIZE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleNumberOperator {
         /// `EQUALS`
         Equals,
@@ -2834,7 +2834,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleNumberOperator, ["EQUALS", "NOT_EQUALS", "LESS_THAN", "GREATER_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN_OR_EQUAL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStringEmailAttribute {
         /// `MAIL_FROM`
         MailFrom,
@@ -2856,7 +2856,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleStringEmailAttribute, ["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleClientCertificateAttribute {
         /// `CN`
         Cn,
@@ -2878,7 +2878,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleClientCertificateAttribute, ["CN", "SAN_RFC822_NAME", "SAN_DNS_NAME", "SAN_DIRECTORY_NAME", "SAN_UNIFORM_RESOURCE_IDENTIFIER", "SAN_IP_ADDRESS", "SAN_REGISTERED_ID", "SERIAL_NUMBER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleStringOperator {
         /// `EQUALS`
         Equals,
@@ -2894,7 +2894,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleStringOperator, ["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVerdictAttribute {
         /// `SPF`
         Spf,
@@ -2904,7 +2904,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleVerdictAttribute, ["SPF", "DKIM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVerdictOperator {
         /// `EQUALS`
         Equals,
@@ -2914,7 +2914,7 @@ pub mod mail_manager_rule_set {
 
     crate::resource::cfn_enum!(RuleVerdictOperator, ["EQUALS", "NOT_EQUALS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVerdict {
         /// `PASS`
         Pass,
@@ -3357,7 +3357,7 @@ pub mod mail_manager_traffic_policy {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceptAction {
         /// `ALLOW`
         Allow,
@@ -3367,7 +3367,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(AcceptAction, ["ALLOW", "DENY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressAddressListEmailAttribute {
         /// `RECIPIENT`
         Recipient,
@@ -3375,7 +3375,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressAddressListEmailAttribute, ["RECIPIENT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressBooleanOperator {
         /// `IS_TRUE`
         IsTrue,
@@ -3385,7 +3385,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressBooleanOperator, ["IS_TRUE", "IS_FALSE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressIpv4Attribute {
         /// `SENDER_IP`
         SenderIp,
@@ -3393,7 +3393,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressIpv4Attribute, ["SENDER_IP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressIpOperator {
         /// `CIDR_MATCHES`
         CidrMatches,
@@ -3403,7 +3403,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressIpOperator, ["CIDR_MATCHES", "NOT_CIDR_MATCHES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressIpv6Attribute {
         /// `SENDER_IPV6`
         SenderIpv6,
@@ -3411,7 +3411,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressIpv6Attribute, ["SENDER_IPV6"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressStringEmailAttribute {
         /// `RECIPIENT`
         Recipient,
@@ -3419,7 +3419,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressStringEmailAttribute, ["RECIPIENT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressStringOperator {
         /// `EQUALS`
         Equals,
@@ -3435,7 +3435,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressStringOperator, ["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressTlsAttribute {
         /// `TLS_PROTOCOL`
         TlsProtocol,
@@ -3443,7 +3443,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressTlsAttribute, ["TLS_PROTOCOL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressTlsProtocolOperator {
         /// `MINIMUM_TLS_VERSION`
         MinimumTlsVersion,
@@ -3453,7 +3453,7 @@ pub mod mail_manager_traffic_policy {
 
     crate::resource::cfn_enum!(IngressTlsProtocolOperator, ["MINIMUM_TLS_VERSION", "IS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngressTlsProtocolAttribute {
         /// `TLS1_2`
         Tls12,
@@ -3691,7 +3691,7 @@ pub mod receipt_filter {
     ]);
 
     /// Indicates whether to block or allow incoming mail from the specified IP addresses.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Policy {
         /// `Allow`
         Allow,
@@ -4188,7 +4188,7 @@ pub mod receipt_rule {
     ]);
 
     /// The invocation type of the AWS Lambda function. An invocation type of RequestResponse means that the execution of the function immediately results in a response, and a value of Event means that the function is invoked asynchronously. The default value is Event. For information about AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule set.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvocationType {
         /// `Event`
         Event,
@@ -4199,7 +4199,7 @@ pub mod receipt_rule {
     crate::resource::cfn_enum!(InvocationType, ["Event", "RequestResponse"]);
 
     /// The encoding to use for the email within the Amazon SNS notification. The default value is UTF-8. Use BASE64 if you need to preserve all special characters, especially when the original message uses a different encoding format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Encoding {
         /// `Base64`
         Base64,
@@ -4210,7 +4210,7 @@ pub mod receipt_rule {
     crate::resource::cfn_enum!(Encoding, ["Base64", "UTF-8"]);
 
     /// The scope of the StopAction. The only acceptable value is RuleSet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `RuleSet`
         RuleSet,
@@ -4219,7 +4219,7 @@ pub mod receipt_rule {
     crate::resource::cfn_enum!(Scope, ["RuleSet"]);
 
     /// Specifies whether Amazon SES should require that incoming email is delivered over a connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require, Amazon SES bounces emails that are not received over TLS. The default is Optional.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsPolicy {
         /// `Optional`
         Optional,
@@ -4527,7 +4527,7 @@ pub mod tenant {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SuppressedReasons {
         /// `BOUNCE`
         Bounce,
@@ -4538,7 +4538,7 @@ pub mod tenant {
     crate::resource::cfn_enum!(SuppressedReasons, ["BOUNCE", "COMPLAINT"]);
 
     /// The scope of the suppression list for the tenant.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SuppressionScope {
         /// `ACCOUNT`
         Account,

@@ -149,7 +149,7 @@ pub mod proactive_engagement {
 
     /// If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support.
     /// If `DISABLED`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProactiveEngagementStatus {
         /// `ENABLED`
         Enabled,
@@ -288,7 +288,7 @@ pub mod protection {
     }
 
     /// Indicates whether automatic application layer DDoS mitigation is enabled for the protection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -382,7 +382,7 @@ pub mod protection_group {
     /// * Sum - Use the total traffic across the group. This is a good choice for most cases. Examples include Elastic IP addresses for EC2 instances that scale manually or automatically.
     /// * Mean - Use the average of the traffic across the group. This is a good choice for resources that share traffic uniformly. Examples include accelerators and load balancers.
     /// * Max - Use the highest traffic from each resource. This is useful for resources that don't share traffic and for resources that share that traffic in a non-uniform way. Examples include Amazon CloudFront and origin resources for CloudFront distributions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Aggregation {
         /// `SUM`
         Sum,
@@ -395,7 +395,7 @@ pub mod protection_group {
     crate::resource::cfn_enum!(Aggregation, ["SUM", "MEAN", "MAX"]);
 
     /// The criteria to use to choose the protected resources for inclusion in the group. You can include all resources that have protections, provide a list of resource Amazon Resource Names (ARNs), or include all resources of a specified resource type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Pattern {
         /// `ALL`
         All,
@@ -408,7 +408,7 @@ pub mod protection_group {
     crate::resource::cfn_enum!(Pattern, ["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"]);
 
     /// The resource type to include in the protection group. All protected resources of this type are included in the protection group. Newly protected resources of this type are automatically added to the group. You must set this when you set `Pattern` to `BY_RESOURCE_TYPE` and you must not set it for any other `Pattern` setting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `CLOUDFRONT_DISTRIBUTION`
         CloudfrontDistribution,

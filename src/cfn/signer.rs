@@ -135,7 +135,7 @@ pub mod signing_profile {
         ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformId {
         /// `AWSLambda-SHA384-ECDSA`
         AwsLambdaSha384Ecdsa,
@@ -145,7 +145,7 @@ pub mod signing_profile {
 
     crate::resource::cfn_enum!(PlatformId, ["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,

@@ -335,7 +335,7 @@ pub mod notify_configuration {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledChannels {
         /// `SMS`
         Sms,
@@ -350,7 +350,7 @@ pub mod notify_configuration {
     crate::resource::cfn_enum!(EnabledChannels, ["SMS", "VOICE", "MMS", "RCS"]);
 
     /// The use case for the notify configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UseCase {
         /// `CODE_VERIFICATION`
         CodeVerification,
@@ -548,7 +548,7 @@ pub mod phone_number {
         ("ChannelRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:\\S+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NumberCapabilities {
         /// `SMS`
         Sms,
@@ -561,7 +561,7 @@ pub mod phone_number {
     crate::resource::cfn_enum!(NumberCapabilities, ["SMS", "VOICE", "MMS"]);
 
     /// The type of phone number to request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NumberType {
         /// `LONG_CODE`
         LongCode,
@@ -828,7 +828,7 @@ pub mod protect_configuration {
     ]);
 
     /// The types of protection that can be used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtectStatus {
         /// `ALLOW`
         Allow,

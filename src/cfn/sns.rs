@@ -326,7 +326,7 @@ pub mod topic {
 
     /// Indicates one of the supported protocols for the Amazon SNS topic.
     /// At least one of the other three ``LoggingConfig`` properties is recommend along with ``Protocol``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http/s`
         HttpS,

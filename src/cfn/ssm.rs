@@ -222,7 +222,7 @@ pub mod association {
         ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComplianceSeverity {
         /// `CRITICAL`
         Critical,
@@ -238,7 +238,7 @@ pub mod association {
 
     crate::resource::cfn_enum!(ComplianceSeverity, ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SyncCompliance {
         /// `AUTO`
         Auto,
@@ -648,7 +648,7 @@ pub mod document {
     ]);
 
     /// The key of a key-value pair that identifies the location of an attachment to a document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Key {
         /// `SourceUrl`
         SourceUrl,
@@ -661,7 +661,7 @@ pub mod document {
     crate::resource::cfn_enum!(Key, ["SourceUrl", "S3FileUrl", "AttachmentReference"]);
 
     /// Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentFormat {
         /// `YAML`
         Yaml,
@@ -674,7 +674,7 @@ pub mod document {
     crate::resource::cfn_enum!(DocumentFormat, ["YAML", "JSON", "TEXT"]);
 
     /// The type of document to create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentType {
         /// `ApplicationConfiguration`
         ApplicationConfiguration,
@@ -711,7 +711,7 @@ pub mod document {
     crate::resource::cfn_enum!(DocumentType, ["ApplicationConfiguration", "ApplicationConfigurationSchema", "Automation", "Automation.ChangeTemplate", "AutoApprovalPolicy", "ChangeCalendar", "CloudFormation", "Command", "DeploymentStrategy", "ManualApprovalPolicy", "Package", "Policy", "ProblemAnalysis", "ProblemAnalysisTemplate", "Session"]);
 
     /// Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateMethod {
         /// `Replace`
         Replace,
@@ -943,7 +943,7 @@ pub mod maintenance_window_target {
     ]);
 
     /// The type of target that is being registered with the maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `INSTANCE`
         Instance,
@@ -1335,7 +1335,7 @@ pub mod maintenance_window_task {
     }
 
     /// The specification for whether tasks should continue to run after the cutoff time specified in the maintenance windows is reached.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CutoffBehavior {
         /// `CANCEL_TASK`
         CancelTask,
@@ -1346,7 +1346,7 @@ pub mod maintenance_window_task {
     crate::resource::cfn_enum!(CutoffBehavior, ["CANCEL_TASK", "CONTINUE_TASK"]);
 
     /// The type of task.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskType {
         /// `AUTOMATION`
         Automation,
@@ -1581,7 +1581,7 @@ pub mod parameter {
     //! Nested property types and enums of [`Parameter`](super::Parameter).
 
     /// The data type of the parameter, such as ``text`` or ``aws:ec2:image``. The default is ``text``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `text`
         Text,
@@ -1592,7 +1592,7 @@ pub mod parameter {
     crate::resource::cfn_enum!(DataType, ["text", "aws:ec2:image"]);
 
     /// The parameter tier.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `Standard`
         Standard,
@@ -1606,7 +1606,7 @@ pub mod parameter {
 
     /// The type of parameter.
     /// Parameters of type ``SecureString`` are not supported by CFNlong.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `String`
         String,
@@ -1870,7 +1870,7 @@ pub mod patch_baseline {
         ("Products", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComplianceLevel {
         /// `CRITICAL`
         Critical,
@@ -1888,7 +1888,7 @@ pub mod patch_baseline {
 
     crate::resource::cfn_enum!(ComplianceLevel, ["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Key {
         /// `ADVISORY_ID`
         AdvisoryId,
@@ -1933,7 +1933,7 @@ pub mod patch_baseline {
     crate::resource::cfn_enum!(Key, ["ADVISORY_ID", "ARCH", "BUGZILLA_ID", "CLASSIFICATION", "CVE_ID", "EPOCH", "MSRC_SEVERITY", "NAME", "PATCH_ID", "PATCH_SET", "PRIORITY", "PRODUCT", "PRODUCT_FAMILY", "RELEASE", "REPOSITORY", "SECTION", "SECURITY", "SEVERITY", "VERSION"]);
 
     /// Defines the compliance level for approved patches. This means that if an approved patch is reported as missing, this is the severity of the compliance violation. The default value is UNSPECIFIED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApprovedPatchesComplianceLevel {
         /// `CRITICAL`
         Critical,
@@ -1952,7 +1952,7 @@ pub mod patch_baseline {
     crate::resource::cfn_enum!(ApprovedPatchesComplianceLevel, ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"]);
 
     /// The compliance status for vendor recommended security updates that are not approved by this patch baseline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailableSecurityUpdatesComplianceStatus {
         /// `NON_COMPLIANT`
         NonCompliant,
@@ -1963,7 +1963,7 @@ pub mod patch_baseline {
     crate::resource::cfn_enum!(AvailableSecurityUpdatesComplianceStatus, ["NON_COMPLIANT", "COMPLIANT"]);
 
     /// Defines the operating system the patch baseline applies to. The Default value is WINDOWS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `WINDOWS`
         Windows,
@@ -2000,7 +2000,7 @@ pub mod patch_baseline {
     crate::resource::cfn_enum!(OperatingSystem, ["WINDOWS", "AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2022", "AMAZON_LINUX_2023", "UBUNTU", "REDHAT_ENTERPRISE_LINUX", "SUSE", "CENTOS", "ORACLE_LINUX", "DEBIAN", "MACOS", "RASPBIAN", "ROCKY_LINUX", "ALMA_LINUX"]);
 
     /// The action for Patch Manager to take on patches included in the RejectedPackages list.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RejectedPatchesAction {
         /// `ALLOW_AS_DEPENDENCY`
         AllowAsDependency,
@@ -2208,7 +2208,7 @@ pub mod resource_data_sync {
         ("OrganizationalUnits", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SyncFormat {
         /// `JsonSerDe`
         JsonSerDe,

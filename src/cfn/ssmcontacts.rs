@@ -101,7 +101,7 @@ pub mod contact {
     }
 
     /// Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PERSONAL`
         Personal,
@@ -169,7 +169,7 @@ pub mod contact_channel {
     //! Nested property types and enums of [`ContactChannel`](super::ContactChannel).
 
     /// Device type, which specify notification channel. Currently supported values: “SMS”, “VOICE”, “EMAIL”, “CHATBOT.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChannelType {
         /// `SMS`
         Sms,
@@ -531,7 +531,7 @@ pub mod rotation {
     ]);
 
     /// The day of the week when weekly recurring on-call shift rotations begin.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `MON`
         Mon,

@@ -573,7 +573,7 @@ pub mod response_plan {
     ]);
 
     /// The variable types used as dynamic parameter value when starting the SSM automation document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VariableType {
         /// `INCIDENT_RECORD_ARN`
         IncidentRecordArn,
@@ -584,7 +584,7 @@ pub mod response_plan {
     crate::resource::cfn_enum!(VariableType, ["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"]);
 
     /// The account type to use when starting the SSM automation document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetAccount {
         /// `IMPACTED_ACCOUNT`
         ImpactedAccount,

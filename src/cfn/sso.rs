@@ -157,7 +157,7 @@ pub mod application {
     ]);
 
     /// This determines how IAM Identity Center navigates the user to the target application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Origin {
         /// `IDENTITY_CENTER`
         IdentityCenter,
@@ -168,7 +168,7 @@ pub mod application {
     crate::resource::cfn_enum!(Origin, ["IDENTITY_CENTER", "APPLICATION"]);
 
     /// Indicates whether this application is visible in the access portal
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Visibility {
         /// `ENABLED`
         Enabled,
@@ -179,7 +179,7 @@ pub mod application {
     crate::resource::cfn_enum!(Visibility, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether the application is enabled or disabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -238,7 +238,7 @@ pub mod application_assignment {
     //! Nested property types and enums of [`ApplicationAssignment`](super::ApplicationAssignment).
 
     /// The entity type for which the assignment will be created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrincipalType {
         /// `USER`
         User,
@@ -317,7 +317,7 @@ pub mod assignment {
     //! Nested property types and enums of [`Assignment`](super::Assignment).
 
     /// The assignee's type, user/group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrincipalType {
         /// `USER`
         User,
@@ -328,7 +328,7 @@ pub mod assignment {
     crate::resource::cfn_enum!(PrincipalType, ["USER", "GROUP"]);
 
     /// The type of resource to be provisioned to, only aws account now
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `AWS_ACCOUNT`
         AwsAccount,

@@ -262,7 +262,7 @@ pub mod state_machine {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `ALL`
         All,
@@ -276,7 +276,7 @@ pub mod state_machine {
 
     crate::resource::cfn_enum!(Level, ["ALL", "ERROR", "FATAL", "OFF"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StateMachineType {
         /// `STANDARD`
         Standard,
@@ -434,7 +434,7 @@ pub mod state_machine_alias {
     ]);
 
     /// The type of deployment to perform.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LINEAR`
         Linear,

@@ -445,7 +445,7 @@ pub mod smb_file_share {
     pub use crate::cfn::shared::group_devtools::{CacheAttributes, EncryptionType, ObjectAcl};
 
     /// Whether the SMB share is case sensitive or defers to the client.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CaseSensitivity {
         /// `ClientSpecified`
         ClientSpecified,
@@ -632,7 +632,7 @@ pub mod tape_pool {
     //! Nested property types and enums of [`TapePool`](super::TapePool).
 
     /// Tape retention lock type. Governance mode allows authorized removal; compliance mode prevents all removal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionLockType {
         /// `COMPLIANCE`
         Compliance,
@@ -645,7 +645,7 @@ pub mod tape_pool {
     crate::resource::cfn_enum!(RetentionLockType, ["COMPLIANCE", "GOVERNANCE", "NONE"]);
 
     /// The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `DEEP_ARCHIVE`
         DeepArchive,

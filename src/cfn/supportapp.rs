@@ -125,7 +125,7 @@ pub mod slack_channel_configuration {
     //! Nested property types and enums of [`SlackChannelConfiguration`](super::SlackChannelConfiguration).
 
     /// The severity level of a support case that a customer wants to get notified for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotifyOnCaseSeverity {
         /// `none`
         None,

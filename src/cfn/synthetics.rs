@@ -650,7 +650,7 @@ pub mod canary {
     }
 
     /// Encryption mode for encrypting artifacts when uploading to S3. Valid values: SSE_S3 and SSE_KMS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMode {
         /// `SSE_KMS`
         SseKms,
@@ -660,7 +660,7 @@ pub mod canary {
 
     crate::resource::cfn_enum!(EncryptionMode, ["SSE_KMS", "SSE_S3"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserType {
         /// `CHROME`
         Chrome,
@@ -671,7 +671,7 @@ pub mod canary {
     crate::resource::cfn_enum!(BrowserType, ["CHROME", "FIREFOX"]);
 
     /// Type of dependency
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LambdaLayer`
         LambdaLayer,
@@ -680,7 +680,7 @@ pub mod canary {
     crate::resource::cfn_enum!(Type, ["LambdaLayer"]);
 
     /// Setting to control if provisioned resources created by Synthetics are deleted alongside the canary. Default is AUTOMATIC.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProvisionedResourceCleanup {
         /// `AUTOMATIC`
         Automatic,
@@ -691,7 +691,7 @@ pub mod canary {
     crate::resource::cfn_enum!(ProvisionedResourceCleanup, ["AUTOMATIC", "OFF"]);
 
     /// Specifies which resources canary tags should be replicated to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceToTag {
         /// `lambda-function`
         LambdaFunction,

@@ -139,7 +139,7 @@ pub mod application {
         ("SecretId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{1,100}$).*")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `HANA`
         Hana,
@@ -149,7 +149,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(ApplicationType, ["HANA", "SAP_ABAP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComponentType {
         /// `HANA`
         Hana,
@@ -171,7 +171,7 @@ pub mod application {
 
     crate::resource::cfn_enum!(ComponentType, ["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialType {
         /// `ADMIN`
         Admin,

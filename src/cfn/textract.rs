@@ -80,7 +80,7 @@ pub mod adapter {
     //! Nested property types and enums of [`Adapter`](super::Adapter).
 
     /// Controls whether or not the adapter should automatically update.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoUpdate {
         /// `ENABLED`
         Enabled,
@@ -91,7 +91,7 @@ pub mod adapter {
     crate::resource::cfn_enum!(AutoUpdate, ["ENABLED", "DISABLED"]);
 
     /// The type of feature that the adapter is being trained on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `QUERIES`
         Queries,

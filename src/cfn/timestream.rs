@@ -405,7 +405,7 @@ pub mod influx_db_cluster {
     ]);
 
     /// The compute instance of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbInstanceType {
         /// `db.influx.medium`
         DbInfluxMedium,
@@ -430,7 +430,7 @@ pub mod influx_db_cluster {
     crate::resource::cfn_enum!(DbInstanceType, ["db.influx.medium", "db.influx.large", "db.influx.xlarge", "db.influx.2xlarge", "db.influx.4xlarge", "db.influx.8xlarge", "db.influx.12xlarge", "db.influx.16xlarge", "db.influx.24xlarge"]);
 
     /// The storage type of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbStorageType {
         /// `InfluxIOIncludedT1`
         InfluxIoIncludedT1,
@@ -443,7 +443,7 @@ pub mod influx_db_cluster {
     crate::resource::cfn_enum!(DbStorageType, ["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]);
 
     /// Deployment type of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `MULTI_NODE_READ_REPLICAS`
         MultiNodeReadReplicas,
@@ -452,7 +452,7 @@ pub mod influx_db_cluster {
     crate::resource::cfn_enum!(DeploymentType, ["MULTI_NODE_READ_REPLICAS"]);
 
     /// Failover mode of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverMode {
         /// `AUTOMATIC`
         Automatic,
@@ -463,7 +463,7 @@ pub mod influx_db_cluster {
     crate::resource::cfn_enum!(FailoverMode, ["AUTOMATIC", "NO_FAILOVER"]);
 
     /// Network type of the InfluxDB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -720,7 +720,7 @@ pub mod influx_db_instance {
     ]);
 
     /// The compute instance of the InfluxDB instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbInstanceType {
         /// `db.influx.medium`
         DbInfluxMedium,
@@ -745,7 +745,7 @@ pub mod influx_db_instance {
     crate::resource::cfn_enum!(DbInstanceType, ["db.influx.medium", "db.influx.large", "db.influx.xlarge", "db.influx.2xlarge", "db.influx.4xlarge", "db.influx.8xlarge", "db.influx.12xlarge", "db.influx.16xlarge", "db.influx.24xlarge"]);
 
     /// The storage type of the InfluxDB instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DbStorageType {
         /// `InfluxIOIncludedT1`
         InfluxIoIncludedT1,
@@ -758,7 +758,7 @@ pub mod influx_db_instance {
     crate::resource::cfn_enum!(DbStorageType, ["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]);
 
     /// Deployment type of the InfluxDB Instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `SINGLE_AZ`
         SingleAz,
@@ -769,7 +769,7 @@ pub mod influx_db_instance {
     crate::resource::cfn_enum!(DeploymentType, ["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"]);
 
     /// Network type of the InfluxDB Instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -1365,7 +1365,7 @@ pub mod scheduled_query {
     ]);
 
     /// Encryption at rest options for the error reports. If no encryption option is specified, Timestream will choose SSE_S3 as default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionOption {
         /// `SSE_S3`
         SseS3,
@@ -1376,7 +1376,7 @@ pub mod scheduled_query {
     crate::resource::cfn_enum!(EncryptionOption, ["SSE_S3", "SSE_KMS"]);
 
     /// Type for the dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionValueType {
         /// `VARCHAR`
         Varchar,
@@ -1385,7 +1385,7 @@ pub mod scheduled_query {
     crate::resource::cfn_enum!(DimensionValueType, ["VARCHAR"]);
 
     /// Type of the value that is to be read from SourceColumn. If the mapping is for MULTI, use MeasureValueType.MULTI.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MixedMeasureMappingMeasureValueType {
         /// `BIGINT`
         Bigint,
@@ -1402,7 +1402,7 @@ pub mod scheduled_query {
     crate::resource::cfn_enum!(MixedMeasureMappingMeasureValueType, ["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"]);
 
     /// Value type of the measure value column to be read from the query result.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MultiMeasureAttributeMappingMeasureValueType {
         /// `BIGINT`
         Bigint,
@@ -1693,7 +1693,7 @@ pub mod table {
     ]);
 
     /// The level of enforcement for the specification of a dimension key in ingested records. Options are REQUIRED (dimension key must be specified) and OPTIONAL (dimension key does not have to be specified).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionKeyEnforcementLevel {
         /// `REQUIRED`
         Required,
@@ -1704,7 +1704,7 @@ pub mod table {
     crate::resource::cfn_enum!(PartitionKeyEnforcementLevel, ["REQUIRED", "OPTIONAL"]);
 
     /// The type of the partition key. Options are DIMENSION (dimension key) and MEASURE (measure key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionKeyType {
         /// `DIMENSION`
         Dimension,

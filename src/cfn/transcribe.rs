@@ -315,7 +315,7 @@ pub mod call_analytics_category {
     ]);
 
     /// The input type associated with the specified category.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputType {
         /// `REAL_TIME`
         RealTime,
@@ -325,7 +325,7 @@ pub mod call_analytics_category {
 
     crate::resource::cfn_enum!(InputType, ["REAL_TIME", "POST_CALL"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParticipantRole {
         /// `AGENT`
         Agent,
@@ -335,7 +335,7 @@ pub mod call_analytics_category {
 
     crate::resource::cfn_enum!(ParticipantRole, ["AGENT", "CUSTOMER"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Sentiments {
         /// `POSITIVE`
         Positive,
@@ -349,7 +349,7 @@ pub mod call_analytics_category {
 
     crate::resource::cfn_enum!(Sentiments, ["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TranscriptFilterType {
         /// `EXACT`
         Exact,
@@ -423,7 +423,7 @@ pub mod medical_vocabulary {
     //! Nested property types and enums of [`MedicalVocabulary`](super::MedicalVocabulary).
 
     /// The language code of the vocabulary entries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `af-ZA`
         AfZa,
@@ -591,7 +591,7 @@ pub mod vocabulary {
     //! Nested property types and enums of [`Vocabulary`](super::Vocabulary).
 
     /// The language code that represents the language of the entries in your custom vocabulary. Each custom vocabulary must contain terms in only one language.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `ab-GE`
         AbGe,
@@ -911,7 +911,7 @@ pub mod vocabulary_filter {
     //! Nested property types and enums of [`VocabularyFilter`](super::VocabularyFilter).
 
     /// The language code that represents the language of the entries in your vocabulary filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `ab-GE`
         AbGe,

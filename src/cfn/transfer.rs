@@ -175,7 +175,7 @@ pub mod agreement {
     ]);
 
     /// Specifies whether to enforce an AS2 message is signed for this agreement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnforceMessageSigning {
         /// `ENABLED`
         Enabled,
@@ -186,7 +186,7 @@ pub mod agreement {
     crate::resource::cfn_enum!(EnforceMessageSigning, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether to preserve the filename received for this agreement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveFilename {
         /// `ENABLED`
         Enabled,
@@ -197,7 +197,7 @@ pub mod agreement {
     crate::resource::cfn_enum!(PreserveFilename, ["ENABLED", "DISABLED"]);
 
     /// Specifies the status of the agreement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -311,7 +311,7 @@ pub mod certificate {
     //! Nested property types and enums of [`Certificate`](super::Certificate).
 
     /// Specifies the usage type for the certificate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Usage {
         /// `SIGNING`
         Signing,
@@ -647,7 +647,7 @@ pub mod connector {
     ]);
 
     /// Compression setting for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `ZLIB`
         Zlib,
@@ -658,7 +658,7 @@ pub mod connector {
     crate::resource::cfn_enum!(Compression, ["ZLIB", "DISABLED"]);
 
     /// Encryption algorithm for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionAlgorithm {
         /// `AES128_CBC`
         Aes128Cbc,
@@ -675,7 +675,7 @@ pub mod connector {
     crate::resource::cfn_enum!(EncryptionAlgorithm, ["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"]);
 
     /// MDN Response setting for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MdnResponse {
         /// `SYNC`
         Sync,
@@ -688,7 +688,7 @@ pub mod connector {
     crate::resource::cfn_enum!(MdnResponse, ["SYNC", "ASYNC", "NONE"]);
 
     /// MDN Signing algorithm for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MdnSigningAlgorithm {
         /// `SHA256`
         Sha256,
@@ -707,7 +707,7 @@ pub mod connector {
     crate::resource::cfn_enum!(MdnSigningAlgorithm, ["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"]);
 
     /// Specifies whether to use the AWS S3 object content-type as the content-type for the AS2 message.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveContentType {
         /// `ENABLED`
         Enabled,
@@ -718,7 +718,7 @@ pub mod connector {
     crate::resource::cfn_enum!(PreserveContentType, ["ENABLED", "DISABLED"]);
 
     /// Signing algorithm for this AS2 connector configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SigningAlgorithm {
         /// `SHA256`
         Sha256,
@@ -734,7 +734,7 @@ pub mod connector {
 
     crate::resource::cfn_enum!(SigningAlgorithm, ["SHA256", "SHA384", "SHA512", "SHA1", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorEgressType {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -745,7 +745,7 @@ pub mod connector {
     crate::resource::cfn_enum!(ConnectorEgressType, ["SERVICE_MANAGED", "VPC_LATTICE"]);
 
     /// IP address type for Connector
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -845,7 +845,7 @@ pub mod host_key {
     //! Nested property types and enums of [`HostKey`](super::HostKey).
 
     /// The type of storage used for the host key. SERVICE_MANAGED keys are stored within the Transfer Family service. SECRETS_MANAGER keys are stored in an AWS Secrets Manager secret in your account.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -923,7 +923,7 @@ pub mod profile {
     //! Nested property types and enums of [`Profile`](super::Profile).
 
     /// Enum specifying whether the profile is local or associated with a trading partner.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfileType {
         /// `LOCAL`
         Local,
@@ -1210,7 +1210,7 @@ pub mod server {
         ("WorkflowId", crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^w-([a-z0-9]{17})$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Domain {
         /// `S3`
         S3,
@@ -1220,7 +1220,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(Domain, ["S3", "EFS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `PUBLIC`
         Public,
@@ -1232,7 +1232,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(EndpointType, ["PUBLIC", "VPC", "VPC_ENDPOINT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SftpAuthenticationMethods {
         /// `PASSWORD`
         Password,
@@ -1246,7 +1246,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(SftpAuthenticationMethods, ["PASSWORD", "PUBLIC_KEY", "PUBLIC_KEY_OR_PASSWORD", "PUBLIC_KEY_AND_PASSWORD"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityProviderType {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -1260,7 +1260,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(IdentityProviderType, ["SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum As2Transport {
         /// `HTTP`
         Http,
@@ -1268,7 +1268,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(As2Transport, ["HTTP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProxyMode {
         /// `PROXY_PROTOCOL_V2_ENFORCED`
         ProxyProtocolV2Enforced,
@@ -1278,7 +1278,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(ProxyMode, ["PROXY_PROTOCOL_V2_ENFORCED", "NONE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SetStatOption {
         /// `DEFAULT`
         Default,
@@ -1288,7 +1288,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(SetStatOption, ["DEFAULT", "ENABLE_NO_OP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsSessionResumptionMode {
         /// `DISABLED`
         Disabled,
@@ -1300,7 +1300,7 @@ pub mod server {
 
     crate::resource::cfn_enum!(TlsSessionResumptionMode, ["DISABLED", "ENABLED", "ENFORCED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `SFTP`
         Sftp,
@@ -1315,7 +1315,7 @@ pub mod server {
     crate::resource::cfn_enum!(Protocol, ["SFTP", "FTP", "FTPS", "AS2"]);
 
     /// Indicates whether optimization to directory listing on S3 servers is used. Disabled by default for compatibility.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DirectoryListingOptimization {
         /// `ENABLED`
         Enabled,
@@ -1493,7 +1493,7 @@ pub mod user {
         ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MapType {
         /// `FILE`
         File,
@@ -1503,7 +1503,7 @@ pub mod user {
 
     crate::resource::cfn_enum!(MapType, ["FILE", "DIRECTORY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HomeDirectoryType {
         /// `PATH`
         Path,
@@ -1727,7 +1727,7 @@ pub mod web_app {
     ]);
 
     /// The IP address type for the VPC endpoint used by the web app.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -1737,7 +1737,7 @@ pub mod web_app {
 
     crate::resource::cfn_enum!(IpAddressType, ["IPV4", "DUALSTACK"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebAppEndpointPolicy {
         /// `STANDARD`
         Standard,
@@ -2157,7 +2157,7 @@ pub mod workflow {
     ]);
 
     /// A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteExisting {
         /// `TRUE`
         True,
@@ -2168,7 +2168,7 @@ pub mod workflow {
     crate::resource::cfn_enum!(OverwriteExisting, ["TRUE", "FALSE"]);
 
     /// Specifies which encryption method to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PGP`
         Pgp,
@@ -2176,7 +2176,7 @@ pub mod workflow {
 
     crate::resource::cfn_enum!(Type, ["PGP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkflowStepType {
         /// `COPY`
         Copy,

@@ -165,7 +165,7 @@ pub mod parallel_data {
     ]);
 
     /// The type of encryption key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `KMS`
         Kms,
@@ -174,7 +174,7 @@ pub mod parallel_data {
     crate::resource::cfn_enum!(Type, ["KMS"]);
 
     /// The format of the parallel data input file.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `TSV`
         Tsv,
@@ -355,7 +355,7 @@ pub mod terminology {
     }
 
     /// The type of encryption key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `KMS`
         Kms,
@@ -364,7 +364,7 @@ pub mod terminology {
     crate::resource::cfn_enum!(Type, ["KMS"]);
 
     /// The merge strategy for the custom terminology. Currently only OVERWRITE is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MergeStrategy {
         /// `OVERWRITE`
         Overwrite,
@@ -373,7 +373,7 @@ pub mod terminology {
     crate::resource::cfn_enum!(MergeStrategy, ["OVERWRITE"]);
 
     /// The directionality of the terminology resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Directionality {
         /// `UNI`
         Uni,
@@ -384,7 +384,7 @@ pub mod terminology {
     crate::resource::cfn_enum!(Directionality, ["UNI", "MULTI"]);
 
     /// The data format of the custom terminology.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,

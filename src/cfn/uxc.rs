@@ -49,7 +49,7 @@ pub mod account_customization {
     //! Nested property types and enums of [`AccountCustomization`](super::AccountCustomization).
 
     /// The color theme assigned to the account for visual identification in the AWS Console.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountColor {
         /// `none`
         None,

@@ -638,7 +638,7 @@ pub mod policy_store {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionMode {
         /// `ENABLED`
         Enabled,
@@ -648,7 +648,7 @@ pub mod policy_store {
 
     crate::resource::cfn_enum!(DeletionMode, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidationMode {
         /// `OFF`
         Off,

@@ -66,7 +66,7 @@ impl crate::resource::Handle<AccessLogSubscription> {
 pub mod access_log_subscription {
     //! Nested property types and enums of [`AccessLogSubscription`](super::AccessLogSubscription).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNetworkLogType {
         /// `SERVICE`
         Service,
@@ -264,7 +264,7 @@ pub mod listener {
         ("Forward", crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::FORWARD_SHAPE), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `HTTP`
         Http,
@@ -463,7 +463,7 @@ pub mod resource_configuration {
         ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolType {
         /// `TCP`
         Tcp,
@@ -471,7 +471,7 @@ pub mod resource_configuration {
 
     crate::resource::cfn_enum!(ProtocolType, ["TCP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceConfigurationAuthType {
         /// `NONE`
         None,
@@ -481,7 +481,7 @@ pub mod resource_configuration {
 
     crate::resource::cfn_enum!(ResourceConfigurationAuthType, ["NONE", "AWS_IAM"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceConfigurationType {
         /// `GROUP`
         Group,
@@ -583,7 +583,7 @@ pub mod resource_gateway {
 
     pub use crate::cfn::shared::vpclattice::IpAddressType;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceConfigDnsResolution {
         /// `IN_VPC`
         InVpc,
@@ -892,7 +892,7 @@ pub mod rule {
         ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Method {
         /// `CONNECT`
         Connect,
@@ -1235,7 +1235,7 @@ pub mod service_network_vpc_association {
         ("PrivateDnsSpecifiedDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateDnsPreference {
         /// `VERIFIED_DOMAINS_ONLY`
         VerifiedDomainsOnly,
@@ -1474,7 +1474,7 @@ pub mod target_group {
         ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolVersion {
         /// `HTTP1`
         Http1,
@@ -1484,7 +1484,7 @@ pub mod target_group {
 
     crate::resource::cfn_enum!(ProtocolVersion, ["HTTP1", "HTTP2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaEventStructureVersion {
         /// `V1`
         V1,
@@ -1494,7 +1494,7 @@ pub mod target_group {
 
     crate::resource::cfn_enum!(LambdaEventStructureVersion, ["V1", "V2"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetGroupProtocol {
         /// `HTTP`
         Http,
@@ -1506,7 +1506,7 @@ pub mod target_group {
 
     crate::resource::cfn_enum!(TargetGroupProtocol, ["HTTP", "HTTPS", "TCP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetGroupProtocolVersion {
         /// `HTTP1`
         Http1,
@@ -1518,7 +1518,7 @@ pub mod target_group {
 
     crate::resource::cfn_enum!(TargetGroupProtocolVersion, ["HTTP1", "HTTP2", "GRPC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `IP`
         Ip,

@@ -82,7 +82,7 @@ pub mod ip_set {
     //! Nested property types and enums of [`IpSet`](super::IpSet).
 
     /// Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressVersion {
         /// `IPV4`
         Ipv4,
@@ -93,7 +93,7 @@ pub mod ip_set {
     crate::resource::cfn_enum!(IpAddressVersion, ["IPV4", "IPV6"]);
 
     /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -369,7 +369,7 @@ pub mod logging_configuration {
     }
 
     /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultBehavior {
         /// `KEEP`
         Keep,
@@ -380,7 +380,7 @@ pub mod logging_configuration {
     crate::resource::cfn_enum!(DefaultBehavior, ["KEEP", "DROP"]);
 
     /// How to handle logs that satisfy the filter's conditions and requirement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Behavior {
         /// `KEEP`
         Keep,
@@ -391,7 +391,7 @@ pub mod logging_configuration {
     crate::resource::cfn_enum!(Behavior, ["KEEP", "DROP"]);
 
     /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ALLOW`
         Allow,
@@ -412,7 +412,7 @@ pub mod logging_configuration {
     crate::resource::cfn_enum!(Action, ["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "MONETIZE", "EXCLUDED_AS_COUNT"]);
 
     /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Requirement {
         /// `MEETS_ALL`
         MeetsAll,
@@ -493,7 +493,7 @@ pub mod regex_pattern_set {
     //! Nested property types and enums of [`RegexPatternSet`](super::RegexPatternSet).
 
     /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -1461,7 +1461,7 @@ pub mod rule_group {
         ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregateKeyType {
         /// `IP`
         Ip,
@@ -1476,7 +1476,7 @@ pub mod rule_group {
     crate::resource::cfn_enum!(AggregateKeyType, ["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"]);
 
     /// Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,
@@ -3519,7 +3519,7 @@ pub mod web_acl {
         ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w#:\\.\\-/]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SizeInspectionLimit {
         /// `KB_16`
         Kb16,
@@ -3533,7 +3533,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(SizeInspectionLimit, ["KB_16", "KB_32", "KB_48", "KB_64"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataProtectionAction {
         /// `SUBSTITUTION`
         Substitution,
@@ -3544,7 +3544,7 @@ pub mod web_acl {
     crate::resource::cfn_enum!(DataProtectionAction, ["SUBSTITUTION", "HASH"]);
 
     /// Field type to protect
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldType {
         /// `SINGLE_HEADER`
         SingleHeader,
@@ -3560,7 +3560,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(FieldType, ["SINGLE_HEADER", "SINGLE_COOKIE", "SINGLE_QUERY_ARGUMENT", "QUERY_STRING", "BODY"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AlbLowReputationMode {
         /// `ACTIVE_UNDER_DDOS`
         ActiveUnderDdos,
@@ -3570,7 +3570,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(AlbLowReputationMode, ["ACTIVE_UNDER_DDOS", "ALWAYS_ON"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PayloadType {
         /// `JSON`
         Json,
@@ -3580,7 +3580,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(PayloadType, ["JSON", "FORM_ENCODED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitivityToAct {
         /// `LOW`
         Low,
@@ -3592,7 +3592,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(SensitivityToAct, ["LOW", "MEDIUM", "HIGH"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageOfAction {
         /// `ENABLED`
         Enabled,
@@ -3602,7 +3602,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(UsageOfAction, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InspectionLevel {
         /// `COMMON`
         Common,
@@ -3612,7 +3612,7 @@ pub mod web_acl {
 
     crate::resource::cfn_enum!(InspectionLevel, ["COMMON", "TARGETED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregateKeyType {
         /// `CONSTANT`
         Constant,
@@ -3627,7 +3627,7 @@ pub mod web_acl {
     crate::resource::cfn_enum!(AggregateKeyType, ["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"]);
 
     /// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CLOUDFRONT`
         Cloudfront,

@@ -80,7 +80,7 @@ pub mod agent_context {
     //! Nested property types and enums of [`AgentContext`](super::AgentContext).
 
     /// The type of the Agent Context.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextType {
         /// `APPLICATION`
         Application,
@@ -165,7 +165,7 @@ pub mod agent_goal {
     //! Nested property types and enums of [`AgentGoal`](super::AgentGoal).
 
     /// A Well-Architected pillar the Agent Goal targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Pillar {
         /// `COST_OPTIMIZATION`
         CostOptimization,
@@ -333,7 +333,7 @@ pub mod agent_profile {
     ]);
 
     /// A Well-Architected pillar the Agent Profile focuses on.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Pillar {
         /// `COST_OPTIMIZATION`
         CostOptimization,
@@ -732,7 +732,7 @@ pub mod workload {
     }
 
     /// Discovery integration status in respect to Trusted Advisor for the workload.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrustedAdvisorIntegrationStatus {
         /// `ENABLED`
         Enabled,
@@ -742,7 +742,7 @@ pub mod workload {
 
     crate::resource::cfn_enum!(TrustedAdvisorIntegrationStatus, ["ENABLED", "DISABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkloadResourceDefinition {
         /// `WORKLOAD_METADATA`
         WorkloadMetadata,
@@ -753,7 +753,7 @@ pub mod workload {
     crate::resource::cfn_enum!(WorkloadResourceDefinition, ["WORKLOAD_METADATA", "APP_REGISTRY"]);
 
     /// The environment for the workload.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Environment {
         /// `PRODUCTION`
         Production,

@@ -61,7 +61,7 @@ pub mod network {
     //! Nested property types and enums of [`Network`](super::Network).
 
     /// The access level of the network, which determines available features and capabilities.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessLevel {
         /// `STANDARD`
         Standard,

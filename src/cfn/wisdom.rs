@@ -750,7 +750,7 @@ pub mod ai_agent {
         ("SelfServicePreProcessingAIPromptId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseSearchType {
         /// `HYBRID`
         Hybrid,
@@ -760,7 +760,7 @@ pub mod ai_agent {
 
     crate::resource::cfn_enum!(KnowledgeBaseSearchType, ["HYBRID", "SEMANTIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiAgentAssociationConfigurationType {
         /// `KNOWLEDGE_BASE`
         KnowledgeBase,
@@ -768,7 +768,7 @@ pub mod ai_agent {
 
     crate::resource::cfn_enum!(AiAgentAssociationConfigurationType, ["KNOWLEDGE_BASE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolOverrideInputValueType {
         /// `STRING`
         String,
@@ -780,7 +780,7 @@ pub mod ai_agent {
 
     crate::resource::cfn_enum!(ToolOverrideInputValueType, ["STRING", "NUMBER", "JSON_STRING"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolType {
         /// `MODEL_CONTEXT_PROTOCOL`
         ModelContextProtocol,
@@ -792,7 +792,7 @@ pub mod ai_agent {
 
     crate::resource::cfn_enum!(ToolType, ["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiAgentType {
         /// `MANUAL_SEARCH`
         ManualSearch,
@@ -1385,7 +1385,7 @@ pub mod ai_guardrail {
     ]);
 
     /// Strength for filters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailFilterStrength {
         /// `NONE`
         None,
@@ -1400,7 +1400,7 @@ pub mod ai_guardrail {
     crate::resource::cfn_enum!(GuardrailFilterStrength, ["NONE", "LOW", "MEDIUM", "HIGH"]);
 
     /// Type of text to text filter in content policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailContentFilterType {
         /// `SEXUAL`
         Sexual,
@@ -1419,7 +1419,7 @@ pub mod ai_guardrail {
     crate::resource::cfn_enum!(GuardrailContentFilterType, ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]);
 
     /// Type of contextual grounding filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailContextualGroundingFilterType {
         /// `GROUNDING`
         Grounding,
@@ -1430,7 +1430,7 @@ pub mod ai_guardrail {
     crate::resource::cfn_enum!(GuardrailContextualGroundingFilterType, ["GROUNDING", "RELEVANCE"]);
 
     /// Options for sensitive information action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailSensitiveInformationAction {
         /// `BLOCK`
         Block,
@@ -1441,7 +1441,7 @@ pub mod ai_guardrail {
     crate::resource::cfn_enum!(GuardrailSensitiveInformationAction, ["BLOCK", "ANONYMIZE"]);
 
     /// The currently supported PII entities
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailPiiEntityType {
         /// `ADDRESS`
         Address,
@@ -1510,7 +1510,7 @@ pub mod ai_guardrail {
     crate::resource::cfn_enum!(GuardrailPiiEntityType, ["ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER"]);
 
     /// Type of topic in a policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailTopicType {
         /// `DENY`
         Deny,
@@ -1519,7 +1519,7 @@ pub mod ai_guardrail {
     crate::resource::cfn_enum!(GuardrailTopicType, ["DENY"]);
 
     /// Options for managed words.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GuardrailManagedWordsType {
         /// `PROFANITY`
         Profanity,
@@ -1709,7 +1709,7 @@ pub mod ai_prompt {
         ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiPromptApiFormat {
         /// `ANTHROPIC_CLAUDE_MESSAGES`
         AnthropicClaudeMessages,
@@ -1723,7 +1723,7 @@ pub mod ai_prompt {
 
     crate::resource::cfn_enum!(AiPromptApiFormat, ["ANTHROPIC_CLAUDE_MESSAGES", "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS", "MESSAGES", "TEXT_COMPLETIONS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiPromptTemplateType {
         /// `TEXT`
         Text,
@@ -1731,7 +1731,7 @@ pub mod ai_prompt {
 
     crate::resource::cfn_enum!(AiPromptTemplateType, ["TEXT"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AiPromptType {
         /// `ANSWER_GENERATION`
         AnswerGeneration,
@@ -1881,7 +1881,7 @@ pub mod assistant {
 
     pub use crate::cfn::shared::group_ai::ServerSideEncryptionConfiguration;
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssistantType {
         /// `AGENT`
         Agent,
@@ -2002,7 +2002,7 @@ pub mod assistant_association {
         ("BedrockKnowledgeBaseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssociationType {
         /// `KNOWLEDGE_BASE`
         KnowledgeBase,
@@ -2229,7 +2229,7 @@ pub mod content_association {
     ]);
 
     /// The type of association.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssociationType {
         /// `AMAZON_CONNECT_GUIDE`
         AmazonConnectGuide,
@@ -2783,7 +2783,7 @@ pub mod knowledge_base {
         ("ParsingPromptText", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseType {
         /// `EXTERNAL`
         External,
@@ -2799,7 +2799,7 @@ pub mod knowledge_base {
 
     crate::resource::cfn_enum!(KnowledgeBaseType, ["EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `HOST_ONLY`
         HostOnly,
@@ -2809,7 +2809,7 @@ pub mod knowledge_base {
 
     crate::resource::cfn_enum!(Scope, ["HOST_ONLY", "SUBDOMAINS"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChunkingStrategy {
         /// `FIXED_SIZE`
         FixedSize,
@@ -2823,7 +2823,7 @@ pub mod knowledge_base {
 
     crate::resource::cfn_enum!(ChunkingStrategy, ["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParsingStrategy {
         /// `BEDROCK_FOUNDATION_MODEL`
         BedrockFoundationModel,
@@ -3686,7 +3686,7 @@ pub mod message_template {
     ]);
 
     /// The channel subtype this message template applies to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChannelSubtype {
         /// `EMAIL`
         Email,
@@ -3924,7 +3924,7 @@ pub mod quick_response {
         ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChannelType {
         /// `Chat`
         Chat,

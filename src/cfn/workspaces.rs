@@ -687,7 +687,7 @@ pub mod directory {
     ]);
 
     /// The status of the certificate-based authentication properties.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -698,7 +698,7 @@ pub mod directory {
     crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 
     /// Endpoint encryption mode that allows you to configure the specified directory between Standard TLS and FIPS 140-2 validated mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointEncryptionMode {
         /// `STANDARD_TLS`
         StandardTls,
@@ -709,7 +709,7 @@ pub mod directory {
     crate::resource::cfn_enum!(EndpointEncryptionMode, ["STANDARD_TLS", "FIPS_VALIDATED"]);
 
     /// Indicates the status of SAML 2.0 authentication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SamlStatus {
         /// `DISABLED`
         Disabled,
@@ -722,7 +722,7 @@ pub mod directory {
     crate::resource::cfn_enum!(SamlStatus, ["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"]);
 
     /// Specifies whether users can change the compute type (bundle) for their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChangeComputeType {
         /// `ENABLED`
         Enabled,
@@ -733,7 +733,7 @@ pub mod directory {
     crate::resource::cfn_enum!(ChangeComputeType, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can increase the volume size of the drives on their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncreaseVolumeSize {
         /// `ENABLED`
         Enabled,
@@ -744,7 +744,7 @@ pub mod directory {
     crate::resource::cfn_enum!(IncreaseVolumeSize, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can rebuild the operating system of a WorkSpace to its original state.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RebuildWorkspace {
         /// `ENABLED`
         Enabled,
@@ -755,7 +755,7 @@ pub mod directory {
     crate::resource::cfn_enum!(RebuildWorkspace, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can restart their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestartWorkspace {
         /// `ENABLED`
         Enabled,
@@ -766,7 +766,7 @@ pub mod directory {
     crate::resource::cfn_enum!(RestartWorkspace, ["ENABLED", "DISABLED"]);
 
     /// Specifies whether users can switch the running mode of their WorkSpace.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SwitchRunningMode {
         /// `ENABLED`
         Enabled,
@@ -777,7 +777,7 @@ pub mod directory {
     crate::resource::cfn_enum!(SwitchRunningMode, ["ENABLED", "DISABLED"]);
 
     /// Indicates if Global Accelerator for directory is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ENABLED_AUTO`
         EnabledAuto,
@@ -788,7 +788,7 @@ pub mod directory {
     crate::resource::cfn_enum!(Mode, ["ENABLED_AUTO", "DISABLED"]);
 
     /// Indicates the preferred protocol for Global Accelerator.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredProtocol {
         /// `TCP`
         Tcp,
@@ -799,7 +799,7 @@ pub mod directory {
     crate::resource::cfn_enum!(PreferredProtocol, ["TCP", "NONE"]);
 
     /// The type of connector used to save user files.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `HOME_FOLDER`
         HomeFolder,
@@ -808,7 +808,7 @@ pub mod directory {
     crate::resource::cfn_enum!(ConnectorType, ["HOME_FOLDER"]);
 
     /// Indicates if the storage connector is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageConnectorStatus {
         /// `ENABLED`
         Enabled,
@@ -819,7 +819,7 @@ pub mod directory {
     crate::resource::cfn_enum!(StorageConnectorStatus, ["ENABLED", "DISABLED"]);
 
     /// Indicates the type of preferred protocol for the streaming experience.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamingExperiencePreferredProtocol {
         /// `TCP`
         Tcp,
@@ -830,7 +830,7 @@ pub mod directory {
     crate::resource::cfn_enum!(StreamingExperiencePreferredProtocol, ["TCP", "UDP"]);
 
     /// Indicates the type of action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `CLIPBOARD_COPY_FROM_LOCAL_DEVICE`
         ClipboardCopyFromLocalDevice,
@@ -845,7 +845,7 @@ pub mod directory {
     crate::resource::cfn_enum!(Action, ["CLIPBOARD_COPY_FROM_LOCAL_DEVICE", "CLIPBOARD_COPY_TO_LOCAL_DEVICE", "PRINTING_TO_LOCAL_DEVICE", "SMART_CARD"]);
 
     /// Indicates if the setting is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `ENABLED`
         Enabled,
@@ -856,7 +856,7 @@ pub mod directory {
     crate::resource::cfn_enum!(Permission, ["ENABLED", "DISABLED"]);
 
     /// Indicates whether your WorkSpace directory is dedicated or shared.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `DEDICATED`
         Dedicated,
@@ -867,7 +867,7 @@ pub mod directory {
     crate::resource::cfn_enum!(Tenancy, ["DEDICATED", "SHARED"]);
 
     /// The type of identity management the user is using.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserIdentityType {
         /// `CUSTOMER_MANAGED`
         CustomerManaged,
@@ -880,7 +880,7 @@ pub mod directory {
     crate::resource::cfn_enum!(UserIdentityType, ["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"]);
 
     /// Indicates the type of access endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessEndpointType {
         /// `STREAMING_WSP`
         StreamingWsp,
@@ -888,7 +888,7 @@ pub mod directory {
 
     crate::resource::cfn_enum!(AccessEndpointType, ["STREAMING_WSP"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetFallbackProtocols {
         /// `PCOIP`
         Pcoip,
@@ -897,7 +897,7 @@ pub mod directory {
     crate::resource::cfn_enum!(InternetFallbackProtocols, ["PCOIP"]);
 
     /// Indicates whether users can use Android and Android-compatible Chrome OS devices to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeAndroid {
         /// `ALLOW`
         Allow,
@@ -908,7 +908,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeAndroid, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use Chromebooks to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeChromeOs {
         /// `ALLOW`
         Allow,
@@ -919,7 +919,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeChromeOs, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use iOS devices to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeIos {
         /// `ALLOW`
         Allow,
@@ -930,7 +930,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeIos, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use Linux clients to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeLinux {
         /// `ALLOW`
         Allow,
@@ -941,7 +941,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeLinux, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use macOS clients to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeOsx {
         /// `ALLOW`
         Allow,
@@ -952,7 +952,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeOsx, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can access their WorkSpaces through a web browser.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeWeb {
         /// `ALLOW`
         Allow,
@@ -963,7 +963,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeWeb, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use Windows clients to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeWindows {
         /// `ALLOW`
         Allow,
@@ -974,7 +974,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeWindows, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can access their WorkSpaces through a WorkSpaces Thin Client.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeWorkSpacesThinClient {
         /// `ALLOW`
         Allow,
@@ -985,7 +985,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeWorkSpacesThinClient, ["ALLOW", "DENY"]);
 
     /// Indicates whether users can use zero client devices to access their WorkSpaces.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTypeZeroClient {
         /// `ALLOW`
         Allow,
@@ -996,7 +996,7 @@ pub mod directory {
     crate::resource::cfn_enum!(DeviceTypeZeroClient, ["ALLOW", "DENY"]);
 
     /// Indicates whether the directory's WorkSpace type is personal or pools.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkspaceType {
         /// `PERSONAL`
         Personal,
@@ -1371,7 +1371,7 @@ pub mod workspaces_pool {
         ("MaxUserDurationInSeconds", crate::resource::Rule { min: Some(600.0), max: Some(432000.0), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationSettingsStatus {
         /// `DISABLED`
         Disabled,
@@ -1381,7 +1381,7 @@ pub mod workspaces_pool {
 
     crate::resource::cfn_enum!(ApplicationSettingsStatus, ["DISABLED", "ENABLED"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RunningMode {
         /// `ALWAYS_ON`
         AlwaysOn,

@@ -132,7 +132,7 @@ pub mod volume {
     ]);
 
     /// The volume type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `standard`
         Standard,
@@ -210,7 +210,7 @@ pub mod volume_association {
     //! Nested property types and enums of [`VolumeAssociation`](super::VolumeAssociation).
 
     /// Mode to use when disassociating the volume
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DisassociateMode {
         /// `FORCE`
         Force,
@@ -779,7 +779,7 @@ pub mod workspace_instance {
         ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `standard`
         Standard,
@@ -799,7 +799,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(VolumeType, ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-only`
         CapacityReservationsOnly,
@@ -811,7 +811,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-only", "open", "none"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuCredits {
         /// `standard`
         Standard,
@@ -821,7 +821,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(CpuCredits, ["standard", "unlimited"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRecovery {
         /// `disabled`
         Disabled,
@@ -831,7 +831,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(AutoRecovery, ["disabled", "default"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `enabled`
         Enabled,
@@ -841,7 +841,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(HttpEndpoint, ["enabled", "disabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpProtocolIpv6 {
         /// `enabled`
         Enabled,
@@ -851,7 +851,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(HttpProtocolIpv6, ["enabled", "disabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMetadataTags {
         /// `enabled`
         Enabled,
@@ -861,7 +861,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(InstanceMetadataTags, ["enabled", "disabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BandwidthWeighting {
         /// `default`
         Default,
@@ -873,7 +873,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(BandwidthWeighting, ["default", "vpc-1", "ebs-1"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `default`
         Default,
@@ -885,7 +885,7 @@ pub mod workspace_instance {
 
     crate::resource::cfn_enum!(Tenancy, ["default", "dedicated", "host"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostnameType {
         /// `ip-name`
         IpName,

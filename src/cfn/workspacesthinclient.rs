@@ -198,7 +198,7 @@ pub mod environment {
     ]);
 
     /// The desired time zone maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplyTimeOf {
         /// `UTC`
         Utc,
@@ -208,7 +208,7 @@ pub mod environment {
 
     crate::resource::cfn_enum!(ApplyTimeOf, ["UTC", "DEVICE"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `MONDAY`
         Monday,
@@ -229,7 +229,7 @@ pub mod environment {
     crate::resource::cfn_enum!(DayOfWeek, ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]);
 
     /// The type of maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SYSTEM`
         System,
@@ -240,7 +240,7 @@ pub mod environment {
     crate::resource::cfn_enum!(Type, ["SYSTEM", "CUSTOM"]);
 
     /// An option to define which software updates to apply.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SoftwareSetUpdateMode {
         /// `USE_LATEST`
         UseLatest,
@@ -251,7 +251,7 @@ pub mod environment {
     crate::resource::cfn_enum!(SoftwareSetUpdateMode, ["USE_LATEST", "USE_DESIRED"]);
 
     /// An option to define if software updates should be applied within a maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SoftwareSetUpdateSchedule {
         /// `USE_MAINTENANCE_WINDOW`
         UseMaintenanceWindow,

@@ -77,7 +77,7 @@ pub mod browser_settings {
         ("BlockedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Category {
         /// `Cults`
         Cults,
@@ -365,7 +365,7 @@ pub mod data_protection_settings {
         ("RedactionPlaceHolderText", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[*_\\-\\d\\w]+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedactionPlaceHolderType {
         /// `CustomText`
         CustomText,
@@ -434,7 +434,7 @@ impl crate::resource::Handle<IdentityProvider> {
 pub mod identity_provider {
     //! Nested property types and enums of [`IdentityProvider`](super::IdentityProvider).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityProviderType {
         /// `SAML`
         Saml,
@@ -717,7 +717,7 @@ impl crate::resource::Handle<Portal> {
 pub mod portal {
     //! Nested property types and enums of [`Portal`](super::Portal).
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `Standard`
         Standard,
@@ -727,7 +727,7 @@ pub mod portal {
 
     crate::resource::cfn_enum!(AuthenticationType, ["Standard", "IAM_Identity_Center"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `standard.regular`
         StandardRegular,
@@ -894,7 +894,7 @@ pub mod session_logger {
         ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_/!().*']+$")), ..crate::resource::Rule::NONE }),
     ]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Event {
         /// `WebsiteInteract`
         WebsiteInteract,
@@ -934,7 +934,7 @@ pub mod session_logger {
 
     crate::resource::cfn_enum!(Event, ["WebsiteInteract", "FileDownloadFromSecureBrowserToRemoteDisk", "FileTransferFromRemoteToLocalDisk", "FileTransferFromLocalToRemoteDisk", "FileUploadFromRemoteDiskToSecureBrowser", "ContentPasteToWebsite", "ContentTransferFromLocalToRemoteClipboard", "ContentCopyFromWebsite", "UrlLoad", "TabOpen", "TabClose", "PrintJobSubmit", "SessionConnect", "SessionStart", "SessionDisconnect", "SessionEnd", "UrlBlockByContentFilter"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FolderStructure {
         /// `Flat`
         Flat,
@@ -944,7 +944,7 @@ pub mod session_logger {
 
     crate::resource::cfn_enum!(FolderStructure, ["Flat", "NestedByDate"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogFileFormat {
         /// `JSONLines`
         JsonLines,
@@ -1387,7 +1387,7 @@ pub mod user_settings {
         }
     }
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColorTheme {
         /// `Light`
         Light,
@@ -1397,7 +1397,7 @@ pub mod user_settings {
 
     crate::resource::cfn_enum!(ColorTheme, ["Light", "Dark"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MimeType {
         /// `image/png`
         ImagePng,
@@ -1409,7 +1409,7 @@ pub mod user_settings {
 
     crate::resource::cfn_enum!(MimeType, ["image/png", "image/jpeg", "image/x-icon"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledType {
         /// `Disabled`
         Disabled,
@@ -1419,7 +1419,7 @@ pub mod user_settings {
 
     crate::resource::cfn_enum!(EnabledType, ["Disabled", "Enabled"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolbarItem {
         /// `Windows`
         Windows,
@@ -1435,7 +1435,7 @@ pub mod user_settings {
 
     crate::resource::cfn_enum!(ToolbarItem, ["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxDisplayResolution {
         /// `size4096X2160`
         Size4096x2160,
@@ -1457,7 +1457,7 @@ pub mod user_settings {
 
     crate::resource::cfn_enum!(MaxDisplayResolution, ["size4096X2160", "size3840X2160", "size3440X1440", "size2560X1440", "size1920X1080", "size1280X720", "size1024X768", "size800X600"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToolbarType {
         /// `Floating`
         Floating,
@@ -1467,7 +1467,7 @@ pub mod user_settings {
 
     crate::resource::cfn_enum!(ToolbarType, ["Floating", "Docked"]);
 
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VisualMode {
         /// `Dark`
         Dark,

@@ -36,7 +36,7 @@ pub(crate) static ENVIRONMENT_VARIABLE_SHAPE: crate::resource::Shape = crate::re
     ("Value", crate::resource::Rule { max_len: Some(5500), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     /// `EXPERIMENTAL`
     Experimental,

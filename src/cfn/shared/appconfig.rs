@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DeletionProtectionCheck {
     /// `ACCOUNT_DEFAULT`
     AccountDefault,

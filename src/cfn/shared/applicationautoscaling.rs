@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ServiceNamespace {
     /// `appstream`
     Appstream,

@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// The statistic of the metric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Statistic {
     /// `Average`
     Average,

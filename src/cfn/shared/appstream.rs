@@ -55,7 +55,7 @@ pub(crate) static DOMAIN_JOIN_INFO_SHAPE: crate::resource::Shape = crate::resour
     ("OrganizationalUnitDistinguishedName", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EndpointType {
     /// `STREAMING`
     Streaming,

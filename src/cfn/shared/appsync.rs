@@ -22,7 +22,7 @@ crate::resource::props! {
 }
 
 /// Security configuration for your AppSync API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AuthenticationType {
     /// `AMAZON_COGNITO_USER_POOLS`
     AmazonCognitoUserPools,

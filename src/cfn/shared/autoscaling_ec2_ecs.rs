@@ -5,7 +5,7 @@
 //! Nested types shared by 5 resource types (features `autoscaling`, `ec2`, `ecs`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum InstanceGenerations {
     /// `current`
     Current,
@@ -15,7 +15,7 @@ pub enum InstanceGenerations {
 
 crate::resource::cfn_enum!(InstanceGenerations, ["current", "previous"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LocalStorageTypes {
     /// `hdd`
     Hdd,

@@ -5,7 +5,7 @@
 //! Nested types shared by 4 resource types (features `batch`, `ecs`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CapacityOptionType {
     /// `ON_DEMAND`
     OnDemand,
@@ -61,7 +61,7 @@ pub(crate) static MANAGED_INSTANCES_NETWORK_CONFIGURATION_SHAPE: crate::resource
     ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PropagateTags {
     /// `CAPACITY_PROVIDER`
     CapacityProvider,

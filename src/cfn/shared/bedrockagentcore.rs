@@ -64,7 +64,7 @@ pub(crate) static CERTIFICATE_LOCATION_SHAPE: crate::resource::Shape = crate::re
     ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EndpointIpAddressType {
     /// `IPV4`
     Ipv4,

@@ -5,7 +5,7 @@
 //! Nested types shared by 4 resource types (features `bedrockagentcore`, `group-ai`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ClaimMatchOperator {
     /// `EQUALS`
     Equals,
@@ -17,7 +17,7 @@ pub enum ClaimMatchOperator {
 
 crate::resource::cfn_enum!(ClaimMatchOperator, ["EQUALS", "CONTAINS", "CONTAINS_ANY"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum InboundTokenClaimValueType {
     /// `STRING`
     String,

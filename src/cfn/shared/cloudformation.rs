@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// Target actions are the type of operation hooks will be executed at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// `CREATE`
     Create,
@@ -19,7 +19,7 @@ pub enum Action {
 crate::resource::cfn_enum!(Action, ["CREATE", "UPDATE", "DELETE"]);
 
 /// Attribute to specify CloudFormation behavior on hook failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FailureMode {
     /// `FAIL`
     Fail,
@@ -30,7 +30,7 @@ pub enum FailureMode {
 crate::resource::cfn_enum!(FailureMode, ["FAIL", "WARN"]);
 
 /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FilteringCriteria {
     /// `ALL`
     All,
@@ -41,7 +41,7 @@ pub enum FilteringCriteria {
 crate::resource::cfn_enum!(FilteringCriteria, ["ALL", "ANY"]);
 
 /// Attribute to specify which stacks this hook applies to or should get invoked for
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum HookStatus {
     /// `ENABLED`
     Enabled,
@@ -93,7 +93,7 @@ pub(crate) static HOOK_TARGET_SHAPE: crate::resource::Shape = crate::resource::S
 ]);
 
 /// Invocation points are the point in provisioning workflow where hooks will be executed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum InvocationPoint {
     /// `PRE_PROVISION`
     PreProvision,
@@ -261,7 +261,7 @@ pub(crate) static TARGET_FILTERS_SHAPE: crate::resource::Shape = crate::resource
 ]);
 
 /// Which operations should this Hook run against? Resource changes, stacks or change sets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TargetOperation {
     /// `RESOURCE`
     Resource,
@@ -276,7 +276,7 @@ pub enum TargetOperation {
 crate::resource::cfn_enum!(TargetOperation, ["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]);
 
 /// The kind of extension
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `RESOURCE`
     Resource,

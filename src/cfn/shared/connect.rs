@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// The channels that agents can handle in the Contact Control Panel (CCP).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     /// `VOICE`
     Voice,

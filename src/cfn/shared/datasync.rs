@@ -89,7 +89,7 @@ pub(crate) static KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Sha
 ]);
 
 /// The specific NFS version that you want DataSync to use to mount your NFS share.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Version {
     /// `AUTOMATIC`
     Automatic,

@@ -5,7 +5,7 @@
 //! Nested types shared by 5 resource types (features `datazone`, `group-ai`, `group-devtools`, `group-networking`, `quicksight`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// `ENABLED`
     Enabled,

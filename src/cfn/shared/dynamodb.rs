@@ -5,7 +5,7 @@
 //! Nested types shared by 2 resource types (features `dynamodb`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DistanceFunction {
     /// `COSINE`
     Cosine,
@@ -47,7 +47,7 @@ pub(crate) static SEARCH_SCHEMA_ELEMENT_SHAPE: crate::resource::Shape = crate::r
     ("AttributeName", crate::resource::Rule { min_len: Some(0), max_len: Some(65535), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SearchSchemaElementType {
     /// `HASH`
     Hash,

@@ -5,7 +5,7 @@
 //! Nested types shared by 17 resource types (features `ec2`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AcceleratorTypes {
     /// `gpu`
     Gpu,
@@ -20,7 +20,7 @@ pub enum AcceleratorTypes {
 crate::resource::cfn_enum!(AcceleratorTypes, ["gpu", "fpga", "inference", "media"]);
 
 /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ApplianceModeSupport {
     /// `disable`
     Disable,
@@ -43,7 +43,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CpuManufacturers {
     /// `intel`
     Intel,
@@ -71,7 +71,7 @@ crate::resource::props! {
 }
 
 /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DnsSupport {
     /// `disable`
     Disable,
@@ -81,7 +81,7 @@ pub enum DnsSupport {
 
 crate::resource::cfn_enum!(DnsSupport, ["disable", "enable"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum InstanceInterruptionBehavior {
     /// `hibernate`
     Hibernate,
@@ -115,7 +115,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum InstancePlatform {
     /// `Linux with SQL Server Enterprise`
     LinuxWithSqlServerEnterprise,
@@ -158,7 +158,7 @@ pub enum InstancePlatform {
 crate::resource::cfn_enum!(InstancePlatform, ["Linux with SQL Server Enterprise", "Linux with SQL Server Standard", "Linux with SQL Server Web", "Linux/UNIX", "RHEL with HA", "RHEL with HA and SQL Server Enterprise", "RHEL with HA and SQL Server Standard", "RHEL with SQL Server Enterprise", "RHEL with SQL Server Standard", "RHEL with SQL Server Web", "Red Hat Enterprise Linux", "SUSE Linux", "Ubuntu Pro", "Windows", "Windows with SQL Server", "Windows with SQL Server Enterprise", "Windows with SQL Server Standard", "Windows with SQL Server Web"]);
 
 /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Ipv6Support {
     /// `disable`
     Disable,
@@ -197,7 +197,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// `tcp`
     Tcp,
@@ -207,7 +207,7 @@ pub enum Protocol {
 
 crate::resource::cfn_enum!(Protocol, ["tcp", "udp"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ReplacementStrategy {
     /// `launch`
     Launch,
@@ -217,7 +217,7 @@ pub enum ReplacementStrategy {
 
 crate::resource::cfn_enum!(ReplacementStrategy, ["launch", "launch-before-terminate"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ResourceType {
     /// `application-status-check`
     ApplicationStatusCheck,
@@ -482,7 +482,7 @@ pub(crate) static KEY_VALUE2_SHAPE: crate::resource::Shape = crate::resource::Sh
     ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TargetCapacityUnitType {
     /// `vcpu`
     Vcpu,
@@ -494,7 +494,7 @@ pub enum TargetCapacityUnitType {
 
 crate::resource::cfn_enum!(TargetCapacityUnitType, ["vcpu", "memory-mib", "units"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tenancy {
     /// `dedicated`
     Dedicated,

@@ -21,7 +21,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AcceleratorManufacturers {
     /// `amazon-web-services`
     AmazonWebServices,
@@ -37,7 +37,7 @@ pub enum AcceleratorManufacturers {
 
 crate::resource::cfn_enum!(AcceleratorManufacturers, ["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AcceleratorNames {
     /// `a10g`
     A10g,
@@ -97,7 +97,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BareMetal {
     /// `included`
     Included,
@@ -125,7 +125,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BurstablePerformance {
     /// `included`
     Included,
@@ -137,7 +137,7 @@ pub enum BurstablePerformance {
 
 crate::resource::cfn_enum!(BurstablePerformance, ["included", "required", "excluded"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LocalStorage {
     /// `included`
     Included,

@@ -5,7 +5,7 @@
 //! Nested types shared by 2 resource types (features `ec2`, `elasticloadbalancingv2`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum IpAddressType {
     /// `ipv4`
     Ipv4,

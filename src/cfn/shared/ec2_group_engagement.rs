@@ -5,7 +5,7 @@
 //! Nested types shared by 2 resource types (features `ec2`, `group-engagement`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum HttpTokens {
     /// `optional`
     Optional,

@@ -49,7 +49,7 @@ pub(crate) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate
 ]);
 
 /// The encryption type to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EncryptionType {
     /// `AES256`
     Aes256,

@@ -10,7 +10,7 @@
 /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
 /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
 /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Condition {
     /// `COMPLETE`
     Complete,
@@ -56,7 +56,7 @@ crate::resource::props! {
 }
 
 /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FirelensType {
     /// `fluentbit`
     Fluentbit,
@@ -144,7 +144,7 @@ crate::resource::props! {
 }
 
 /// The ``type`` of the ``ulimit``.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Name {
     /// `core`
     Core,
@@ -180,7 +180,7 @@ pub enum Name {
 
 crate::resource::cfn_enum!(Name, ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Permissions {
     /// `mknod`
     Mknod,
@@ -326,7 +326,7 @@ crate::resource::props! {
 }
 
 /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `s3`
     S3,

@@ -52,7 +52,7 @@ pub(crate) static FIXED_RESPONSE_CONFIG_SHAPE: crate::resource::Shape = crate::r
 ]);
 
 /// The format of the claim value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `single-string`
     SingleString,
@@ -159,7 +159,7 @@ crate::resource::props! {
 /// +  deny'''` - Return an HTTP 401 Unauthorized error.
 /// +  allow'''` - Allow the request to be forwarded to the target.
 /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum OnUnauthenticatedRequest {
     /// `allow`
     Allow,
@@ -245,7 +245,7 @@ pub(crate) static REDIRECT_CONFIG_SHAPE: crate::resource::Shape = crate::resourc
 ]);
 
 /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum StatusCode {
     /// `HTTP_301`
     Http301,
@@ -298,7 +298,7 @@ crate::resource::props! {
 }
 
 /// The type of action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `authenticate-cognito`
     AuthenticateCognito,

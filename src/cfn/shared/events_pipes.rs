@@ -43,7 +43,7 @@ pub(crate) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape 
     ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PropagateTags {
     /// `TASK_DEFINITION`
     TaskDefinition,

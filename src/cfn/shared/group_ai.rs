@@ -5,7 +5,7 @@
 //! Nested types shared by 33 resource types (features `group-ai`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Accelerators {
     /// `GPU`
     Gpu,
@@ -34,7 +34,7 @@ pub(crate) static CONTAINER_REGISTRY_MAP_SHAPE: crate::resource::Shape = crate::
     ("RegistryMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::REGISTRY_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DataSource {
     /// `EVENT`
     Event,
@@ -42,7 +42,7 @@ pub enum DataSource {
 
 crate::resource::cfn_enum!(DataSource, ["EVENT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DataType {
     /// `STRING`
     String,
@@ -113,7 +113,7 @@ pub(crate) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate
 ]);
 
 /// The domain of a Domain dataset group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Domain {
     /// `ECOMMERCE`
     Ecommerce,
@@ -123,7 +123,7 @@ pub enum Domain {
 
 crate::resource::cfn_enum!(Domain, ["ECOMMERCE", "VIDEO_ON_DEMAND"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EncryptionType {
     /// `KMS`
     Kms,
@@ -152,7 +152,7 @@ pub(crate) static IMAGE_MAPPING_SHAPE: crate::resource::Shape = crate::resource:
     ("SourceImage", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LanguageCode {
     /// `en`
     En,
@@ -170,7 +170,7 @@ pub enum LanguageCode {
 
 crate::resource::cfn_enum!(LanguageCode, ["en", "es", "fr", "it", "de", "pt"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// `MULTI_CLASS`
     MultiClass,
@@ -336,7 +336,7 @@ pub(crate) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Sh
     ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum StorageType {
     /// `STATIC`
     Static,
@@ -381,7 +381,7 @@ pub(crate) static KEY_VALUE7_SHAPE: crate::resource::Shape = crate::resource::Sh
     ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `BRANCH`
     Branch,
@@ -393,7 +393,7 @@ pub enum Type {
 
 crate::resource::cfn_enum!(Type, ["BRANCH", "TAG", "COMMIT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum VariableType {
     /// `AUTH_CODE`
     AuthCode,
@@ -496,7 +496,7 @@ pub(crate) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Sh
     ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WorkflowEngine {
     /// `WDL`
     Wdl,

@@ -27,7 +27,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AudioExtractionStatus {
     /// `ENABLED`
     Enabled,
@@ -59,7 +59,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ImageExtractionStatus {
     /// `ENABLED`
     Enabled,
@@ -69,7 +69,7 @@ pub enum ImageExtractionStatus {
 
 crate::resource::cfn_enum!(ImageExtractionStatus, ["ENABLED", "DISABLED"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum VideoExtractionStatus {
     /// `ENABLED`
     Enabled,

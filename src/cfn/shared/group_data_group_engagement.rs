@@ -5,7 +5,7 @@
 //! Nested types shared by 2 resource types (features `group-data`, `group-engagement`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DataPullMode {
     /// `Incremental`
     Incremental,
@@ -15,7 +15,7 @@ pub enum DataPullMode {
 
 crate::resource::cfn_enum!(DataPullMode, ["Incremental", "Complete"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MarketoConnectorOperator {
     /// `PROJECTION`
     Projection,
@@ -79,7 +79,7 @@ pub(crate) static MARKETO_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crat
     ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum S3ConnectorOperator {
     /// `PROJECTION`
     Projection,
@@ -151,7 +151,7 @@ pub(crate) static SERVICE_NOW_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = 
     ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TriggerType {
     /// `Scheduled`
     Scheduled,
@@ -163,7 +163,7 @@ pub enum TriggerType {
 
 crate::resource::cfn_enum!(TriggerType, ["Scheduled", "Event", "OnDemand"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ZendeskConnectorOperator {
     /// `PROJECTION`
     Projection,

@@ -48,7 +48,7 @@ crate::resource::props! {
 }
 
 /// The server-side encryption the gateway applies to objects it writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EncryptionType {
     /// `SseS3`
     SseS3,
@@ -122,7 +122,7 @@ crate::resource::props! {
 }
 
 /// Launch disposition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LaunchDisposition {
     /// `STOPPED`
     Stopped,
@@ -133,7 +133,7 @@ pub enum LaunchDisposition {
 crate::resource::cfn_enum!(LaunchDisposition, ["STOPPED", "STARTED"]);
 
 /// The canned S3 ACL applied to objects the gateway writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ObjectAcl {
     /// `private`
     Private,
@@ -179,7 +179,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Provisioning {
     /// `CUSTOMER_MANAGED`
     CustomerManaged,

@@ -5,7 +5,7 @@
 //! Nested types shared by 18 resource types (features `group-engagement`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// `AUTOMATIC_RESPONSE`
     AutomaticResponse,
@@ -195,7 +195,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ResourceType {
     /// `instance`
     Instance,

@@ -333,7 +333,7 @@ crate::resource::props! {
 }
 
 /// The type of property group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum GroupType {
     /// `TABULAR`
     Tabular,
@@ -441,7 +441,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ManifestStatus {
     /// `ACTIVE`
     Active,
@@ -451,7 +451,7 @@ pub enum ManifestStatus {
 
 crate::resource::cfn_enum!(ManifestStatus, ["ACTIVE", "DRAFT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PricingPlan {
     /// `RequestBasedUsage`
     RequestBasedUsage,
@@ -784,7 +784,7 @@ pub(crate) static KEY_VALUE3_SHAPE: crate::resource::Shape = crate::resource::Sh
 ]);
 
 /// The underlying type of the data type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `RELATIONSHIP`
     Relationship,

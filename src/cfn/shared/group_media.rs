@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
     /// `aes128`
     Aes128,
@@ -19,7 +19,7 @@ pub enum Algorithm {
 crate::resource::cfn_enum!(Algorithm, ["aes128", "aes192", "aes256"]);
 
 /// The format used for the representation of color.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Colorimetry {
     /// `BT601`
     Bt601,
@@ -40,7 +40,7 @@ pub enum Colorimetry {
 crate::resource::cfn_enum!(Colorimetry, ["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"]);
 
 /// Comparison operator to use when measuring a metric against the threshold value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ComparisonOperator {
     /// `GreaterThanOrEqualToThreshold`
     GreaterThanOrEqualToThreshold,
@@ -54,7 +54,7 @@ pub enum ComparisonOperator {
 
 crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Day {
     /// `MONDAY`
     Monday,
@@ -246,7 +246,7 @@ pub(crate) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resour
     ("SecretsManager", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FlowTransitEncryptionKeyType {
     /// `SECRETS_MANAGER`
     SecretsManager,
@@ -256,7 +256,7 @@ pub enum FlowTransitEncryptionKeyType {
 
 crate::resource::cfn_enum!(FlowTransitEncryptionKeyType, ["SECRETS_MANAGER", "AUTOMATIC"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ForwardErrorCorrectionState {
     /// `ENABLED`
     Enabled,
@@ -413,7 +413,7 @@ pub(crate) static IP_PERMISSION_SHAPE: crate::resource::Shape = crate::resource:
 ]);
 
 /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
     /// `speke`
     Speke,
@@ -507,7 +507,7 @@ pub(crate) static MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::
     ("SecretsManager", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MediaLiveTransitEncryptionKeyType {
     /// `SECRETS_MANAGER`
     SecretsManager,
@@ -518,7 +518,7 @@ pub enum MediaLiveTransitEncryptionKeyType {
 crate::resource::cfn_enum!(MediaLiveTransitEncryptionKeyType, ["SECRETS_MANAGER", "AUTOMATIC"]);
 
 /// The type of media stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MediaStreamType {
     /// `video`
     Video,
@@ -531,7 +531,7 @@ pub enum MediaStreamType {
 crate::resource::cfn_enum!(MediaStreamType, ["video", "audio", "ancillary-data"]);
 
 /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MetricName {
     /// `ActivatingGameSessions`
     ActivatingGameSessions,
@@ -578,7 +578,7 @@ crate::resource::props! {
 }
 
 /// <p>A tile layout for a multiview channel. Each layout determines how many source tiles are composited into the output and how those tiles are arranged.</p> <p>The allowed values are:</p> <ul> <li> <p> <code>LAYOUT_2EH</code> – Two tiles of equal size, arranged horizontally.</p> </li> <li> <p> <code>LAYOUT_2PL</code> – Two tiles, with one larger primary tile.</p> </li> <li> <p> <code>LAYOUT_3EL</code> – Three tiles of equal size, arranged in two columns.</p> </li> <li> <p> <code>LAYOUT_3PL</code> – Three tiles, with one larger primary tile on the left and two stacked on the right.</p> </li> <li> <p> <code>LAYOUT_4E</code> – Four tiles of equal size, arranged in a two-by-two grid.</p> </li> <li> <p> <code>LAYOUT_4PL</code> – Four tiles, with one larger primary tile on the left and three stacked on the right.</p> </li> </ul>
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MultiviewLayoutType {
     /// `LAYOUT_2EH`
     Layout2eh,
@@ -597,7 +597,7 @@ pub enum MultiviewLayoutType {
 crate::resource::cfn_enum!(MultiviewLayoutType, ["LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"]);
 
 /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NewGameSessionProtectionPolicy {
     /// `FullProtection`
     FullProtection,
@@ -607,7 +607,7 @@ pub enum NewGameSessionProtectionPolicy {
 
 crate::resource::cfn_enum!(NewGameSessionProtectionPolicy, ["FullProtection", "NoProtection"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PeriodTriggers {
     /// `ADS`
     Ads,
@@ -616,7 +616,7 @@ pub enum PeriodTriggers {
 crate::resource::cfn_enum!(PeriodTriggers, ["ADS"]);
 
 /// The player gateway status for the location.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PlayerGatewayStatus {
     /// `DISABLED`
     Disabled,
@@ -627,7 +627,7 @@ pub enum PlayerGatewayStatus {
 crate::resource::cfn_enum!(PlayerGatewayStatus, ["DISABLED", "ENABLED"]);
 
 /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PolicyType {
     /// `RuleBased`
     RuleBased,
@@ -669,7 +669,7 @@ crate::resource::props! {
 }
 
 /// A collection of audio encryption presets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PresetSpeke20Audio {
     /// `PRESET-AUDIO-1`
     PresetAudio1,
@@ -686,7 +686,7 @@ pub enum PresetSpeke20Audio {
 crate::resource::cfn_enum!(PresetSpeke20Audio, ["PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"]);
 
 /// A collection of video encryption presets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PresetSpeke20Video {
     /// `PRESET-VIDEO-1`
     PresetVideo1,
@@ -713,7 +713,7 @@ pub enum PresetSpeke20Video {
 crate::resource::cfn_enum!(PresetSpeke20Video, ["PRESET-VIDEO-1", "PRESET-VIDEO-2", "PRESET-VIDEO-3", "PRESET-VIDEO-4", "PRESET-VIDEO-5", "PRESET-VIDEO-6", "PRESET-VIDEO-7", "PRESET-VIDEO-8", "SHARED", "UNENCRYPTED"]);
 
 /// The network communication protocol used by the fleet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// `TCP`
     Tcp,
@@ -723,7 +723,7 @@ pub enum Protocol {
 
 crate::resource::cfn_enum!(Protocol, ["TCP", "UDP"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ProtocolEnum {
     /// `rtp-fec`
     RtpFec,
@@ -736,7 +736,7 @@ pub enum ProtocolEnum {
 crate::resource::cfn_enum!(ProtocolEnum, ["rtp-fec", "rtp", "udp"]);
 
 /// The encoding range of the video.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Range {
     /// `NARROW`
     Narrow,
@@ -748,7 +748,7 @@ pub enum Range {
 
 crate::resource::cfn_enum!(Range, ["NARROW", "FULL", "FULLPROTECT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RouterIntegrationState {
     /// `ENABLED`
     Enabled,
@@ -758,7 +758,7 @@ pub enum RouterIntegrationState {
 
 crate::resource::cfn_enum!(RouterIntegrationState, ["ENABLED", "DISABLED"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RoutingScope {
     /// `REGIONAL`
     Regional,
@@ -769,7 +769,7 @@ pub enum RoutingScope {
 crate::resource::cfn_enum!(RoutingScope, ["REGIONAL", "GLOBAL"]);
 
 /// The type of adjustment to make to a fleet's instance count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ScalingAdjustmentType {
     /// `ChangeInCapacity`
     ChangeInCapacity,
@@ -782,7 +782,7 @@ pub enum ScalingAdjustmentType {
 crate::resource::cfn_enum!(ScalingAdjustmentType, ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]);
 
 /// The type of compression that was used to smooth the video's appearance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ScanMode {
     /// `progressive`
     Progressive,
@@ -830,7 +830,7 @@ pub(crate) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::res
     ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
     /// `SEQUENTIAL`
     Sequential,
@@ -841,7 +841,7 @@ pub enum Storage {
 crate::resource::cfn_enum!(Storage, ["SEQUENTIAL", "LATEST"]);
 
 /// A directive that determines the order of streams in the output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum StreamOrder {
     /// `ORIGINAL`
     Original,
@@ -915,7 +915,7 @@ crate::resource::props! {
 }
 
 /// The transfer characteristic system (TCS) that is used in the video.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tcs {
     /// `SDR`
     Sdr,
@@ -939,7 +939,7 @@ pub enum Tcs {
 
 crate::resource::cfn_enum!(Tcs, ["SDR", "PQ", "HLG", "LINEAR", "BT2100LINPQ", "BT2100LINHLG", "ST2065-1", "ST428-1", "DENSITY"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `DASH`
     Dash,
@@ -966,7 +966,7 @@ crate::resource::props! {
 }
 
 /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ZeroCapacityStrategy {
     /// `SCALE_TO_AND_FROM_ZERO`
     ScaleToAndFromZero,

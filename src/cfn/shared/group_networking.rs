@@ -5,7 +5,7 @@
 //! Nested types shared by 22 resource types (features `group-networking`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// `NO_BID`
     NoBid,
@@ -82,7 +82,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DaysOfWeek {
     /// `MONDAY`
     Monday,
@@ -234,7 +234,7 @@ pub(crate) static LINK_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resou
     ("ApplicationLogs", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::APPLICATION_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Months {
     /// `JANUARY`
     January,
@@ -336,7 +336,7 @@ pub(crate) static RESPONDER_ERROR_MASKING_FOR_HTTP_CODE_SHAPE: crate::resource::
     ("ResponseLoggingPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ResponderErrorMaskingLoggingType {
     /// `NONE`
     None,

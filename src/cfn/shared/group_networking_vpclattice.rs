@@ -5,7 +5,7 @@
 //! Nested types shared by 3 resource types (features `group-networking`, `vpclattice`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum IpAddressType {
     /// `IPV4`
     Ipv4,
@@ -15,7 +15,7 @@ pub enum IpAddressType {
 
 crate::resource::cfn_enum!(IpAddressType, ["IPV4", "IPV6"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// `HTTP`
     Http,

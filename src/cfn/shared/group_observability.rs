@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// The enumerated action to take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// `ALLOW`
     Allow,
@@ -246,7 +246,7 @@ crate::resource::props! {
 }
 
 /// Type of telemetry destination
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DestinationType {
     /// `cloud-watch-logs`
     CloudWatchLogs,
@@ -274,7 +274,7 @@ crate::resource::props! {
 }
 
 /// The level of enhanced monitoring for the MSK cluster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EnhancedMonitoring {
     /// `DEFAULT`
     Default,
@@ -354,7 +354,7 @@ pub(crate) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape:
 ]);
 
 /// The behavior required of the filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FilterBehavior {
     /// `KEEP`
     Keep,
@@ -365,7 +365,7 @@ pub enum FilterBehavior {
 crate::resource::cfn_enum!(FilterBehavior, ["KEEP", "DROP"]);
 
 /// The requirement portion of the filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FilterRequirement {
     /// `MEETS_ALL`
     MeetsAll,
@@ -436,7 +436,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     /// `plain`
     Plain,
@@ -502,7 +502,7 @@ crate::resource::props! {
 }
 
 /// The telemetry source type that goes into the array.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TelemetrySourceType {
     /// `VPC_FLOW_LOGS`
     VpcFlowLogs,
@@ -549,7 +549,7 @@ crate::resource::props! {
 }
 
 /// The type of logs to generate for WAF.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WafLogType {
     /// `WAF_LOGS`
     WafLogs,

@@ -5,7 +5,7 @@
 //! Nested types shared by 4 resource types (features `guardduty`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `ALIEN_VAULT`
     AlienVault,

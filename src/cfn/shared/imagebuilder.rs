@@ -165,7 +165,7 @@ pub(crate) static INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = 
 ]);
 
 /// Define execution decision in case of workflow failure
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum OnFailure {
     /// `CONTINUE`
     Continue,
@@ -176,7 +176,7 @@ pub enum OnFailure {
 crate::resource::cfn_enum!(OnFailure, ["CONTINUE", "ABORT"]);
 
 /// Use to override the device's volume type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum VolumeType {
     /// `standard`
     Standard,

@@ -18,7 +18,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CertificateMode {
     /// `DEFAULT`
     Default,
@@ -28,7 +28,7 @@ pub enum CertificateMode {
 
 crate::resource::cfn_enum!(CertificateMode, ["DEFAULT", "SNI_ONLY"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// `ACTIVE`
     Active,

@@ -32,7 +32,7 @@ pub(crate) static FUNCTION_SCALING_CONFIG_SHAPE: crate::resource::Shape = crate:
 ]);
 
 /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SystemLogLevel {
     /// `DEBUG`
     Debug,

@@ -50,7 +50,7 @@ pub(crate) static ADD_ON_SHAPE: crate::resource::Shape = crate::resource::Shape:
 ]);
 
 /// The add-on type
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AddOnType {
     /// `AutoSnapshot`
     AutoSnapshot,
@@ -81,7 +81,7 @@ pub(crate) static AUTO_SNAPSHOT_ADD_ON_SHAPE: crate::resource::Shape = crate::re
 ]);
 
 /// Status of the Addon
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// `Enabling`
     Enabling,

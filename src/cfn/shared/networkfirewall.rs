@@ -106,7 +106,7 @@ pub(crate) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Sha
 ]);
 
 /// A IPAddressType
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum IpAddressType {
     /// `DUALSTACK`
     Dualstack,
@@ -189,7 +189,7 @@ pub(crate) static PUBLISH_METRIC_ACTION_SHAPE: crate::resource::Shape = crate::r
     ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RuleOrder {
     /// `DEFAULT_ACTION_ORDER`
     DefaultActionOrder,

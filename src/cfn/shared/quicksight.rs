@@ -111,7 +111,7 @@ pub(crate) static ANCHOR_DATE_CONFIGURATION_SHAPE: crate::resource::Shape = crat
     ("ParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AnchorOption {
     /// `NOW`
     Now,
@@ -180,7 +180,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ArcThickness {
     /// `SMALL`
     Small,
@@ -194,7 +194,7 @@ pub enum ArcThickness {
 
 crate::resource::cfn_enum!(ArcThickness, ["SMALL", "MEDIUM", "LARGE", "WHOLE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ArcThicknessOptions {
     /// `SMALL`
     Small,
@@ -238,7 +238,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AxisBinding {
     /// `PRIMARY_YAXIS`
     PrimaryYaxis,
@@ -613,7 +613,7 @@ pub(crate) static BAR_CHART_FIELD_WELLS_SHAPE: crate::resource::Shape = crate::r
     ("BarChartAggregatedFieldWells", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::BAR_CHART_AGGREGATED_FIELD_WELLS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BarChartOrientation {
     /// `HORIZONTAL`
     Horizontal,
@@ -757,7 +757,7 @@ pub(crate) static BAR_SERIES_ITEM_SHAPE: crate::resource::Shape = crate::resourc
     ("FieldBarSeriesItem", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FIELD_BAR_SERIES_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BarsArrangement {
     /// `CLUSTERED`
     Clustered,
@@ -769,7 +769,7 @@ pub enum BarsArrangement {
 
 crate::resource::cfn_enum!(BarsArrangement, ["CLUSTERED", "STACKED", "STACKED_PERCENT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BaseMapStyleType {
     /// `LIGHT_GRAY`
     LightGray,
@@ -1142,7 +1142,7 @@ pub(crate) static BOX_PLOT_FIELD_WELLS_SHAPE: crate::resource::Shape = crate::re
     ("BoxPlotAggregatedFieldWells", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::BOX_PLOT_AGGREGATED_FIELD_WELLS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BoxPlotFillStyle {
     /// `SOLID`
     Solid,
@@ -1374,7 +1374,7 @@ pub(crate) static CASCADING_CONTROL_SOURCE_SHAPE: crate::resource::Shape = crate
     ("ColumnToMatch", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::COLUMN_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CategoricalAggregationFunction {
     /// `COUNT`
     Count,
@@ -1568,7 +1568,7 @@ pub(crate) static CATEGORY_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = 
     ("FilterListConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FILTER_LIST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CategoryFilterMatchOperator {
     /// `EQUALS`
     Equals,
@@ -1586,7 +1586,7 @@ pub enum CategoryFilterMatchOperator {
 
 crate::resource::cfn_enum!(CategoryFilterMatchOperator, ["EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CategoryFilterSelectAllOptions {
     /// `FILTER_ALL_VALUES`
     FilterAllValues,
@@ -1690,7 +1690,7 @@ pub(crate) static CLUSTER_MARKER_CONFIGURATION_SHAPE: crate::resource::Shape = c
     ("ClusterMarker", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::CLUSTER_MARKER_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ColorFillType {
     /// `DISCRETE`
     Discrete,
@@ -1865,7 +1865,7 @@ pub(crate) static COLUMN_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resou
     ("TopicIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ColumnRole {
     /// `DIMENSION`
     Dimension,
@@ -2256,7 +2256,7 @@ pub(crate) static COMBO_SERIES_ITEM_SHAPE: crate::resource::Shape = crate::resou
     ("FieldComboSeriesItem", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FIELD_COMBO_SERIES_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CommitMode {
     /// `AUTO`
     Auto,
@@ -2307,7 +2307,7 @@ pub(crate) static COMPARISON_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape 
     ("PercentageDisplayFormatConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ComparisonMethod {
     /// `DIFFERENCE`
     Difference,
@@ -2520,7 +2520,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ConditionalFormattingIconDisplayOption {
     /// `ICON_ONLY`
     IconOnly,
@@ -2560,7 +2560,7 @@ pub(crate) static CONDITIONAL_FORMATTING_ICON_SET_SHAPE: crate::resource::Shape 
     ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ConditionalFormattingIconSetType {
     /// `PLUS_MINUS`
     PlusMinus,
@@ -2652,7 +2652,7 @@ pub(crate) static CONTRIBUTION_ANALYSIS_DEFAULT_SHAPE: crate::resource::Shape = 
     ("MeasureFieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CrossDatasetTypes {
     /// `ALL_DATASETS`
     AllDatasets,
@@ -2873,7 +2873,7 @@ pub(crate) static CUSTOM_CONTENT_CONFIGURATION_SHAPE: crate::resource::Shape = c
     ("ContentUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CustomContentImageScalingConfiguration {
     /// `FIT_TO_HEIGHT`
     FitToHeight,
@@ -2887,7 +2887,7 @@ pub enum CustomContentImageScalingConfiguration {
 
 crate::resource::cfn_enum!(CustomContentImageScalingConfiguration, ["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CustomContentType {
     /// `IMAGE`
     Image,
@@ -3133,7 +3133,7 @@ pub(crate) static CUSTOM_VALUES_CONFIGURATION_SHAPE: crate::resource::Shape = cr
     ("CustomValues", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::CUSTOM_PARAMETER_VALUES_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DashboardBehavior {
     /// `ENABLED`
     Enabled,
@@ -3316,7 +3316,7 @@ pub(crate) static DATA_FIELD_SERIES_ITEM_SHAPE: crate::resource::Shape = crate::
     ("Settings", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::LINE_CHART_SERIES_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DataLabelContent {
     /// `VALUE`
     Value,
@@ -3374,7 +3374,7 @@ pub(crate) static DATA_LABEL_OPTIONS_SHAPE: crate::resource::Shape = crate::reso
     ("LabelFontConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FONT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DataLabelOverlap {
     /// `DISABLE_OVERLAP`
     DisableOverlap,
@@ -3384,7 +3384,7 @@ pub enum DataLabelOverlap {
 
 crate::resource::cfn_enum!(DataLabelOverlap, ["DISABLE_OVERLAP", "ENABLE_OVERLAP"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DataLabelPosition {
     /// `INSIDE`
     Inside,
@@ -3625,7 +3625,7 @@ pub(crate) static DATA_SET_REFERENCE_SHAPE: crate::resource::Shape = crate::reso
     ("DataSetPlaceholder", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DateAggregationFunction {
     /// `COUNT`
     Count,
@@ -3957,7 +3957,7 @@ pub(crate) static DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION_SHAPE: crate::resourc
     ("CustomValue", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DayOfTheWeek {
     /// `SUNDAY`
     Sunday,
@@ -3977,7 +3977,7 @@ pub enum DayOfTheWeek {
 
 crate::resource::cfn_enum!(DayOfTheWeek, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DecalPatternType {
     /// `SOLID`
     Solid,
@@ -4074,7 +4074,7 @@ pub(crate) static DECAL_SETTINGS_CONFIGURATION_SHAPE: crate::resource::Shape = c
     ("CustomDecalSettings", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::DECAL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DecalStyleType {
     /// `Manual`
     Manual,
@@ -4624,7 +4624,7 @@ pub(crate) static DESTINATION_PARAMETER_VALUE_CONFIGURATION_SHAPE: crate::resour
     ("SourceField", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DigitGroupingStyle {
     /// `DEFAULT`
     Default,
@@ -5753,7 +5753,7 @@ pub(crate) static FILTER_LIST_CONTROL_SHAPE: crate::resource::Shape = crate::res
     ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FilterNullOption {
     /// `ALL_VALUES`
     AllValues,
@@ -6043,7 +6043,7 @@ pub(crate) static FILTER_TEXT_FIELD_CONTROL_SHAPE: crate::resource::Shape = crat
     ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FilterVisualScope {
     /// `ALL_VISUALS`
     AllVisuals,
@@ -6088,7 +6088,7 @@ pub(crate) static FONT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::reso
     ("FontFamily", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FontDecoration {
     /// `UNDERLINE`
     Underline,
@@ -6116,7 +6116,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FontStyle {
     /// `NORMAL`
     Normal,
@@ -6139,7 +6139,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FontWeightName {
     /// `NORMAL`
     Normal,
@@ -6223,7 +6223,7 @@ pub(crate) static FORECAST_COMPUTATION_SHAPE: crate::resource::Shape = crate::re
     ("Value", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::MEASURE_FIELD_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ForecastComputationSeasonality {
     /// `AUTOMATIC`
     Automatic,
@@ -6660,7 +6660,7 @@ pub(crate) static FUNNEL_CHART_FIELD_WELLS_SHAPE: crate::resource::Shape = crate
     ("FunnelChartAggregatedFieldWells", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FUNNEL_CHART_AGGREGATED_FIELD_WELLS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FunnelChartMeasureDataLabelStyle {
     /// `VALUE_ONLY`
     ValueOnly,
@@ -7147,7 +7147,7 @@ pub(crate) static GEOSPATIAL_COLOR_SHAPE: crate::resource::Shape = crate::resour
 ]);
 
 /// Defines view state of the color
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum GeospatialColorState {
     /// `ENABLED`
     Enabled,
@@ -7514,7 +7514,7 @@ pub(crate) static GEOSPATIAL_LAYER_MAP_CONFIGURATION_SHAPE: crate::resource::Sha
     ("MapStyle", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::GEOSPATIAL_MAP_STYLE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum GeospatialLayerType {
     /// `POINT`
     Point,
@@ -7693,7 +7693,7 @@ pub(crate) static GEOSPATIAL_MAP_FIELD_WELLS_SHAPE: crate::resource::Shape = cra
     ("GeospatialMapAggregatedFieldWells", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum GeospatialMapNavigation {
     /// `ENABLED`
     Enabled,
@@ -8006,7 +8006,7 @@ pub(crate) static GEOSPATIAL_POLYGON_SYMBOL_STYLE_SHAPE: crate::resource::Shape 
     ("StrokeWidth", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::GEOSPATIAL_LINE_WIDTH_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum GeospatialSelectedPointStyle {
     /// `POINT`
     Point,
@@ -8679,7 +8679,7 @@ pub(crate) static HISTOGRAM_BIN_OPTIONS_SHAPE: crate::resource::Shape = crate::r
     ("BinWidth", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::BIN_WIDTH_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum HistogramBinType {
     /// `BIN_COUNT`
     BinCount,
@@ -8807,7 +8807,7 @@ pub(crate) static HISTOGRAM_VISUAL_SHAPE: crate::resource::Shape = crate::resour
     ("VisualId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum HorizontalTextAlignment {
     /// `LEFT`
     Left,
@@ -8821,7 +8821,7 @@ pub enum HorizontalTextAlignment {
 
 crate::resource::cfn_enum!(HorizontalTextAlignment, ["LEFT", "CENTER", "RIGHT", "AUTO"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Icon {
     /// `CARET_UP`
     CaretUp,
@@ -8950,7 +8950,7 @@ pub(crate) static IMAGE_CUSTOM_ACTION_OPERATION_SHAPE: crate::resource::Shape = 
     ("URLOperation", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::CUSTOM_ACTION_URL_OPERATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ImageCustomActionTrigger {
     /// `CLICK`
     Click,
@@ -9537,7 +9537,7 @@ pub(crate) static KPI_SPARKLINE_OPTIONS_SHAPE: crate::resource::Shape = crate::r
     ("Color", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^#[A-F0-9]{6}$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum KpiSparklineType {
     /// `LINE`
     Line,
@@ -9645,7 +9645,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum KpiVisualStandardLayoutType {
     /// `CLASSIC`
     Classic,
@@ -9753,7 +9753,7 @@ pub(crate) static LAYER_CUSTOM_ACTION_OPERATION_SHAPE: crate::resource::Shape = 
     ("URLOperation", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::CUSTOM_ACTION_URL_OPERATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LayerCustomActionTrigger {
     /// `DATA_POINT_CLICK`
     DataPointClick,
@@ -9873,7 +9873,7 @@ pub(crate) static LAYOUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::re
     ("SectionBasedLayout", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::SECTION_BASED_LAYOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LayoutElementType {
     /// `VISUAL`
     Visual,
@@ -9926,7 +9926,7 @@ pub(crate) static LEGEND_OPTIONS_SHAPE: crate::resource::Shape = crate::resource
     ("ValueFontConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FONT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LegendPosition {
     /// `AUTO`
     Auto,
@@ -10107,7 +10107,7 @@ pub(crate) static LINE_CHART_FIELD_WELLS_SHAPE: crate::resource::Shape = crate::
     ("LineChartAggregatedFieldWells", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::LINE_CHART_AGGREGATED_FIELD_WELLS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LineChartLineStyle {
     /// `SOLID`
     Solid,
@@ -10143,7 +10143,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LineChartMarkerShape {
     /// `CIRCLE`
     Circle,
@@ -10241,7 +10241,7 @@ pub(crate) static LINE_CHART_SORT_CONFIGURATION_SHAPE: crate::resource::Shape = 
     ("SmallMultiplesSort", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FIELD_SORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LineChartType {
     /// `LINE`
     Line,
@@ -10311,7 +10311,7 @@ pub(crate) static LINE_CHART_VISUAL_SHAPE: crate::resource::Shape = crate::resou
     ("VisualId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LineInterpolation {
     /// `LINEAR`
     Linear,
@@ -10457,7 +10457,7 @@ pub(crate) static LONG_FORMAT_TEXT_SHAPE: crate::resource::Shape = crate::resour
     ("RichText", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MapZoomMode {
     /// `AUTO`
     Auto,
@@ -10557,7 +10557,7 @@ pub(crate) static MAXIMUM_MINIMUM_COMPUTATION_SHAPE: crate::resource::Shape = cr
     ("Value", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::MEASURE_FIELD_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MaximumMinimumComputationType {
     /// `MAXIMUM`
     Maximum,
@@ -10669,7 +10669,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MissingDataTreatmentOption {
     /// `INTERPOLATE`
     Interpolate,
@@ -10703,7 +10703,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NegativeValueDisplayMode {
     /// `POSITIVE`
     Positive,
@@ -10834,7 +10834,7 @@ pub(crate) static NUMBER_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = cr
     ("FormatConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::NUMERIC_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NumberScale {
     /// `NONE`
     None,
@@ -10970,7 +10970,7 @@ pub(crate) static NUMERIC_EQUALITY_FILTER_SHAPE: crate::resource::Shape = crate:
     ("ParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NumericEqualityMatchOperator {
     /// `EQUALS`
     Equals,
@@ -10980,7 +10980,7 @@ pub enum NumericEqualityMatchOperator {
 
 crate::resource::cfn_enum!(NumericEqualityMatchOperator, ["EQUALS", "DOES_NOT_EQUAL"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NumericFilterSelectAllOptions {
     /// `FILTER_ALL_VALUES`
     FilterAllValues,
@@ -11118,7 +11118,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NumericSeparatorSymbol {
     /// `COMMA`
     Comma,
@@ -11236,7 +11236,7 @@ pub(crate) static NUMERICAL_MEASURE_FIELD_SHAPE: crate::resource::Shape = crate:
     ("FormatConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::NUMBER_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum OtherCategories {
     /// `INCLUDE`
     Include,
@@ -11276,7 +11276,7 @@ pub(crate) static PAGINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate
     ("PageNumber", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PanelBorderStyle {
     /// `SOLID`
     Solid,
@@ -11358,7 +11358,7 @@ pub(crate) static PANEL_TITLE_OPTIONS_SHAPE: crate::resource::Shape = crate::res
     ("FontConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FONT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PaperOrientation {
     /// `PORTRAIT`
     Portrait,
@@ -11368,7 +11368,7 @@ pub enum PaperOrientation {
 
 crate::resource::cfn_enum!(PaperOrientation, ["PORTRAIT", "LANDSCAPE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PaperSize {
     /// `US_LETTER`
     UsLetter,
@@ -11790,7 +11790,7 @@ pub(crate) static PARAMETER_TEXT_FIELD_CONTROL_SHAPE: crate::resource::Shape = c
     ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ParameterValueType {
     /// `MULTI_VALUED`
     MultiValued,
@@ -12330,7 +12330,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PivotTableConditionalFormattingScopeRole {
     /// `FIELD`
     Field,
@@ -12416,7 +12416,7 @@ pub(crate) static PIVOT_TABLE_DATA_PATH_OPTION_SHAPE: crate::resource::Shape = c
     ("DataPathList", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::DATA_PATH_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PivotTableDataPathType {
     /// `HIERARCHY_ROWS_LAYOUT_COLUMN`
     HierarchyRowsLayoutColumn,
@@ -12430,7 +12430,7 @@ pub enum PivotTableDataPathType {
 
 crate::resource::cfn_enum!(PivotTableDataPathType, ["HIERARCHY_ROWS_LAYOUT_COLUMN", "MULTIPLE_ROW_METRICS_COLUMN", "EMPTY_COLUMN_HEADER", "COUNT_METRIC_COLUMN"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PivotTableFieldCollapseState {
     /// `COLLAPSED`
     Collapsed,
@@ -12589,7 +12589,7 @@ pub(crate) static PIVOT_TABLE_FIELD_WELLS_SHAPE: crate::resource::Shape = crate:
     ("PivotTableAggregatedFieldWells", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::PIVOT_TABLE_AGGREGATED_FIELD_WELLS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PivotTableMetricPlacement {
     /// `ROW`
     Row,
@@ -12695,7 +12695,7 @@ pub(crate) static PIVOT_TABLE_ROWS_LABEL_OPTIONS_SHAPE: crate::resource::Shape =
     ("CustomLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PivotTableRowsLayout {
     /// `TABULAR`
     Tabular,
@@ -12747,7 +12747,7 @@ pub(crate) static PIVOT_TABLE_SORT_CONFIGURATION_SHAPE: crate::resource::Shape =
     ("FieldSortOptions", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::PIVOT_FIELD_SORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PivotTableSubtotalLevel {
     /// `ALL`
     All,
@@ -12939,7 +12939,7 @@ pub(crate) static PLUGIN_VISUAL_SHAPE: crate::resource::Shape = crate::resource:
     ("VisualId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PluginVisualAxisName {
     /// `GROUP_BY`
     GroupBy,
@@ -13118,7 +13118,7 @@ pub(crate) static PREDEFINED_HIERARCHY_SHAPE: crate::resource::Shape = crate::re
     ("HierarchyId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PrimaryValueDisplayType {
     /// `HIDDEN`
     Hidden,
@@ -13143,7 +13143,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum QueryExecutionMode {
     /// `AUTO`
     Auto,
@@ -13204,7 +13204,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RadarChartAxesRangeScale {
     /// `AUTO`
     Auto,
@@ -13318,7 +13318,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RadarChartShape {
     /// `CIRCLE`
     Circle,
@@ -13595,7 +13595,7 @@ pub(crate) static REFERENCE_LINE_LABEL_CONFIGURATION_SHAPE: crate::resource::Sha
     ("ValueLabelConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::REFERENCE_LINE_VALUE_LABEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLineLabelHorizontalPosition {
     /// `LEFT`
     Left,
@@ -13607,7 +13607,7 @@ pub enum ReferenceLineLabelHorizontalPosition {
 
 crate::resource::cfn_enum!(ReferenceLineLabelHorizontalPosition, ["LEFT", "CENTER", "RIGHT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLineLabelVerticalPosition {
     /// `ABOVE`
     Above,
@@ -13617,7 +13617,7 @@ pub enum ReferenceLineLabelVerticalPosition {
 
 crate::resource::cfn_enum!(ReferenceLineLabelVerticalPosition, ["ABOVE", "BELOW"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLinePatternType {
     /// `SOLID`
     Solid,
@@ -13629,7 +13629,7 @@ pub enum ReferenceLinePatternType {
 
 crate::resource::cfn_enum!(ReferenceLinePatternType, ["SOLID", "DASHED", "DOTTED"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLineSeriesType {
     /// `BAR`
     Bar,
@@ -13701,7 +13701,7 @@ pub(crate) static REFERENCE_LINE_VALUE_LABEL_CONFIGURATION_SHAPE: crate::resourc
     ("FormatConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::NUMERIC_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ReferenceLineValueLabelRelativePosition {
     /// `BEFORE_CUSTOM_LABEL`
     BeforeCustomLabel,
@@ -13736,7 +13736,7 @@ pub(crate) static RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS_SHAPE: crate::resou
     ("TitleOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::LABEL_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RelativeDateType {
     /// `PREVIOUS`
     Previous,
@@ -13824,7 +13824,7 @@ pub(crate) static RELATIVE_DATES_FILTER_SHAPE: crate::resource::Shape = crate::r
     ("ParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RelativeFontSize {
     /// `EXTRA_SMALL`
     ExtraSmall,
@@ -13840,7 +13840,7 @@ pub enum RelativeFontSize {
 
 crate::resource::cfn_enum!(RelativeFontSize, ["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ResizeOption {
     /// `FIXED`
     Fixed,
@@ -14494,7 +14494,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SectionPageBreakStatus {
     /// `ENABLED`
     Enabled,
@@ -14522,7 +14522,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SelectAllValueOptions {
     /// `ALL_VALUES`
     AllValues,
@@ -14530,7 +14530,7 @@ pub enum SelectAllValueOptions {
 
 crate::resource::cfn_enum!(SelectAllValueOptions, ["ALL_VALUES"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SelectedFieldOptions {
     /// `ALL_FIELDS`
     AllFields,
@@ -14555,7 +14555,7 @@ pub(crate) static SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION_SHAPE: crate::resou
     ("SheetVisualScopingConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::SHEET_VISUAL_SCOPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SelectedTooltipType {
     /// `BASIC`
     Basic,
@@ -14646,7 +14646,7 @@ pub(crate) static SHAPE_CONDITIONAL_FORMAT_SHAPE: crate::resource::Shape = crate
     ("BackgroundColor", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::CONDITIONAL_FORMATTING_COLOR_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SheetContentType {
     /// `PAGINATED`
     Paginated,
@@ -14656,7 +14656,7 @@ pub enum SheetContentType {
 
 crate::resource::cfn_enum!(SheetContentType, ["PAGINATED", "INTERACTIVE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SheetControlDateTimePickerType {
     /// `SINGLE_VALUED`
     SingleValued,
@@ -14730,7 +14730,7 @@ pub(crate) static SHEET_CONTROL_LAYOUT_CONFIGURATION_SHAPE: crate::resource::Sha
     ("GridLayout", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::GRID_LAYOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SheetControlListType {
     /// `MULTI_SELECT`
     MultiSelect,
@@ -14740,7 +14740,7 @@ pub enum SheetControlListType {
 
 crate::resource::cfn_enum!(SheetControlListType, ["MULTI_SELECT", "SINGLE_SELECT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SheetControlSliderType {
     /// `SINGLE_POINT`
     SinglePoint,
@@ -14944,7 +14944,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SheetImageScalingType {
     /// `SCALE_TO_WIDTH`
     ScaleToWidth,
@@ -15099,7 +15099,7 @@ pub(crate) static SHEET_LAYOUT_GROUP_MEMBER_SHAPE: crate::resource::Shape = crat
     ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SheetLayoutGroupMemberType {
     /// `ELEMENT`
     Element,
@@ -15200,7 +15200,7 @@ pub(crate) static SHORT_FORMAT_TEXT_SHAPE: crate::resource::Shape = crate::resou
     ("RichText", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SimpleAttributeAggregationFunction {
     /// `UNIQUE_VALUE`
     UniqueValue,
@@ -15225,7 +15225,7 @@ pub(crate) static SIMPLE_CLUSTER_MARKER_SHAPE: crate::resource::Shape = crate::r
     ("Color", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^#[A-F0-9]{6}$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SimpleNumericalAggregationFunction {
     /// `SUM`
     Sum,
@@ -15253,7 +15253,7 @@ pub enum SimpleNumericalAggregationFunction {
 
 crate::resource::cfn_enum!(SimpleNumericalAggregationFunction, ["SUM", "AVERAGE", "MIN", "MAX", "COUNT", "DISTINCT_COUNT", "VAR", "VARP", "STDEV", "STDEVP", "MEDIAN"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SimpleTotalAggregationFunction {
     /// `DEFAULT`
     Default,
@@ -15297,7 +15297,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SingleYAxisOption {
     /// `PRIMARY_Y_AXIS`
     PrimaryYAxis,
@@ -15326,7 +15326,7 @@ pub(crate) static SLIDER_CONTROL_DISPLAY_OPTIONS_SHAPE: crate::resource::Shape =
     ("TitleOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::LABEL_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SmallMultiplesAxisPlacement {
     /// `OUTSIDE`
     Outside,
@@ -15352,7 +15352,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SmallMultiplesAxisScale {
     /// `SHARED`
     Shared,
@@ -15423,7 +15423,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SparklineAxisBehavior {
     /// `SHARED`
     Shared,
@@ -15433,7 +15433,7 @@ pub enum SparklineAxisBehavior {
 
 crate::resource::cfn_enum!(SparklineAxisBehavior, ["SHARED", "INDEPENDENT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SparklineVisualType {
     /// `LINE`
     Line,
@@ -15541,7 +15541,7 @@ pub(crate) static SPATIAL_STATIC_FILE_SHAPE: crate::resource::Shape = crate::res
     ("StaticFileId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SpecialValue {
     /// `EMPTY`
     Empty,
@@ -15789,7 +15789,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum StyledCellType {
     /// `TOTAL`
     Total,
@@ -15888,7 +15888,7 @@ pub(crate) static TABLE_BORDER_OPTIONS_SHAPE: crate::resource::Shape = crate::re
     ("Thickness", crate::resource::Rule { min: Some(1.0), max: Some(4.0), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableBorderStyle {
     /// `NONE`
     None,
@@ -15931,7 +15931,7 @@ pub(crate) static TABLE_CELL_CONDITIONAL_FORMATTING_SHAPE: crate::resource::Shap
     ("TextFormat", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::TEXT_CONDITIONAL_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableCellImageScalingConfiguration {
     /// `FIT_TO_CELL_HEIGHT`
     FitToCellHeight,
@@ -16124,7 +16124,7 @@ pub(crate) static TABLE_FIELD_CUSTOM_TEXT_CONTENT_SHAPE: crate::resource::Shape 
     ("FontConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FONT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableFieldIconSetType {
     /// `LINK`
     Link,
@@ -16362,7 +16362,7 @@ pub(crate) static TABLE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource:
     ("RowAlternateColorOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::ROW_ALTERNATE_COLOR_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableOrientation {
     /// `VERTICAL`
     Vertical,
@@ -16506,7 +16506,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableTotalsPlacement {
     /// `START`
     Start,
@@ -16518,7 +16518,7 @@ pub enum TableTotalsPlacement {
 
 crate::resource::cfn_enum!(TableTotalsPlacement, ["START", "END", "AUTO"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableTotalsScrollStatus {
     /// `PINNED`
     Pinned,
@@ -16603,7 +16603,7 @@ pub(crate) static TABLE_VISUAL_SHAPE: crate::resource::Shape = crate::resource::
     ("VisualId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TargetVisualOptions {
     /// `ALL_VISUALS`
     AllVisuals,
@@ -16697,7 +16697,7 @@ pub(crate) static TEXT_FIELD_CONTROL_DISPLAY_OPTIONS_SHAPE: crate::resource::Sha
     ("TitleOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::LABEL_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TextWrap {
     /// `NONE`
     None,
@@ -16818,7 +16818,7 @@ pub(crate) static TIME_EQUALITY_FILTER_SHAPE: crate::resource::Shape = crate::re
     ("Value", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TimeGranularity {
     /// `YEAR`
     Year,
@@ -17019,7 +17019,7 @@ pub(crate) static TOOLTIP_OPTIONS_SHAPE: crate::resource::Shape = crate::resourc
     ("FieldBasedTooltip", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::FIELD_BASED_TOOLTIP_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TooltipTarget {
     /// `BOTH`
     Both,
@@ -17031,7 +17031,7 @@ pub enum TooltipTarget {
 
 crate::resource::cfn_enum!(TooltipTarget, ["BOTH", "BAR", "LINE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TooltipTitleType {
     /// `NONE`
     None,
@@ -17041,7 +17041,7 @@ pub enum TooltipTitleType {
 
 crate::resource::cfn_enum!(TooltipTitleType, ["NONE", "PRIMARY_VALUE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TopBottomComputationType {
     /// `TOP`
     Top,
@@ -17218,7 +17218,7 @@ pub(crate) static TOP_BOTTOM_RANKED_COMPUTATION_SHAPE: crate::resource::Shape = 
     ("Value", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::MEASURE_FIELD_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TopBottomSortOrder {
     /// `PERCENT_DIFFERENCE`
     PercentDifference,
@@ -17403,7 +17403,7 @@ pub(crate) static TOTAL_OPTIONS_SHAPE: crate::resource::Shape = crate::resource:
     ("TotalCellStyle", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::TABLE_CELL_STYLE_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TransposedColumnType {
     /// `ROW_HEADER_COLUMN`
     RowHeaderColumn,
@@ -17711,7 +17711,7 @@ pub(crate) static UNIQUE_VALUES_COMPUTATION_SHAPE: crate::resource::Shape = crat
     ("ComputationId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum UrlTargetConfiguration {
     /// `NEW_TAB`
     NewTab,
@@ -17746,7 +17746,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ValidationStrategyMode {
     /// `STRICT`
     Strict,
@@ -17756,7 +17756,7 @@ pub enum ValidationStrategyMode {
 
 crate::resource::cfn_enum!(ValidationStrategyMode, ["STRICT", "LENIENT"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ValueWhenUnsetOption {
     /// `RECOMMENDED_VALUE`
     RecommendedValue,
@@ -17766,7 +17766,7 @@ pub enum ValueWhenUnsetOption {
 
 crate::resource::cfn_enum!(ValueWhenUnsetOption, ["RECOMMENDED_VALUE", "NULL"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum VerticalTextAlignment {
     /// `TOP`
     Top,
@@ -17780,7 +17780,7 @@ pub enum VerticalTextAlignment {
 
 crate::resource::cfn_enum!(VerticalTextAlignment, ["TOP", "MIDDLE", "BOTTOM", "AUTO"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
     /// `HIDDEN`
     Hidden,
@@ -17995,7 +17995,7 @@ pub(crate) static VISUAL_CUSTOM_ACTION_OPERATION_SHAPE: crate::resource::Shape =
     ("URLOperation", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::CUSTOM_ACTION_URL_OPERATION_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum VisualCustomActionTrigger {
     /// `DATA_POINT_CLICK`
     DataPointClick,
@@ -18420,7 +18420,7 @@ pub(crate) static WHAT_IF_RANGE_SCENARIO_SHAPE: crate::resource::Shape = crate::
     ("StartDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WidgetStatus {
     /// `ENABLED`
     Enabled,
@@ -18483,7 +18483,7 @@ pub(crate) static WORD_CLOUD_CHART_CONFIGURATION_SHAPE: crate::resource::Shape =
     ("WordCloudOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::quicksight::WORD_CLOUD_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WordCloudCloudLayout {
     /// `FLUID`
     Fluid,
@@ -18620,7 +18620,7 @@ pub(crate) static WORD_CLOUD_VISUAL_SHAPE: crate::resource::Shape = crate::resou
     ("VisualId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\-]+$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WordCloudWordCasing {
     /// `LOWER_CASE`
     LowerCase,
@@ -18630,7 +18630,7 @@ pub enum WordCloudWordCasing {
 
 crate::resource::cfn_enum!(WordCloudWordCasing, ["LOWER_CASE", "EXISTING_CASE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WordCloudWordOrientation {
     /// `HORIZONTAL`
     Horizontal,
@@ -18640,7 +18640,7 @@ pub enum WordCloudWordOrientation {
 
 crate::resource::cfn_enum!(WordCloudWordOrientation, ["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WordCloudWordPadding {
     /// `NONE`
     None,
@@ -18654,7 +18654,7 @@ pub enum WordCloudWordPadding {
 
 crate::resource::cfn_enum!(WordCloudWordPadding, ["NONE", "SMALL", "MEDIUM", "LARGE"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum WordCloudWordScaling {
     /// `EMPHASIZE`
     Emphasize,

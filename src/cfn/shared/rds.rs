@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum EndpointNetworkType {
     /// `IPV4`
     Ipv4,

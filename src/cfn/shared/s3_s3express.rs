@@ -41,7 +41,7 @@ crate::resource::props! {
 }
 
 /// Specifies the schedule for generating inventory results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ScheduleFrequency {
     /// `Daily`
     Daily,

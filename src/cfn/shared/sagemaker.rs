@@ -6,7 +6,7 @@
 //! re-exported from each type's module.
 
 /// Indicates whether the current user has access to the RStudioServerPro app.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AccessStatus {
     /// `ENABLED`
     Enabled,
@@ -16,7 +16,7 @@ pub enum AccessStatus {
 
 crate::resource::cfn_enum!(AccessStatus, ["ENABLED", "DISABLED"]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AppType {
     /// `JupyterServer`
     JupyterServer,
@@ -37,7 +37,7 @@ pub enum AppType {
 crate::resource::cfn_enum!(AppType, ["JupyterServer", "TensorBoard", "RStudioServerPro", "JupyterLab", "CodeEditor", "DetailedProfiler", "Canvas"]);
 
 /// Indicates whether auto-mounting of an EFS volume is supported for the user profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AutoMountHomeEfs {
     /// `Enabled`
     Enabled,
@@ -129,7 +129,7 @@ pub(crate) static CODE_REPOSITORY_SHAPE: crate::resource::Shape = crate::resourc
 ]);
 
 /// Specifies how the ML model data is prepared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CompressionType {
     /// `None`
     None,
@@ -500,7 +500,7 @@ pub(crate) static METADATA_PROPERTIES_SHAPE: crate::resource::Shape = crate::res
     ("Repository", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MlTools {
     /// `DataWrangler`
     DataWrangler,
@@ -705,7 +705,7 @@ pub(crate) static NETWORK_CONFIG_SHAPE: crate::resource::Shape = crate::resource
 ]);
 
 /// Whether to include the notebook cell output when sharing the notebook. The default is Disabled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NotebookOutputOption {
     /// `Allowed`
     Allowed,
@@ -737,7 +737,7 @@ crate::resource::props! {
 }
 
 /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum S3DataDistributionType {
     /// `FullyReplicated`
     FullyReplicated,
@@ -748,7 +748,7 @@ pub enum S3DataDistributionType {
 crate::resource::cfn_enum!(S3DataDistributionType, ["FullyReplicated", "ShardedByS3Key"]);
 
 /// Specifies the type of ML model data to deploy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum S3DataType {
     /// `S3Prefix`
     S3Prefix,
@@ -780,7 +780,7 @@ pub(crate) static S3_FILE_SYSTEM_CONFIG_SHAPE: crate::resource::Shape = crate::r
 ]);
 
 /// Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum S3InputMode {
     /// `Pipe`
     Pipe,
@@ -835,7 +835,7 @@ pub(crate) static S3_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Sha
 ]);
 
 /// Whether to upload the results of the monitoring job continuously or after the job completes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum S3UploadMode {
     /// `Continuous`
     Continuous,
@@ -846,7 +846,7 @@ pub enum S3UploadMode {
 crate::resource::cfn_enum!(S3UploadMode, ["Continuous", "EndOfJob"]);
 
 /// The SageMaker image name that you are hiding from the Studio user interface.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SageMakerImageName {
     /// `sagemaker_distribution`
     SagemakerDistribution,
@@ -935,7 +935,7 @@ pub(crate) static STOPPING_CONDITION_SHAPE: crate::resource::Shape = crate::reso
 ]);
 
 /// Indicates whether the Studio experience is available to users. If not, users cannot access Studio.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum StudioWebPortal {
     /// `ENABLED`
     Enabled,
@@ -961,7 +961,7 @@ pub(crate) static KEY_VALUE3_SHAPE: crate::resource::Shape = crate::resource::Sh
 ]);
 
 /// The level of permissions that the user has within the RStudioServerPro app. This value defaults to User. The Admin value allows the user access to the RStudio Administrative Dashboard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum UserGroup {
     /// `R_STUDIO_ADMIN`
     RStudioAdmin,

@@ -63,7 +63,7 @@ crate::resource::props! {
 }
 
 /// A date range unit for the date filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     /// `DAYS`
     Days,

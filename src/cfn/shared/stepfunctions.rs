@@ -42,7 +42,7 @@ pub(crate) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate
     ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Type {
     /// `CUSTOMER_MANAGED_KMS_KEY`
     CustomerManagedKmsKey,

@@ -5,7 +5,7 @@
 //! Nested types shared by 7 resource types (features `vpclattice`), defined once and
 //! re-exported from each type's module.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AuthType {
     /// `NONE`
     None,
@@ -68,7 +68,7 @@ pub(crate) static FORWARD_SHAPE: crate::resource::Shape = crate::resource::Shape
     ("TargetGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::vpclattice::WEIGHTED_TARGET_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum IpAddressType {
     /// `IPV4`
     Ipv4,

@@ -67,7 +67,7 @@ pub(crate) static BLOCK_ACTION_SHAPE: crate::resource::Shape = crate::resource::
 ]);
 
 /// The blockchain chain to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BlockchainChain {
     /// `BASE`
     Base,
@@ -98,7 +98,7 @@ crate::resource::props! {
 }
 
 /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BodyParsingFallbackBehavior {
     /// `MATCH`
     Match,
@@ -184,7 +184,7 @@ pub(crate) static CHALLENGE_CONFIG_SHAPE: crate::resource::Shape = crate::resour
     ("ImmunityTimeProperty", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::IMMUNITY_TIME_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ComparisonOperator {
     /// `EQ`
     Eq,
@@ -269,7 +269,7 @@ pub(crate) static COOKIES_SHAPE: crate::resource::Shape = crate::resource::Shape
     ("MatchPattern", crate::resource::Rule { shape: Some(&crate::cfn::shared::wafv2::COOKIE_MATCH_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CountryCodes {
     /// `AD`
     Ad,
@@ -806,7 +806,7 @@ pub(crate) static CRYPTO_CONFIG_SHAPE: crate::resource::Shape = crate::resource:
 ]);
 
 /// The cryptocurrency to use for payment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CryptoCurrency {
     /// `USDC`
     Usdc,
@@ -815,7 +815,7 @@ pub enum CryptoCurrency {
 crate::resource::cfn_enum!(CryptoCurrency, ["USDC"]);
 
 /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum CurrencyMode {
     /// `REAL`
     Real,
@@ -967,7 +967,7 @@ crate::resource::props! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum FallbackBehavior {
     /// `MATCH`
     Match,
@@ -1333,7 +1333,7 @@ pub(crate) static JSON_MATCH_PATTERN_SHAPE: crate::resource::Shape = crate::reso
 ]);
 
 /// The parts of the JSON to match against using the MatchPattern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum JsonMatchScope {
     /// `ALL`
     All,
@@ -1373,7 +1373,7 @@ pub(crate) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape::
     ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_:-]{1,1024}$")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum LabelMatchScope {
     /// `LABEL`
     Label,
@@ -1414,7 +1414,7 @@ pub(crate) static LABEL_MATCH_STATEMENT_SHAPE: crate::resource::Shape = crate::r
 ]);
 
 /// The parts of the request to match against using the MatchPattern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MapMatchScope {
     /// `ALL`
     All,
@@ -1472,7 +1472,7 @@ pub(crate) static MONETIZE_ACTION_SHAPE: crate::resource::Shape = crate::resourc
 ]);
 
 /// Handling of requests containing oversize fields
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum OversizeHandling {
     /// `CONTINUE`
     Continue,
@@ -1526,7 +1526,7 @@ pub(crate) static PAYMENT_NETWORK_SHAPE: crate::resource::Shape = crate::resourc
     ("WalletAddress", crate::resource::Rule { min_len: Some(26), max_len: Some(44), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
 ]);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Position {
     /// `FIRST`
     First,
@@ -1539,7 +1539,7 @@ pub enum Position {
 crate::resource::cfn_enum!(Position, ["FIRST", "LAST", "ANY"]);
 
 /// Position of the evaluation in the FieldToMatch of request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PositionalConstraint {
     /// `EXACTLY`
     Exactly,
@@ -1591,7 +1591,7 @@ pub(crate) static PRE_PARSE_TEXT_TRANSFORMATION_SHAPE: crate::resource::Shape = 
 ]);
 
 /// Type of pre-parse text transformation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PreParseTextTransformationType {
     /// `NONE`
     None,
@@ -1953,7 +1953,7 @@ pub(crate) static RATE_LIMIT_URI_PATH_SHAPE: crate::resource::Shape = crate::res
 ]);
 
 /// Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ResponseContentType {
     /// `TEXT_PLAIN`
     TextPlain,
@@ -1966,7 +1966,7 @@ pub enum ResponseContentType {
 crate::resource::cfn_enum!(ResponseContentType, ["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]);
 
 /// Sensitivity Level current only used for sqli match statements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SensitivityLevel {
     /// `LOW`
     Low,
@@ -2012,7 +2012,7 @@ pub(crate) static TEXT_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::res
 ]);
 
 /// Type of text transformation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TextTransformationType {
     /// `NONE`
     None,
