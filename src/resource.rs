@@ -226,7 +226,7 @@ pub fn eq_resource<R: Resource + Clone>(a: &R, b: &R) -> bool {
     a.clone().into_props() == b.clone().into_props()
 }
 
-/// `Debug` for a generated nested type (see [`debug_as_props`]).
+/// `Debug` for a generated nested type (see [`debug_as_props`]; feature `nested-debug`).
 #[doc(hidden)]
 pub fn fmt_nested<T: ToExpr + Clone>(v: &T, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     debug_as_props(f, name, &v.clone().to_expr())
@@ -289,6 +289,9 @@ macro_rules! props {
                     .into_expr()
             }
         }
+        // Opt-in: a Debug impl on every nested type is about a tenth of the generated
+        // code's compile work (BENCHMARKS.md); a resource's Debug shows its nested values.
+        #[cfg(feature = "nested-debug")]
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {

@@ -170,14 +170,33 @@ fn generated_types_have_debug_and_resources_partial_eq() {
         !format!("{a:?}").contains("RoleName"),
         "None fields are left out"
     );
-    // Nested types too.
-    let m = capacity_provider::ManagedScaling {
-        target_capacity: Some(90.into()),
+    // Nested types too, with the `nested-debug` feature (`full` has it).
+    #[cfg(feature = "nested-debug")]
+    {
+        let m = capacity_provider::ManagedScaling {
+            target_capacity: Some(90.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            format!("{m:?}"),
+            "ManagedScaling { TargetCapacity: Int(90) }"
+        );
+    }
+    // A resource's Debug shows its nested values either way.
+    let provider = CapacityProvider {
+        auto_scaling_group_provider: Some({
+            let mut p = capacity_provider::AutoScalingGroupProvider::new("arn:aws:autoscaling:x");
+            p.managed_scaling = Some(capacity_provider::ManagedScaling {
+                target_capacity: Some(90.into()),
+                ..Default::default()
+            });
+            p
+        }),
         ..Default::default()
     };
-    assert_eq!(
-        format!("{m:?}"),
-        "ManagedScaling { TargetCapacity: Int(90) }"
+    assert!(
+        format!("{provider:?}").contains("\"TargetCapacity\": Int(90)"),
+        "{provider:?}"
     );
     // Enums show their CloudFormation value.
     assert_eq!(

@@ -842,6 +842,13 @@ fn formats_doc(
     out
 }
 
+/// The one generated feature that is not a service.
+const NESTED_DEBUG: &str =
+    "# `Debug` on the nested property types too (resource types and enums always have it, and a\n\
+# resource's `Debug` shows its nested values): about a tenth more compile work for the\n\
+# generated code (BENCHMARKS.md), so it is opt-in. `full` turns it on.\n\
+nested-debug = []\n";
+
 fn cargo_features(
     current: &str,
     by_service: &BTreeMap<String, Vec<model::TypeModel>>,
@@ -879,6 +886,7 @@ fn cargo_features(
         .iter()
         .map(|(f, _, _)| f.clone())
         .chain(groups.keys().cloned())
+        .chain(["nested-debug".to_owned()])
         .collect();
     let _ = writeln!(
         block,
@@ -894,6 +902,7 @@ fn cargo_features(
             .collect::<Vec<_>>()
             .join("\n")
     );
+    block.push_str(NESTED_DEBUG);
     for (f, svc, n) in &own {
         let _ = writeln!(block, "# AWS::{svc} ({n} types)\n{f} = []");
     }
