@@ -1,4 +1,4 @@
 //! `ec2-fleet`: see `stackforge_examples::ec2_fleet` and docs/examples.md.
 fn main() -> std::process::ExitCode {
-    stackforge::cli::run_with(stackforge_examples::ec2_fleet::build)
+    stackforge::run!(stackforge_examples::ec2_fleet::build)
 }

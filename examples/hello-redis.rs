@@ -1,4 +1,4 @@
 //! `hello-redis`: see `stackforge_examples::hello_redis` and docs/examples.md.
 fn main() -> std::process::ExitCode {
-    stackforge::cli::run_with(stackforge_examples::hello_redis::build)
+    stackforge::run!(stackforge_examples::hello_redis::build)
 }

@@ -66,12 +66,60 @@ pub mod codes {
     pub const EMPTY_STACK: Code = Code("SF014");
     /// A parameter definition is inconsistent (default not allowed, min above max, …).
     pub const INVALID_PARAMETER: Code = Code("SF015");
-    /// A raw override has an empty path or crosses a non-object.
+    /// A raw override has an empty path, crosses a value that is neither an object nor a
+    /// list, or names a list index that is not a number or is out of range.
     pub const INVALID_OVERRIDE: Code = Code("SF016");
     /// An account or region pin is malformed.
     pub const INVALID_ENVIRONMENT: Code = Code("SF017");
     /// An export name is invalid or used twice in one app.
     pub const INVALID_EXPORT: Code = Code("SF018");
+    /// A template rule is empty or references something other than parameters.
+    pub const INVALID_RULE: Code = Code("SF019");
+    /// A stack references a stack of another environment (another account or region).
+    pub const CROSS_ENVIRONMENT: Code = Code("SF020");
+    /// A value a pattern must check at synth cannot be enumerated (a resource attribute, a
+    /// parameter without `AllowedValues`).
+    pub const VALUE_NOT_CHECKABLE: Code = Code("SF021");
+    /// An IAM policy statement is malformed (an action that is not `service:Action`).
+    pub const INVALID_POLICY: Code = Code("SF022");
+    /// A value nests deeper than [`crate::depth::MAX_DEPTH`] levels.
+    pub const VALUE_TOO_DEEP: Code = Code("SF023");
+    /// A number is NaN or infinite: JSON cannot hold it (it would be written as `null`).
+    pub const NON_FINITE_NUMBER: Code = Code("SF024");
+    /// An output is invalid: a value that is not a string, a dynamic reference to a secret,
+    /// a description over 1,024 bytes.
+    pub const INVALID_OUTPUT: Code = Code("SF025");
+    /// A mapping is not `{top key: {second key: value}}` with valid keys and values, or has
+    /// more than 200 entries at a level.
+    pub const INVALID_MAPPING: Code = Code("SF026");
+    /// A condition uses a resource or an import, or `Fn::And`/`Fn::Or` has other than 2 to
+    /// 10 conditions.
+    pub const INVALID_CONDITION: Code = Code("SF027");
+    /// The template description is longer than 1,024 bytes.
+    pub const DESCRIPTION_TOO_LONG: Code = Code("SF028");
+    /// A stack tag is invalid (more than 50, an `aws:` key, a bad length or character).
+    pub const INVALID_STACK_TAG: Code = Code("SF029");
+    /// A resource type is not in the registry (`AWS::S3::Buckt`), is from a service that
+    /// has shut down, or is not a type name at all.
+    pub const UNKNOWN_RESOURCE_TYPE: Code = Code("SF030");
+    /// An override changes a secure setting a pattern protects, without a reason (warning).
+    pub const WEAKENED_SETTING: Code = Code("SF031");
+    /// A literal secret (a key, a token, a password under a secret name) is in a template.
+    pub const SECRET_IN_TEMPLATE: Code = Code("SF032");
+    /// `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::If` or `Fn::FindInMap` names something the
+    /// stack does not define (a resource of another stack hidden in a JSON value).
+    pub const UNKNOWN_REFERENCE: Code = Code("SF033");
+    /// A schedule expression is not `rate(…)`/`cron(…)` as EventBridge reads them.
+    pub const INVALID_SCHEDULE: Code = Code("SF034");
+    /// A CloudWatch alarm has an invalid period, or not exactly one metric.
+    pub const INVALID_ALARM: Code = Code("SF035");
+    /// A security-group rule's ports do not fit its protocol (outside 0-65535, from > to).
+    pub const INVALID_PORT_RANGE: Code = Code("SF036");
+    /// A resource's properties contradict each other or a rule of the service that the schema
+    /// does not express (billing mode and throughput, monitoring and its role, …).
+    pub const CONFLICTING_PROPERTIES: Code = Code("SF037");
+    /// `RetainExceptOnCreate` given as an `UpdateReplacePolicy` (it is a deletion policy only).
+    pub const INVALID_POLICY_ATTRIBUTE: Code = Code("SF038");
     /// A string is shorter than `minLength` or longer than `maxLength` (in characters).
     pub const STRING_LENGTH: Code = Code("SF101");
     /// A number is outside `minimum`..=`maximum`.
@@ -82,21 +130,9 @@ pub mod codes {
     pub const ITEM_COUNT: Code = Code("SF104");
     /// A string is not one of the schema's allowed values.
     pub const NOT_ALLOWED_VALUE: Code = Code("SF105");
-    /// A number is NaN or infinite (JSON cannot carry it; it would render as `null`).
-    pub const NON_FINITE_NUMBER: Code = Code("SF106");
     /// A literal does not have the syntax of the schema's `format` (a CIDR, an ID, an ARN,
     /// a date-time, JSON, …).
-    pub const FORMAT_MISMATCH: Code = Code("SF107");
-    /// A literal value in a write-only password, token or secret property; use a dynamic
-    /// reference (`{{resolve:secretsmanager:…}}`).
-    pub const LITERAL_SECRET: Code = Code("SF108");
-    /// A template parameter's `Type` is not one CloudFormation accepts.
-    pub const PARAMETER_TYPE: Code = Code("SF109");
-    /// A template parameter's `Default` breaks its own type, `AllowedPattern`, length,
-    /// range or `AllowedValues`.
-    pub const PARAMETER_DEFAULT: Code = Code("SF110");
-    /// An `AllowedPattern` is not a valid regular expression.
-    pub const INVALID_PATTERN: Code = Code("SF111");
+    pub const FORMAT_MISMATCH: Code = Code("SF106");
 }
 
 /// How bad a diagnostic is. Errors stop synth; warnings are reported.
@@ -134,10 +170,11 @@ impl fmt::Display for DiagPath {
 }
 
 /// One problem, with its code, path, message and fix.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{severity_word}[{code}] {path}: {message}{help_sep}{help}",
-    severity_word = match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
-    help_sep = if self.help.is_empty() { "" } else { "\n  help: " })]
+///
+/// Displayed as one line that names the stack, the resource, the property and the fix
+/// (`error[SF103] web/Bucket/Properties.BucketName: … does not match …; fix: …`); a message
+/// with more lines (a cycle's edges) continues below it.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Diagnostic {
     /// The stable code.
@@ -151,6 +188,29 @@ pub struct Diagnostic {
     /// How to fix it.
     pub help: String,
 }
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let (first, rest) = self
+            .message
+            .split_once('\n')
+            .unwrap_or((self.message.as_str(), ""));
+        write!(f, "{word}[{}] {}: {first}", self.code, self.path)?;
+        if !self.help.is_empty() {
+            write!(f, "; fix: {}", self.help)?;
+        }
+        if !rest.is_empty() {
+            write!(f, "\n{rest}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
 
 impl Diagnostic {
     /// An error.

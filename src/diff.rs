@@ -1,12 +1,22 @@
 //! Template diff: per-resource changes with replacement predicted from the schemas'
-//! `createOnlyProperties`, and stateful resources flagged. Used by `diff` (offline against
-//! an earlier `out/`, or online against the deployed template) and by deploy's change-set
-//! summary.
+//! `createOnlyProperties`, stateful resources flagged, every other template section, and the
+//! stack's deploy settings (tags, termination protection, stack policy, notification ARNs).
+//! Used by `diff` (offline against an earlier assembly or a template file, or online against
+//! the deployed stack) and by deploy's change-set summary.
+//!
+//! Inputs are read here, not in the CLI: [`read_against`] refuses a missing or unreadable
+//! path, a directory that is no assembly, a FIFO or other special file, an oversized file and
+//! JSON or YAML that is no template, each with a typed error and a stable code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde_json::Value as Json;
 use similar::{ChangeTag, TextDiff};
+
+use crate::assembly::{AssemblyError, CloudAssembly, LoadedStack, StackEntry};
+use crate::diag::Code;
+use crate::template::{self, ReadError};
 
 /// Resource types that hold data: replacing or deleting one loses it.
 pub const STATEFUL_TYPES: &[&str] = &[
@@ -24,8 +34,8 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::RDS::DBCluster",
     "AWS::RDS::DBInstance",
     "AWS::S3::Bucket",
-    "AWS::SecretsManager::Secret",
     "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
 ];
 
 /// True if the type holds data.
@@ -65,19 +75,134 @@ pub struct ResourceChange {
     pub new: Json,
 }
 
-/// All changes of one template.
+/// A changed top-level section other than `Resources` (Outputs, Parameters, Metadata,
+/// Transform, Description, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionChange {
+    /// The section's key.
+    pub name: String,
+    /// Before (`None`: absent).
+    pub old: Option<Json>,
+    /// After (`None`: removed).
+    pub new: Option<Json>,
+}
+
+/// A stack setting deploy applies besides the template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Setting {
+    /// Stack tags.
+    Tags,
+    /// Termination protection.
+    TerminationProtection,
+    /// The stack policy.
+    StackPolicy,
+    /// SNS topics for stack events.
+    NotificationArns,
+}
+
+impl Setting {
+    /// The name shown in diffs and in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Setting::Tags => "tags",
+            Setting::TerminationProtection => "termination_protection",
+            Setting::StackPolicy => "stack_policy",
+            Setting::NotificationArns => "notification_arns",
+        }
+    }
+}
+
+/// A changed stack setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingChange {
+    /// Which.
+    pub setting: Setting,
+    /// Before.
+    pub old: Json,
+    /// After.
+    pub new: Json,
+}
+
+/// A stack's deploy settings, from its manifest entry or from the deployed stack.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StackSettings {
+    /// Stack tags.
+    pub tags: BTreeMap<String, String>,
+    /// Termination protection.
+    pub termination_protection: bool,
+    /// The stack policy document.
+    pub stack_policy: Option<Json>,
+    /// Notification ARNs (compared as a set).
+    pub notification_arns: Vec<String>,
+}
+
+impl StackSettings {
+    /// The settings a manifest entry asks for.
+    pub fn of(e: &StackEntry) -> StackSettings {
+        StackSettings {
+            tags: e.tags.clone(),
+            termination_protection: e.termination_protection,
+            stack_policy: e.stack_policy.clone(),
+            notification_arns: e.notification_arns.clone(),
+        }
+    }
+}
+
+/// The settings that differ between `old` and `new`.
+pub fn diff_settings(old: &StackSettings, new: &StackSettings) -> Vec<SettingChange> {
+    let mut out = Vec::new();
+    let mut push = |setting, o: Json, n: Json| {
+        if o != n {
+            out.push(SettingChange {
+                setting,
+                old: o,
+                new: n,
+            });
+        }
+    };
+    push(
+        Setting::Tags,
+        serde_json::json!(old.tags),
+        serde_json::json!(new.tags),
+    );
+    push(
+        Setting::TerminationProtection,
+        Json::Bool(old.termination_protection),
+        Json::Bool(new.termination_protection),
+    );
+    push(
+        Setting::StackPolicy,
+        old.stack_policy.clone().unwrap_or(Json::Null),
+        new.stack_policy.clone().unwrap_or(Json::Null),
+    );
+    let set = |v: &[String]| -> Json {
+        let s: BTreeSet<&String> = v.iter().collect();
+        serde_json::json!(s)
+    };
+    push(
+        Setting::NotificationArns,
+        set(&old.notification_arns),
+        set(&new.notification_arns),
+    );
+    out
+}
+
+/// All changes of one stack: its template and its settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TemplateDiff {
     /// Resource changes, sorted by logical ID.
     pub resources: Vec<ResourceChange>,
-    /// Changed non-resource sections (Outputs, Parameters, …).
-    pub other_sections: Vec<String>,
+    /// Changed sections other than `Resources`, sorted by name.
+    pub sections: Vec<SectionChange>,
+    /// Changed stack settings (empty when only templates were compared).
+    pub settings: Vec<SettingChange>,
 }
 
 impl TemplateDiff {
     /// True if nothing changed.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty() && self.other_sections.is_empty()
+        self.resources.is_empty() && self.sections.is_empty() && self.settings.is_empty()
     }
     /// Changes that replace or delete a stateful resource.
     pub fn destructive(&self) -> impl Iterator<Item = &ResourceChange> {
@@ -191,22 +316,146 @@ pub fn diff_templates(old: &Json, new: &Json) -> TemplateDiff {
             new: n.cloned().unwrap_or(Json::Null),
         });
     }
-    let mut other_sections = Vec::new();
-    for section in [
-        "Parameters",
-        "Outputs",
-        "Conditions",
-        "Mappings",
-        "Description",
-        "Rules",
-    ] {
-        if old.get(section) != new.get(section) && !(old.is_null() && new.get(section).is_none()) {
-            other_sections.push(section.to_owned());
-        }
-    }
+    // Every other top-level key: the known sections and anything else a template has.
+    let keys = |t: &Json| -> BTreeSet<String> {
+        t.as_object()
+            .map(|m| m.keys().filter(|k| *k != "Resources").cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut names = keys(old);
+    names.extend(keys(new));
+    let sections = names
+        .into_iter()
+        .filter(|k| old.get(k) != new.get(k))
+        .map(|k| SectionChange {
+            old: old.get(&k).cloned(),
+            new: new.get(&k).cloned(),
+            name: k,
+        })
+        .collect();
     TemplateDiff {
         resources,
-        other_sections,
+        sections,
+        settings: Vec::new(),
+    }
+}
+
+/// What `diff --against PATH` compares with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Against {
+    /// An earlier assembly directory (manifest and templates, hashes checked).
+    Assembly(CloudAssembly),
+    /// One template file, JSON or YAML.
+    Template {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its template.
+        template: Json,
+    },
+}
+
+/// Why `diff` could not compare.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiffError {
+    /// The earlier assembly could not be read.
+    #[error(transparent)]
+    Assembly(#[from] AssemblyError),
+    /// The template file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// One template file, and not exactly one stack selected.
+    #[error("{} is one template, but {} stacks are selected ({}); choose one with --stack", path.display(), stacks.len(), stacks.join(", "))]
+    OneTemplateManyStacks {
+        /// The template file.
+        path: std::path::PathBuf,
+        /// The selected stacks.
+        stacks: Vec<String>,
+    },
+}
+
+impl DiffError {
+    /// The stable code (`SFA…`).
+    pub fn code(&self) -> Code {
+        match self {
+            DiffError::Assembly(e) => e.code(),
+            DiffError::Read(e) => e.code(),
+            DiffError::OneTemplateManyStacks { .. } => crate::assembly::codes::ONE_TEMPLATE,
+        }
+    }
+}
+
+/// Reads what `diff --against PATH` names: a directory is an assembly, a file a template.
+pub fn read_against(path: &Path) -> Result<Against, DiffError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Ok(Against::Assembly(CloudAssembly::read(path)?)),
+        Ok(_) => Ok(Against::Template {
+            path: path.to_owned(),
+            template: template::read_file(path)?,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ReadError::NotFound {
+            origin: path.display().to_string(),
+        }
+        .into()),
+        Err(e) => Err(ReadError::Unreadable {
+            origin: path.display().to_string(),
+            source: e,
+        }
+        .into()),
+    }
+}
+
+/// One stack's diff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackDiff {
+    /// The stack.
+    pub stack: String,
+    /// Whether the stack existed before (in the earlier assembly, or deployed).
+    pub existed: bool,
+    /// The changes.
+    pub diff: TemplateDiff,
+}
+
+/// Compares the selected stacks with what `against` has: templates, and settings when
+/// `against` is an assembly.
+pub fn diff_against(
+    against: &Against,
+    stacks: &[&LoadedStack],
+) -> Result<Vec<StackDiff>, DiffError> {
+    match against {
+        Against::Template { path, template } => {
+            let [one] = stacks else {
+                return Err(DiffError::OneTemplateManyStacks {
+                    path: path.clone(),
+                    stacks: stacks.iter().map(|s| s.entry.name.clone()).collect(),
+                });
+            };
+            Ok(vec![StackDiff {
+                stack: one.entry.name.clone(),
+                existed: true,
+                diff: diff_templates(template, &one.template),
+            }])
+        }
+        Against::Assembly(old) => Ok(stacks
+            .iter()
+            .map(|s| match old.stack(&s.entry.name) {
+                Some(o) => {
+                    let mut diff = diff_templates(&o.template, &s.template);
+                    diff.settings =
+                        diff_settings(&StackSettings::of(&o.entry), &StackSettings::of(&s.entry));
+                    StackDiff {
+                        stack: s.entry.name.clone(),
+                        existed: true,
+                        diff,
+                    }
+                }
+                None => StackDiff {
+                    stack: s.entry.name.clone(),
+                    existed: false,
+                    diff: diff_templates(&Json::Null, &s.template),
+                },
+            })
+            .collect()),
     }
 }
 
@@ -223,10 +472,14 @@ pub fn render(stack: &str, d: &TemplateDiff, color: bool) -> String {
         s.push_str(&format!("{bold}{stack}{reset}: no changes\n"));
         return s;
     }
-    s.push_str(&format!(
-        "{bold}{stack}{reset}: {} resource change(s)\n",
-        d.resources.len()
-    ));
+    let mut counts = vec![format!("{} resource change(s)", d.resources.len())];
+    if !d.sections.is_empty() {
+        counts.push(format!("{} section change(s)", d.sections.len()));
+    }
+    if !d.settings.is_empty() {
+        counts.push(format!("{} setting change(s)", d.settings.len()));
+    }
+    s.push_str(&format!("{bold}{stack}{reset}: {}\n", counts.join(", ")));
     for c in &d.resources {
         let (sym, col) = match c.action {
             Action::Add => ("[+]", green),
@@ -257,30 +510,57 @@ pub fn render(stack: &str, d: &TemplateDiff, color: bool) -> String {
             }
         ));
         if c.action == Action::Modify {
-            let a = serde_json::to_string_pretty(&c.old).unwrap_or_default();
-            let b = serde_json::to_string_pretty(&c.new).unwrap_or_default();
-            let td = TextDiff::from_lines(&a, &b);
-            for group in td.grouped_ops(2) {
-                for op in group {
-                    for ch in td.iter_changes(&op) {
-                        let (p, col) = match ch.tag() {
-                            ChangeTag::Delete => ("-", red),
-                            ChangeTag::Insert => ("+", green),
-                            ChangeTag::Equal => (" ", ""),
-                        };
-                        s.push_str(&format!("    {col}{p} {}{reset}", ch.value()));
-                        if ch.missing_newline() {
-                            s.push('\n');
-                        }
-                    }
+            line_diff(&mut s, Some(&c.old), Some(&c.new), (red, green, reset));
+        }
+    }
+    for sec in &d.sections {
+        let (sym, col) = match (&sec.old, &sec.new) {
+            (None, _) => ("[+]", green),
+            (_, None) => ("[-]", red),
+            _ => ("[~]", yellow),
+        };
+        s.push_str(&format!("{col}{sym} {}{reset}\n", sec.name));
+        line_diff(
+            &mut s,
+            sec.old.as_ref(),
+            sec.new.as_ref(),
+            (red, green, reset),
+        );
+    }
+    for c in &d.settings {
+        s.push_str(&format!(
+            "{yellow}[~] stack setting {}{reset}\n",
+            c.setting.as_str()
+        ));
+        line_diff(&mut s, Some(&c.old), Some(&c.new), (red, green, reset));
+    }
+    s
+}
+
+/// A unified line diff of two JSON values (pretty-printed), indented under its header.
+fn line_diff(s: &mut String, old: Option<&Json>, new: Option<&Json>, colors: (&str, &str, &str)) {
+    let (red, green, reset) = colors;
+    let pretty = |v: Option<&Json>| {
+        v.map(|v| serde_json::to_string_pretty(v).unwrap_or_default() + "\n")
+            .unwrap_or_default()
+    };
+    let (a, b) = (pretty(old), pretty(new));
+    let td = TextDiff::from_lines(&a, &b);
+    for group in td.grouped_ops(2) {
+        for op in group {
+            for ch in td.iter_changes(&op) {
+                let (p, col) = match ch.tag() {
+                    ChangeTag::Delete => ("-", red),
+                    ChangeTag::Insert => ("+", green),
+                    ChangeTag::Equal => (" ", ""),
+                };
+                s.push_str(&format!("    {col}{p} {}{reset}", ch.value()));
+                if ch.missing_newline() {
+                    s.push('\n');
                 }
             }
         }
     }
-    for sec in &d.other_sections {
-        s.push_str(&format!("{yellow}[~] {sec}{reset}\n"));
-    }
-    s
 }
 
 #[cfg(test)]
@@ -293,6 +573,19 @@ mod tests {
         let d = diff_templates(&t(old), &t(new));
         assert_eq!(d.resources.len(), 1);
         d.resources[0].clone()
+    }
+
+    /// `is_stateful` binary-searches the list: it must stay sorted (byte order), or types
+    /// such as `AWS::SQS::Queue` are silently not found.
+    #[test]
+    fn stateful_types_are_sorted_and_all_found() {
+        assert!(
+            STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]),
+            "{STATEFUL_TYPES:?}"
+        );
+        for t in STATEFUL_TYPES {
+            assert!(is_stateful(t), "{t}");
+        }
     }
 
     #[test]

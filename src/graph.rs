@@ -2,12 +2,18 @@
 //!
 //! Edges point from the dependent to its dependency (`Service -> TaskDef`). A cycle is
 //! reported with every node on it, in order, and the reason behind each edge.
+//!
+//! [`render_dot`] and [`render_mermaid`] draw a synthesized assembly's graphs (what the CLI's
+//! `graph` command prints); every label is escaped, so a property key with `\`, a quote or a
+//! newline cannot add nodes or edges.
 
 use std::collections::BTreeSet;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
+
+use crate::synth::{Assembly, StackArtifact};
 
 /// Finds one cycle, if any: the node sequence `a -> b -> … -> a` (first node repeated last)
 /// and the edge weights between them. Deterministic: the search starts at the lowest index
@@ -103,4 +109,140 @@ pub fn dependency_order<N, E>(g: &DiGraph<N, E>) -> Option<Vec<NodeIndex>> {
         }
     }
     (order.len() == n).then_some(order)
+}
+
+/// The stacks of `a` that `stacks` selects (all of them when it is empty), in deploy order.
+fn selected<'a>(a: &'a Assembly, stacks: &[&str]) -> Vec<&'a StackArtifact> {
+    a.stacks
+        .iter()
+        .filter(|s| stacks.is_empty() || stacks.contains(&s.name.as_str()))
+        .collect()
+}
+
+/// An ID of letters, digits and `_` only, so it never needs quoting in DOT or Mermaid.
+fn clean_id(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// A resource's node ID: `<stack>_<logical ID>`, cleaned.
+fn dot_id(stack: &str, logical_id: &str) -> String {
+    format!("{}_{}", clean_id(stack), clean_id(logical_id))
+}
+
+/// Text for inside a DOT double-quoted string: `\` and `"` escaped, a newline as DOT's `\n`
+/// line break, other control characters as spaces. Nothing in it can end the string.
+pub fn escape_dot(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for inside a Mermaid `"…"` label: quotes, `#`, `<`, `>`, `|` and backticks as
+/// Mermaid entity codes, control characters (newlines included) as spaces.
+pub fn escape_mermaid(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '|' => out.push_str("#124;"),
+            '`' => out.push_str("#96;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The resource and stack graph of an assembly in Graphviz DOT: one cluster per stack, one
+/// node per resource (logical ID and type), one edge per dependency labelled with its reason,
+/// dashed edges between stacks. `stacks` selects stacks by name (empty: all). Every label is
+/// escaped ([`escape_dot`]), so no property key or type name can add nodes or edges.
+pub fn render_dot(a: &Assembly, stacks: &[&str]) -> String {
+    let stacks = selected(a, stacks);
+    let mut s = String::from("digraph stackforge {\n  rankdir=LR;\n");
+    for (i, st) in stacks.iter().enumerate() {
+        s.push_str(&format!(
+            "  subgraph cluster_{i} {{\n    label=\"{}\";\n",
+            escape_dot(&st.name)
+        ));
+        for r in &st.resource_order {
+            let ty = st.template["Resources"][r]["Type"].as_str().unwrap_or("");
+            s.push_str(&format!(
+                "    {} [label=\"{}\\n{}\"];\n",
+                dot_id(&st.name, r),
+                escape_dot(r),
+                escape_dot(ty)
+            ));
+        }
+        s.push_str("  }\n");
+        for (from, to, why) in &st.resource_edges {
+            s.push_str(&format!(
+                "  {} -> {} [label=\"{}\"];\n",
+                dot_id(&st.name, from),
+                dot_id(&st.name, to),
+                escape_dot(why)
+            ));
+        }
+    }
+    for st in &stacks {
+        for d in &st.dependencies {
+            s.push_str(&format!(
+                "  \"{}\" -> \"{}\" [style=dashed];\n",
+                escape_dot(&st.name),
+                escape_dot(d)
+            ));
+        }
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// The same graph as a Mermaid flowchart: a subgraph per stack, a node per resource, labelled
+/// edges, dotted edges between stacks. Labels are escaped ([`escape_mermaid`]).
+pub fn render_mermaid(a: &Assembly, stacks: &[&str]) -> String {
+    let stacks = selected(a, stacks);
+    let sub_id = clean_id;
+    let mut s = String::from("flowchart LR\n");
+    for st in &stacks {
+        s.push_str(&format!(
+            "  subgraph {}[\"{}\"]\n",
+            sub_id(&st.name),
+            escape_mermaid(&st.name)
+        ));
+        for r in &st.resource_order {
+            s.push_str(&format!(
+                "    {}[\"{}\"]\n",
+                dot_id(&st.name, r),
+                escape_mermaid(r)
+            ));
+        }
+        s.push_str("  end\n");
+        for (from, to, why) in &st.resource_edges {
+            s.push_str(&format!(
+                "  {} -->|\"{}\"| {}\n",
+                dot_id(&st.name, from),
+                escape_mermaid(why),
+                dot_id(&st.name, to)
+            ));
+        }
+    }
+    for st in &stacks {
+        for d in &st.dependencies {
+            s.push_str(&format!("  {} -.-> {}\n", sub_id(&st.name), sub_id(d)));
+        }
+    }
+    s
 }

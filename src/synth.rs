@@ -7,17 +7,15 @@
 //! order (dependencies first, ties in creation order).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::{json, Map, Value as Json};
 
+use crate::app::{App, EnvDef};
 use crate::diag::{codes, DiagPath, Diagnostic, SynthError};
 use crate::graph::{dependency_order, find_cycle};
-use crate::stack::{App, EdgeReason, Requirement, Stack};
-use crate::value::{Expr, ItemId, ItemKind, RefTarget, ResourceId, SubPart};
+use crate::stack::{EdgeReason, ParamDef, Requirement, Rule, Stack};
+use crate::value::{number, Expr, ItemId, ItemKind, RefTarget, ResourceId, SubPart};
 
 /// CloudFormation's quota of resources per stack.
 pub const MAX_RESOURCES: usize = 500;
@@ -39,8 +37,31 @@ pub const MAX_LOGICAL_ID: usize = 255;
 pub struct Assembly {
     /// Stacks in deploy order (dependencies first).
     pub stacks: Vec<StackArtifact>,
+    /// The app's environments, in the order they were declared.
+    pub environments: Vec<EnvironmentArtifact>,
     /// Warnings (errors make synth fail instead).
     pub warnings: Vec<Diagnostic>,
+    /// Files the deploy engine publishes before the stacks that use them (see
+    /// [`crate::assembly::Asset`]).
+    pub assets: Vec<crate::assembly::Asset>,
+    /// The bytes of each file asset, by sha256 (written to `assets/<sha256>.zip`).
+    pub asset_contents: BTreeMap<String, crate::assembly::AssetBytes>,
+}
+
+/// One environment of a synthesized app: where its stacks go.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EnvironmentArtifact {
+    /// The environment's name (`prod`).
+    pub name: String,
+    /// The account, if pinned.
+    pub account: Option<String>,
+    /// The region, if pinned.
+    pub region: Option<String>,
+    /// The role the deploy engine assumes, if any.
+    pub role_arn: Option<String>,
+    /// Its stacks (full names), in deploy order.
+    pub stacks: Vec<String>,
 }
 
 /// One synthesized stack.
@@ -71,6 +92,14 @@ pub struct StackArtifact {
     pub resource_order: Vec<String>,
     /// Resource dependency edges `(from, to, reason)` by logical ID, sorted.
     pub resource_edges: Vec<(String, String, String)>,
+    /// The environment the stack belongs to, if any.
+    pub environment: Option<String>,
+    /// Termination protection (applied by deploy).
+    pub termination_protection: bool,
+    /// The stack policy (applied by deploy).
+    pub stack_policy: Option<crate::assembly::StackPolicy>,
+    /// SNS topics that receive the stack's events (applied by deploy).
+    pub notification_arns: Vec<String>,
 }
 
 impl StackArtifact {
@@ -103,9 +132,16 @@ impl ExportKey {
 }
 
 struct Ctx<'a> {
-    app: &'a App,
+    app: &'a Synth<'a>,
     stack: u32,
     exports: &'a BTreeMap<ExportKey, (String, String)>,
+}
+
+/// The app's state during one synth.
+struct Synth<'a> {
+    id: u32,
+    stacks: &'a [Stack],
+    envs: &'a [EnvDef],
 }
 
 impl App {
@@ -119,8 +155,58 @@ impl App {
 
     /// Synthesizes every stack. Fails with every error at once.
     pub fn synth(&self) -> Result<Assembly, SynthError> {
-        let mut diags: Vec<Diagnostic> = Vec::new();
-        for s in &self.stacks {
+        self.with_state(|st| {
+            let mut diags = st.diags.clone();
+            // Aspects change a copy: synth never alters the app, and runs twice alike.
+            let with_aspects;
+            let stacks: &[Stack] = if st.aspects.is_empty() {
+                &st.stacks
+            } else {
+                with_aspects = apply_aspects(st, &mut diags);
+                &with_aspects
+            };
+            for s in stacks {
+                for n in s.graph.node_weights() {
+                    if let Some(shape) = n.shape {
+                        let base = DiagPath {
+                            stack: Some(s.name.clone()),
+                            logical_id: Some(n.logical_id.clone()),
+                            property: None,
+                        };
+                        crate::validate::check_props(&n.props, shape, &base, &mut diags);
+                    }
+                }
+            }
+            let mut assembly = Synth {
+                id: self.id,
+                stacks,
+                envs: &st.environments,
+            }
+            .run(&mut diags)?;
+            for (sha, (bytes, users)) in &st.assets {
+                let names = users
+                    .iter()
+                    .filter_map(|i| stacks.get(*i as usize).map(|s| s.name.clone()))
+                    .collect();
+                assembly
+                    .assets
+                    .push(crate::assembly::Asset::file_zip(sha, names));
+                assembly.asset_contents.insert(sha.clone(), bytes.clone());
+            }
+            Ok(assembly)
+        })
+    }
+}
+
+impl Synth<'_> {
+    fn env_name(&self, s: &Stack) -> Option<String> {
+        s.environment
+            .and_then(|e| self.envs.get(e as usize))
+            .map(|e| e.name.clone())
+    }
+
+    fn run(&self, diags: &mut Vec<Diagnostic>) -> Result<Assembly, SynthError> {
+        for s in self.stacks {
             diags.extend(s.diags.iter().cloned());
         }
         if self.stacks.is_empty() {
@@ -135,11 +221,20 @@ impl App {
         // 1. References: foreign apps, wrong-stack items, cross-stack imports.
         let mut exports: BTreeMap<ExportKey, (String, String)> = BTreeMap::new();
         let mut stack_graph: DiGraph<(), String> = DiGraph::new();
-        for _ in &self.stacks {
+        for _ in self.stacks {
             stack_graph.add_node(());
         }
         let mut stack_edges: BTreeSet<(u32, u32)> = BTreeSet::new();
-        for s in &self.stacks {
+        let mut add_stack_edge = |from: u32, to: u32, why: String| {
+            if stack_edges.insert((from, to)) {
+                stack_graph.add_edge(
+                    NodeIndex::new(from as usize),
+                    NodeIndex::new(to as usize),
+                    why,
+                );
+            }
+        };
+        for s in self.stacks {
             let mut visit = |owner: &str, e: &Expr, diags: &mut Vec<Diagnostic>| {
                 e.visit_refs(&mut |id, attr| {
                     if id.app != self.id {
@@ -159,40 +254,47 @@ impl App {
                         let Some(node) = producer.graph.node_weight(id.node) else {
                             return;
                         };
+                        if let Some(why) = self.cross_environment(s, producer) {
+                            diags.push(path_err(
+                                codes::CROSS_ENVIRONMENT,
+                                &s.name,
+                                owner,
+                                &format!("references {}/{} across environments: {why}", producer.name, node.logical_id),
+                                "exports work only within one account and region: create the resource in each environment, or pass the value as a parameter",
+                            ));
+                            return;
+                        }
                         let key = ExportKey::new(id, attr);
                         exports
                             .entry(key)
                             .or_insert_with(|| export_names(producer, &node.logical_id, attr));
-                        if stack_edges.insert((s.index, id.stack)) {
-                            stack_graph.add_edge(
-                                NodeIndex::new(s.index as usize),
-                                NodeIndex::new(id.stack as usize),
-                                format!("{owner} references {}", node.logical_id),
-                            );
-                        }
+                        add_stack_edge(s.index, id.stack, format!("{owner} references {}", node.logical_id));
                     }
                 });
-                e.visit_items(&mut |kind, item| check_item(self, s, owner, kind, item, diags));
+                e.visit_items(&mut |kind, item| self.check_item(s, owner, kind, item, diags));
             };
             for n in s.graph.node_weights() {
-                visit(&n.logical_id, &n.props, &mut diags);
-                for (_, v) in &n.overrides {
-                    if let Some(v) = v {
-                        visit(&n.logical_id, v, &mut diags);
+                visit(&n.logical_id, &n.props, diags);
+                for o in &n.overrides {
+                    if let Some(v) = &o.value {
+                        visit(&n.logical_id, v, diags);
                     }
                 }
                 if let Some(c) = &n.condition {
-                    check_item(self, s, &n.logical_id, ItemKind::Condition, c, &mut diags);
+                    self.check_item(s, &n.logical_id, ItemKind::Condition, c, diags);
                 }
             }
             for (name, o) in &s.outputs {
-                visit(name, &o.value, &mut diags);
+                visit(name, &o.value, diags);
                 if let Some(c) = &o.condition {
-                    check_item(self, s, name, ItemKind::Condition, c, &mut diags);
+                    self.check_item(s, name, ItemKind::Condition, c, diags);
                 }
             }
             for (name, c) in &s.conditions {
-                visit(name, c, &mut diags);
+                visit(name, c, diags);
+            }
+            for (name, rule) in &s.rules {
+                self.check_rule(s, name, rule, diags);
             }
             for e in &s.kept_exports {
                 e.visit_refs(&mut |id, attr| {
@@ -203,6 +305,23 @@ impl App {
                             .or_insert_with(|| export_names(s, &node.logical_id, attr));
                     }
                 });
+            }
+            for d in &s.stack_dependencies {
+                if let Some(producer) = self.stacks.get(d.on as usize) {
+                    if let Some(why) = self.cross_environment(s, producer) {
+                        diags.push(path_err(
+                            codes::CROSS_ENVIRONMENT,
+                            &s.name,
+                            "",
+                            &format!(
+                                "depends on stack {} of another environment: {why}",
+                                producer.name
+                            ),
+                            "a stack can only wait for stacks of its own account and region",
+                        ));
+                    }
+                    add_stack_edge(s.index, d.on, d.reason.clone());
+                }
             }
         }
 
@@ -222,9 +341,20 @@ impl App {
         let stack_order = dependency_order(&stack_graph)
             .unwrap_or_else(|| (0..self.stacks.len()).map(NodeIndex::new).collect());
 
-        // Export names must be unique across the app.
+        // Export names must be unique across the app, generated ones included.
         let mut seen_exports: BTreeMap<String, String> = BTreeMap::new();
-        for s in &self.stacks {
+        for (key, (output_id, name)) in &exports {
+            if let Some(producer) = self.stacks.get(key.stack as usize) {
+                seen_exports.insert(
+                    name.clone(),
+                    format!(
+                        "{}/{output_id} (generated for a cross-stack reference)",
+                        producer.name
+                    ),
+                );
+            }
+        }
+        for s in self.stacks {
             for (id, o) in &s.outputs {
                 if let Some(name) = &o.export {
                     if let Some(prev) =
@@ -245,7 +375,7 @@ impl App {
 
         // 3. Per stack: graph, cycles, quotas, template.
         let mut artifacts: Vec<Option<StackArtifact>> = vec![None; self.stacks.len()];
-        for s in &self.stacks {
+        for s in self.stacks {
             let deps: Vec<String> = stack_edges
                 .iter()
                 .filter(|(from, _)| *from == s.index)
@@ -253,7 +383,9 @@ impl App {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            if let Some(a) = self.synth_stack(s, &exports, deps, &mut diags) {
+            crate::lint::check_values(s, diags);
+            crate::lint::check_sections(s, diags);
+            if let Some(a) = self.synth_stack(s, &exports, deps, diags) {
                 artifacts[s.index as usize] = Some(a);
             }
         }
@@ -261,16 +393,148 @@ impl App {
         diags.sort_by(|a, b| (a.severity, &a.path, a.code).cmp(&(b.severity, &b.path, b.code)));
         diags.dedup();
         if diags.iter().any(Diagnostic::is_error) {
-            return Err(SynthError::Invalid(diags));
+            return Err(SynthError::Invalid(std::mem::take(diags)));
         }
-        let stacks = stack_order
+        let stacks: Vec<StackArtifact> = stack_order
             .into_iter()
             .filter_map(|i| artifacts[i.index()].take())
             .collect();
+        let environments = self
+            .envs
+            .iter()
+            .map(|e| EnvironmentArtifact {
+                name: e.name.clone(),
+                account: e.props.account.clone(),
+                region: e.props.region.clone(),
+                role_arn: e.props.role_arn.clone(),
+                stacks: stacks
+                    .iter()
+                    .filter(|s| s.environment.as_deref() == Some(e.name.as_str()))
+                    .map(|s| s.name.clone())
+                    .collect(),
+            })
+            .collect();
         Ok(Assembly {
             stacks,
-            warnings: diags,
+            environments,
+            warnings: std::mem::take(diags),
+            assets: Vec::new(),
+            asset_contents: BTreeMap::new(),
         })
+    }
+
+    /// Why `consumer` may not reference `producer`: both pin different accounts or regions.
+    fn cross_environment(&self, consumer: &Stack, producer: &Stack) -> Option<String> {
+        if consumer.environment == producer.environment {
+            return None;
+        }
+        let differs =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
+        let mut why = Vec::new();
+        if differs(&consumer.account, &producer.account) {
+            why.push(format!(
+                "account {} vs {}",
+                consumer.account.as_deref().unwrap_or_default(),
+                producer.account.as_deref().unwrap_or_default()
+            ));
+        }
+        if differs(&consumer.region, &producer.region) {
+            why.push(format!(
+                "region {} vs {}",
+                consumer.region.as_deref().unwrap_or_default(),
+                producer.region.as_deref().unwrap_or_default()
+            ));
+        }
+        (!why.is_empty()).then(|| {
+            format!(
+                "{} is in {} and {} is in {}",
+                consumer.name,
+                self.env_name(consumer)
+                    .unwrap_or_else(|| "no environment".into()),
+                producer.name,
+                self.env_name(producer)
+                    .unwrap_or_else(|| "no environment".into()),
+            ) + &format!(" ({})", why.join(", "))
+        })
+    }
+
+    /// Rules may name parameters and pseudo parameters only.
+    fn check_rule(&self, s: &Stack, name: &str, rule: &Rule, diags: &mut Vec<Diagnostic>) {
+        let mut bad: Vec<&'static str> = Vec::new();
+        let mut walk = |e: &Expr| {
+            fn visit(e: &Expr, bad: &mut Vec<&'static str>) {
+                match e {
+                    Expr::Ref(RefTarget::Resource(_)) | Expr::GetAtt(..) => bad.push("a resource"),
+                    Expr::Condition(_) | Expr::If(..) => bad.push("a condition"),
+                    Expr::FindInMap(..) => bad.push("a mapping"),
+                    Expr::ImportValue(_) => bad.push("an import"),
+                    _ => {}
+                }
+                e.for_each_child(&mut |c| visit(c, bad));
+            }
+            visit(e, &mut bad);
+        };
+        if let Some(c) = &rule.condition {
+            walk(c);
+        }
+        for (a, _) in &rule.assertions {
+            walk(a);
+        }
+        bad.sort_unstable();
+        bad.dedup();
+        if !bad.is_empty() {
+            diags.push(path_err(
+                codes::INVALID_RULE,
+                &s.name,
+                name,
+                &format!(
+                    "rule `{name}` references {}; rules see only parameters and pseudo parameters",
+                    bad.join(", ")
+                ),
+                "compare parameter values (Ref) with literals in the rule",
+            ));
+        }
+        let mut check_items = |e: &Expr| {
+            e.visit_items(&mut |kind, item| self.check_item(s, name, kind, item, diags));
+        };
+        if let Some(c) = &rule.condition {
+            check_items(c);
+        }
+        for (a, _) in &rule.assertions {
+            check_items(a);
+        }
+    }
+
+    fn check_item(
+        &self,
+        s: &Stack,
+        owner: &str,
+        kind: ItemKind,
+        item: &ItemId,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let what = match kind {
+            ItemKind::Parameter => "parameter",
+            ItemKind::Condition => "condition",
+            ItemKind::Mapping => "mapping",
+        };
+        if item.app != self.id {
+            diags.push(path_err(
+                codes::FOREIGN_APP,
+                &s.name,
+                owner,
+                &format!("the {what} `{}` belongs to another App", item.name),
+                "define it in this app",
+            ));
+        } else if item.stack != s.index {
+            diags.push(path_err(
+                codes::WRONG_STACK,
+                &s.name,
+                owner,
+                &format!("the {what} `{}` belongs to another stack", item.name),
+                &format!("{what}s are local to a stack; define it in this stack too"),
+            ));
+        }
     }
 
     fn synth_stack(
@@ -332,9 +596,9 @@ impl App {
                 }
             };
             collect_refs(&n.props, "Properties", &mut edge);
-            for (path, v) in &n.overrides {
-                if let Some(v) = v {
-                    collect_refs(v, &format!("Properties.{}", path.join(".")), &mut edge);
+            for o in &n.overrides {
+                if let Some(v) = &o.value {
+                    collect_refs(v, &format!("Properties.{}", o.path.join(".")), &mut edge);
                 }
             }
             for d in &n.depends_on {
@@ -375,8 +639,26 @@ impl App {
             let mut r = Map::new();
             r.insert("Type".into(), Json::String(n.type_name.to_string()));
             let mut props = cx.render(&n.props);
-            for (path, v) in &n.overrides {
-                apply_override(&mut props, path, v.as_ref().map(|v| cx.render(v)));
+            let before =
+                (!n.protected.is_empty() && !n.overrides.is_empty()).then(|| props.clone());
+            for o in &n.overrides {
+                if let Err(why) =
+                    apply_override(&mut props, &o.path, o.value.as_ref().map(|v| cx.render(v)))
+                {
+                    diags.push(Diagnostic::error(
+                        codes::INVALID_OVERRIDE,
+                        DiagPath {
+                            stack: Some(name.clone()),
+                            logical_id: Some(n.logical_id.clone()),
+                            property: Some(property_path(&o.path)),
+                        },
+                        why,
+                        "override an existing list item by its index, or the whole list or value above it",
+                    ));
+                }
+            }
+            if let Some(before) = &before {
+                weakened_settings(name, n, before, &props, diags);
             }
             if props.as_object().is_some_and(|o| !o.is_empty()) {
                 r.insert("Properties".into(), props);
@@ -485,7 +767,7 @@ impl App {
                 Json::Object(
                     s.params
                         .iter()
-                        .map(|(k, p)| (k.clone(), p.to_json()))
+                        .map(|(k, p)| (k.clone(), param_json(p)))
                         .collect(),
                 ),
             );
@@ -515,11 +797,38 @@ impl App {
                 ),
             );
         }
+        if !s.rules.is_empty() {
+            t.insert(
+                "Rules".into(),
+                Json::Object(
+                    s.rules
+                        .iter()
+                        .map(|(k, r)| {
+                            let mut m = Map::new();
+                            if let Some(c) = &r.condition {
+                                m.insert("RuleCondition".into(), cx.render(c));
+                            }
+                            m.insert(
+                                "Assertions".into(),
+                                Json::Array(
+                                    r.assertions
+                                        .iter()
+                                        .map(|(a, d)| json!({"Assert": cx.render(a), "AssertDescription": d}))
+                                        .collect(),
+                                ),
+                            );
+                            (k.clone(), Json::Object(m))
+                        })
+                        .collect(),
+                ),
+            );
+        }
         let mut template = Json::Object(t);
         // Sorted keys at every level, whatever serde_json's features: a dependency may turn
         // on `preserve_order` (the AWS SDK does, under `deploy`), and the template must be
         // byte-identical with and without it.
         template.sort_all_objects();
+        crate::lint::check_template(self.stacks, s, &template, diags);
 
         // Quotas.
         let count = |key: &str| {
@@ -543,7 +852,7 @@ impl App {
         if minified_bytes > MAX_TEMPLATE {
             diags.push(Diagnostic::error(codes::TEMPLATE_TOO_LARGE, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, CloudFormation accepts at most {MAX_TEMPLATE}"), "split the stack"));
         } else if minified_bytes > MAX_INLINE_TEMPLATE {
-            diags.push(Diagnostic::warning(codes::TEMPLATE_NEEDS_S3, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, over the {MAX_INLINE_TEMPLATE}-byte inline limit"), "deploy with `--bucket NAME` so the template is uploaded to S3 first"));
+            diags.push(Diagnostic::warning(codes::TEMPLATE_NEEDS_S3, DiagPath { stack: Some(name.clone()), ..DiagPath::default() }, format!("the minified template is {minified_bytes} bytes, over the {MAX_INLINE_TEMPLATE}-byte inline limit"), "deploy uploads it to the staging bucket first: run `stackforge bootstrap` once per account and region (or pass `--bucket NAME`)"));
         }
         if !ok {
             return None;
@@ -578,6 +887,10 @@ impl App {
                 .map(|i| s.graph[*i].logical_id.clone())
                 .collect(),
             resource_edges: edges,
+            environment: self.env_name(s),
+            termination_protection: s.termination_protection,
+            stack_policy: s.stack_policy.clone(),
+            notification_arns: s.notification_arns.clone(),
         })
     }
 }
@@ -595,36 +908,66 @@ fn path_err(code: crate::diag::Code, stack: &str, id: &str, msg: &str, help: &st
     )
 }
 
-fn check_item(
-    app: &App,
-    s: &Stack,
-    owner: &str,
-    kind: ItemKind,
-    item: &ItemId,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let what = match kind {
-        ItemKind::Parameter => "parameter",
-        ItemKind::Condition => "condition",
-        ItemKind::Mapping => "mapping",
-    };
-    if item.app != app.id {
-        diags.push(path_err(
-            codes::FOREIGN_APP,
-            &s.name,
-            owner,
-            &format!("the {what} `{}` belongs to another App", item.name),
-            "define it in this app",
-        ));
-    } else if item.stack != s.index {
-        diags.push(path_err(
-            codes::WRONG_STACK,
-            &s.name,
-            owner,
-            &format!("the {what} `{}` belongs to another stack", item.name),
-            &format!("{what}s are local to a stack; define it in this stack too"),
-        ));
+/// The app's stacks after every aspect has visited the resources it covers.
+fn apply_aspects(st: &crate::app::AppState, diags: &mut Vec<Diagnostic>) -> Vec<Stack> {
+    let mut stacks: Vec<Stack> = st.stacks.clone();
+    for s in &mut stacks {
+        let env = s
+            .environment
+            .and_then(|e| st.environments.get(e as usize))
+            .map(|e| e.name.clone());
+        let (name, index, environment) = (s.name.clone(), s.index, s.environment);
+        for node in s.graph.node_weights_mut() {
+            for (target, aspect) in &st.aspects {
+                if target.covers(index, environment, &node.logical_id) {
+                    aspect.visit(&mut crate::aspect::ResourceMut {
+                        stack: &name,
+                        environment: env.as_deref(),
+                        node,
+                        diags,
+                    });
+                }
+            }
+        }
     }
+    stacks
+}
+
+/// A parameter as the template writes it.
+fn param_json(p: &ParamDef) -> Json {
+    let mut m = Map::new();
+    m.insert("Type".into(), p.kind.as_str().into_owned().into());
+    if let Some(d) = &p.description {
+        m.insert("Description".into(), d.clone().into());
+    }
+    if let Some(d) = &p.default {
+        m.insert("Default".into(), d.clone().into());
+    }
+    if p.no_echo {
+        m.insert("NoEcho".into(), true.into());
+    }
+    if !p.allowed_values.is_empty() {
+        m.insert("AllowedValues".into(), p.allowed_values.clone().into());
+    }
+    if let Some(v) = &p.allowed_pattern {
+        m.insert("AllowedPattern".into(), v.clone().into());
+    }
+    if let Some(c) = &p.constraint_description {
+        m.insert("ConstraintDescription".into(), c.clone().into());
+    }
+    if let Some(v) = p.min_length {
+        m.insert("MinLength".into(), v.into());
+    }
+    if let Some(v) = p.max_length {
+        m.insert("MaxLength".into(), v.into());
+    }
+    if let Some(v) = p.min_value {
+        m.insert("MinValue".into(), number(v));
+    }
+    if let Some(v) = p.max_value {
+        m.insert("MaxValue".into(), number(v));
+    }
+    Json::Object(m)
 }
 
 /// Output logical ID and export name for a cross-stack reference.
@@ -648,94 +991,180 @@ fn export_names(producer: &Stack, logical_id: &str, attr: Option<&str>) -> (Stri
     }
 }
 
+/// Calls `f` on every resource reference of `e` with the path (below `at`) of the object or
+/// list entry that holds it. Iterative.
 fn collect_refs(e: &Expr, at: &str, f: &mut dyn FnMut(ResourceId, Option<&str>, &str)) {
-    let mut path: Vec<PathSeg<'_>> = Vec::new();
-    walk_refs(e, at, &mut path, f);
-}
-
-/// One step of a property path, rendered only when a reference is found.
-enum PathSeg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-fn walk_refs<'a>(
-    e: &'a Expr,
-    root: &str,
-    path: &mut Vec<PathSeg<'a>>,
-    f: &mut dyn FnMut(ResourceId, Option<&str>, &str),
-) {
-    match e {
-        Expr::Map(m) => {
-            for (k, v) in m {
-                path.push(PathSeg::Key(k));
-                walk_refs(v, root, path, f);
-                path.pop();
-            }
+    let mut walk = crate::walk::Walk::new(e);
+    while let Some((node, id)) = walk.next_node_if(|n| matches!(n, Expr::Map(_) | Expr::List(_))) {
+        if matches!(
+            node,
+            Expr::Map(_)
+                | Expr::List(_)
+                | Expr::Null
+                | Expr::Bool(_)
+                | Expr::Int(_)
+                | Expr::Num(_)
+                | Expr::Str(_)
+                | Expr::Json(_)
+        ) {
+            continue;
         }
-        Expr::List(items) => {
-            for (i, v) in items.iter().enumerate() {
-                path.push(PathSeg::Index(i));
-                walk_refs(v, root, path, f);
-                path.pop();
-            }
-        }
-        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Num(_) | Expr::Str(_) | Expr::Json(_) => {
-        }
-        other => other.visit_refs(&mut |id, attr| {
-            let mut at = root.to_owned();
-            for seg in path.iter() {
-                match seg {
-                    PathSeg::Key(k) => {
-                        at.push('.');
-                        at.push_str(k);
-                    }
-                    PathSeg::Index(i) => at.push_str(&format!("[{i}]")),
-                }
-            }
-            f(id, attr, &at)
-        }),
+        let mut path: Option<String> = None;
+        node.visit_refs(&mut |rid, attr| {
+            let p = path.get_or_insert_with(|| walk.path(id, at));
+            f(rid, attr, p)
+        });
     }
 }
 
-fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) {
+/// Applies one override to rendered properties. Keys that meet an object select (or create)
+/// a member; keys that meet a list are indexes into it. The error names the path up to the
+/// problem and what is wrong.
+fn apply_override(target: &mut Json, path: &[String], value: Option<Json>) -> Result<(), String> {
     if !target.is_object() {
         *target = Json::Object(Map::new());
     }
     let Some((last, parents)) = path.split_last() else {
-        return;
+        return Ok(());
     };
+    let mut at = String::from("Properties");
     let mut cur = target;
     for k in parents {
-        let Some(obj) = cur.as_object_mut() else {
-            return;
+        cur = match cur {
+            Json::Object(obj) => {
+                at.push('.');
+                at.push_str(k);
+                obj.entry(k.clone())
+                    .or_insert_with(|| Json::Object(Map::new()))
+            }
+            Json::Array(items) => {
+                let i = list_index(k, items.len(), &at)?;
+                at.push_str(&format!("[{i}]"));
+                &mut items[i]
+            }
+            other => return Err(not_a_container(&at, other)),
         };
-        let next = obj
-            .entry(k.clone())
-            .or_insert_with(|| Json::Object(Map::new()));
-        if !next.is_object() {
-            *next = Json::Object(Map::new());
+        if !(cur.is_object() || cur.is_array()) {
+            return Err(not_a_container(&at, cur));
         }
-        cur = next;
     }
-    if let Some(obj) = cur.as_object_mut() {
-        match value {
+    match cur {
+        Json::Object(obj) => match value {
             Some(v) => {
                 obj.insert(last.clone(), v);
             }
             None => {
                 obj.remove(last);
             }
+        },
+        Json::Array(items) => {
+            let i = list_index(last, items.len(), &at)?;
+            match value {
+                Some(v) => items[i] = v,
+                None => {
+                    items.remove(i);
+                }
+            }
         }
+        other => return Err(not_a_container(&at, other)),
     }
+    Ok(())
 }
 
-/// A JSON number from an `f64`: integral values print without a fraction.
-pub(crate) fn number(n: f64) -> Json {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Json::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+/// A list index from an override key: decimal digits, below `len`.
+fn list_index(key: &str, len: usize, at: &str) -> Result<usize, String> {
+    let i = key
+        .parse::<usize>()
+        .ok()
+        .filter(|_| key.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| format!("`{at}` is a list, and `{key}` is not an index into it"))?;
+    if i >= len {
+        return Err(format!(
+            "`{at}` is a list of {len} item(s); index {i} is out of range"
+        ));
+    }
+    Ok(i)
+}
+
+fn not_a_container(at: &str, v: &Json) -> String {
+    let kind = match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    };
+    format!("`{at}` is {kind}, not an object or a list: the override cannot go below it")
+}
+
+/// The value at `path` below `Properties`, indexing lists by number.
+fn value_at<'a>(props: &'a Json, path: &[String]) -> Option<&'a Json> {
+    let mut cur = props;
+    for k in path {
+        cur = match cur {
+            Json::Object(o) => o.get(k)?,
+            Json::Array(a) => a.get(k.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// True if one path lies on the other (equal, above or below).
+fn paths_meet(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A property path as diagnostics write it.
+fn property_path(path: &[String]) -> String {
+    format!("Properties.{}", path.join("."))
+}
+
+/// `SF031` for each protected setting of `n` that an override without a reason changed.
+fn weakened_settings(
+    stack: &str,
+    n: &crate::stack::ResourceNode,
+    before: &Json,
+    after: &Json,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (path, setting) in &n.protected {
+        let (was, now) = (value_at(before, path), value_at(after, path));
+        if was == now {
+            continue;
+        }
+        let silent: Vec<&crate::stack::Override> = n
+            .overrides
+            .iter()
+            .filter(|o| paths_meet(&o.path, path) && o.reason.is_none())
+            .collect();
+        if silent.is_empty() {
+            continue;
+        }
+        let show = |v: Option<&Json>| v.map_or_else(|| "(removed)".to_owned(), Json::to_string);
+        diags.push(Diagnostic::warning(
+            codes::WEAKENED_SETTING,
+            DiagPath {
+                stack: Some(stack.to_owned()),
+                logical_id: Some(n.logical_id.clone()),
+                property: Some(property_path(path)),
+            },
+            format!(
+                "an override changes {setting}, a secure setting of the pattern: {} was {}, is now {} (override of {})",
+                property_path(path),
+                show(was),
+                show(now),
+                silent
+                    .iter()
+                    .map(|o| property_path(&o.path))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "keep the pattern's setting, or say why with Scope::override_property_because(handle, path, value, \"why {setting} must change\")"
+            ),
+        ));
     }
 }
 
@@ -762,17 +1191,123 @@ impl Ctx<'_> {
         id.app == self.app.id && id.stack == self.stack
     }
 
-    fn render(&self, e: &Expr) -> Json {
+    /// Renders a value without recursion: children are rendered first (from an explicit work
+    /// list), then assembled into their parent's JSON.
+    fn render(&self, root: &Expr) -> Json {
+        enum Task<'e> {
+            Visit(&'e Expr),
+            Build(&'e Expr, usize),
+        }
+        let mut tasks = vec![Task::Visit(root)];
+        let mut done: Vec<Json> = Vec::new();
+        let mut kids: Vec<&Expr> = Vec::new();
+        while let Some(t) = tasks.pop() {
+            match t {
+                Task::Visit(e) => {
+                    if matches!(
+                        e,
+                        Expr::Null
+                            | Expr::Bool(_)
+                            | Expr::Int(_)
+                            | Expr::Num(_)
+                            | Expr::Str(_)
+                            | Expr::Json(_)
+                            | Expr::Ref(_)
+                            | Expr::GetAtt(..)
+                            | Expr::Condition(_)
+                            | Expr::TooDeep
+                    ) {
+                        done.push(self.assemble(e, &mut std::iter::empty()));
+                        continue;
+                    }
+                    // Objects and lists: their children in order, without a scratch list.
+                    match e {
+                        Expr::Map(m) => {
+                            tasks.push(Task::Build(e, m.len()));
+                            tasks.extend(m.values().rev().map(Task::Visit));
+                            continue;
+                        }
+                        Expr::List(items) => {
+                            tasks.push(Task::Build(e, items.len()));
+                            tasks.extend(items.iter().rev().map(Task::Visit));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    kids.clear();
+                    self.render_children(e, &mut kids);
+                    if kids.is_empty() {
+                        done.push(self.assemble(e, &mut std::iter::empty()));
+                        continue;
+                    }
+                    tasks.push(Task::Build(e, kids.len()));
+                    tasks.extend(kids.drain(..).rev().map(Task::Visit));
+                }
+                Task::Build(e, n) => {
+                    let start = done.len().saturating_sub(n);
+                    let v = self.assemble(e, &mut done.drain(start..));
+                    done.push(v);
+                }
+            }
+        }
+        done.pop().unwrap_or(Json::Null)
+    }
+
+    /// The children of `e` that render as JSON of their own, in the order [`Ctx::assemble`]
+    /// takes them. Sub parts written inline (`${Id}`) are not children.
+    fn render_children<'e>(&self, e: &'e Expr, out: &mut Vec<&'e Expr>) {
         match e {
-            Expr::Null => Json::Null,
+            Expr::Sub(parts) => {
+                for p in parts {
+                    if let SubPart::Expr(x) = p {
+                        if !self.is_inline(x) {
+                            out.push(x);
+                        }
+                    }
+                }
+            }
+            other => other.for_each_child(&mut |c| out.push(c)),
+        }
+    }
+
+    /// True if a Sub part is written inside the string ([`Ctx::sub_inline`]).
+    fn is_inline(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Ref(RefTarget::Resource(id)) | Expr::GetAtt(id, _) => self.local(*id),
+            Expr::Ref(RefTarget::Parameter(_)) | Expr::Ref(RefTarget::Pseudo(_)) | Expr::Str(_) => {
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// How a Sub part is written inside the string, when it can be.
+    fn sub_inline(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
+                Some(format!("${{{}}}", self.logical_id(*id)))
+            }
+            Expr::GetAtt(id, attr) if self.local(*id) => {
+                Some(format!("${{{}.{}}}", self.logical_id(*id), attr))
+            }
+            Expr::Ref(RefTarget::Parameter(p)) => Some(format!("${{{}}}", p.name)),
+            Expr::Ref(RefTarget::Pseudo(p)) => Some(format!("${{{}}}", p.name())),
+            Expr::Str(l) => Some(l.replace("${", "${!")),
+            _ => None,
+        }
+    }
+
+    /// The JSON of `e` from its children's JSON (`args`, in [`Ctx::render_children`] order).
+    fn assemble(&self, e: &Expr, args: &mut dyn Iterator<Item = Json>) -> Json {
+        let mut next = || args.next().unwrap_or(Json::Null);
+        match e {
+            Expr::Null | Expr::TooDeep => Json::Null,
             Expr::Bool(b) => Json::Bool(*b),
             Expr::Int(n) => Json::from(*n),
             Expr::Num(n) => number(*n),
             Expr::Str(s) => Json::String(s.clone()),
-            Expr::List(items) => Json::Array(items.iter().map(|i| self.render(i)).collect()),
-            Expr::Map(m) => {
-                Json::Object(m.iter().map(|(k, v)| (k.clone(), self.render(v))).collect())
-            }
+            Expr::List(items) => Json::Array(items.iter().map(|_| next()).collect()),
+            Expr::Map(m) => Json::Object(m.keys().map(|k| (k.clone(), next())).collect()),
             Expr::Json(v) => v.clone(),
             Expr::Ref(RefTarget::Resource(id)) => {
                 if self.local(*id) {
@@ -790,60 +1325,49 @@ impl Ctx<'_> {
                     self.import(*id, Some(attr))
                 }
             }
-            Expr::Sub(parts) => self.render_sub(parts),
-            Expr::Join(d, l) => json!({ "Fn::Join": [d, self.render(l)] }),
-            Expr::Select(i, l) => json!({ "Fn::Select": [self.render(i), self.render(l)] }),
-            Expr::Split(d, s) => json!({ "Fn::Split": [d, self.render(s)] }),
-            Expr::GetAzs(r) => json!({ "Fn::GetAZs": self.render(r) }),
-            Expr::ImportValue(n) => json!({ "Fn::ImportValue": self.render(n) }),
-            Expr::If(c, a, b) => json!({ "Fn::If": [c.name, self.render(a), self.render(b)] }),
-            Expr::Equals(a, b) => json!({ "Fn::Equals": [self.render(a), self.render(b)] }),
+            Expr::Sub(parts) => {
+                let mut s = String::new();
+                let mut vars = Map::new();
+                for p in parts {
+                    match p {
+                        SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
+                        SubPart::Expr(x) => match self.sub_inline(x) {
+                            Some(inline) => s.push_str(&inline),
+                            None => {
+                                let name = format!("Var{}", vars.len());
+                                s.push_str(&format!("${{{name}}}"));
+                                vars.insert(name, next());
+                            }
+                        },
+                    }
+                }
+                if vars.is_empty() {
+                    json!({ "Fn::Sub": s })
+                } else {
+                    json!({ "Fn::Sub": [s, vars] })
+                }
+            }
+            Expr::Join(d, _) => json!({ "Fn::Join": [d, next()] }),
+            Expr::Select(..) => json!({ "Fn::Select": [next(), next()] }),
+            Expr::Split(d, _) => json!({ "Fn::Split": [d, next()] }),
+            Expr::GetAzs(_) => json!({ "Fn::GetAZs": next() }),
+            Expr::ImportValue(_) => json!({ "Fn::ImportValue": next() }),
+            Expr::If(c, ..) => json!({ "Fn::If": [c.name, next(), next()] }),
+            Expr::Equals(..) => json!({ "Fn::Equals": [next(), next()] }),
             Expr::And(items) => {
-                json!({ "Fn::And": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+                json!({ "Fn::And": items.iter().map(|_| next()).collect::<Vec<_>>() })
             }
             Expr::Or(items) => {
-                json!({ "Fn::Or": items.iter().map(|i| self.render(i)).collect::<Vec<_>>() })
+                json!({ "Fn::Or": items.iter().map(|_| next()).collect::<Vec<_>>() })
             }
-            Expr::Not(c) => json!({ "Fn::Not": [self.render(c)] }),
+            Expr::Not(_) => json!({ "Fn::Not": [next()] }),
             Expr::Condition(c) => json!({ "Condition": c.name }),
-            Expr::FindInMap(m, a, b) => {
-                json!({ "Fn::FindInMap": [m.name, self.render(a), self.render(b)] })
-            }
-            Expr::Base64(v) => json!({ "Fn::Base64": self.render(v) }),
-            Expr::Cidr(a, b, c) => {
-                json!({ "Fn::Cidr": [self.render(a), self.render(b), self.render(c)] })
-            }
-        }
-    }
-
-    fn render_sub(&self, parts: &[SubPart]) -> Json {
-        let mut s = String::new();
-        let mut vars = Map::new();
-        for p in parts {
-            match p {
-                SubPart::Lit(l) => s.push_str(&l.replace("${", "${!")),
-                SubPart::Expr(e) => match e {
-                    Expr::Ref(RefTarget::Resource(id)) if self.local(*id) => {
-                        s.push_str(&format!("${{{}}}", self.logical_id(*id)));
-                    }
-                    Expr::GetAtt(id, attr) if self.local(*id) => {
-                        s.push_str(&format!("${{{}.{}}}", self.logical_id(*id), attr));
-                    }
-                    Expr::Ref(RefTarget::Parameter(p)) => s.push_str(&format!("${{{}}}", p.name)),
-                    Expr::Ref(RefTarget::Pseudo(p)) => s.push_str(&format!("${{{}}}", p.name())),
-                    Expr::Str(l) => s.push_str(&l.replace("${", "${!")),
-                    other => {
-                        let name = format!("Var{}", vars.len());
-                        s.push_str(&format!("${{{name}}}"));
-                        vars.insert(name, self.render(other));
-                    }
-                },
-            }
-        }
-        if vars.is_empty() {
-            json!({ "Fn::Sub": s })
-        } else {
-            json!({ "Fn::Sub": [s, vars] })
+            Expr::FindInMap(m, ..) => json!({ "Fn::FindInMap": [m.name, next(), next()] }),
+            Expr::Base64(_) => json!({ "Fn::Base64": next() }),
+            Expr::Cidr(..) => json!({ "Fn::Cidr": [next(), next(), next()] }),
+            Expr::Contains(..) => json!({ "Fn::Contains": [next(), next()] }),
+            Expr::EachMemberEquals(..) => json!({ "Fn::EachMemberEquals": [next(), next()] }),
+            Expr::EachMemberIn(..) => json!({ "Fn::EachMemberIn": [next(), next()] }),
         }
     }
 }
@@ -853,86 +1377,6 @@ impl Assembly {
     pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name)
     }
-
-    /// The manifest: stacks in dependency order with their dependencies, parameters,
-    /// outputs, tags, environment and pre-deploy requirements.
-    pub fn manifest(&self) -> Json {
-        let stacks: Vec<Json> = self
-            .stacks
-            .iter()
-            .map(|s| {
-                let keys = |k: &str| -> Vec<String> { s.template.get(k).and_then(Json::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default() };
-                let reqs: Vec<Json> = s
-                    .requirements
-                    .iter()
-                    .map(|r| match r {
-                        Requirement::ImageExists { repository, tag, producer } => json!({"kind": "image-exists", "repository": repository, "tag": tag, "producer": producer}),
-                    })
-                    .collect();
-                json!({
-                    "name": s.name,
-                    "template": s.file_name(),
-                    "dependencies": s.dependencies,
-                    "parameters": keys("Parameters"),
-                    "outputs": keys("Outputs"),
-                    "resources": s.resource_count,
-                    "minified_bytes": s.minified_bytes,
-                    "tags": s.tags,
-                    "account": s.account,
-                    "region": s.region,
-                    "requirements": reqs,
-                })
-            })
-            .collect();
-        let mut m = json!({ "version": 1, "generator": format!("stackforge {}", env!("CARGO_PKG_VERSION")), "stacks": stacks });
-        m.sort_all_objects();
-        m
-    }
-
-    /// Writes `<Stack>.template.json` for each stack and `manifest.json` into `dir`.
-    ///
-    /// Each file is written to a temporary file in the same directory, then renamed, so a
-    /// failed synth never leaves a half-written template behind. Returns the written paths.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, SynthError> {
-        fs::create_dir_all(dir).map_err(|source| SynthError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let mut written = Vec::new();
-        for s in &self.stacks {
-            let path = dir.join(s.file_name());
-            write_atomic(&path, s.pretty.as_bytes())?;
-            written.push(path);
-        }
-        let mut manifest = serde_json::to_string_pretty(&self.manifest()).unwrap_or_default();
-        manifest.push('\n');
-        let path = dir.join("manifest.json");
-        write_atomic(&path, manifest.as_bytes())?;
-        written.push(path);
-        Ok(written)
-    }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let io = |source| SynthError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    // Unique per process and per call, so concurrent writers (threads, test cases) never
-    // share a temporary file.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
+pub use crate::assembly::write_atomic;

@@ -8,8 +8,9 @@
 //! (code points), not bytes.
 //!
 //! Entry points: [`check_props`] (a typed resource's properties), [`check_override`] (a
-//! raw override of a typed resource), [`check_numbers`] (non-finite numbers anywhere) and
-//! [`check_parameter`] (a template parameter).
+//! raw override of a typed resource) and [`check_parameter`] (a template parameter); synth
+//! runs all three. Non-finite numbers and too-deep values are the lint pass's (`SF024`,
+//! `SF023`), wherever they are.
 
 mod ecma;
 mod format;
@@ -21,7 +22,7 @@ use fancy_regex::{Regex, RegexBuilder};
 
 use crate::diag::{codes, Code, DiagPath, Diagnostic};
 use crate::resource::{Pattern, Rule, Shape};
-use crate::value::{Expr, SubPart};
+use crate::value::Expr;
 
 /// The compiled-size limit for schema patterns (the default of 10 MiB rejects a few large
 /// alternations in the schemas). The generator checks patterns with the same limit.
@@ -51,16 +52,15 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
 }
 
 /// Checks a resource's `Properties` against its shape, pushing one diagnostic per problem:
-/// the schema's rules where literals are given, and non-finite numbers anywhere.
+/// the schema's rules where literals are given.
 pub fn check_props(props: &Expr, shape: &Shape, base: &DiagPath, out: &mut Vec<Diagnostic>) {
     let mut path = String::from("Properties");
     check_object(props, shape, &mut path, base, out);
-    check_numbers(props, "Properties", base, out);
 }
 
 /// Checks the value of a raw override of a typed resource (`path` is below `Properties`,
 /// list items by index, as for `Scope::override_property`) against the rule the schema has
-/// for that place, and for non-finite numbers. Places the shape does not constrain (or does
+/// for that place. Places the shape does not constrain (or does
 /// not know) are not checked.
 pub fn check_override(
     shape: &'static Shape,
@@ -78,7 +78,6 @@ pub fn check_override(
             at.push_str(k);
         }
     }
-    check_numbers(value, &at, base, diags);
     let mut shape = Some(shape);
     let mut rule: Option<&'static Rule> = None;
     for k in path {
@@ -101,64 +100,6 @@ pub fn check_override(
     } else if let Some(s) = shape {
         let mut p = at;
         check_object(value, s, &mut p, base, diags);
-    }
-}
-
-/// Reports every non-finite number (NaN, ±∞) in `e`: JSON cannot carry them (they would
-/// render as `null`). `root` names where `e` is (`Properties`). Iterative, so any depth is
-/// fine.
-pub fn check_numbers(e: &Expr, root: &str, base: &DiagPath, out: &mut Vec<Diagnostic>) {
-    let mut stack: Vec<(&Expr, String)> = vec![(e, root.to_owned())];
-    while let Some((e, path)) = stack.pop() {
-        match e {
-            Expr::Num(n) if !n.is_finite() => out.push(diag(
-                base,
-                &path,
-                codes::NON_FINITE_NUMBER,
-                format!("{n} is not a number JSON can carry (it would render as null)"),
-                "use a finite number".to_owned(),
-            )),
-            Expr::Map(m) => {
-                for (k, v) in m.iter().rev() {
-                    stack.push((v, format!("{path}.{k}")));
-                }
-            }
-            Expr::List(items) => {
-                for (i, v) in items.iter().enumerate().rev() {
-                    stack.push((v, format!("{path}[{i}]")));
-                }
-            }
-            other => {
-                for c in intrinsic_args(other).into_iter().rev() {
-                    stack.push((c, path.clone()));
-                }
-            }
-        }
-    }
-}
-
-/// The arguments of an intrinsic (numbers can hide in them too).
-fn intrinsic_args(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::And(v) | Expr::Or(v) => v.iter().collect(),
-        Expr::Sub(parts) => parts
-            .iter()
-            .filter_map(|p| match p {
-                SubPart::Expr(e) => Some(e),
-                SubPart::Lit(_) => None,
-            })
-            .collect(),
-        Expr::Join(_, e)
-        | Expr::Split(_, e)
-        | Expr::GetAzs(e)
-        | Expr::ImportValue(e)
-        | Expr::Not(e)
-        | Expr::Base64(e) => vec![e],
-        Expr::Select(a, b) | Expr::Equals(a, b) | Expr::If(_, a, b) | Expr::FindInMap(_, a, b) => {
-            vec![a, b]
-        }
-        Expr::Cidr(a, b, c) => vec![a, b, c],
-        _ => vec![],
     }
 }
 
@@ -254,7 +195,7 @@ fn check_str(s: &str, rule: &Rule, path: &str, base: &DiagPath, out: &mut Vec<Di
         out.push(diag(
             base,
             path,
-            codes::LITERAL_SECRET,
+            codes::SECRET_IN_TEMPLATE,
             "a literal secret in a write-only secret property: it would be stored in the template in plain text".to_owned(),
             "use a dynamic reference, e.g. `dynamic::secrets_manager(secret.reference(), Some(\"password\"))` \
              ({{resolve:secretsmanager:<secret>:SecretString:password}}) or `dynamic::ssm_secure(\"/name\", None)`, \
@@ -346,7 +287,7 @@ fn check_num(
     base: &DiagPath,
     out: &mut Vec<Diagnostic>,
 ) {
-    // Non-finite numbers are reported once, by `check_numbers`.
+    // Non-finite numbers are reported once, wherever they are, by the lint pass (`SF024`).
     if !n.is_finite() {
         return;
     }
@@ -478,7 +419,7 @@ pub fn check_parameter(p: &ParameterSpec, base: &DiagPath) -> Vec<Diagnostic> {
     let t = p.type_name.as_str();
     if !valid_parameter_type(t) {
         out.push(Diagnostic::error(
-            codes::PARAMETER_TYPE,
+            codes::INVALID_PARAMETER,
             at("Type"),
             format!("`{t}` is not a CloudFormation parameter type"),
             "use String, Number, List<Number>, CommaDelimitedList, an AWS-specific type such as AWS::EC2::VPC::Id (or List<…> of one) or AWS::SSM::Parameter::Value<…>",
@@ -490,7 +431,7 @@ pub fn check_parameter(p: &ParameterSpec, base: &DiagPath) -> Vec<Diagnostic> {
             Ok(re) => Some((pat, re)),
             Err(e) => {
                 out.push(Diagnostic::error(
-                    codes::INVALID_PATTERN,
+                    codes::INVALID_PARAMETER,
                     at("AllowedPattern"),
                     format!("`{pat}` is not a valid regular expression: {e}"),
                     "fix the regular expression (look-around and back-references are fine)",
@@ -505,7 +446,7 @@ pub fn check_parameter(p: &ParameterSpec, base: &DiagPath) -> Vec<Diagnostic> {
     };
     let bad_default = |out: &mut Vec<Diagnostic>, msg: String, help: &str| {
         out.push(Diagnostic::error(
-            codes::PARAMETER_DEFAULT,
+            codes::INVALID_PARAMETER,
             at("Default"),
             msg,
             help.to_owned(),

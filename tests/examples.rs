@@ -115,11 +115,11 @@ fn chatbot_runs_two_tasks_privately_behind_an_alb_with_the_key_from_secrets_mana
         .get("Environment")
         .is_none_or(|e| !e.to_string().contains("OPENAI")));
     t.has_resource_properties(
-        "AWS::IAM::Role",
-        json!({"Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [{
+        "AWS::IAM::Policy",
+        json!({"Roles": [{"Ref": "WebExecutionRole"}], "PolicyDocument": {"Statement": {"$arrayWith": [{
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:chatbot/openai-api-key-??????"}]
-        }]}}}]}),
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:chatbot/openai-api-key-??????"}
+        }]}}}),
     )
     .unwrap();
     // Tasks reachable from the ALB only.
@@ -263,7 +263,7 @@ fn hello_redis_on_ec2_runs_on_the_capacity_provider_with_a_working_agent() {
 
 #[test]
 fn an_invalid_redis_node_type_in_hello_redis_is_reported_with_its_path() {
-    let mut app = hello_redis::build(&hello_redis::Options::default());
+    let app = hello_redis::build(&hello_redis::Options::default());
     // A second cache with a node type ElastiCache does not have.
     let mut s = app.stack("hello-redis");
     let net = stackforge_modules::existing::existing_vpc(
@@ -366,8 +366,8 @@ fn falafel_api_is_two_stacks_in_order_with_a_typed_cross_stack_image_reference()
     .unwrap();
     // Least privilege on exactly that table, for the task role (`grant_read_write(&service)`).
     t.has_resource_properties(
-        "AWS::IAM::RolePolicy",
-        json!({"RoleName": {"Ref": "ApiTaskRole"}, "PolicyDocument": {"Statement": [{"Resource": [
+        "AWS::IAM::Policy",
+        json!({"Roles": [{"Ref": "ApiTaskRole"}], "PolicyDocument": {"Statement": [{"Resource": [
             {"Fn::GetAtt": ["FalafelsTable", "Arn"]},
             {"Fn::Sub": "${FalafelsTable.Arn}/index/*"}
         ]}]}}),
@@ -375,11 +375,11 @@ fn falafel_api_is_two_stacks_in_order_with_a_typed_cross_stack_image_reference()
     .unwrap();
     // Pull from exactly that repository, for the execution role.
     t.has_resource_properties(
-        "AWS::IAM::Role",
-        json!({"Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [{
+        "AWS::IAM::Policy",
+        json!({"Roles": [{"Ref": "ApiExecutionRole"}], "PolicyDocument": {"Statement": {"$arrayWith": [{
             "Sid": "PullImage",
             "Resource": {"Fn::ImportValue": "registry:ApiRepository:Arn"}
-        }]}}}]}),
+        }]}}}),
     )
     .unwrap();
 }
@@ -416,7 +416,7 @@ fn falafel_api_list_shows_registry_before_app() {
 #[test]
 fn a_reference_from_registry_back_to_app_is_a_stack_cycle() {
     // GIVEN the falafel-api app
-    let (mut app, parts) = falafel_api::build_parts(&falafel_api::Options::default());
+    let (app, parts) = falafel_api::build_parts(&falafel_api::Options::default());
     // WHEN the registry stack references something of the app stack (here the app's
     // execution role, as a repository policy naming its pullers would; grant_pull avoids it
     // by adding the grant on the role's side)

@@ -38,7 +38,7 @@ fn default_template() -> Template {
     synth(&Options::default(), None).1
 }
 
-fn ok<T>(r: Result<T, String>) -> T {
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -462,15 +462,20 @@ fn alb_is_public_in_public_subnets_and_drops_invalid_headers() {
 fn execution_role_reads_exactly_the_db_secret_and_writes_only_its_logs() {
     let t = default_template();
     let role = t.resource("WebExecutionRole").unwrap();
-    let policies = role["Properties"]["Policies"].as_array().unwrap();
-    assert_eq!(policies.len(), 1);
+    // No inline policies: the permissions are one separate AWS::IAM::Policy on the role.
+    assert!(role["Properties"]["Policies"].is_null());
+    let policy = t.resource("WebExecutionRoleDefaultPolicy").unwrap();
     assert_eq!(
-        policies[0]["PolicyDocument"]["Statement"],
+        policy["Properties"]["Roles"],
+        json!([{"Ref": "WebExecutionRole"}])
+    );
+    assert_eq!(
+        policy["Properties"]["PolicyDocument"]["Statement"],
         json!([
             {"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": {"Fn::GetAtt": ["WebLogGroup", "Arn"]}},
             {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-             "Resource": [{"Ref": "DbSecret"}]}
+             "Resource": {"Ref": "DbSecret"}}
         ])
     );
     assert!(role["Properties"]["ManagedPolicyArns"].is_null());
@@ -583,6 +588,7 @@ fn logical_ids_are_pinned() {
             "WebCpuScaling",
             "WebEgressToDb",
             "WebExecutionRole",
+            "WebExecutionRoleDefaultPolicy",
             "WebHttpListener",
             "WebLoadBalancer",
             "WebLoadBalancerSecurityGroup",

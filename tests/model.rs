@@ -28,14 +28,14 @@ fn codes_of(app: &App) -> Vec<stackforge::Code> {
 
 #[test]
 fn scopes_derive_logical_ids_from_the_path() {
-    let mut app = App::new();
-    let mut s = app.stack("demo");
+    let app = App::new();
+    let s = app.stack("demo");
     let mut db = s.child("Db");
     let secret = db.add("Secret", group());
     let mut inner = db.child("Net");
     let sg = inner.add("Group", group());
-    assert_eq!(s.logical_id(secret), Some("DbSecret"));
-    assert_eq!(s.logical_id(sg), Some("DbNetGroup"));
+    assert_eq!(s.logical_id(secret).as_deref(), Some("DbSecret"));
+    assert_eq!(s.logical_id(sg).as_deref(), Some("DbNetGroup"));
     let a = app.synth().unwrap();
     let r = a.stacks[0].template["Resources"].as_object().unwrap();
     assert_eq!(r.keys().collect::<Vec<_>>(), ["DbNetGroup", "DbSecret"]);
@@ -43,7 +43,7 @@ fn scopes_derive_logical_ids_from_the_path() {
 
 #[test]
 fn duplicate_logical_id_is_an_error() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     s.add("Queue", group());
     s.add("Queue", group());
@@ -63,7 +63,7 @@ fn duplicate_logical_id_is_an_error() {
 
 #[test]
 fn invalid_logical_ids_are_errors() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     s.add("my-queue", group());
     s.add("", group());
@@ -80,12 +80,12 @@ fn invalid_logical_ids_are_errors() {
 #[test]
 fn invalid_stack_names_are_errors() {
     for bad in ["1stack", "my_stack", "", "-x", &"a".repeat(129)] {
-        let mut app = App::new();
+        let app = App::new();
         app.stack(bad).add("Q", group());
         assert_eq!(codes_of(&app), vec![codes::INVALID_STACK_NAME], "{bad:?}");
     }
     for good in ["a", "web-prod-1", &"a".repeat(128)] {
-        let mut app = App::new();
+        let app = App::new();
         app.stack(good).add("Q", group());
         assert!(app.synth().is_ok(), "{good:?}");
     }
@@ -93,7 +93,7 @@ fn invalid_stack_names_are_errors() {
 
 #[test]
 fn environment_prefix_goes_into_stack_and_export_names() {
-    let mut app = App::with_prefix("dev-");
+    let app = App::with_prefix("dev-");
     let mut s = app.stack("net");
     let q = s.add("Queue", group());
     s.output("QueueUrl", Output::new(q.reference()).export());
@@ -107,7 +107,7 @@ fn environment_prefix_goes_into_stack_and_export_names() {
 
 #[test]
 fn a_resource_cycle_names_every_id_in_order_with_the_reason() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     // Role -> Policy -> TaskDef -> Role, built through overrides since handles only exist
     // after adding.
@@ -147,7 +147,7 @@ fn a_resource_cycle_names_every_id_in_order_with_the_reason() {
 
 #[test]
 fn explicit_depends_on_cycle_is_reported() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let a = s.add("A", group());
     let b = s.add("B", group());
@@ -160,7 +160,7 @@ fn explicit_depends_on_cycle_is_reported() {
 
 #[test]
 fn references_imply_dependencies_and_redundant_depends_on_is_dropped() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let a = s.add("A", group());
     let b = s.add("B", named(a.attr_arn()));
@@ -176,7 +176,7 @@ fn references_imply_dependencies_and_redundant_depends_on_is_dropped() {
 
 #[test]
 fn cross_stack_reference_becomes_export_and_import_with_stack_order() {
-    let mut app = App::new();
+    let app = App::new();
     // Create the consumer first, so the order comes from the reference, not creation order.
     app.stack("app").add("Placeholder", group());
     let repo = app.stack("registry").add("Repo", Repository::default());
@@ -211,7 +211,7 @@ fn cross_stack_reference_becomes_export_and_import_with_stack_order() {
 
 #[test]
 fn cross_stack_cycle_is_an_error_naming_both_stacks() {
-    let mut app = App::new();
+    let app = App::new();
     let a_q = app.stack("alpha").add("Q", group());
     let b_q = app.stack("beta").add("Q", named(a_q.attr_arn()));
     app.stack("alpha").add("Back", named(b_q.attr_arn()));
@@ -223,7 +223,7 @@ fn cross_stack_cycle_is_an_error_naming_both_stacks() {
 
 #[test]
 fn export_value_keeps_an_export_without_consumers() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo = s.add("Repo", Repository::default());
     s.export_value(&repo.attr_arn());
@@ -233,7 +233,7 @@ fn export_value_keeps_an_export_without_consumers() {
         "registry:Repo:Arn"
     );
     // Only resources of the scope's own stack can be kept exported.
-    let mut other = App::new();
+    let other = App::new();
     let q = other.stack("one").add("Q", group());
     other.stack("two").export_value(&q.reference());
     other.stack("two").add("X", group());
@@ -242,9 +242,9 @@ fn export_value_keeps_an_export_without_consumers() {
 
 #[test]
 fn handles_of_another_app_are_rejected() {
-    let mut first = App::new();
+    let first = App::new();
     let q = first.stack("one").add("Q", group());
-    let mut second = App::new();
+    let second = App::new();
     second.stack("two").add("Uses", named(q.reference()));
     let mut s = second.stack("two");
     s.set_deletion_policy(q, Policy::Retain);
@@ -254,7 +254,7 @@ fn handles_of_another_app_are_rejected() {
 
 #[test]
 fn resource_options_of_another_stack_are_rejected() {
-    let mut app = App::new();
+    let app = App::new();
     let q = app.stack("one").add("Q", group());
     let mut two = app.stack("two");
     let x = two.add("X", group());
@@ -265,7 +265,7 @@ fn resource_options_of_another_stack_are_rejected() {
 
 #[test]
 fn every_error_is_reported_in_one_pass() {
-    let mut app = App::new();
+    let app = App::new();
     app.stack("bad_name").add("Q", group());
     let mut s = app.stack("ok");
     s.add("Q", group());
@@ -286,7 +286,7 @@ fn every_error_is_reported_in_one_pass() {
 
 #[test]
 fn quotas_are_checked() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("big");
     for i in 0..501 {
         s.add(&format!("Q{i}"), group());
@@ -311,7 +311,7 @@ fn quotas_are_checked() {
 fn template_size_is_measured_on_minified_json() {
     // 60 KB of description: over the inline limit (warning), under 1 MB. Raw on purpose:
     // typed properties would reject values this long at synth.
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("large");
     for i in 0..30 {
         s.add_raw(
@@ -331,7 +331,7 @@ fn template_size_is_measured_on_minified_json() {
         vec![codes::TEMPLATE_NEEDS_S3]
     );
     // Over 1 MB is an error.
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("huge");
     for i in 0..11 {
         s.add_raw(
@@ -347,7 +347,7 @@ fn template_size_is_measured_on_minified_json() {
 
 #[test]
 fn parameters_conditions_and_mappings_render() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let env = s.parameter(
         "Env",
@@ -413,7 +413,7 @@ fn parameters_conditions_and_mappings_render() {
     assert_eq!(t["Resources"]["Q"]["Condition"], "IsProd");
     assert_eq!(t["Outputs"]["Url"]["Condition"], "IsProd");
     // A parameter whose default is not allowed is an error.
-    let mut bad = App::new();
+    let bad = App::new();
     let mut s = bad.stack("b");
     s.parameter(
         "P",
@@ -427,7 +427,7 @@ use stackforge::Val;
 
 #[test]
 fn intrinsics_render_as_cloudformation_expects() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let q = s.add("Q", group());
     let azs = fns::get_azs();
@@ -489,7 +489,7 @@ fn intrinsics_render_as_cloudformation_expects() {
 
 #[test]
 fn sub_with_an_imported_value_uses_a_variable() {
-    let mut app = App::new();
+    let app = App::new();
     let repo = app.stack("registry").add("Repo", Repository::default());
     app.stack("app")
         .add("Q", named(sub!("img-", repo.attr_repository_uri(), ":v1")));
@@ -502,7 +502,7 @@ fn sub_with_an_imported_value_uses_a_variable() {
 
 #[test]
 fn overrides_take_key_lists_so_dotted_keys_work() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let pg = s.add("Params", DbParameterGroup::new("x", "postgres16"));
     s.override_property(pg, &["Parameters", "rds.force_ssl"], json!("0"));
@@ -510,7 +510,7 @@ fn overrides_take_key_lists_so_dotted_keys_work() {
     s.override_property(pg, &[], json!(1));
     let err = app.synth().unwrap_err();
     assert_eq!(err.codes(), vec![codes::INVALID_OVERRIDE]);
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let pg = s.add("Params", DbParameterGroup::new("x", "postgres16"));
     s.override_property(pg, &["Parameters", "rds.force_ssl"], json!("0"));
@@ -524,7 +524,7 @@ fn overrides_take_key_lists_so_dotted_keys_work() {
 
 #[test]
 fn resource_attributes_render() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("demo");
     let q = s.add("Q", group());
     s.set_policies(q, Policy::Snapshot);
@@ -558,7 +558,7 @@ fn resource_attributes_render() {
         a.manifest()["stacks"][0]["tags"],
         json!({"project": "demo"})
     );
-    let mut bad = App::new();
+    let bad = App::new();
     let mut s = bad.stack("x");
     s.pin_environment("12345", "moon");
     s.add("Q", group());
@@ -568,7 +568,7 @@ fn resource_attributes_render() {
 
 #[test]
 fn items_of_another_stack_are_rejected() {
-    let mut app = App::new();
+    let app = App::new();
     let p = app.stack("one").parameter("P", Parameter::string());
     app.stack("one").add("Q", group());
     app.stack("two").add("Q", named(p));
@@ -577,7 +577,7 @@ fn items_of_another_stack_are_rejected() {
 
 #[test]
 fn parameter_bounds_that_cross_are_errors() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("b");
     s.parameter("Name", Parameter::string().length(Some(10), Some(2)));
     s.parameter("Size", Parameter::number().range(Some(5.0), Some(1.0)));

@@ -15,7 +15,7 @@ use stackforge_modules::postgres::{ForceSsl, PostgresDatabase, PostgresProps};
 
 use crate::common::write_for_lint;
 
-fn ok<T>(r: Result<T, String>) -> T {
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -36,7 +36,7 @@ fn app_with(
     web: ServiceProps,
     extra: impl FnOnce(&mut Scope<'_>, &Network, &LoadBalancedFargateService, &PostgresDatabase),
 ) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("patterns");
     let net = Network::new(&mut s, "Net", net_props);
     let cluster = Cluster::new(&mut s, "Cluster");
@@ -80,8 +80,8 @@ fn synth_ok(app: &App, lint_name: &str) -> Template {
 fn invalid_fargate_cpu_memory_pair_is_sfm001() {
     for (cpu, mem) in [(256, 4096), (512, 512), (300, 1024), (8192, 18432)] {
         let app = web_app(ServiceProps {
-            cpu,
-            memory_mib: mem,
+            cpu: cpu.into(),
+            memory_mib: mem.into(),
             ..web_props()
         });
         assert_fails(&app, codes::INVALID_FARGATE_SIZE, "WebTaskDefinition");
@@ -231,15 +231,15 @@ fn unknown_or_deprecated_engine_version_is_sfm006() {
 #[test]
 fn desired_count_above_max_capacity_is_sfm007() {
     let app = web_app(ServiceProps {
-        desired_count: 7,
-        max_capacity: 6,
+        desired_count: 7.into(),
+        max_capacity: 6.into(),
         ..web_props()
     });
     assert_fails(&app, codes::INVALID_CAPACITY, "WebService");
     let app = web_app(ServiceProps {
-        min_capacity: 4,
-        max_capacity: 3,
-        desired_count: 3,
+        min_capacity: 4.into(),
+        max_capacity: 3.into(),
+        desired_count: 3.into(),
         ..web_props()
     });
     let err = app.synth().unwrap_err();
@@ -259,8 +259,8 @@ fn every_problem_is_reported_at_once() {
             ..Default::default()
         },
         ServiceProps {
-            cpu: 256,
-            memory_mib: 8192,
+            cpu: 256.into(),
+            memory_mib: 8192.into(),
             health_check_path: String::new(),
             ..web_props()
         },
@@ -378,7 +378,7 @@ fn database_typed_accessors() {
 
 #[test]
 fn secret_imported_by_name_gets_the_suffix_wildcard_in_iam() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("imported");
     let net = Network::new(&mut s, "Net", NetworkProps::default());
     let cluster = Cluster::new(&mut s, "Cluster");
@@ -399,10 +399,10 @@ fn secret_imported_by_name_gets_the_suffix_wildcard_in_iam() {
         json!({"ContainerDefinitions": [{"Secrets": [{"Name": "OPENAI_API_KEY",
             "ValueFrom": {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/openai"}}]}]}),
     ));
-    let role = t.resource("WebExecutionRole").unwrap();
+    let policy = t.resource("WebExecutionRoleDefaultPolicy").unwrap();
     assert_eq!(
-        role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][1]["Resource"],
-        json!([{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/openai-??????"}])
+        policy["Properties"]["PolicyDocument"]["Statement"][1]["Resource"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/openai-??????"})
     );
 }
 
@@ -415,8 +415,8 @@ fn ecr_image_grants_pull_on_that_repository_only() {
         ..web_props()
     });
     let t = synth_ok(&app, "ecr-image");
-    let st = &t.resource("WebExecutionRole").unwrap()["Properties"]["Policies"][0]
-        ["PolicyDocument"]["Statement"];
+    let st = &t.resource("WebExecutionRoleDefaultPolicy").unwrap()["Properties"]["PolicyDocument"]
+        ["Statement"];
     assert!(st
         .as_array()
         .unwrap()
@@ -433,7 +433,7 @@ fn ecr_image_grants_pull_on_that_repository_only() {
 
 #[test]
 fn existing_vpc_and_security_group_by_id() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("existing");
     let net = existing_vpc(
         &mut s,
@@ -461,7 +461,7 @@ fn existing_vpc_and_security_group_by_id() {
     ok(t.resource_count_is("AWS::EC2::SecurityGroupEgress", 0));
 
     // malformed IDs are refused
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("bad");
     let net = existing_vpc(&mut s, "vpc-xyz", &["subnet-1"], &["sub-2"]);
     ExistingSecurityGroup::from_id(&mut s, "X", "sg-nothex!");
@@ -487,7 +487,7 @@ fn container_mistakes_are_sfm009() {
     });
     assert_fails(&app, codes::INVALID_CONTAINER, "WebTaskDefinition");
     // a variable defined twice (as plain and as secret)
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("dup");
     let net = Network::new(&mut s, "Net", NetworkProps::default());
     let cluster = Cluster::new(&mut s, "Cluster");
@@ -521,8 +521,8 @@ fn one_off_task_needs_a_command() {
 
 #[test]
 fn pattern_logical_ids_derive_from_the_pattern_id() {
-    let mut app = App::new();
-    let mut s = app.stack("ids");
+    let app = App::new();
+    let s = app.stack("ids");
     let mut inner = s.child("Prod");
     let net = Network::new(
         &mut inner,
@@ -534,14 +534,14 @@ fn pattern_logical_ids_derive_from_the_pattern_id() {
         },
     );
     let db = PostgresDatabase::new(&mut inner, "Db", &net, PostgresProps::default());
-    assert_eq!(inner.logical_id(db.instance), Some("ProdDbInstance"));
-    assert_eq!(inner.logical_id(db.secret), Some("ProdDbSecret"));
     assert_eq!(
-        net.vpc.map(|v| inner.logical_id(v).unwrap().to_owned()),
-        Some("ProdNetVpc".to_owned())
+        inner.logical_id(db.instance).as_deref(),
+        Some("ProdDbInstance")
     );
+    assert_eq!(inner.logical_id(db.secret).as_deref(), Some("ProdDbSecret"));
+    assert_eq!(inner.logical_id(net.vpc), Some("ProdNetVpc".to_owned()));
     assert_eq!(
-        inner.logical_id(net.private_subnets[1]),
+        inner.logical_id(net.private_subnets[1]).as_deref(),
         Some("ProdNetPrivateSubnet2")
     );
 }

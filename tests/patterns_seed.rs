@@ -83,7 +83,7 @@ fn ecs_task_role(s: &mut stackforge::Scope<'_>) -> stackforge::Handle<stackforge
 #[test]
 fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
     // GIVEN a repository with the defaults and EmptyOnDelete
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo = ContainerRepository::new(
         &mut s,
@@ -96,7 +96,7 @@ fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
     );
     // WHEN a role is granted pull and the stack requires a tag
     let role = ecs_task_role(&mut s);
-    repo.grant_pull(&mut s, "PullApi", role);
+    repo.grant_pull(&mut s, &role);
     let t = synth_ok(&app, "registry", "container-repository");
     // THEN
     t.has_resource_properties(
@@ -120,13 +120,13 @@ fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
     assert_eq!(policy["rules"][0]["action"]["type"], "expire");
     // Pull on exactly this repository; login is the only `*`.
     t.has_resource_properties(
-        "AWS::IAM::RolePolicy",
+        "AWS::IAM::Policy",
         json!({
-            "RoleName": {"Ref": "TaskRole"},
+            "Roles": [{"Ref": "TaskRole"}],
             "PolicyDocument": {"Statement": [
                 {"Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                 "Resource": [{"Fn::GetAtt": ["ApiRepository", "Arn"]}]},
-                {"Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
+                 "Resource": {"Fn::GetAtt": ["ApiRepository", "Arn"]}},
+                {"Action": "ecr:GetAuthorizationToken", "Resource": "*"}
             ]}
         }),
     )
@@ -135,7 +135,7 @@ fn container_repository_is_immutable_scanned_encrypted_and_keeps_the_last_n() {
 
 #[test]
 fn container_repository_image_and_requirement_name_the_tag() {
-    let mut app = App::new();
+    let app = App::new();
     let repo = ContainerRepository::new(
         &mut app.stack("registry"),
         "Api",
@@ -167,7 +167,7 @@ fn container_repository_image_and_requirement_name_the_tag() {
 
 #[test]
 fn container_repository_rejects_a_bad_name_and_a_bad_tag() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo = ContainerRepository::new(
         &mut s,
@@ -189,7 +189,7 @@ fn container_repository_rejects_a_bad_name_and_a_bad_tag() {
         Some("Properties.RepositoryName")
     );
 
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("registry");
     let repo2 = ContainerRepository::new(
         &mut s,
@@ -208,9 +208,9 @@ fn container_repository_rejects_a_bad_name_and_a_bad_tag() {
 mod redis {
     use super::*;
     use stackforge_modules::existing::{existing_vpc, ExistingSecurityGroup};
-    use stackforge_modules::network::Network;
     use stackforge_modules::redis_cache::{self, RedisCache, RedisCacheProps};
-    fn net(s: &mut stackforge::Scope<'_>) -> Network {
+    use stackforge_modules::refs::ExistingVpc;
+    fn net(s: &mut stackforge::Scope<'_>) -> ExistingVpc {
         existing_vpc(
             s,
             "vpc-0123456789abcdef0",
@@ -222,7 +222,7 @@ mod redis {
     #[test]
     fn redis_cache_is_encrypted_with_a_generated_token_and_multi_az() {
         // GIVEN a cache with two nodes (the default)
-        let mut app = App::new();
+        let app = App::new();
         let mut s = app.stack("cache");
         let net = net(&mut s);
         let redis = RedisCache::new(&mut s, "Redis", &net, RedisCacheProps::default());
@@ -277,7 +277,7 @@ mod redis {
 
     #[test]
     fn a_single_node_redis_has_no_failover() {
-        let mut app = App::new();
+        let app = App::new();
         let mut s = app.stack("cache");
         let net = net(&mut s);
         RedisCache::new(
@@ -305,7 +305,7 @@ mod redis {
             "cache.x9.large",
             "cache..micro",
         ] {
-            let mut app = App::new();
+            let app = App::new();
             let mut s = app.stack("cache");
             let net = net(&mut s);
             RedisCache::new(
@@ -335,7 +335,7 @@ mod redis {
 
 #[test]
 fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("data");
     let table = Table::new(
         &mut s,
@@ -353,7 +353,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
         },
     );
     let role = ecs_task_role(&mut s);
-    table.grant_read_write_to_role(&mut s, "OrdersAccess", role);
+    table.grant_read_write(&mut s, &role);
     let t = synth_ok(&app, "data", "table");
     t.has_resource(
         "AWS::DynamoDB::Table",
@@ -381,7 +381,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
     .unwrap();
     // Least privilege: this table and its indexes, item actions only.
     t.has_resource_properties(
-        "AWS::IAM::RolePolicy",
+        "AWS::IAM::Policy",
         json!({"PolicyDocument": {"Statement": [{
             "Effect": "Allow",
             "Resource": [
@@ -391,7 +391,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
         }]}}),
     )
     .unwrap();
-    let policy = &t.resource("OrdersAccess").unwrap()["Properties"]["PolicyDocument"];
+    let policy = &t.resource("TaskRoleDefaultPolicy").unwrap()["Properties"]["PolicyDocument"];
     let actions = policy["Statement"][0]["Action"].as_array().unwrap();
     assert!(actions.iter().all(|a| {
         let a = a.as_str().unwrap();
@@ -401,7 +401,7 @@ fn table_defaults_are_on_demand_pitr_encrypted_protected_and_retained() {
 
 #[test]
 fn a_dynamodb_index_key_that_is_not_an_attribute_is_an_error_with_its_path() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("data");
     Table::new(
         &mut s,
@@ -426,7 +426,7 @@ fn a_dynamodb_index_key_that_is_not_an_attribute_is_an_error_with_its_path() {
 
 #[test]
 fn an_attribute_declared_with_two_types_is_an_error() {
-    let mut app = App::new();
+    let app = App::new();
     Table::new(
         &mut app.stack("data"),
         "Orders",
@@ -442,7 +442,7 @@ fn an_attribute_declared_with_two_types_is_an_error() {
 // ---------------------------------------------------------------- Ec2Instance / Ec2Fleet
 
 fn fleet(members: Vec<FleetMember>, admin: Option<&str>, allow: bool) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("fleet");
     Ec2Fleet::new(
         &mut s,
@@ -551,7 +551,7 @@ fn world_open_ssh_needs_the_explicit_allowance() {
 
 #[test]
 fn ec2_capacity_joins_the_cluster_on_the_ecs_optimized_ami() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("ecs");
     let cluster = s.add("Cluster", stackforge::cfn::ecs::Cluster::default());
     let cap = Ec2CapacityCluster::new(
@@ -611,7 +611,7 @@ fn ec2_capacity_joins_the_cluster_on_the_ecs_optimized_ami() {
 
 #[test]
 fn ec2_capacity_rejects_inconsistent_sizes() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("ecs");
     Ec2CapacityCluster::new(
         &mut s,
@@ -620,8 +620,8 @@ fn ec2_capacity_rejects_inconsistent_sizes() {
         vpc(),
         subnets(),
         Ec2CapacityClusterProps {
-            min_size: 4,
-            max_size: 2,
+            min_size: 4.into(),
+            max_size: 2.into(),
             ..Default::default()
         },
     );

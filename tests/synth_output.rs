@@ -9,7 +9,7 @@ use crate::common::{snapshot_settings, write_for_lint};
 /// A small two-stack app that exercises references, exports, parameters and outputs. Every
 /// template it produces is linted by cfn-lint in `scripts/test`.
 pub fn demo_app() -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut shared = app.stack("shared");
     shared.set_description("Shared messaging");
     let dlq = shared.add_raw(
@@ -157,7 +157,7 @@ fn writes_are_atomic_and_leave_no_temporary_files() {
 #[test]
 fn a_failed_synth_writes_nothing() {
     let dir = tempdir("failed");
-    let mut app = demo_app();
+    let app = demo_app();
     app.stack("service")
         .add_raw("Work", Raw::new("AWS::SQS::Queue"));
     let out = dir.join("out");

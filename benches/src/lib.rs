@@ -6,7 +6,7 @@ use stackforge::{sub, App, Output, Raw, Val};
 /// One stack with `n` resources: chains of queues, topics and subscriptions that reference
 /// each other (Ref, GetAtt and Sub), as a real stack does.
 pub fn single_stack(n: usize) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("bench");
     add_resources(&mut s, n, None);
     app
@@ -15,7 +15,7 @@ pub fn single_stack(n: usize) -> App {
 /// `stacks` stacks of `per_stack` resources; every stack after the first imports a value
 /// from the one before it (a cross-stack reference, so an export and an import).
 pub fn many_stacks(stacks: usize, per_stack: usize) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut prev: Option<Val<String>> = None;
     for i in 0..stacks {
         let mut s = app.stack(&format!("stack-{i}"));
@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(a.stacks[24].dependencies, ["stack-23"]);
         assert_eq!(
             super::flagship().synth().unwrap().stacks[0].resource_count,
-            49
+            50
         );
     }
 }

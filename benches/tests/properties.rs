@@ -13,7 +13,7 @@ fn graphs() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {
 proptest! {
     #[test]
     fn synth_fails_exactly_on_cycles_and_names_a_real_one((n, edges) in graphs()) {
-        let mut app = App::new();
+        let app = App::new();
         let mut s = app.stack("p");
         let handles: Vec<_> = (0..n).map(|i| s.add_raw(&format!("R{i}"), Raw::new("AWS::SQS::Queue"))).collect();
         let mut g = petgraph::graph::DiGraph::<(), ()>::new();
@@ -47,7 +47,7 @@ proptest! {
 
     #[test]
     fn any_logical_id_is_accepted_or_reported_never_panics(id in "\\PC{0,20}") {
-        let mut app = App::new();
+        let app = App::new();
         app.stack("p").add_raw(&id, Raw::new("AWS::SQS::Queue"));
         let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric());
         match app.synth() {
@@ -61,7 +61,7 @@ proptest! {
 
     #[test]
     fn literal_text_in_sub_is_escaped(text in "[a-z${}!]{0,12}") {
-        let mut app = App::new();
+        let app = App::new();
         let mut s = app.stack("p");
         let q = s.add_raw("Q", Raw::new("AWS::SQS::Queue"));
         s.add_raw("T", Raw::new("AWS::SNS::Topic").prop("DisplayName", stackforge::sub!(text.as_str(), q.reference())));

@@ -763,7 +763,7 @@ fn formats_doc(
          Generated from the schemas by `scripts/codegen`; counts are rules in the generated code\n\
          (a nested type shared by several resource types counts once).\n\n\
          ## Formats\n\n\
-         A schema `format` is checked on literal values (`SF107`) when stackforge knows its\n\
+         A schema `format` is checked on literal values (`SF106`) when stackforge knows its\n\
          syntax (`stackforge::resource::Format`). A rule whose `anyOf` names a format without one\n\
          is not checked at all, so nothing valid is rejected.\n\n\
          | format | uses | checked | |\n|---|---:|---:|---|\n",
@@ -829,7 +829,7 @@ fn formats_doc(
         out,
         "## Secret properties\n\n\
          A literal value in one of these {} write-only properties named like a password, token or\n\
-         secret is an error (`SF108`); use a dynamic reference (`{{{{resolve:secretsmanager:…}}}}`,\n\
+         secret is an error (`SF032`); use a dynamic reference (`{{{{resolve:secretsmanager:…}}}}`,\n\
          `{{{{resolve:ssm-secure:…}}}}`) or a reference to a `NoEcho` parameter.\n",
         stats.secret_fields.len()
     );

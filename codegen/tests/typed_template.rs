@@ -12,7 +12,7 @@ use stackforge::cfn::{
 use stackforge::{dynamic, pseudo, sub, App, Tag};
 
 fn build() -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("typed");
 
     // Network.

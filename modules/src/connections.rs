@@ -7,6 +7,13 @@
 //!
 //! Rules are separate resources (not inline in the group), so two groups that allow each
 //! other never form a reference cycle.
+//!
+//! **Names and placement.** A rule between two patterns is named from their full paths,
+//! `<target>IngressFrom<peer>` (and `<peer>EgressTo<target>` when the peer restricts its
+//! egress): `DbIngressFromWeb`, or `ApiDbIngressFromApiWeb` for patterns under a scope `Api`.
+//! It lives at the root of the **peer's** stack when the peer's group is a resource of this
+//! app (the consumer's stack already depends on the target's, so the rule never makes a stack
+//! cycle), otherwise in the stack of the scope given.
 
 use stackforge::cfn::ec2;
 use stackforge::{Handle, Scope, Val};
@@ -16,7 +23,8 @@ use stackforge::{Handle, Scope, Val};
 pub trait Connectable {
     /// The security group's ID.
     fn security_group_id(&self) -> Val<String>;
-    /// A short name used in rule logical IDs and descriptions (the pattern's id, e.g. `Web`).
+    /// The name used in rule logical IDs and descriptions: the pattern's full path (e.g.
+    /// `Web`, or `ApiWeb` under a scope `Api`).
     fn connection_name(&self) -> &str;
     /// True if the group's outbound traffic is restricted, so every connection it opens also
     /// needs an egress rule.
@@ -29,43 +37,65 @@ pub trait Connectable {
 /// Adds `<target>IngressFrom<peer>`: ingress on `port`/TCP to `target_group_id` from the
 /// peer's security group, with a description naming both ends. When the peer restricts its
 /// egress, also adds `<peer>EgressTo<target>` for the same port to the target's group.
+/// `target` is the target pattern's full path. See the module docs for where the rules go.
 pub fn allow_tcp_from(
     scope: &mut Scope<'_>,
-    target_name: &str,
+    target: &str,
     target_group_id: Val<String>,
     port: u16,
     peer: &dyn Connectable,
 ) -> Handle<ec2::SecurityGroupIngress> {
-    let mut rule = ec2::SecurityGroupIngress::new("tcp");
-    rule.group_id = Some(target_group_id);
-    rule.source_security_group_id = Some(peer.security_group_id());
-    rule.from_port = Some(i64::from(port).into());
-    rule.to_port = Some(i64::from(port).into());
-    let target_label = scope.logical_id_for(target_name);
-    rule.description = Some(
-        format!(
-            "{target_label}: TCP {port} from {} only",
-            peer.connection_name()
-        )
-        .into(),
-    );
-    let id = format!("{target_name}IngressFrom{}", peer.connection_name());
-    if peer.restricts_egress() {
-        let mut out = ec2::SecurityGroupEgress::new(peer.security_group_id(), "tcp");
-        out.destination_security_group_id = rule.group_id.clone();
-        out.from_port = Some(i64::from(port).into());
-        out.to_port = Some(i64::from(port).into());
-        out.description = Some(
+    let peer_id = peer.security_group_id();
+    if peer_id.as_literal().is_some_and(|id| id.trim().is_empty()) {
+        scope.error(
+            crate::codes::INVALID_NETWORK,
+            "",
+            None,
             format!(
-                "{}: TCP {port} to {target_label} only",
+                "`{}` has no security group (a function outside a VPC), so nothing can allow it into `{target}`",
                 peer.connection_name()
-            )
-            .into(),
-        );
-        scope.add(
-            &format!("{}EgressTo{target_name}", peer.connection_name()),
-            out,
+            ),
+            "place it in the VPC (FunctionProps::vpc: Some(VpcPlacement::private(&net)))",
         );
     }
-    scope.add(&id, rule)
+    let mut home = match peer_id.resource_id() {
+        Some(id) => scope.home_of(id),
+        None => scope.root(),
+    };
+    let peer_name = peer.connection_name();
+    if peer.restricts_egress() {
+        let mut out = ec2::SecurityGroupEgress::new(peer_id.clone(), "tcp");
+        out.destination_security_group_id = Some(target_group_id.clone());
+        out.from_port = Some(i64::from(port).into());
+        out.to_port = Some(i64::from(port).into());
+        out.description = Some(format!("{peer_name}: TCP {port} to {target} only").into());
+        home.add(&format!("{peer_name}EgressTo{target}"), out);
+    }
+    ingress_within(
+        &mut home,
+        &format!("{target}IngressFrom{peer_name}"),
+        target_group_id,
+        peer_id,
+        port,
+        format!("{target}: TCP {port} from {peer_name} only"),
+    )
+}
+
+/// Adds one ingress rule with the given id in `scope` (relative naming: for rules between a
+/// pattern's own groups, such as its load balancer and its tasks).
+pub fn ingress_within(
+    scope: &mut Scope<'_>,
+    id: &str,
+    target_group_id: Val<String>,
+    source_group_id: Val<String>,
+    port: u16,
+    description: String,
+) -> Handle<ec2::SecurityGroupIngress> {
+    let mut rule = ec2::SecurityGroupIngress::new("tcp");
+    rule.group_id = Some(target_group_id);
+    rule.source_security_group_id = Some(source_group_id);
+    rule.from_port = Some(i64::from(port).into());
+    rule.to_port = Some(i64::from(port).into());
+    rule.description = Some(description.into());
+    scope.add(id, rule)
 }

@@ -24,13 +24,12 @@
 
 use serde_json::json;
 use stackforge::cfn::ecr::{self, repository};
-use stackforge::cfn::iam;
-use stackforge::{sub, Code, Expr, Handle, Json, Props, Requirement, Scope, Val};
+use stackforge::{sub, Grant, Handle, Requirement, Scope, Val};
 
-/// `SFM101`: the repository name or the lifecycle count is invalid.
-pub const INVALID_REPOSITORY: Code = Code::new("SFM101");
-/// `SFM102`: an image requirement names a repository without a literal name or a bad tag.
-pub const INVALID_IMAGE_REFERENCE: Code = Code::new("SFM102");
+use crate::grants;
+use crate::refs::Grantee;
+
+pub use crate::codes::{INVALID_IMAGE_REFERENCE, INVALID_REPOSITORY};
 
 /// Options of [`ContainerRepository`].
 #[derive(Clone, Debug, PartialEq)]
@@ -119,6 +118,126 @@ pub fn check_image_tag(tag: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks an image reference, with the grammar of Docker's distribution references:
+///
+/// ```text
+/// reference  := name [ ":" tag ] [ "@" digest ]
+/// name       := [ registry "/" ] component ( "/" component )*
+/// registry   := host [ ":" port ]          (the first part, when it has a `.` or `:` or is
+///                                           `localhost`; DNS labels, may use upper case)
+/// component  := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
+/// tag        := [A-Za-z0-9_] [A-Za-z0-9_.-]{0,127}
+/// digest     := "sha256:" 64 lower-case hex digits
+/// ```
+///
+/// So `nginx`, `nginx:1.27`, `public.ecr.aws/nginx/nginx:1.27`,
+/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:…` and `localhost:5000/app` are
+/// accepted; `UPPER case/BAD IMAGE::tag` is not.
+pub fn check_image_reference(image: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("`{image}` is not an image reference: {why}"));
+    if image.is_empty() || image.len() > 1024 {
+        return bad("it must have 1 to 1024 characters");
+    }
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    if let Some(d) = digest {
+        let ok = d.strip_prefix("sha256:").is_some_and(|h| {
+            h.len() == 64
+                && h.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        });
+        if !ok {
+            return bad("a digest is `@sha256:` and 64 lower-case hex digits");
+        }
+    }
+    // A tag is after the last `:` that follows the last `/` (a registry port comes before it).
+    let slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[slash..].find(':') {
+        Some(i) => (&rest[..slash + i], Some(&rest[slash + i + 1..])),
+        None => (rest, None),
+    };
+    if let Some(t) = tag {
+        let ok = !t.is_empty()
+            && t.len() <= 128
+            && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !ok {
+            return bad("a tag has up to 128 letters, digits, `_`, `.` and `-`, and starts with a letter, digit or `_`");
+        }
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let first = parts[0];
+    let registry =
+        parts.len() > 1 && (first.contains('.') || first.contains(':') || first == "localhost");
+    if registry {
+        let (host, port) = match first.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (first, None),
+        };
+        let host_ok = host.split('.').all(|l| {
+            !l.is_empty()
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+        let port_ok = port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return bad("the registry must be a host name with an optional port");
+        }
+        parts.remove(0);
+    }
+    for c in &parts {
+        if !component_ok(c) {
+            return bad("repository names use lower-case letters and digits, separated by `.`, `_`, `__` or `-`, in `/`-separated parts");
+        }
+    }
+    Ok(())
+}
+
+fn component_ok(c: &str) -> bool {
+    if c.is_empty() {
+        return false;
+    }
+    let bytes = c.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if alnum(b) {
+            i += 1;
+            continue;
+        }
+        // A separator: `.`, `_`, `__` or a run of `-`, followed by an alphanumeric.
+        let start = i;
+        match b {
+            b'.' => i += 1,
+            b'_' => {
+                i += 1;
+                if bytes.get(i) == Some(&b'_') {
+                    i += 1;
+                }
+            }
+            b'-' => {
+                while bytes.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+            }
+            _ => return false,
+        }
+        if i == start || !bytes.get(i).copied().is_some_and(alnum) {
+            return false;
+        }
+    }
+    true
+}
+
 impl ContainerRepository {
     /// Creates the repository under `id`.
     pub fn new(scope: &mut Scope<'_>, id: &str, props: ContainerRepositoryProps) -> Self {
@@ -180,6 +299,12 @@ impl ContainerRepository {
             ..Default::default()
         };
         let repository = s.add("Repository", repo);
+        // The secure settings: an override that changes one without a reason is a warning.
+        if !props.mutable_tags {
+            s.protect(repository, &["ImageTagMutability"], "immutable tags");
+        }
+        s.protect(repository, &["ImageScanningConfiguration"], "scan on push");
+        s.protect(repository, &["EncryptionConfiguration"], "encryption");
         ContainerRepository {
             repository,
             name: props.repository_name,
@@ -207,56 +332,46 @@ impl ContainerRepository {
         sub!(self.uri(), ":", tag)
     }
 
-    /// Grants pull (and nothing else) on this repository to one role, as an inline policy
-    /// of the role created in `scope` (the role's stack, so a repository in another stack
-    /// never needs to know the role: no cycle between the stacks).
-    pub fn grant_pull(
-        &self,
-        scope: &mut Scope<'_>,
-        id: &str,
-        role: Handle<iam::Role>,
-    ) -> Handle<iam::RolePolicy> {
-        let document = policy_document(vec![
-            statement(
-                "PullThisRepository",
-                &[
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-                vec![self.arn().into_expr()],
-            ),
-            // GetAuthorizationToken has no resource-level permissions: `*` is the only form.
-            statement(
-                "RegistryLogin",
-                &["ecr:GetAuthorizationToken"],
-                vec![Expr::Str("*".into())],
-            ),
-        ]);
-        let mut policy = iam::RolePolicy::new(format!("{id}-ecr-pull"), role.reference());
-        policy.policy_document = Some(document);
-        scope.add(id, policy)
+    /// Lets `grantee` pull images from exactly this repository ([`grants::ECR_PULL`]), plus
+    /// `ecr:GetAuthorizationToken`, which has no resource-level permissions (`*`).
+    pub fn grant_pull(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        grants::grant(
+            scope,
+            grantee,
+            vec![
+                grants::allow("PullRepository", grants::ECR_PULL, vec![self.arn()]),
+                grants::allow(
+                    "RegistryLogin",
+                    &["ecr:GetAuthorizationToken"],
+                    vec!["*".into()],
+                ),
+            ],
+            None,
+        )
     }
 
     /// Declares on the consuming stack (`scope`) that `tag` must exist in this repository
     /// before that stack deploys. The deploy engine checks it with `ecr:DescribeImages` and,
     /// if it is missing, stops after the repository's stack and prints the push commands.
     pub fn require_image(&self, scope: &mut Scope<'_>, tag: &str) {
+        // Reported at the repository (in its own stack), which is what the requirement names.
+        let home = scope.home_of(self.repository.id());
+        let repo_id = scope.logical_id(self.repository).unwrap_or_default();
         let Some(name) = &self.name else {
-            scope.error(
+            home.error(
                 INVALID_IMAGE_REFERENCE,
-                "",
-                None,
+                &repo_id,
+                Some("Properties.RepositoryName"),
                 "an image requirement needs the repository's literal name",
                 "set ContainerRepositoryProps::repository_name",
             );
             return;
         };
         if let Err(why) = check_image_tag(tag) {
-            scope.error(
+            home.error(
                 INVALID_IMAGE_REFERENCE,
-                "",
-                None,
+                &repo_id,
+                Some("ImageTag"),
                 why,
                 "tag images with a version or the commit SHA, e.g. `1.4.2` or `3f2c1ab`",
             );
@@ -269,25 +384,4 @@ impl ContainerRepository {
             producer,
         });
     }
-}
-
-/// One `Allow` statement of an IAM policy document, with resources that may be references.
-pub(crate) fn statement(sid: &str, actions: &[&str], resources: Vec<Expr>) -> Expr {
-    let mut p = Props::new();
-    p.set("Sid", Val::<String>::from(sid))
-        .set("Effect", Val::<String>::from("Allow"))
-        .set(
-            "Action",
-            Expr::List(actions.iter().map(|a| Expr::Str((*a).to_owned())).collect()),
-        )
-        .set("Resource", Expr::List(resources));
-    p.into_expr()
-}
-
-/// An IAM policy document (`Version` 2012-10-17) from statements.
-pub(crate) fn policy_document(statements: Vec<Expr>) -> Val<Json> {
-    let mut p = Props::new();
-    p.set("Version", Val::<String>::from("2012-10-17"))
-        .set("Statement", Expr::List(statements));
-    Val::from_expr(p.into_expr())
 }

@@ -12,12 +12,14 @@
 //! and a test checks the user data and the AMI parameter.
 
 use stackforge::cfn::{autoscaling, ec2, ecs};
-use stackforge::{dynamic, fns, sub, Code, Handle, Scope, Val};
+use stackforge::{dynamic, fns, sub, Handle, Scope, Val};
 
 use crate::ec2_instance::{secure_launch_data, InstanceRole};
+use crate::fargate::base::as_u64;
 
-/// `SFM110`: the group's sizes or the target capacity are inconsistent.
-pub const INVALID_CAPACITY: Code = Code::new("SFM110");
+/// The group's sizes or the target capacity are inconsistent: [`crate::codes::INVALID_CAPACITY`]
+/// (`SFM007`; this pattern used `SFM110` before the codes were unified).
+pub use crate::codes::INVALID_CAPACITY;
 
 /// The public SSM parameter of the current ECS-optimized Amazon Linux 2023 AMI (x86_64).
 pub const ECS_OPTIMIZED_AMI_PARAMETER: &str =
@@ -38,29 +40,29 @@ pub fn join_cluster_user_data(cluster_name: Val<String>) -> Val<String> {
 pub struct Ec2CapacityClusterProps {
     /// The instance type.
     /// Default: `t3.small`.
-    pub instance_type: String,
+    pub instance_type: Val<String>,
     /// The group's minimum size.
     /// Default: `1`.
-    pub min_size: u32,
+    pub min_size: Val<i64>,
     /// The group's maximum size.
     /// Default: `3`.
-    pub max_size: u32,
+    pub max_size: Val<i64>,
     /// Managed scaling's target utilisation of the group, in percent (1–100).
     /// Default: `100` (no idle instances).
-    pub target_capacity_percent: u32,
+    pub target_capacity_percent: Val<i64>,
     /// Root volume size in GiB (the ECS AMI needs at least 30).
     /// Default: `30`.
-    pub root_volume_gib: u32,
+    pub root_volume_gib: Val<i64>,
 }
 
 impl Default for Ec2CapacityClusterProps {
     fn default() -> Self {
         Ec2CapacityClusterProps {
             instance_type: "t3.small".into(),
-            min_size: 1,
-            max_size: 3,
-            target_capacity_percent: 100,
-            root_volume_gib: 30,
+            min_size: 1.into(),
+            max_size: 3.into(),
+            target_capacity_percent: 100.into(),
+            root_volume_gib: 30.into(),
         }
     }
 }
@@ -95,30 +97,32 @@ impl Ec2CapacityCluster {
         props: Ec2CapacityClusterProps,
     ) -> Self {
         let mut s = scope.child(id);
-        if props.min_size > props.max_size || props.max_size == 0 {
-            s.error(
-                INVALID_CAPACITY,
-                "Group",
-                Some("Properties.MaxSize"),
-                format!(
+        s.check_values(
+            INVALID_CAPACITY,
+            "Group",
+            Some("Properties.MaxSize"),
+            &[props.min_size.expr(), props.max_size.expr()],
+            |v| match (as_u64(&v[0]), as_u64(&v[1])) {
+                (Some(lo), Some(hi)) if lo <= hi && hi > 0 => Ok(()),
+                _ => Err(format!(
                     "min_size {} and max_size {}: need 0 < max_size and min_size <= max_size",
-                    props.min_size, props.max_size
-                ),
-                "e.g. min_size 1, max_size 3",
-            );
-        }
-        if !(1..=100).contains(&props.target_capacity_percent) {
-            s.error(
-                INVALID_CAPACITY,
-                "CapacityProvider",
-                Some("Properties.AutoScalingGroupProvider.ManagedScaling.TargetCapacity"),
-                format!(
+                    v[0], v[1]
+                )),
+            },
+        );
+        s.check_values(
+            INVALID_CAPACITY,
+            "CapacityProvider",
+            Some("Properties.AutoScalingGroupProvider.ManagedScaling.TargetCapacity"),
+            &[props.target_capacity_percent.expr()],
+            |v| match as_u64(&v[0]) {
+                Some(p) if (1..=100).contains(&p) => Ok(()),
+                _ => Err(format!(
                     "target_capacity_percent is {}; it must be 1 to 100",
-                    props.target_capacity_percent
-                ),
-                "use 100 to keep no idle instances",
-            );
-        }
+                    v[0]
+                )),
+            },
+        );
         let mut egress = ec2::security_group::Egress::new("-1");
         egress.cidr_ip = Some("0.0.0.0/0".into());
         egress.description = Some("ECS agent, image pulls and SSM through the NAT gateway".into());
@@ -135,17 +139,15 @@ impl Ec2CapacityCluster {
             "InstanceRole",
             &["service-role/AmazonEC2ContainerServiceforEC2Role"],
         );
-        let mut data = secure_launch_data("/dev/xvda", props.root_volume_gib, &role, 2);
+        let mut data = secure_launch_data("/dev/xvda", props.root_volume_gib.clone(), &role, 2);
         data.image_id = Some(dynamic::ssm(ECS_OPTIMIZED_AMI_PARAMETER));
-        data.instance_type = Some(props.instance_type.clone().into());
+        data.instance_type = Some(props.instance_type.clone());
         data.security_group_ids = Some(vec![security_group.attr_group_id()].into());
         data.user_data = Some(join_cluster_user_data(cluster_name.clone()));
         let launch_template = s.add("LaunchTemplate", ec2::LaunchTemplate::new(data));
 
-        let mut group = autoscaling::AutoScalingGroup::new(
-            props.max_size.to_string(),
-            props.min_size.to_string(),
-        );
+        let mut group =
+            autoscaling::AutoScalingGroup::new(props.max_size.to_text(), props.min_size.to_text());
         group.launch_template = Some(
             autoscaling::auto_scaling_group::LaunchTemplateSpecification {
                 launch_template_id: Some(launch_template.attr_launch_template_id()),
@@ -171,7 +173,7 @@ impl Ec2CapacityCluster {
             ecs::capacity_provider::AutoScalingGroupProvider::new(auto_scaling_group.reference());
         provider.managed_scaling = Some(ecs::capacity_provider::ManagedScaling {
             status: Some(ecs::capacity_provider::Status::Enabled.into()),
-            target_capacity: Some(i64::from(props.target_capacity_percent.clamp(1, 100)).into()),
+            target_capacity: Some(props.target_capacity_percent.clone()),
             ..Default::default()
         });
         // Termination protection needs scale-in protection on every instance; managed

@@ -9,14 +9,15 @@
 //!   (or `::/0`) is an error (`SFM108`) unless [`Ec2FleetProps::allow_world_admin`] is set.
 
 use stackforge::cfn::{ec2, iam};
-use stackforge::{dynamic, sub, Code, Handle, Json, Scope, Val};
+use stackforge::{dynamic, sub, Handle, Json, Scope, Val};
 
-/// `SFM107`: an OS name is not in [`OS_IMAGES`].
-pub const UNKNOWN_OS: Code = Code::new("SFM107");
-/// `SFM108`: SSH/RDP open to the world without the explicit allowance.
-pub const WORLD_OPEN_ADMIN: Code = Code::new("SFM108");
-/// `SFM109`: a CIDR is not an IPv4 or IPv6 network, or a port is 0.
-pub const INVALID_CIDR: Code = Code::new("SFM109");
+use crate::refs::Grantee;
+
+/// A CIDR is not an IPv4 or IPv6 network: [`crate::codes::INVALID_CIDR`] (`SFM005`; this
+/// pattern used `SFM109` before the codes were unified). Port 0 is
+/// [`crate::codes::PORT_MISMATCH`].
+pub use crate::codes::INVALID_CIDR;
+pub use crate::codes::{UNKNOWN_OS, WORLD_OPEN_ADMIN};
 
 /// One operating system whose AMI is published as a public SSM parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +103,12 @@ pub struct InstanceRole {
     pub profile: Handle<iam::InstanceProfile>,
 }
 
+impl Grantee for InstanceRole {
+    fn grant_role(&self) -> stackforge::GrantRole {
+        self.role.grant_role()
+    }
+}
+
 impl InstanceRole {
     /// Creates the role with SSM Session Manager plus `extra_managed_policies` (names of
     /// AWS-managed policies, e.g. `service-role/AmazonEC2ContainerServiceforEC2Role`).
@@ -135,7 +142,7 @@ impl InstanceRole {
 /// volume on `root_device`, the instance profile, detailed monitoring.
 pub fn secure_launch_data(
     root_device: &str,
-    root_volume_gib: u32,
+    root_volume_gib: Val<i64>,
     profile: &InstanceRole,
     hop_limit: u8,
 ) -> ec2::launch_template::LaunchTemplateData {
@@ -152,7 +159,7 @@ pub fn secure_launch_data(
             ebs: Some(lt::Ebs {
                 encrypted: Some(true.into()),
                 volume_type: Some(lt::VolumeType::Gp3.into()),
-                volume_size: Some(i64::from(root_volume_gib).into()),
+                volume_size: Some(root_volume_gib),
                 delete_on_termination: Some(true.into()),
                 ..Default::default()
             }),
@@ -177,13 +184,13 @@ pub struct Ec2InstanceProps {
     pub os: String,
     /// The instance type.
     /// Default: `t3.micro`.
-    pub instance_type: String,
+    pub instance_type: Val<String>,
     /// Give the instance a public IP (and so a public DNS name); the subnet must be public.
     /// Default: `false`.
     pub public_ip: bool,
     /// The root volume's size in GiB (Windows needs 30).
     /// Default: `30`.
-    pub root_volume_gib: u32,
+    pub root_volume_gib: Val<i64>,
 }
 
 impl Default for Ec2InstanceProps {
@@ -192,7 +199,7 @@ impl Default for Ec2InstanceProps {
             os: "amazon-linux-2023".into(),
             instance_type: "t3.micro".into(),
             public_ip: false,
-            root_volume_gib: 30,
+            root_volume_gib: 30.into(),
         }
     }
 }
@@ -241,7 +248,7 @@ impl Ec2Instance {
             "LaunchTemplate",
             ec2::LaunchTemplate::new(secure_launch_data(
                 image.root_device,
-                props.root_volume_gib,
+                props.root_volume_gib.clone(),
                 role,
                 1,
             )),
@@ -253,7 +260,7 @@ impl Ec2Instance {
         nic.delete_on_termination = Some(true.into());
         let instance = ec2::Instance {
             image_id: Some(image.image_id()),
-            instance_type: Some(props.instance_type.clone().into()),
+            instance_type: Some(props.instance_type.clone()),
             launch_template: Some(ec2::instance::LaunchTemplateSpecification {
                 launch_template_id: Some(launch_template.attr_launch_template_id()),
                 version: Some(launch_template.attr_latest_version_number()),
@@ -291,14 +298,14 @@ impl Ec2Instance {
 }
 
 /// One row of a fleet table: an id and an OS name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FleetMember {
     /// The instance's id in the stack (letters and digits).
     pub id: String,
     /// The OS, by its name in [`OS_IMAGES`].
     pub os: String,
     /// The instance type.
-    pub instance_type: String,
+    pub instance_type: Val<String>,
 }
 
 impl FleetMember {
@@ -332,7 +339,7 @@ pub struct Ec2FleetProps {
     pub public_ip: bool,
     /// Root volume size in GiB.
     /// Default: `30`.
-    pub root_volume_gib: u32,
+    pub root_volume_gib: Val<i64>,
 }
 
 impl Default for Ec2FleetProps {
@@ -343,7 +350,7 @@ impl Default for Ec2FleetProps {
             admin_cidr: None,
             allow_world_admin: false,
             public_ip: true,
-            root_volume_gib: 30,
+            root_volume_gib: 30.into(),
         }
     }
 }
@@ -373,7 +380,7 @@ impl Ec2Fleet {
         for p in &props.public_ports {
             if *p == 0 {
                 s.error(
-                    INVALID_CIDR,
+                    crate::codes::PORT_MISMATCH,
                     "SecurityGroup",
                     Some("Properties.SecurityGroupIngress"),
                     "port 0 in public_ports",
@@ -486,7 +493,7 @@ impl Ec2Fleet {
                     os: m.os.clone(),
                     instance_type: m.instance_type.clone(),
                     public_ip: props.public_ip,
-                    root_volume_gib: props.root_volume_gib,
+                    root_volume_gib: props.root_volume_gib.clone(),
                 },
             );
             instances.push((m.id.clone(), inst));

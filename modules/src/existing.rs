@@ -5,11 +5,11 @@
 //! appends six random characters to every secret's ARN, so a policy on
 //! `arn:…:secret:name` alone would never match.
 
-use stackforge::{pseudo, sub, Scope, Val};
+use stackforge::{pseudo, sub, Grant, Scope, Val};
 
 use crate::codes;
 use crate::connections::Connectable;
-use crate::network::Network;
+use crate::refs::{ExistingVpc, Grantee};
 
 /// A secret in Secrets Manager: one created by this app or one that already exists.
 ///
@@ -45,8 +45,8 @@ impl SecretRef {
         if !ok {
             scope.error(
                 codes::INVALID_IMPORT,
-                "",
-                None,
+                "ExistingSecret",
+                Some("SecretName"),
                 format!("`{name}` is not a Secrets Manager secret name"),
                 "names use letters, digits and /_+=.@- (at most 512 characters)",
             );
@@ -83,6 +83,20 @@ impl SecretRef {
             value_from: sub!(self.arn.clone(), format!(":{json_key}::")),
             iam_resource: self.iam_resource.clone(),
         }
+    }
+
+    /// Lets `grantee` read the secret's value ([`crate::grants::SECRET_READ`]).
+    pub fn grant_read(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        crate::grants::grant(
+            scope,
+            grantee,
+            vec![crate::grants::allow(
+                "ReadSecret",
+                crate::grants::SECRET_READ,
+                vec![self.iam_resource.clone()],
+            )],
+            None,
+        )
     }
 
     /// The whole secret string.
@@ -123,8 +137,8 @@ impl CertificateRef {
             if !ok {
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    "Certificate",
+                    Some("CertificateArn"),
                     format!("`{lit}` is not an ACM certificate ARN"),
                     "use arn:aws:acm:<region>:<account>:certificate/<id>",
                 );
@@ -150,13 +164,18 @@ impl ExistingSecurityGroup {
         let id = id.into();
         if let Some(lit) = id.as_literal() {
             let ok = lit.strip_prefix("sg-").is_some_and(|h| {
-                (8..=17).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit())
+                (h.len() == 8 || h.len() == 17) && h.chars().all(|c| c.is_ascii_hexdigit())
             });
             if !ok {
+                let clean: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
                 scope.error(
                     codes::INVALID_IMPORT,
-                    "",
-                    None,
+                    if clean.is_empty() {
+                        "ExistingSecurityGroup"
+                    } else {
+                        &clean
+                    },
+                    Some("GroupId"),
                     format!("`{lit}` is not a security group ID"),
                     "use sg- followed by 8 or 17 hex digits",
                 );
@@ -178,33 +197,16 @@ impl Connectable for ExistingSecurityGroup {
     }
 }
 
-/// A VPC and its subnets that already exist, by ID: a [`Network`] with nothing created.
-/// Literal IDs are checked (`vpc-…`, `subnet-…`).
+/// A VPC and its subnets that already exist, by literal ID (`vpc-…`, `subnet-…`, checked).
+/// For IDs from parameters or imports, use [`ExistingVpc::new`].
 pub fn existing_vpc(
     scope: &mut Scope<'_>,
     vpc_id: &str,
     public_subnet_ids: &[&str],
     private_subnet_ids: &[&str],
-) -> Network {
-    let check = |scope: &mut Scope<'_>, id: &str, prefix: &str| {
-        let ok = id.strip_prefix(prefix).is_some_and(|h| {
-            (8..=17).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit())
-        });
-        if !ok {
-            scope.error(
-                codes::INVALID_IMPORT,
-                "",
-                None,
-                format!("`{id}` is not a {}ID", prefix.replace('-', " ")),
-                format!("use {prefix} followed by 8 or 17 hex digits"),
-            );
-        }
-    };
-    check(scope, vpc_id, "vpc-");
-    for id in public_subnet_ids.iter().chain(private_subnet_ids) {
-        check(scope, id, "subnet-");
-    }
-    Network::existing(
+) -> ExistingVpc {
+    ExistingVpc::new(
+        scope,
         vpc_id,
         public_subnet_ids.iter().map(|s| Val::from(*s)).collect(),
         private_subnet_ids.iter().map(|s| Val::from(*s)).collect(),

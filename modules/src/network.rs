@@ -3,7 +3,8 @@
 //! resources, no `Fn::Cidr`: every subnet CIDR is computed and checked in Rust and emitted as
 //! a literal, so overlaps and out-of-VPC subnets are synth errors ([`codes::INVALID_CIDR`]).
 //!
-//! [`Network::existing`] uses a VPC and subnets that already exist, by ID.
+//! [`crate::refs::ExistingVpc`] is a VPC and subnets that already exist, by ID; patterns take
+//! either through [`VpcRef`].
 //!
 //! Logical IDs (pattern id `Net`): `NetVpc`, `NetInternetGateway`, `NetGatewayAttachment`,
 //! `NetPublicSubnet1`, `NetPublicRouteTable`, `NetPublicRoute`, `NetPublicSubnet1RouteTableAssociation`,
@@ -19,6 +20,7 @@ use stackforge::cfn::{ec2, iam, logs};
 use stackforge::{fns, pseudo, sub, Handle, Raw, Scope, Tag, Val};
 
 use crate::codes;
+use crate::refs::VpcRef;
 
 /// An IPv4 network in CIDR notation (`10.0.0.0/16`), with its host bits zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -118,9 +120,20 @@ impl FromStr for Ipv4Cidr {
 /// aligned to its own size and follows the previous one. Errors when the blocks do not fit or
 /// a prefix is shorter than the VPC's.
 pub fn allocate(within: Ipv4Cidr, prefixes: &[u8]) -> Result<Vec<Ipv4Cidr>, String> {
+    allocate_around(within, prefixes, &[])
+}
+
+/// [`allocate`], skipping the blocks that overlap `taken` (subnets given explicitly), so
+/// computed subnets never collide with explicit ones. With nothing taken, the layout is
+/// exactly [`allocate`]'s.
+pub fn allocate_around(
+    within: Ipv4Cidr,
+    prefixes: &[u8],
+    taken: &[Ipv4Cidr],
+) -> Result<Vec<Ipv4Cidr>, String> {
     let mut cursor = u64::from(within.addr());
     let end = u64::from(within.last()) + 1;
-    let mut out = Vec::with_capacity(prefixes.len());
+    let mut out: Vec<Ipv4Cidr> = Vec::with_capacity(prefixes.len());
     for &p in prefixes {
         if p < within.prefix() || p > 32 {
             return Err(format!(
@@ -130,19 +143,61 @@ pub fn allocate(within: Ipv4Cidr, prefixes: &[u8]) -> Result<Vec<Ipv4Cidr>, Stri
         }
         let size = 1u64 << (32 - u32::from(p));
         cursor = cursor.div_ceil(size) * size;
-        if cursor + size > end {
-            return Err(format!(
-                "the VPC {within} has no room for subnet {} of {} (/{p}); use a larger VPC or smaller subnets",
-                out.len() + 1,
-                prefixes.len()
-            ));
+        loop {
+            if cursor + size > end {
+                return Err(format!(
+                    "the VPC {within} has no room for subnet {} of {} (/{p}); use a larger VPC or smaller subnets",
+                    out.len() + 1,
+                    prefixes.len()
+                ));
+            }
+            // cursor < end <= 2^32, so it fits.
+            let addr = u32::try_from(cursor).unwrap_or(u32::MAX);
+            match Ipv4Cidr::new(addr, p) {
+                Some(c) if taken.iter().any(|t| t.overlaps(c)) => cursor += size,
+                Some(c) => {
+                    out.push(c);
+                    break;
+                }
+                None => cursor += size,
+            }
         }
-        // cursor < end <= 2^32, so it fits.
-        let addr = u32::try_from(cursor).unwrap_or(u32::MAX);
-        out.extend(Ipv4Cidr::new(addr, p));
         cursor += size;
     }
     Ok(out)
+}
+
+/// The ranges a VPC may use: the private networks of RFC 1918 (10.0.0.0/8, 172.16.0.0/12,
+/// 192.168.0.0/16) and the shared address space of RFC 6598 (100.64.0.0/10), which AWS
+/// allows. Anything else (publicly routable, multicast such as 224.0.0.0/4, loopback,
+/// link-local) would shadow addresses of the internet or cannot be routed at all.
+pub const VPC_RANGES: &[(u32, u8)] = &[
+    (0x0a00_0000, 8),
+    (0xac10_0000, 12),
+    (0xc0a8_0000, 16),
+    (0x6440_0000, 10),
+];
+
+/// Checks that a VPC CIDR lies inside one of [`VPC_RANGES`].
+pub fn check_vpc_range(c: Ipv4Cidr) -> Result<(), String> {
+    let inside = VPC_RANGES
+        .iter()
+        .filter_map(|(a, p)| Ipv4Cidr::new(*a, *p))
+        .any(|r| r.contains(c));
+    if inside {
+        return Ok(());
+    }
+    let what = match c.addr() >> 24 {
+        224..=239 => "a multicast range",
+        240..=255 => "a reserved range",
+        127 => "the loopback range",
+        0 => "the \"this network\" range",
+        _ if (c.addr() >> 16) == 0xa9fe => "the link-local range",
+        _ => "publicly routable addresses",
+    };
+    Err(format!(
+        "the VPC CIDR {c} is {what}, not a private network (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)"
+    ))
 }
 
 /// Every problem with a set of named subnet CIDRs inside a VPC: a subnet outside the VPC, two
@@ -170,7 +225,8 @@ pub fn check_subnets(vpc: Ipv4Cidr, subnets: &[(String, Ipv4Cidr)]) -> Vec<Strin
 /// Options of [`Network`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkProps {
-    /// The VPC's IPv4 CIDR (a /16 to /28 network).
+    /// The VPC's IPv4 CIDR (a /16 to /28 network inside a private range, [`VPC_RANGES`]:
+    /// RFC 1918 or 100.64.0.0/10).
     /// Default: `10.0.0.0/16`.
     pub cidr: String,
     /// Availability zones, picked in order from `Fn::GetAZs` (1 to 6).
@@ -198,7 +254,7 @@ pub struct NetworkProps {
     pub flow_logs: bool,
     /// Retention of the flow-log group, in days (a CloudWatch Logs retention value).
     /// Default: `365` (a year of network audit trail).
-    pub flow_log_retention_days: u32,
+    pub flow_log_retention_days: Val<i64>,
 }
 
 impl Default for NetworkProps {
@@ -212,7 +268,7 @@ impl Default for NetworkProps {
             private_subnet_cidrs: None,
             single_nat: false,
             flow_logs: true,
-            flow_log_retention_days: 365,
+            flow_log_retention_days: 365.into(),
         }
     }
 }
@@ -223,47 +279,66 @@ pub const LOG_RETENTION_DAYS: &[u32] = &[
     3288, 3653,
 ];
 
-/// A VPC with public and private subnets, or an existing one ([`Network::existing`]).
+/// A VPC with public and private subnets. For a VPC that already exists, use
+/// [`crate::refs::ExistingVpc`]; patterns take either through [`VpcRef`].
 #[derive(Clone, Debug)]
 pub struct Network {
     /// The VPC's ID.
     pub vpc_id: Val<String>,
-    /// The VPC's CIDR, when known (literal for a created VPC).
-    pub cidr: Option<Ipv4Cidr>,
-    /// The VPC (`<id>Vpc`); `None` for an existing VPC.
-    pub vpc: Option<Handle<ec2::Vpc>>,
+    /// The VPC's CIDR.
+    pub cidr: Ipv4Cidr,
+    /// The VPC (`<id>Vpc`).
+    pub vpc: Handle<ec2::Vpc>,
     /// Public subnet IDs, one per AZ.
     pub public_subnet_ids: Vec<Val<String>>,
     /// Private subnet IDs, one per AZ.
     pub private_subnet_ids: Vec<Val<String>>,
-    /// The public subnets (`<id>PublicSubnet<n>`); empty for an existing VPC.
+    /// The public subnets (`<id>PublicSubnet<n>`).
     pub public_subnets: Vec<Handle<ec2::Subnet>>,
-    /// The private subnets (`<id>PrivateSubnet<n>`); empty for an existing VPC.
+    /// The private subnets (`<id>PrivateSubnet<n>`).
     pub private_subnets: Vec<Handle<ec2::Subnet>>,
     /// The computed (or given) CIDRs of the public subnets.
     pub public_cidrs: Vec<Ipv4Cidr>,
     /// The computed (or given) CIDRs of the private subnets.
     pub private_cidrs: Vec<Ipv4Cidr>,
     /// The internet gateway (`<id>InternetGateway`).
-    pub internet_gateway: Option<Handle<ec2::InternetGateway>>,
+    pub internet_gateway: Handle<ec2::InternetGateway>,
     /// Its attachment to the VPC (`<id>GatewayAttachment`).
-    pub gateway_attachment: Option<Handle<ec2::VpcGatewayAttachment>>,
+    pub gateway_attachment: Handle<ec2::VpcGatewayAttachment>,
     /// NAT gateways (`<id>NatGateway<n>`): one per AZ, or one with `single_nat`.
     pub nat_gateways: Vec<Handle<ec2::NatGateway>>,
     /// The public route table (`<id>PublicRouteTable`).
-    pub public_route_table: Option<Handle<ec2::RouteTable>>,
+    pub public_route_table: Handle<ec2::RouteTable>,
     /// The private route tables (`<id>PrivateRouteTable<n>`), one per AZ.
     pub private_route_tables: Vec<Handle<ec2::RouteTable>>,
     /// The public default route (`<id>PublicRoute`).
-    pub public_route: Option<Handle<ec2::Route>>,
+    pub public_route: Handle<ec2::Route>,
     /// The private default routes through NAT (`<id>PrivateRoute<n>`).
     pub private_routes: Vec<Handle<ec2::Route>>,
-    /// The flow log (`<id>FlowLog`), with its group and role.
+    /// The flow log (`<id>FlowLog`), with its group and role; `None` without flow logs.
     pub flow_log: Option<Handle<ec2::FlowLog>>,
     /// The flow log's log group (`<id>FlowLogGroup`).
     pub flow_log_group: Option<Handle<logs::LogGroup>>,
     /// The flow log's delivery role (`<id>FlowLogRole`).
     pub flow_log_role: Option<Handle<iam::Role>>,
+}
+
+impl VpcRef for Network {
+    fn vpc_id(&self) -> Val<String> {
+        self.vpc_id.clone()
+    }
+    fn public_subnet_ids(&self) -> Vec<Val<String>> {
+        self.public_subnet_ids.clone()
+    }
+    fn private_subnet_ids(&self) -> Vec<Val<String>> {
+        self.private_subnet_ids.clone()
+    }
+    fn internet_dependencies(&self) -> Vec<Handle<Raw>> {
+        vec![self.gateway_attachment.erase(), self.public_route.erase()]
+    }
+    fn egress_dependencies(&self) -> Vec<Handle<Raw>> {
+        self.private_routes.iter().map(|h| h.erase()).collect()
+    }
 }
 
 impl Network {
@@ -333,6 +408,7 @@ impl Network {
                     ..ec2::Subnet::new(vpc_id.clone())
                 },
             );
+            s.protect(subnet, &["MapPublicIpOnLaunch"], "automatic public IPs");
             s.add(
                 &format!("PublicSubnet{n}RouteTableAssociation"),
                 ec2::SubnetRouteTableAssociation::new(public_rt.reference(), subnet.reference()),
@@ -384,6 +460,7 @@ impl Network {
                     ..ec2::Subnet::new(vpc_id.clone())
                 },
             );
+            s.protect(subnet, &["MapPublicIpOnLaunch"], "automatic public IPs");
             let rt = s.add(
                 &format!("PrivateRouteTable{n}"),
                 ec2::RouteTable {
@@ -411,7 +488,7 @@ impl Network {
         }
 
         let (flow_log, flow_log_group, flow_log_role) = if props.flow_logs {
-            let (f, g, r) = flow_logs(&mut s, vpc, props.flow_log_retention_days);
+            let (f, g, r) = flow_logs(&mut s, vpc, props.flow_log_retention_days.clone());
             (Some(f), Some(g), Some(r))
         } else {
             (None, None, None)
@@ -419,70 +496,25 @@ impl Network {
 
         Network {
             vpc_id,
-            cidr: Some(plan.vpc),
-            vpc: Some(vpc),
+            cidr: plan.vpc,
+            vpc,
             public_subnet_ids: public_subnets.iter().map(|h| h.reference()).collect(),
             private_subnet_ids: private_subnets.iter().map(|h| h.reference()).collect(),
             public_subnets,
             private_subnets,
             public_cidrs: plan.public,
             private_cidrs: plan.private,
-            internet_gateway: Some(igw),
-            gateway_attachment: Some(attachment),
+            internet_gateway: igw,
+            gateway_attachment: attachment,
             nat_gateways,
-            public_route_table: Some(public_rt),
+            public_route_table: public_rt,
             private_route_tables,
-            public_route: Some(public_route),
+            public_route,
             private_routes,
             flow_log,
             flow_log_group,
             flow_log_role,
         }
-    }
-
-    /// A network that already exists, by VPC ID and subnet IDs (one per AZ). Nothing is
-    /// created; patterns place their resources in these subnets.
-    pub fn existing(
-        vpc_id: impl Into<Val<String>>,
-        public_subnet_ids: Vec<Val<String>>,
-        private_subnet_ids: Vec<Val<String>>,
-    ) -> Self {
-        Network {
-            vpc_id: vpc_id.into(),
-            cidr: None,
-            vpc: None,
-            public_subnet_ids,
-            private_subnet_ids,
-            public_subnets: Vec::new(),
-            private_subnets: Vec::new(),
-            public_cidrs: Vec::new(),
-            private_cidrs: Vec::new(),
-            internet_gateway: None,
-            gateway_attachment: None,
-            nat_gateways: Vec::new(),
-            public_route_table: None,
-            private_route_tables: Vec::new(),
-            public_route: None,
-            private_routes: Vec::new(),
-            flow_log: None,
-            flow_log_group: None,
-            flow_log_role: None,
-        }
-    }
-
-    /// Resources that must exist before anything in the public subnets accepts internet
-    /// traffic (the gateway attachment and the public default route).
-    pub fn internet_ready(&self) -> Vec<Handle<Raw>> {
-        let mut v: Vec<Handle<Raw>> = Vec::new();
-        v.extend(self.gateway_attachment.map(Handle::erase));
-        v.extend(self.public_route.map(Handle::erase));
-        v
-    }
-
-    /// Resources that must exist before tasks in the private subnets can reach the internet
-    /// (the NAT default routes), e.g. to pull an image from Docker Hub.
-    pub fn egress_ready(&self) -> Vec<Handle<Raw>> {
-        self.private_routes.iter().map(|h| h.erase()).collect()
     }
 }
 
@@ -500,8 +532,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
         prefix: 16,
     };
     let vpc = match props.cidr.parse::<Ipv4Cidr>() {
-        Ok(c) if (16..=28).contains(&c.prefix()) => c,
-        Ok(c) => {
+        Ok(c) if !(16..=28).contains(&c.prefix()) => {
             s.error(
                 codes::INVALID_CIDR,
                 "Vpc",
@@ -511,6 +542,19 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
             );
             fallback_vpc
         }
+        Ok(c) => match check_vpc_range(c) {
+            Ok(()) => c,
+            Err(why) => {
+                s.error(
+                    codes::INVALID_CIDR,
+                    "Vpc",
+                    Some("Properties.CidrBlock"),
+                    why,
+                    "use a private network such as 10.0.0.0/16",
+                );
+                fallback_vpc
+            }
+        },
         Err(why) => {
             s.error(
                 codes::INVALID_CIDR,
@@ -562,6 +606,21 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
         }
         out
     };
+    // Explicit CIDRs first, so the computed ones go around them.
+    let explicit_public = props
+        .public_subnet_cidrs
+        .as_ref()
+        .map(|list| explicit(s, "Public", list));
+    let explicit_private = props
+        .private_subnet_cidrs
+        .as_ref()
+        .map(|list| explicit(s, "Private", list));
+    let taken: Vec<Ipv4Cidr> = explicit_public
+        .iter()
+        .chain(explicit_private.iter())
+        .flatten()
+        .copied()
+        .collect();
     // Computed CIDRs: public blocks first, then private, each aligned to its size.
     let mut prefixes = Vec::new();
     if props.public_subnet_cidrs.is_none() {
@@ -570,7 +629,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
     if props.private_subnet_cidrs.is_none() {
         prefixes.extend(std::iter::repeat_n(props.private_subnet_prefix, azs));
     }
-    let mut computed = match allocate(vpc, &prefixes) {
+    let mut computed = match allocate_around(vpc, &prefixes, &taken) {
         Ok(c) => c,
         Err(why) => {
             s.error(
@@ -584,12 +643,12 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
         }
     }
     .into_iter();
-    let public = match &props.public_subnet_cidrs {
-        Some(list) => explicit(s, "Public", list),
+    let public = match explicit_public {
+        Some(list) => list,
         None => computed.by_ref().take(azs).collect(),
     };
-    let private = match &props.private_subnet_cidrs {
-        Some(list) => explicit(s, "Private", list),
+    let private = match explicit_private {
+        Some(list) => list,
         None => computed.by_ref().take(azs).collect(),
     };
     let named: Vec<(String, Ipv4Cidr)> = public
@@ -636,25 +695,29 @@ fn name_tag(suffix: &str) -> Tag {
 fn flow_logs(
     s: &mut Scope<'_>,
     vpc: Handle<ec2::Vpc>,
-    retention_days: u32,
+    retention_days: Val<i64>,
 ) -> (
     Handle<ec2::FlowLog>,
     Handle<logs::LogGroup>,
     Handle<iam::Role>,
 ) {
-    if !LOG_RETENTION_DAYS.contains(&retention_days) {
-        s.error(
-            codes::INVALID_NETWORK,
-            "FlowLogGroup",
-            Some("Properties.RetentionInDays"),
-            format!("{retention_days} days is not a CloudWatch Logs retention value"),
-            "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, …",
-        );
-    }
+    s.check_values(
+        codes::INVALID_NETWORK,
+        "FlowLogGroup",
+        Some("Properties.RetentionInDays"),
+        &[retention_days.expr()],
+        |v| match crate::fargate::base::as_u64(&v[0]) {
+            Some(d) if LOG_RETENTION_DAYS.iter().any(|r| u64::from(*r) == d) => Ok(()),
+            _ => Err(format!(
+                "{} days is not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, …)",
+                v[0]
+            )),
+        },
+    );
     let group = s.add(
         "FlowLogGroup",
         logs::LogGroup {
-            retention_in_days: Some(i64::from(retention_days).into()),
+            retention_in_days: Some(retention_days),
             ..Default::default()
         },
     );

@@ -19,12 +19,14 @@
 
 use serde_json::json;
 use stackforge::cfn::{ec2, iam, rds, secretsmanager};
-use stackforge::{dynamic, pseudo, sub, Handle, Policy, Scope, Val};
+use stackforge::{dynamic, pseudo, sub, Grant, Handle, Policy, Scope, Val};
 
 use crate::codes;
 use crate::connections::{allow_tcp_from, Connectable};
 use crate::existing::{ContainerSecret, SecretRef};
-use crate::network::{json_val, Network};
+use crate::fargate::base::as_u64;
+use crate::network::json_val;
+use crate::refs::{Grantee, VpcRef};
 
 /// The default engine version: PostgreSQL 17, a minor version cfn-lint (1.58.0, W3691) does
 /// not list as deprecated.
@@ -85,21 +87,21 @@ pub struct PostgresProps {
     /// The engine version, one of [`SUPPORTED_ENGINE_VERSIONS`].
     /// Default: [`DEFAULT_ENGINE_VERSION`] (`17.9`).
     pub engine_version: String,
-    /// The instance class.
+    /// The instance class (`db.<family>.<size>`, a family RDS offers for PostgreSQL).
     /// Default: `db.t4g.micro`.
-    pub instance_class: String,
+    pub instance_class: Val<String>,
     /// Allocated storage in GiB (gp3, 20 to 65,536).
     /// Default: `20`.
-    pub allocated_storage_gib: u32,
-    /// Storage autoscaling ceiling in GiB (0 turns it off).
+    pub allocated_storage_gib: Val<i64>,
+    /// Storage autoscaling ceiling in GiB (0 turns it off), above `allocated_storage_gib`.
     /// Default: `100`.
-    pub max_allocated_storage_gib: u32,
+    pub max_allocated_storage_gib: Val<i64>,
     /// A standby in a second AZ.
     /// Default: `true`.
-    pub multi_az: bool,
+    pub multi_az: Val<bool>,
     /// Days of automated backups (1 to 35).
     /// Default: `7`.
-    pub backup_retention_days: u32,
+    pub backup_retention_days: Val<i64>,
     /// Deletion protection (turn it off before deleting the stack).
     /// Default: `true`.
     pub deletion_protection: bool,
@@ -124,10 +126,10 @@ impl Default for PostgresProps {
             master_username: "postgres".into(),
             engine_version: DEFAULT_ENGINE_VERSION.into(),
             instance_class: "db.t4g.micro".into(),
-            allocated_storage_gib: 20,
-            max_allocated_storage_gib: 100,
-            multi_az: true,
-            backup_retention_days: 7,
+            allocated_storage_gib: 20.into(),
+            max_allocated_storage_gib: 100.into(),
+            multi_az: true.into(),
+            backup_retention_days: 7.into(),
             deletion_protection: true,
             force_ssl: ForceSsl::On,
             port: 5432,
@@ -165,7 +167,12 @@ pub struct PostgresDatabase {
 
 impl PostgresDatabase {
     /// Creates the database in the network's private subnets.
-    pub fn new(scope: &mut Scope<'_>, id: &str, network: &Network, props: PostgresProps) -> Self {
+    pub fn new(
+        scope: &mut Scope<'_>,
+        id: &str,
+        network: &dyn VpcRef,
+        props: PostgresProps,
+    ) -> Self {
         let name = scope.logical_id_for(id);
         let mut s = scope.child(id);
         let family = match engine_family(&props.engine_version) {
@@ -228,7 +235,7 @@ impl PostgresDatabase {
         let sg = s.add(
             "SecurityGroup",
             ec2::SecurityGroup {
-                vpc_id: Some(network.vpc_id.clone()),
+                vpc_id: Some(network.vpc_id()),
                 security_group_egress: Some(vec![no_egress()]),
                 ..ec2::SecurityGroup::new(sub!(
                     "PostgreSQL ",
@@ -246,7 +253,7 @@ impl PostgresDatabase {
                     pseudo::stack_name(),
                     format!("/{name}")
                 ),
-                network.private_subnet_ids.clone(),
+                network.private_subnet_ids(),
             ),
         );
 
@@ -296,7 +303,7 @@ impl PostgresDatabase {
             rds::DbInstance {
                 engine: Some("postgres".into()),
                 engine_version: Some(props.engine_version.clone().into()),
-                db_instance_class: Some(props.instance_class.clone().into()),
+                db_instance_class: Some(props.instance_class.clone()),
                 db_name: Some(props.database_name.clone().into()),
                 master_username: Some(dynamic::secrets_manager(
                     secret.reference(),
@@ -307,18 +314,18 @@ impl PostgresDatabase {
                     Some("password"),
                 )),
                 port: Some(props.port.to_string().into()),
-                allocated_storage: Some(props.allocated_storage_gib.to_string().into()),
-                max_allocated_storage: (props.max_allocated_storage_gib > 0)
-                    .then(|| i64::from(props.max_allocated_storage_gib).into()),
+                allocated_storage: Some(props.allocated_storage_gib.to_text()),
+                max_allocated_storage: (props.max_allocated_storage_gib.as_literal() != Some(0))
+                    .then(|| props.max_allocated_storage_gib.clone()),
                 storage_type: Some("gp3".into()),
                 storage_encrypted: Some(true.into()),
                 kms_key_id: props.kms_key_arn.clone(),
-                multi_az: Some(props.multi_az.into()),
+                multi_az: Some(props.multi_az.clone()),
                 publicly_accessible: Some(false.into()),
                 db_subnet_group_name: Some(subnet_group.reference()),
                 vpc_security_groups: Some(vec![sg.attr_group_id()].into()),
                 db_parameter_group_name: Some(parameter_group.reference()),
-                backup_retention_period: Some(i64::from(props.backup_retention_days).into()),
+                backup_retention_period: Some(props.backup_retention_days.clone()),
                 deletion_protection: Some(props.deletion_protection.into()),
                 delete_automated_backups: Some(false.into()),
                 copy_tags_to_snapshot: Some(true.into()),
@@ -331,6 +338,20 @@ impl PostgresDatabase {
             },
         );
         s.set_policies(instance, Policy::Snapshot);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(instance, &["PubliclyAccessible"], "public access");
+        s.protect(instance, &["StorageEncrypted"], "storage encryption");
+        if props.deletion_protection {
+            s.protect(instance, &["DeletionProtection"], "deletion protection");
+        }
+        s.protect(sg, &["SecurityGroupIngress"], "open ingress");
+        if props.force_ssl == ForceSsl::On {
+            s.protect(
+                parameter_group,
+                &["Parameters", "rds.force_ssl"],
+                "TLS enforcement (rds.force_ssl)",
+            );
+        }
         if let ForceSsl::Off { reason } = &props.force_ssl {
             s.skip_checkov(
                 instance,
@@ -388,6 +409,12 @@ impl PostgresDatabase {
         self.secret_ref().field(json_key)
     }
 
+    /// Lets `grantee` read the master secret (for an app that connects with it at run time
+    /// instead of through ECS `secrets`).
+    pub fn grant_read_secret(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        self.secret_ref().grant_read(scope, grantee)
+    }
+
     /// The master user's name, from the secret.
     pub fn username(&self) -> ContainerSecret {
         self.secret_field("username")
@@ -425,7 +452,7 @@ impl Connectable for PostgresDatabase {
     }
 }
 
-fn check_props(s: &mut Scope<'_>, p: &PostgresProps, network: &Network) {
+fn check_props(s: &mut Scope<'_>, p: &PostgresProps, network: &dyn VpcRef) {
     let name_ok = p.database_name.len() <= 63
         && p.database_name
             .chars()
@@ -461,39 +488,45 @@ fn check_props(s: &mut Scope<'_>, p: &PostgresProps, network: &Network) {
             "start with a letter; use letters, digits and _ (not rdsadmin)",
         );
     }
-    if !(20..=65_536).contains(&p.allocated_storage_gib) {
-        s.error(
-            codes::INVALID_DATABASE,
-            "Instance",
-            Some("Properties.AllocatedStorage"),
-            format!(
-                "{} GiB: gp3 storage is 20 to 65,536 GiB",
-                p.allocated_storage_gib
-            ),
-            "use at least 20",
-        );
-    }
-    if p.max_allocated_storage_gib != 0 && p.max_allocated_storage_gib <= p.allocated_storage_gib {
-        s.error(
-            codes::INVALID_DATABASE,
-            "Instance",
-            Some("Properties.MaxAllocatedStorage"),
-            format!(
-                "max_allocated_storage_gib {} must exceed allocated_storage_gib {}",
-                p.max_allocated_storage_gib, p.allocated_storage_gib
-            ),
-            "raise it, or set 0 to turn storage autoscaling off",
-        );
-    }
-    if !(1..=35).contains(&p.backup_retention_days) {
-        s.error(
-            codes::INVALID_DATABASE,
-            "Instance",
-            Some("Properties.BackupRetentionPeriod"),
-            format!("{} backup days: RDS keeps 1 to 35", p.backup_retention_days),
-            "use 7 or more",
-        );
-    }
+    s.check_values(
+        codes::INVALID_DATABASE,
+        "Instance",
+        Some("Properties.AllocatedStorage"),
+        &[p.allocated_storage_gib.expr(), p.max_allocated_storage_gib.expr()],
+        |v| {
+            let (size, max) = (as_u64(&v[0]), as_u64(&v[1]));
+            match (size, max) {
+                (Some(size), _) if !(20..=65_536).contains(&size) => {
+                    Err(format!("{size} GiB: gp3 storage is 20 to 65,536 GiB"))
+                }
+                (Some(size), Some(max)) if max != 0 && max <= size => Err(format!(
+                    "max_allocated_storage_gib {max} must exceed allocated_storage_gib {size} (or be 0 to turn storage autoscaling off)"
+                )),
+                (Some(_), Some(max)) if max > 65_536 => {
+                    Err(format!("max_allocated_storage_gib {max} is above 65,536 GiB"))
+                }
+                (Some(_), Some(_)) => Ok(()),
+                _ => Err(format!("{} / {} are not whole numbers of GiB", v[0], v[1])),
+            }
+        },
+    );
+    s.check_values(
+        codes::INVALID_DATABASE,
+        "Instance",
+        Some("Properties.BackupRetentionPeriod"),
+        &[p.backup_retention_days.expr()],
+        |v| match as_u64(&v[0]) {
+            Some(d) if (1..=35).contains(&d) => Ok(()),
+            _ => Err(format!("{} backup days: RDS keeps 1 to 35", v[0])),
+        },
+    );
+    s.check_values(
+        codes::INVALID_DATABASE,
+        "Instance",
+        Some("Properties.DBInstanceClass"),
+        &[p.instance_class.expr()],
+        |v| check_instance_class(v[0].as_str().unwrap_or_default()),
+    );
     if ![0, 1, 5, 10, 15, 30, 60].contains(&p.monitoring_interval_seconds) {
         s.error(
             codes::INVALID_DATABASE,
@@ -515,15 +548,6 @@ fn check_props(s: &mut Scope<'_>, p: &PostgresProps, network: &Network) {
             "use 5432",
         );
     }
-    if !p.instance_class.starts_with("db.") {
-        s.error(
-            codes::INVALID_DATABASE,
-            "Instance",
-            Some("Properties.DBInstanceClass"),
-            format!("`{}` is not an RDS instance class", p.instance_class),
-            "use e.g. db.t4g.micro",
-        );
-    }
     if let ForceSsl::Off { reason } = &p.force_ssl {
         if reason.trim().is_empty() {
             s.error(
@@ -535,17 +559,56 @@ fn check_props(s: &mut Scope<'_>, p: &PostgresProps, network: &Network) {
             );
         }
     }
-    if network.private_subnet_ids.len() < 2 {
+    let private = network.private_subnet_ids().len();
+    if private < 2 {
         s.error(
             codes::INVALID_NETWORK,
             "SubnetGroup",
             Some("Properties.SubnetIds"),
             format!(
-                "a DB subnet group needs subnets in at least two AZs; the network has {} private subnet(s)",
-                network.private_subnet_ids.len()
+                "a DB subnet group needs subnets in at least two AZs; the network has {private} private subnet(s)"
             ),
             "use a network with two or more AZs",
         );
+    }
+}
+
+/// Instance-class families RDS offers for PostgreSQL (`db.<family>.<size>`).
+pub const POSTGRES_INSTANCE_FAMILIES: &[&str] = &[
+    "t3", "t4g", "m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m6idn", "m6in", "m7g", "m7gd", "m7i",
+    "m8g", "m8gd", "r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r6idn", "r6in", "r7g",
+    "r7gd", "r7i", "r8g", "r8gd", "x2g", "x2iedn", "x2idn", "x2iezn", "z1d",
+];
+
+/// Sizes of an instance class (`micro` … `48xlarge`, `metal`).
+fn size_ok(size: &str) -> bool {
+    matches!(
+        size,
+        "micro" | "small" | "medium" | "large" | "xlarge" | "metal"
+    ) || size
+        .strip_suffix("xlarge")
+        .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit()))
+        || size
+            .strip_prefix("metal-")
+            .is_some_and(|n| n.ends_with("xl"))
+}
+
+/// Checks an RDS for PostgreSQL instance class: `db.<family>.<size>` with a known family.
+pub fn check_instance_class(class: &str) -> Result<(), String> {
+    let mut parts = class.split('.');
+    let (db, family, size, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
+    match (db, family, size, rest) {
+        (Some("db"), Some(f), Some(sz), None)
+            if POSTGRES_INSTANCE_FAMILIES.contains(&f) && size_ok(sz) =>
+        {
+            Ok(())
+        }
+        (Some("db"), Some(f), Some(_), None) if !POSTGRES_INSTANCE_FAMILIES.contains(&f) => Err(
+            format!("`{class}`: `{f}` is not an instance family RDS offers for PostgreSQL"),
+        ),
+        _ => Err(format!(
+            "`{class}` is not an RDS instance class (db.<family>.<size>, e.g. db.t4g.micro)"
+        )),
     }
 }
 

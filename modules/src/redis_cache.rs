@@ -6,16 +6,13 @@
 //! [`RedisCache::allow_from`] opens the Redis port to one peer security group.
 
 use stackforge::cfn::{ec2, elasticache, secretsmanager};
-use stackforge::{dynamic, sub, Code, Handle, Policy, Scope, Val};
+use stackforge::{dynamic, sub, Handle, Policy, Scope, Val};
 
 use crate::connections::{allow_tcp_from, Connectable};
 use crate::existing::SecretRef;
-use crate::network::Network;
+use crate::refs::VpcRef;
 
-/// `SFM103`: the node type is not an ElastiCache node type.
-pub const INVALID_NODE_TYPE: Code = Code::new("SFM103");
-/// `SFM104`: the node count or port is out of range.
-pub const INVALID_CACHE_SIZE: Code = Code::new("SFM104");
+pub use crate::codes::{INVALID_CACHE_SIZE, INVALID_NODE_TYPE};
 
 /// Characters an ElastiCache auth token must not contain (besides being printable ASCII):
 /// space, `"`, `/` and `@`. The generated secret excludes them.
@@ -28,7 +25,7 @@ pub const AUTH_TOKEN_LENGTH: u32 = 64;
 pub struct RedisCacheProps {
     /// The node type (`cache.<family>.<size>`, e.g. `cache.t4g.micro`, `cache.r7g.large`).
     /// Default: `cache.t4g.micro`.
-    pub node_type: String,
+    pub node_type: Val<String>,
     /// Nodes in the replication group (1 primary + replicas, 1 to 6). With more than one,
     /// Multi-AZ and automatic failover are on.
     /// Default: `2`.
@@ -41,7 +38,7 @@ pub struct RedisCacheProps {
     pub port: u16,
     /// Days of automatic snapshots (0 turns them off).
     /// Default: `7`.
-    pub snapshot_retention_days: u32,
+    pub snapshot_retention_days: Val<i64>,
     /// A customer-managed KMS key (ARN) for encryption at rest and of the auth-token secret.
     /// Default: none (AWS-managed keys).
     pub kms_key_arn: Option<Val<String>>,
@@ -54,7 +51,7 @@ impl Default for RedisCacheProps {
             num_nodes: 2,
             engine_version: "7.1".into(),
             port: 6379,
-            snapshot_retention_days: 7,
+            snapshot_retention_days: 7.into(),
             kms_key_arn: None,
         }
     }
@@ -165,25 +162,23 @@ pub struct RedisCache {
     pub replication_group: Handle<elasticache::ReplicationGroup>,
     /// The port.
     pub port: u16,
-    /// The pattern's id, used in the logical IDs of `allow_from` rules.
+    /// The pattern's full path, used in the logical IDs of `allow_from` rules.
     pub name: String,
 }
 
 impl RedisCache {
     /// Creates the cache in the network's private subnets (two or more AZs for Multi-AZ).
-    pub fn new(scope: &mut Scope<'_>, id: &str, net: &Network, props: RedisCacheProps) -> Self {
-        let vpc_id = net.vpc_id.clone();
-        let private_subnets = net.private_subnet_ids.clone();
+    pub fn new(scope: &mut Scope<'_>, id: &str, net: &dyn VpcRef, props: RedisCacheProps) -> Self {
+        let vpc_id = net.vpc_id();
+        let private_subnets = net.private_subnet_ids();
         let mut s = scope.child(id);
-        if let Err(why) = check_node_type(&props.node_type) {
-            s.error(
-                INVALID_NODE_TYPE,
-                "ReplicationGroup",
-                Some("Properties.CacheNodeType"),
-                why,
-                "use e.g. `cache.t4g.micro` (see the ElastiCache supported node types)",
-            );
-        }
+        s.check_values(
+            INVALID_NODE_TYPE,
+            "ReplicationGroup",
+            Some("Properties.CacheNodeType"),
+            &[props.node_type.expr()],
+            |v| check_node_type(v[0].as_str().unwrap_or_default()),
+        );
         if !(1..=6).contains(&props.num_nodes) {
             s.error(
                 INVALID_CACHE_SIZE,
@@ -264,7 +259,7 @@ impl RedisCache {
             elasticache::ReplicationGroup::new(sub!("Redis ", scope_path(&s, "ReplicationGroup")));
         group.engine = Some("redis".into());
         group.engine_version = Some(props.engine_version.clone().into());
-        group.cache_node_type = Some(props.node_type.clone().into());
+        group.cache_node_type = Some(props.node_type.clone());
         group.num_cache_clusters = Some(i64::from(props.num_nodes.clamp(1, 6)).into());
         group.multi_az_enabled = Some(multi_az.into());
         group.automatic_failover_enabled = Some(multi_az.into());
@@ -275,17 +270,30 @@ impl RedisCache {
         group.at_rest_encryption_enabled = Some(true.into());
         group.kms_key_id = props.kms_key_arn.clone();
         group.auth_token = Some(dynamic::secrets_manager(auth_token.reference(), None));
-        group.snapshot_retention_limit = Some(i64::from(props.snapshot_retention_days).into());
+        group.snapshot_retention_limit = Some(props.snapshot_retention_days.clone());
         group.auto_minor_version_upgrade = Some(true.into());
         let replication_group = s.add("ReplicationGroup", group);
         s.set_policies(replication_group, Policy::Snapshot);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(
+            replication_group,
+            &["TransitEncryptionEnabled"],
+            "encryption in transit",
+        );
+        s.protect(
+            replication_group,
+            &["AtRestEncryptionEnabled"],
+            "encryption at rest",
+        );
+        s.protect(replication_group, &["AuthToken"], "the auth token");
+        s.protect(sg, &["SecurityGroupIngress"], "open ingress");
         RedisCache {
             auth_token,
             security_group: sg,
             subnet_group,
             replication_group,
             port: props.port,
-            name: id.to_owned(),
+            name: scope.logical_id_for(id),
         }
     }
 

@@ -4,15 +4,15 @@
 //! The key schema is typed: the partition and sort keys are [`Attribute`]s (a name *and* a
 //! type), so the table's own key cannot be left undeclared. Index keys name attributes; a
 //! name that is not declared is an error (`SFM105`) with the index's path.
-//! [`Table::grant_read_write`] gives a service (or any role:
-//! [`Table::grant_read_write_to_role`]) least-privilege access to exactly this table and its
-//! indexes.
+//! [`Table::grant_read`], [`Table::grant_write`] and [`Table::grant_read_write`] give any
+//! [`Grantee`] (a service, a function, a role) least-privilege access to exactly this table
+//! and its indexes.
 //!
 //! ```
 //! use stackforge::App;
 //! use stackforge_modules::table::{Attribute, Table, TableProps};
 //!
-//! let mut app = App::new();
+//! let app = App::new();
 //! let mut s = app.stack("data");
 //! let t = Table::new(&mut s, "Orders", TableProps {
 //!     partition_key: Attribute::string("orderId"),
@@ -24,17 +24,12 @@
 //! ```
 
 use stackforge::cfn::dynamodb::{self, table};
-use stackforge::cfn::iam;
-use stackforge::{sub, Code, Handle, Policy, Scope, Val};
+use stackforge::{sub, Grant, Handle, Policy, Scope, Val};
 
-use crate::connections::Connectable;
-use crate::container_repository::{policy_document, statement};
-use crate::fargate::LoadBalancedFargateService;
+use crate::grants::{self, KeyUse};
+use crate::refs::Grantee;
 
-/// `SFM105`: an index key names an attribute that is not declared.
-pub const UNDECLARED_KEY: Code = Code::new("SFM105");
-/// `SFM106`: an attribute is declared twice with different types, or an index name repeats.
-pub const CONFLICTING_ATTRIBUTE: Code = Code::new("SFM106");
+pub use crate::codes::{CONFLICTING_ATTRIBUTE, UNDECLARED_KEY};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +114,7 @@ pub struct TableProps {
     pub global_indexes: Vec<GlobalIndex>,
     /// The table name.
     /// Default: none (CloudFormation generates one, so a replacement never collides).
-    pub table_name: Option<String>,
+    pub table_name: Option<Val<String>>,
     /// A customer-managed KMS key (ARN).
     /// Default: none (the AWS-managed key `aws/dynamodb`).
     pub kms_key_arn: Option<Val<String>>,
@@ -151,8 +146,10 @@ impl Default for TableProps {
 pub struct Table {
     /// The `AWS::DynamoDB::Table` (id `<id>Table`).
     pub table: Handle<dynamodb::Table>,
-    /// The pattern's logical-ID path, used in the ids of grants.
+    /// The pattern's full path.
     pub name: String,
+    /// The customer key the table is encrypted with, if any.
+    pub kms_key_arn: Option<Val<String>>,
 }
 
 fn key(name: &str, hash: bool) -> table::KeySchemaItem {
@@ -258,12 +255,22 @@ impl Table {
         });
         t.sse_specification = Some(sse);
         t.deletion_protection_enabled = Some(props.deletion_protection.into());
-        t.table_name = props.table_name.as_deref().map(Val::from);
+        t.table_name = props.table_name.clone();
         if !indexes.is_empty() {
             t.global_secondary_indexes = Some(indexes);
         }
         let table = s.add("Table", t);
         s.set_policies(table, props.removal_policy);
+        // The secure settings: an override that changes one without a reason is a warning.
+        s.protect(table, &["SSESpecification"], "encryption");
+        s.protect(
+            table,
+            &["PointInTimeRecoverySpecification"],
+            "point-in-time recovery",
+        );
+        if props.deletion_protection {
+            s.protect(table, &["DeletionProtectionEnabled"], "deletion protection");
+        }
         if props.kms_key_arn.is_none() {
             s.skip_checkov(
                 table,
@@ -271,7 +278,11 @@ impl Table {
                 "encrypted at rest with the AWS-managed key aws/dynamodb by default; set TableProps::kms_key_arn for a customer-managed key",
             );
         }
-        Table { table, name }
+        Table {
+            table,
+            name,
+            kms_key_arn: props.kms_key_arn.clone(),
+        }
     }
 
     /// The table name (`Ref`).
@@ -284,47 +295,55 @@ impl Table {
         self.table.attr_arn()
     }
 
-    /// Gives a service's task role read and write access to exactly this table and its
-    /// indexes (`<table id>ReadWrite<service id>`, see [`Table::grant_read_write_to_role`]).
-    pub fn grant_read_write(
-        &self,
-        scope: &mut Scope<'_>,
-        service: &LoadBalancedFargateService,
-    ) -> Handle<iam::RolePolicy> {
-        let id = format!("{}ReadWrite{}", self.name, service.connection_name());
-        self.grant_read_write_to_role(scope, &id, service.task_role)
+    /// The table and its indexes, the resources of every grant.
+    fn grant_resources(&self) -> Vec<Val<String>> {
+        vec![self.arn(), sub!(self.arn(), "/index/*")]
     }
 
-    /// Gives `role` read and write access to exactly this table and its indexes: item
-    /// reads, writes, queries and scans, no table management. The policy is added in
-    /// `scope` (the role's stack).
-    pub fn grant_read_write_to_role(
-        &self,
-        scope: &mut Scope<'_>,
-        id: &str,
-        role: Handle<iam::Role>,
-    ) -> Handle<iam::RolePolicy> {
-        let document = policy_document(vec![statement(
-            "ReadWriteThisTable",
-            &[
-                "dynamodb:BatchGetItem",
-                "dynamodb:BatchWriteItem",
-                "dynamodb:ConditionCheckItem",
-                "dynamodb:DeleteItem",
-                "dynamodb:DescribeTable",
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:Query",
-                "dynamodb:Scan",
-                "dynamodb:UpdateItem",
-            ],
-            vec![
-                self.arn().into_expr(),
-                sub!(self.arn(), "/index/*").into_expr(),
-            ],
-        )]);
-        let mut policy = iam::RolePolicy::new(format!("{id}-dynamodb"), role.reference());
-        policy.policy_document = Some(document);
-        scope.add(id, policy)
+    /// The table's customer key, if any (grants then add the key's statement).
+    fn key(&self) -> Option<&Val<String>> {
+        self.kms_key_arn.as_ref()
+    }
+
+    /// Lets `grantee` read items of exactly this table and its indexes
+    /// ([`grants::DYNAMODB_READ`]).
+    pub fn grant_read(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        let st = grants::allow("ReadTable", grants::DYNAMODB_READ, self.grant_resources());
+        grants::grant(
+            scope,
+            grantee,
+            vec![st],
+            self.key().map(|k| (k, KeyUse::Decrypt)),
+        )
+    }
+
+    /// Lets `grantee` write items of exactly this table ([`grants::DYNAMODB_WRITE`]).
+    pub fn grant_write(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        let st = grants::allow("WriteTable", grants::DYNAMODB_WRITE, vec![self.arn()]);
+        grants::grant(
+            scope,
+            grantee,
+            vec![st],
+            self.key().map(|k| (k, KeyUse::Both)),
+        )
+    }
+
+    /// Lets `grantee` read and write items of exactly this table and its indexes: item
+    /// reads, writes, queries and scans, no table management.
+    pub fn grant_read_write(&self, scope: &mut Scope<'_>, grantee: &dyn Grantee) -> Grant {
+        let mut actions: Vec<&str> = grants::DYNAMODB_READ
+            .iter()
+            .chain(grants::DYNAMODB_WRITE)
+            .copied()
+            .collect();
+        actions.sort_unstable();
+        actions.dedup();
+        let st = grants::allow("ReadWriteTable", &actions, self.grant_resources());
+        grants::grant(
+            scope,
+            grantee,
+            vec![st],
+            self.key().map(|k| (k, KeyUse::Both)),
+        )
     }
 }

@@ -1,192 +1,153 @@
-//! `diff`, `deploy` and `destroy` against CloudFormation (the `deploy` feature).
+//! The deploy engine (feature `deploy`): deploy, diff, destroy and bootstrap an assembly
+//! against CloudFormation, as a library.
 //!
-//! The CLI calls [`run_command`]; tests drive an [`Engine`] with their own [`Clients`]
-//! (mocked with `aws-smithy-mocks`, or pointed at a local moto server).
+//! ```text
+//! Engine::new(clients, options, &mut observer)
+//!   .deploy(&assembly, &["prod/*".into()])     -> Vec<StackReport>
+//!   .diff(&assembly, &[])                      -> Vec<StackDiff>
+//!   .destroy(&assembly, &["api".into()])       -> Vec<StackReport>
+//!   .bootstrap()                               -> StackReport
+//! ```
 //!
-//! Credentials and region come from the standard AWS chain (`--profile`, `--region`,
-//! `AWS_PROFILE`, `AWS_REGION`, environment keys, SSO, …); the endpoint from
-//! `--endpoint-url` or `AWS_ENDPOINT_URL`.
+//! The input is a [`CloudAssembly`](crate::assembly::CloudAssembly): read from an `out/`
+//! directory (the standalone `stackforge` CLI) or taken straight from a synth (a program's
+//! own `deploy` command). The output is a typed stream of [`Event`]s to an [`Observer`],
+//! and questions ([`Question`]) when a change needs approval. The engine knows nothing of
+//! terminals, flags or exit codes: `stackforge::cli` is one adapter over it.
+//!
+//! One file per concern, in the manner of cargo's `ops/` and kube-runtime:
+//!
+//! | file | concern |
+//! |---|---|
+//! | `transport` | clients, every API call with throttling back-off, the error classifier (`classify`) |
+//! | `status` | typed stack statuses: done, failed, in progress, how to recover |
+//! | `monitor` | stack events, waiting for a terminal status, Ctrl-C |
+//! | `recover` | stacks left in ROLLBACK_COMPLETE, REVIEW_IN_PROGRESS, UPDATE_ROLLBACK_FAILED |
+//! | `preflight` | identity, pinned account and region, dependencies, image requirements, exports still imported |
+//! | `review` | typed resource changes, broadening and destructive changes, approval |
+//! | `apply`, `changeset`, `direct` | one stack, through a change set or CreateStack/UpdateStack |
+//! | `settings` | termination protection, stack policy, notification ARNs, tags |
+//! | `destroy` | deletes, after checking what would block it |
+//! | `report` | outputs and `outputs.json` |
+//! | `assets`, `bootstrap` | the staging bucket and repository, asset and large-template uploads |
+//!
+//! Credentials and region come from the standard AWS chain; see [`Connection`].
+//!
+//! Scale and environments: each stack goes through [`Engine::deploy`]'s loop with the
+//! engine's one set of [`Clients`]. Per-environment accounts, regions and roles plug in as one
+//! `Clients` per environment (see [`connect`]); deploying independent stacks concurrently
+//! replaces the loop with a walk over the manifest's dependency graph.
 
 pub mod analysis;
-mod engine;
+mod apply;
+mod assets;
+mod bootstrap;
+mod changeset;
+pub mod classify;
+mod destroy;
+mod direct;
 mod error;
-mod ui;
+mod event;
+mod inspect;
+mod monitor;
+pub mod options;
+mod preflight;
+mod recover;
+mod report;
+mod review;
+mod settings;
+pub mod status;
+mod transport;
 
-use std::io::{BufRead, IsTerminal, Write};
-use std::time::Duration;
+pub use assets::staging_bucket;
+pub use bootstrap::{bootstrap_app, BOOTSTRAP_STACK, STAGING_REPOSITORY};
+pub use classify::{classify, ErrorKind};
+pub use error::{codes, ApiError, Blocker, DeployError};
+pub use event::{
+    Event, Identity, Observer, Operation, Outcome, Question, Recorder, Replacement, ResourceChange,
+    Review, StackReport,
+};
+pub use options::{Approval, Method, Options};
+pub use review::{approval_reason, assess};
+pub use transport::{connect, Clients, Connection};
 
-pub use engine::{Clients, Engine, Identity, Outcome, Settings, StackReport};
-pub use error::DeployError;
-pub use ui::{Confirm, Ui};
-
-use crate::cli::{exit, AwsArgs, Command, Context};
-use crate::synth::Assembly;
-
-/// Builds the clients from the standard AWS chain and the flags.
-pub async fn connect(aws: &AwsArgs) -> Result<Clients, DeployError> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(p) = &aws.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &aws.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
-    }
-    if let Some(u) = &aws.endpoint_url {
-        loader = loader.endpoint_url(u);
-    }
-    let conf = loader.load().await;
-    let region = conf
-        .region()
-        .map(|r| r.as_ref().to_owned())
-        .ok_or(DeployError::NoRegion)?;
-    let endpoint_url = conf.endpoint_url().map(str::to_owned);
-    // Local endpoints (moto, LocalStack) need path-style S3 addressing.
-    let s3_conf = aws_sdk_s3::config::Builder::from(&conf)
-        .force_path_style(endpoint_url.is_some())
-        .build();
-    Ok(Clients {
-        cfn: aws_sdk_cloudformation::Client::new(&conf),
-        sts: aws_sdk_sts::Client::new(&conf),
-        s3: Some(aws_sdk_s3::Client::from_conf(s3_conf)),
-        ecr: Some(aws_sdk_ecr::Client::new(&conf)),
-        region,
-        endpoint_url,
-    })
+/// The engine: one set of clients, the options, and the observer.
+pub struct Engine<'o> {
+    clients: Clients,
+    options: Options,
+    observer: &'o mut dyn Observer,
+    /// Every stack of the assembly, for the ListImports fallback.
+    app_stacks: Vec<String>,
 }
 
-/// Parses `--parameters Key=Value`.
-pub fn parse_parameters(raw: &[String]) -> Result<Vec<(String, String)>, DeployError> {
-    raw.iter()
-        .enumerate()
-        .map(|(i, p)| match p.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-            // The argument is not echoed: it may be a secret typed without its key.
-            _ => Err(DeployError::Usage {
-                message: format!("--parameters #{}: expected Key=Value", i + 1),
-            }),
-        })
-        .collect()
-}
-
-fn terminal_confirm<'a>() -> Confirm<'a> {
-    Box::new(|q: &str| {
-        eprint!("{q} [y/N] ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            return false;
+impl<'o> Engine<'o> {
+    /// An engine over these clients.
+    pub fn new(clients: Clients, options: Options, observer: &'o mut dyn Observer) -> Self {
+        Engine {
+            clients,
+            options,
+            observer,
+            app_stacks: Vec::new(),
         }
-        matches!(line.trim(), "y" | "Y" | "yes" | "Yes")
-    })
-}
-
-/// Runs `diff` (online), `deploy` or `destroy` on a synthesized assembly. Returns the exit
-/// code; prints progress to `out` and errors to `err`.
-pub fn run_command(
-    assembly: &Assembly,
-    cx: &Context<'_>,
-    cmd: Command,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
-            return exit::IO;
-        }
-    };
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let aws = match &cmd {
-        Command::Diff(a) => a.aws.clone(),
-        Command::Deploy(a) => a.aws.clone(),
-        Command::Destroy(a) => a.aws.clone(),
-        _ => AwsArgs::default(),
-    };
-    let mut settings = Settings {
-        out_dir: cx.global.out.clone(),
-        role_arn: aws.role_arn.clone(),
-        handle_ctrl_c: terminal,
-        ..Settings::default()
-    };
-    match &cmd {
-        Command::Deploy(a) => {
-            settings.method = a.method;
-            settings.approval = a.require_approval;
-            settings.yes = a.yes;
-            settings.timeout = Duration::from_secs(a.timeout);
-            settings.bucket = a.bucket.clone();
-            settings.termination_protection = a.termination_protection;
-            if !(a.poll_interval.is_finite() && a.poll_interval >= 0.0) {
-                let _ = writeln!(
-                    err,
-                    "error: --poll-interval must be a number of seconds >= 0"
-                );
-                return exit::USAGE;
-            }
-            settings.poll_interval = Duration::from_secs_f64(a.poll_interval);
-            settings.throttle_backoff = settings.poll_interval.max(Duration::from_millis(100));
-            match parse_parameters(&a.parameters) {
-                Ok(p) => settings.parameters = p,
-                Err(e) => {
-                    let _ = writeln!(err, "error: {e}");
-                    return e.exit_code();
-                }
-            }
-        }
-        Command::Destroy(a) => {
-            settings.yes = a.yes;
-            settings.timeout = Duration::from_secs(a.timeout);
-        }
-        _ => {}
     }
-    let selected = cx.global.stacks.clone();
-    let mut ui = Ui::plain(out);
-    if terminal {
-        ui = ui.with_confirm(terminal_confirm()).with_progress();
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
-    let result = rt.block_on(async {
-        let clients = connect(&aws).await?;
-        let mut engine = Engine::new(clients, settings, &mut ui);
-        match &cmd {
-            Command::Diff(_) => engine
-                .diff(assembly, &selected, terminal)
-                .await
-                .map(|changed| if changed { exit::CHANGES } else { exit::OK }),
-            Command::Destroy(_) => engine.destroy(assembly, &selected).await.map(|_| exit::OK),
-            _ => engine.deploy(assembly, &selected).await.map(|_| exit::OK),
-        }
-    });
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            e.exit_code()
-        }
+
+    fn emit(&mut self, event: Event) {
+        self.observer.event(&event);
+    }
+
+    fn note(&mut self, stack: Option<&str>, message: impl Into<String>) {
+        self.emit(Event::Note {
+            stack: stack.map(str::to_owned),
+            message: message.into(),
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
+    /// No file of the engine has more than 500 lines outside its tests.
     #[test]
-    fn parameters_parse_and_a_malformed_one_is_not_echoed() {
-        let ok = parse_parameters(&["Env=prod".into(), "Empty=".into(), "Url=a=b".into()]);
-        assert_eq!(
-            ok.expect("valid"),
-            [
-                ("Env".to_owned(), "prod".to_owned()),
-                ("Empty".to_owned(), String::new()),
-                ("Url".to_owned(), "a=b".to_owned())
-            ]
-        );
-        let e = parse_parameters(&["Env=dev".into(), "hunter2".into()]).expect_err("no key");
-        assert_eq!(e.exit_code(), exit::USAGE);
-        assert!(!e.to_string().contains("hunter2"), "{e}");
-        assert!(e.to_string().contains("#2"), "{e}");
+    fn no_engine_file_is_over_500_lines_of_code() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/deploy");
+        let mut sizes = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("src/deploy") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let code = text.split("\n#[cfg(test)]").next().unwrap_or("");
+            let lines = code.lines().filter(|l| !l.trim().is_empty()).count();
+            sizes.push((
+                path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                lines,
+            ));
+        }
+        assert!(sizes.len() >= 10, "{sizes:?}");
+        let over: Vec<_> = sizes.iter().filter(|(_, n)| *n > 500).collect();
+        assert!(over.is_empty(), "over 500 non-test lines: {over:?}");
+    }
+
+    /// The engine does not reach back into the CLI (`scripts/test` checks the same with grep).
+    #[test]
+    fn the_engine_does_not_import_the_cli() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/deploy");
+        for entry in std::fs::read_dir(&dir).expect("src/deploy") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let needles = [
+                ["crate", "::cli"].concat(),
+                ["stackforge", "::cli"].concat(),
+            ];
+            // Code lines only: the docs may name the CLI.
+            let mut code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+            assert!(
+                !code.any(|l| needles.iter().any(|n| l.contains(n.as_str()))),
+                "{} imports the CLI",
+                path.display()
+            );
+        }
     }
 }

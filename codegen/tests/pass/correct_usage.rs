@@ -3,7 +3,7 @@ use stackforge::cfn::{ec2, rds};
 use stackforge::App;
 
 fn main() {
-    let mut app = App::new();
+    let app = App::new();
     let mut stack = app.stack("s");
     let vpc = stack.add(
         "Vpc",

@@ -84,11 +84,11 @@ pub fn build(opts: &Options) -> App {
             container_port: PORT,
             health_check_path: "/".into(),
             secrets: vec![("OPENAI_API_KEY".into(), openai.whole())],
-            desired_count: 2,
-            min_capacity: 2,
-            max_capacity: 6,
-            cpu_target_percent: 70,
-            memory_target_percent: 80,
+            desired_count: 2.into(),
+            min_capacity: 2.into(),
+            max_capacity: 6.into(),
+            cpu_target_percent: 70.into(),
+            memory_target_percent: 80.into(),
             ..Default::default()
         },
     );

@@ -36,7 +36,7 @@ pub fn build(opts: &Options) -> App {
 
 /// The app for any fleet table (tests use it to try an unknown OS).
 pub fn build_fleet(fleet: &[(&str, &str, &str)], opts: &Options) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("ec2-fleet");
     s.set_description(
         "ec2-fleet: instances of four operating systems behind one security group (seed 001)",

@@ -72,7 +72,7 @@ impl Default for Options {
 
 /// The app: one stack, [`STACK`].
 pub fn build(opts: &Options) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack(STACK);
     s.set_description(
         "fargate-app: Servian TechChallengeApp on Fargate behind an ALB, RDS PostgreSQL Multi-AZ (stackforge flagship)",
@@ -127,11 +127,11 @@ pub fn build(opts: &Options) -> App {
                 ("VTT_DBPASSWORD".into(), db.password()),
             ],
             health_check_path: "/healthcheck/".into(),
-            desired_count: opts.desired_count,
-            min_capacity: 2,
-            max_capacity: 6,
-            cpu_target_percent: 70,
-            memory_target_percent: 80,
+            desired_count: opts.desired_count.into(),
+            min_capacity: 2.into(),
+            max_capacity: 6.into(),
+            cpu_target_percent: 70.into(),
+            memory_target_percent: 80.into(),
             certificate,
             load_balancer_deletion_protection: !opts.allow_destroy,
             ..Default::default()

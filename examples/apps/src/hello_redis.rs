@@ -7,12 +7,12 @@
 //! part the seed's author never got working). The Redis endpoint reaches the container as
 //! environment variables, the auth token as an ECS secret.
 
-use serde_json::json;
-use stackforge::{App, Expr, Output, Props, Scope, Val};
+use stackforge::{App, Output, Val};
 use stackforge_modules::ec2_capacity_cluster::{Ec2CapacityCluster, Ec2CapacityClusterProps};
-use stackforge_modules::fargate::{Cluster, LoadBalancedFargateService, ServiceProps};
+use stackforge_modules::fargate::{Capacity, Cluster, LoadBalancedFargateService, ServiceProps};
 use stackforge_modules::network::{Network, NetworkProps};
 use stackforge_modules::redis_cache::{RedisCache, RedisCacheProps};
+use stackforge_modules::refs::VpcRef;
 
 /// The port Flask listens on in the container.
 pub const PORT: u16 = 5000;
@@ -71,6 +71,18 @@ pub fn build(opts: &Options) -> App {
     );
     let redis = RedisCache::new(&mut s, "Redis", &net, RedisCacheProps::default());
     let cluster = Cluster::new(&mut s, "Cluster");
+    // `--ec2`: an Auto Scaling group on the ECS-optimized AMI becomes the cluster's capacity
+    // provider, and the service runs on it instead of Fargate.
+    let capacity = opts.ec2.then(|| {
+        Ec2CapacityCluster::new(
+            &mut s,
+            "Capacity",
+            cluster.name(),
+            net.vpc_id.clone(),
+            net.private_subnet_ids.clone(),
+            Ec2CapacityClusterProps::default(),
+        )
+    });
     let web = LoadBalancedFargateService::new(
         &mut s,
         "Web",
@@ -87,12 +99,20 @@ pub fn build(opts: &Options) -> App {
                 ("REDIS_TLS".into(), Val::from("true")),
             ],
             secrets: vec![("REDIS_AUTH_TOKEN".into(), redis.auth_token_secret().whole())],
+            capacity: capacity.as_ref().map_or(Capacity::Fargate, |c| {
+                Capacity::Provider(c.capacity_provider_name())
+            }),
             ..Default::default()
         },
     );
     redis.allow_from(&mut s, &web);
-    if opts.ec2 {
-        run_on_ec2(&mut s, &net, &cluster, &web);
+    if let Some(capacity) = &capacity {
+        // The service may only start once the capacity provider is the cluster's.
+        s.depends_on(web.service, capacity.associations);
+        // Instances join the cluster through the NAT gateway: start them once the routes exist.
+        for h in net.egress_dependencies() {
+            s.depends_on(capacity.auto_scaling_group, h);
+        }
     }
     repo.require_image(&mut s, &opts.image_tag);
     s.output(
@@ -100,45 +120,4 @@ pub fn build(opts: &Options) -> App {
         Output::new(web.url()).description("GET/POST <this>/hello"),
     );
     app
-}
-
-/// Moves the service from Fargate to EC2 capacity: an `Ec2CapacityCluster` becomes the
-/// cluster's default capacity provider, the service uses it (instead of the Fargate launch
-/// type) and the task definition requires EC2. The flagship's service pattern is Fargate-only,
-/// so these are three property overrides (see the report: a `launch` option would remove them).
-fn run_on_ec2(
-    s: &mut Scope<'_>,
-    net: &Network,
-    cluster: &Cluster,
-    web: &LoadBalancedFargateService,
-) {
-    let capacity = Ec2CapacityCluster::new(
-        s,
-        "Capacity",
-        cluster.name(),
-        net.vpc_id.clone(),
-        net.private_subnet_ids.clone(),
-        Ec2CapacityClusterProps::default(),
-    );
-    let mut item = Props::new();
-    item.set("CapacityProvider", capacity.capacity_provider_name())
-        .set("Weight", Val::<i64>::from(1));
-    s.delete_property(web.service, &["LaunchType"]);
-    s.delete_property(web.service, &["PlatformVersion"]);
-    s.override_property(
-        web.service,
-        &["CapacityProviderStrategy"],
-        Expr::List(vec![item.into_expr()]),
-    );
-    s.override_property(
-        web.task_definition,
-        &["RequiresCompatibilities"],
-        json!(["EC2"]),
-    );
-    // The service may only start once the capacity provider is the cluster's.
-    s.depends_on(web.service, capacity.associations);
-    // Instances join the cluster through the NAT gateway: start them once the routes exist.
-    for h in net.egress_ready() {
-        s.depends_on(capacity.auto_scaling_group, h);
-    }
 }

@@ -26,7 +26,7 @@ pub fn lit(v: serde_json::Value) -> Expr {
 /// a task role), for the state checks moto cannot do on the flagship itself (see
 /// `tests/deploy/moto.rs`).
 pub fn web_tier(stack_name: &str, desired_count: i64) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack(stack_name);
     let vpc = s.add_raw(
         "Vpc",
@@ -157,7 +157,7 @@ pub fn web_tier(stack_name: &str, desired_count: i64) -> App {
 /// (through `Fn::ImportValue`, as stackforge synthesizes cross-stack references). With
 /// `linked == false` the consumer uses a VPC of its own, so the producer drops its export.
 pub fn two_stacks(linked: bool) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let vpc = {
         let mut p = app.stack("producer");
         p.add_raw(
@@ -185,7 +185,7 @@ pub fn two_stacks(linked: bool) -> App {
 
 /// One stack whose minified template is over CloudFormation's 51,200-byte inline limit.
 pub fn large(stack_name: &str) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack(stack_name);
     for i in 0..120 {
         s.add_raw(
@@ -203,7 +203,7 @@ pub fn large(stack_name: &str) -> App {
 
 /// One small stack: a queue and a topic.
 pub fn small(stack_name: &str) -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack(stack_name);
     let q = s.add_raw("Queue", Raw::new("AWS::SQS::Queue"));
     s.add_raw("Topic", Raw::new("AWS::SNS::Topic"));

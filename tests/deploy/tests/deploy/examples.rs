@@ -28,7 +28,7 @@ const DEPLOY: &[&str] = &[
 ];
 
 /// Puts an image (any manifest) into an ECR repository, as `docker push` would.
-fn push_image(moto: &Moto, repository: &str, tag: &str) {
+pub(crate) fn push_image(moto: &Moto, repository: &str, tag: &str) {
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",

@@ -5,3 +5,4 @@
 mod examples;
 mod mocks;
 mod moto;
+mod orders_api;

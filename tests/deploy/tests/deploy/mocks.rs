@@ -17,6 +17,7 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, ChangeSetType, ExecutionStatus, Output, ResourceChange,
@@ -27,8 +28,12 @@ use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_sdk_sts::Client as Sts;
 use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
 use aws_smithy_types::DateTime;
-use stackforge::cli::exit;
-use stackforge::deploy::{Clients, DeployError, Engine, Outcome, Settings, StackReport, Ui};
+use stackforge::assembly::CloudAssembly;
+use stackforge::cli::online::{exit_code, CliObserver};
+use stackforge::cli::{exit, Mode, Printer};
+use stackforge::deploy::{
+    Clients, DeployError, Engine, Event, Observer, Options, Outcome, Question, StackReport,
+};
 use stackforge::{App, Raw};
 use stackforge_deploy_tests::{large, lit, small, tempdir, two_stacks};
 
@@ -98,12 +103,26 @@ fn clients_with(cfn_rules: &[Rule], ecr_rules: Option<&[Rule]>) -> (Clients, Rul
     )
 }
 
-fn settings(name: &str) -> Settings {
-    Settings {
-        poll_interval: Duration::ZERO,
-        throttle_backoff: Duration::ZERO,
-        out_dir: tempdir(name),
-        ..Settings::default()
+fn settings(name: &str) -> Options {
+    Options {
+        outputs_dir: Some(tempdir(name)),
+        ..Options::immediate()
+    }
+}
+
+/// Renders events as the CLI does (into `text`) and keeps them typed (`events`).
+struct Both<'a, 'w> {
+    cli: CliObserver<'a, 'w>,
+    events: Vec<Event>,
+}
+
+impl Observer for Both<'_, '_> {
+    fn event(&mut self, e: &Event) {
+        self.events.push(e.clone());
+        self.cli.event(e);
+    }
+    fn confirm(&mut self, q: &Question) -> Option<bool> {
+        self.cli.confirm(q)
     }
 }
 
@@ -111,7 +130,7 @@ fn settings(name: &str) -> Settings {
 fn deploy(
     app: App,
     rules: &[Rule],
-    settings: Settings,
+    settings: Options,
 ) -> (Result<Vec<StackReport>, DeployError>, String) {
     run(app, rules, None, settings, false)
 }
@@ -121,7 +140,7 @@ fn run(
     app: App,
     rules: &[Rule],
     ecr_rules: Option<&[Rule]>,
-    settings: Settings,
+    settings: Options,
     destroy: bool,
 ) -> (Result<Vec<StackReport>, DeployError>, String) {
     run_selected(app, rules, ecr_rules, settings, destroy, &[])
@@ -131,25 +150,55 @@ fn run_selected(
     app: App,
     rules: &[Rule],
     ecr_rules: Option<&[Rule]>,
-    settings: Settings,
+    settings: Options,
     destroy: bool,
     selected: &[String],
 ) -> (Result<Vec<StackReport>, DeployError>, String) {
-    let assembly = app.synth().expect("the test app synthesizes");
+    let (r, out, _) = run_engine(app, rules, ecr_rules, settings, destroy, selected);
+    (r, out)
+}
+
+/// Runs deploy (or destroy) against the mocked rules; returns the result, the text the CLI
+/// prints, and the typed events. Checks that GetCallerIdentity came first and every rule
+/// was used.
+fn run_engine(
+    app: App,
+    rules: &[Rule],
+    ecr_rules: Option<&[Rule]>,
+    settings: Options,
+    destroy: bool,
+    selected: &[String],
+) -> (Result<Vec<StackReport>, DeployError>, String, Vec<Event>) {
+    let assembly = CloudAssembly::from_synth(&app.synth().expect("the test app synthesizes"));
     let (clients, identity) = clients_with(rules, ecr_rules);
     let mut out = Vec::new();
-    let result = {
-        let mut ui = Ui::plain(&mut out);
-        let mut engine = Engine::new(clients, settings, &mut ui);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("runtime");
-        if destroy {
-            rt.block_on(engine.destroy(&assembly, selected))
-        } else {
-            rt.block_on(engine.deploy(&assembly, selected))
-        }
+    let mut err = Vec::new();
+    let (result, events) = {
+        let mut printer = Printer::new(
+            &mut out,
+            &mut err,
+            Mode {
+                json: false,
+                quiet: false,
+            },
+        );
+        let mut both = Both {
+            cli: CliObserver::new(&mut printer, false),
+            events: Vec::new(),
+        };
+        let result = {
+            let mut engine = Engine::new(clients, settings, &mut both);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("runtime");
+            if destroy {
+                rt.block_on(engine.destroy(&assembly, selected))
+            } else {
+                rt.block_on(engine.deploy(&assembly, selected))
+            }
+        };
+        (result, both.events)
     };
     assert_eq!(
         identity.num_calls(),
@@ -163,7 +212,7 @@ fn run_selected(
     {
         assert!(r.num_calls() > 0, "rule #{i} was never used");
     }
-    (result, String::from_utf8(out).expect("utf-8"))
+    (result, String::from_utf8(out).expect("utf-8"), events)
 }
 
 fn meta(code: &str, message: &str) -> ErrorMetadata {
@@ -288,6 +337,10 @@ fn delete_change_set() -> Rule {
     mock!(Cfn::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build())
 }
 
+fn no_stack_policy() -> Rule {
+    mock!(Cfn::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build())
+}
+
 fn deployed_template() -> Rule {
     let body = small("tiny").synth().expect("synth").stacks[0]
         .template
@@ -301,7 +354,7 @@ fn deployed_template() -> Rule {
 
 /// `small("tiny")` with one more resource, so there is something to update.
 fn small_plus_one() -> App {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("tiny");
     let q = s.add_raw("Queue", Raw::new("AWS::SQS::Queue"));
     s.add_raw("Topic", Raw::new("AWS::SNS::Topic"));
@@ -342,7 +395,7 @@ fn create_ok_streams_each_event_once_and_writes_outputs() {
         stack_done_with_outputs(StackStatus::CreateComplete),
     ];
     let s = settings("mock-create");
-    let out_dir = s.out_dir.clone();
+    let out_dir = s.outputs_dir.clone().expect("an outputs dir");
     let (r, out) = deploy(small("tiny"), &rules, s);
     let reports = r.unwrap_or_else(|e| panic!("{e}\n{out}"));
     assert_eq!(reports[0].outcome, Outcome::Created);
@@ -383,6 +436,7 @@ fn update_ok_uses_an_update_change_set() {
     let rules = [
         stack_is(StackStatus::CreateComplete),
         deployed_template(),
+        no_stack_policy(),
         create_change_set(ChangeSetType::Update),
         change_set_ready(vec![change(ChangeAction::Add, "Extra", "AWS::SQS::Queue")]),
         events(vec![review_event()]),
@@ -420,6 +474,7 @@ fn no_changes_failed_form_is_success_and_deletes_the_change_set() {
     let rules = [
         stack_is(StackStatus::UpdateComplete),
         deployed_template(),
+        no_stack_policy(),
         create_change_set(ChangeSetType::Update),
         mock!(Cfn::describe_change_set).then_output(|| {
             DescribeChangeSetOutput::builder()
@@ -442,6 +497,7 @@ fn no_changes_available_form_with_zero_changes_is_success_and_deletes_the_change
     let rules = [
         stack_is(StackStatus::UpdateComplete),
         deployed_template(),
+        no_stack_policy(),
         create_change_set(ChangeSetType::Update),
         change_set_ready(vec![]),
         delete_change_set(),
@@ -504,7 +560,7 @@ fn failed_create_shows_the_first_failure_and_the_rollback_outcome() {
     ];
     let (r, out) = deploy(small("tiny"), &rules, settings("mock-failed"));
     let e = r.expect_err("the create failed");
-    assert_eq!(e.exit_code(), exit::DEPLOY_FAILED);
+    assert_eq!(exit_code(&e), exit::DEPLOY_FAILED);
     match &e {
         DeployError::Failed {
             status,
@@ -537,7 +593,7 @@ fn timeout_stops_waiting_with_a_named_error() {
         events(vec![review_event()]),
         stack_is(StackStatus::CreateInProgress),
     ];
-    let s = Settings {
+    let s = Options {
         timeout: Duration::ZERO,
         ..settings("mock-timeout")
     };
@@ -547,7 +603,7 @@ fn timeout_stops_waiting_with_a_named_error() {
         matches!(&e, DeployError::Timeout { status, .. } if status == "CREATE_IN_PROGRESS"),
         "{e:?}\n{out}"
     );
-    assert_eq!(e.exit_code(), exit::TIMEOUT);
+    assert_eq!(exit_code(&e), exit::TIMEOUT);
     assert!(e.to_string().contains("--timeout"), "{e}");
 }
 
@@ -596,7 +652,7 @@ fn throttled_calls_back_off_and_retry() {
 fn broadening_change_without_a_terminal_is_refused_and_cleaned_up() {
     // A new IAM role is a broadening change: approval is needed, and without a terminal or
     // --yes deploy refuses, deletes its change set and the empty REVIEW_IN_PROGRESS stack.
-    let mut app = App::new();
+    let app = App::new();
     app.stack("tiny").add_raw(
         "Role",
         Raw::new("AWS::IAM::Role").prop(
@@ -625,7 +681,7 @@ fn broadening_change_without_a_terminal_is_refused_and_cleaned_up() {
     ];
     let (r, out) = deploy(app, &rules, settings("mock-refused"));
     let e = r.expect_err("refused");
-    assert_eq!(e.exit_code(), exit::APPROVAL_REFUSED);
+    assert_eq!(exit_code(&e), exit::APPROVAL_REFUSED);
     let msg = e.to_string();
     assert!(
         msg.contains("no terminal") && msg.contains("--yes"),
@@ -655,8 +711,8 @@ fn template_over_the_inline_limit_without_a_bucket_names_the_limit_and_the_flag(
     assert!(msg.contains("51200") && msg.contains("--bucket"), "{msg}");
 }
 
-fn yes(name: &str) -> Settings {
-    Settings {
+fn yes(name: &str) -> Options {
+    Options {
         yes: true,
         ..settings(name)
     }
@@ -727,7 +783,7 @@ fn rollback_complete_without_confirmation_is_refused_and_nothing_is_deleted() {
         settings("mock-rollback-refused"),
     );
     let e = r.expect_err("refused");
-    assert_eq!(e.exit_code(), exit::APPROVAL_REFUSED);
+    assert_eq!(exit_code(&e), exit::APPROVAL_REFUSED);
     assert!(e.to_string().contains("ROLLBACK_COMPLETE"), "{e}");
 }
 
@@ -739,7 +795,7 @@ fn update_rollback_failed_offers_continue_update_rollback() {
         settings("mock-urf"),
     );
     let e = r.expect_err("needs confirmation");
-    assert_eq!(e.exit_code(), exit::APPROVAL_REFUSED);
+    assert_eq!(exit_code(&e), exit::APPROVAL_REFUSED);
     assert!(e.to_string().contains("ContinueUpdateRollback"), "{e}");
     assert!(out.contains("UPDATE_ROLLBACK_FAILED"), "{out}");
 }
@@ -779,7 +835,7 @@ fn dropping_an_export_that_is_still_imported_is_refused_with_both_stack_names() 
 
 #[test]
 fn destroy_stops_on_database_deletion_protection_with_the_exact_steps() {
-    let mut app = App::new();
+    let app = App::new();
     let mut s = app.stack("tiny");
     let db = s.add_raw(
         "Db",
@@ -808,7 +864,7 @@ fn destroy_stops_on_database_deletion_protection_with_the_exact_steps() {
     ];
     let (r, out) = run(app, &rules, None, yes("mock-destroy"), true);
     let e = r.expect_err("blocked");
-    assert_eq!(e.exit_code(), exit::DEPLOY_FAILED);
+    assert_eq!(exit_code(&e), exit::DEPLOY_FAILED);
     let msg = e.to_string();
     assert!(msg.contains("aws rds modify-db-instance --db-instance-identifier tiny-db-abc123 --no-deletion-protection"), "{msg}");
     assert!(msg.contains("deploy once"), "{msg}");
@@ -820,7 +876,7 @@ fn destroy_stops_on_database_deletion_protection_with_the_exact_steps() {
 
 #[test]
 fn a_missing_image_stops_the_deploy_before_any_change() {
-    let mut app = small("tiny");
+    let app = small("tiny");
     app.stack("tiny")
         .require(stackforge::Requirement::ImageExists {
             repository: "web".to_owned(),
@@ -839,7 +895,7 @@ fn a_missing_image_stops_the_deploy_before_any_change() {
         })];
     let (r, _) = run(app, &[not_found()], Some(&ecr), yes("mock-image"), false);
     let e = r.expect_err("unmet");
-    assert_eq!(e.exit_code(), exit::REQUIREMENT_UNMET);
+    assert_eq!(exit_code(&e), exit::REQUIREMENT_UNMET);
     let msg = e.to_string();
     assert!(msg.contains("docker push"), "{msg}");
     // After the push commands, the command that deploys the stopped stack.
@@ -848,14 +904,14 @@ fn a_missing_image_stops_the_deploy_before_any_change() {
 
 #[test]
 fn replacing_a_database_is_called_out_and_needs_approval() {
-    let mut app = App::new();
+    let app = App::new();
     app.stack("tiny").add_raw(
         "Db",
         Raw::new("AWS::RDS::DBInstance")
             .prop("Engine", lit("postgres".into()))
             .prop("DBName", lit("app2".into())),
     );
-    let mut old = App::new();
+    let old = App::new();
     old.stack("tiny").add_raw(
         "Db",
         Raw::new("AWS::RDS::DBInstance")
@@ -870,6 +926,7 @@ fn replacing_a_database_is_called_out_and_needs_approval() {
                 .template_body(body.clone())
                 .build()
         }),
+        no_stack_policy(),
         create_change_set(ChangeSetType::Update),
         mock!(Cfn::describe_change_set).then_output(|| {
             DescribeChangeSetOutput::builder()
@@ -893,7 +950,7 @@ fn replacing_a_database_is_called_out_and_needs_approval() {
     ];
     let (r, out) = deploy(app, &rules, settings("mock-replace-db"));
     let e = r.expect_err("needs approval");
-    assert_eq!(e.exit_code(), exit::APPROVAL_REFUSED);
+    assert_eq!(exit_code(&e), exit::APPROVAL_REFUSED);
     assert!(
         out.contains("[!] Modify  AWS::RDS::DBInstance Db  Replacement: True"),
         "{out}"
@@ -933,4 +990,241 @@ fn deploying_one_stack_requires_its_dependencies_to_be_deployed() {
         msg.contains("`producer` is not deployed") && msg.contains("`consumer` depends on it"),
         "{msg}"
     );
+}
+
+/// Runs an online diff against the mocked rules; returns the diffs.
+fn diff(app: App, rules: &[Rule]) -> Vec<stackforge::diff::StackDiff> {
+    let assembly = CloudAssembly::from_synth(&app.synth().expect("synthesizes"));
+    let (clients, _identity) = clients_with(rules, None);
+    let mut rec = stackforge::deploy::Recorder::default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let d = rt
+        .block_on(Engine::new(clients, Options::immediate(), &mut rec).diff(&assembly, &[]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (i, r) in rules.iter().enumerate() {
+        assert!(r.num_calls() > 0, "rule #{i} was never used");
+    }
+    assert!(
+        matches!(rec.events[0], Event::Identity(_)),
+        "{:?}",
+        rec.events
+    );
+    d
+}
+
+/// GetTemplate returns the text a stack was created with: a YAML template with short forms
+/// is read as the JSON it means, so it diffs as unchanged (it used to become `null`, and
+/// every resource diffed as added).
+#[test]
+fn a_deployed_yaml_template_with_short_forms_diffs_as_unchanged() {
+    let t = small("tiny").synth().expect("synth").stacks[0]
+        .template
+        .clone();
+    let yaml = format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nDescription: {}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n  Topic:\n    Type: AWS::SNS::Topic\nOutputs:\n  QueueUrl:\n    Value: !Ref Queue\n",
+        serde_json::to_string(&t["Description"]).expect("a string")
+    );
+    let rules = [
+        stack_is(StackStatus::CreateComplete),
+        mock!(Cfn::get_template).then_output(move || {
+            GetTemplateOutput::builder()
+                .template_body(yaml.clone())
+                .build()
+        }),
+        no_stack_policy(),
+    ];
+    let d = diff(small("tiny"), &rules);
+    assert!(d[0].existed);
+    assert!(d[0].diff.is_empty(), "{:?}", d[0].diff);
+    // The same YAML with one more resource is one addition, not three.
+    let rules = [
+        stack_is(StackStatus::CreateComplete),
+        mock!(Cfn::get_template).then_output(|| {
+            GetTemplateOutput::builder()
+                .template_body("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
+                .build()
+        }),
+        no_stack_policy(),
+    ];
+    let d = diff(small("tiny"), &rules);
+    assert_eq!(d[0].diff.resources.len(), 1, "{:?}", d[0].diff);
+    assert_eq!(d[0].diff.resources[0].logical_id, "Queue");
+}
+
+/// Termination protection and a stack policy set in code are applied, and shown in the
+/// review, even when the template did not change.
+#[test]
+fn stack_settings_are_applied_when_only_they_change() {
+    let app = || {
+        let app = small("tiny");
+        let mut s = app.stack("tiny");
+        s.set_termination_protection(true);
+        s.set_stack_policy(stackforge::assembly::StackPolicy::ProtectStateful);
+        app
+    };
+    let rules = [
+        stack_is(StackStatus::UpdateComplete),
+        deployed_template(),
+        no_stack_policy(),
+        create_change_set(ChangeSetType::Update),
+        mock!(Cfn::describe_change_set).then_output(|| {
+            DescribeChangeSetOutput::builder()
+                .status(ChangeSetStatus::Failed)
+                .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
+                .build()
+        }),
+        delete_change_set(),
+        mock!(Cfn::update_termination_protection)
+            .match_requests(|r| r.enable_termination_protection() == Some(true))
+            .then_output(|| aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput::builder().build()),
+        mock!(Cfn::set_stack_policy)
+            .match_requests(|r| {
+                r.stack_policy_body()
+                    .is_some_and(|b| b.contains("Update:Replace") && b.contains("LogicalResourceId/Queue"))
+            })
+            .then_output(|| aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput::builder().build()),
+        stack_done_with_outputs(StackStatus::UpdateComplete),
+    ];
+    let (r, out, events) = run_engine(app(), &rules, None, yes("mock-settings"), false, &[]);
+    let reports = r.unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert_eq!(reports[0].outcome, Outcome::Updated);
+    let review = events.iter().find_map(|e| match e {
+        Event::Review(r) => Some(r),
+        _ => None,
+    });
+    let settings: Vec<_> = review
+        .expect("a review of the setting changes")
+        .settings
+        .iter()
+        .map(|s| s.setting)
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            stackforge::diff::Setting::TerminationProtection,
+            stackforge::diff::Setting::StackPolicy
+        ]
+    );
+    assert!(out.contains("tiny: set termination_protection"), "{out}");
+    assert!(out.contains("tiny: set stack_policy"), "{out}");
+}
+
+/// The typed stream of a create: identity, change set, review with typed changes, the
+/// execution, resource events, and the report, in that order.
+#[test]
+fn a_create_emits_typed_events_in_order() {
+    let rules = [
+        not_found(),
+        create_change_set(ChangeSetType::Create),
+        change_set_ready(vec![change(ChangeAction::Add, "Topic", "AWS::SNS::Topic")]),
+        events(vec![review_event()]),
+        execute(),
+        events(vec![
+            event(
+                "e1",
+                "Topic",
+                "AWS::SNS::Topic",
+                ResourceStatus::CreateComplete,
+                None,
+            ),
+            review_event(),
+        ]),
+        stack_done_with_outputs(StackStatus::CreateComplete),
+    ];
+    let (r, _, events) = run_engine(
+        small("tiny"),
+        &rules,
+        None,
+        settings("mock-typed"),
+        false,
+        &[],
+    );
+    r.expect("created");
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Identity(_) => Some("identity"),
+            Event::ChangeSetCreated { .. } => Some("change-set"),
+            Event::Review(_) => Some("review"),
+            Event::Started { .. } => Some("started"),
+            Event::Resource { .. } => Some("resource"),
+            Event::Finished(_) => Some("finished"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "identity",
+            "change-set",
+            "review",
+            "started",
+            "resource",
+            "finished"
+        ]
+    );
+    let Some(Event::Review(review)) = events.iter().find(|e| matches!(e, Event::Review(_))) else {
+        panic!("no review");
+    };
+    assert_eq!(review.changes[0].action, ChangeAction::Add);
+    assert_eq!(
+        review.changes[0].replacement,
+        stackforge::deploy::Replacement::Never
+    );
+    assert!(review.approval.is_none());
+}
+
+/// The bootstrap stack is made of stackforge's typed resources; its template goes to the
+/// cfn-lint pass of `scripts/test` (0 errors, 0 warnings).
+#[test]
+fn the_bootstrap_template_is_linted() {
+    let a = stackforge::deploy::bootstrap_app()
+        .synth()
+        .expect("synthesizes");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    let t = &a.stacks[0].template;
+    let bucket = &t["Resources"]["StagingBucket"]["Properties"];
+    assert_eq!(bucket["VersioningConfiguration"]["Status"], "Enabled");
+    assert_eq!(
+        bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+        true
+    );
+    assert_eq!(
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    a.write(&target.join("cfn-lint/deploy/bootstrap"))
+        .expect("write for cfn-lint");
+}
+
+/// An online diff checks the stack's pinned account and region like deploy does (it used
+/// to skip the check), before it reads anything of the stack.
+#[test]
+fn an_online_diff_refuses_a_stack_pinned_to_another_account() {
+    let app = small("tiny");
+    app.stack("tiny")
+        .pin_environment("210987654321", "us-east-1");
+    let assembly = CloudAssembly::from_synth(&app.synth().expect("synthesizes"));
+    let (clients, identity) = clients_with(&[], None);
+    let mut rec = stackforge::deploy::Recorder::default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let e = rt
+        .block_on(Engine::new(clients, Options::immediate(), &mut rec).diff(&assembly, &[]))
+        .expect_err("pinned to another account");
+    assert!(
+        matches!(&e, DeployError::EnvironmentMismatch { what: "account", pinned, .. } if pinned == "210987654321"),
+        "{e:?}"
+    );
+    assert_eq!(exit_code(&e), exit::INVALID);
+    assert_eq!(identity.num_calls(), 1);
 }

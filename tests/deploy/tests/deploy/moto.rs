@@ -472,11 +472,11 @@ fn a_template_over_the_inline_limit_goes_through_the_bucket() {
     );
     assert_eq!(code, exit::OK, "stdout:\n{out}\nstderr:\n{err}");
     assert!(
-        out.contains("uploaded to https://sf-templates.s3.us-east-1.amazonaws.com/stackforge/big/"),
+        out.contains("uploaded to https://sf-templates.s3.us-east-1.amazonaws.com/templates/"),
         "{out}"
     );
     assert_eq!(stack_status(&moto, "big"), "CREATE_COMPLETE");
     // The object is the minified template that was sent.
     let listing = moto.request("GET", "/sf-templates?list-type=2", "s3", "");
-    assert!(listing.contains("<Key>stackforge/big/"), "{listing}");
+    assert!(listing.contains("<Key>templates/"), "{listing}");
 }
