@@ -174,6 +174,15 @@ impl App {
                             property: None,
                         };
                         crate::validate::check_props(&n.props, shape, &base, &mut diags);
+                        // Raw overrides meet the same rules at the place they write to (their
+                        // paths are checked when they are applied, SF016).
+                        for o in &n.overrides {
+                            if let Some(v) = &o.value {
+                                crate::validate::check_override(
+                                    shape, &o.path, v, &base, &mut diags,
+                                );
+                            }
+                        }
                     }
                 }
             }

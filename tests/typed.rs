@@ -701,3 +701,69 @@ mod overrides {
     }
 }
 
+/// The value checks run at synth for what the scope API builds: parameters and raw
+/// overrides, each problem reported once.
+mod through_the_scope {
+    use super::errors_of;
+    use stackforge::cfn::iam::Role;
+    use stackforge::diag::codes;
+    use stackforge::{App, Expr, Parameter};
+
+    fn role(app: &App) -> stackforge::Handle<Role> {
+        let mut s = app.stack("typed");
+        s.add("Role", Role::new(serde_json::json!({"Version": "2012-10-17"})))
+    }
+
+    #[test]
+    fn a_parameter_default_is_checked_against_its_pattern_and_bounds() {
+        let app = App::new();
+        let mut s = app.stack("typed");
+        s.parameter(
+            "Env",
+            Parameter::string()
+                .allowed_pattern("(?!prod)[a-z]+")
+                .default_value("prod"),
+        );
+        s.parameter("Size", Parameter::number().default_value("big"));
+        s.parameter("Broken", Parameter::string().allowed_pattern("(unclosed"));
+        role(&app);
+        assert_eq!(
+            errors_of(&app),
+            [
+                (codes::INVALID_PARAMETER, "Broken".into(), "AllowedPattern".into()),
+                (codes::INVALID_PARAMETER, "Env".into(), "Default".into()),
+                (codes::INVALID_PARAMETER, "Size".into(), "Default".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_default_outside_allowed_values_is_reported_once() {
+        let app = App::new();
+        app.stack("typed").parameter(
+            "P",
+            Parameter::string().allowed_values(["a"]).default_value("b"),
+        );
+        role(&app);
+        assert_eq!(
+            errors_of(&app),
+            [(codes::INVALID_PARAMETER, "P".into(), "Default".into())]
+        );
+    }
+
+    #[test]
+    fn an_override_value_is_checked_against_the_schema_at_synth() {
+        let app = App::new();
+        let r = role(&app);
+        let mut s = app.stack("typed");
+        s.override_property(r, &["RoleName"], Expr::Str("a".repeat(500)));
+        s.override_property(r, &["MaxSessionDuration"], Expr::Num(f64::NAN));
+        assert_eq!(
+            errors_of(&app),
+            [
+                (codes::NON_FINITE_NUMBER, "Role".into(), "Properties.MaxSessionDuration".into()),
+                (codes::STRING_LENGTH, "Role".into(), "Properties.RoleName".into()),
+            ]
+        );
+    }
+}
