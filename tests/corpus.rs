@@ -1805,9 +1805,16 @@ fn the_cli_reports_bad_inputs_with_code_and_path() {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run_from::<NoOptions>(["prog", "validate", "--json"], build, &mut out, &mut err);
         assert_eq!(code, exit::INVALID, "{}", c.name);
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        let found = v["diagnostics"].as_array().unwrap().iter().any(|d| {
-            d["code"] == c.code.as_str()
+        // `--json` prints one event per line (docs/events.schema.json).
+        let events: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let v = serde_json::Value::from(events.clone());
+        let found = events.iter().any(|d| {
+            d["event"] == "diagnostic"
+                && d["code"] == c.code.as_str()
                 && d["stack"] == c.stack
                 && d["logical_id"].as_str().unwrap_or("") == c.id
                 && d["property"].as_str().unwrap_or("") == c.prop
