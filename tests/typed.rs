@@ -641,7 +641,11 @@ mod parameters {
                 type_name: bad.into(),
                 ..Default::default()
             };
-            assert_eq!(check(p), [(codes::INVALID_PARAMETER, "Type".into())], "{bad}");
+            assert_eq!(
+                check(p),
+                [(codes::INVALID_PARAMETER, "Type".into())],
+                "{bad}"
+            );
         }
         let p = ParameterSpec {
             allowed_values: vec!["a".into(), "b".into()],
@@ -711,7 +715,10 @@ mod through_the_scope {
 
     fn role(app: &App) -> stackforge::Handle<Role> {
         let mut s = app.stack("typed");
-        s.add("Role", Role::new(serde_json::json!({"Version": "2012-10-17"})))
+        s.add(
+            "Role",
+            Role::new(serde_json::json!({"Version": "2012-10-17"})),
+        )
     }
 
     #[test]
@@ -730,7 +737,11 @@ mod through_the_scope {
         assert_eq!(
             errors_of(&app),
             [
-                (codes::INVALID_PARAMETER, "Broken".into(), "AllowedPattern".into()),
+                (
+                    codes::INVALID_PARAMETER,
+                    "Broken".into(),
+                    "AllowedPattern".into()
+                ),
                 (codes::INVALID_PARAMETER, "Env".into(), "Default".into()),
                 (codes::INVALID_PARAMETER, "Size".into(), "Default".into()),
             ]
@@ -761,8 +772,16 @@ mod through_the_scope {
         assert_eq!(
             errors_of(&app),
             [
-                (codes::NON_FINITE_NUMBER, "Role".into(), "Properties.MaxSessionDuration".into()),
-                (codes::STRING_LENGTH, "Role".into(), "Properties.RoleName".into()),
+                (
+                    codes::NON_FINITE_NUMBER,
+                    "Role".into(),
+                    "Properties.MaxSessionDuration".into()
+                ),
+                (
+                    codes::STRING_LENGTH,
+                    "Role".into(),
+                    "Properties.RoleName".into()
+                ),
             ]
         );
     }

@@ -235,9 +235,9 @@ impl Bucket {
                     object_ownership: Some(bucket::ObjectOwnership::BucketOwnerEnforced.into()),
                 },
             ])),
-            versioning_configuration: props.versioned.then(|| {
-                bucket::VersioningConfiguration::new(bucket::VersioningStatus::Enabled)
-            }),
+            versioning_configuration: props
+                .versioned
+                .then(|| bucket::VersioningConfiguration::new(bucket::VersioningStatus::Enabled)),
             lifecycle_configuration: lifecycle(&props),
             logging_configuration: props.server_access_logs.as_ref().map(|l| {
                 bucket::LoggingConfiguration {
