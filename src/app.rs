@@ -1180,7 +1180,7 @@ impl<'a> Scope<'a> {
                             codes::INVALID_POLICY,
                             "",
                             None,
-                            why,
+                            why.to_string(),
                             "name actions as `service:Action`, e.g. s3:GetObject",
                         );
                     }
@@ -1538,13 +1538,13 @@ impl<'a> Scope<'a> {
     ///   refuses those values at deploy, before anything changes.
     /// - Anything synth cannot enumerate (a resource attribute, a parameter without
     ///   `AllowedValues`) is an error (`SF021`) that asks for a literal or allowed values.
-    pub fn check_values(
+    pub fn check_values<E: std::fmt::Display>(
         &mut self,
         code: Code,
         id: &str,
         property: Option<&str>,
         values: &[&Expr],
-        check: impl Fn(&[Json]) -> Result<(), String>,
+        check: impl Fn(&[Json]) -> Result<(), E>,
     ) {
         let cases = match self.resolve(values) {
             Resolution::Known(cases) => cases,
@@ -1561,7 +1561,7 @@ impl<'a> Scope<'a> {
         };
         let failing: Vec<(&crate::eval::Case, String)> = cases
             .iter()
-            .filter_map(|c| check(&c.values).err().map(|why| (c, why)))
+            .filter_map(|c| check(&c.values).err().map(|why| (c, why.to_string())))
             .collect();
         if failing.is_empty() {
             return;
@@ -1617,10 +1617,10 @@ impl<'a> Scope<'a> {
         self.with_stack(|s| s.termination_protection = on);
     }
 
-    /// A stack policy, applied on every deploy. [`crate::assembly::StackPolicy::ProtectStateful`]
+    /// A stack policy, applied on every deploy. [`crate::stack::StackPolicy::ProtectStateful`]
     /// denies the replacement and deletion of this stack's stateful resources (databases,
     /// tables, buckets, …) through a stack update. Default: none (every update allowed).
-    pub fn set_stack_policy(&mut self, policy: crate::assembly::StackPolicy) {
+    pub fn set_stack_policy(&mut self, policy: crate::stack::StackPolicy) {
         self.with_stack(|s| s.stack_policy = Some(policy));
     }
 
@@ -1631,7 +1631,7 @@ impl<'a> Scope<'a> {
         let count = self.with_stack(|s| s.notification_arns.len());
         if let Err((message, help)) = crate::assembly::check_notification_arn(&arn, count) {
             self.error(
-                crate::assembly::codes::INVALID_STACK_SETTING,
+                crate::diag::assembly_codes::INVALID_STACK_SETTING,
                 "",
                 None,
                 message,

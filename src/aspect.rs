@@ -254,7 +254,7 @@ const SNAPSHOT_TYPES: &[&str] = &[
 
 impl Aspect for RemovalPolicy {
     fn visit(&self, r: &mut ResourceMut<'_>) {
-        if !crate::diff::is_stateful(r.type_name()) {
+        if !crate::semantic::is_stateful(r.type_name()) {
             return;
         }
         let p = match self.0 {

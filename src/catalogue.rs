@@ -9,7 +9,7 @@
 //! selection, `SFMxxx` the patterns. A code is never reused for another meaning; retired codes
 //! are listed in [`RETIRED`].
 
-use crate::assembly::codes as a;
+use crate::diag::assembly_codes as a;
 use crate::diag::{codes as c, Code};
 
 /// One code of the catalogue.
@@ -67,6 +67,14 @@ pub struct Retired {
 
 /// Codes that were merged into others; their numbers stay reserved.
 pub const RETIRED: &[Retired] = &[
+    Retired {
+        code: "SFM043",
+        replaced_by: "`SF034` (INVALID_SCHEDULE): the `Schedule` pattern reports the core's code for a malformed schedule expression",
+    },
+    Retired {
+        code: "SFM044",
+        replaced_by: "`SF035` (INVALID_ALARM): the alarm and metric patterns report the core's code for a period or evaluation periods out of range",
+    },
     Retired {
         code: "SFM109",
         replaced_by: "`SFM005` (INVALID_CIDR) for a malformed CIDR and `SFM003` (PORT_MISMATCH) for port 0, in the EC2 instance pattern",
@@ -356,7 +364,7 @@ pub const CORE: &[CodeInfo] = &[
         "The stack's pinned account or region is not the caller's.",
         "Deploying with credentials of another account, or to another region, than the stack's environment names.",
         "Use credentials for the pinned account and region (`--profile`, the environment's role), or change the environment."),
-    code(Code::new("SFD005"), "TEMPLATE_TOO_LARGE",
+    code(Code::new("SFD005"), "TEMPLATE_NEEDS_BUCKET",
         "A template is over CloudFormation's 51,200-byte inline limit and there is no bucket to upload it to.",
         "A large stack deployed without a bootstrapped staging bucket.",
         "Run `stackforge bootstrap` once for the account and region, or split the stack."),

@@ -32,6 +32,10 @@ impl fmt::Display for Code {
     }
 }
 
+/// The `SFA…` codes (assembly, template and stack selection), public as
+/// [`crate::assembly::codes`].
+pub mod assembly_codes;
+
 /// The codes the core emits. Tests match on these, never on message text.
 pub mod codes {
     use super::Code;

@@ -18,30 +18,7 @@ use crate::assembly::{AssemblyError, CloudAssembly, LoadedStack, StackEntry};
 use crate::diag::Code;
 use crate::template::{self, ReadError};
 
-/// Resource types that hold data: replacing or deleting one loses it.
-pub const STATEFUL_TYPES: &[&str] = &[
-    "AWS::DocDB::DBCluster",
-    "AWS::DynamoDB::GlobalTable",
-    "AWS::DynamoDB::Table",
-    "AWS::EC2::Volume",
-    "AWS::ECR::Repository",
-    "AWS::EFS::FileSystem",
-    "AWS::ElastiCache::CacheCluster",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::KMS::Key",
-    "AWS::Neptune::DBCluster",
-    "AWS::OpenSearchService::Domain",
-    "AWS::RDS::DBCluster",
-    "AWS::RDS::DBInstance",
-    "AWS::S3::Bucket",
-    "AWS::SQS::Queue",
-    "AWS::SecretsManager::Secret",
-];
-
-/// True if the type holds data.
-pub fn is_stateful(type_name: &str) -> bool {
-    STATEFUL_TYPES.binary_search(&type_name).is_ok()
-}
+pub use crate::semantic::{is_stateful, STATEFUL_TYPES};
 
 /// What happens to one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,7 +357,7 @@ impl DiffError {
         match self {
             DiffError::Assembly(e) => e.code(),
             DiffError::Read(e) => e.code(),
-            DiffError::OneTemplateManyStacks { .. } => crate::assembly::codes::ONE_TEMPLATE,
+            DiffError::OneTemplateManyStacks { .. } => crate::diag::assembly_codes::ONE_TEMPLATE,
         }
     }
 }
@@ -573,19 +550,6 @@ mod tests {
         let d = diff_templates(&t(old), &t(new));
         assert_eq!(d.resources.len(), 1);
         d.resources[0].clone()
-    }
-
-    /// `is_stateful` binary-searches the list: it must stay sorted (byte order), or types
-    /// such as `AWS::SQS::Queue` are silently not found.
-    #[test]
-    fn stateful_types_are_sorted_and_all_found() {
-        assert!(
-            STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]),
-            "{STATEFUL_TYPES:?}"
-        );
-        for t in STATEFUL_TYPES {
-            assert!(is_stateful(t), "{t}");
-        }
     }
 
     #[test]

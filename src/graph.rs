@@ -13,7 +13,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::synth::{Assembly, StackArtifact};
+use crate::assembly::{Assembly, StackArtifact};
 
 /// Finds one cycle, if any: the node sequence `a -> b -> … -> a` (first node repeated last)
 /// and the edge weights between them. Deterministic: the search starts at the lowest index

@@ -30,7 +30,6 @@ pub mod cfn;
 pub mod cli;
 #[cfg(feature = "deploy")]
 pub mod deploy;
-pub mod depth;
 pub mod diag;
 pub mod diff;
 pub mod eval;
@@ -50,6 +49,7 @@ pub mod value;
 mod walk;
 
 pub use app::{App, AssetLocation, Environment, EnvironmentProps, Grant, GrantRole, Scope};
+pub use assembly::{Assembly, EnvironmentArtifact, StackArtifact};
 /// clap, as the CLI uses it: `use stackforge::clap;` is enough for a program's own
 /// `#[derive(clap::Args)]` options, without a separate clap dependency to keep in step.
 #[cfg(feature = "cli")]
@@ -57,7 +57,8 @@ pub use clap;
 pub use diag::{Code, DiagPath, Diagnostic, Severity, SynthError};
 pub use resource::{Handle, Props, Raw, Resource, Tag, ToExpr};
 pub use stack::{Output, Parameter, Policy, Requirement, Rule, Stack};
-pub use synth::{Assembly, EnvironmentArtifact, StackArtifact};
+/// The nesting limit of values (part of [`value`]; kept at its old path).
+pub use value::depth;
 pub use value::{dynamic, fns, pseudo, CfnEnum, Condition, Expr, Json, List, Mapping, Val};
 
 /// The README's code blocks, compiled and run as doctests.

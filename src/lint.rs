@@ -163,14 +163,14 @@ pub(crate) fn check_sections(s: &Stack, out: &mut Vec<Diagnostic>) {
         .chain(s.mappings.keys().map(|k| (k, "mapping")))
         .chain(s.rules.keys().map(|k| (k, "rule")));
     for (id, what) in ids {
-        if id.len() > crate::synth::MAX_LOGICAL_ID {
+        if id.len() > crate::stack::MAX_LOGICAL_ID {
             out.push(err(
                 codes::INVALID_LOGICAL_ID,
                 at(name, id, String::new()),
                 format!(
                     "the {what} ID has {} characters, the limit is {}",
                     id.len(),
-                    crate::synth::MAX_LOGICAL_ID
+                    crate::stack::MAX_LOGICAL_ID
                 ),
                 "use shorter scope and item ids",
             ));
@@ -233,7 +233,7 @@ fn check_stack_tags(s: &Stack, out: &mut Vec<Diagnostic>) {
 
 /// Checks one tag as AWS does for stacks and resources: key 1 to 128 characters, value up to
 /// 256, letters, digits, white space and `_ . : / = + - @`, and no `aws:` prefix on the key.
-pub fn check_tag(key: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_tag(key: &str, value: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
     let klen = key.chars().count();
     if klen == 0 || klen > 128 {
@@ -304,7 +304,7 @@ pub fn closest_type(t: &str) -> Option<&'static str> {
 /// knows every one) and not from a service that has shut down; `Custom::<name>` is a custom
 /// resource; any other `Organization::Service::Type` (or `…::MODULE`) is a third-party or
 /// private registry type and is allowed. `Err((message, help))` otherwise.
-pub fn check_type_name(t: &str) -> Result<(), (String, String)> {
+pub(crate) fn check_type_name(t: &str) -> Result<(), (String, String)> {
     if let Some(rest) = t.strip_prefix("Custom::") {
         let ok = !rest.is_empty()
             && rest.len() <= 60
@@ -729,14 +729,14 @@ pub(crate) fn check_template(stacks: &[Stack], s: &Stack, t: &Json, out: &mut Ve
     let name = s.name.as_str();
     if let Some(outputs) = t.get("Outputs").and_then(Json::as_object) {
         for (id, o) in outputs {
-            if id.len() > crate::synth::MAX_LOGICAL_ID {
+            if id.len() > crate::stack::MAX_LOGICAL_ID {
                 out.push(err(
                     codes::INVALID_LOGICAL_ID,
                     at(name, id, String::new()),
                     format!(
                         "the output ID has {} characters, the limit is {}{}",
                         id.len(),
-                        crate::synth::MAX_LOGICAL_ID,
+                        crate::stack::MAX_LOGICAL_ID,
                         if id.starts_with("Export") { " (it is generated for a cross-stack reference: Export + the resource's logical ID + the attribute)" } else { "" }
                     ),
                     "use a shorter output id, or a shorter logical ID for the resource other stacks reference",

@@ -351,13 +351,40 @@ pub fn global_arn(service: &str, resource: impl Into<Val<String>>) -> Val<String
     ])
 }
 
+/// Why an IAM action is refused ([`check_action`]); its code is `SF022`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ActionError {
+    /// No `:` between a service prefix and an action name.
+    #[error("`{action}` is not `service:Action`")]
+    NoService {
+        /// The action as given.
+        action: String,
+    },
+    /// A service prefix or an action name with characters IAM does not allow.
+    #[error("`{action}` is not `service:Action` (a lower-case service prefix, then letters, digits, * or ?)")]
+    Malformed {
+        /// The action as given.
+        action: String,
+    },
+}
+
+impl ActionError {
+    /// The diagnostic code: [`crate::diag::codes::INVALID_POLICY`].
+    pub fn code(&self) -> crate::diag::Code {
+        crate::diag::codes::INVALID_POLICY
+    }
+}
+
 /// Checks the shape of an IAM action (`service:Action`, `*` and `?` wildcards allowed).
-pub fn check_action(action: &str) -> Result<(), String> {
+pub fn check_action(action: &str) -> Result<(), ActionError> {
     if action == "*" {
         return Ok(());
     }
     let Some((service, name)) = action.split_once(':') else {
-        return Err(format!("`{action}` is not `service:Action`"));
+        return Err(ActionError::NoService {
+            action: action.to_owned(),
+        });
     };
     let service_ok = !service.is_empty()
         && service
@@ -370,9 +397,9 @@ pub fn check_action(action: &str) -> Result<(), String> {
     if service_ok && name_ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{action}` is not `service:Action` (a lower-case service prefix, then letters, digits, * or ?)"
-        ))
+        Err(ActionError::Malformed {
+            action: action.to_owned(),
+        })
     }
 }
 
@@ -412,7 +439,15 @@ mod tests {
         assert!(check_action("s3:GetObject").is_ok());
         assert!(check_action("s3:Get*").is_ok());
         assert!(check_action("*").is_ok());
-        assert!(check_action("GetObject").is_err());
+        assert_eq!(
+            check_action("GetObject"),
+            Err(ActionError::NoService {
+                action: "GetObject".into()
+            })
+        );
+        let e = check_action("S3:GetObject").expect_err("upper-case service");
+        assert_eq!(e.code().as_str(), "SF022");
+        assert_eq!(e.to_string(), "`S3:GetObject` is not `service:Action` (a lower-case service prefix, then letters, digits, * or ?)");
         assert!(check_action("S3:GetObject").is_err());
         assert!(check_action("s3:Get Object").is_err());
     }

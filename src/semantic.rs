@@ -11,6 +11,32 @@ use serde_json::{Map, Value as Json};
 
 use crate::diag::{codes, Code};
 
+/// Resource types that hold data: replacing or deleting one loses it (diff flags them, the
+/// `ProtectStateful` stack policy and the retain aspect cover them).
+pub const STATEFUL_TYPES: &[&str] = &[
+    "AWS::DocDB::DBCluster",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::Volume",
+    "AWS::ECR::Repository",
+    "AWS::EFS::FileSystem",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::KMS::Key",
+    "AWS::Neptune::DBCluster",
+    "AWS::OpenSearchService::Domain",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
+];
+
+/// True if the type holds data.
+pub fn is_stateful(type_name: &str) -> bool {
+    STATEFUL_TYPES.binary_search(&type_name).is_ok()
+}
+
 /// A problem one rule found in a resource's properties.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -445,7 +471,7 @@ fn scheduler_schedule(m: &Map<String, Json>, out: &mut Vec<Finding>) {
     }
 }
 
-fn schedule_finding(s: &str, why: String, at: bool) -> Finding {
+fn schedule_finding(s: &str, why: ScheduleError, at: bool) -> Finding {
     Finding {
         property: "Properties.ScheduleExpression".into(),
         message: format!("`{s}` is not a schedule expression: {why}"),
@@ -456,22 +482,61 @@ fn schedule_finding(s: &str, why: String, at: bool) -> Finding {
     }
 }
 
+/// Why a schedule expression is refused ([`check_schedule`]); its code is
+/// [`codes::INVALID_SCHEDULE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// Neither `rate(…)`, `cron(…)` nor (where allowed) `at(…)`.
+    #[error("{}", if *at_allowed { "it must be `rate(…)`, `cron(…)` or `at(…)`" } else { "it must be `rate(…)` or `cron(…)`" })]
+    Form {
+        /// Whether `at(…)` was allowed (EventBridge Scheduler).
+        at_allowed: bool,
+    },
+    /// A `rate(…)` expression that is wrong: the reason names the part.
+    #[error("{reason}")]
+    Rate {
+        /// What is wrong, naming the value or unit.
+        reason: String,
+    },
+    /// A `cron(…)` expression that is wrong: the reason names the field.
+    #[error("{reason}")]
+    Cron {
+        /// What is wrong, naming the field.
+        reason: String,
+    },
+    /// An `at(…)` expression that is not a date and time.
+    #[error("{reason}")]
+    At {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl ScheduleError {
+    /// The diagnostic code: [`codes::INVALID_SCHEDULE`].
+    pub fn code(&self) -> Code {
+        codes::INVALID_SCHEDULE
+    }
+}
+
 /// Checks an EventBridge schedule expression: `rate(N unit)` or `cron(6 fields)` (and
 /// `at(yyyy-mm-ddThh:mm:ss)` for EventBridge Scheduler when `allow_at`).
-pub fn check_schedule(expr: &str, allow_at: bool) -> Result<(), String> {
+pub fn check_schedule(expr: &str, allow_at: bool) -> Result<(), ScheduleError> {
     if let Some(inner) = expr.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
-        return check_rate(inner);
+        return check_rate(inner).map_err(|reason| ScheduleError::Rate { reason });
     }
     if let Some(inner) = expr.strip_prefix("cron(").and_then(|r| r.strip_suffix(')')) {
-        return check_cron(inner);
+        return check_cron(inner).map_err(|reason| ScheduleError::Cron { reason });
     }
     if allow_at {
         if let Some(inner) = expr.strip_prefix("at(").and_then(|r| r.strip_suffix(')')) {
-            return check_at(inner);
+            return check_at(inner).map_err(|reason| ScheduleError::At { reason });
         }
-        return Err("it must be `rate(…)`, `cron(…)` or `at(…)`".into());
     }
-    Err("it must be `rate(…)` or `cron(…)`".into())
+    Err(ScheduleError::Form {
+        at_allowed: allow_at,
+    })
 }
 
 fn check_rate(inner: &str) -> Result<(), String> {
@@ -673,16 +738,31 @@ fn check_at(inner: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An alarm period CloudWatch refuses ([`check_alarm_period`]); its code is
+/// [`codes::INVALID_ALARM`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("a period of {period} seconds is not 10, 20, 30 or a multiple of 60")]
+#[non_exhaustive]
+pub struct AlarmPeriodError {
+    /// The period given, in seconds.
+    pub period: f64,
+}
+
+impl AlarmPeriodError {
+    /// The diagnostic code: [`codes::INVALID_ALARM`].
+    pub fn code(&self) -> Code {
+        codes::INVALID_ALARM
+    }
+}
+
 /// Valid alarm periods: 10, 20 or 30 seconds (high resolution), or a multiple of 60.
-pub fn check_alarm_period(p: f64) -> Result<(), String> {
+pub fn check_alarm_period(p: f64) -> Result<(), AlarmPeriodError> {
     let ok =
         p.fract() == 0.0 && (p == 10.0 || p == 20.0 || p == 30.0 || (p >= 60.0 && p % 60.0 == 0.0));
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "a period of {p} seconds is not 10, 20, 30 or a multiple of 60"
-        ))
+        Err(AlarmPeriodError { period: p })
     }
 }
 
@@ -692,7 +772,7 @@ fn alarm_period(m: &Map<String, Json>, out: &mut Vec<Finding>) {
             if let Err(why) = check_alarm_period(p) {
                 out.push(Finding {
                     property: at,
-                    message: why,
+                    message: why.to_string(),
                     help: "use 10, 20 or 30 seconds (high-resolution metrics) or a multiple of 60, e.g. 60 or 300".into(),
                 });
             }
@@ -813,6 +893,19 @@ fn check_rule_ports(r: &Map<String, Json>, at: &str, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    /// `is_stateful` binary-searches the list: it must stay sorted (byte order), or types
+    /// such as `AWS::SQS::Queue` are silently not found.
+    #[test]
+    fn stateful_types_are_sorted_and_all_found() {
+        assert!(
+            STATEFUL_TYPES.windows(2).all(|w| w[0] < w[1]),
+            "{STATEFUL_TYPES:?}"
+        );
+        for t in STATEFUL_TYPES {
+            assert!(is_stateful(t), "{t}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -874,7 +967,14 @@ mod tests {
     #[test]
     fn at_expressions_only_for_the_scheduler() {
         assert_eq!(check_schedule("at(2030-01-31T09:00:00)", true), Ok(()));
-        assert!(check_schedule("at(2030-01-31T09:00:00)", false).is_err());
+        assert_eq!(
+            check_schedule("at(2030-01-31T09:00:00)", false),
+            Err(ScheduleError::Form { at_allowed: false })
+        );
+        assert_eq!(
+            check_schedule("every day", true).map_err(|e| e.to_string()),
+            Err("it must be `rate(…)`, `cron(…)` or `at(…)`".to_owned())
+        );
         assert!(check_schedule("at(2030-13-31T09:00:00)", true).is_err());
     }
 

@@ -5,32 +5,88 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::json;
 
 use crate::diag::Diagnostic;
 use crate::value::{CondExpr, Condition, Expr, ItemId, Json, List, ResourceId};
 
+// CloudFormation's per-stack quotas, checked at synth.
+
+/// CloudFormation's quota of resources per stack.
+pub const MAX_RESOURCES: usize = 500;
+/// Parameters per stack.
+pub const MAX_PARAMETERS: usize = 200;
+/// Outputs per stack.
+pub const MAX_OUTPUTS: usize = 200;
+/// Mappings per stack.
+pub const MAX_MAPPINGS: usize = 200;
+/// Largest template body that can be sent inline (bytes of the minified JSON).
+pub const MAX_INLINE_TEMPLATE: usize = 51_200;
+/// Largest template CloudFormation accepts from S3 (bytes of the minified JSON).
+pub const MAX_TEMPLATE: usize = 1_000_000;
+/// Longest logical ID.
+pub const MAX_LOGICAL_ID: usize = 255;
+
 /// The longest stack name CloudFormation accepts.
 pub const MAX_STACK_NAME: usize = 128;
 
+/// Why a stack name is refused ([`check_stack_name`]); its code is `SF001`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StackNameError {
+    /// The name is empty.
+    #[error("the name is empty")]
+    Empty,
+    /// The name is longer than [`MAX_STACK_NAME`].
+    #[error("{len} characters, the limit is {MAX_STACK_NAME}")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The name does not start with a letter.
+    #[error("`{name}` does not start with a letter")]
+    FirstNotLetter {
+        /// The name.
+        name: String,
+    },
+    /// The name has a character other than letters, digits and hyphens.
+    #[error("`{name}` contains `{found}`")]
+    Character {
+        /// The name.
+        name: String,
+        /// The first character refused.
+        found: char,
+    },
+}
+
+impl StackNameError {
+    /// The diagnostic code: [`crate::diag::codes::INVALID_STACK_NAME`].
+    pub fn code(&self) -> crate::diag::Code {
+        crate::diag::codes::INVALID_STACK_NAME
+    }
+}
+
 /// Checks a stack name: letters, digits, hyphens; starts with a letter; ≤ 128 characters.
-pub fn check_stack_name(name: &str) -> Result<(), String> {
+pub fn check_stack_name(name: &str) -> Result<(), StackNameError> {
     if name.is_empty() {
-        return Err("the name is empty".into());
+        return Err(StackNameError::Empty);
     }
     if name.len() > MAX_STACK_NAME {
-        return Err(format!(
-            "{} characters, the limit is {MAX_STACK_NAME}",
-            name.len()
-        ));
+        return Err(StackNameError::TooLong { len: name.len() });
     }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return Err(format!("`{name}` does not start with a letter"));
+        return Err(StackNameError::FirstNotLetter {
+            name: name.to_owned(),
+        });
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
-        return Err(format!("`{name}` contains `{c}`"));
+        return Err(StackNameError::Character {
+            name: name.to_owned(),
+            found: c,
+        });
     }
     Ok(())
 }
@@ -409,6 +465,53 @@ pub enum Requirement {
     },
 }
 
+/// A stack policy: which updates CloudFormation allows on the stack's resources.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StackPolicy {
+    /// Deny `Update:Replace` and `Update:Delete` on every stateful resource of the stack
+    /// (databases, tables, buckets, file systems, caches, keys, secrets, queues; see
+    /// [`crate::semantic::STATEFUL_TYPES`]); allow every other update.
+    ProtectStateful,
+    /// A policy document as CloudFormation takes it (`{"Statement": [...]}`).
+    Document(Json),
+}
+
+impl StackPolicy {
+    /// The policy document for a template.
+    pub fn resolve(&self, template: &Json) -> Json {
+        match self {
+            StackPolicy::Document(d) => d.clone(),
+            StackPolicy::ProtectStateful => {
+                let stateful: Vec<String> = template
+                    .get("Resources")
+                    .and_then(Json::as_object)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, r)| {
+                        r.get("Type")
+                            .and_then(Json::as_str)
+                            .is_some_and(crate::semantic::is_stateful)
+                    })
+                    .map(|(id, _)| format!("LogicalResourceId/{id}"))
+                    .collect();
+                let mut statements = vec![json!({
+                    "Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"
+                })];
+                if !stateful.is_empty() {
+                    statements.push(json!({
+                        "Effect": "Deny",
+                        "Action": ["Update:Replace", "Update:Delete"],
+                        "Principal": "*",
+                        "Resource": stateful,
+                    }));
+                }
+                json!({ "Statement": statements })
+            }
+        }
+    }
+}
+
 /// A dependency of one stack on another that no reference implies.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct StackDependency {
@@ -447,7 +550,7 @@ pub struct Stack {
     pub(crate) grants: BTreeMap<String, GrantPolicy>,
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) termination_protection: bool,
-    pub(crate) stack_policy: Option<crate::assembly::StackPolicy>,
+    pub(crate) stack_policy: Option<StackPolicy>,
     pub(crate) notification_arns: Vec<String>,
 }
 
@@ -495,5 +598,60 @@ impl Stack {
         (id.stack == self.index)
             .then(|| self.graph.node_weight(id.node))
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_name_errors_are_typed_with_the_old_text() {
+        let cases = [
+            ("", StackNameError::Empty, "the name is empty".to_owned()),
+            (
+                &"a".repeat(129),
+                StackNameError::TooLong { len: 129 },
+                "129 characters, the limit is 128".to_owned(),
+            ),
+            (
+                "1abc",
+                StackNameError::FirstNotLetter {
+                    name: "1abc".into(),
+                },
+                "`1abc` does not start with a letter".to_owned(),
+            ),
+            (
+                "a_b",
+                StackNameError::Character {
+                    name: "a_b".into(),
+                    found: '_',
+                },
+                "`a_b` contains `_`".to_owned(),
+            ),
+        ];
+        for (name, error, text) in cases {
+            let e = check_stack_name(name).expect_err(name);
+            assert_eq!(e, error);
+            assert_eq!(e.to_string(), text);
+            assert_eq!(e.code().as_str(), "SF001");
+        }
+        assert_eq!(check_stack_name("prod-api"), Ok(()));
+    }
+
+    #[test]
+    fn protect_stateful_denies_replacing_and_deleting_only_stateful_resources() {
+        let t = json!({"Resources": {
+            "Db": {"Type": "AWS::RDS::DBInstance"},
+            "Topic": {"Type": "AWS::SNS::Topic"},
+        }});
+        let p = StackPolicy::ProtectStateful.resolve(&t);
+        assert_eq!(p["Statement"][1]["Effect"], "Deny");
+        assert_eq!(
+            p["Statement"][1]["Resource"],
+            json!(["LogicalResourceId/Db"])
+        );
+        let none = StackPolicy::ProtectStateful.resolve(&json!({"Resources": {}}));
+        assert_eq!(none["Statement"].as_array().map(Vec::len), Some(1));
     }
 }

@@ -14,104 +14,14 @@ use serde_json::{json, Map, Value as Json};
 use crate::app::{App, EnvDef};
 use crate::diag::{codes, DiagPath, Diagnostic, SynthError};
 use crate::graph::{dependency_order, find_cycle};
-use crate::stack::{EdgeReason, ParamDef, Requirement, Rule, Stack};
+use crate::stack::{EdgeReason, ParamDef, Rule, Stack};
 use crate::value::{number, Expr, ItemId, ItemKind, RefTarget, ResourceId, SubPart};
 
-/// CloudFormation's quota of resources per stack.
-pub const MAX_RESOURCES: usize = 500;
-/// Parameters per stack.
-pub const MAX_PARAMETERS: usize = 200;
-/// Outputs per stack.
-pub const MAX_OUTPUTS: usize = 200;
-/// Mappings per stack.
-pub const MAX_MAPPINGS: usize = 200;
-/// Largest template body that can be sent inline (bytes of the minified JSON).
-pub const MAX_INLINE_TEMPLATE: usize = 51_200;
-/// Largest template CloudFormation accepts from S3 (bytes of the minified JSON).
-pub const MAX_TEMPLATE: usize = 1_000_000;
-/// Longest logical ID.
-pub const MAX_LOGICAL_ID: usize = 255;
-
-/// The result of a successful synth: one artifact per stack, in deploy order.
-#[derive(Debug, Clone)]
-pub struct Assembly {
-    /// Stacks in deploy order (dependencies first).
-    pub stacks: Vec<StackArtifact>,
-    /// The app's environments, in the order they were declared.
-    pub environments: Vec<EnvironmentArtifact>,
-    /// Warnings (errors make synth fail instead).
-    pub warnings: Vec<Diagnostic>,
-    /// Files the deploy engine publishes before the stacks that use them (see
-    /// [`crate::assembly::Asset`]).
-    pub assets: Vec<crate::assembly::Asset>,
-    /// The bytes of each file asset, by sha256 (written to `assets/<sha256>.zip`).
-    pub asset_contents: BTreeMap<String, crate::assembly::AssetBytes>,
-}
-
-/// One environment of a synthesized app: where its stacks go.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct EnvironmentArtifact {
-    /// The environment's name (`prod`).
-    pub name: String,
-    /// The account, if pinned.
-    pub account: Option<String>,
-    /// The region, if pinned.
-    pub region: Option<String>,
-    /// The role the deploy engine assumes, if any.
-    pub role_arn: Option<String>,
-    /// Its stacks (full names), in deploy order.
-    pub stacks: Vec<String>,
-}
-
-/// One synthesized stack.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct StackArtifact {
-    /// The full stack name.
-    pub name: String,
-    /// The template.
-    pub template: Json,
-    /// The template as written to disk: pretty JSON with a trailing newline.
-    pub pretty: String,
-    /// The size of the minified template that deploy sends.
-    pub minified_bytes: usize,
-    /// Number of resources.
-    pub resource_count: usize,
-    /// Stacks this one depends on (by full name), sorted.
-    pub dependencies: Vec<String>,
-    /// Stack tags.
-    pub tags: BTreeMap<String, String>,
-    /// Pinned account, if any.
-    pub account: Option<String>,
-    /// Pinned region, if any.
-    pub region: Option<String>,
-    /// Checks to run before deploying.
-    pub requirements: Vec<Requirement>,
-    /// Resource logical IDs in dependency order (dependencies first).
-    pub resource_order: Vec<String>,
-    /// Resource dependency edges `(from, to, reason)` by logical ID, sorted.
-    pub resource_edges: Vec<(String, String, String)>,
-    /// The environment the stack belongs to, if any.
-    pub environment: Option<String>,
-    /// Termination protection (applied by deploy).
-    pub termination_protection: bool,
-    /// The stack policy (applied by deploy).
-    pub stack_policy: Option<crate::assembly::StackPolicy>,
-    /// SNS topics that receive the stack's events (applied by deploy).
-    pub notification_arns: Vec<String>,
-}
-
-impl StackArtifact {
-    /// The file name the template is written to.
-    pub fn file_name(&self) -> String {
-        format!("{}.template.json", self.name)
-    }
-    /// The minified JSON that deploy sends.
-    pub fn minified(&self) -> String {
-        self.template.to_string()
-    }
-}
+pub use crate::assembly::{Assembly, EnvironmentArtifact, StackArtifact};
+pub use crate::stack::{
+    MAX_INLINE_TEMPLATE, MAX_LOGICAL_ID, MAX_MAPPINGS, MAX_OUTPUTS, MAX_PARAMETERS, MAX_RESOURCES,
+    MAX_TEMPLATE,
+};
 
 /// A cross-stack reference: the consumer imports `(producer, resource, attribute)`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1395,13 +1305,6 @@ impl Ctx<'_> {
             Expr::EachMemberEquals(..) => json!({ "Fn::EachMemberEquals": [next(), next()] }),
             Expr::EachMemberIn(..) => json!({ "Fn::EachMemberIn": [next(), next()] }),
         }
-    }
-}
-
-impl Assembly {
-    /// The artifact of a stack, by full name.
-    pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
-        self.stacks.iter().find(|s| s.name == name)
     }
 }
 

@@ -33,22 +33,37 @@ pub const PATTERN_SIZE_LIMIT: usize = 64 << 20;
 /// pathological pattern comes near.
 const BACKTRACK_LIMIT: usize = 1_000_000;
 
+/// An ECMAScript pattern the checks cannot use: it has no equivalent in the engine (see
+/// [`ecma_to_rust`]), or it does not compile. Synth reports an `AllowedPattern` like this as
+/// `SF015`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PatternError(String);
+
+impl PatternError {
+    /// The code synth reports for a parameter's `AllowedPattern` that fails like this
+    /// ([`codes::INVALID_PARAMETER`]).
+    pub fn code(&self) -> Code {
+        codes::INVALID_PARAMETER
+    }
+}
+
 /// Rewrites an ECMAScript (JSON Schema) pattern into the syntax of the engine the checks
 /// use, keeping ECMAScript's meaning: `\d` and `\w` ASCII, `\s` ECMAScript's white space
 /// (U+FEFF yes, U+0085 no), `.` without line terminators, UTF-16 surrogate escapes as
 /// code points. `Err` says what cannot be expressed.
-pub fn ecma_to_rust(pattern: &str) -> Result<String, String> {
-    ecma::translate(pattern)
+pub fn ecma_to_rust(pattern: &str) -> Result<String, PatternError> {
+    ecma::translate(pattern).map_err(PatternError)
 }
 
 /// Compiles an ECMAScript pattern as the checks do; `Err` says why it cannot be.
-pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
-    let translated = ecma::translate(pattern)?;
+pub fn compile_pattern(pattern: &str) -> Result<Regex, PatternError> {
+    let translated = ecma_to_rust(pattern)?;
     RegexBuilder::new(&translated)
         .delegate_size_limit(PATTERN_SIZE_LIMIT)
         .backtrack_limit(BACKTRACK_LIMIT)
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| PatternError(e.to_string()))
 }
 
 /// Checks a resource's `Properties` against its shape, pushing one diagnostic per problem:

@@ -16,6 +16,8 @@ use std::marker::PhantomData;
 
 use petgraph::graph::NodeIndex;
 
+pub mod depth;
+
 /// Identifies one resource: its app, its stack and its node in that stack's graph.
 ///
 /// Handles ([`crate::Handle`]) wrap this; an id never borrows the stack.

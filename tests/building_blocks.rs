@@ -442,7 +442,7 @@ fn an_alarm_period_of_45_is_an_error_and_10_20_30_and_multiples_of_60_pass() {
         drop(s);
         let found = errors(&app);
         assert_eq!(
-            found.contains(&"SFM044".to_owned()),
+            found.contains(&"SF035".to_owned()),
             !ok,
             "period {period}: {found:?}"
         );

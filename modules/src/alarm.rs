@@ -1,7 +1,7 @@
 //! [`Alarm`]: a CloudWatch alarm on a typed [`Metric`], with a threshold, a comparison and
 //! actions (SNS topics).
 //!
-//! Checked at synth: the period (10, 20, 30 or a multiple of 60 s, `SFM044`), the
+//! Checked at synth: the period (10, 20, 30 or a multiple of 60 s, `SF035`), the
 //! evaluation periods and datapoints, the dimensions (the right attribute of the right
 //! resource, `SFM045`), a count metric's statistic (`Sum`, `SFM046`), and at least one action
 //! (`SFM046`: an alarm nobody hears is a dashboard). Count metrics treat missing data as not
@@ -144,7 +144,7 @@ impl Alarm {
         let mut s = scope.child(id);
         if props.actions.is_empty() {
             s.error(
-                codes::INVALID_ALARM,
+                codes::INVALID_ALARM_SETUP,
                 "Alarm",
                 Some("Properties.AlarmActions"),
                 "the alarm has no action: nobody would hear it",
@@ -172,7 +172,7 @@ pub fn alarm_resource(
     check_metric(s, id, m);
     if m.kind == MetricKind::Count && m.statistic != Statistic::Sum {
         s.error(
-            codes::INVALID_ALARM,
+            codes::INVALID_ALARM_SETUP,
             id,
             Some("Properties.Statistic"),
             format!(
@@ -183,7 +183,7 @@ pub fn alarm_resource(
         );
     }
     s.check_values(
-        codes::INVALID_ALARM_PERIOD,
+        codes::INVALID_ALARM,
         id,
         Some("Properties.EvaluationPeriods"),
         &[

@@ -81,14 +81,11 @@ pub const INVALID_FUNCTION: Code = Code::new("SFM041");
 /// `SFM042`: an HTTP API route key is malformed (`METHOD /path` or `$default`), used twice,
 /// or the stage's throttling is out of range.
 pub const INVALID_ROUTE: Code = Code::new("SFM042");
-/// `SFM043`: a schedule expression is malformed: `rate(5 minute)` (the unit must be plural
-/// for values above 1 and singular for 1), a rate of 0, a cron expression without EventBridge's
-/// six fields, a field out of range, or both day-of-month and day-of-week given (one must be
-/// `?`).
-pub const INVALID_SCHEDULE: Code = Code::new("SFM043");
-/// `SFM044`: an alarm period is not 10, 20, 30 or a multiple of 60 seconds, or the evaluation
-/// periods or datapoints are out of range.
-pub const INVALID_ALARM_PERIOD: Code = Code::new("SFM044");
+/// Schedules and alarm periods: the patterns report the core's codes for the same mistakes
+/// (`SF034` a malformed schedule expression, `SF035` an alarm period or evaluation periods out
+/// of range), so one mistake has one code whether a pattern or a typed resource made it.
+/// `SFM043` and `SFM044` are retired.
+pub use stackforge::diag::codes::{INVALID_ALARM, INVALID_SCHEDULE};
 /// `SFM045`: a metric dimension holds the wrong attribute of the right resource, so the alarm
 /// would watch a series that never exists and never fire: a load balancer's `Ref` (its ARN)
 /// where CloudWatch wants `LoadBalancerFullName`, a queue's URL where it wants `QueueName`, an
@@ -96,7 +93,7 @@ pub const INVALID_ALARM_PERIOD: Code = Code::new("SFM044");
 pub const WRONG_METRIC_DIMENSION: Code = Code::new("SFM045");
 /// `SFM046`: an alarm's statistic does not suit its metric (a count metric must use `Sum`), or
 /// it has no action.
-pub const INVALID_ALARM: Code = Code::new("SFM046");
+pub const INVALID_ALARM_SETUP: Code = Code::new("SFM046");
 /// `SFM047`: step-scaling steps are empty, overlap, or change nothing.
 pub const INVALID_SCALING_STEPS: Code = Code::new("SFM047");
 /// `SFM048`: an EventBridge rule has no target, more than five, or an event pattern that is

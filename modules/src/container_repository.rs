@@ -80,40 +80,133 @@ pub struct ContainerRepository {
 
 /// Checks an ECR repository name: 2–256 characters, lower-case letters, digits and `._-/`,
 /// starting with a letter or digit.
-pub fn check_repository_name(name: &str) -> Result<(), String> {
+pub fn check_repository_name(name: &str) -> Result<(), RepositoryNameError> {
+    let name_ = || name.to_owned();
     if !(2..=256).contains(&name.len()) {
-        return Err(format!(
-            "`{name}` has {} characters; ECR allows 2 to 256",
-            name.len()
-        ));
+        return Err(RepositoryNameError::Length { name: name_() });
     }
     if !name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
-        return Err(format!(
-            "`{name}` must start with a lower-case letter or digit"
-        ));
+        return Err(RepositoryNameError::Start { name: name_() });
     }
     if let Some(c) = name.chars().find(|c| {
         !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/'))
     }) {
-        return Err(format!("`{name}` contains `{c}`"));
+        return Err(RepositoryNameError::Character {
+            name: name_(),
+            found: c,
+        });
     }
     Ok(())
 }
 
+/// Why a repository name is refused ([`check_repository_name`]); its code is
+/// [`INVALID_REPOSITORY`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RepositoryNameError {
+    /// Shorter than 2 or longer than 256 characters.
+    #[error("`{name}` has {} characters; ECR allows 2 to 256", name.len())]
+    Length {
+        /// The name given.
+        name: String,
+    },
+    /// Does not start with a lower-case letter or digit.
+    #[error("`{name}` must start with a lower-case letter or digit")]
+    Start {
+        /// The name given.
+        name: String,
+    },
+    /// A character ECR does not allow.
+    #[error("`{name}` contains `{found}`")]
+    Character {
+        /// The name given.
+        name: String,
+        /// The first character refused.
+        found: char,
+    },
+}
+
+impl RepositoryNameError {
+    /// The code: [`INVALID_REPOSITORY`].
+    pub fn code(&self) -> stackforge::Code {
+        INVALID_REPOSITORY
+    }
+}
+
+/// Why an image tag is refused ([`check_image_tag`]); its code is
+/// [`INVALID_IMAGE_REFERENCE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageTagError {
+    /// Empty or longer than 128 characters.
+    #[error("tag `{tag}` must have 1 to 128 characters")]
+    Length {
+        /// The tag given.
+        tag: String,
+    },
+    /// Starts with `.` or `-`.
+    #[error("tag `{tag}` must not start with `.` or `-`")]
+    Start {
+        /// The tag given.
+        tag: String,
+    },
+    /// A character a tag cannot have.
+    #[error("tag `{tag}` contains `{found}`")]
+    Character {
+        /// The tag given.
+        tag: String,
+        /// The first character refused.
+        found: char,
+    },
+}
+
+impl ImageTagError {
+    /// The code: [`INVALID_IMAGE_REFERENCE`].
+    pub fn code(&self) -> stackforge::Code {
+        INVALID_IMAGE_REFERENCE
+    }
+}
+
+/// Why an image reference is refused ([`check_image_reference`]): the image and the rule of
+/// the grammar it breaks. Its code is [`INVALID_IMAGE_REFERENCE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{image}` is not an image reference: {rule}")]
+#[non_exhaustive]
+pub struct ImageReferenceError {
+    /// The image given.
+    pub image: String,
+    /// The rule it breaks, in words.
+    pub rule: &'static str,
+}
+
+impl ImageReferenceError {
+    /// The code: [`INVALID_IMAGE_REFERENCE`].
+    pub fn code(&self) -> stackforge::Code {
+        INVALID_IMAGE_REFERENCE
+    }
+}
+
 /// Checks an image tag: 1–128 characters of letters, digits, `_.-`, not starting with `.`
 /// or `-`.
-pub fn check_image_tag(tag: &str) -> Result<(), String> {
+pub fn check_image_tag(tag: &str) -> Result<(), ImageTagError> {
     if tag.is_empty() || tag.len() > 128 {
-        return Err(format!("tag `{tag}` must have 1 to 128 characters"));
+        return Err(ImageTagError::Length {
+            tag: tag.to_owned(),
+        });
     }
     if tag.starts_with(['.', '-']) {
-        return Err(format!("tag `{tag}` must not start with `.` or `-`"));
+        return Err(ImageTagError::Start {
+            tag: tag.to_owned(),
+        });
     }
     if let Some(c) = tag
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
     {
-        return Err(format!("tag `{tag}` contains `{c}`"));
+        return Err(ImageTagError::Character {
+            tag: tag.to_owned(),
+            found: c,
+        });
     }
     Ok(())
 }
@@ -133,8 +226,13 @@ pub fn check_image_tag(tag: &str) -> Result<(), String> {
 /// So `nginx`, `nginx:1.27`, `public.ecr.aws/nginx/nginx:1.27`,
 /// `123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:…` and `localhost:5000/app` are
 /// accepted; `UPPER case/BAD IMAGE::tag` is not.
-pub fn check_image_reference(image: &str) -> Result<(), String> {
-    let bad = |why: &str| Err(format!("`{image}` is not an image reference: {why}"));
+pub fn check_image_reference(image: &str) -> Result<(), ImageReferenceError> {
+    let bad = |rule: &'static str| {
+        Err(ImageReferenceError {
+            image: image.to_owned(),
+            rule,
+        })
+    };
     if image.is_empty() || image.len() > 1024 {
         return bad("it must have 1 to 1024 characters");
     }
@@ -248,7 +346,7 @@ impl ContainerRepository {
                     INVALID_REPOSITORY,
                     "Repository",
                     Some("Properties.RepositoryName"),
-                    why,
+                    why.to_string(),
                     "use lower-case letters, digits and `._-/`, e.g. `falafel-api`",
                 );
             }
@@ -372,7 +470,7 @@ impl ContainerRepository {
                 INVALID_IMAGE_REFERENCE,
                 &repo_id,
                 Some("ImageTag"),
-                why,
+                why.to_string(),
                 "tag images with a version or the commit SHA, e.g. `1.4.2` or `3f2c1ab`",
             );
             return;

@@ -65,27 +65,79 @@ pub fn os_image(name: &str) -> Option<&'static OsImage> {
     OS_IMAGES.iter().find(|o| o.name == name)
 }
 
+/// Why a CIDR is refused ([`check_cidr`]); its code is [`INVALID_CIDR`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminCidrError {
+    /// No `/n`.
+    #[error("`{cidr}` has no prefix length (`/n`)")]
+    NoPrefix {
+        /// The CIDR given.
+        cidr: String,
+    },
+    /// The prefix length is not a number.
+    #[error("`{cidr}`: `{prefix}` is not a prefix length")]
+    Prefix {
+        /// The CIDR given.
+        cidr: String,
+        /// The part after the `/`.
+        prefix: String,
+    },
+    /// An IPv4 prefix over /32.
+    #[error("`{cidr}`: an IPv4 prefix is at most /32")]
+    Ipv4Prefix {
+        /// The CIDR given.
+        cidr: String,
+    },
+    /// An IPv6 prefix over /128.
+    #[error("`{cidr}`: an IPv6 prefix is at most /128")]
+    Ipv6Prefix {
+        /// The CIDR given.
+        cidr: String,
+    },
+    /// The address is neither IPv4 nor IPv6.
+    #[error("`{cidr}`: `{address}` is not an IP address")]
+    Address {
+        /// The CIDR given.
+        cidr: String,
+        /// The part before the `/`.
+        address: String,
+    },
+}
+
+impl AdminCidrError {
+    /// The code: [`INVALID_CIDR`].
+    pub fn code(&self) -> stackforge::Code {
+        INVALID_CIDR
+    }
+}
+
 /// Checks an IPv4 (`a.b.c.d/n`) or IPv6 (`x::/n`) CIDR.
-pub fn check_cidr(cidr: &str) -> Result<(), String> {
+pub fn check_cidr(cidr: &str) -> Result<(), AdminCidrError> {
+    let owned = || cidr.to_owned();
     let Some((addr, len)) = cidr.split_once('/') else {
-        return Err(format!("`{cidr}` has no prefix length (`/n`)"));
+        return Err(AdminCidrError::NoPrefix { cidr: owned() });
     };
-    let len: u8 = len
-        .parse()
-        .map_err(|_| format!("`{cidr}`: `{len}` is not a prefix length"))?;
+    let len: u8 = len.parse().map_err(|_| AdminCidrError::Prefix {
+        cidr: owned(),
+        prefix: len.to_owned(),
+    })?;
     if addr.parse::<std::net::Ipv4Addr>().is_ok() {
         if len > 32 {
-            return Err(format!("`{cidr}`: an IPv4 prefix is at most /32"));
+            return Err(AdminCidrError::Ipv4Prefix { cidr: owned() });
         }
         return Ok(());
     }
     if addr.parse::<std::net::Ipv6Addr>().is_ok() {
         if len > 128 {
-            return Err(format!("`{cidr}`: an IPv6 prefix is at most /128"));
+            return Err(AdminCidrError::Ipv6Prefix { cidr: owned() });
         }
         return Ok(());
     }
-    Err(format!("`{cidr}`: `{addr}` is not an IP address"))
+    Err(AdminCidrError::Address {
+        cidr: owned(),
+        address: addr.to_owned(),
+    })
 }
 
 /// True for a CIDR that covers the whole Internet (prefix length 0).
@@ -410,7 +462,7 @@ impl Ec2Fleet {
                     INVALID_CIDR,
                     "SecurityGroup",
                     Some("Properties.SecurityGroupIngress"),
-                    why,
+                    why.to_string(),
                     "use a network such as 203.0.113.0/24",
                 );
             } else if is_world(cidr) && !props.allow_world_admin {

@@ -11,7 +11,7 @@
 //!   definition on that cluster (`ecs:RunTask` with an `ecs:cluster` condition) and pass its
 //!   two roles to ECS only.
 //!
-//! Schedule expressions are typed and checked at synth (`SFM043`): `rate(5 minutes)` (the
+//! Schedule expressions are typed and checked at synth (`SF034`, the core's code): `rate(5 minutes)` (the
 //! unit is singular for 1 and plural otherwise: `rate(5 minute)` is refused), and
 //! `cron(…)` with EventBridge's six fields (minutes, hours, day of month, month, day of week,
 //! year), their ranges, and the rule that one of day-of-month and day-of-week is `?`.
@@ -72,7 +72,7 @@ impl ScheduleExpression {
         ScheduleExpression::Text(text.into())
     }
     /// The expression EventBridge gets, or why it is not one.
-    pub fn render(&self) -> Result<String, String> {
+    pub fn render(&self) -> Result<String, ScheduleExpressionError> {
         let text = match self {
             ScheduleExpression::Rate { value, unit } => {
                 let unit = match (unit, *value == 1) {
@@ -93,41 +93,88 @@ impl ScheduleExpression {
     }
 }
 
+/// Why a schedule expression is refused ([`check_schedule_expression`],
+/// [`ScheduleExpression::render`]); its code is [`codes::INVALID_SCHEDULE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleExpressionError {
+    /// Neither `rate(…)` nor `cron(…)`.
+    #[error("`{text}` is not `rate(<value> <unit>)` or `cron(<six fields>)`")]
+    Form {
+        /// The expression.
+        text: String,
+    },
+    /// A `rate(…)` that is wrong: the reason names the value or the unit.
+    #[error("{reason}")]
+    Rate {
+        /// The expression.
+        text: String,
+        /// What is wrong (it quotes the expression).
+        reason: String,
+    },
+    /// A `cron(…)` that is wrong: the reason names the field.
+    #[error("`{text}`: {reason}")]
+    Cron {
+        /// The expression.
+        text: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl ScheduleExpressionError {
+    /// The code: [`codes::INVALID_SCHEDULE`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_SCHEDULE
+    }
+}
+
 /// Checks an EventBridge schedule expression: `rate(N unit)` or `cron(six fields)`.
-pub fn check_schedule_expression(text: &str) -> Result<(), String> {
+pub fn check_schedule_expression(text: &str) -> Result<(), ScheduleExpressionError> {
     if let Some(inner) = text.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
-        let mut parts = inner.split_whitespace();
-        let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format!("`{text}` is not `rate(<value> <unit>)`"));
-        };
-        let n: u64 = n
-            .parse()
-            .map_err(|_| format!("`{n}` in `{text}` is not a whole number"))?;
-        if n == 0 {
-            return Err(format!("`{text}`: a rate must be at least 1"));
-        }
-        let singular = matches!(unit, "minute" | "hour" | "day");
-        let plural = matches!(unit, "minutes" | "hours" | "days");
-        return match (n == 1, singular, plural) {
-            (true, true, _) | (false, _, true) => Ok(()),
-            (true, _, true) => Err(format!(
-                "`{text}`: a rate of 1 takes the singular unit (`rate(1 {})`)",
-                unit.trim_end_matches('s')
-            )),
-            (false, true, _) => Err(format!(
-                "`{text}`: a rate above 1 takes the plural unit (`rate({n} {unit}s)`)"
-            )),
-            _ => Err(format!(
-                "`{unit}` in `{text}` is not minute(s), hour(s) or day(s)"
-            )),
-        };
+        return check_rate(text, inner).map_err(|reason| ScheduleExpressionError::Rate {
+            text: text.to_owned(),
+            reason,
+        });
     }
     if let Some(inner) = text.strip_prefix("cron(").and_then(|r| r.strip_suffix(')')) {
-        return check_cron(inner).map_err(|e| format!("`{text}`: {e}"));
+        return check_cron(inner).map_err(|reason| ScheduleExpressionError::Cron {
+            text: text.to_owned(),
+            reason,
+        });
     }
-    Err(format!(
-        "`{text}` is not `rate(<value> <unit>)` or `cron(<six fields>)`"
-    ))
+    Err(ScheduleExpressionError::Form {
+        text: text.to_owned(),
+    })
+}
+
+/// The message for a wrong `rate(…)` (`text` is the whole expression).
+fn check_rate(text: &str, inner: &str) -> Result<(), String> {
+    let mut parts = inner.split_whitespace();
+    let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("`{text}` is not `rate(<value> <unit>)`"));
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{n}` in `{text}` is not a whole number"))?;
+    if n == 0 {
+        return Err(format!("`{text}`: a rate must be at least 1"));
+    }
+    let singular = matches!(unit, "minute" | "hour" | "day");
+    let plural = matches!(unit, "minutes" | "hours" | "days");
+    match (n == 1, singular, plural) {
+        (true, true, _) | (false, _, true) => Ok(()),
+        (true, _, true) => Err(format!(
+            "`{text}`: a rate of 1 takes the singular unit (`rate(1 {})`)",
+            unit.trim_end_matches('s')
+        )),
+        (false, true, _) => Err(format!(
+            "`{text}`: a rate above 1 takes the plural unit (`rate({n} {unit}s)`)"
+        )),
+        _ => Err(format!(
+            "`{unit}` in `{text}` is not minute(s), hour(s) or day(s)"
+        )),
+    }
 }
 
 const MONTHS: &[&str] = &[
@@ -422,7 +469,7 @@ impl Schedule {
                     codes::INVALID_SCHEDULE,
                     "Rule",
                     Some("Properties.ScheduleExpression"),
-                    why,
+                    why.to_string(),
                     "use ScheduleExpression::rate(5, TimeUnit::Minutes) or a six-field cron such as `0 3 * * ? *`",
                 );
                 "rate(1 hour)".to_owned()

@@ -98,36 +98,82 @@ const METHODS: &[&str] = &[
     "ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
 ];
 
+/// Why a route key is refused ([`route_arn_parts`]); its code is [`codes::INVALID_ROUTE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteKeyError {
+    /// Not `METHOD /path` or `$default`.
+    #[error("`{route_key}` is not `METHOD /path` (e.g. `GET /orders`) or `$default`")]
+    Form {
+        /// The route key given.
+        route_key: String,
+    },
+    /// Not an HTTP method.
+    #[error("`{method}` is not an HTTP method (one of {})", METHODS.join(", "))]
+    Method {
+        /// The method given.
+        method: String,
+    },
+    /// Not a path starting with `/` (or with spaces or `//`).
+    #[error("`{path}` is not a path starting with /")]
+    Path {
+        /// The path given.
+        path: String,
+    },
+    /// A segment with braces that is not a path parameter.
+    #[error("`{segment}` is not a path parameter such as {{id}}")]
+    Parameter {
+        /// The segment.
+        segment: String,
+    },
+    /// A greedy parameter (`{proxy+}`) before the last segment.
+    #[error("the greedy parameter `{segment}` must be the last segment")]
+    GreedyNotLast {
+        /// The segment.
+        segment: String,
+    },
+}
+
+impl RouteKeyError {
+    /// The code: [`codes::INVALID_ROUTE`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_ROUTE
+    }
+}
+
 /// Checks a route key (`GET /orders/{id}`, `ANY /{proxy+}`, `$default`) and returns the
 /// method and path parts of its execute-api ARN (`GET`, `/orders/*`).
-pub fn route_arn_parts(route_key: &str) -> Result<(String, String), String> {
+pub fn route_arn_parts(route_key: &str) -> Result<(String, String), RouteKeyError> {
     if route_key == "$default" {
         return Ok(("$default".into(), String::new()));
     }
     let Some((method, path)) = route_key.split_once(' ') else {
-        return Err(format!(
-            "`{route_key}` is not `METHOD /path` (e.g. `GET /orders`) or `$default`"
-        ));
+        return Err(RouteKeyError::Form {
+            route_key: route_key.to_owned(),
+        });
     };
     if !METHODS.contains(&method) {
-        return Err(format!(
-            "`{method}` is not an HTTP method (one of {})",
-            METHODS.join(", ")
-        ));
+        return Err(RouteKeyError::Method {
+            method: method.to_owned(),
+        });
     }
     if !path.starts_with('/') || path.contains(char::is_whitespace) || path.contains("//") {
-        return Err(format!("`{path}` is not a path starting with /"));
+        return Err(RouteKeyError::Path {
+            path: path.to_owned(),
+        });
     }
     let mut arn_path = String::new();
     for (i, seg) in path.split('/').enumerate().skip(1) {
         let param = seg.starts_with('{') && seg.ends_with('}') && seg.len() > 2;
         if seg.contains(['{', '}']) && !param {
-            return Err(format!("`{seg}` is not a path parameter such as {{id}}"));
+            return Err(RouteKeyError::Parameter {
+                segment: seg.to_owned(),
+            });
         }
         if seg.ends_with("+}") && i != path.split('/').count() - 1 {
-            return Err(format!(
-                "the greedy parameter `{seg}` must be the last segment"
-            ));
+            return Err(RouteKeyError::GreedyNotLast {
+                segment: seg.to_owned(),
+            });
         }
         arn_path.push('/');
         arn_path.push_str(if param { "*" } else { seg });
@@ -244,7 +290,7 @@ impl HttpApi {
                     codes::INVALID_ROUTE,
                     &format!("{prefix}Route"),
                     Some("Properties.RouteKey"),
-                    why,
+                    why.to_string(),
                     "write the key as `GET /orders/{id}`, `ANY /{proxy+}` or `$default`",
                 );
                 ("*".into(), "/*".into())

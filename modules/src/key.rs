@@ -373,13 +373,13 @@ pub(crate) fn set_removal_policy<R>(s: &mut Scope<'_>, h: Handle<R>, id: &str, p
 /// it, so one mistake gives one diagnostic; a parameter, `Fn::If` or mapping lookup, which the
 /// schema check cannot see, is checked here (an error, or a template rule for the parameter
 /// values that fail).
-pub(crate) fn check_non_literal(
+pub(crate) fn check_non_literal<E: std::fmt::Display>(
     s: &mut Scope<'_>,
     code: stackforge::Code,
     id: &str,
     property: &str,
     value: &Val<i64>,
-    check: impl Fn(&[Json]) -> Result<(), String>,
+    check: impl Fn(&[Json]) -> Result<(), E>,
 ) {
     if !value.is_literal() {
         s.check_values(code, id, Some(property), &[value.expr()], check);

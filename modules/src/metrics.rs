@@ -140,13 +140,28 @@ impl Metric {
 
 /// Checks a metric period: 10, 20, 30 or a multiple of 60 seconds (CloudWatch's rule for
 /// alarms; high-resolution periods below 60 need a high-resolution metric).
-pub fn check_period(seconds: i64) -> Result<(), String> {
+pub fn check_period(seconds: i64) -> Result<(), PeriodError> {
     if matches!(seconds, 10 | 20 | 30) || (seconds >= 60 && seconds % 60 == 0) {
         Ok(())
     } else {
-        Err(format!(
-            "a period of {seconds} s is not 10, 20, 30 or a multiple of 60"
-        ))
+        Err(PeriodError { seconds })
+    }
+}
+
+/// A metric period CloudWatch refuses ([`check_period`]); its code is
+/// [`codes::INVALID_ALARM`] (`SF035`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a period of {seconds} s is not 10, 20, 30 or a multiple of 60")]
+#[non_exhaustive]
+pub struct PeriodError {
+    /// The period given, in seconds.
+    pub seconds: i64,
+}
+
+impl PeriodError {
+    /// The code: [`codes::INVALID_ALARM`] (`SF035`).
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_ALARM
     }
 }
 
@@ -154,12 +169,12 @@ pub fn check_period(seconds: i64) -> Result<(), String> {
 /// `id`.
 pub fn check_metric(scope: &mut Scope<'_>, id: &str, m: &Metric) {
     scope.check_values(
-        codes::INVALID_ALARM_PERIOD,
+        codes::INVALID_ALARM,
         id,
         Some("Properties.Period"),
         &[m.period_seconds.expr()],
         |v| match crate::key::whole(&v[0]) {
-            Some(p) => check_period(p),
+            Some(p) => check_period(p).map_err(|e| e.to_string()),
             None => Err(format!("the period {} is not a whole number", v[0])),
         },
     );

@@ -79,47 +79,146 @@ impl fmt::Display for Ipv4Cidr {
     }
 }
 
+/// Why a text is not an IPv4 network (`Ipv4Cidr::from_str`); its code is
+/// [`codes::INVALID_CIDR`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CidrError {
+    /// No `/`.
+    #[error("`{input}` is not in CIDR notation (a.b.c.d/n)")]
+    Notation {
+        /// The text given.
+        input: String,
+    },
+    /// The address part does not have four octets.
+    #[error("`{input}`: `{address}` is not an IPv4 address")]
+    Address {
+        /// The text given.
+        input: String,
+        /// The part before the `/`.
+        address: String,
+    },
+    /// An octet that is not a number from 0 to 255.
+    #[error("`{input}`: `{octet}` is not an octet (0-255)")]
+    Octet {
+        /// The text given.
+        input: String,
+        /// The octet.
+        octet: String,
+    },
+    /// A prefix length that is not 0 to 32.
+    #[error("`{input}`: `/{prefix}` is not a prefix length (0-32)")]
+    Prefix {
+        /// The text given.
+        input: String,
+        /// The part after the `/`.
+        prefix: String,
+    },
+    /// Host bits set: the text names an address, not a network.
+    #[error("`{input}` has host bits set; the network is `{network}`")]
+    HostBits {
+        /// The text given.
+        input: String,
+        /// The network that was probably meant.
+        network: Ipv4Cidr,
+    },
+}
+
+impl CidrError {
+    /// The code: [`codes::INVALID_CIDR`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_CIDR
+    }
+}
+
 impl FromStr for Ipv4Cidr {
-    type Err = String;
+    type Err = CidrError;
     /// Parses `a.b.c.d/n`; the error says what is wrong (including non-zero host bits, with
     /// the network that was probably meant).
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, CidrError> {
+        let input = || s.to_owned();
         let (ip, prefix) = s
             .split_once('/')
-            .ok_or_else(|| format!("`{s}` is not in CIDR notation (a.b.c.d/n)"))?;
+            .ok_or_else(|| CidrError::Notation { input: input() })?;
         let octets: Vec<&str> = ip.split('.').collect();
         if octets.len() != 4 {
-            return Err(format!("`{s}`: `{ip}` is not an IPv4 address"));
+            return Err(CidrError::Address {
+                input: input(),
+                address: ip.to_owned(),
+            });
         }
         let mut addr = 0u32;
         for o in octets {
             let ok = !o.is_empty() && o.len() <= 3 && o.chars().all(|c| c.is_ascii_digit());
-            let n: u32 = o
-                .parse()
-                .ok()
-                .filter(|n| ok && *n <= 255)
-                .ok_or_else(|| format!("`{s}`: `{o}` is not an octet (0-255)"))?;
+            let n: u32 =
+                o.parse()
+                    .ok()
+                    .filter(|n| ok && *n <= 255)
+                    .ok_or_else(|| CidrError::Octet {
+                        input: input(),
+                        octet: o.to_owned(),
+                    })?;
             addr = (addr << 8) | n;
         }
         let prefix: u8 = prefix
             .parse()
             .ok()
             .filter(|p: &u8| *p <= 32 && !prefix.starts_with('+'))
-            .ok_or_else(|| format!("`{s}`: `/{prefix}` is not a prefix length (0-32)"))?;
+            .ok_or_else(|| CidrError::Prefix {
+                input: input(),
+                prefix: prefix.to_owned(),
+            })?;
         Ipv4Cidr::new(addr, prefix).ok_or_else(|| {
             let net = Ipv4Cidr {
                 addr: addr & mask(prefix),
                 prefix,
             };
-            format!("`{s}` has host bits set; the network is `{net}`")
+            CidrError::HostBits {
+                input: input(),
+                network: net,
+            }
         })
+    }
+}
+
+/// Why subnets cannot be carved out of a VPC ([`allocate`]); its code is
+/// [`codes::INVALID_CIDR`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AllocateError {
+    /// A prefix shorter than the VPC's (or over 32).
+    #[error("a /{prefix} subnet cannot be carved out of the /{} VPC {within}", within.prefix())]
+    Prefix {
+        /// The subnet prefix length asked for.
+        prefix: u8,
+        /// The VPC.
+        within: Ipv4Cidr,
+    },
+    /// The subnets do not fit.
+    #[error("the VPC {within} has no room for subnet {subnet} of {count} (/{prefix}); use a larger VPC or smaller subnets")]
+    NoRoom {
+        /// The VPC.
+        within: Ipv4Cidr,
+        /// The first subnet that does not fit, from 1.
+        subnet: usize,
+        /// How many subnets were asked for.
+        count: usize,
+        /// Its prefix length.
+        prefix: u8,
+    },
+}
+
+impl AllocateError {
+    /// The code: [`codes::INVALID_CIDR`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_CIDR
     }
 }
 
 /// Allocates one block per prefix length, in order, from the start of `within`: each block is
 /// aligned to its own size and follows the previous one. Errors when the blocks do not fit or
 /// a prefix is shorter than the VPC's.
-pub fn allocate(within: Ipv4Cidr, prefixes: &[u8]) -> Result<Vec<Ipv4Cidr>, String> {
+pub fn allocate(within: Ipv4Cidr, prefixes: &[u8]) -> Result<Vec<Ipv4Cidr>, AllocateError> {
     allocate_around(within, prefixes, &[])
 }
 
@@ -130,26 +229,24 @@ pub fn allocate_around(
     within: Ipv4Cidr,
     prefixes: &[u8],
     taken: &[Ipv4Cidr],
-) -> Result<Vec<Ipv4Cidr>, String> {
+) -> Result<Vec<Ipv4Cidr>, AllocateError> {
     let mut cursor = u64::from(within.addr());
     let end = u64::from(within.last()) + 1;
     let mut out: Vec<Ipv4Cidr> = Vec::with_capacity(prefixes.len());
     for &p in prefixes {
         if p < within.prefix() || p > 32 {
-            return Err(format!(
-                "a /{p} subnet cannot be carved out of the /{} VPC {within}",
-                within.prefix()
-            ));
+            return Err(AllocateError::Prefix { prefix: p, within });
         }
         let size = 1u64 << (32 - u32::from(p));
         cursor = cursor.div_ceil(size) * size;
         loop {
             if cursor + size > end {
-                return Err(format!(
-                    "the VPC {within} has no room for subnet {} of {} (/{p}); use a larger VPC or smaller subnets",
-                    out.len() + 1,
-                    prefixes.len()
-                ));
+                return Err(AllocateError::NoRoom {
+                    within,
+                    subnet: out.len() + 1,
+                    count: prefixes.len(),
+                    prefix: p,
+                });
             }
             // cursor < end <= 2^32, so it fits.
             let addr = u32::try_from(cursor).unwrap_or(u32::MAX);
@@ -178,8 +275,27 @@ pub const VPC_RANGES: &[(u32, u8)] = &[
     (0x6440_0000, 10),
 ];
 
+/// A VPC CIDR outside the private ranges ([`check_vpc_range`]); its code is
+/// [`codes::INVALID_CIDR`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the VPC CIDR {cidr} is {range}, not a private network (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)")]
+#[non_exhaustive]
+pub struct VpcRangeError {
+    /// The CIDR given.
+    pub cidr: Ipv4Cidr,
+    /// The range it is in instead (`a multicast range`, `publicly routable addresses`, …).
+    pub range: &'static str,
+}
+
+impl VpcRangeError {
+    /// The code: [`codes::INVALID_CIDR`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_CIDR
+    }
+}
+
 /// Checks that a VPC CIDR lies inside one of [`VPC_RANGES`].
-pub fn check_vpc_range(c: Ipv4Cidr) -> Result<(), String> {
+pub fn check_vpc_range(c: Ipv4Cidr) -> Result<(), VpcRangeError> {
     let inside = VPC_RANGES
         .iter()
         .filter_map(|(a, p)| Ipv4Cidr::new(*a, *p))
@@ -195,9 +311,10 @@ pub fn check_vpc_range(c: Ipv4Cidr) -> Result<(), String> {
         _ if (c.addr() >> 16) == 0xa9fe => "the link-local range",
         _ => "publicly routable addresses",
     };
-    Err(format!(
-        "the VPC CIDR {c} is {what}, not a private network (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)"
-    ))
+    Err(VpcRangeError {
+        cidr: c,
+        range: what,
+    })
 }
 
 /// Every problem with a set of named subnet CIDRs inside a VPC: a subnet outside the VPC, two
@@ -549,7 +666,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
                     codes::INVALID_CIDR,
                     "Vpc",
                     Some("Properties.CidrBlock"),
-                    why,
+                    why.to_string(),
                     "use a private network such as 10.0.0.0/16",
                 );
                 fallback_vpc
@@ -560,7 +677,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
                 codes::INVALID_CIDR,
                 "Vpc",
                 Some("Properties.CidrBlock"),
-                why,
+                why.to_string(),
                 "use e.g. 10.0.0.0/16",
             );
             fallback_vpc
@@ -599,7 +716,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
                     codes::INVALID_CIDR,
                     &format!("{kind}Subnet{}", i + 1),
                     Some("Properties.CidrBlock"),
-                    why,
+                    why.to_string(),
                     "use a network inside the VPC, e.g. 10.0.0.0/24",
                 ),
             }
@@ -636,7 +753,7 @@ fn plan(s: &mut Scope<'_>, props: &NetworkProps) -> Plan {
                 codes::INVALID_CIDR,
                 "Vpc",
                 Some("Properties.CidrBlock"),
-                why,
+                why.to_string(),
                 "use a larger VPC (e.g. /16) or longer subnet prefixes",
             );
             Vec::new()
@@ -843,10 +960,19 @@ mod tests {
     fn parses_and_prints() {
         assert_eq!(c("10.0.0.0/16").to_string(), "10.0.0.0/16");
         assert_eq!(c("10.0.0.0/16").size(), 65536);
-        assert!("10.0.0.1/16"
-            .parse::<Ipv4Cidr>()
-            .unwrap_err()
-            .contains("10.0.0.0/16"));
+        let e = "10.0.0.1/16".parse::<Ipv4Cidr>().unwrap_err();
+        assert_eq!(
+            e,
+            CidrError::HostBits {
+                input: "10.0.0.1/16".into(),
+                network: c("10.0.0.0/16")
+            }
+        );
+        assert_eq!(e.code().as_str(), "SFM005");
+        assert_eq!(
+            e.to_string(),
+            "`10.0.0.1/16` has host bits set; the network is `10.0.0.0/16`"
+        );
         assert!("10.0.0/16".parse::<Ipv4Cidr>().is_err());
         assert!("10.0.0.256/32".parse::<Ipv4Cidr>().is_err());
         assert!("10.0.0.0/33".parse::<Ipv4Cidr>().is_err());

@@ -40,26 +40,80 @@ pub const SUPPORTED_ENGINE_VERSIONS: &[&str] = &[
     "17.9", "17.10", "17.11",
 ];
 
+/// Why an engine version is refused ([`engine_family`]); its code is
+/// [`codes::UNKNOWN_ENGINE_VERSION`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineVersionError {
+    /// Only a major version (`17`).
+    #[error("`{version}` names only the major version; RDS treats a bare major version as deprecated (cfn-lint W3691)")]
+    MajorOnly {
+        /// The version given.
+        version: String,
+    },
+    /// A supported major version, but not a current minor version.
+    #[error("PostgreSQL `{version}` is not a current, non-deprecated RDS minor version")]
+    NotCurrent {
+        /// The version given.
+        version: String,
+    },
+    /// A major version the pattern does not support.
+    #[error("PostgreSQL `{version}` is not supported: use 16 or 17 (14 and older leave standard support; 15 and later need an explicit rds.force_ssl)")]
+    Unsupported {
+        /// The version given.
+        version: String,
+    },
+}
+
+impl EngineVersionError {
+    /// The code: [`codes::UNKNOWN_ENGINE_VERSION`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::UNKNOWN_ENGINE_VERSION
+    }
+}
+
 /// The parameter-group family of a supported engine version (`postgres17`), or why the version
 /// is refused.
-pub fn engine_family(version: &str) -> Result<String, String> {
+pub fn engine_family(version: &str) -> Result<String, EngineVersionError> {
     if SUPPORTED_ENGINE_VERSIONS.contains(&version) {
         let major = version.split('.').next().unwrap_or(version);
         return Ok(format!("postgres{major}"));
     }
     let major = version.split('.').next().unwrap_or("");
-    let why = match major {
-        "16" | "17" if !version.contains('.') => format!(
-            "`{version}` names only the major version; RDS treats a bare major version as deprecated (cfn-lint W3691)"
-        ),
-        "16" | "17" => format!(
-            "PostgreSQL `{version}` is not a current, non-deprecated RDS minor version"
-        ),
-        _ => format!(
-            "PostgreSQL `{version}` is not supported: use 16 or 17 (14 and older leave standard support; 15 and later need an explicit rds.force_ssl)"
-        ),
-    };
-    Err(why)
+    let version = version.to_owned();
+    Err(match major {
+        "16" | "17" if !version.contains('.') => EngineVersionError::MajorOnly { version },
+        "16" | "17" => EngineVersionError::NotCurrent { version },
+        _ => EngineVersionError::Unsupported { version },
+    })
+}
+
+/// Why an instance class is refused ([`check_instance_class`]); its code is
+/// [`codes::INVALID_DATABASE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstanceClassError {
+    /// A family RDS does not offer for PostgreSQL.
+    #[error("`{class}`: `{family}` is not an instance family RDS offers for PostgreSQL")]
+    Family {
+        /// The class given.
+        class: String,
+        /// Its family.
+        family: String,
+    },
+    /// Not `db.<family>.<size>`.
+    #[error("`{class}` is not an RDS instance class (db.<family>.<size>, e.g. db.t4g.micro)")]
+    Form {
+        /// The class given.
+        class: String,
+    },
+}
+
+impl InstanceClassError {
+    /// The code: [`codes::INVALID_DATABASE`].
+    pub fn code(&self) -> stackforge::Code {
+        codes::INVALID_DATABASE
+    }
 }
 
 /// The `rds.force_ssl` setting, explicit on purpose.
@@ -182,7 +236,7 @@ impl PostgresDatabase {
                     codes::UNKNOWN_ENGINE_VERSION,
                     "Instance",
                     Some("Properties.EngineVersion"),
-                    why,
+                    why.to_string(),
                     format!(
                         "use one of {} (default {DEFAULT_ENGINE_VERSION})",
                         SUPPORTED_ENGINE_VERSIONS.join(", ")
@@ -594,7 +648,7 @@ fn size_ok(size: &str) -> bool {
 }
 
 /// Checks an RDS for PostgreSQL instance class: `db.<family>.<size>` with a known family.
-pub fn check_instance_class(class: &str) -> Result<(), String> {
+pub fn check_instance_class(class: &str) -> Result<(), InstanceClassError> {
     let mut parts = class.split('.');
     let (db, family, size, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
     match (db, family, size, rest) {
@@ -603,12 +657,15 @@ pub fn check_instance_class(class: &str) -> Result<(), String> {
         {
             Ok(())
         }
-        (Some("db"), Some(f), Some(_), None) if !POSTGRES_INSTANCE_FAMILIES.contains(&f) => Err(
-            format!("`{class}`: `{f}` is not an instance family RDS offers for PostgreSQL"),
-        ),
-        _ => Err(format!(
-            "`{class}` is not an RDS instance class (db.<family>.<size>, e.g. db.t4g.micro)"
-        )),
+        (Some("db"), Some(f), Some(_), None) if !POSTGRES_INSTANCE_FAMILIES.contains(&f) => {
+            Err(InstanceClassError::Family {
+                class: class.to_owned(),
+                family: f.to_owned(),
+            })
+        }
+        _ => Err(InstanceClassError::Form {
+            class: class.to_owned(),
+        }),
     }
 }
 

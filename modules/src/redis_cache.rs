@@ -119,31 +119,76 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Why a node type is refused ([`check_node_type`]); its code is [`INVALID_NODE_TYPE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeTypeError {
+    /// Not `cache.<family>.<size>`.
+    #[error("`{node_type}` is not of the form `cache.<family>.<size>`")]
+    Form {
+        /// The node type given.
+        node_type: String,
+    },
+    /// A family ElastiCache does not have.
+    #[error(
+        "`{node_type}`: `{family}` is not an ElastiCache node family ({})",
+        families()
+    )]
+    Family {
+        /// The node type given.
+        node_type: String,
+        /// Its family.
+        family: String,
+    },
+    /// A size the family does not come in.
+    #[error("`{node_type}`: `{family}` comes in {}", sizes.join(", "))]
+    Size {
+        /// The node type given.
+        node_type: String,
+        /// Its family.
+        family: String,
+        /// The sizes the family comes in.
+        sizes: &'static [&'static str],
+    },
+}
+
+impl NodeTypeError {
+    /// The code: [`INVALID_NODE_TYPE`].
+    pub fn code(&self) -> stackforge::Code {
+        INVALID_NODE_TYPE
+    }
+}
+
+fn families() -> String {
+    FAMILIES
+        .iter()
+        .map(|(f, _)| *f)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Checks an ElastiCache node type (`cache.t4g.micro`); the error says what is wrong.
-pub fn check_node_type(node_type: &str) -> Result<(), String> {
+pub fn check_node_type(node_type: &str) -> Result<(), NodeTypeError> {
     let mut parts = node_type.split('.');
     let (Some("cache"), Some(family), Some(size), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(format!(
-            "`{node_type}` is not of the form `cache.<family>.<size>`"
-        ));
+        return Err(NodeTypeError::Form {
+            node_type: node_type.to_owned(),
+        });
     };
     let Some((_, sizes)) = FAMILIES.iter().find(|(f, _)| *f == family) else {
-        return Err(format!(
-            "`{node_type}`: `{family}` is not an ElastiCache node family ({})",
-            FAMILIES
-                .iter()
-                .map(|(f, _)| *f)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(NodeTypeError::Family {
+            node_type: node_type.to_owned(),
+            family: family.to_owned(),
+        });
     };
     if !sizes.contains(&size) {
-        return Err(format!(
-            "`{node_type}`: `{family}` comes in {}",
-            sizes.join(", ")
-        ));
+        return Err(NodeTypeError::Size {
+            node_type: node_type.to_owned(),
+            family: family.to_owned(),
+            sizes,
+        });
     }
     Ok(())
 }

@@ -734,7 +734,7 @@ fn rate_5_minute_is_an_error_at_synth_and_typed_rates_render_singular_or_plural(
         },
     );
     drop(s);
-    assert!(errors(&app).contains(&"SFM043".to_owned()));
+    assert!(errors(&app).contains(&"SF034".to_owned()));
 
     assert_eq!(
         ScheduleExpression::rate(5, TimeUnit::Minutes)

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
+use crate::assembly::{Assembly, StackArtifact};
 use crate::stack::Requirement;
-use crate::synth::{Assembly, StackArtifact};
 
 /// The manifest's major version. A reader refuses any other major version; fields added
 /// within a major version are optional, and readers ignore fields they do not know.
@@ -181,53 +181,6 @@ pub enum AssetKind {
     },
 }
 
-/// A stack policy: which updates CloudFormation allows on the stack's resources.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum StackPolicy {
-    /// Deny `Update:Replace` and `Update:Delete` on every stateful resource of the stack
-    /// (databases, tables, buckets, file systems, caches, keys, secrets, queues; see
-    /// [`crate::diff::STATEFUL_TYPES`]); allow every other update.
-    ProtectStateful,
-    /// A policy document as CloudFormation takes it (`{"Statement": [...]}`).
-    Document(Json),
-}
-
-impl StackPolicy {
-    /// The policy document for a template.
-    pub fn resolve(&self, template: &Json) -> Json {
-        match self {
-            StackPolicy::Document(d) => d.clone(),
-            StackPolicy::ProtectStateful => {
-                let stateful: Vec<String> = template
-                    .get("Resources")
-                    .and_then(Json::as_object)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, r)| {
-                        r.get("Type")
-                            .and_then(Json::as_str)
-                            .is_some_and(crate::diff::is_stateful)
-                    })
-                    .map(|(id, _)| format!("LogicalResourceId/{id}"))
-                    .collect();
-                let mut statements = vec![json!({
-                    "Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"
-                })];
-                if !stateful.is_empty() {
-                    statements.push(json!({
-                        "Effect": "Deny",
-                        "Action": ["Update:Replace", "Update:Delete"],
-                        "Principal": "*",
-                        "Resource": stateful,
-                    }));
-                }
-                json!({ "Statement": statements })
-            }
-        }
-    }
-}
-
 impl StackEntry {
     /// The manifest entry of a synthesized stack.
     pub fn of(s: &StackArtifact) -> StackEntry {
@@ -310,22 +263,7 @@ impl Assembly {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn protect_stateful_denies_replacing_and_deleting_only_stateful_resources() {
-        let t = json!({"Resources": {
-            "Db": {"Type": "AWS::RDS::DBInstance"},
-            "Topic": {"Type": "AWS::SNS::Topic"},
-        }});
-        let p = StackPolicy::ProtectStateful.resolve(&t);
-        assert_eq!(p["Statement"][1]["Effect"], "Deny");
-        assert_eq!(
-            p["Statement"][1]["Resource"],
-            json!(["LogicalResourceId/Db"])
-        );
-        let none = StackPolicy::ProtectStateful.resolve(&json!({"Resources": {}}));
-        assert_eq!(none["Statement"].as_array().map(Vec::len), Some(1));
-    }
+    use serde_json::json;
 
     #[test]
     fn assets_serialize_flat_with_their_kind() {

@@ -8,9 +8,9 @@ use serde_json::Value as Json;
 use super::manifest::{Manifest, StackEntry, MANIFEST_VERSION};
 use super::select::{select, SelectError, StackKey};
 use super::write::{lock_dir, MANIFEST_FILE};
+use super::Assembly;
 use super::{codes, sha256_hex};
 use crate::diag::Code;
-use crate::synth::Assembly;
 use crate::template::{self, ReadError, MAX_TEMPLATE_FILE};
 
 /// The largest `manifest.json` read (16 MiB).

@@ -4,8 +4,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::Assembly;
 use crate::diag::SynthError;
-use crate::synth::Assembly;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";

@@ -597,8 +597,12 @@ fn graph(app: &App, cx: &Context<'_>, format: GraphFormat, p: &mut Printer<'_>) 
         Ok(x) => x,
         Err(c) => return c,
     };
-    let stacks: Vec<_> = sel.iter().map(|i| &a.stacks[*i]).collect();
-    let text = render_graph(&stacks, format);
+    // The rendering (escaped labels) lives beside the graph; the CLI only selects stacks.
+    let names: Vec<&str> = sel.iter().map(|i| a.stacks[*i].name.as_str()).collect();
+    let text = match format {
+        GraphFormat::Dot => crate::graph::render_dot(&a, &names),
+        GraphFormat::Mermaid => crate::graph::render_mermaid(&a, &names),
+    };
     p.event(
         "graph",
         json!({"format": match format { GraphFormat::Dot => "dot", GraphFormat::Mermaid => "mermaid" }, "text": text}),
@@ -606,76 +610,6 @@ fn graph(app: &App, cx: &Context<'_>, format: GraphFormat, p: &mut Printer<'_>) 
     );
     p.result(&text);
     exit::OK
-}
-
-fn render_graph(stacks: &[&crate::synth::StackArtifact], format: GraphFormat) -> String {
-    let node = |stack: &str, id: &str| format!("{}_{}", stack.replace('-', "_"), id);
-    let mut s = String::new();
-    match format {
-        GraphFormat::Dot => {
-            s.push_str("digraph stackforge {\n  rankdir=LR;\n");
-            for (i, st) in stacks.iter().enumerate() {
-                s.push_str(&format!(
-                    "  subgraph cluster_{i} {{\n    label=\"{}\";\n",
-                    st.name
-                ));
-                for r in &st.resource_order {
-                    let ty = st.template["Resources"][r]["Type"].as_str().unwrap_or("");
-                    s.push_str(&format!(
-                        "    {} [label=\"{r}\\n{ty}\"];\n",
-                        node(&st.name, r)
-                    ));
-                }
-                s.push_str("  }\n");
-                for (from, to, why) in &st.resource_edges {
-                    s.push_str(&format!(
-                        "  {} -> {} [label=\"{}\"];\n",
-                        node(&st.name, from),
-                        node(&st.name, to),
-                        why.replace('"', "'")
-                    ));
-                }
-            }
-            for st in stacks {
-                for d in &st.dependencies {
-                    s.push_str(&format!("  \"{}\" -> \"{d}\" [style=dashed];\n", st.name));
-                }
-            }
-            s.push_str("}\n");
-        }
-        GraphFormat::Mermaid => {
-            s.push_str("flowchart LR\n");
-            for st in stacks {
-                s.push_str(&format!(
-                    "  subgraph {}[\"{}\"]\n",
-                    st.name.replace('-', "_"),
-                    st.name
-                ));
-                for r in &st.resource_order {
-                    s.push_str(&format!("    {}[\"{r}\"]\n", node(&st.name, r)));
-                }
-                s.push_str("  end\n");
-                for (from, to, why) in &st.resource_edges {
-                    s.push_str(&format!(
-                        "  {} -->|\"{}\"| {}\n",
-                        node(&st.name, from),
-                        why.replace('"', "'"),
-                        node(&st.name, to)
-                    ));
-                }
-            }
-            for st in stacks {
-                for d in &st.dependencies {
-                    s.push_str(&format!(
-                        "  {} -.-> {}\n",
-                        st.name.replace('-', "_"),
-                        d.replace('-', "_")
-                    ));
-                }
-            }
-        }
-    }
-    s
 }
 
 fn validate(app: &App, p: &mut Printer<'_>) -> i32 {

@@ -82,8 +82,9 @@ pub fn options(cmd: &Command, out_dir: &Path, terminal: bool) -> Result<Options,
             if let Some(t) = a.timeout {
                 o.timeout = Duration::from_secs(t);
             }
-            o.parameters = deploy::options::parse_parameters(&a.parameters).map_err(usage)?;
-            o.tags = deploy::options::parse_tags(&a.tags).map_err(usage)?;
+            o.parameters = deploy::options::parse_parameters(&a.parameters)
+                .map_err(|e| usage(e.to_string()))?;
+            o.tags = deploy::options::parse_tags(&a.tags).map_err(|e| usage(e.to_string()))?;
             o.bucket = a.bucket.clone();
             o.termination_protection = a.termination_protection.then_some(true);
             if let Some(p) = seconds("--poll-interval", a.poll_interval)? {

@@ -257,7 +257,7 @@ pub mod codes {
     /// The stack's pinned account or region is not the caller's.
     pub const ENVIRONMENT_MISMATCH: Code = Code::new("SFD004");
     /// A template over the inline limit and no bucket.
-    pub const TEMPLATE_TOO_LARGE: Code = Code::new("SFD005");
+    pub const TEMPLATE_NEEDS_BUCKET: Code = Code::new("SFD005");
     /// No staging bucket in this account and region.
     pub const NOT_BOOTSTRAPPED: Code = Code::new("SFD006");
     /// An asset cannot be published.
@@ -293,7 +293,7 @@ impl DeployError {
             DeployError::Template(e) => e.code(),
             DeployError::Api(_) => codes::API,
             DeployError::EnvironmentMismatch { .. } => codes::ENVIRONMENT_MISMATCH,
-            DeployError::TemplateTooLarge { .. } => codes::TEMPLATE_TOO_LARGE,
+            DeployError::TemplateTooLarge { .. } => codes::TEMPLATE_NEEDS_BUCKET,
             DeployError::NotBootstrapped { .. } => codes::NOT_BOOTSTRAPPED,
             DeployError::Asset { .. } => codes::ASSET,
             DeployError::ApprovalRefused { .. } => codes::APPROVAL_REFUSED,

@@ -102,24 +102,53 @@ impl Options {
     }
 }
 
+/// A malformed `Key=Value` argument ([`parse_parameters`], [`parse_tags`]); its code is
+/// [`super::codes::USAGE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArgumentError {
+    /// A parameter argument without `=` or without a key. Named by position only: it may be
+    /// a secret typed without its key.
+    #[error("--parameters #{position}: expected Key=Value")]
+    Parameter {
+        /// Its position among the parameter arguments, from 1.
+        position: usize,
+    },
+    /// A tag argument without `=` or without a key.
+    #[error("--tag `{argument}`: expected Key=Value")]
+    Tag {
+        /// The argument as given.
+        argument: String,
+    },
+}
+
+impl ArgumentError {
+    /// The code: [`super::codes::USAGE`].
+    pub fn code(&self) -> crate::diag::Code {
+        super::codes::USAGE
+    }
+}
+
 /// Parses `Key=Value` parameter arguments. The error names the argument by position only:
 /// it may be a secret typed without its key.
-pub fn parse_parameters(raw: &[String]) -> Result<Vec<(String, String)>, String> {
+pub fn parse_parameters(raw: &[String]) -> Result<Vec<(String, String)>, ArgumentError> {
     raw.iter()
         .enumerate()
         .map(|(i, p)| match p.split_once('=') {
             Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-            _ => Err(format!("--parameters #{}: expected Key=Value", i + 1)),
+            _ => Err(ArgumentError::Parameter { position: i + 1 }),
         })
         .collect()
 }
 
 /// Parses `Key=Value` tag arguments.
-pub fn parse_tags(raw: &[String]) -> Result<BTreeMap<String, String>, String> {
+pub fn parse_tags(raw: &[String]) -> Result<BTreeMap<String, String>, ArgumentError> {
     raw.iter()
         .map(|t| match t.split_once('=') {
             Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-            _ => Err(format!("--tag `{t}`: expected Key=Value")),
+            _ => Err(ArgumentError::Tag {
+                argument: t.clone(),
+            }),
         })
         .collect()
 }
@@ -140,6 +169,8 @@ mod tests {
             ]
         );
         let e = parse_parameters(&["Env=dev".into(), "hunter2".into()]).expect_err("no key");
+        assert_eq!(e, ArgumentError::Parameter { position: 2 });
+        let e = e.to_string();
         assert!(!e.contains("hunter2") && e.contains("#2"), "{e}");
     }
 
@@ -147,7 +178,9 @@ mod tests {
     fn tags_parse() {
         let t = parse_tags(&["team=web".into(), "cost=1".into()]).expect("valid");
         assert_eq!(t["team"], "web");
-        assert!(parse_tags(&["=x".into()]).is_err());
+        let e = parse_tags(&["=x".into()]).expect_err("no key");
+        assert_eq!(e.code().as_str(), "SFD002");
+        assert_eq!(e.to_string(), "--tag `=x`: expected Key=Value");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::assembly::codes;
+use crate::diag::assembly_codes as codes;
 use crate::diag::Code;
 
 /// The largest template file read (4 MiB: pretty-printed or YAML text of a template at
@@ -287,9 +287,9 @@ pub fn is_json(text: &str) -> bool {
 /// `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Json, ReadError> {
     let value = parse_value(text, origin)?;
-    check_template(&value).map_err(|reason| ReadError::NotATemplate {
+    check_template(&value).map_err(|e| ReadError::NotATemplate {
         origin: origin.to_owned(),
-        reason,
+        reason: e.to_string(),
     })?;
     Ok(value)
 }
@@ -323,38 +323,83 @@ fn parse_yaml(_: &str, origin: &str) -> Result<Json, ReadError> {
     })
 }
 
+/// Why a JSON value is not a CloudFormation template ([`check_template`]); its code is
+/// `SFA006` ([`codes::NOT_A_TEMPLATE`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateShapeError {
+    /// The top level is not an object.
+    #[error("the top level is {kind}, not an object")]
+    NotAnObject {
+        /// What it is instead (`a list`, `a string`, …).
+        kind: &'static str,
+    },
+    /// Top-level keys that are no template section, sorted.
+    #[error("unknown top-level key(s) {} (a template has only {})", quoted(keys), SECTIONS.join(", "))]
+    UnknownSections {
+        /// The unknown keys, sorted.
+        keys: Vec<String>,
+    },
+    /// No `Resources` section.
+    #[error("there is no `Resources` section")]
+    NoResources,
+    /// `Resources` is not an object.
+    #[error("`Resources` is {kind}, not an object")]
+    ResourcesNotAnObject {
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// A resource without a string `Type`.
+    #[error("resource `{logical_id}` has no string `Type`")]
+    NoType {
+        /// The resource's logical ID.
+        logical_id: String,
+    },
+}
+
+impl TemplateShapeError {
+    /// The code: [`codes::NOT_A_TEMPLATE`].
+    pub fn code(&self) -> Code {
+        codes::NOT_A_TEMPLATE
+    }
+}
+
+fn quoted(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Checks the shape of a template: an object of known sections, with `Resources` an object
 /// of resources that each have a string `Type`. `Err` says what is wrong.
-pub fn check_template(v: &Json) -> Result<(), String> {
+pub fn check_template(v: &Json) -> Result<(), TemplateShapeError> {
     let Some(top) = v.as_object() else {
-        return Err(format!("the top level is {}, not an object", kind_of(v)));
+        return Err(TemplateShapeError::NotAnObject { kind: kind_of(v) });
     };
     // Sorted, whatever serde_json's `preserve_order` feature: the message is stable.
-    let mut unknown: Vec<&String> = top
+    let mut unknown: Vec<String> = top
         .keys()
         .filter(|k| !SECTIONS.contains(&k.as_str()))
+        .cloned()
         .collect();
     unknown.sort();
     if !unknown.is_empty() {
-        let list: Vec<String> = unknown.iter().map(|k| format!("`{k}`")).collect();
-        return Err(format!(
-            "unknown top-level key(s) {} (a template has only {})",
-            list.join(", "),
-            SECTIONS.join(", ")
-        ));
+        return Err(TemplateShapeError::UnknownSections { keys: unknown });
     }
     let Some(resources) = top.get("Resources") else {
-        return Err("there is no `Resources` section".to_owned());
+        return Err(TemplateShapeError::NoResources);
     };
     let Some(resources) = resources.as_object() else {
-        return Err(format!(
-            "`Resources` is {}, not an object",
-            kind_of(resources)
-        ));
+        return Err(TemplateShapeError::ResourcesNotAnObject {
+            kind: kind_of(resources),
+        });
     };
     for (id, r) in resources {
         if r.get("Type").and_then(Json::as_str).is_none() {
-            return Err(format!("resource `{id}` has no string `Type`"));
+            return Err(TemplateShapeError::NoType {
+                logical_id: id.clone(),
+            });
         }
     }
     Ok(())
@@ -399,6 +444,27 @@ mod tests {
             "t"
         )
         .is_ok());
+        // The shape check alone: a typed error with the code and the same text.
+        let e = check_template(&json!({"b": 1, "a": 2})).expect_err("unknown sections");
+        assert_eq!(
+            e,
+            TemplateShapeError::UnknownSections {
+                keys: vec!["a".into(), "b".into()]
+            }
+        );
+        assert_eq!(e.code(), codes::NOT_A_TEMPLATE);
+        assert!(
+            e.to_string().starts_with(
+                "unknown top-level key(s) `a`, `b` (a template has only AWSTemplateFormatVersion"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            check_template(&json!({"Resources": {"A": 1}})),
+            Err(TemplateShapeError::NoType {
+                logical_id: "A".into()
+            })
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ const GRAPH: &str = "[^\\p{White_Space}\\p{Cc}\\p{Cs}\\p{Cn}]";
 
 /// Rewrites an ECMAScript pattern into fancy-regex syntax (see the module docs). Returns
 /// `Err` with a reason for what cannot be expressed (a lone surrogate).
-pub fn translate(pattern: &str) -> Result<String, String> {
+pub(crate) fn translate(pattern: &str) -> Result<String, String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 16);
     // Open groups: whether each is a look-around, and where it starts in `out`.

@@ -648,7 +648,7 @@ pub(crate) fn check_task(s: &mut Scope<'_>, p: &TaskDefinitionProps) {
                 codes::INVALID_IMAGE_REFERENCE,
                 "TaskDefinition",
                 Some(&at("Image")),
-                why,
+                why.to_string(),
                 "write the image as [registry/]repository[:tag][@sha256:digest] in lower case, e.g. public.ecr.aws/nginx/nginx:1.27",
             );
         }

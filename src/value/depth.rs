@@ -22,7 +22,7 @@
 
 use serde_json::Value as Json;
 
-use crate::value::{Expr, SubPart};
+use super::{Expr, SubPart};
 
 /// The deepest a value may nest, in rendered JSON objects and lists.
 pub const MAX_DEPTH: u32 = 100;
